@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** What a source item is about. Drives routing (MTP-rådet vs NT-rådet) and how it is resolved. */
+export const ItemKind = z.enum([
+  'device',
+  'ivd',
+  'drug',
+  'method',
+  'guidance',
+  'safety-notice',
+  'trial',
+  'news',
+  'hta-report',
+]);
+export type ItemKind = z.infer<typeof ItemKind>;
+
+/** `YYYY-MM-DD`, or a full ISO 8601 date-time with offset. Never invented: absent when unknown. */
+export const IsoDate = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/,
+    'expected an ISO 8601 date',
+  );
+
+const HttpUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), 'expected an http(s) URL');
+
+/** Structured product facts, when the source states them (registries); never guessed from prose. */
+export const ProductFacts = z.object({
+  tradeName: z.string().min(1).max(500),
+  manufacturer: z.string().min(1).max(500).optional(),
+  manufacturerSrn: z.string().max(64).optional(),
+  /** UDI-DI as published (GTIN-14, HIBC, …). */
+  udiDi: z.string().max(64).optional(),
+  basicUdiDi: z.string().max(64).optional(),
+  /** EUDAMED risk-class code, e.g. `refdata.risk-class.class-iib`. */
+  riskClass: z.string().max(100).optional(),
+  /** e.g. `mdr`, `ivdr`, `mdd`. */
+  legislation: z.string().max(20).optional(),
+  emdnCodes: z.array(z.string().max(32)).max(50).optional(),
+  /** e.g. `on-the-market`. */
+  marketStatus: z.string().max(100).optional(),
+  implantable: z.boolean().optional(),
+});
+export type ProductFacts = z.infer<typeof ProductFacts>;
+
+/**
+ * One item as a source adapter parsed it. The pipeline validates every adapter's output with
+ * this schema before storing it.
+ */
+export const RawItem = z.object({
+  /** Stable per source across fetches (registry id, report number, canonical URL). */
+  itemKey: z.string().min(1).max(500),
+  kind: ItemKind,
+  title: z.string().min(1).max(2000),
+  url: HttpUrl,
+  publishedAt: IsoDate.optional(),
+  updatedAt: IsoDate.optional(),
+  summary: z.string().max(20_000).optional(),
+  language: z.enum(['sv', 'en', 'no']).optional(),
+  /** The source's own revision marker (EUDAMED `versionNumber`); a change means "changed". */
+  sourceVersion: z.string().max(100).optional(),
+  /** Publication type as the source names it (`SBU Utvärderar`, `Regional HTA`, …). */
+  publicationType: z.string().max(200).optional(),
+  /** For regional HTA: the publishing region or unit (`Västra Götalandsregionen`, …). */
+  region: z.string().max(200).optional(),
+  product: ProductFacts.optional(),
+});
+export type RawItem = z.infer<typeof RawItem>;

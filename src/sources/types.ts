@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import type { RawItem } from '../domain/item.js';
+
+/** One HTTP request an adapter wants made. Pure data; the fetch worker performs it. */
+export interface FetchRequest {
+  /** Stable within the source (e.g. `page-0`); keys conditional-GET state and job ids. */
+  key: string;
+  url: string;
+  /** Accept header to send (defaults to the client's). */
+  accept?: string;
+}
+
+/** The bytes of one response, as stored in a snapshot. */
+export interface FetchedDocument {
+  request: FetchRequest;
+  /** Final URL after redirects. */
+  url: string;
+  status: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** ISO time of the fetch; the only clock an adapter may use (e.g. for relative dates). */
+  fetchedAt: string;
+}
+
+export interface ParseResult {
+  items: RawItem[];
+  /** The next page to fetch, when the source pages. Absent on the last page. */
+  next?: FetchRequest;
+}
+
+/** The source as configured in `config/sources.yaml`, with options already validated. */
+export interface SourceSpec<Opts> {
+  id: string;
+  urls: string[];
+  options: Opts;
+}
+
+/**
+ * A source adapter: plans requests and parses bytes. No network, file system or clock; site
+ * quirks stay inside the adapter. Throw `HorisontError('parse' | 'layout-changed' | 'blocked' |
+ * 'schema', …)` for documents that cannot be read; never return `[]` for a page whose layout
+ * was not recognised.
+ */
+export interface SourceAdapter<Opts = unknown> {
+  /** kebab-case, equal to the file name in `src/sources/`. */
+  readonly id: string;
+  /** One line in English, shown by `horisont sources`. */
+  readonly description: string;
+  /** Validates the `options` block of a config entry using this adapter. */
+  readonly optionsSchema: z.ZodType<Opts>;
+  /** The first request(s) of a scan. */
+  requests(source: SourceSpec<Opts>): FetchRequest[];
+  parse(doc: FetchedDocument, source: SourceSpec<Opts>): ParseResult;
+}
