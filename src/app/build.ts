@@ -1,0 +1,152 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Env } from '../env.js';
+import { loadConfig, DEFAULT_CONFIG_DIR, minIntervalFor } from '../config/load.js';
+import type { HorisontConfig } from '../config/load.js';
+import { adapters } from '../sources/index.js';
+import { toFixtureUrl } from '../fixtures/server.js';
+import { createDb } from '../store/db.js';
+import type { Db } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { PgHostThrottle } from '../store/host-throttle.js';
+import { HttpClient } from '../fetch/http-client.js';
+import { Pipeline } from '../queue/pipeline.js';
+import { STAGES } from '../queue/names.js';
+import type { Stage } from '../queue/names.js';
+import type { AppContext } from './context.js';
+import { scanStage } from '../workers/scan.js';
+import { fetchStage } from '../workers/fetch.js';
+import { parseStage } from '../workers/parse.js';
+import { resolveStage } from '../workers/resolve.js';
+import { scoreStage } from '../workers/score.js';
+import { reportStage } from '../workers/report.js';
+
+export interface BuildOptions {
+  env: Env;
+  log: Logger;
+  configDir?: string;
+  /** Test-only: shorter lock and stall intervals so a killed worker's job is taken over quickly. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  applicationName?: string;
+}
+
+/** With a fixture origin every source URL is served by the fixture server, which is allowlisted. */
+function applyFixtureOrigin(config: HorisontConfig, origin: string | undefined): HorisontConfig {
+  if (!origin) return config;
+  return {
+    ...config,
+    sources: config.sources.map((source) => ({ ...source, urls: source.urls.map((url) => toFixtureUrl(url, origin)) })),
+  };
+}
+
+export async function loadAppConfig(env: Env, configDir?: string): Promise<HorisontConfig> {
+  const config = await loadConfig(configDir ?? env.HORISONT_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, adapters);
+  return applyFixtureOrigin(config, env.HORISONT_FIXTURE_ORIGIN);
+}
+
+export function allowPrivateHosts(env: Env): string[] {
+  const hosts = env.HORISONT_ALLOW_PRIVATE_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
+  if (env.HORISONT_FIXTURE_ORIGIN) hosts.push(new URL(env.HORISONT_FIXTURE_ORIGIN).host);
+  return hosts;
+}
+
+export function openDb(env: Env, log: Logger, applicationName = 'horisont'): Db {
+  return createDb({ url: env.DATABASE_URL, schema: env.HORISONT_DB_SCHEMA, applicationName }, log);
+}
+
+export async function buildApp(options: BuildOptions): Promise<AppContext> {
+  const { env, log } = options;
+  const config = await loadAppConfig(env, options.configDir);
+  const db = openDb(env, log, options.applicationName);
+  await migrate(db, env.HORISONT_DB_SCHEMA);
+  const fixtureHost = env.HORISONT_FIXTURE_ORIGIN ? new URL(env.HORISONT_FIXTURE_ORIGIN).hostname : undefined;
+  const http = new HttpClient({
+    userAgent: config.http.userAgent,
+    allowPrivate: allowPrivateHosts(env),
+    deadlineMs: config.http.deadlineMs,
+    connectTimeoutMs: config.http.connectTimeoutMs,
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    bodyTimeoutMs: config.http.bodyTimeoutMs,
+    maxBodyBytes: config.http.maxBodyBytes,
+    maxRedirects: config.http.maxRedirects,
+    throttle: new PgHostThrottle(db),
+    // The fixture server is this machine; politeness protects real sites, not it.
+    minIntervalMs: (host) => (host === fixtureHost ? 0 : minIntervalFor(config, host)),
+  });
+  const pipeline = new Pipeline({
+    connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+    prefix: env.HORISONT_QUEUE_PREFIX,
+    db,
+    log,
+    attempts: 4,
+    backoff: { baseDelayMs: env.NODE_ENV === 'test' ? 200 : 5_000, maxDelayMs: 10 * 60_000 },
+    ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
+    ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
+  });
+  const ctx: AppContext = { config, db, http, pipeline, log, reportDir: path.resolve(env.HORISONT_REPORT_DIR) };
+  await syncSources(ctx);
+  return ctx;
+}
+
+/** Mirrors the configured sources into PostgreSQL, where their health is kept. */
+export async function syncSources(ctx: AppContext): Promise<void> {
+  const { sources } = ctx.config;
+  await ctx.db.query(
+    `insert into sources (id, adapter, enabled) select unnest($1::text[]), unnest($2::text[]), unnest($3::boolean[])
+     on conflict (id) do update set adapter = excluded.adapter, enabled = excluded.enabled`,
+    [sources.map((s) => s.id), sources.map((s) => s.adapterId), sources.map((s) => s.enabled)],
+  );
+}
+
+export function startWorkers(ctx: AppContext, roles: readonly Stage[] = STAGES): void {
+  for (const role of roles) {
+    switch (role) {
+      case 'scan':
+        ctx.pipeline.define('scan', scanStage(ctx));
+        break;
+      case 'fetch':
+        ctx.pipeline.define('fetch', fetchStage(ctx));
+        break;
+      case 'parse':
+        ctx.pipeline.define('parse', parseStage(ctx));
+        break;
+      case 'resolve':
+        ctx.pipeline.define('resolve', resolveStage(ctx));
+        break;
+      case 'score':
+        ctx.pipeline.define('score', scoreStage(ctx));
+        break;
+      case 'report':
+        ctx.pipeline.define('report', reportStage(ctx));
+        break;
+    }
+  }
+}
+
+/** One job scheduler per enabled source; upsert is idempotent, so this runs at every start. */
+export async function upsertSchedulers(ctx: AppContext): Promise<void> {
+  const queue = ctx.pipeline.queues.scan;
+  const existing = await queue.getJobSchedulers();
+  const wanted = new Set(ctx.config.sources.filter((s) => s.enabled).map((s) => `source-${s.id}`));
+  await Promise.all(
+    existing.filter((scheduler) => !wanted.has(scheduler.key)).map((scheduler) => queue.removeJobScheduler(scheduler.key)),
+  );
+  await Promise.all(
+    ctx.config.sources
+      .filter((source) => source.enabled)
+      .map((source) =>
+        queue.upsertJobScheduler(
+          `source-${source.id}`,
+          { pattern: source.schedule, tz: ctx.config.timezone },
+          { name: 'scan', data: { sourceId: source.id } },
+        ),
+      ),
+  );
+}
+
+export async function closeApp(ctx: AppContext): Promise<void> {
+  await ctx.pipeline.close();
+  await ctx.http.close();
+  await ctx.db.end();
+}

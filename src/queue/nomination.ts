@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * The payload of the public nomination queue, version 1. Consumers validate it with this schema
+ * (or the JSON Schema in docs/nomination-queue.md); breaking changes get a new `schemaVersion`.
+ */
+export const NominationPayloadV1 = z.object({
+  schemaVersion: z.literal(1),
+  nominationId: z.string().regex(/^\d+$/),
+  origin: z.enum(['scan', 'region', 'npo']),
+  nominatedBy: z.string().nullable(),
+  reason: z.string().nullable(),
+  nominatedAt: z.string(),
+  candidate: z.object({
+    id: z.uuid(),
+    name: z.string(),
+    manufacturer: z.string().nullable(),
+    kind: z.enum(['device', 'ivd', 'drug', 'method']),
+    identifiers: z.array(z.object({ scheme: z.string(), value: z.string() })),
+  }),
+  score: z
+    .object({
+      total: z.number().int().min(0).max(100),
+      band: z.enum(['hög', 'medel', 'låg']),
+      council: z.enum(['MTP-rådet', 'NT-rådet', 'båda', 'utanför']),
+      criteriaVersion: z.string(),
+    })
+    .nullable(),
+  report: z
+    .object({
+      id: z.string().regex(/^\d+$/),
+      version: z.number().int().positive(),
+      /** The early assessment report (tidig bedömningsrapport), JSON schema version inside. */
+      json: z.record(z.string(), z.unknown()),
+      markdown: z.string(),
+    })
+    .nullable(),
+});
+export type NominationPayloadV1 = z.infer<typeof NominationPayloadV1>;
+
+export const NominationPayload = z.discriminatedUnion('schemaVersion', [NominationPayloadV1]);
+export type NominationPayload = z.infer<typeof NominationPayload>;

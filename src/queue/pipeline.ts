@@ -1,0 +1,205 @@
+import { Queue, Worker, UnrecoverableError } from 'bullmq';
+import type { Job, ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { errorKindOf, errorMessageOf } from '../domain/errors.js';
+import type { ErrorKind } from '../domain/errors.js';
+import { Messages } from './messages.js';
+import type { JobData } from './messages.js';
+import { STAGES, NOMINATION_QUEUE } from './names.js';
+import type { Stage } from './names.js';
+import { RETRY_POLICY, backoffDelay } from './retry-policy.js';
+import type { BackoffSettings } from './retry-policy.js';
+import type { Db, Tx } from '../store/db.js';
+import { withTransaction } from '../store/db.js';
+import { completeJob, registerJobs } from '../store/runs.js';
+import type { PlannedJob } from '../store/runs.js';
+
+export interface PipelineOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  db: Db;
+  log: Logger;
+  attempts: number;
+  backoff: BackoffSettings;
+  /** Stalled-job detection; tests shorten it so a killed worker's job is picked up quickly. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+export interface JobContext {
+  log: Logger;
+  jobId: string;
+  attempt: number;
+  /**
+   * Commits the job's effects together with its bookkeeping (marks it done in the run and
+   * registers the jobs it plans next); the planned jobs are enqueued after the commit.
+   */
+  commit(work: (tx: Tx) => Promise<PlannedJob[]>): Promise<void>;
+}
+
+export type StageHandler<S extends Stage> = (data: JobData[S], ctx: JobContext) => Promise<void>;
+
+/** Hooks called when a job has failed for good, inside the transaction that records it. */
+export type FinalFailureHook<S extends Stage> = (
+  tx: Tx,
+  data: JobData[S],
+  failure: { kind: ErrorKind; message: string },
+) => Promise<void>;
+
+export interface StageDefinition<S extends Stage> {
+  handle: StageHandler<S>;
+  onFinalFailure?: FinalFailureHook<S>;
+  concurrency: number;
+}
+
+function runIdOf(data: unknown): string | undefined {
+  const value = (data as { runId?: unknown }).runId;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Queues, typed enqueueing and the one worker wrapper that maps error kinds to retry policy. */
+export class Pipeline {
+  readonly queues: { [S in Stage]: Queue<JobData[S]> };
+  readonly nominations: Queue;
+  private readonly workers: Worker[] = [];
+
+  constructor(private readonly options: PipelineOptions) {
+    const make = <S extends Stage>(stage: S): Queue<JobData[S]> =>
+      new Queue<JobData[S]>(stage, {
+        connection: options.connection,
+        prefix: options.prefix,
+        defaultJobOptions: {
+          attempts: options.attempts,
+          backoff: { type: 'horisont' },
+          removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        },
+      });
+    this.queues = {
+      scan: make('scan'),
+      fetch: make('fetch'),
+      parse: make('parse'),
+      resolve: make('resolve'),
+      score: make('score'),
+      report: make('report'),
+    };
+    // Kept for a week after completion so a re-add with the same id stays deduplicated.
+    this.nominations = new Queue(NOMINATION_QUEUE, {
+      connection: options.connection,
+      prefix: options.prefix,
+      defaultJobOptions: { removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: false },
+    });
+  }
+
+  /** Validates and adds planned jobs; the same job id twice is one job. */
+  async enqueue(jobs: PlannedJob[]): Promise<void> {
+    await Promise.all(
+      jobs.map((job) => {
+        const stage = job.queue as Stage;
+        if (!STAGES.includes(stage)) throw new Error(`enqueue: unknown queue ${job.queue}`);
+        const data = Messages[stage].parse(job.data);
+        return (this.queues[stage] as Queue).add(stage, data, { jobId: job.jobId });
+      }),
+    );
+  }
+
+  define<S extends Stage>(stage: S, definition: StageDefinition<S>): Worker {
+    const { db, log } = this.options;
+    const worker = new Worker<JobData[S]>(
+      stage,
+      async (job: Job<JobData[S]>) => {
+        const parsed = Messages[stage].safeParse(job.data);
+        if (!parsed.success) {
+          // A malformed message is a bug upstream; retrying cannot fix it.
+          throw new UnrecoverableError(`${stage}: invalid message: ${parsed.error.issues[0]?.message ?? ''}`);
+        }
+        const data = parsed.data as JobData[S];
+        const jobId = job.id ?? 'unknown';
+        const runId = runIdOf(data);
+        const jobLog = log.child({ queue: stage, job_id: jobId, source_id: (data as { sourceId?: string }).sourceId });
+        const started = performance.now();
+        let planned: PlannedJob[] = [];
+        let committed = false;
+        const ctx: JobContext = {
+          log: jobLog,
+          jobId,
+          attempt: job.attemptsMade + 1,
+          commit: async (work) => {
+            if (committed) throw new Error(`${stage}: commit called twice`);
+            planned = await withTransaction(db, async (tx) => {
+              const next = await work(tx);
+              if (!runId) return next;
+              await registerJobs(tx, runId, next);
+              const completion = await completeJob(tx, runId, jobId);
+              return [...next, ...completion.next];
+            });
+            committed = true;
+          },
+        };
+        try {
+          await definition.handle(data, ctx);
+          if (!committed) await ctx.commit(() => Promise.resolve([]));
+        } catch (error) {
+          const kind = errorKindOf(error);
+          const message = errorMessageOf(error);
+          const final = RETRY_POLICY[kind] === 'fail' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          jobLog.warn(
+            { error_kind: kind, err: message, attempt: job.attemptsMade + 1, final, duration_ms: Math.round(performance.now() - started) },
+            `${stage}: job failed`,
+          );
+          if (final && !committed) {
+            const next = await withTransaction(db, async (tx) => {
+              await definition.onFinalFailure?.(tx, data, { kind, message });
+              return runId ? (await completeJob(tx, runId, jobId, { kind })).next : [];
+            });
+            await this.enqueue(next);
+          }
+          if (RETRY_POLICY[kind] === 'fail') throw new UnrecoverableError(`${kind}: ${message}`);
+          throw error;
+        }
+        await this.enqueue(planned);
+        jobLog.debug({ duration_ms: Math.round(performance.now() - started), next_jobs: planned.length }, `${stage}: done`);
+      },
+      {
+        connection: this.options.connection,
+        prefix: this.options.prefix,
+        concurrency: definition.concurrency,
+        autorun: true,
+        ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
+        ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+            backoffDelay(attemptsMade, (error as { retryAfterMs?: number } | undefined)?.retryAfterMs, this.options.backoff),
+        },
+      },
+    );
+    worker.on('error', (error) => log.error({ queue: stage, err: error.message }, 'worker: error'));
+    worker.on('stalled', (id) => log.warn({ queue: stage, job_id: id }, 'worker: job stalled; it will run again'));
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Number of jobs not yet finished across the stage queues. */
+  async pendingJobs(): Promise<number> {
+    const counts = await Promise.all(
+      STAGES.map((stage) => this.queues[stage].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')),
+    );
+    return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+  }
+
+  /** Stops taking jobs and lets running ones finish, within a deadline. */
+  async closeWorkers(deadlineMs = 25_000): Promise<void> {
+    const graceful = Promise.all(this.workers.map((worker) => worker.close()));
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, deadlineMs, 'timeout').unref());
+    if ((await Promise.race([graceful, timer])) === 'timeout') {
+      // Jobs still active are recovered as stalled by another worker.
+      await Promise.all(this.workers.map((worker) => worker.close(true)));
+    }
+    this.workers.length = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.closeWorkers();
+    await Promise.all([...STAGES.map((stage) => this.queues[stage].close()), this.nominations.close()]);
+  }
+}

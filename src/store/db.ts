@@ -1,0 +1,53 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export type Db = pg.Pool;
+export type Tx = pg.PoolClient;
+
+export interface DbOptions {
+  url: string;
+  /** Schema holding Horisont's tables; tests give every run its own. */
+  schema: string;
+  applicationName: string;
+  max?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  return schema;
+}
+
+export function createDb(options: DbOptions, log: Logger): Db {
+  const schema = assertSchemaName(options.schema);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    application_name: options.applicationName,
+    options: `-c search_path=${schema}`,
+  });
+  // A dropped idle connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => log.warn({ err: error.message, error_kind: 'network' }, 'db: idle client error'));
+  return pool;
+}
+
+export async function withTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Serialises work on one key for the rest of the transaction (released at commit/rollback). */
+export async function lockKey(tx: Tx, key: string): Promise<void> {
+  await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+}

@@ -1,0 +1,107 @@
+import type { Db } from './db.js';
+import type { ScoreResult } from '../domain/score.js';
+
+export interface RankedCandidate {
+  id: string;
+  name: string;
+  manufacturer: string | null;
+  kind: string;
+  identifiers: Array<{ scheme: string; value: string }>;
+  score: number | null;
+  band: string | null;
+  council: string | null;
+  routingReason: string | null;
+  criteriaVersion: string | null;
+  explanation: ScoreResult['criteria'];
+  evidence: Array<{ sourceId: string; itemId: string; title: string; url: string; date: string | null; reason: string }>;
+  latestReportVersion: number | null;
+}
+
+/** Candidates ranked by score (highest first), with the explanation and evidence behind each. */
+export async function rankedCandidates(db: Db, limit: number): Promise<RankedCandidate[]> {
+  const rows = await db.query<{
+    id: string;
+    name: string;
+    manufacturer: string | null;
+    kind: string;
+    identifiers: Array<{ scheme: string; value: string }>;
+    result: ScoreResult | null;
+    report_version: number | null;
+    evidence: RankedCandidate['evidence'] | null;
+  }>(
+    `select c.id, c.name, c.manufacturer, c.kind, c.identifiers, s.result,
+            (select max(version) from reports r where r.candidate_id = c.id) as report_version,
+            (select json_agg(json_build_object('sourceId', i.source_id, 'itemId', i.id::text, 'title', i.title,
+                     'url', i.url, 'date', coalesce(i.published_at, i.data->>'updatedAt'), 'reason', e.reason)
+                     order by i.source_id, i.item_key)
+               from evidence e join source_items i on i.id = e.item_id where e.candidate_id = c.id) as evidence
+     from candidates c left join scores s on s.id = c.current_score_id
+     order by s.total desc nulls last, c.name, c.id
+     limit $1`,
+    [limit],
+  );
+  return rows.rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    manufacturer: row.manufacturer,
+    kind: row.kind,
+    identifiers: row.identifiers,
+    score: row.result?.total ?? null,
+    band: row.result?.band ?? null,
+    council: row.result?.council ?? null,
+    routingReason: row.result?.routingReason ?? null,
+    criteriaVersion: row.result?.criteriaVersion ?? null,
+    explanation: row.result?.criteria ?? [],
+    evidence: row.evidence ?? [],
+    latestReportVersion: row.report_version,
+  }));
+}
+
+export interface NominationRow {
+  id: string;
+  candidate_id: string;
+  candidate_name: string;
+  origin: string;
+  nominated_by: string | null;
+  report_version: number | null;
+  band: string | null;
+  queue_job_id: string;
+  enqueued_at: Date | null;
+  created_at: Date;
+}
+
+export async function listNominations(db: Db): Promise<NominationRow[]> {
+  return (
+    await db.query<NominationRow>(
+      `select n.id, n.candidate_id, c.name as candidate_name, n.origin, n.nominated_by, r.version as report_version,
+              r.band, n.queue_job_id, n.enqueued_at, n.created_at
+       from nominations n join candidates c on c.id = n.candidate_id left join reports r on r.id = n.report_id
+       order by n.id`,
+    )
+  ).rows;
+}
+
+export interface SourceHealthRow {
+  id: string;
+  adapter: string;
+  enabled: boolean;
+  health: string;
+  consecutive_failures: number;
+  last_error_kind: string | null;
+  last_error_message: string | null;
+  last_error_at: Date | null;
+  last_success_at: Date | null;
+  last_outcome: string | null;
+  items: number;
+}
+
+export async function sourceHealth(db: Db): Promise<SourceHealthRow[]> {
+  return (
+    await db.query<SourceHealthRow>(
+      `select s.id, s.adapter, s.enabled, s.health, s.consecutive_failures, s.last_error_kind, s.last_error_message,
+              s.last_error_at, s.last_success_at, s.last_outcome,
+              (select count(*)::int from source_items i where i.source_id = s.id) as items
+       from sources s order by s.id`,
+    )
+  ).rows;
+}

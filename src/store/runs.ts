@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, Tx } from './db.js';
+import type { ErrorKind } from '../domain/errors.js';
+
+export type SourceRunStatus = 'pending' | 'running' | 'ok' | 'unchanged' | 'failed' | 'broken';
+export const TERMINAL_SOURCE_STATUSES: readonly SourceRunStatus[] = ['ok', 'unchanged', 'failed', 'broken'];
+
+/** Failures that mean the source's content can no longer be read, as opposed to a transport fault. */
+const BROKEN_KINDS: ReadonlySet<ErrorKind> = new Set(['blocked', 'parse', 'layout-changed', 'schema', 'empty-body']);
+
+export function sourceStatusFor(kind: ErrorKind): 'failed' | 'broken' {
+  return BROKEN_KINDS.has(kind) ? 'broken' : 'failed';
+}
+
+export interface PlannedJob {
+  queue: string;
+  jobId: string;
+  data: unknown;
+}
+
+/** Creates the run (or returns the existing one with the same key) with its sources pending. */
+export async function openRun(
+  tx: Tx,
+  runKey: string,
+  trigger: string,
+  sourceIds: string[],
+): Promise<{ runId: string; created: boolean }> {
+  const inserted = await tx.query<{ id: string }>(
+    `insert into runs (id, run_key, trigger) values ($1, $2, $3)
+     on conflict (run_key) do nothing returning id`,
+    [randomUUID(), runKey, trigger],
+  );
+  const runId =
+    inserted.rows[0]?.id ??
+    (await tx.query<{ id: string }>('select id from runs where run_key = $1', [runKey])).rows[0]!.id;
+  await tx.query(
+    `insert into run_sources (run_id, source_id)
+     select $1, unnest($2::text[]) on conflict do nothing`,
+    [runId, sourceIds],
+  );
+  return { runId, created: inserted.rows.length > 0 };
+}
+
+/** Registers jobs before they are enqueued, so a run never looks finished while work is pending. */
+export async function registerJobs(tx: Tx, runId: string, jobs: PlannedJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await tx.query(
+    `insert into run_jobs (run_id, job_id, queue)
+     select $1, unnest($2::text[]), unnest($3::text[]) on conflict do nothing`,
+    [runId, jobs.map((job) => job.jobId), jobs.map((job) => job.queue)],
+  );
+}
+
+export async function markSourceRunning(tx: Tx, runId: string, sourceId: string): Promise<void> {
+  await tx.query(
+    `update run_sources set status = 'running', started_at = coalesce(started_at, now())
+     where run_id = $1 and source_id = $2 and status = 'pending'`,
+    [runId, sourceId],
+  );
+}
+
+export async function finishSource(tx: Tx, runId: string, sourceId: string): Promise<void> {
+  const row = (
+    await tx.query<{ status: SourceRunStatus }>(
+      `with totals as (
+         select count(*)::int as pages, count(*) filter (where not unchanged)::int as pages_changed,
+                coalesce(sum(items_seen), 0)::int as items_seen,
+                coalesce(sum(cardinality(new_item_ids)), 0)::int as items_new,
+                coalesce(sum(cardinality(changed_item_ids)), 0)::int as items_changed
+         from snapshots where run_id = $1 and source_id = $2)
+       update run_sources r
+          set status = case when t.pages_changed = 0 then 'unchanged' else 'ok' end,
+              pages = t.pages, pages_changed = t.pages_changed, items_seen = t.items_seen,
+              items_new = t.items_new, items_changed = t.items_changed, finished_at = now()
+       from totals t
+       where r.run_id = $1 and r.source_id = $2 and r.status in ('pending', 'running')
+       returning r.status`,
+      [runId, sourceId],
+    )
+  ).rows[0];
+  if (!row) return;
+  await tx.query(
+    `update sources set health = 'ok', consecutive_failures = 0, last_success_at = now(),
+            last_run_id = $2, last_outcome = $3, updated_at = now()
+     where id = $1`,
+    [sourceId, runId, row.status],
+  );
+}
+
+export async function failSource(
+  tx: Tx,
+  runId: string,
+  sourceId: string,
+  kind: ErrorKind,
+  message: string,
+): Promise<void> {
+  const status = sourceStatusFor(kind);
+  const updated = await tx.query(
+    `update run_sources set status = $3, error_kind = $4, error_message = $5, finished_at = now()
+     where run_id = $1 and source_id = $2 and status in ('pending', 'running')`,
+    [runId, sourceId, status, kind, message],
+  );
+  if (updated.rowCount === 0) return;
+  await tx.query(
+    `update sources set health = case when $3 = 'broken' then 'broken' else 'failing' end,
+            consecutive_failures = consecutive_failures + 1,
+            last_error_kind = $4, last_error_message = $5, last_error_at = now(),
+            last_run_id = $2, last_outcome = $3, updated_at = now()
+     where id = $1`,
+    [sourceId, runId, status, kind, message],
+  );
+}
+
+export interface JobCompletion {
+  /** Jobs the run itself now needs (the report pass once ingestion has settled). */
+  next: PlannedJob[];
+  runCompleted: boolean;
+}
+
+/**
+ * Marks a job done in the same transaction as its effects and advances the run: when no
+ * ingestion work is left the run moves to its report pass, and when that is done too, the run
+ * is completed. The run row lock serialises completions so exactly one job sees "last".
+ */
+export async function completeJob(
+  tx: Tx,
+  runId: string,
+  jobId: string,
+  failure?: { kind: ErrorKind },
+): Promise<JobCompletion> {
+  const run = (
+    await tx.query<{ status: string }>('select status from runs where id = $1 for update', [runId])
+  ).rows[0];
+  await tx.query(
+    `update run_jobs set done = true, failed = $3, error_kind = $4, finished_at = now()
+     where run_id = $1 and job_id = $2`,
+    [runId, jobId, failure !== undefined, failure?.kind ?? null],
+  );
+  if (!run || run.status === 'completed') return { next: [], runCompleted: false };
+  const open = await tx.query<{ open_jobs: number; open_sources: number }>(
+    `select (select count(*)::int from run_jobs where run_id = $1 and not done) as open_jobs,
+            (select count(*)::int from run_sources where run_id = $1
+               and status in ('pending', 'running')) as open_sources`,
+    [runId],
+  );
+  const { open_jobs: openJobs, open_sources: openSources } = open.rows[0]!;
+  if (openJobs > 0 || openSources > 0) return { next: [], runCompleted: false };
+  if (run.status === 'running') {
+    await tx.query(`update runs set status = 'reporting' where id = $1`, [runId]);
+    const job: PlannedJob = { queue: 'report', jobId: `report-run-${runId}`, data: { type: 'run', runId } };
+    await registerJobs(tx, runId, [job]);
+    return { next: [job], runCompleted: false };
+  }
+  await tx.query(`update runs set status = 'completed', finished_at = now() where id = $1`, [runId]);
+  return { next: [], runCompleted: true };
+}
+
+export interface RunSourceRow {
+  source_id: string;
+  status: SourceRunStatus;
+  error_kind: string | null;
+  error_message: string | null;
+  pages: number;
+  items_seen: number;
+  items_new: number;
+  items_changed: number;
+  duration_ms: number | null;
+}
+
+export interface RunSummary {
+  runId: string;
+  trigger: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  sources: RunSourceRow[];
+  candidatesNew: number;
+  reports: number;
+  nominations: number;
+  failedJobs: number;
+}
+
+export async function runSummary(db: Db | Tx, runId: string): Promise<RunSummary | undefined> {
+  const run = (
+    await db.query<{ id: string; trigger: string; status: string; started_at: Date; finished_at: Date | null }>(
+      'select id, trigger, status, started_at, finished_at from runs where id = $1',
+      [runId],
+    )
+  ).rows[0];
+  if (!run) return undefined;
+  const sources = await db.query<RunSourceRow>(
+    `select source_id, status, error_kind, error_message, pages, items_seen, items_new, items_changed,
+            (extract(epoch from (finished_at - started_at)) * 1000)::int as duration_ms
+     from run_sources where run_id = $1 order by source_id`,
+    [runId],
+  );
+  const counts = (
+    await db.query<{ reports: number; nominations: number; failed_jobs: number; candidates: number }>(
+      `select (select count(*)::int from reports where run_id = $1) as reports,
+              (select count(*)::int from nominations n join reports r on r.id = n.report_id
+                 where r.run_id = $1) as nominations,
+              (select count(*)::int from run_jobs where run_id = $1 and failed) as failed_jobs,
+              (select count(*)::int from candidates where first_run_id = $1) as candidates`,
+      [runId],
+    )
+  ).rows[0]!;
+  return {
+    runId: run.id,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.started_at.toISOString(),
+    finishedAt: run.finished_at?.toISOString() ?? null,
+    sources: sources.rows,
+    candidatesNew: counts.candidates,
+    reports: counts.reports,
+    nominations: counts.nominations,
+    failedJobs: counts.failed_jobs,
+  };
+}

@@ -1,0 +1,127 @@
+import type { Db, Tx } from './db.js';
+import type { FetchedDocument, FetchRequest } from '../sources/types.js';
+
+export interface FetchState {
+  etag: string | null;
+  last_modified: string | null;
+  body_hash: string | null;
+}
+
+export async function loadFetchState(db: Db, sourceId: string, requestKey: string): Promise<FetchState | undefined> {
+  return (
+    await db.query<FetchState>(
+      'select etag, last_modified, body_hash from fetch_state where source_id = $1 and request_key = $2',
+      [sourceId, requestKey],
+    )
+  ).rows[0];
+}
+
+export interface SnapshotInput {
+  runId: string;
+  sourceId: string;
+  request: FetchRequest;
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  bodyHash: string;
+  /** Only for a body not stored before. */
+  body?: Buffer;
+  unchanged: boolean;
+  etag?: string;
+  lastModified?: string;
+}
+
+/** Stores the body once by hash, the conditional-GET state, and one snapshot per run and request. */
+export async function saveSnapshot(tx: Tx, input: SnapshotInput): Promise<number> {
+  if (input.body) {
+    await tx.query(
+      'insert into bodies (hash, body, size) values ($1, $2, $3) on conflict (hash) do nothing',
+      [input.bodyHash, input.body, input.body.length],
+    );
+  }
+  await tx.query(
+    `insert into fetch_state (source_id, request_key, url, etag, last_modified, body_hash)
+     values ($1, $2, $3, $4, $5, $6)
+     on conflict (source_id, request_key) do update
+       set url = excluded.url, etag = coalesce(excluded.etag, fetch_state.etag),
+           last_modified = coalesce(excluded.last_modified, fetch_state.last_modified),
+           body_hash = excluded.body_hash, updated_at = now()`,
+    [input.sourceId, input.request.key, input.request.url, input.etag ?? null, input.lastModified ?? null, input.bodyHash],
+  );
+  const result = await tx.query<{ id: string }>(
+    `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)
+     on conflict (run_id, source_id, request_key) do update
+       set url = excluded.url, status = excluded.status, headers = excluded.headers,
+           body_hash = excluded.body_hash, unchanged = excluded.unchanged
+     returning id`,
+    [input.runId, input.sourceId, input.request.key, input.url, input.status, JSON.stringify(input.headers), input.bodyHash, input.unchanged],
+  );
+  return Number(result.rows[0]!.id);
+}
+
+export interface StoredSnapshot {
+  id: number;
+  runId: string;
+  sourceId: string;
+  unchanged: boolean;
+  parsed: { newIds: number[]; changedIds: number[] } | undefined;
+  document: FetchedDocument;
+}
+
+export async function loadSnapshot(db: Db, snapshotId: number): Promise<StoredSnapshot | undefined> {
+  const row = (
+    await db.query<{
+      id: string;
+      run_id: string;
+      source_id: string;
+      request_key: string;
+      url: string;
+      status: number;
+      headers: Record<string, string>;
+      body: Buffer;
+      unchanged: boolean;
+      fetched_at: Date;
+      parsed_at: Date | null;
+      new_item_ids: string[] | null;
+      changed_item_ids: string[] | null;
+    }>(
+      `select s.id, s.run_id, s.source_id, s.request_key, s.url, s.status, s.headers, b.body, s.unchanged, s.fetched_at,
+              s.parsed_at, s.new_item_ids, s.changed_item_ids
+       from snapshots s join bodies b on b.hash = s.body_hash where s.id = $1`,
+      [snapshotId],
+    )
+  ).rows[0];
+  if (!row) return undefined;
+  return {
+    id: Number(row.id),
+    runId: row.run_id,
+    sourceId: row.source_id,
+    unchanged: row.unchanged,
+    parsed: row.parsed_at
+      ? { newIds: (row.new_item_ids ?? []).map(Number), changedIds: (row.changed_item_ids ?? []).map(Number) }
+      : undefined,
+    document: {
+      request: { key: row.request_key, url: row.url },
+      url: row.url,
+      status: row.status,
+      headers: row.headers,
+      body: row.body,
+      fetchedAt: row.fetched_at.toISOString(),
+    },
+  };
+}
+
+export async function markSnapshotParsed(
+  tx: Tx,
+  snapshotId: number,
+  itemsSeen: number,
+  newIds: number[],
+  changedIds: number[],
+): Promise<void> {
+  await tx.query(
+    `update snapshots set parsed_at = now(), items_seen = $2, new_item_ids = $3, changed_item_ids = $4
+     where id = $1 and parsed_at is null`,
+    [snapshotId, itemsSeen, newIds, changedIds],
+  );
+}

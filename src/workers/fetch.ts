@@ -1,0 +1,67 @@
+import type { AppContext } from '../app/context.js';
+import { sourceById } from '../app/context.js';
+import { HorisontError } from '../domain/errors.js';
+import { jobId } from '../queue/names.js';
+import type { StageDefinition } from '../queue/pipeline.js';
+import { failSource, markSourceRunning } from '../store/runs.js';
+import { sha256 } from '../store/items.js';
+import { loadFetchState, saveSnapshot } from '../store/snapshots.js';
+
+/** Fetches one planned request through the guarded client and stores what came back. */
+export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
+  return {
+    concurrency: 8,
+    handle: async (data, job) => {
+      const source = sourceById(ctx, data.sourceId);
+      const state = await loadFetchState(ctx.db, source.id, data.request.key);
+      // Conditional headers only make sense when the body they refer to is stored.
+      const conditional = state?.body_hash
+        ? { ...(state.etag ? { etag: state.etag } : {}), ...(state.last_modified ? { lastModified: state.last_modified } : {}) }
+        : undefined;
+      const started = performance.now();
+      const outcome = await ctx.http.get(data.request.url, {
+        ...(conditional ? { conditional } : {}),
+        ...(data.request.accept ? { accept: data.request.accept } : {}),
+      });
+      let bodyHash: string;
+      let body: Buffer | undefined;
+      if (outcome.kind === 'not-modified') {
+        if (!state?.body_hash) throw new HorisontError('http-4xx', `fetch: unsolicited 304 from ${data.request.url}`);
+        bodyHash = state.body_hash;
+      } else {
+        if (outcome.body.length === 0) throw new HorisontError('empty-body', `fetch: empty body from ${data.request.url}`);
+        bodyHash = sha256(outcome.body);
+        body = outcome.body;
+      }
+      const unchanged = outcome.kind === 'not-modified' || bodyHash === state?.body_hash;
+      job.log.info(
+        { url: data.request.url, status: outcome.status, unchanged, duration_ms: Math.round(performance.now() - started) },
+        'fetch: done',
+      );
+      await job.commit(async (tx) => {
+        await markSourceRunning(tx, data.runId, source.id);
+        const snapshotId = await saveSnapshot(tx, {
+          runId: data.runId,
+          sourceId: source.id,
+          request: data.request,
+          url: outcome.url,
+          status: outcome.status,
+          headers: outcome.headers,
+          bodyHash,
+          ...(body && !unchanged ? { body } : {}),
+          unchanged,
+          ...(outcome.headers.etag ? { etag: outcome.headers.etag } : {}),
+          ...(outcome.headers['last-modified'] ? { lastModified: outcome.headers['last-modified'] } : {}),
+        });
+        return [
+          {
+            queue: 'parse',
+            jobId: jobId('parse', snapshotId),
+            data: { runId: data.runId, sourceId: source.id, snapshotId, page: data.page },
+          },
+        ];
+      });
+    },
+    onFinalFailure: (tx, data, failure) => failSource(tx, data.runId, data.sourceId, failure.kind, failure.message),
+  };
+}

@@ -1,0 +1,84 @@
+import type { AppContext } from '../app/context.js';
+import { sourceById } from '../app/context.js';
+import { HorisontError } from '../domain/errors.js';
+import { RawItem } from '../domain/item.js';
+import { jobId } from '../queue/names.js';
+import type { StageDefinition } from '../queue/pipeline.js';
+import { failSource, finishSource } from '../store/runs.js';
+import type { PlannedJob } from '../store/runs.js';
+import { upsertItems } from '../store/items.js';
+import { loadSnapshot, markSnapshotParsed } from '../store/snapshots.js';
+
+const RESOLVE_BATCH = 100;
+
+/** Validates every item; one invalid item means the source drifted, so the page fails as a whole. */
+function validateItems(sourceId: string, items: unknown[]): RawItem[] {
+  const seen = new Set<string>();
+  const valid: RawItem[] = [];
+  items.forEach((candidate, index) => {
+    const result = RawItem.safeParse(candidate);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new HorisontError(
+        'schema',
+        `parse(${sourceId}): item ${index} invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+      );
+    }
+    // The first occurrence wins: sources repeat pinned items on a page.
+    if (seen.has(result.data.itemKey)) return;
+    seen.add(result.data.itemKey);
+    valid.push(result.data);
+  });
+  return valid;
+}
+
+/**
+ * Parses a stored snapshot with the source's adapter, stores new and changed items, plans their
+ * resolution, and either follows the next page or ends the source's chain for this run.
+ */
+export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
+  return {
+    concurrency: 2,
+    handle: async (data, job) => {
+      const source = sourceById(ctx, data.sourceId);
+      const snapshot = await loadSnapshot(ctx.db, data.snapshotId);
+      if (!snapshot) throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);
+      const result = source.adapter.parse(snapshot.document, source);
+      const items = validateItems(source.id, result.items);
+      await job.commit(async (tx) => {
+        // A re-run after a crash reuses what the first pass recorded, so it plans the same jobs.
+        let changed = snapshot.parsed;
+        if (!changed) {
+          changed = snapshot.unchanged
+            ? { newIds: [], changedIds: [] }
+            : await upsertItems(tx, source.id, snapshot.id, items);
+          await markSnapshotParsed(tx, snapshot.id, items.length, changed.newIds, changed.changedIds);
+        }
+        const itemIds = [...changed.newIds, ...changed.changedIds].sort((a, b) => a - b);
+        const next: PlannedJob[] = [];
+        for (let start = 0; start < itemIds.length; start += RESOLVE_BATCH) {
+          next.push({
+            queue: 'resolve',
+            jobId: jobId('resolve', snapshot.id, start / RESOLVE_BATCH),
+            data: { runId: data.runId, itemIds: itemIds.slice(start, start + RESOLVE_BATCH) },
+          });
+        }
+        if (result.next) {
+          next.push({
+            queue: 'fetch',
+            jobId: jobId('fetch', data.runId, source.id, result.next.key),
+            data: { runId: data.runId, sourceId: source.id, request: result.next, page: data.page + 1 },
+          });
+        } else {
+          await finishSource(tx, data.runId, source.id);
+        }
+        job.log.info(
+          { snapshot_id: snapshot.id, items: items.length, new: changed.newIds.length, changed: changed.changedIds.length },
+          'parse: done',
+        );
+        return next;
+      });
+    },
+    onFinalFailure: (tx, data, failure) => failSource(tx, data.runId, data.sourceId, failure.kind, failure.message),
+  };
+}

@@ -1,0 +1,119 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AppContext } from '../app/context.js';
+import { describeCandidate } from '../domain/candidate.js';
+import { buildReport } from '../domain/report.js';
+import type { ScoreResult } from '../domain/score.js';
+import { jobId } from '../queue/names.js';
+import type { NominationPayloadV1 } from '../queue/nomination.js';
+import type { StageDefinition } from '../queue/pipeline.js';
+import { lockKey } from '../store/db.js';
+import { loadCandidate } from '../store/candidates.js';
+import { evidenceFingerprint, loadEvidence, sha256 } from '../store/items.js';
+import { pushPendingNominations } from '../store/reports.js';
+
+export function reportFiles(reportDir: string, candidateId: string, version: number): { md: string; json: string } {
+  const base = path.join(reportDir, candidateId, `v${version}`);
+  return { md: `${base}.md`, json: `${base}.json` };
+}
+
+/**
+ * Runs once ingestion of a run has settled, so a candidate gets one report version per run
+ * (not one per page that happened to arrive first). A version is added only when the evidence
+ * or the band changed; each new version is nominated once.
+ */
+export function reportStage(ctx: AppContext, now: () => Date = () => new Date()): StageDefinition<'report'> {
+  return {
+    concurrency: 2,
+    handle: async (data, job) => {
+      if (data.type === 'run') {
+        await job.commit(async (tx) => {
+          const due = await tx.query<{ id: string }>(
+            `select c.id from candidates c join scores s on s.id = c.current_score_id
+             where s.nominate order by c.id`,
+          );
+          return due.rows.map((row) => ({
+            queue: 'report',
+            jobId: jobId('report', data.runId, row.id),
+            data: { type: 'candidate', runId: data.runId, candidateId: row.id },
+          }));
+        });
+        return;
+      }
+      let written: { version: number; markdown: string; json: unknown } | undefined;
+      await job.commit(async (tx) => {
+        await lockKey(tx, `candidate ${data.candidateId}`);
+        const row = await loadCandidate(tx, data.candidateId);
+        if (!row?.current_score_id) return [];
+        const score = (
+          await tx.query<{ id: string; band: string; result: ScoreResult }>(
+            'select id, band, result from scores where id = $1',
+            [row.current_score_id],
+          )
+        ).rows[0]!;
+        if (!score.result.nominate) return [];
+        const inputHash = sha256(`${await evidenceFingerprint(tx, row.id)} ${score.band} ${score.result.criteriaVersion}`);
+        const known = await tx.query('select 1 from reports where candidate_id = $1 and input_hash = $2', [row.id, inputHash]);
+        if (known.rows.length > 0) return [];
+        const version =
+          (
+            await tx.query<{ v: number }>('select coalesce(max(version), 0)::int + 1 as v from reports where candidate_id = $1', [
+              row.id,
+            ])
+          ).rows[0]!.v;
+        const evidence = await loadEvidence(tx, row.id);
+        const candidate = describeCandidate(row.id, row.name, evidence);
+        const generatedAt = now().toISOString();
+        const report = buildReport({ candidate, score: score.result, version, generatedAt });
+        const reportId = (
+          await tx.query<{ id: string }>(
+            `insert into reports (candidate_id, version, input_hash, score_id, band, markdown, json, run_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+            [row.id, version, inputHash, score.id, score.band, report.markdown, JSON.stringify(report.json), data.runId],
+          )
+        ).rows[0]!.id;
+        const nomination = await tx.query<{ id: string }>(
+          `insert into nominations (candidate_id, report_id, origin, queue_job_id, payload)
+           values ($1, $2, 'scan', $3, '{}') returning id`,
+          [row.id, reportId, jobId('nomination', row.id, 'v' + version)],
+        );
+        const nominationId = nomination.rows[0]!.id;
+        const payload: NominationPayloadV1 = {
+          schemaVersion: 1,
+          nominationId,
+          origin: 'scan',
+          nominatedBy: null,
+          reason: null,
+          nominatedAt: generatedAt,
+          candidate: {
+            id: row.id,
+            name: candidate.name,
+            manufacturer: candidate.manufacturer ?? null,
+            kind: candidate.kind,
+            identifiers: candidate.identifiers,
+          },
+          score: {
+            total: score.result.total,
+            band: score.result.band,
+            council: score.result.council,
+            criteriaVersion: score.result.criteriaVersion,
+          },
+          report: { id: reportId, version, json: report.json as Record<string, unknown>, markdown: report.markdown },
+        };
+        await tx.query('update nominations set payload = $2 where id = $1', [nominationId, JSON.stringify(payload)]);
+        written = { version, markdown: report.markdown, json: report.json };
+        job.log.info({ candidate_id: row.id, version }, 'report: new version nominated');
+        return [];
+      });
+      if (written) {
+        const files = reportFiles(ctx.reportDir, data.candidateId, written.version);
+        await mkdir(path.dirname(files.md), { recursive: true });
+        await Promise.all([
+          writeFile(files.md, written.markdown, 'utf8'),
+          writeFile(files.json, `${JSON.stringify(written.json, null, 2)}\n`, 'utf8'),
+        ]);
+      }
+      await pushPendingNominations(ctx.db, ctx.pipeline.nominations, data.candidateId);
+    },
+  };
+}

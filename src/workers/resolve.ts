@@ -1,0 +1,47 @@
+import type { AppContext } from '../app/context.js';
+import { identitiesOf } from '../domain/identity.js';
+import { jobId } from '../queue/names.js';
+import type { StageDefinition } from '../queue/pipeline.js';
+import { linkIdentity, lockIdentityKeys } from '../store/candidates.js';
+import { evidenceFingerprint, loadItems } from '../store/items.js';
+
+/**
+ * Turns new and changed items into candidates: exact identifiers first, then normalised product
+ * names. Keys are locked for the transaction, so concurrent workers converge on one candidate.
+ */
+export function resolveStage(ctx: AppContext): StageDefinition<'resolve'> {
+  return {
+    concurrency: 4,
+    handle: async (data, job) => {
+      await job.commit(async (tx) => {
+        const items = await loadItems(tx, data.itemIds);
+        const identities = items.map((stored) => ({ stored, identities: identitiesOf(stored.sourceId, stored.item) }));
+        await lockIdentityKeys(
+          tx,
+          identities.flatMap((entry) => entry.identities.flatMap((identity) => identity.keys)),
+        );
+        const touched = new Set<string>();
+        for (const { stored, identities: forItem } of identities) {
+          for (const identity of forItem) {
+            // Sequential: each link may create the candidate the next identity links to.
+            const link = await linkIdentity(tx, identity, stored.id, data.runId); // eslint-disable-line no-await-in-loop
+            touched.add(link.candidateId);
+            if (link.conflicts.length > 0) {
+              job.log.warn(
+                { candidate_id: link.candidateId, possible_duplicates: link.conflicts, item_id: stored.id },
+                'resolve: identity keys point at several candidates',
+              );
+            }
+          }
+        }
+        const candidates = [...touched].sort();
+        const fingerprints = await Promise.all(candidates.map((id) => evidenceFingerprint(tx, id)));
+        return candidates.map((candidateId, index) => ({
+          queue: 'score',
+          jobId: jobId('score', data.runId, candidateId, fingerprints[index]!),
+          data: { runId: data.runId, candidateId },
+        }));
+      });
+    },
+  };
+}

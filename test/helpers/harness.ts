@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { parseEnv } from '../../src/env.js';
+import type { Env } from '../../src/env.js';
+import { createLogger } from '../../src/log.js';
+import { buildApp, closeApp, startWorkers } from '../../src/app/build.js';
+import type { AppContext } from '../../src/app/context.js';
+import { startRun, waitForRun } from '../../src/app/scan-once.js';
+import { startFixtureServer } from '../../src/fixtures/server.js';
+import type { FixtureServer } from '../../src/fixtures/server.js';
+import { STAGES, NOMINATION_QUEUE } from '../../src/queue/names.js';
+import type { RunSummary } from '../../src/store/runs.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
+export const DEMO_CONFIG = path.join(REPO_ROOT, 'config', 'demo');
+
+/**
+ * One isolated world per test file: its own PostgreSQL schema, BullMQ prefix, copy of the
+ * fixtures (so a test may edit them) and fixture server. Real Redis and PostgreSQL throughout.
+ */
+export interface Harness {
+  env: Env;
+  schema: string;
+  prefix: string;
+  fixturesDir: string;
+  server: FixtureServer;
+  /** An app with in-process workers (lazily built). */
+  app(): Promise<AppContext>;
+  scan(sourceIds?: string[]): Promise<RunSummary>;
+  /** Environment for child processes that should join this world. */
+  childEnv(): NodeJS.ProcessEnv;
+  query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(options: { workers?: boolean } = {}): Promise<Harness> {
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const schema = `t_${id}`;
+  const prefix = `t-${id}`;
+  const workDir = mkdtempSync(path.join(tmpdir(), 'horisont-test-'));
+  const fixturesDir = path.join(workDir, 'fixtures');
+  cpSync(FIXTURES, fixturesDir, { recursive: true });
+  const server = await startFixtureServer({ root: fixturesDir, port: 0 });
+  const vars: NodeJS.ProcessEnv = {
+    HORISONT_DB_SCHEMA: schema,
+    HORISONT_QUEUE_PREFIX: prefix,
+    HORISONT_FIXTURE_ORIGIN: server.origin,
+    HORISONT_REPORT_DIR: path.join(workDir, 'reports'),
+    HORISONT_CONFIG_DIR: DEMO_CONFIG,
+    NODE_ENV: 'test',
+  };
+  const env = parseEnv({ ...process.env, ...vars });
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
+  let ctx: AppContext | undefined;
+
+  const harness: Harness = {
+    env,
+    schema,
+    prefix,
+    fixturesDir,
+    server,
+    async app() {
+      if (!ctx) {
+        ctx = await buildApp({ env, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), configDir: DEMO_CONFIG });
+        if (options.workers !== false) startWorkers(ctx);
+      }
+      return ctx;
+    },
+    async scan(sourceIds = []) {
+      const app = await harness.app();
+      return waitForRun(app, await startRun(app, sourceIds, 'test'), 120_000);
+    },
+    childEnv() {
+      return { ...process.env, ...vars, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' };
+    },
+    async query(sql, params = []) {
+      return (await pool.query(sql, params)).rows;
+    },
+    async close() {
+      if (ctx) await closeApp(ctx);
+      await Promise.all(
+        [...STAGES, NOMINATION_QUEUE].map(async (name) => {
+          const queue = new Queue(name, { connection: { url: env.REDIS_URL }, prefix });
+          await queue.obliterate({ force: true });
+          await queue.close();
+        }),
+      );
+      await pool.query(`drop schema if exists ${schema} cascade`);
+      await pool.end();
+      await server.close();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
