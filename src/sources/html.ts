@@ -1,0 +1,109 @@
+import { TextDecoder } from 'node:util';
+import * as cheerio from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
+import { HorisontError } from '../domain/errors.js';
+import type { FetchedDocument } from './types.js';
+
+/**
+ * Helpers shared by the adapters that read documents. Not an adapter itself; site quirks stay
+ * in each adapter file.
+ */
+
+/** A selection of elements, as `find` returns it (cheerio does not export its element type). */
+export type Selection = ReturnType<ReturnType<CheerioAPI['root']>['find']>;
+
+/** Decodes the body with the charset the server declared (UTF-8 when none), without the BOM. */
+export function decodeBody(doc: FetchedDocument): string {
+  const declared = /charset\s*=\s*"?([\w-]+)/i.exec(doc.headers['content-type'] ?? '')?.[1];
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(declared ?? 'utf-8');
+  } catch {
+    // An unknown label is a server quirk, not a reason to fail: every source we read is UTF-8.
+    decoder = new TextDecoder('utf-8');
+  }
+  return decoder.decode(doc.body).replace(/^\uFEFF/, '');
+}
+
+/** Collapses whitespace the way a browser renders it. */
+export function cleanText(text: string): string {
+  return text.replace(/\s+/gu, ' ').trim();
+}
+
+// Phrases of the challenge and denial pages of the WAFs and CDNs in front of the sources
+// (Cloudflare, Akamai, F5/the Commission's gateway, Imperva, Azure Front Door).
+const BLOCK_MARKERS: readonly RegExp[] = [
+  /\bjust a moment\b/i,
+  /checking if the site connection is secure/i,
+  /\battention required\b/i,
+  /\baccess denied\b/i,
+  /\brequest rejected\b/i,
+  /the requested url was rejected/i,
+  /\bcaptcha\b/i,
+  /are you a robot|not a robot/i,
+  /incapsula incident/i,
+  /the request is blocked/i,
+  /\bdu har blockerats\b/i,
+];
+
+/** True when the text reads like a bot challenge or an access-denied page. */
+export function looksBlocked(text: string): boolean {
+  return BLOCK_MARKERS.some((marker) => marker.test(text));
+}
+
+/**
+ * Loads an HTML document. Throws `empty-body` for nothing at all and `parse` for bytes that are
+ * not markup; whether the markup is the expected page is for the adapter to decide.
+ */
+export function loadHtml(adapterId: string, doc: FetchedDocument): CheerioAPI {
+  const text = decodeBody(doc);
+  if (text.trim() === '') throw new HorisontError('empty-body', `parse(${adapterId}): empty document`);
+  if (!/<[a-z!]/i.test(text.slice(0, 4096))) {
+    throw new HorisontError('parse', `parse(${adapterId}): the document is not HTML`);
+  }
+  return cheerio.load(text);
+}
+
+/**
+ * The error for a page whose expected markup is missing: a block page when it reads like one,
+ * otherwise a redesign. Only called after the expected markup was not found, so a real page that
+ * happens to mention "captcha" is never misread as blocked.
+ */
+export function unrecognisedPage($: CheerioAPI, adapterId: string, what: string): HorisontError {
+  const text = cleanText(`${$('title').text()} ${$('body').text()}`).slice(0, 5000);
+  if (looksBlocked(text)) {
+    return new HorisontError(
+      'blocked',
+      `parse(${adapterId}): the site answered with a block or challenge page`,
+    );
+  }
+  return new HorisontError('layout-changed', `parse(${adapterId}): ${what} not found`);
+}
+
+/**
+ * Resolves a link against the site's canonical origin rather than the fetched URL, so items
+ * point at the public page whether the bytes came from the site, a fixture server or a stored
+ * snapshot. Returns undefined for links that are not http(s).
+ */
+export function absoluteUrl(href: string, siteOrigin: string): string | undefined {
+  const trimmed = href.trim();
+  if (trimmed === '' || !URL.canParse(trimmed, siteOrigin)) return undefined;
+  const url = new URL(trimmed, siteOrigin);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  url.hash = '';
+  return url.toString();
+}
+
+/**
+ * A stable request key from a list URL: readable, without `:` (BullMQ job ids), the same for
+ * the same URL whatever order the configuration lists it in.
+ */
+export function listRequestKey(url: string): string {
+  const parsed = new URL(url);
+  const slug = `${parsed.pathname}${parsed.search}`
+    .toLowerCase()
+    .replace(/\.html?$|\.html?(?=\?)/, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `list-${slug || 'root'}`.slice(0, 200);
+}

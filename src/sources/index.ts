@@ -1,0 +1,20 @@
+import { eudamedDevices } from './eudamed-devices.js';
+import { sbuPublications } from './sbu-publications.js';
+import { tlv } from './tlv.js';
+import type { SourceAdapter } from './types.js';
+
+/**
+ * Every adapter, by id. One explicit line per adapter: adding a source is a visible diff here,
+ * not a side effect of a file appearing in a directory.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- options differ per adapter; config loading validates them with each adapter's own schema
+export const adapters: Record<string, SourceAdapter<any>> = {
+  [eudamedDevices.id]: eudamedDevices,
+  [sbuPublications.id]: sbuPublications,
+  [tlv.id]: tlv,
+};
+
+export function getAdapter(id: string): SourceAdapter<unknown> | undefined {
+  // `hasOwn` keeps `constructor`, `toString` and friends from resolving as adapters.
+  return Object.hasOwn(adapters, id) ? adapters[id] : undefined;
+}
