@@ -11,6 +11,12 @@ export const ItemKind = z.enum([
   'trial',
   'news',
   'hta-report',
+  /** A notified body's MDR/IVDR certificate: an early signal of a (high-risk) device. */
+  'certificate',
+  /** A legal act or official notice (EUR-Lex, notified-body designations). */
+  'regulation',
+  /** An entry on MTP-rådet's or NT-rådet's own lists: the product is already handled nationally. */
+  'council-decision',
 ]);
 export type ItemKind = z.infer<typeof ItemKind>;
 
@@ -46,6 +52,26 @@ export const ProductFacts = z.object({
 });
 export type ProductFacts = z.infer<typeof ProductFacts>;
 
+/** Identifiers other than UDI that tie an item to products, trials or documents elsewhere. */
+export const ItemReference = z.object({
+  scheme: z.enum([
+    'nct',
+    'eu-ct',
+    'fda-510k',
+    'fda-de-novo',
+    'fda-pma',
+    'certificate',
+    'notified-body',
+    'nye-metoder',
+    'sbu',
+    'mdcg',
+    'celex',
+    'atc',
+  ]),
+  value: z.string().min(1).max(100),
+});
+export type ItemReference = z.infer<typeof ItemReference>;
+
 /**
  * One item as a source adapter parsed it. The pipeline validates every adapter's output with
  * this schema before storing it.
@@ -67,5 +93,6 @@ export const RawItem = z.object({
   /** For regional HTA: the publishing region or unit (`Västra Götalandsregionen`, …). */
   region: z.string().max(200).optional(),
   product: ProductFacts.optional(),
+  references: z.array(ItemReference).max(50).optional(),
 });
 export type RawItem = z.infer<typeof RawItem>;
