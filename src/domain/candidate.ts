@@ -1,0 +1,178 @@
+import type { ItemKind, ProductFacts } from './item.js';
+import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
+import { extractProductMentions } from './mentions.js';
+import { normaliseText } from './normalise.js';
+
+/** What a candidate is, which decides the council: devices/IVD → MTP-rådet, drugs → NT-rådet. */
+export type CandidateKind = 'device' | 'ivd' | 'drug' | 'method';
+
+/** One stored source item linked to a candidate. */
+export interface EvidenceItem {
+  itemId: string;
+  sourceId: string;
+  kind: ItemKind;
+  title: string;
+  url: string;
+  publishedAt?: string;
+  updatedAt?: string;
+  summary?: string;
+  /** For regional HTA: the publishing region or unit. */
+  region?: string;
+  publicationType?: string;
+  /** Registry facts, when the source states them. */
+  product?: ProductFacts;
+}
+
+export type CandidateIdentifierScheme = 'udi-di' | 'basic-udi-di' | 'srn';
+
+export interface CandidateView {
+  id: string;
+  name: string;
+  manufacturer?: string;
+  kind: CandidateKind;
+  identifiers: { scheme: CandidateIdentifierScheme; value: string }[];
+  /** De-duplicated by itemId and ordered by sourceId, then itemId. */
+  evidence: EvidenceItem[];
+}
+
+/** Code-point order: the same on every machine and locale, unlike `localeCompare`. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareEvidence(a: EvidenceItem, b: EvidenceItem): number {
+  return compareStrings(a.sourceId, b.sourceId) || compareStrings(a.itemId, b.itemId);
+}
+
+/** Evidence de-duplicated by itemId and put in canonical (sourceId, itemId) order. */
+export function canonicalEvidence(evidence: readonly EvidenceItem[]): EvidenceItem[] {
+  const sorted = [...evidence].sort(compareEvidence);
+  const seen = new Set<string>();
+  return sorted.filter((e) => (seen.has(e.itemId) ? false : (seen.add(e.itemId), true)));
+}
+
+/**
+ * EUDAMED risk-class code without its `refdata.risk-class.` prefix (`class-iib`, `class-d`,
+ * `ivd-general`, …). Plain forms ("IIb", "Klass III", "Class D") map to the same codes.
+ */
+export function normaliseRiskClass(s: string): string | undefined {
+  const lower = normaliseText(s).toLowerCase();
+  if (lower === '') return undefined;
+  const code = lower.includes('.') ? lower.slice(lower.lastIndexOf('.') + 1) : lower;
+  if (/^(?:class-|ivd-)/.test(code)) return code;
+  const plain = /^(?:(?:risk)?klass|class)?\s*(i{1,3}[ab]?|iv|[abcd])$/.exec(code);
+  if (plain?.[1] !== undefined) return `class-${plain[1]}`;
+  return code.replace(/\s+/g, '-');
+}
+
+/** Applicable legislation as `mdr`, `ivdr`, `mdd`, `aimdd` or `ivdd` (or the code as given). */
+export function normaliseLegislation(s: string): string | undefined {
+  const lower = normaliseText(s).toLowerCase();
+  if (lower === '') return undefined;
+  if (/2017\/745/.test(lower)) return 'mdr';
+  if (/2017\/746/.test(lower)) return 'ivdr';
+  if (/93\/42/.test(lower)) return 'mdd';
+  if (/90\/385/.test(lower)) return 'aimdd';
+  if (/98\/79/.test(lower)) return 'ivdd';
+  return lower.includes('.') ? lower.slice(lower.lastIndexOf('.') + 1) : lower;
+}
+
+const IVD_RISK_CLASSES = /^(?:class-[abcd]|ivd-.*)$/;
+
+/** IVD when the registry says IVDR/IVDD or an IVD risk class; drug items stay drugs. */
+export function kindOfProduct(product: ProductFacts, itemKind: ItemKind): CandidateKind {
+  if (itemKind === 'drug') return 'drug';
+  if (itemKind === 'ivd') return 'ivd';
+  const legislation =
+    product.legislation === undefined ? undefined : normaliseLegislation(product.legislation);
+  if (legislation === 'ivdr' || legislation === 'ivdd') return 'ivd';
+  const riskClass = product.riskClass === undefined ? undefined : normaliseRiskClass(product.riskClass);
+  if (riskClass !== undefined && IVD_RISK_CLASSES.test(riskClass)) return 'ivd';
+  return 'device';
+}
+
+function udiSortKey(product: ProductFacts): string {
+  const udi = product.udiDi === undefined ? undefined : normaliseUdiDi(product.udiDi);
+  // Records without a valid UDI-DI sort after those with one.
+  return udi ?? `\uffff${product.udiDi ?? ''}`;
+}
+
+const SCHEME_ORDER: Record<CandidateIdentifierScheme, number> = { 'udi-di': 0, 'basic-udi-di': 1, srn: 2 };
+
+/**
+ * Derives name/manufacturer/kind/identifiers deterministically from evidence (registry facts
+ * first, then by sourceId+itemId order) so the result never depends on arrival order. Registry
+ * records are ordered by their content (source, UDI-DI, trade name, URL) before the item id, so
+ * the choice of name does not depend on which record was stored first either.
+ *
+ * - name: the first registry trade name, else `fallbackName`, else the first title;
+ * - kind: from registry facts (device or IVD); otherwise device/IVD/drug items decide, in that
+ *   order; otherwise a product named in a title or summary makes it a device; otherwise a method.
+ */
+export function describeCandidate(id: string, fallbackName: string, evidence: EvidenceItem[]): CandidateView {
+  const items = canonicalEvidence(evidence);
+  // Registry records in an order that depends on their content, not on storage ids (which follow
+  // arrival order): source, then UDI-DI, then trade name and URL; the item id only breaks ties.
+  const registry = items
+    .filter((e): e is EvidenceItem & { product: ProductFacts } => e.product !== undefined)
+    .sort(
+      (a, b) =>
+        compareStrings(a.sourceId, b.sourceId) ||
+        compareStrings(udiSortKey(a.product), udiSortKey(b.product)) ||
+        compareStrings(a.product.tradeName, b.product.tradeName) ||
+        compareStrings(a.url, b.url) ||
+        compareStrings(a.itemId, b.itemId),
+    );
+  const firstRegistry = registry[0];
+
+  const name =
+    (firstRegistry === undefined ? '' : normaliseText(firstRegistry.product.tradeName)) ||
+    normaliseText(fallbackName) ||
+    normaliseText(items[0]?.title ?? '') ||
+    id;
+
+  const manufacturerSource = registry.find((e) => (e.product.manufacturer ?? '').trim() !== '');
+  const manufacturer =
+    manufacturerSource?.product.manufacturer === undefined
+      ? undefined
+      : normaliseText(manufacturerSource.product.manufacturer);
+
+  let kind: CandidateKind;
+  if (firstRegistry !== undefined) {
+    kind = kindOfProduct(firstRegistry.product, firstRegistry.kind);
+  } else if (items.some((e) => e.kind === 'device')) {
+    kind = 'device';
+  } else if (items.some((e) => e.kind === 'ivd')) {
+    kind = 'ivd';
+  } else if (items.some((e) => e.kind === 'drug')) {
+    kind = 'drug';
+  } else if (items.some((e) => extractProductMentions(`${e.title}\n${e.summary ?? ''}`).length > 0)) {
+    kind = 'device';
+  } else {
+    kind = 'method';
+  }
+
+  const identifiers = new Map<string, { scheme: CandidateIdentifierScheme; value: string }>();
+  const add = (scheme: CandidateIdentifierScheme, value: string | undefined): void => {
+    if (value !== undefined && value !== '') identifiers.set(`${scheme}\u0000${value}`, { scheme, value });
+  };
+  for (const { product } of registry) {
+    if (product.udiDi !== undefined) add('udi-di', normaliseUdiDi(product.udiDi));
+    if (product.basicUdiDi !== undefined) add('basic-udi-di', normaliseBasicUdiDi(product.basicUdiDi));
+    if (product.manufacturerSrn !== undefined) {
+      add('srn', product.manufacturerSrn.replace(/\s+/g, '').toUpperCase());
+    }
+  }
+
+  const view: CandidateView = {
+    id,
+    name,
+    kind,
+    identifiers: [...identifiers.values()].sort(
+      (a, b) => SCHEME_ORDER[a.scheme] - SCHEME_ORDER[b.scheme] || compareStrings(a.value, b.value),
+    ),
+    evidence: items,
+  };
+  if (manufacturer !== undefined && manufacturer !== '') view.manufacturer = manufacturer;
+  return view;
+}

@@ -1,0 +1,137 @@
+import type { CandidateKind } from './candidate.js';
+import { kindOfProduct } from './candidate.js';
+import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
+import type { RawItem } from './item.js';
+import { extractProductMentions } from './mentions.js';
+import { normaliseProductName, normaliseText } from './normalise.js';
+
+export interface IdentityKey {
+  scheme: 'udi-di' | 'basic-udi-di' | 'product' | 'item';
+  value: string;
+}
+
+export interface ItemIdentity {
+  /** Every key that identifies the candidate; two identities sharing any key are the same candidate. */
+  keys: IdentityKey[];
+  candidateKind: CandidateKind;
+  displayName: string;
+  /** Why this item maps here (Swedish), e.g. "UDI-DI 0…", "produktnamn nämns i titeln". */
+  reason: string;
+}
+
+/** Item kinds that are about a method (an assessment), and so make a candidate of their own. */
+const METHOD_KINDS = new Set<RawItem['kind']>(['hta-report', 'method']);
+/** Item kinds that are about one product even when no name is recognised in the text. */
+const PRODUCT_KINDS = new Set<RawItem['kind']>(['device', 'ivd', 'drug', 'council-decision']);
+/** Item kinds that never make a candidate: legal acts name no products. */
+const NEVER_CANDIDATES = new Set<RawItem['kind']>(['regulation']);
+
+function textKind(sourceId: string, item: RawItem): CandidateKind {
+  if (item.kind === 'drug') return 'drug';
+  if (item.kind === 'ivd') return 'ivd';
+  // NT-rådet's own lists are about drugs; MTP-rådet's about devices.
+  if (item.kind === 'council-decision' && /(?:^|[^a-z])nt(?:-?radet|-?rådet)?(?:[^a-z]|$)/i.test(sourceId)) {
+    return 'drug';
+  }
+  return 'device';
+}
+
+function itemKey(sourceId: string, item: RawItem): IdentityKey {
+  return { scheme: 'item', value: `${sourceId}:${item.itemKey}` };
+}
+
+/**
+ * Product mentions that the item is about. Names in the title win: the summary of an HTA report
+ * about one product often names its comparators, and those must not become evidence for the
+ * comparators. Title and summary are read together so that a brand recognised in the summary
+ * also counts where it opens the title ("Optune vid glioblastom").
+ */
+function mentionsOf(item: RawItem): { names: string[]; where: 'titeln' | 'sammanfattningen' } {
+  const title = normaliseText(item.title);
+  const summary = normaliseText(item.summary ?? '');
+  const all = extractProductMentions(summary === '' ? title : `${title}\n${summary}`);
+  const inTitle = all.filter((name) => title.includes(name));
+  if (inTitle.length > 0) return { names: inTitle, where: 'titeln' };
+  return { names: all, where: 'sammanfattningen' };
+}
+
+/**
+ * The candidate identities an item speaks about (pure, order-independent).
+ *
+ * - Items with product facts → one identity with keys udi-di, basic-udi-di and
+ *   product:<normaliseProductName(tradeName)>.
+ * - Text items → one identity per extracted mention (key product:<normalised mention>).
+ * - HTA reports / methods with no product mention → one method identity keyed
+ *   item:<sourceId>:<itemKey>, named by the title.
+ * - Device/IVD/drug items with neither facts nor a recognised name → one identity keyed by the
+ *   item, of that kind (the item is about a product even if its name was not recognised).
+ * - News, guidance, trials, certificates and safety notices with no mention → [] (stored, not a
+ *   candidate); legal acts (`regulation`) never make a candidate.
+ * - Council decisions (MTP-rådet/NT-rådet lists) are about one product: without a recognised name
+ *   they are keyed by the item, as a drug when the source is NT-rådet's.
+ *
+ * Kind: ivd for IVDR/IVD risk classes, drug for drug items, device otherwise for products.
+ */
+export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
+  const title = normaliseText(item.title);
+
+  if (item.product !== undefined) {
+    const facts = item.product;
+    const keys: IdentityKey[] = [];
+    const udiDi = facts.udiDi === undefined ? undefined : normaliseUdiDi(facts.udiDi);
+    const basicUdiDi = facts.basicUdiDi === undefined ? undefined : normaliseBasicUdiDi(facts.basicUdiDi);
+    const product = normaliseProductName(facts.tradeName);
+    if (udiDi !== undefined) keys.push({ scheme: 'udi-di', value: udiDi });
+    if (basicUdiDi !== undefined) keys.push({ scheme: 'basic-udi-di', value: basicUdiDi });
+    if (product !== '') keys.push({ scheme: 'product', value: product });
+    const displayName = normaliseText(facts.tradeName) || title;
+    let reason: string;
+    if (udiDi !== undefined) reason = `UDI-DI ${udiDi} i registret`;
+    else if (basicUdiDi !== undefined) reason = `Basic UDI-DI ${basicUdiDi} i registret`;
+    else if (product !== '') reason = `handelsnamnet ”${displayName}” i registret`;
+    else reason = 'registerpost utan giltig identifierare';
+    if (keys.length === 0) keys.push(itemKey(sourceId, item));
+    return [{ keys, candidateKind: kindOfProduct(facts, item.kind), displayName, reason }];
+  }
+
+  if (NEVER_CANDIDATES.has(item.kind)) return [];
+
+  const { names, where } = mentionsOf(item);
+  const identities: ItemIdentity[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    const key = normaliseProductName(name);
+    if (key === '' || seen.has(key)) continue;
+    seen.add(key);
+    identities.push({
+      keys: [{ scheme: 'product', value: key }],
+      candidateKind: textKind(sourceId, item),
+      displayName: name,
+      reason: `produktnamn nämns i ${where}: ”${name}”`,
+    });
+  }
+  if (identities.length > 0) return identities;
+
+  if (METHOD_KINDS.has(item.kind)) {
+    return [
+      {
+        keys: [itemKey(sourceId, item)],
+        candidateKind: 'method',
+        displayName: title,
+        reason:
+          item.kind === 'hta-report' ? 'HTA-rapport utan produktnamn (metod)' : 'metod utan produktnamn',
+      },
+    ];
+  }
+  if (PRODUCT_KINDS.has(item.kind)) {
+    return [
+      {
+        keys: [itemKey(sourceId, item)],
+        candidateKind: textKind(sourceId, item),
+        displayName: title,
+        reason: 'posten gäller en produkt men inget produktnamn kunde läsas ut',
+      },
+    ];
+  }
+  return [];
+}

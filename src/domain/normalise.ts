@@ -1,0 +1,358 @@
+/**
+ * Text, product-name and manufacturer normalisation. Pure and deterministic: the same input
+ * always gives the same output, so the results can be used as identity keys.
+ */
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  shy: '\u00ad',
+  ensp: ' ',
+  emsp: ' ',
+  thinsp: ' ',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  lsquo: '‘',
+  rsquo: '’',
+  sbquo: '‚',
+  ldquo: '“',
+  rdquo: '”',
+  bdquo: '„',
+  laquo: '«',
+  raquo: '»',
+  bull: '•',
+  middot: '·',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  deg: '°',
+  plusmn: '±',
+  times: '×',
+  micro: 'µ',
+  euro: '€',
+  sect: '§',
+  aring: 'å',
+  Aring: 'Å',
+  auml: 'ä',
+  Auml: 'Ä',
+  ouml: 'ö',
+  Ouml: 'Ö',
+  oslash: 'ø',
+  Oslash: 'Ø',
+  aelig: 'æ',
+  AElig: 'Æ',
+  eacute: 'é',
+  Eacute: 'É',
+  egrave: 'è',
+  uuml: 'ü',
+  Uuml: 'Ü',
+  szlig: 'ß',
+};
+
+/** Tags after which the text reads as a new block; replaced by a space rather than nothing. */
+const BLOCK_TAGS =
+  /^(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul)$/i;
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z][a-z0-9]{1,31});/gi, (whole, body: string) => {
+    if (body.startsWith('#')) {
+      const hex = body[1] === 'x' || body[1] === 'X';
+      const code = Number.parseInt(body.slice(hex ? 2 : 1), hex ? 16 : 10);
+      // Invalid, surrogate and NUL code points are replaced, as the HTML spec does.
+      if (!Number.isFinite(code) || code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+        return '\ufffd';
+      }
+      return String.fromCodePoint(code);
+    }
+    return NAMED_ENTITIES[body] ?? whole;
+  });
+}
+
+function stripTags(s: string): string {
+  return (
+    s
+      // Content of script/style/template is never text.
+      .replace(/<(script|style|template|noscript)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+      .replace(/<!--[\s\S]*?-->/g, ' ')
+      .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
+      .replace(/<\/?([a-z][a-z0-9-]*)\b[^>]*>/gi, (_tag, name: string) => (BLOCK_TAGS.test(name) ? ' ' : ''))
+  );
+}
+
+/**
+ * NFKC, strip HTML tags and decode entities, collapse whitespace, trim. Zero-width characters,
+ * soft hyphens and bidirectional controls are removed. The trade-mark signs ™/℠ are kept as they
+ * are (NFKC would turn them into the letters "TM"/"SM" and glue them onto the brand name).
+ */
+export function normaliseText(s: string): string {
+  const decoded = decodeEntities(stripTags(s));
+  const nfkc = decoded
+    .split(/([™℠])/)
+    .map((part) => (part === '™' || part === '℠' ? part : part.normalize('NFKC')))
+    .join('');
+  return nfkc
+    .replace(/[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, '')
+    .replace(/\p{Cc}/gu, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+/**
+ * Lowercase and strip diacritics so that spelling variants meet: Mölnlycke = Molnlycke,
+ * Ø/Æ (Norwegian) fold like Ö/Ä. Used for keys and matching, never for display.
+ */
+export function foldForMatching(s: string): string {
+  return s
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/ø/g, 'o')
+    .replace(/æ/g, 'ae')
+    .replace(/œ/g, 'oe')
+    .replace(/ß/g, 'ss')
+    .replace(/đ/g, 'd')
+    .replace(/ł/g, 'l')
+    .normalize('NFC');
+}
+
+/** Words that describe what kind of thing a product is rather than which product it is. */
+const GENERIC_TRAILING: readonly (readonly string[])[] = [
+  ['continuous', 'glucose', 'monitoring', 'system'],
+  ['continuous', 'glucose', 'monitoring'],
+  ['continuous', 'glucose', 'monitor'],
+  ['flash', 'glucose', 'monitoring'],
+  ['glucose', 'monitoring', 'system'],
+  ['glucose', 'monitoring'],
+  ['insulin', 'pump'],
+  ['system'],
+  ['systems'],
+  ['systemet'],
+  ['sensor'],
+  ['sensors'],
+  ['sensorn'],
+  ['device'],
+  ['devices'],
+  ['kit'],
+  ['kits'],
+  ['set'],
+  ['sets'],
+  ['cgm'],
+  ['pump'],
+  ['pumps'],
+  ['insulinpump'],
+  ['insulinpumpen'],
+  ['produkt'],
+  ['product'],
+];
+
+/**
+ * Key form of a product name: lowercase, diacritics folded, ®/™/© removed, punctuation to
+ * space, generic trailing words dropped (system, sensor, device, kit, set, …). Generation and
+ * model tokens are kept: "freestyle libre 3" ≠ "freestyle libre 2"; "minimed 780g"; "dexcom g7".
+ */
+export function normaliseProductName(s: string): string {
+  const cleaned = foldForMatching(normaliseText(s).replace(/[®™©℠]/g, ' '))
+    .replace(/\((?:r|tm|c)\)/g, ' ')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+  if (cleaned === '') return '';
+  // "Libre3" and "Libre 3" are the same product; short model codes (g7, e3, 780g) stay whole.
+  const tokens = cleaned
+    .split(' ')
+    .flatMap((token) => {
+      const split = /^(\p{L}{3,})(\d{1,2})$/u.exec(token);
+      return split?.[1] !== undefined && split[2] !== undefined ? [split[1], split[2]] : [token];
+    })
+    .filter((token) => token !== '');
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const suffix of GENERIC_TRAILING) {
+      if (
+        tokens.length > suffix.length &&
+        suffix.every((w, i) => tokens[tokens.length - suffix.length + i] === w)
+      ) {
+        tokens.splice(tokens.length - suffix.length, suffix.length);
+        changed = true;
+        break;
+      }
+    }
+  }
+  return tokens.join(' ');
+}
+
+/** Legal-form tokens (dots and slashes already removed) dropped from the end of a company name. */
+const LEGAL_FORMS = new Set([
+  'ab',
+  'publ',
+  'hb',
+  'kb',
+  'ltd',
+  'limited',
+  'plc',
+  'llc',
+  'llp',
+  'lp',
+  'inc',
+  'incorporated',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'gmbh',
+  'mbh',
+  'ag',
+  'kg',
+  'kgaa',
+  'ohg',
+  'se',
+  'sa',
+  'sas',
+  'sarl',
+  'spa',
+  'srl',
+  'sl',
+  'slu',
+  'nv',
+  'bv',
+  'oy',
+  'oyj',
+  'asa',
+  'as',
+  'aps',
+  'ehf',
+  'hf',
+  'pty',
+  'kk',
+  'sro',
+  'zoo',
+  'sp',
+]);
+
+/**
+ * Key form of a manufacturer name: lowercase, diacritics stripped (Mölnlycke = Molnlycke), legal
+ * forms dropped (AB, Ltd, GmbH, Inc., S.A., Oy, ASA, A/S, B.V., S.r.l., Corp., LLC, …) and
+ * punctuation removed. Legal forms are only dropped at the end, so "AS" or "Co" inside a name
+ * survives; at least one token is always kept.
+ */
+export function normaliseManufacturer(s: string): string {
+  const spaced = foldForMatching(normaliseText(s))
+    // "S. A." → "S.A." so that it reads as one abbreviation.
+    .replace(/(?<![\p{L}\p{N}])(\p{L})\.\s+(?=\p{L}\.)/gu, '$1.');
+  const folded = spaced
+    .split(/[\s,;()]+/u)
+    // Dotted or slashed single-letter abbreviations collapse: s.a. → sa, b.v. → bv, a/s → as.
+    .map((token) => (/^(?:\p{L}[./]){1,4}\p{L}?\.?$/u.test(token) ? token.replace(/[./]/g, '') : token))
+    .join(' ')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+  if (folded === '') return '';
+  const tokens = folded.split(' ');
+  while (tokens.length > 1 && LEGAL_FORMS.has(tokens[tokens.length - 1] ?? '')) tokens.pop();
+  return tokens.join(' ');
+}
+
+interface CompiledTerm {
+  term: string;
+  parts: string[];
+  openStart: boolean;
+  openEnd: boolean;
+}
+
+/** One place in a text where a term matched: offsets refer to the text as given. */
+export interface TermMatch {
+  term: string;
+  index: number;
+  length: number;
+  /** The matched text as written. */
+  text: string;
+}
+
+/**
+ * Whole-word term matching on text, folding case and diacritics. A `*` at either end of a term
+ * lets the first/last word continue on that side (Swedish compounds: `*cancer` matches
+ * "prostatacancer"); several words must appear in sequence, ignoring punctuation between them
+ * ("typ 1 diabetes" matches "typ 1-diabetes").
+ */
+export class TermMatcher {
+  private readonly compiled: CompiledTerm[];
+
+  constructor(terms: readonly string[]) {
+    this.compiled = terms
+      .map((term) => {
+        const trimmed = term.trim();
+        const openStart = trimmed.startsWith('*');
+        const openEnd = trimmed.endsWith('*') && trimmed.length > 1;
+        const core = trimmed.replace(/^\*|\*$/g, '');
+        const parts = foldForMatching(core)
+          .split(/[^\p{L}\p{N}]+/u)
+          .filter((p) => p !== '');
+        return { term, parts, openStart, openEnd };
+      })
+      .filter((t) => t.parts.length > 0);
+  }
+
+  /** The first match of each term that occurs, in term order. */
+  find(text: string): TermMatch[] {
+    if (text === '' || this.compiled.length === 0) return [];
+    const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({
+      index: m.index ?? 0,
+      raw: m[0],
+      folded: foldForMatching(m[0]),
+    }));
+    const out: TermMatch[] = [];
+    for (const t of this.compiled) {
+      const last = t.parts.length - 1;
+      for (let i = 0; i + last < words.length; i++) {
+        const ok = t.parts.every((part, k) => {
+          const w = words[i + k]?.folded ?? '';
+          const open0 = k === 0 && t.openStart;
+          const openN = k === last && t.openEnd;
+          if (open0 && openN) return w.includes(part);
+          if (open0) return w.endsWith(part);
+          if (openN) return w.startsWith(part);
+          return w === part;
+        });
+        if (ok) {
+          const first = words[i];
+          const end = words[i + last];
+          if (first !== undefined && end !== undefined) {
+            const length = end.index + end.raw.length - first.index;
+            out.push({
+              term: t.term,
+              index: first.index,
+              length,
+              text: text.slice(first.index, first.index + length),
+            });
+          }
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  matches(text: string): boolean {
+    return this.find(text).length > 0;
+  }
+}
+
+/** A short excerpt of `text` around `index`, cut at word boundaries, with ellipses. */
+export function snippetAround(text: string, index: number, length: number, radius = 70): string {
+  let start = Math.max(0, index - radius);
+  let end = Math.min(text.length, index + length + radius);
+  if (start > 0) {
+    const space = text.indexOf(' ', start);
+    if (space !== -1 && space < index) start = space + 1;
+  }
+  if (end < text.length) {
+    const space = text.lastIndexOf(' ', end);
+    if (space > index + length) end = space;
+  }
+  return `${start > 0 ? '…' : ''}${text.slice(start, end).trim()}${end < text.length ? '…' : ''}`;
+}

@@ -1,0 +1,1124 @@
+import { z } from 'zod';
+import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js';
+import { canonicalEvidence, compareStrings, normaliseLegislation, normaliseRiskClass } from './candidate.js';
+import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
+import { IsoDate, ItemKind } from './item.js';
+import { TermMatcher, foldForMatching, normaliseText } from './normalise.js';
+import type { CriterionResult, ScoreResult } from './score.js';
+import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './score.js';
+
+/**
+ * The early assessment report (tidig bedömningsrapport), as versioned JSON and as Swedish
+ * Markdown. Everything the report says is either a statement that cites at least one source, or
+ * a gap written as "Uppgift saknas: …"; nothing is guessed. Scraped text is stored as it is in
+ * the JSON and escaped when it is written into Markdown.
+ */
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const GAP_PREFIX = 'Uppgift saknas: ';
+
+const SourceRefId = z.string().regex(/^E\d+$/);
+
+/** One source behind the report; statements cite it by `ref` (E1, E2, …). */
+export const ReportSource = z.strictObject({
+  ref: SourceRefId,
+  itemId: z.string().min(1),
+  sourceId: z.string().min(1),
+  kind: ItemKind,
+  /** Swedish name of the kind. */
+  kindLabel: z.string(),
+  title: z.string(),
+  /** The source's link; null when it is not an http(s) URL (it is then never linked). */
+  url: z.string().nullable(),
+  publishedAt: IsoDate.optional(),
+  updatedAt: IsoDate.optional(),
+  region: z.string().optional(),
+  publicationType: z.string().optional(),
+});
+export type ReportSource = z.infer<typeof ReportSource>;
+
+/** A statement with its sources, or a gap. */
+export const ReportFact = z.discriminatedUnion('status', [
+  z.strictObject({
+    status: z.literal('known'),
+    label: z.string().min(1),
+    text: z.string().min(1),
+    sources: z.array(SourceRefId).min(1),
+  }),
+  z.strictObject({
+    status: z.literal('gap'),
+    label: z.string().min(1),
+    text: z.string().startsWith(GAP_PREFIX),
+  }),
+]);
+export type ReportFact = z.infer<typeof ReportFact>;
+
+const FactSection = z.strictObject({ heading: z.string().min(1), facts: z.array(ReportFact).min(1) });
+
+const ReportSignal = z.strictObject({
+  signalId: z.string(),
+  label: z.string(),
+  explanation: z.string(),
+  points: z.number().int(),
+  sources: z.array(SourceRefId),
+  snippets: z.array(z.string()),
+});
+
+const ReportCriterion = z.strictObject({
+  criterionId: z.string(),
+  label: z.string(),
+  weight: z.number(),
+  points: z.number(),
+  maxPoints: z.number().int().positive(),
+  /** Share of the total this criterion contributed (0–100 scale). */
+  contribution: z.number(),
+  signals: z.array(ReportSignal),
+});
+
+const Band = z.enum(['hög', 'medel', 'låg']);
+const Council = z.enum(['MTP-rådet', 'NT-rådet', 'båda', 'utanför']);
+
+export const EarlyAssessmentReport = z
+  .strictObject({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    /** Version of this candidate's report (1, 2, …). */
+    reportVersion: z.number().int().min(1),
+    generatedAt: IsoDate,
+    language: z.literal('sv'),
+    title: z.string().min(1),
+    candidate: z.strictObject({
+      id: z.string().min(1),
+      name: z.string().min(1),
+      manufacturer: z.string().nullable(),
+      kind: z.enum(['device', 'ivd', 'drug', 'method']),
+      kindLabel: z.string(),
+      identifiers: z.array(
+        z.strictObject({ scheme: z.enum(['udi-di', 'basic-udi-di', 'srn']), value: z.string().min(1) }),
+      ),
+    }),
+    score: z.strictObject({
+      criteriaVersion: z.string().min(1),
+      total: z.number().int().min(0).max(100),
+      band: Band,
+      council: Council,
+      routingReason: z.string(),
+      nominate: z.boolean(),
+    }),
+    sections: z.strictObject({
+      product: FactSection,
+      description: FactSection,
+      intendedUse: FactSection,
+      regulatory: FactSection,
+      currentCare: FactSection,
+      evidence: z.strictObject({ heading: z.string(), sources: z.array(ReportSource) }),
+      criteria: z.strictObject({
+        heading: z.string(),
+        total: z.number().int().min(0).max(100),
+        band: Band,
+        criteria: z.array(ReportCriterion),
+      }),
+      resourceImpact: FactSection,
+      programme: z.strictObject({
+        heading: z.string(),
+        council: Council,
+        routingReason: z.string(),
+        programmeAreas: z.array(z.strictObject({ name: z.string(), sources: z.array(SourceRefId).min(1) })),
+        facts: z.array(ReportFact).min(1),
+      }),
+      openQuestions: z.strictObject({ heading: z.string(), questions: z.array(z.string().min(1)) }),
+    }),
+  })
+  .superRefine((report, ctx) => {
+    const refs = new Set(report.sections.evidence.sources.map((s) => s.ref));
+    const check = (ref: string, path: (string | number)[]): void => {
+      if (!refs.has(ref)) ctx.addIssue({ code: 'custom', path, message: `unknown source ${ref}` });
+    };
+    for (const key of [
+      'product',
+      'description',
+      'intendedUse',
+      'regulatory',
+      'currentCare',
+      'resourceImpact',
+    ] as const) {
+      report.sections[key].facts.forEach((fact, i) => {
+        if (fact.status === 'known') {
+          fact.sources.forEach((r, j) => check(r, ['sections', key, 'facts', i, 'sources', j]));
+        }
+      });
+    }
+    report.sections.programme.facts.forEach((fact, i) => {
+      if (fact.status === 'known') {
+        fact.sources.forEach((r, j) => check(r, ['sections', 'programme', 'facts', i, 'sources', j]));
+      }
+    });
+    report.sections.programme.programmeAreas.forEach((area, i) =>
+      area.sources.forEach((r, j) => check(r, ['sections', 'programme', 'programmeAreas', i, 'sources', j])),
+    );
+    report.sections.criteria.criteria.forEach((c, i) =>
+      c.signals.forEach((s, j) =>
+        s.sources.forEach((r, k) =>
+          check(r, ['sections', 'criteria', 'criteria', i, 'signals', j, 'sources', k]),
+        ),
+      ),
+    );
+  });
+export type EarlyAssessmentReport = z.infer<typeof EarlyAssessmentReport>;
+
+export const SECTION_HEADINGS = {
+  product: 'Produkt och tillverkare',
+  description: 'Vad produkten är och gör',
+  intendedUse: 'Avsedd användning och patientgrupp',
+  regulatory: 'Regulatorisk status',
+  currentCare: 'Nuvarande vård som påverkas',
+  evidence: 'Funnen evidens',
+  criteria: 'Bedömning mot kriterierna',
+  resourceImpact: 'Förväntad resurspåverkan',
+  programme: 'Föreslaget programområde och råd',
+  openQuestions: 'Öppna frågor',
+} as const;
+
+const KIND_LABELS: Record<CandidateKind, string> = {
+  device: 'Medicinteknisk produkt',
+  ivd: 'Medicinteknisk produkt för in vitro-diagnostik (IVD)',
+  drug: 'Läkemedel',
+  method: 'Metod',
+};
+
+const MARKET_STATUS_LABELS: Record<string, string> = {
+  'on-the-market': 'på marknaden',
+  'no-longer-on-the-market': 'inte längre på marknaden',
+  'not-intended-for-eu-market': 'inte avsedd för EU-marknaden',
+};
+
+/**
+ * The 26 national programme areas (NPO) and words that point at them. A suggestion, shown with
+ * the sources whose words matched; the beredning decides.
+ */
+const PROGRAMME_AREAS: readonly (readonly [string, readonly string[]])[] = [
+  [
+    'Endokrina sjukdomar',
+    ['diabetes*', '*diabetes', 'glukos*', 'insulin*', 'hba1c', 'sköldkörtel*', 'obesitas', 'fetma'],
+  ],
+  [
+    'Cancersjukdomar',
+    [
+      '*cancer*',
+      'tumör*',
+      '*tumör',
+      'glioblastom*',
+      'gliom*',
+      'lymfom*',
+      'leukemi*',
+      'onkolog*',
+      'cytostatika*',
+      'malign*',
+      'karcinom*',
+      'melanom*',
+      'sarkom*',
+      'mammografiscreening',
+    ],
+  ],
+  [
+    'Nervsystemets sjukdomar',
+    [
+      'glioblastom*',
+      'gliom*',
+      'hjärntumör*',
+      'epilepsi*',
+      'parkinson*',
+      'stroke*',
+      'multipel skleros',
+      'neurolog*',
+      'nervstimulering',
+    ],
+  ],
+  [
+    'Hjärt- och kärlsjukdomar',
+    [
+      'hjärt*',
+      'kranskärl*',
+      'aortastenos',
+      'aortaklaff*',
+      '*aortaklaffbyte',
+      'förmaksflimmer*',
+      'kardiolog*',
+      'pacemaker*',
+      'koronar*',
+    ],
+  ],
+  [
+    'Njur- och urinvägssjukdomar',
+    [
+      'njur*',
+      'dialys*',
+      'urinväg*',
+      'prostata*',
+      'urinkateter*',
+      'kateterisering*',
+      'urolog*',
+      'blåstömning*',
+    ],
+  ],
+  ['Mag- och tarmsjukdomar', ['tarm*', '*tarm', 'fekal*', 'crohn*', 'kolit*', 'gastro*', 'lever*']],
+  [
+    'Kvinnosjukdomar och förlossning',
+    ['hysterektomi*', 'gynekolog*', 'förlossning*', 'graviditet*', 'livmoder*'],
+  ],
+  [
+    'Medicinsk diagnostik',
+    [
+      'diagnostik*',
+      '*diagnostik',
+      'in vitro',
+      'laboratori*',
+      'röntgen*',
+      'mammografi*',
+      'bilddiagnostik*',
+      'radiolog*',
+    ],
+  ],
+  ['Primärvård', ['primärvård*']],
+  [
+    'Psykisk hälsa',
+    ['psykisk*', 'depression*', 'ångest*', 'insomni*', 'sömnsvårighet*', 'kognitiv beteendeterapi', 'kbt'],
+  ],
+  [
+    'Hud- och könssjukdomar',
+    [
+      'sår',
+      'såret',
+      '*sår',
+      'sårbehandling*',
+      'sårvård*',
+      'trycksår*',
+      'förband*',
+      '*förband',
+      'hud',
+      'hudsjukdom*',
+      '*kompress',
+      '*kompressen',
+    ],
+  ],
+  ['Äldres hälsa och palliativ vård', ['äldre', 'palliativ*', 'fallförebygg*']],
+  ['Barns och ungdomars hälsa', ['barn', 'ungdomar', 'pediatri*']],
+  [
+    'Kirurgi och plastikkirurgi',
+    ['kirurgi', '*kirurgi', 'kirurgisk*', 'robotassist*', 'laparoskop*', 'prostatektomi'],
+  ],
+  ['Lung- och allergisjukdomar', ['kol', 'copd', 'astma*', 'lung*', 'sömnapné*', 'allergi*']],
+  ['Rörelseorganens sjukdomar', ['ortoped*', 'höftled*', 'knäled*', 'artros*', 'fraktur*']],
+  ['Ögonsjukdomar', ['ögon*', 'katarakt*', 'glaukom*', 'retina*', 'makula*']],
+  ['Öron-, näs- och halssjukdomar', ['hörsel*', 'hörapparat*', 'cochlea*', 'öron*']],
+  [
+    'Perioperativ vård, intensivvård och transplantation',
+    ['intensivvård*', 'anestesi*', 'transplant*', 'perioperativ*'],
+  ],
+  ['Infektionssjukdomar', ['infektion*', 'sepsis', 'antibiotika*']],
+  ['Reumatiska sjukdomar', ['reumat*']],
+  ['Sällsynta sjukdomar', ['sällsynt*', 'rare disease*']],
+  ['Tandvård', ['tandvård*', 'tänder', 'tand']],
+  ['Levnadsvanor', ['levnadsvan*', 'rökavvänjning*', 'fysisk aktivitet']],
+  ['Akut vård', ['akutsjukvård*', 'ambulans*', 'prehospital*']],
+  ['Rehabilitering, habilitering och försäkringsmedicin', ['rehabiliter*', 'habiliter*', 'hjälpmedel*']],
+];
+const PROGRAMME_MATCHERS = PROGRAMME_AREAS.map(([name, terms]) => ({
+  name,
+  matcher: new TermMatcher(terms),
+}));
+
+/** Cue words for the indication and for the care a product replaces or adds to. */
+const INDICATION_CUES = new TermMatcher([
+  'vid',
+  'hos',
+  'patienter med',
+  'personer med',
+  'indikation*',
+  'avsedd*',
+  'intended',
+  'indicated',
+  'for patients',
+  'in patients',
+]);
+const CURRENT_CARE_CUES = new TermMatcher([
+  'jämfört med',
+  'jämförelse mellan',
+  'i stället för',
+  'istället för',
+  'ersätter',
+  'ersättning för',
+  'som tillägg till',
+  'tillägg till',
+  'sedvanlig*',
+  'standardbehandling*',
+  'konventionell*',
+  'compared with',
+  'compared to',
+  'versus',
+  'instead of',
+  'sammenlignet med',
+]);
+
+const SWEDISH_MONTHS = [
+  'januari',
+  'februari',
+  'mars',
+  'april',
+  'maj',
+  'juni',
+  'juli',
+  'augusti',
+  'september',
+  'oktober',
+  'november',
+  'december',
+];
+
+const STOCKHOLM_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Stockholm',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The calendar date (Europe/Stockholm for date-times) of an ISO date, as YYYY-MM-DD. */
+export function isoDay(iso: string): string | undefined {
+  if (!IsoDate.safeParse(iso).success) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+  const parsed = new Date(iso);
+  if (Number.isNaN(parsed.getTime())) return undefined;
+  const parts = Object.fromEntries(STOCKHOLM_DATE.formatToParts(parsed).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** "2026-03-12 (12 mars 2026)"; undefined when the value is not an ISO date. */
+export function formatSwedishDate(iso: string): string | undefined {
+  const day = isoDay(iso);
+  if (day === undefined) return undefined;
+  const [y, m, d] = day.split('-').map(Number);
+  const month = SWEDISH_MONTHS[(m ?? 1) - 1];
+  if (y === undefined || d === undefined || month === undefined) return undefined;
+  return `${day} (${d} ${month} ${y})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown safety
+
+/** Only http(s) URLs become links; credentials are dropped and characters that could end a
+ * Markdown link destination are percent-encoded. */
+export function safeHttpUrl(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const href = parsed.href;
+  const origin = parsed.origin;
+  const rest = href.startsWith(origin) ? href.slice(origin.length) : '';
+  const encoded = rest.replace(
+    /[()<>"'`\\[\] ]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+  return `${origin}${encoded}`;
+}
+
+/**
+ * Scraped text as inert Markdown: control and bidirectional-override characters removed, line
+ * breaks collapsed, `&`, `<` and `>` written as entities (so raw HTML cannot survive), and every
+ * character with inline meaning backslash-escaped; a line-start construct (heading, list, quote)
+ * at the very beginning is escaped too.
+ */
+export function escapeMarkdown(text: string): string {
+  return (
+    text
+      .replace(/[\p{Cc}\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      // With `[` and `]` escaped no link or image can form, so parentheses and `!` stay as they are.
+      .replace(/[\\`*_[\]|~]/g, '\\$&')
+      .replace(/^([#+\-=])/, '\\$1')
+  );
+}
+
+function mdLink(text: string, url: string | null | undefined): string {
+  const safe = url === null || url === undefined ? undefined : safeHttpUrl(url);
+  return safe === undefined ? escapeMarkdown(text) : `[${escapeMarkdown(text)}](${safe})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building
+
+interface Built {
+  sources: ReportSource[];
+  byItemId: Map<string, ReportSource>;
+}
+
+function dayKey(e: EvidenceItem): string {
+  const raw = e.publishedAt ?? e.updatedAt;
+  return raw === undefined ? '' : (isoDay(raw) ?? '');
+}
+
+function buildSources(evidence: EvidenceItem[]): Built {
+  // Timeline order: oldest first, undated last; ties in canonical (sourceId, itemId) order.
+  const ordered = [...evidence].sort((a, b) => {
+    const da = dayKey(a);
+    const db = dayKey(b);
+    if (da !== db) {
+      if (da === '') return 1;
+      if (db === '') return -1;
+      return compareStrings(da, db);
+    }
+    return compareStrings(a.sourceId, b.sourceId) || compareStrings(a.itemId, b.itemId);
+  });
+  const sources = ordered.map((e, i) => {
+    const source: ReportSource = {
+      ref: `E${i + 1}`,
+      itemId: e.itemId,
+      sourceId: e.sourceId,
+      kind: e.kind,
+      kindLabel: ITEM_KIND_LABELS[e.kind],
+      title: plain(e.title) || e.itemId,
+      url: safeHttpUrl(e.url) === undefined ? null : e.url,
+    };
+    if (e.publishedAt !== undefined && IsoDate.safeParse(e.publishedAt).success) {
+      source.publishedAt = e.publishedAt;
+    }
+    if (e.updatedAt !== undefined && IsoDate.safeParse(e.updatedAt).success) source.updatedAt = e.updatedAt;
+    if (e.region !== undefined && e.region.trim() !== '') source.region = plain(e.region);
+    if (e.publicationType !== undefined && e.publicationType.trim() !== '') {
+      source.publicationType = plain(e.publicationType);
+    }
+    return source;
+  });
+  return { sources, byItemId: new Map(sources.map((s) => [s.itemId, s])) };
+}
+
+function known(
+  label: string,
+  text: string,
+  items: readonly EvidenceItem[],
+  built: Built,
+): ReportFact | undefined {
+  const refs = refsOf(
+    items.map((e) => e.itemId),
+    built,
+  );
+  if (refs.length === 0 || text.trim() === '') return undefined;
+  return { status: 'known', label, text, sources: refs };
+}
+
+/** Source refs for item ids, de-duplicated and in E-number order. */
+function refsOf(itemIds: readonly string[], built: Built): string[] {
+  const refs = itemIds.map((id) => built.byItemId.get(id)?.ref).filter((r): r is string => r !== undefined);
+  return uniq(refs).sort(compareRefs);
+}
+
+function gap(label: string, what: string): ReportFact {
+  return { status: 'gap', label, text: `${GAP_PREFIX}${what}` };
+}
+
+/**
+ * Display form of stored text: NFKC and collapsed whitespace, nothing removed. Stored item text is
+ * already text (adapters extract it), so angle brackets in it are characters to show, escaped,
+ * not markup to strip.
+ */
+function plain(s: string): string {
+  return s.normalize('NFKC').replace(/\s+/gu, ' ').trim();
+}
+
+function uniq<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+function sentences(text: string): string[] {
+  return plain(text)
+    .split(/(?<=[.!?])\s+(?=[\p{Lu}\d])/u)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function fieldsOf(e: EvidenceItem): string[] {
+  return [e.title, e.summary, e.product?.tradeName]
+    .filter((f): f is string => f !== undefined)
+    .map(normaliseText);
+}
+
+type Registry = EvidenceItem & { product: NonNullable<EvidenceItem['product']> };
+
+function productSection(
+  candidate: CandidateView,
+  evidence: EvidenceItem[],
+  registry: Registry[],
+  built: Built,
+): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const nameKey = foldForMatching(candidate.name);
+  const nameSources = registry.filter((e) => foldForMatching(normaliseText(e.product.tradeName)) === nameKey);
+  const mentioning = evidence.filter((e) => fieldsOf(e).some((f) => foldForMatching(f).includes(nameKey)));
+  facts.push(
+    known(
+      'Produkt',
+      candidate.name,
+      nameSources.length > 0 ? nameSources : mentioning.length > 0 ? mentioning : evidence,
+      built,
+    ) ?? gap('Produkt', 'produktnamnet bekräftas inte av någon källa'),
+  );
+  const manufacturers = uniq(
+    registry.map((e) => normaliseText(e.product.manufacturer ?? '')).filter((m) => m !== ''),
+  );
+  if (manufacturers.length === 0) {
+    facts.push(gap('Tillverkare', 'tillverkare (ingen registeruppgift i källorna)'));
+  } else {
+    for (const m of manufacturers) {
+      const fact = known(
+        'Tillverkare',
+        m,
+        registry.filter((e) => normaliseText(e.product.manufacturer ?? '') === m),
+        built,
+      );
+      if (fact !== undefined) facts.push(fact);
+    }
+  }
+  const srns = candidate.identifiers.filter((i) => i.scheme === 'srn');
+  for (const srn of srns) {
+    const fact = known(
+      'Tillverkarens SRN',
+      srn.value,
+      registry.filter(
+        (e) => (e.product.manufacturerSrn ?? '').replace(/\s+/g, '').toUpperCase() === srn.value,
+      ),
+      built,
+    );
+    if (fact !== undefined) facts.push(fact);
+  }
+  const kindBasis = registry.length > 0 ? registry : evidence;
+  facts.push(
+    known('Typ', KIND_LABELS[candidate.kind], kindBasis, built) ??
+      gap('Typ', 'vilken typ av produkt det gäller'),
+  );
+  return facts;
+}
+
+function describeSection(evidence: EvidenceItem[], registry: Registry[], built: Built): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const rank = (e: EvidenceItem): number =>
+    e.product !== undefined ? 0 : e.kind === 'hta-report' || e.kind === 'method' ? 1 : 2;
+  const withSummary = evidence
+    .filter((e) => normaliseText(e.summary ?? '') !== '')
+    .sort(
+      (a, b) =>
+        rank(a) - rank(b) || compareStrings(a.sourceId, b.sourceId) || compareStrings(a.itemId, b.itemId),
+    );
+  const seen = new Set<string>();
+  for (const e of withSummary) {
+    const text = truncate(plain(e.summary ?? ''), 500);
+    if (seen.has(text) || seen.size >= 4) continue;
+    seen.add(text);
+    const fact = known(`Enligt ${ITEM_KIND_LABELS[e.kind]}`, `”${text}”`, [e], built);
+    if (fact !== undefined) facts.push(fact);
+  }
+  for (const e of registry) {
+    const codes = e.product.emdnCodes ?? [];
+    if (codes.length === 0) continue;
+    const fact = known('EMDN-kod', codes.join(', '), [e], built);
+    if (fact !== undefined) facts.push(fact);
+  }
+  if (facts.length === 0) {
+    facts.push(gap('Beskrivning', 'beskrivning av vad produkten är och gör (ingen källa beskriver den)'));
+  }
+  return facts;
+}
+
+function indicationSection(evidence: EvidenceItem[], built: Built): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const seen = new Set<string>();
+  for (const e of evidence) {
+    const candidates = [plain(e.title), ...sentences(e.summary ?? '')];
+    for (const s of candidates) {
+      if (facts.length >= 5 || seen.has(s) || !INDICATION_CUES.matches(s)) continue;
+      seen.add(s);
+      const fact = known('Enligt källan', `”${truncate(s, 300)}”`, [e], built);
+      if (fact !== undefined) facts.push(fact);
+    }
+  }
+  if (facts.length === 0) {
+    facts.push(gap('Indikation', 'avsedd användning och indikation (anges inte i källorna)'));
+  }
+  facts.push(gap('Patientgruppens storlek', 'antal patienter i Sverige som kan bli aktuella'));
+  return facts;
+}
+
+function regulatorySection(candidate: CandidateView, registry: Registry[], built: Built): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const isProduct = candidate.kind === 'device' || candidate.kind === 'ivd';
+  if (!isProduct) {
+    facts.push(
+      gap(
+        'Regulatorisk status',
+        candidate.kind === 'drug'
+          ? 'godkännande för försäljning (EMA/Läkemedelsverket) framgår inte av källorna'
+          : 'metoden är inte en enskild produkt; CE-märkning för ingående produkter framgår inte av källorna',
+      ),
+    );
+    return facts;
+  }
+  if (registry.length === 0) {
+    facts.push(
+      gap('CE-märkning', 'CE-märkning och riskklass (produkten finns inte i de registerkällor som lästs)'),
+    );
+  }
+  const byClass = new Map<string, Registry[]>();
+  const byLegislation = new Map<string, Registry[]>();
+  const byStatus = new Map<string, Registry[]>();
+  for (const e of registry) {
+    const rc = e.product.riskClass === undefined ? undefined : normaliseRiskClass(e.product.riskClass);
+    if (rc !== undefined) byClass.set(rc, [...(byClass.get(rc) ?? []), e]);
+    const lg = e.product.legislation === undefined ? undefined : normaliseLegislation(e.product.legislation);
+    if (lg !== undefined) byLegislation.set(lg, [...(byLegislation.get(lg) ?? []), e]);
+    const ms = e.product.marketStatus?.toLowerCase();
+    if (ms !== undefined) {
+      const code = ms.includes('.') ? ms.slice(ms.lastIndexOf('.') + 1) : ms;
+      byStatus.set(code, [...(byStatus.get(code) ?? []), e]);
+    }
+  }
+  if (registry.length > 0) {
+    if (byClass.size === 0) facts.push(gap('Riskklass', 'riskklass (anges inte i registret)'));
+    for (const [code, items] of [...byClass].sort(([a], [b]) => compareStrings(a, b))) {
+      const fact = known('Riskklass', `Klass ${riskClassLabel(code)}`, items, built);
+      if (fact !== undefined) facts.push(fact);
+    }
+    if (byLegislation.size === 0) facts.push(gap('Lagstiftning', 'tillämplig lagstiftning (MDR/IVDR)'));
+    for (const [code, items] of [...byLegislation].sort(([a], [b]) => compareStrings(a, b))) {
+      const fact = known('Lagstiftning', legislationLabel(code), items, built);
+      if (fact !== undefined) facts.push(fact);
+    }
+    for (const [code, items] of [...byStatus].sort(([a], [b]) => compareStrings(a, b))) {
+      const fact = known('Marknadsstatus i EUDAMED', MARKET_STATUS_LABELS[code] ?? code, items, built);
+      if (fact !== undefined) facts.push(fact);
+    }
+    const implantable = registry.filter((e) => e.product.implantable !== undefined);
+    if (implantable.length === 0) {
+      facts.push(gap('Implanterbar', 'om produkten är implanterbar (anges inte i registret)'));
+    } else {
+      for (const value of [true, false]) {
+        const items = implantable.filter((e) => e.product.implantable === value);
+        const fact = known('Implanterbar', value ? 'Ja' : 'Nej', items, built);
+        if (fact !== undefined) facts.push(fact);
+      }
+    }
+    for (const e of registry) {
+      const date = e.updatedAt ?? e.publishedAt;
+      const shown = date === undefined ? undefined : formatSwedishDate(date);
+      if (shown === undefined) continue;
+      const fact = known('Senast ändrad i registret', shown, [e], built);
+      if (fact !== undefined) facts.push(fact);
+    }
+  }
+  facts.push(gap('Anmält organ', 'anmält organ (certifikatuppgifter har inte lästs in)'));
+  facts.push(gap('Certifikat', 'certifikatnummer, utfärdandedatum och giltighetstid'));
+
+  const schemes = [
+    ['udi-di', 'UDI-DI'],
+    ['basic-udi-di', 'Basic UDI-DI'],
+  ] as const;
+  let any = false;
+  for (const [scheme, label] of schemes) {
+    for (const id of candidate.identifiers.filter((i) => i.scheme === scheme)) {
+      const items = registry.filter((e) => {
+        const raw = scheme === 'udi-di' ? e.product.udiDi : e.product.basicUdiDi;
+        if (raw === undefined) return false;
+        return (scheme === 'udi-di' ? normaliseUdiDi(raw) : normaliseBasicUdiDi(raw)) === id.value;
+      });
+      const fact = known(`EUDAMED: ${label}`, id.value, items.length > 0 ? items : registry, built);
+      if (fact !== undefined) {
+        facts.push(fact);
+        any = true;
+      }
+    }
+  }
+  if (!any) facts.push(gap('EUDAMED-identiteter', 'UDI-DI och Basic UDI-DI (ingen registerpost i källorna)'));
+  return facts;
+}
+
+function currentCareSection(evidence: EvidenceItem[], built: Built): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const seen = new Set<string>();
+  for (const e of evidence) {
+    for (const s of [plain(e.title), ...sentences(e.summary ?? '')]) {
+      if (facts.length >= 5 || seen.has(s) || !CURRENT_CARE_CUES.matches(s)) continue;
+      seen.add(s);
+      const fact = known('Jämförelse i källan', `”${truncate(s, 300)}”`, [e], built);
+      if (fact !== undefined) facts.push(fact);
+    }
+  }
+  if (facts.length === 0) {
+    facts.push(gap('Nuvarande vård', 'vilken nuvarande vård produkten ersätter eller kompletterar'));
+  }
+  return facts;
+}
+
+function signalSources(result: CriterionResult, built: Built): string[] {
+  return refsOf(
+    result.signals.flatMap((s) => s.evidence.map((e) => e.itemId)),
+    built,
+  );
+}
+
+function isResourceCriterion(c: CriterionResult): boolean {
+  return c.criterionId === 'resurspaverkan' || /resurspåverkan/i.test(c.label);
+}
+
+function resourceSection(score: ScoreResult, built: Built): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const criterion = score.criteria.find(isResourceCriterion);
+  if (criterion !== undefined) {
+    for (const s of criterion.signals) {
+      const refs = refsOf(
+        s.evidence.map((e) => e.itemId),
+        built,
+      );
+      if (refs.length > 0) {
+        facts.push({ status: 'known', label: s.label, text: s.explanation, sources: refs });
+      }
+    }
+    const refs = signalSources(criterion, built);
+    if (refs.length > 0) {
+      facts.unshift({
+        status: 'known',
+        label: 'Samlad bedömning',
+        text: `${criterion.points} av ${criterion.maxPoints} poäng på kriteriet ”${criterion.label}”.`,
+        sources: refs,
+      });
+    }
+  }
+  if (facts.length === 0) facts.push(gap('Resurspåverkan', 'inga uppgifter om resurspåverkan i källorna'));
+  facts.push(gap('Kostnader', 'pris per enhet, kostnad per patient och budgetpåverkan för regionerna'));
+  facts.push(gap('Personal och organisation', 'behov av personal, utbildning och ändrade arbetssätt'));
+  return facts;
+}
+
+function programmeAreas(evidence: EvidenceItem[], built: Built): { name: string; sources: string[] }[] {
+  const found = PROGRAMME_MATCHERS.map(({ name, matcher }, order) => {
+    const items = evidence.filter((e) => fieldsOf(e).some((f) => matcher.matches(f)));
+    const refs = refsOf(
+      items.map((e) => e.itemId),
+      built,
+    );
+    return { name, sources: refs, order };
+  }).filter((a) => a.sources.length > 0);
+  found.sort((a, b) => b.sources.length - a.sources.length || a.order - b.order);
+  return found.slice(0, 3).map(({ name, sources }) => ({ name, sources }));
+}
+
+function compareRefs(a: string, b: string): number {
+  return Number(a.slice(1)) - Number(b.slice(1));
+}
+
+function openQuestions(
+  candidate: CandidateView,
+  score: ScoreResult,
+  evidence: EvidenceItem[],
+  registry: Registry[],
+  facts: ReportFact[],
+): string[] {
+  const q: string[] = [];
+  const isProduct = candidate.kind === 'device' || candidate.kind === 'ivd';
+  if (isProduct && registry.length === 0) {
+    q.push('Är produkten CE-märkt som medicinteknisk produkt enligt MDR/IVDR, och i vilken riskklass?');
+  }
+  if (isProduct) {
+    q.push('Vilket anmält organ har certifierat produkten, och hur länge gäller certifikatet?');
+    q.push('Är produkten ny, eller redan etablerad i svensk vård?');
+  }
+  if (candidate.kind === 'method') {
+    q.push(
+      'Finns flera konkurrerande produkter för metoden, så att metoden snarare än en enskild produkt bör bedömas?',
+    );
+  }
+  q.push('Hur stor är patientgruppen i Sverige, och hur många patienter kan bli aktuella per år?');
+  if (facts.some((f) => f.status === 'gap' && f.label === 'Nuvarande vård')) {
+    q.push('Vilken nuvarande vård ersätter eller kompletterar produkten?');
+  }
+  q.push('Vad kostar produkten per patient, och vilken budgetpåverkan får regionerna?');
+  const htaRegions = uniq(
+    evidence
+      .filter((e) => e.kind === 'hta-report' && (e.region ?? '').trim() !== '')
+      .map((e) => regionKey(e.region ?? '')),
+  );
+  if (htaRegions.length > 0 && htaRegions.length < 21) {
+    q.push(
+      'Kan de regionala HTA-rapporterna återanvändas av övriga regioner, och planeras fler bedömningar?',
+    );
+  }
+  if (isProduct && !evidence.some((e) => e.sourceId.toLowerCase().includes('tlv') && e.kind !== 'news')) {
+    q.push('Behövs en hälsoekonomisk bedömning från TLV?');
+  }
+  if (evidence.some((e) => e.kind === 'safety-notice')) {
+    q.push('Hur påverkar säkerhetsmeddelandena bedömningen av produkten?');
+  }
+  if (score.council === 'båda') q.push('Hur ska ansvaret fördelas mellan MTP-rådet och NT-rådet?');
+  if (score.council === 'utanför') {
+    q.push(
+      'Finns skäl att ändå lyfta kandidaten till ett råd, trots att den bedömts ligga utanför rådens uppdrag?',
+    );
+  }
+  return q;
+}
+
+/**
+ * Builds the early assessment report for a candidate and its score. Pure: the time is passed in
+ * (`generatedAt`, ISO). The JSON validates against {@link EarlyAssessmentReport}; the Markdown
+ * holds the same content in Swedish, with every scraped string escaped.
+ */
+export function buildReport(input: {
+  candidate: CandidateView;
+  score: ScoreResult;
+  version: number;
+  generatedAt: string;
+}): { json: EarlyAssessmentReport; markdown: string } {
+  const { candidate, score, version, generatedAt } = input;
+  const evidence = canonicalEvidence(candidate.evidence);
+  const registry = evidence.filter((e): e is Registry => e.product !== undefined);
+  const built = buildSources(evidence);
+
+  const product = productSection(candidate, evidence, registry, built);
+  const description = describeSection(evidence, registry, built);
+  const intendedUse = indicationSection(evidence, built);
+  const regulatory = regulatorySection(candidate, registry, built);
+  const currentCare = currentCareSection(evidence, built);
+  const resourceImpact = resourceSection(score, built);
+  const areas = programmeAreas(evidence, built);
+
+  const routingBasis =
+    registry.length > 0
+      ? registry
+      : evidence.filter((e) => e.kind === 'drug' || e.kind === 'device' || e.kind === 'ivd');
+  const programmeFacts: ReportFact[] = [
+    known(
+      'Råd',
+      `${score.council}: ${score.routingReason}`,
+      routingBasis.length > 0 ? routingBasis : evidence,
+      built,
+    ) ?? gap('Råd', 'underlag för att välja råd'),
+  ];
+  if (areas.length === 0) {
+    programmeFacts.push(gap('Programområde', 'programområde kunde inte härledas ur källorna'));
+  }
+
+  const weightSum = score.criteria.reduce((acc, c) => acc + c.weight, 0);
+  const criteria = score.criteria.map((c) => ({
+    criterionId: c.criterionId,
+    label: c.label,
+    weight: c.weight,
+    points: c.points,
+    maxPoints: c.maxPoints,
+    contribution:
+      weightSum === 0 ? 0 : Math.round((1000 * c.weight * c.points) / c.maxPoints / weightSum) / 10,
+    signals: c.signals.map((s) => ({
+      signalId: s.signalId,
+      label: s.label,
+      explanation: s.explanation,
+      points: s.points,
+      sources: refsOf(
+        s.evidence.map((e) => e.itemId),
+        built,
+      ),
+      snippets: s.evidence.map((e) => e.snippet).filter((x) => x !== ''),
+    })),
+  }));
+
+  const allFacts = [
+    ...product,
+    ...description,
+    ...intendedUse,
+    ...regulatory,
+    ...currentCare,
+    ...resourceImpact,
+  ];
+  const json: EarlyAssessmentReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    reportVersion: version,
+    generatedAt,
+    language: 'sv',
+    title: `Tidig bedömningsrapport: ${candidate.name}`,
+    candidate: {
+      id: candidate.id,
+      name: candidate.name,
+      manufacturer: candidate.manufacturer ?? null,
+      kind: candidate.kind,
+      kindLabel: KIND_LABELS[candidate.kind],
+      identifiers: candidate.identifiers.map((i) => ({ scheme: i.scheme, value: i.value })),
+    },
+    score: {
+      criteriaVersion: score.criteriaVersion,
+      total: score.total,
+      band: score.band,
+      council: score.council,
+      routingReason: score.routingReason,
+      nominate: score.nominate,
+    },
+    sections: {
+      product: { heading: SECTION_HEADINGS.product, facts: product },
+      description: { heading: SECTION_HEADINGS.description, facts: description },
+      intendedUse: { heading: SECTION_HEADINGS.intendedUse, facts: intendedUse },
+      regulatory: { heading: SECTION_HEADINGS.regulatory, facts: regulatory },
+      currentCare: { heading: SECTION_HEADINGS.currentCare, facts: currentCare },
+      evidence: { heading: SECTION_HEADINGS.evidence, sources: built.sources },
+      criteria: { heading: SECTION_HEADINGS.criteria, total: score.total, band: score.band, criteria },
+      resourceImpact: { heading: SECTION_HEADINGS.resourceImpact, facts: resourceImpact },
+      programme: {
+        heading: SECTION_HEADINGS.programme,
+        council: score.council,
+        routingReason: score.routingReason,
+        programmeAreas: areas,
+        facts: programmeFacts,
+      },
+      openQuestions: {
+        heading: SECTION_HEADINGS.openQuestions,
+        questions: openQuestions(candidate, score, evidence, registry, allFacts),
+      },
+    },
+  };
+  return { json, markdown: renderMarkdown(json) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+function cite(refs: readonly string[], byRef: Map<string, ReportSource>): string {
+  if (refs.length === 0) return '';
+  const links = refs.map((r) => {
+    const source = byRef.get(r);
+    const url = source?.url === null || source?.url === undefined ? undefined : safeHttpUrl(source.url);
+    return url === undefined ? r : `[${r}](${url})`;
+  });
+  return ` (källa: ${links.join(', ')})`;
+}
+
+function renderFact(fact: ReportFact, byRef: Map<string, ReportSource>): string {
+  if (fact.status === 'gap') return `- **${escapeMarkdown(fact.label)}:** _${escapeMarkdown(fact.text)}_`;
+  return `- **${escapeMarkdown(fact.label)}:** ${escapeMarkdown(fact.text)}${cite(fact.sources, byRef)}`;
+}
+
+function sourceLine(s: ReportSource): string {
+  const parts = [`**${s.ref}.** ${mdLink(s.title, s.url)}`];
+  const meta = [escapeMarkdown(s.kindLabel), `källa: ${escapeMarkdown(s.sourceId)}`];
+  if (s.publicationType !== undefined) meta.push(escapeMarkdown(s.publicationType));
+  if (s.region !== undefined) meta.push(escapeMarkdown(s.region));
+  const published = s.publishedAt === undefined ? undefined : formatSwedishDate(s.publishedAt);
+  const updated = s.updatedAt === undefined ? undefined : formatSwedishDate(s.updatedAt);
+  if (published !== undefined) meta.push(`publicerad ${published}`);
+  if (updated !== undefined) meta.push(`uppdaterad ${updated}`);
+  if (published === undefined && updated === undefined) meta.push('_Uppgift saknas: datum_');
+  if (s.url === null) meta.push('_länken är inte en http(s)-adress och visas inte_');
+  return `${parts.join('')} · ${meta.join(' · ')}`;
+}
+
+/** Swedish decimal comma: 12.5 → "12,5". */
+function decimal(n: number): string {
+  return String(n).replace('.', ',');
+}
+
+const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = {
+  'MTP-rådet': 'MTP-rådet',
+  'NT-rådet': 'NT-rådet',
+  båda: 'både MTP-rådet och NT-rådet',
+  utanför: 'utanför rådens uppdrag',
+};
+
+function renderMarkdown(r: EarlyAssessmentReport): string {
+  const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
+  const lines: string[] = [];
+  const generated = formatSwedishDate(r.generatedAt) ?? r.generatedAt;
+  lines.push(`# Tidig bedömningsrapport: ${escapeMarkdown(r.candidate.name)}`, '');
+  lines.push(
+    `- **Rapportversion:** ${r.reportVersion} (schema ${r.schemaVersion})`,
+    `- **Skapad:** ${generated}`,
+    `- **Kandidat:** ${escapeMarkdown(r.candidate.id)}`,
+    `- **Kriterieversion:** ${escapeMarkdown(r.score.criteriaVersion)}`,
+    `- **Samlad poäng:** ${r.score.total} av 100 (${r.score.band})`,
+    `- **Föreslaget råd:** ${COUNCIL_TEXT[r.score.council]}`,
+    `- **Föreslås för nominering:** ${r.score.nominate ? 'ja' : 'nej'}`,
+    '',
+    '> Automatiskt framtaget utkast inför beredningen. Varje uppgift hänvisar till sin källa (E1, E2, …, se avsnitt 6); det som inte framgår av källorna står som ”Uppgift saknas”.',
+    '',
+  );
+  let n = 0;
+  const heading = (text: string): void => {
+    n += 1;
+    lines.push(`## ${n}. ${text}`, '');
+  };
+  const factSection = (section: { heading: string; facts: ReportFact[] }): void => {
+    heading(section.heading);
+    for (const fact of section.facts) lines.push(renderFact(fact, byRef));
+    lines.push('');
+  };
+
+  factSection(r.sections.product);
+  factSection(r.sections.description);
+  factSection(r.sections.intendedUse);
+  factSection(r.sections.regulatory);
+  factSection(r.sections.currentCare);
+
+  heading(r.sections.evidence.heading);
+  if (r.sections.evidence.sources.length === 0) {
+    lines.push(`- _${GAP_PREFIX}inga källor är kopplade till kandidaten_`);
+  }
+  for (const s of r.sections.evidence.sources) lines.push(`- ${sourceLine(s)}`);
+  lines.push('');
+
+  heading(r.sections.criteria.heading);
+  lines.push(
+    `Samlad poäng **${r.sections.criteria.total} av 100**, nivå **${r.sections.criteria.band}**.`,
+    '',
+  );
+  for (const c of r.sections.criteria.criteria) {
+    lines.push(
+      `### ${escapeMarkdown(c.label)}`,
+      '',
+      `${c.points} av ${c.maxPoints} poäng (vikt ${decimal(c.weight)}, bidrar med ${decimal(c.contribution)} av 100 till totalen).`,
+      '',
+    );
+    if (c.signals.length === 0) lines.push('- _Inga signaler i källorna._');
+    for (const s of c.signals) {
+      const sign = s.points > 0 ? `+${s.points}` : String(s.points);
+      lines.push(
+        `- **${escapeMarkdown(s.label)}** (${sign}): ${escapeMarkdown(s.explanation)}${cite(s.sources, byRef)}`,
+      );
+    }
+    lines.push('');
+  }
+
+  factSection(r.sections.resourceImpact);
+
+  heading(r.sections.programme.heading);
+  lines.push(`- **Råd:** ${COUNCIL_TEXT[r.sections.programme.council]}`);
+  const councilFact = r.sections.programme.facts.find((f) => f.status === 'known' && f.label === 'Råd');
+  const councilRefs = councilFact?.status === 'known' ? councilFact.sources : [];
+  lines.push(
+    `- **Motivering:** ${escapeMarkdown(r.sections.programme.routingReason)}${cite(councilRefs, byRef)}`,
+  );
+  for (const area of r.sections.programme.programmeAreas) {
+    lines.push(`- **Programområde (förslag):** ${escapeMarkdown(area.name)}${cite(area.sources, byRef)}`);
+  }
+  for (const fact of r.sections.programme.facts) {
+    if (fact.status === 'gap') lines.push(renderFact(fact, byRef));
+  }
+  lines.push('');
+
+  heading(r.sections.openQuestions.heading);
+  for (const q of r.sections.openQuestions.questions) lines.push(`- ${escapeMarkdown(q)}`);
+  lines.push('');
+  return lines.join('\n');
+}
