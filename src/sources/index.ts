@@ -1,3 +1,4 @@
+import { clinicaltrials } from './clinicaltrials.js';
 import { eudamedDevices } from './eudamed-devices.js';
 import { sbuPublications } from './sbu-publications.js';
 import { tlv } from './tlv.js';
@@ -9,6 +10,7 @@ import type { SourceAdapter } from './types.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- options differ per adapter; config loading validates them with each adapter's own schema
 export const adapters: Record<string, SourceAdapter<any>> = {
+  [clinicaltrials.id]: clinicaltrials,
   [eudamedDevices.id]: eudamedDevices,
   [sbuPublications.id]: sbuPublications,
   [tlv.id]: tlv,
