@@ -1,4 +1,5 @@
 import { clinicaltrials } from './clinicaltrials.js';
+import { eudamedCertificates } from './eudamed-certificates.js';
 import { eudamedDevices } from './eudamed-devices.js';
 import { sbuPublications } from './sbu-publications.js';
 import { tlv } from './tlv.js';
@@ -11,6 +12,7 @@ import type { SourceAdapter } from './types.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- options differ per adapter; config loading validates them with each adapter's own schema
 export const adapters: Record<string, SourceAdapter<any>> = {
   [clinicaltrials.id]: clinicaltrials,
+  [eudamedCertificates.id]: eudamedCertificates,
   [eudamedDevices.id]: eudamedDevices,
   [sbuPublications.id]: sbuPublications,
   [tlv.id]: tlv,

@@ -1,0 +1,311 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { HorisontError } from '../domain/errors.js';
+import type { ErrorKind } from '../domain/errors.js';
+import { fixtureDocument, listFixtures } from '../fixtures/documents.js';
+import { toFixtureUrl } from '../fixtures/server.js';
+import { EudamedCertificatesOptions, eudamedCertificates } from './eudamed-certificates.js';
+import type { FetchedDocument, SourceSpec } from './types.js';
+
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+const BASE = 'https://ec.europa.eu/tools/eudamed/api/certificates/search/';
+const CONFIGURED = `${BASE}?iso2Code=en&languageIso2Code=en&sort=notifiedBodySrn%2Casc&entityTypeCode=certificate.certificates`;
+
+const fixtures = new Map(listFixtures(FIXTURES, 'eudamed-certificates').map((f) => [f.name, f]));
+function fixture(name: string, requestUrl?: string, key?: string): FetchedDocument {
+  const found = fixtures.get(`eudamed-certificates/${name}`);
+  if (!found) throw new Error(`no fixture ${name}`);
+  return fixtureDocument(found, requestUrl, key);
+}
+
+function spec(
+  options: Record<string, unknown> = { pageSize: 6 },
+  urls = [CONFIGURED],
+): SourceSpec<EudamedCertificatesOptions> {
+  return { id: 'eudamed-certificates', urls, options: EudamedCertificatesOptions.parse(options) };
+}
+
+function json(value: unknown): FetchedDocument {
+  const url = `${BASE}?page=0&size=6&pageSize=6&iso2Code=en&languageIso2Code=en`;
+  return {
+    request: { key: 'page-0', url },
+    url,
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8'),
+    fetchedAt: '2026-11-20T01:00:00Z',
+  };
+}
+
+function pageOf(content: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    content,
+    totalPages: 1,
+    totalElements: content.length,
+    last: true,
+    size: 6,
+    number: 0,
+    first: true,
+    ...extra,
+  };
+}
+
+function record(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ulid: '01KB00000000000000000000AA',
+    uuid: 'c266239c-462c-4840-9017-4efac3289fbc',
+    notifiedBodySrn: '0633',
+    actorSrn: 'SE-MF-000012345',
+    actorName: 'Exempel Medical AB',
+    certificateNumber: 'Z-25-052-S-IX-E',
+    certificateType: { code: 'refdata.certificate-mdr-type.quality-management-system' },
+    issueDate: '2025-09-17T00:00:00',
+    expiryDate: '2030-09-16T00:00:00',
+    startingValidityDate: '2025-09-17T00:00:00',
+    certificateStatus: { code: 'refdata.certificate-status.issued' },
+    versionNumber: 1,
+    latestVersion: true,
+    revisionNumber: null,
+    ...fields,
+  };
+}
+
+function errorKindOf(run: () => unknown): ErrorKind | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof HorisontError) return error.kind;
+    throw error;
+  }
+  return undefined;
+}
+
+function query(url: string): Record<string, string> {
+  return Object.fromEntries(new URL(url).searchParams);
+}
+
+describe('eudamed-certificates options', () => {
+  it('defaults to the largest page and enough pages for the whole register', () => {
+    expect(EudamedCertificatesOptions.parse({})).toEqual({ pageSize: 300, maxPages: 25 });
+  });
+
+  it('refuses page sizes the API would silently cap and unknown options', () => {
+    expect(EudamedCertificatesOptions.safeParse({ pageSize: 301 }).success).toBe(false);
+    expect(EudamedCertificatesOptions.safeParse({ size: 5 }).success).toBe(false);
+  });
+});
+
+describe('eudamed-certificates requests', () => {
+  it('asks for page 0 with both size parameters and keeps sort and entity type', () => {
+    const [request, ...rest] = eudamedCertificates.requests(spec({}));
+    expect(rest).toHaveLength(0);
+    expect(request!.accept).toBe('application/json');
+    expect(request!.key).toBe('sort-notifiedbodysrn-asc-entitytypecode-certificate-certificates-page-0');
+    expect(query(request!.url)).toEqual({
+      iso2Code: 'en',
+      languageIso2Code: 'en',
+      sort: 'notifiedBodySrn,asc',
+      entityTypeCode: 'certificate.certificates',
+      page: '0',
+      size: '300',
+      pageSize: '300',
+    });
+  });
+
+  it('plans the URL the demo recording was made from', () => {
+    const [request] = eudamedCertificates.requests(spec());
+    expect(query(request!.url)).toEqual(query(fixtures.get('eudamed-certificates/page-0')!.url));
+  });
+});
+
+describe('eudamed-certificates parse: the two recorded pages', () => {
+  const [first] = eudamedCertificates.requests(spec());
+  const page0 = eudamedCertificates.parse(fixture('page-0', first!.url, first!.key), spec());
+  const page1 = eudamedCertificates.parse(fixture('page-1', page0.next!.url, page0.next!.key), spec());
+  const all = [...page0.items, ...page1.items];
+
+  it('pages through to the last page', () => {
+    expect(page0.items).toHaveLength(6);
+    expect(page0.next?.key).toBe('sort-notifiedbodysrn-asc-entitytypecode-certificate-certificates-page-1');
+    expect(query(page0.next!.url)).toMatchObject({ page: '1', size: '6', pageSize: '6' });
+    expect(page1.items).toHaveLength(4);
+    expect(page1.next).toBeUndefined();
+  });
+
+  it('maps a certificate record without inventing product facts', () => {
+    const libre = all.find((item) => item.itemKey === '2797:MDR 765209');
+    expect(libre).toEqual({
+      itemKey: '2797:MDR 765209',
+      kind: 'certificate',
+      title: 'MDR technical documentation certificate MDR 765209 (notified body 2797)',
+      url: expect.stringMatching(
+        /^https:\/\/ec\.europa\.eu\/tools\/eudamed\/#\/screen\/certificates\/[0-9a-f-]{36}$/,
+      ),
+      publishedAt: '2026-08-12',
+      summary:
+        'Manufacturer: Abbott Diabetes Care Ltd (GB-MF-000002513). Status: issued. Valid from 2026-08-12 until 2031-08-11.',
+      language: 'en',
+      sourceVersion: '1',
+      publicationType: 'MDR technical documentation certificate',
+      references: [
+        { scheme: 'certificate', value: 'MDR 765209' },
+        { scheme: 'notified-body', value: '2797' },
+      ],
+    });
+    expect(all.every((item) => item.product === undefined)).toBe(true);
+  });
+
+  it('covers the fixture world manufacturers and real notified bodies', () => {
+    const summaries = all.map((item) => item.summary ?? '').join('\n');
+    for (const srn of [
+      'GB-MF-000002513',
+      'CH-MF-000013806',
+      'US-MF-000016620',
+      'US-MF-000009377',
+      'US-MF-000001742',
+    ]) {
+      expect(summaries).toContain(srn);
+    }
+    const bodies = new Set(
+      all.flatMap((item) => item.references ?? []).filter((r) => r.scheme === 'notified-body'),
+    );
+    expect([...bodies].map((r) => r.value).sort()).toEqual([
+      '0123',
+      '0123',
+      '0197',
+      '0344',
+      '0344',
+      '2797',
+      '2797',
+      '2797',
+      '2797',
+      '2797',
+    ]);
+  });
+
+  it('reads IVDR certificates and non-issued statuses', () => {
+    const ivdr = all.find((item) => item.itemKey === '0123:V1 119845 0004 Rev. 00');
+    expect(ivdr?.title).toBe(
+      'IVDR technical documentation certificate V1 119845 0004 Rev. 00 (notified body 0123)',
+    );
+    const minimed = all.find((item) => item.itemKey === '2797:MDR 701902');
+    expect(minimed?.summary).toContain('Status: amended.');
+    expect(minimed?.sourceVersion).toBe('5');
+  });
+
+  it('follows the fixture server URL it was served from', () => {
+    const local = toFixtureUrl(first!.url, 'http://127.0.0.1:4010');
+    const result = eudamedCertificates.parse(fixture('page-0', local, first!.key), spec());
+    expect(
+      result.next!.url.startsWith(
+        'http://127.0.0.1:4010/ec.europa.eu/tools/eudamed/api/certificates/search/?',
+      ),
+    ).toBe(true);
+    expect(result.items).toEqual(page0.items);
+  });
+});
+
+describe('eudamed-certificates parse: record variants', () => {
+  it('keeps the newest version when version history lists a certificate twice', () => {
+    const { items } = eudamedCertificates.parse(
+      json(
+        pageOf([
+          record({
+            uuid: 'v2',
+            versionNumber: 2,
+            certificateStatus: { code: 'refdata.certificate-status.supplemented' },
+          }),
+          record({ uuid: 'v1', versionNumber: 1, latestVersion: false }),
+        ]),
+      ),
+      spec(),
+    );
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ itemKey: '0633:Z-25-052-S-IX-E', sourceVersion: '2' });
+    expect(items[0]!.url.endsWith('/v2')).toBe(true);
+  });
+
+  it('keys the same number at two notified bodies apart', () => {
+    const { items } = eudamedCertificates.parse(
+      json(pageOf([record({ uuid: 'a' }), record({ uuid: 'b', notifiedBodySrn: '0197' })])),
+      spec(),
+    );
+    expect(items.map((item) => item.itemKey)).toEqual(['0633:Z-25-052-S-IX-E', '0197:Z-25-052-S-IX-E']);
+  });
+
+  it('leaves missing dates, names and versions out', () => {
+    const [item] = eudamedCertificates.parse(
+      json(
+        pageOf([
+          record({
+            actorName: null,
+            issueDate: null,
+            startingValidityDate: null,
+            expiryDate: null,
+            versionNumber: null,
+            certificateType: null,
+          }),
+        ]),
+      ),
+      spec(),
+    ).items;
+    expect(item?.publishedAt).toBeUndefined();
+    expect(item?.sourceVersion).toBeUndefined();
+    expect(item?.publicationType).toBeUndefined();
+    expect(item?.title).toBe('Certificate Z-25-052-S-IX-E (notified body 0633)');
+    expect(item?.summary).toBe('Manufacturer SRN: SE-MF-000012345. Status: issued.');
+  });
+
+  it('falls back to the record uuid when the number is null', () => {
+    const [item] = eudamedCertificates.parse(
+      json(pageOf([record({ certificateNumber: null, notifiedBodySrn: null })])),
+      spec(),
+    ).items;
+    expect(item?.itemKey).toBe('c266239c-462c-4840-9017-4efac3289fbc');
+    expect(item?.references).toBeUndefined();
+  });
+
+  it('stops at maxPages and on an empty page', () => {
+    const six = Array.from({ length: 6 }, (_, i) => record({ uuid: `u-${i}`, certificateNumber: `C-${i}` }));
+    const doc = json(pageOf(six, { last: false, totalPages: 10, number: 1, first: false }));
+    expect(eudamedCertificates.parse(doc, spec({ maxPages: 2 })).next).toBeUndefined();
+    expect(eudamedCertificates.parse(doc, spec({ maxPages: 3 })).next?.key).toBe('page-2');
+    const empty = json(pageOf([], { last: false, totalPages: 4, totalElements: 20 }));
+    expect(eudamedCertificates.parse(empty, spec())).toEqual({ items: [] });
+  });
+});
+
+describe('eudamed-certificates parse: empty and broken documents', () => {
+  it('returns no items for a manufacturer without certificates', () => {
+    expect(eudamedCertificates.parse(fixture('edge/empty'), spec())).toEqual({ items: [] });
+  });
+
+  it.each([
+    ['edge/malformed', 'parse'],
+    ['edge/blocked', 'blocked'],
+    ['edge/envelope-drift', 'schema'],
+    ['edge/item-drift', 'schema'],
+  ] as const)('%s → %s', (name, kind) => {
+    expect(errorKindOf(() => eudamedCertificates.parse(fixture(name), spec()))).toBe(kind);
+  });
+
+  it('reports an empty body and non-page JSON', () => {
+    expect(errorKindOf(() => eudamedCertificates.parse(json(''), spec()))).toBe('empty-body');
+    expect(errorKindOf(() => eudamedCertificates.parse(json('[]'), spec()))).toBe('schema');
+    expect(errorKindOf(() => eudamedCertificates.parse(json('<html><body>Oops</body></html>'), spec()))).toBe(
+      'parse',
+    );
+  });
+
+  it('keeps bodies out of error messages', () => {
+    expect.assertions(2);
+    try {
+      eudamedCertificates.parse(fixture('edge/item-drift'), spec());
+    } catch (error) {
+      expect((error as Error).message).toMatch(
+        /^parse\(eudamed-certificates\): content\.0 is not a certificate record/,
+      );
+      expect((error as Error).message).not.toContain('MiniMed');
+    }
+  });
+});
