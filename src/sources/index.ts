@@ -1,6 +1,7 @@
 import { clinicaltrials } from './clinicaltrials.js';
 import { eudamedCertificates } from './eudamed-certificates.js';
 import { eudamedDevices } from './eudamed-devices.js';
+import { openfdaDevices } from './openfda-devices.js';
 import { sbuPublications } from './sbu-publications.js';
 import { tlv } from './tlv.js';
 import type { SourceAdapter } from './types.js';
@@ -14,6 +15,7 @@ export const adapters: Record<string, SourceAdapter<any>> = {
   [clinicaltrials.id]: clinicaltrials,
   [eudamedCertificates.id]: eudamedCertificates,
   [eudamedDevices.id]: eudamedDevices,
+  [openfdaDevices.id]: openfdaDevices,
   [sbuPublications.id]: sbuPublications,
   [tlv.id]: tlv,
 };
