@@ -1,0 +1,315 @@
+import { DECISION_ACTIONS, DISMISS_REASONS } from '../store/decisions.js';
+import { SORTS, STATUS_FILTERS } from '../store/workbench.js';
+import { ERROR_CODES } from './errors.js';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json, description = 'OK'): Json => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const errors = (...statuses: number[]): Json =>
+  Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/Error${s}` }]));
+const idParam: Json = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const q = (name: string, schema: Json, description?: string): Json => ({
+  name,
+  in: 'query',
+  required: false,
+  schema,
+  ...(description ? { description } : {}),
+});
+
+function op(summary: string, role: string, extra: Json): Json {
+  return {
+    summary,
+    description: `Roll: ${role}.`,
+    ...(role === 'public' ? { security: [] } : {}),
+    'x-horisont-role': role,
+    ...extra,
+  };
+}
+
+const DecisionState: Json = {
+  type: 'object',
+  required: ['status', 'watched', 'version', 'reasonCode', 'lastDecisionId', 'updatedAt'],
+  properties: {
+    status: { type: 'string', enum: ['open', 'nominated', 'dismissed'] },
+    watched: { type: 'boolean' },
+    version: { type: 'integer', minimum: 0, description: 'Skicka denna version med nästa beslut.' },
+    reasonCode: { type: ['string', 'null'] },
+    lastDecisionId: { type: ['string', 'null'] },
+    updatedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+/** The OpenAPI 3.1 description of the workbench API, served at /api/openapi.json. */
+export function openApiDocument(): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Horisont – beredningens arbetsyta (API)',
+      version: '1',
+      description:
+        'Rangordnade kandidater, beslut och granskningslogg. Alla fel har formen { error: { code, message, details? } }. ' +
+        'Beslut är idempotenta per clientRequestId och kräver den beslutsversion klienten såg (annars 409 med aktuellt läge). ' +
+        'Anrop med sessionskaka kräver X-CSRF-Token (från GET /api/me); anrop med API-nyckel (Bearer) gör det inte.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }, { session: [] }],
+    paths: {
+      '/api/openapi.json': {
+        get: op('Detta dokument', 'public', { responses: { 200: json({ type: 'object' }) } }),
+      },
+      '/api/me': {
+        get: op('Inloggad användare (och CSRF-token för sessioner)', 'viewer', {
+          responses: { 200: json({ type: 'object' }), ...errors(401) },
+        }),
+      },
+      '/api/filters': {
+        get: op('Värden för filtermenyer: källor, råd, NPO, avförandeskäl', 'viewer', {
+          responses: { 200: json({ type: 'object' }), ...errors(401) },
+        }),
+      },
+      '/api/candidates': {
+        get: op('Rangordnade kandidater med filter, sortering, sidindelning och antal', 'viewer', {
+          parameters: [
+            q(
+              'q',
+              { type: 'string' },
+              'Fritext (svensk fulltextsökning över namn, tillverkare, källtitlar; exakt identifierare)',
+            ),
+            q('npo', { type: 'string' }),
+            q('council', { type: 'string' }),
+            q('band', { type: 'string', enum: ['hög', 'medel', 'låg'] }),
+            q('status', { type: 'string', enum: [...STATUS_FILTERS] }),
+            q('source', { type: 'string' }),
+            q('from', { type: 'string', format: 'date' }, 'Först sedd från (Europe/Stockholm)'),
+            q('to', { type: 'string', format: 'date' }, 'Först sedd till och med'),
+            q('sort', { type: 'string', enum: [...SORTS], default: 'score' }),
+            q('order', { type: 'string', enum: ['asc', 'desc'] }),
+            q('page', { type: 'integer', minimum: 1, default: 1 }),
+            q('pageSize', { type: 'integer', minimum: 1, maximum: 200, default: 25 }),
+          ],
+          responses: { 200: json(ref('CandidateList')), ...errors(400, 401) },
+        }),
+      },
+      '/api/candidates/{id}': {
+        get: op(
+          'En kandidat: identifierare, regulatorisk status, evidens, poäng per kriterium, dubbletter, beslut',
+          'viewer',
+          {
+            parameters: [idParam],
+            responses: { 200: json({ type: 'object' }), ...errors(401, 404) },
+          },
+        ),
+      },
+      '/api/candidates/{id}/decisions': {
+        get: op('Beslutshistorik och aktuellt läge', 'viewer', {
+          parameters: [idParam],
+          responses: { 200: json({ type: 'object' }), ...errors(401, 404) },
+        }),
+        post: op('Fatta ett beslut: nominera, avföra, bevaka, sluta bevaka, återöppna', 'reviewer', {
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: ref('DecisionRequest') } },
+          },
+          responses: {
+            201: {
+              ...json(
+                ref('DecisionResponse'),
+                'Registrerat (eller samma svar igen för ett upprepat clientRequestId)',
+              ),
+              headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+            },
+            ...errors(400, 401, 403, 404, 409, 422),
+          },
+        }),
+      },
+      '/api/candidates/{id}/notes': {
+        get: op('Anteckningar', 'viewer', {
+          parameters: [idParam],
+          responses: { 200: json({ type: 'object' }), ...errors(401) },
+        }),
+        post: op('Lägg till en anteckning', 'reviewer', {
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['body', 'clientRequestId'],
+                  properties: {
+                    body: { type: 'string', maxLength: 10000 },
+                    clientRequestId: { type: 'string', format: 'uuid' },
+                  },
+                },
+              },
+            },
+          },
+          responses: { 201: json({ type: 'object' }), ...errors(400, 401, 403, 404, 422) },
+        }),
+      },
+      '/api/candidates/{id}/report': {
+        get: op('Senaste tidiga bedömningsrapport (JSON, Markdown eller HTML)', 'viewer', {
+          parameters: [
+            idParam,
+            q('format', { type: 'string', enum: ['json', 'markdown', 'html'], default: 'json' }),
+          ],
+          responses: {
+            200: {
+              description: 'Rapporten',
+              content: {
+                'application/json': { schema: { type: 'object' } },
+                'text/markdown': { schema: { type: 'string' } },
+                'text/html': { schema: { type: 'string' } },
+              },
+            },
+            ...errors(401, 404),
+          },
+        }),
+      },
+      '/api/nominations': {
+        get: op('Nomineringar (automatiska och manuella)', 'viewer', {
+          responses: { 200: json({ type: 'object' }), ...errors(401) },
+        }),
+      },
+      '/api/audit': {
+        get: op('Granskningslogg: vem, vad, när, före och efter', 'reviewer', {
+          parameters: [
+            q('action', { type: 'string' }, 'Händelse eller prefix, t.ex. decision.'),
+            q('actor', { type: 'string' }),
+            q('subject', { type: 'string' }),
+            q('from', { type: 'string', format: 'date' }),
+            q('to', { type: 'string', format: 'date' }),
+            q('page', { type: 'integer', minimum: 1 }),
+          ],
+          responses: { 200: json({ type: 'object' }), ...errors(401, 403) },
+        }),
+      },
+      '/api/audit/verify': {
+        get: op('Kontrollera granskningsloggens hashkedja', 'admin', {
+          responses: { 200: json({ type: 'object' }), ...errors(401, 403) },
+        }),
+      },
+      '/api/sources': {
+        get: op('Källornas hälsa och senaste utfall', 'viewer', {
+          responses: { 200: json({ type: 'object' }), ...errors(401) },
+        }),
+      },
+      '/api/runs': {
+        get: op('Senaste körningar', 'viewer', {
+          parameters: [q('limit', { type: 'integer', minimum: 1, maximum: 200 })],
+          responses: { 200: json({ type: 'object' }), ...errors(401) },
+        }),
+      },
+      '/api/runs/{id}': {
+        get: op('En körning per källa', 'viewer', {
+          parameters: [idParam],
+          responses: { 200: json({ type: 'object' }), ...errors(401, 404) },
+        }),
+      },
+      '/api/users': {
+        get: op('Användare', 'admin', { responses: { 200: json({ type: 'object' }), ...errors(401, 403) } }),
+        post: op('Skapa en användare', 'admin', {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['username', 'role'],
+                  properties: {
+                    username: { type: 'string' },
+                    displayName: { type: 'string' },
+                    role: { type: 'string', enum: ['viewer', 'reviewer', 'admin'] },
+                    password: { type: 'string', minLength: 12 },
+                  },
+                },
+              },
+            },
+          },
+          responses: { 201: json({ type: 'object' }), ...errors(400, 401, 403, 409) },
+        }),
+      },
+      '/api/users/{username}/tokens': {
+        post: op('Skapa en API-nyckel (visas en gång)', 'admin', {
+          parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 201: json({ type: 'object' }), ...errors(401, 403, 404) },
+        }),
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API-nyckel från `horisont tokens create`' },
+        session: { type: 'apiKey', in: 'cookie', name: '__Host-horisont-session' },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+                message: { type: 'string' },
+                details: {},
+              },
+            },
+          },
+        },
+        DecisionState,
+        DecisionRequest: {
+          type: 'object',
+          required: ['action', 'version', 'clientRequestId'],
+          properties: {
+            action: { type: 'string', enum: [...DECISION_ACTIONS] },
+            version: { type: 'integer', minimum: 0, description: 'Beslutsversionen klienten såg' },
+            clientRequestId: {
+              type: 'string',
+              format: 'uuid',
+              description: 'Samma id två gånger registreras en gång',
+            },
+            reasonCode: {
+              type: 'string',
+              enum: Object.keys(DISMISS_REASONS),
+              description: 'Krävs för dismiss',
+            },
+            comment: { type: 'string', maxLength: 10000 },
+            origin: { type: 'string', enum: ['scan', 'region', 'npo'], description: 'För nominate' },
+            onBehalfOf: {
+              type: 'string',
+              maxLength: 200,
+              description: 'Region eller NPO; krävs när origin är region/npo',
+            },
+          },
+        },
+        DecisionResponse: {
+          type: 'object',
+          properties: { decision: { type: 'object' }, state: ref('DecisionState') },
+        },
+        CandidateList: {
+          type: 'object',
+          properties: {
+            items: { type: 'array', items: { type: 'object' } },
+            total: { type: 'integer' },
+            page: { type: 'integer' },
+            pageSize: { type: 'integer' },
+            pages: { type: 'integer' },
+            counts: { type: 'object' },
+          },
+        },
+      },
+      responses: Object.fromEntries(
+        [400, 401, 403, 404, 409, 422].map((status) => [
+          `Error${status}`,
+          { description: `Fel ${status}`, content: { 'application/json': { schema: ref('Error') } } },
+        ]),
+      ),
+    },
+  };
+}

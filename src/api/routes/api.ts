@@ -1,0 +1,236 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { WebContext } from '../context.js';
+import { actorOf } from '../context.js';
+import { ApiError, MESSAGES } from '../errors.js';
+import { contentSecurityPolicy } from '../security.js';
+import {
+  DecisionBody,
+  NoteBody,
+  decide,
+  note,
+  parseCandidateFilter,
+  parseCandidateId,
+  parseOrThrow,
+} from '../service.js';
+import { parseAuditFilter } from './pages.js';
+import { openApiDocument } from '../openapi.js';
+import { reportDocument } from '../views/report.js';
+import { NPO_AREAS } from '../npo.js';
+import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
+import { DISMISS_REASONS, listDecisions, listNotes } from '../../store/decisions.js';
+import { latestReport } from '../../store/reports.js';
+import { appendAudit, auditChainProblems, listAudit } from '../../store/audit.js';
+import { listNominations, sourceHealth } from '../../store/queries.js';
+import { runSummary } from '../../store/runs.js';
+import {
+  ROLES,
+  USERNAME,
+  UserExistsError,
+  createApiToken,
+  createUser,
+  findUserByUsername,
+  listUsers,
+} from '../../store/users.js';
+import type { User } from '../../store/users.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const NewUser = z.object({
+  username: z.string().regex(USERNAME),
+  displayName: z.string().trim().min(1).max(200).optional(),
+  role: z.enum(ROLES),
+  password: z.string().min(12).max(1000).optional(),
+});
+
+const NewToken = z.object({ name: z.string().trim().max(100).optional() });
+
+function userJson(user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    role: user.role,
+    authSource: user.authSource,
+    disabled: user.disabled,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+function idParam(request: FastifyRequest): string {
+  return parseCandidateId((request.params as { id: string }).id);
+}
+
+export function registerApiRoutes(app: FastifyInstance, web: WebContext): void {
+  const db = web.app.db;
+
+  app.get('/api/openapi.json', { config: { access: 'public' } }, async (_request, reply) =>
+    reply.type(JSON_TYPE).send(openApiDocument()),
+  );
+
+  app.get('/api/me', { config: { access: 'viewer' } }, (request) =>
+    Promise.resolve({
+      user: userJson(request.user as User),
+      via: request.authVia,
+      // Browser clients send this back as X-CSRF-Token on state-changing API calls.
+      ...(request.session ? { csrfToken: request.session.csrfToken } : {}),
+    }),
+  );
+
+  app.get('/api/filters', { config: { access: 'viewer' } }, async () => ({
+    ...(await filterOptions(db)),
+    npoAreas: NPO_AREAS,
+    dismissReasons: Object.entries(DISMISS_REASONS).map(([code, label]) => ({ code, label })),
+  }));
+
+  app.get('/api/candidates', { config: { access: 'viewer' } }, async (request) =>
+    listCandidates(db, parseCandidateFilter(request.query)),
+  );
+
+  app.get('/api/candidates/:id', { config: { access: 'viewer' } }, async (request) => {
+    const id = idParam(request);
+    const [candidate, decisions, notes] = await Promise.all([
+      candidateDetail(db, id),
+      listDecisions(db, id),
+      listNotes(db, id),
+    ]);
+    if (!candidate) throw new ApiError('not_found', MESSAGES.notFound);
+    return { candidate, decisions, notes };
+  });
+
+  app.get('/api/candidates/:id/decisions', { config: { access: 'viewer' } }, async (request) => {
+    const id = idParam(request);
+    const candidate = await candidateDetail(db, id);
+    if (!candidate) throw new ApiError('not_found', MESSAGES.notFound);
+    return { state: candidate.state, decisions: await listDecisions(db, id) };
+  });
+
+  app.post('/api/candidates/:id/decisions', { config: { access: 'reviewer' } }, async (request, reply) => {
+    const id = idParam(request);
+    const body = parseOrThrow(DecisionBody, request.body ?? {});
+    const result = await decide(web, request, request.user as User, id, body);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).type(JSON_TYPE).send({ decision: result.decision, state: result.state });
+  });
+
+  app.get('/api/candidates/:id/notes', { config: { access: 'viewer' } }, async (request) => ({
+    notes: await listNotes(db, idParam(request)),
+  }));
+
+  app.post('/api/candidates/:id/notes', { config: { access: 'reviewer' } }, async (request, reply) => {
+    const id = idParam(request);
+    const body = parseOrThrow(NoteBody, request.body ?? {});
+    const result = await note(web, request, request.user as User, id, body);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).type(JSON_TYPE).send({ note: result.note });
+  });
+
+  app.get('/api/candidates/:id/report', { config: { access: 'viewer' } }, async (request, reply) => {
+    const id = idParam(request);
+    const format = parseOrThrow(
+      z.object({ format: z.enum(['json', 'markdown', 'html']).default('json') }),
+      request.query ?? {},
+    ).format;
+    const report = await latestReport(db, id);
+    if (!report) throw new ApiError('not_found', 'Kandidaten har ingen rapport.');
+    if (format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(report.markdown);
+    if (format === 'html') {
+      const candidate = await candidateDetail(db, id);
+      return reply
+        .header('content-security-policy', contentSecurityPolicy(request.nonce))
+        .type('text/html; charset=utf-8')
+        .send(reportDocument(candidate?.name ?? id, report.version, report.markdown, request.nonce));
+    }
+    return {
+      id: report.id,
+      candidateId: report.candidate_id,
+      version: report.version,
+      band: report.band,
+      createdAt: report.created_at.toISOString(),
+      report: report.json,
+    };
+  });
+
+  app.get('/api/nominations', { config: { access: 'viewer' } }, async () => ({
+    nominations: await listNominations(db),
+  }));
+
+  app.get('/api/audit', { config: { access: 'reviewer' } }, async (request) => {
+    const filter = parseAuditFilter(request.query);
+    const result = await listAudit(db, filter);
+    return { ...result, page: filter.page, pageSize: filter.pageSize };
+  });
+
+  app.get('/api/audit/verify', { config: { access: 'admin' } }, async () => {
+    const problems = await auditChainProblems(db);
+    return { intact: problems.length === 0, problems };
+  });
+
+  app.get('/api/sources', { config: { access: 'viewer' } }, async () => ({
+    sources: await sourceHealth(db),
+  }));
+
+  app.get('/api/runs', { config: { access: 'viewer' } }, async (request) => {
+    const { limit } = parseOrThrow(
+      z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+      request.query ?? {},
+    );
+    return { runs: await listRuns(db, limit) };
+  });
+
+  app.get('/api/runs/:id', { config: { access: 'viewer' } }, async (request) => {
+    const summary = await runSummary(db, idParam(request));
+    if (!summary) throw new ApiError('not_found', MESSAGES.notFound);
+    return summary;
+  });
+
+  app.get('/api/users', { config: { access: 'admin' } }, async () => ({
+    users: (await listUsers(db)).map(userJson),
+  }));
+
+  app.post('/api/users', { config: { access: 'admin' } }, async (request, reply) => {
+    const body = parseOrThrow(NewUser, request.body ?? {});
+    let user: User;
+    try {
+      user = await createUser(db, body);
+    } catch (error) {
+      if (error instanceof UserExistsError) {
+        throw new ApiError('already_exists', 'Användarnamnet finns redan.');
+      }
+      throw error;
+    }
+    await appendAudit(db, {
+      actor: actorOf(request.user as User),
+      action: 'user.create',
+      subjectType: 'user',
+      subjectId: user.id,
+      after: { username: user.username, role: user.role },
+      requestId: request.id,
+      ipHash: web.ipHash(request.ip),
+    });
+    return reply
+      .code(201)
+      .type(JSON_TYPE)
+      .send({ user: userJson(user) });
+  });
+
+  app.post('/api/users/:username/tokens', { config: { access: 'admin' } }, async (request, reply) => {
+    const body = parseOrThrow(NewToken, request.body ?? {});
+    const owner = await findUserByUsername(db, (request.params as { username: string }).username);
+    if (!owner) throw new ApiError('not_found', 'Användaren finns inte.');
+    const created = await createApiToken(db, owner.id, body.name ?? '');
+    await appendAudit(db, {
+      actor: actorOf(request.user as User),
+      action: 'token.create',
+      subjectType: 'user',
+      subjectId: owner.id,
+      after: { tokenId: created.id, prefix: created.prefix },
+      requestId: request.id,
+      ipHash: web.ipHash(request.ip),
+    });
+    return reply
+      .code(201)
+      .type(JSON_TYPE)
+      .send({ id: created.id, token: created.token, prefix: created.prefix });
+  });
+}

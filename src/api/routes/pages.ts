@@ -1,0 +1,263 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { WebContext } from '../context.js';
+import { ApiError, MESSAGES } from '../errors.js';
+import { html } from '../html.js';
+import type { HtmlValue } from '../html.js';
+import { sendPage } from '../app.js';
+import {
+  DecisionBody,
+  NoteBody,
+  decide,
+  decisionBodyFromForm,
+  note,
+  parseCandidateFilter,
+  parseCandidateId,
+  parseOrThrow,
+  validationError,
+} from '../service.js';
+import { candidateListPage, candidatePage, conflictNotice } from '../views/candidates.js';
+import type { CandidatePageInput } from '../views/candidates.js';
+import { auditPage, runPage, sourcesPage, subscriptionsPage, usersPage } from '../views/misc.js';
+import { renderMarkdown } from '../views/markdown.js';
+import { reportDocument } from '../views/report.js';
+import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
+import { listDecisions, listNotes } from '../../store/decisions.js';
+import type { DecisionState } from '../../store/decisions.js';
+import { latestReport } from '../../store/reports.js';
+import { listAudit } from '../../store/audit.js';
+import { sourceHealth } from '../../store/queries.js';
+import { runSummary } from '../../store/runs.js';
+import { listUsers } from '../../store/users.js';
+import type { User } from '../../store/users.js';
+
+const AuditQuery = z.object({
+  action: z.string().max(100).optional(),
+  actor: z.string().max(200).optional(),
+  subject: z.string().max(100).optional(),
+  from: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .or(z.literal('')),
+  to: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .or(z.literal('')),
+  page: z.coerce.number().int().min(1).max(100_000).optional(),
+});
+
+export function parseAuditFilter(query: unknown) {
+  const q = parseOrThrow(AuditQuery, query ?? {});
+  return {
+    action: q.action || undefined,
+    actor: q.actor || undefined,
+    subjectId: q.subject || undefined,
+    from: q.from || undefined,
+    to: q.to || undefined,
+    page: q.page ?? 1,
+    pageSize: 50,
+  };
+}
+
+const ACTION_DONE: Record<string, string> = {
+  nominate: 'Kandidaten är nominerad och skickad till nomineringskön.',
+  dismiss: 'Kandidaten är avförd.',
+  watch: 'Kandidaten bevakas.',
+  unwatch: 'Kandidaten bevakas inte längre.',
+  reopen: 'Kandidaten är återöppnad.',
+  note: 'Anteckningen är sparad.',
+};
+
+async function renderCandidate(
+  web: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  notice?: CandidatePageInput['notice'],
+  status = 200,
+): Promise<FastifyReply> {
+  const user = request.user as User;
+  const [candidate, decisions, notes, report] = await Promise.all([
+    candidateDetail(web.app.db, id),
+    listDecisions(web.app.db, id),
+    listNotes(web.app.db, id),
+    latestReport(web.app.db, id),
+  ]);
+  if (!candidate) throw new ApiError('not_found', MESSAGES.notFound);
+  return sendPage(
+    reply,
+    request,
+    {
+      title: candidate.name,
+      section: 'candidates',
+      body: candidatePage(
+        { candidate, decisions, notes, user, csrfToken: request.session?.csrfToken ?? '', notice },
+        report ? renderMarkdown(report.markdown) : undefined,
+      ),
+    },
+    status,
+  );
+}
+
+function errorList(error: ApiError): HtmlValue {
+  const details = Array.isArray(error.details)
+    ? (error.details as Array<{ path: string; message: string }>)
+    : [];
+  return html`${error.message}${
+    details.length
+      ? html`<ul>
+          ${details.map((d) => html`<li>${d.path}: ${d.message}</li>`)}
+        </ul>`
+      : ''
+  }`;
+}
+
+export function registerPageRoutes(app: FastifyInstance, web: WebContext): void {
+  app.get('/kandidater', { config: { access: 'viewer' } }, async (request, reply) => {
+    const filter = parseCandidateFilter(request.query);
+    const [list, options] = await Promise.all([
+      listCandidates(web.app.db, filter),
+      filterOptions(web.app.db),
+    ]);
+    return sendPage(reply, request, {
+      title: 'Kandidater',
+      section: 'candidates',
+      body: candidateListPage({ list, filter, options }),
+    });
+  });
+
+  app.get('/kandidater/:id', { config: { access: 'viewer' } }, async (request, reply) => {
+    const id = parseCandidateId((request.params as { id: string }).id);
+    const done = (request.query as { klart?: string }).klart;
+    const notice = done && ACTION_DONE[done] ? { kind: 'ok' as const, text: ACTION_DONE[done] } : undefined;
+    return renderCandidate(web, request, reply, id, notice);
+  });
+
+  app.post('/kandidater/:id/beslut', { config: { access: 'reviewer' } }, async (request, reply) => {
+    const id = parseCandidateId((request.params as { id: string }).id);
+    const parsed = DecisionBody.safeParse(
+      decisionBodyFromForm((request.body ?? {}) as Record<string, string>),
+    );
+    if (!parsed.success) {
+      return renderCandidate(
+        web,
+        request,
+        reply,
+        id,
+        { kind: 'error', text: errorList(validationError(parsed.error)) },
+        400,
+      );
+    }
+    try {
+      const result = await decide(web, request, request.user as User, id, parsed.data);
+      // Post/Redirect/Get: a reload does not post again.
+      return reply.redirect(`/kandidater/${id}?klart=${result.decision.action}#beslut`, 303);
+    } catch (error) {
+      if (
+        error instanceof ApiError &&
+        (error.code === 'version_conflict' || error.code === 'invalid_transition')
+      ) {
+        const current = (error.details as { current: DecisionState }).current;
+        const text = error.code === 'version_conflict' ? conflictNotice(current) : html`${error.message}`;
+        return renderCandidate(web, request, reply, id, { kind: 'error', text }, 409);
+      }
+      if (error instanceof ApiError && error.code === 'request_id_reused') {
+        return renderCandidate(web, request, reply, id, { kind: 'error', text: error.message }, 422);
+      }
+      throw error;
+    }
+  });
+
+  app.post('/kandidater/:id/anteckningar', { config: { access: 'reviewer' } }, async (request, reply) => {
+    const id = parseCandidateId((request.params as { id: string }).id);
+    const form = (request.body ?? {}) as Record<string, string>;
+    const parsed = NoteBody.safeParse({ body: form.body, clientRequestId: form.client_request_id });
+    if (!parsed.success) {
+      return renderCandidate(
+        web,
+        request,
+        reply,
+        id,
+        { kind: 'error', text: errorList(validationError(parsed.error)) },
+        400,
+      );
+    }
+    await note(web, request, request.user as User, id, parsed.data);
+    return reply.redirect(`/kandidater/${id}?klart=note#historik`, 303);
+  });
+
+  const reportFor = async (request: FastifyRequest) => {
+    const id = parseCandidateId((request.params as { id: string }).id);
+    const report = await latestReport(web.app.db, id);
+    if (!report) throw new ApiError('not_found', 'Kandidaten har ingen rapport.');
+    const candidate = await candidateDetail(web.app.db, id);
+    return { id, report, name: candidate?.name ?? id };
+  };
+
+  app.get('/kandidater/:id/rapport.md', { config: { access: 'viewer' } }, async (request, reply) => {
+    const { id, report } = await reportFor(request);
+    return reply
+      .type('text/markdown; charset=utf-8')
+      .header('content-disposition', `attachment; filename="horisont-${id}-v${report.version}.md"`)
+      .send(report.markdown);
+  });
+
+  app.get('/kandidater/:id/rapport.json', { config: { access: 'viewer' } }, async (request, reply) => {
+    const { id, report } = await reportFor(request);
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="horisont-${id}-v${report.version}.json"`)
+      .send(JSON.stringify(report.json, null, 2));
+  });
+
+  app.get('/kandidater/:id/rapport.html', { config: { access: 'viewer' } }, async (request, reply) => {
+    const { report, name } = await reportFor(request);
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(reportDocument(name, report.version, report.markdown, request.nonce));
+  });
+
+  app.get('/granskningslogg', { config: { access: 'reviewer' } }, async (request, reply) => {
+    const filter = parseAuditFilter(request.query);
+    const result = await listAudit(web.app.db, filter);
+    return sendPage(reply, request, {
+      title: 'Granskningslogg',
+      section: 'audit',
+      body: auditPage({ ...result, filter }),
+    });
+  });
+
+  app.get('/kallor', { config: { access: 'viewer' } }, async (request, reply) => {
+    const [sources, runs] = await Promise.all([sourceHealth(web.app.db), listRuns(web.app.db, 20)]);
+    return sendPage(reply, request, {
+      title: 'Källor och körningar',
+      section: 'sources',
+      body: sourcesPage({ sources, runs }),
+    });
+  });
+
+  app.get('/korningar/:id', { config: { access: 'viewer' } }, async (request, reply) => {
+    const id = parseCandidateId((request.params as { id: string }).id);
+    const summary = await runSummary(web.app.db, id);
+    if (!summary) throw new ApiError('not_found', MESSAGES.notFound);
+    return sendPage(reply, request, { title: 'Körning', section: 'sources', body: runPage(summary) });
+  });
+
+  app.get('/prenumerationer', { config: { access: 'viewer' } }, async (request, reply) =>
+    sendPage(reply, request, {
+      title: 'Prenumerationer',
+      section: 'subscriptions',
+      body: subscriptionsPage(),
+    }),
+  );
+
+  app.get('/admin/anvandare', { config: { access: 'admin' } }, async (request, reply) =>
+    sendPage(reply, request, {
+      title: 'Användare',
+      section: 'admin',
+      body: usersPage(await listUsers(web.app.db)),
+    }),
+  );
+}

@@ -1,0 +1,650 @@
+import { randomUUID } from 'node:crypto';
+import { externalLink, html, pathWithQuery } from '../html.js';
+import type { HtmlValue, SafeHtml } from '../html.js';
+import {
+  ACTION_LABELS,
+  BAND_LABELS,
+  KIND_LABELS,
+  ORIGIN_LABELS,
+  STATUS_LABELS,
+  isoDate,
+  labelOf,
+  swedishNumber,
+  timeTag,
+} from '../format.js';
+import { NPO_AREAS } from '../npo.js';
+import type { CandidateDetail, CandidateFilter, CandidateList } from '../../store/workbench.js';
+import type { Decision, DecisionState, Note } from '../../store/decisions.js';
+import { DISMISS_REASONS } from '../../store/decisions.js';
+import type { User } from '../../store/users.js';
+import { roleAtLeast } from '../../store/users.js';
+import { legislationLabel, riskClassLabel } from '../../domain/score.js';
+import { normaliseRiskClass, normaliseLegislation } from '../../domain/candidate.js';
+
+const SORT_LABELS: Record<string, string> = {
+  score: 'Poäng',
+  name: 'Namn',
+  'first-seen': 'Först sedd',
+  updated: 'Senast ändrad',
+};
+
+const STATUS_FILTER_LABELS: Record<string, string> = { ...STATUS_LABELS, watched: 'Bevakade' };
+
+function option(value: string, label: string, selected: string | undefined): SafeHtml {
+  return html`<option value="${value}" ${selected === value ? html` selected` : ''}>${label}</option>`;
+}
+
+function select(
+  id: string,
+  label: string,
+  values: ReadonlyArray<readonly [string, string]>,
+  selected: string | undefined,
+  emptyLabel = 'Alla',
+): SafeHtml {
+  return html`<div>
+    <label for="${id}">${label}</label>
+    <select id="${id}" name="${id}">
+      ${option('', emptyLabel, selected ?? '')}${values.map(([v, l]) => option(v, l, selected))}
+    </select>
+  </div>`;
+}
+
+export function bandBadge(band: string | null): SafeHtml {
+  if (!band) return html`<span class="muted">–</span>`;
+  return html`<span class="badge band-${band}">${labelOf(BAND_LABELS, band)}</span>`;
+}
+
+export function statusBadge(status: string, watched: boolean): SafeHtml {
+  return html`<span class="badge status-${status}">${labelOf(STATUS_LABELS, status)}</span>${
+      watched ? html` <span class="badge status-open">Bevakas</span>` : ''
+    }`;
+}
+
+function filterQuery(filter: CandidateFilter): Record<string, string | number | undefined> {
+  return {
+    q: filter.q,
+    npo: filter.npo,
+    council: filter.council,
+    band: filter.band,
+    status: filter.status,
+    source: filter.source,
+    from: filter.from,
+    to: filter.to,
+    sort: filter.sort === 'score' ? undefined : filter.sort,
+    order: filter.order,
+    pageSize: filter.pageSize === 25 ? undefined : filter.pageSize,
+  };
+}
+
+export function candidateListPage(input: {
+  list: CandidateList;
+  filter: CandidateFilter;
+  options: { sources: string[]; councils: string[]; npo: string[] };
+}): SafeHtml {
+  const { list, filter, options } = input;
+  const councils = [...new Set(['MTP-rådet', 'NT-rådet', 'båda', 'utanför', ...options.councils])];
+  const npo = [...new Set([...NPO_AREAS, ...options.npo])];
+  const first = (list.page - 1) * list.pageSize + 1;
+  const last = Math.min(list.total, list.page * list.pageSize);
+  const query = filterQuery(filter);
+  const bandCounts = ['hög', 'medel', 'låg']
+    .map((b) => `${labelOf(BAND_LABELS, b)}: ${swedishNumber(list.counts.byBand[b] ?? 0)}`)
+    .join(' · ');
+  const statusCounts = ['open', 'nominated', 'dismissed']
+    .map((s) => `${labelOf(STATUS_LABELS, s)}: ${swedishNumber(list.counts.byStatus[s] ?? 0)}`)
+    .join(' · ');
+  return html`<h1>Kandidater</h1>
+    <form class="filters" method="get" action="/kandidater" role="search" aria-label="Filtrera kandidater">
+      <div class="wide">
+        <label for="q">Fritext (namn, tillverkare, källtitlar, identifierare)</label>
+        <input type="search" id="q" name="q" value="${filter.q ?? ''}" placeholder="t.ex. glukosmätning" />
+      </div>
+      ${select(
+        'npo',
+        'Programområde (NPO)',
+        npo.map((n) => [n, n] as const),
+        filter.npo,
+      )}
+      ${select(
+        'council',
+        'Råd',
+        councils.map((c) => [c, c] as const),
+        filter.council,
+      )}
+      ${select(
+        'band',
+        'Prioritetsnivå',
+        ['hög', 'medel', 'låg'].map((b) => [b, labelOf(BAND_LABELS, b)] as const),
+        filter.band,
+      )}
+      ${select('status', 'Status', Object.entries(STATUS_FILTER_LABELS), filter.status)}
+      ${select(
+        'source',
+        'Källa',
+        options.sources.map((s) => [s, s] as const),
+        filter.source,
+      )}
+      <div>
+        <label for="from">Först sedd från</label
+        ><input type="date" id="from" name="from" value="${filter.from ?? ''}" />
+      </div>
+      <div>
+        <label for="to">Först sedd till och med</label
+        ><input type="date" id="to" name="to" value="${filter.to ?? ''}" />
+      </div>
+      ${select('sort', 'Sortera på', Object.entries(SORT_LABELS), filter.sort, 'Poäng')}
+      ${select(
+        'order',
+        'Ordning',
+        [
+          ['desc', 'Fallande'],
+          ['asc', 'Stigande'],
+        ],
+        filter.order,
+        'Standard',
+      )}
+      ${select(
+        'pageSize',
+        'Per sida',
+        ['25', '50', '100'].map((n) => [n, n] as const),
+        String(filter.pageSize),
+        '25',
+      )}
+      <div>
+        <button type="submit">Filtrera</button> <a class="button secondary" href="/kandidater">Rensa</a>
+      </div>
+    </form>
+    <p role="status" id="antal">
+      <strong>${swedishNumber(list.total)} kandidater</strong> matchar${
+        list.total > 0 ? html` – visar ${swedishNumber(first)}–${swedishNumber(last)}` : ''
+      }.
+      <span class="muted"
+        >${bandCounts}. ${statusCounts}. Bevakade: ${swedishNumber(list.counts.watched)}.</span
+      >
+    </p>
+    ${
+      list.items.length === 0
+        ? html`<p class="notice">Inga kandidater matchar filtret.</p>`
+        : html`<table>
+            <caption class="sr-only">
+              Kandidater rangordnade efter ${labelOf(SORT_LABELS, filter.sort).toLowerCase()}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col" class="num">#</th>
+                <th scope="col">Kandidat</th>
+                <th scope="col" class="num">Poäng</th>
+                <th scope="col">Nivå</th>
+                <th scope="col">Råd</th>
+                <th scope="col">Status</th>
+                <th scope="col">Källor</th>
+                <th scope="col">Först sedd</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${list.items.map(
+                (c, index) =>
+                  html`<tr>
+                    <td class="num">${first + index}</td>
+                    <td>
+                      <a href="/kandidater/${c.id}">${c.name}</a><br /><span class="muted"
+                        >${c.manufacturer ?? ''}${
+                          c.manufacturer ? ' · ' : ''
+                        }${labelOf(KIND_LABELS, c.kind)}${c.npo.length ? html` · ${c.npo.join(', ')}` : ''}</span
+                      >
+                    </td>
+                    <td class="num">${c.score ?? '–'}</td>
+                    <td>${bandBadge(c.band)}</td>
+                    <td>${c.council ?? '–'}</td>
+                    <td>${statusBadge(c.status, c.watched)}</td>
+                    <td>${c.sources.join(', ')} <span class="muted">(${c.evidenceCount})</span></td>
+                    <td>${timeTag(c.firstSeenAt)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    ${pager(list, query)}`;
+}
+
+function pager(list: CandidateList, query: Record<string, string | number | undefined>): HtmlValue {
+  if (list.pages <= 1) return '';
+  const link = (page: number, label: string, rel: string): SafeHtml =>
+    html`<a href="${pathWithQuery('/kandidater', { ...query, page })}" rel="${rel}">${label}</a>`;
+  return html`<nav class="pager" aria-label="Sidor">
+    ${list.page > 1 ? link(list.page - 1, '← Föregående', 'prev') : ''}
+    <span>Sida ${list.page} av ${list.pages}</span>
+    ${list.page < list.pages ? link(list.page + 1, 'Nästa →', 'next') : ''}
+  </nav>`;
+}
+
+// --- the candidate page -----------------------------------------------------------------------
+
+export interface CandidatePageInput {
+  candidate: CandidateDetail;
+  decisions: Decision[];
+  notes: Note[];
+  user: User;
+  csrfToken: string;
+  /** A message after an action (or the 409 explanation). */
+  notice?: { kind: 'ok' | 'error' | 'warn'; text: HtmlValue } | undefined;
+}
+
+function hidden(name: string, value: string | number): SafeHtml {
+  return html`<input type="hidden" name="${name}" value="${value}" />`;
+}
+
+function decisionForm(
+  input: CandidatePageInput,
+  action: string,
+  label: string,
+  heading: string,
+  fields: HtmlValue,
+  secondary = false,
+): SafeHtml {
+  const { candidate, csrfToken } = input;
+  const id = `form-${action}`;
+  return html`<form method="post" action="/kandidater/${candidate.id}/beslut" aria-labelledby="${id}-rubrik">
+    <h3 id="${id}-rubrik">${heading}</h3>
+    ${hidden('_csrf', csrfToken)}${hidden('action', action)}${hidden('version', candidate.state.version)}
+    ${hidden('client_request_id', randomUUID())} ${fields}
+    <div><button type="submit" ${secondary ? html` class="secondary"` : ''}>${label}</button></div>
+  </form>`;
+}
+
+function actionsPanel(input: CandidatePageInput): SafeHtml {
+  const { candidate, user, csrfToken } = input;
+  if (!roleAtLeast(user.role, 'reviewer')) {
+    return html`<p class="muted">
+      Din roll (läsare) kan se men inte fatta beslut. Beslut fattas av granskare.
+    </p>`;
+  }
+  const { state } = candidate;
+  const forms: SafeHtml[] = [];
+  if (state.status !== 'nominated') {
+    forms.push(
+      decisionForm(
+        input,
+        'nominate',
+        'Nominera',
+        'Nominera',
+        html`<p class="muted">
+            ${
+              candidate.report
+                ? html`Rapport version ${candidate.report.version} skickas till nomineringskön.`
+                : 'Kandidaten har ingen rapport ännu; nomineringen skickas utan rapport.'
+            }
+          </p>
+          <div>
+            <label for="origin">Ursprung</label>
+            <select id="origin" name="origin" data-shows="pa-uppdrag-av" data-shows-for="region npo">
+              ${option('scan', 'Horisontspaning (beredningen)', 'scan')}${option('region', 'Region', undefined)}${option('npo', 'NPO', undefined)}
+            </select>
+          </div>
+          <div id="pa-uppdrag-av">
+            <label for="on_behalf_of">På uppdrag av (region eller NPO)</label>
+            <input
+              type="text"
+              id="on_behalf_of"
+              name="on_behalf_of"
+              maxlength="200"
+              placeholder="t.ex. Region Halland"
+            />
+          </div>
+          <div>
+            <label for="nominate-comment">Motivering</label>
+            <textarea id="nominate-comment" name="comment" maxlength="10000"></textarea>
+          </div>`,
+      ),
+    );
+  }
+  if (state.status !== 'dismissed') {
+    forms.push(
+      decisionForm(
+        input,
+        'dismiss',
+        'Avför',
+        'Avför',
+        html`<div>
+            <label for="reason_code">Skäl</label>
+            <select id="reason_code" name="reason_code" required>
+              ${option('', 'Välj skäl …', '')}${Object.entries(DISMISS_REASONS).map(([v, l]) => option(v, l, undefined))}
+            </select>
+          </div>
+          <div>
+            <label for="dismiss-comment">Kommentar <span class="muted">(krävs för ”Annat skäl”)</span></label>
+            <textarea id="dismiss-comment" name="comment" maxlength="10000"></textarea>
+          </div>`,
+        true,
+      ),
+    );
+  }
+  if (state.status !== 'open') {
+    forms.push(
+      decisionForm(
+        input,
+        'reopen',
+        'Återöppna',
+        'Återöppna',
+        html`<p class="muted">Sätter kandidaten som ej beslutad igen.</p>
+          <div>
+            <label for="reopen-comment">Kommentar</label
+            ><textarea id="reopen-comment" name="comment" maxlength="10000"></textarea>
+          </div>`,
+        true,
+      ),
+    );
+  }
+  forms.push(
+    state.watched
+      ? decisionForm(input, 'unwatch', 'Sluta bevaka', 'Bevakning', html`<p>Kandidaten bevakas.</p>`, true)
+      : decisionForm(
+          input,
+          'watch',
+          'Bevaka',
+          'Bevakning',
+          html`<p class="muted">Markera kandidaten för att följa den.</p>`,
+          true,
+        ),
+  );
+  forms.push(
+    html`<form
+      method="post"
+      action="/kandidater/${candidate.id}/anteckningar"
+      aria-labelledby="form-note-rubrik"
+    >
+      <h3 id="form-note-rubrik">Anteckning</h3>
+      ${hidden('_csrf', csrfToken)}${hidden('client_request_id', randomUUID())}
+      <div>
+        <label for="note-body">Text</label
+        ><textarea id="note-body" name="body" required maxlength="10000"></textarea>
+      </div>
+      <div><button type="submit" class="secondary">Spara anteckning</button></div>
+    </form>`,
+  );
+  forms.push(
+    html`<div class="placeholder" role="note" aria-labelledby="merge-rubrik">
+      <h3 id="merge-rubrik">Slå ihop eller dela upp</h3>
+      <p>
+        Sammanslagning av dubbletter och uppdelning av kandidater är inte tillgängligt ännu. Det kommer i en
+        senare version.
+      </p>
+    </div>`,
+  );
+  return html`<div class="actions">${forms}</div>`;
+}
+
+function stateSummary(state: DecisionState): SafeHtml {
+  return html`${statusBadge(state.status, state.watched)}${
+      state.reasonCode
+        ? html` <span class="muted">(${labelOf(DISMISS_REASONS, state.reasonCode)})</span>`
+        : ''
+    } <span class="muted">· beslutsversion ${state.version}</span>`;
+}
+
+export function conflictNotice(current: DecisionState): SafeHtml {
+  return html`<strong>Ditt beslut sparades inte.</strong> Någon annan har hunnit ändra kandidaten sedan du
+    öppnade sidan. Aktuellt läge:
+    ${stateSummary(current)}${current.updatedAt ? html`, ändrat ${timeTag(current.updatedAt, true)}` : ''}.
+    Formulären nedan visar nu det aktuella läget – fatta beslutet igen om det fortfarande gäller.`;
+}
+
+function regulatorySection(candidate: CandidateDetail): SafeHtml {
+  if (candidate.regulatory.length === 0) {
+    return html`<p class="muted">Inga registeruppgifter (t.ex. EUDAMED) är kopplade till kandidaten.</p>`;
+  }
+  return html`<table>
+    <caption class="sr-only">
+      Regulatorisk status per registerpost
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Registerpost</th>
+        <th scope="col">Riskklass</th>
+        <th scope="col">Lagstiftning</th>
+        <th scope="col">Marknadsstatus</th>
+        <th scope="col">Implanterbar</th>
+        <th scope="col">UDI-DI / Basic UDI-DI</th>
+        <th scope="col">EMDN</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${candidate.regulatory.map(
+        (r) =>
+          html`<tr>
+            <td>
+              ${externalLink(r.url, r.tradeName)}<br /><span class="muted"
+                >${r.sourceId}${r.manufacturer ? ` · ${r.manufacturer}` : ''}${
+                  r.manufacturerSrn ? ` (SRN ${r.manufacturerSrn})` : ''
+                }</span
+              >
+            </td>
+            <td>${r.riskClass ? riskClassLabel(normaliseRiskClass(r.riskClass) ?? r.riskClass) : '–'}</td>
+            <td>
+              ${r.legislation ? legislationLabel(normaliseLegislation(r.legislation) ?? r.legislation) : '–'}
+            </td>
+            <td>${r.marketStatus ?? '–'}</td>
+            <td>${r.implantable === null ? '–' : r.implantable ? 'Ja' : 'Nej'}</td>
+            <td>${r.udiDi ?? '–'}<br />${r.basicUdiDi ?? ''}</td>
+            <td>${r.emdnCodes.join(', ') || '–'}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function scoreSection(candidate: CandidateDetail): SafeHtml {
+  const { score } = candidate;
+  if (!score) return html`<p class="muted">Kandidaten har inte poängsatts ännu.</p>`;
+  return html`<p>
+      <strong>${score.total} av 100 poäng</strong> · ${bandBadge(score.band)} · ${score.council}
+      <span class="muted"
+        >· kriterieversion ${score.criteriaVersion} · beräknad ${timeTag(score.computedAt, true)}</span
+      >
+    </p>
+    <p><strong>Rådstillhörighet:</strong> ${score.routingReason}</p>
+    ${score.criteria.map((criterion) => {
+      const pct = criterion.maxPoints > 0 ? Math.round((criterion.points / criterion.maxPoints) * 100) : 0;
+      return html`<section class="criterion" aria-labelledby="krit-${criterion.criterionId}">
+        <h3 id="krit-${criterion.criterionId}">
+          <span>${criterion.label}</span>
+          <span class="num"
+            >${criterion.points} / ${criterion.maxPoints}
+            <span class="meter" aria-hidden="true"><span class="w${Math.round(pct / 10) * 10}"></span></span
+          ></span>
+        </h3>
+        <p class="muted">
+          Vikt ${criterion.weight}${criterion.signals.length === 0 ? ' · inga signaler hittades' : ''}
+        </p>
+        ${
+          criterion.signals.length > 0
+            ? html`<ul>
+                ${criterion.signals.map(
+                  (signal) =>
+                    html`<li>
+                      <strong>${signal.label}</strong> (${signal.points > 0 ? '+' : ''}${signal.points} p):
+                      ${signal.explanation}
+                      ${
+                        signal.evidence.length > 0
+                          ? html`<ul>
+                              ${signal.evidence.map(
+                                (e) =>
+                                  html`<li>
+                                    ${externalLink(e.url, e.sourceId)}${
+                                      e.snippet
+                                        ? html`<blockquote class="snippet">${e.snippet}</blockquote>`
+                                        : ''
+                                    }
+                                  </li>`,
+                              )}
+                            </ul>`
+                          : ''
+                      }
+                    </li>`,
+                )}
+              </ul>`
+            : ''
+        }
+      </section>`;
+    })}`;
+}
+
+function timelineSection(candidate: CandidateDetail): SafeHtml {
+  if (candidate.timeline.length === 0) return html`<p class="muted">Ingen evidens kopplad.</p>`;
+  return html`<ol class="timeline">
+    ${candidate.timeline.map(
+      (e) =>
+        html`<li>
+          <div>
+            ${e.date ? timeTag(e.date) : html`<span class="muted">Odaterad</span>`}
+            <span class="muted">(${e.date ? isoDate(e.date) : `först sedd ${isoDate(e.firstSeenAt)}`})</span>
+            · <strong>${e.sourceId}</strong> ·
+            ${e.publicationType ?? e.kind}${e.region ? ` · ${e.region}` : ''}
+          </div>
+          <div>${externalLink(e.url, e.title)}</div>
+          ${e.summary ? html`<div class="muted">${e.summary.length > 400 ? `${e.summary.slice(0, 400)} …` : e.summary}</div>` : ''}
+        </li>`,
+    )}
+  </ol>`;
+}
+
+function historySection(decisions: Decision[], notes: Note[]): SafeHtml {
+  type Entry = { at: string; body: SafeHtml };
+  const entries: Entry[] = [
+    ...decisions.map((d) => ({
+      at: d.createdAt,
+      body: html`<strong>${labelOf(ACTION_LABELS, d.action)}</strong> – ${d.actorName}
+        <span class="muted">(${d.actorRole})</span>${
+          d.reasonCode ? html` · skäl: ${labelOf(DISMISS_REASONS, d.reasonCode)}` : ''
+        }${d.origin ? html` · ursprung: ${labelOf(ORIGIN_LABELS, d.origin)}${d.onBehalfOf ? `, ${d.onBehalfOf}` : ''}` : ''}${
+          d.comment ? html`<blockquote class="snippet">${d.comment}</blockquote>` : ''
+        } <span class="muted">version ${d.before.version} → ${d.version}</span>`,
+    })),
+    ...notes.map((n) => ({
+      at: n.createdAt,
+      body: html`<strong>Anteckning</strong> – ${n.authorName}
+        <blockquote class="snippet">${n.body}</blockquote>`,
+    })),
+  ].sort((a, b) => b.at.localeCompare(a.at));
+  if (entries.length === 0) return html`<p class="muted">Inga beslut eller anteckningar ännu.</p>`;
+  return html`<ol class="timeline">
+    ${entries.map((e) => html`<li>${timeTag(e.at, true)}: ${e.body}</li>`)}
+  </ol>`;
+}
+
+export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | undefined): SafeHtml {
+  const { candidate } = input;
+  return html`<p><a href="/kandidater">← Alla kandidater</a></p>
+    <h1>${candidate.name}</h1>
+    <p>
+      ${candidate.manufacturer ? html`${candidate.manufacturer} · ` : ''}${labelOf(KIND_LABELS, candidate.kind)}
+      ·
+      ${candidate.score ? html`${candidate.score.total} poäng · ` : ''}${bandBadge(candidate.score?.band ?? null)}
+      · ${stateSummary(candidate.state)}
+    </p>
+    ${input.notice ? html`<div class="notice ${input.notice.kind}" role="${input.notice.kind === 'error' ? 'alert' : 'status'}">${input.notice.text}</div>` : ''}
+
+    <h2 id="beslut">Beslut</h2>
+    ${actionsPanel(input)}
+
+    <h2 id="identifierare">Identifierare</h2>
+    <dl class="facts">
+      <dt>Horisont-id</dt>
+      <dd><code>${candidate.id}</code></dd>
+      ${candidate.identifiers.map(
+        (i) =>
+          html`<dt>${i.scheme.toUpperCase()}</dt>
+            <dd><code>${i.value}</code></dd>`,
+      )}
+      <dt>Först sedd</dt>
+      <dd>${timeTag(candidate.firstSeenAt, true)}</dd>
+      <dt>Senast ändrad</dt>
+      <dd>${timeTag(candidate.updatedAt, true)}</dd>
+      <dt>Programområde (NPO)</dt>
+      <dd>
+        ${candidate.npo.length ? candidate.npo.join(', ') : html`<span class="muted">Inget föreslaget</span>`}
+      </dd>
+    </dl>
+
+    <h2 id="regulatoriskt">Regulatorisk status</h2>
+    ${regulatorySection(candidate)}
+
+    <h2 id="poang">Poäng per kriterium</h2>
+    ${scoreSection(candidate)}
+
+    <h2 id="evidens">Evidens (${candidate.timeline.length})</h2>
+    ${timelineSection(candidate)}
+
+    <h2 id="dubbletter">Möjliga dubbletter</h2>
+    ${
+      candidate.duplicates.length === 0
+        ? html`<p class="muted">Inga möjliga dubbletter hittades.</p>`
+        : html`<ul>
+            ${candidate.duplicates.map(
+              (d) =>
+                html`<li>
+                  <a href="/kandidater/${d.id}">${d.name}</a>${d.manufacturer ? ` (${d.manufacturer})` : ''} –
+                  ${d.reason}
+                </li>`,
+            )}
+          </ul>`
+    }
+
+    <h2 id="rapport">Tidig bedömningsrapport</h2>
+    ${
+      candidate.report
+        ? html`<p>
+              Version ${candidate.report.version}, ${timeTag(candidate.report.createdAt, true)} · Ladda ner:
+              <a href="/kandidater/${candidate.id}/rapport.md" download>Markdown</a> ·
+              <a href="/kandidater/${candidate.id}/rapport.html">HTML</a> ·
+              <a href="/kandidater/${candidate.id}/rapport.json" download>JSON</a>
+            </p>
+            ${
+              reportHtml
+                ? html`<details>
+                    <summary>Visa rapporten</summary>
+                    <div class="report">${reportHtml}</div>
+                  </details>`
+                : ''
+            }`
+        : html`<p class="muted">Ingen rapport ännu (kandidaten har inte nått nomineringströskeln).</p>`
+    }
+
+    <h2 id="nomineringar">Nomineringar</h2>
+    ${
+      candidate.nominations.length === 0
+        ? html`<p class="muted">Inga nomineringar.</p>`
+        : html`<table>
+            <thead>
+              <tr>
+                <th scope="col">Nr</th>
+                <th scope="col">Ursprung</th>
+                <th scope="col">Av</th>
+                <th scope="col">Rapport</th>
+                <th scope="col">I kön</th>
+                <th scope="col">Skapad</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${candidate.nominations.map(
+                (n) =>
+                  html`<tr>
+                    <td>${n.id}</td>
+                    <td>${labelOf(ORIGIN_LABELS, n.origin)}</td>
+                    <td>
+                      ${n.nominatedBy ?? '–'}${
+                        n.reason ? html`<br /><span class="muted">${n.reason}</span>` : ''
+                      }
+                    </td>
+                    <td>${n.reportVersion === null ? '–' : `v${n.reportVersion}`}</td>
+                    <td>${n.enqueuedAt ? timeTag(n.enqueuedAt, true) : 'Väntar'}</td>
+                    <td>${timeTag(n.createdAt, true)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+
+    <h2 id="historik">Beslut och anteckningar</h2>
+    ${historySection(input.decisions, input.notes)} `;
+}

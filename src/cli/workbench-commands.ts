@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { parseEnv } from '../env.js';
+import { createLogger } from '../log.js';
+import { buildApp, closeApp, openDb } from '../app/build.js';
+import type { AppContext } from '../app/context.js';
+import { migrate } from '../store/migrate.js';
+import { buildWebApp } from '../api/app.js';
+import type { WebOptions } from '../api/app.js';
+import { webSettingsFromEnv } from '../api/config.js';
+import { nominateCandidate } from '../app/nominate.js';
+import { appendAudit } from '../store/audit.js';
+import {
+  ROLES,
+  createApiToken,
+  createUser,
+  findUserByUsername,
+  isRole,
+  MIN_PASSWORD_LENGTH,
+} from '../store/users.js';
+import type { Role } from '../store/users.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError('expected a port number (0–65535)');
+  }
+  return n;
+}
+
+function role(value: string): Role {
+  if (!isRole(value)) throw new InvalidArgumentError(`expected one of ${ROLES.join(', ')}`);
+  return value;
+}
+
+function uuid(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    throw new InvalidArgumentError('candidate id must be a uuid');
+  }
+  return value.toLowerCase();
+}
+
+function configDirOf(program: Command): { configDir?: string } {
+  const { config } = program.opts<{ config?: string }>();
+  return config ? { configDir: path.resolve(config) } : {};
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Starts the workbench on an already built app context; returns the listening server. */
+export async function startWebServer(
+  ctx: AppContext,
+  settings: { host: string; port: number; options: WebOptions },
+): Promise<FastifyInstance> {
+  const web = await buildWebApp(ctx, settings.options);
+  const address = await web.listen({ host: settings.host, port: settings.port });
+  ctx.log.info({ url: address }, 'serve: workbench listening');
+  return web;
+}
+
+/**
+ * `serve`, `users add`, `tokens create` and `nominate`. The workbench and `horisont nominate`
+ * share one nomination path (src/app/nominate.ts).
+ */
+export function registerWorkbenchCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the workbench (Swedish web UI and JSON API) until SIGTERM')
+    .option('--port <port>', 'port (default: $HORISONT_WEB_PORT or 8080)', port)
+    .option('--host <host>', 'address to bind (default: $HORISONT_WEB_HOST or 127.0.0.1)')
+    .action(async (options: { port?: number; host?: string }) => {
+      const env = parseEnv();
+      const log = createLogger(env.LOG_LEVEL);
+      const settings = webSettingsFromEnv();
+      const ctx = await buildApp({ env, log, applicationName: 'horisont-web', ...configDirOf(program) });
+      const web = await startWebServer(ctx, {
+        host: options.host ?? settings.host,
+        port: options.port ?? settings.port,
+        options: settings.options,
+      });
+      console.log(`Arbetsytan körs på ${web.listeningOrigin}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+      });
+      await web.close();
+      await closeApp(ctx);
+    });
+
+  const users = program.command('users').description('local workbench accounts');
+  users
+    .command('add')
+    .description('create a local account (prints a generated password unless --password-stdin)')
+    .argument('<username>', 'login name')
+    .addOption(
+      new Option('--role <role>', `one of ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory(),
+    )
+    .option('--name <display-name>', 'name shown in the audit log (default: the username)')
+    .option(
+      '--password-stdin',
+      `read the password from standard input (at least ${MIN_PASSWORD_LENGTH} characters)`,
+    )
+    .action(async (username: string, options: { role: Role; name?: string; passwordStdin?: boolean }) => {
+      const env = parseEnv();
+      const log = createLogger('warn');
+      const db = openDb(env, log, 'horisont-cli');
+      try {
+        await migrate(db, env.HORISONT_DB_SCHEMA);
+        const generated = options.passwordStdin ? undefined : randomBytes(15).toString('base64url');
+        const password = generated ?? (await readStdin()).replace(/\r?\n$/, '');
+        const user = await createUser(db, {
+          username,
+          role: options.role,
+          displayName: options.name,
+          password,
+        });
+        await appendAudit(db, {
+          action: 'user.create',
+          subjectType: 'user',
+          subjectId: user.id,
+          after: { username: user.username, role: user.role },
+          details: { via: 'cli' },
+        });
+        console.log(`Användaren ${user.username} (${user.role}) är skapad.`);
+        if (generated) console.log(`Lösenord (visas bara nu): ${generated}`);
+      } finally {
+        await db.end();
+      }
+    });
+
+  const tokens = program.command('tokens').description('API tokens (bearer) for the JSON API');
+  tokens
+    .command('create')
+    .description('create an API token for a user; it is printed once and stored only as a hash')
+    .argument('<username>', 'the account the token acts as')
+    .option('--name <name>', 'what the token is for', '')
+    .action(async (username: string, options: { name: string }) => {
+      const env = parseEnv();
+      const db = openDb(env, createLogger('warn'), 'horisont-cli');
+      try {
+        await migrate(db, env.HORISONT_DB_SCHEMA);
+        const user = await findUserByUsername(db, username);
+        if (!user) throw new InvalidArgumentError(`no user "${username}"`);
+        const created = await createApiToken(db, user.id, options.name);
+        await appendAudit(db, {
+          action: 'token.create',
+          subjectType: 'user',
+          subjectId: user.id,
+          after: { tokenId: created.id, prefix: created.prefix },
+          details: { via: 'cli' },
+        });
+        console.log(created.token);
+      } finally {
+        await db.end();
+      }
+    });
+
+  program
+    .command('nominate')
+    .description("nominate a candidate on a region's or NPO's behalf (onto the nomination queue)")
+    .requiredOption('--candidate <id>', 'candidate id (uuid)', uuid)
+    .requiredOption('--by <name>', 'who nominates, e.g. "Region Halland"')
+    .addOption(new Option('--origin <origin>', 'who is asking').choices(['region', 'npo']).default('region'))
+    .option('--reason <text>', 'why')
+    .option('--request-id <id>', 'idempotency key: the same key twice is one nomination')
+    .action(
+      async (options: {
+        candidate: string;
+        by: string;
+        origin: 'region' | 'npo';
+        reason?: string;
+        requestId?: string;
+      }) => {
+        const env = parseEnv();
+        const log = createLogger('warn');
+        const ctx = await buildApp({ env, log, applicationName: 'horisont-cli', ...configDirOf(program) });
+        try {
+          const result = await nominateCandidate(ctx, {
+            candidateId: options.candidate,
+            origin: options.origin,
+            nominatedBy: options.by,
+            reason: options.reason,
+            clientRequestId: options.requestId,
+          });
+          if (result.created) {
+            await appendAudit(ctx.db, {
+              action: 'nomination.cli',
+              subjectType: 'candidate',
+              subjectId: options.candidate,
+              details: {
+                nominationId: result.nominationId,
+                origin: options.origin,
+                onBehalfOf: options.by,
+                comment: options.reason,
+              },
+            });
+          }
+          console.log(
+            `${result.created ? 'Nominering' : 'Redan registrerad nominering'} nr ${result.nominationId} för ${options.candidate}` +
+              ` (${options.origin}: ${options.by}); ${result.enqueued ? 'i nomineringskön' : 'väntar på att köas'}.`,
+          );
+        } finally {
+          await closeApp(ctx);
+        }
+      },
+    );
+}
