@@ -77,6 +77,24 @@ export function normaliseLegislation(s: string): string | undefined {
   return lower.includes('.') ? lower.slice(lower.lastIndexOf('.') + 1) : lower;
 }
 
+/**
+ * A device-register record (EUDAMED and the like): product facts on a device/IVD item, or facts
+ * only a register states (UDI-DI, Basic UDI-DI, risk class, legislation). Trial records also carry
+ * product facts (the intervention's name), but they are not register records.
+ */
+export function isRegistryRecord(e: EvidenceItem): e is EvidenceItem & { product: ProductFacts } {
+  const p = e.product;
+  if (p === undefined) return false;
+  return (
+    e.kind === 'device' ||
+    e.kind === 'ivd' ||
+    p.udiDi !== undefined ||
+    p.basicUdiDi !== undefined ||
+    p.riskClass !== undefined ||
+    p.legislation !== undefined
+  );
+}
+
 const IVD_RISK_CLASSES = /^(?:class-[abcd]|ivd-.*)$/;
 
 /** IVD when the registry says IVDR/IVDD or an IVD risk class; drug items stay drugs. */
@@ -111,12 +129,14 @@ const SCHEME_ORDER: Record<CandidateIdentifierScheme, number> = { 'udi-di': 0, '
  */
 export function describeCandidate(id: string, fallbackName: string, evidence: EvidenceItem[]): CandidateView {
   const items = canonicalEvidence(evidence);
-  // Registry records in an order that depends on their content, not on storage ids (which follow
-  // arrival order): source, then UDI-DI, then trade name and URL; the item id only breaks ties.
+  // Items with product facts, register records first, in an order that depends on their content,
+  // not on storage ids (which follow arrival order): source, then UDI-DI, then trade name and URL;
+  // the item id only breaks ties.
   const registry = items
     .filter((e): e is EvidenceItem & { product: ProductFacts } => e.product !== undefined)
     .sort(
       (a, b) =>
+        Number(isRegistryRecord(b)) - Number(isRegistryRecord(a)) ||
         compareStrings(a.sourceId, b.sourceId) ||
         compareStrings(udiSortKey(a.product), udiSortKey(b.product)) ||
         compareStrings(a.product.tradeName, b.product.tradeName) ||

@@ -48,7 +48,8 @@ function itemKey(sourceId: string, item: RawItem): IdentityKey {
  */
 function mentionsOf(item: RawItem): { names: string[]; where: 'titeln' | 'sammanfattningen' } {
   const title = normaliseText(item.title);
-  const summary = normaliseText(item.summary ?? '');
+  // A certificate's summary names only the manufacturer (a company is not a product).
+  const summary = item.kind === 'certificate' ? '' : normaliseText(item.summary ?? '');
   const all = extractProductMentions(summary === '' ? title : `${title}\n${summary}`);
   const inTitle = all.filter((name) => title.includes(name));
   if (inTitle.length > 0) return { names: inTitle, where: 'titeln' };
@@ -88,8 +89,12 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
     let reason: string;
     if (udiDi !== undefined) reason = `UDI-DI ${udiDi} i registret`;
     else if (basicUdiDi !== undefined) reason = `Basic UDI-DI ${basicUdiDi} i registret`;
-    else if (product !== '') reason = `handelsnamnet ”${displayName}” i registret`;
-    else reason = 'registerpost utan giltig identifierare';
+    else if (product !== '') {
+      reason =
+        item.kind === 'device' || item.kind === 'ivd'
+          ? `handelsnamnet ”${displayName}” i registret`
+          : `produktnamnet ”${displayName}” i källans strukturerade uppgifter`;
+    } else reason = 'registerpost utan giltig identifierare';
     if (keys.length === 0) keys.push(itemKey(sourceId, item));
     return [{ keys, candidateKind: kindOfProduct(facts, item.kind), displayName, reason }];
   }

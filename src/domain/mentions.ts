@@ -344,6 +344,31 @@ const STOP_WORDS = new Set(
     'friday',
     'saturday',
     'sunday',
+    // legal forms: a company name is not a product
+    'ab',
+    'publ',
+    'ltd',
+    'limited',
+    'inc',
+    'corp',
+    'corporation',
+    'llc',
+    'plc',
+    'gmbh',
+    'ag',
+    'kg',
+    'co',
+    'oy',
+    'oyj',
+    'asa',
+    'as',
+    'bv',
+    'nv',
+    'sa',
+    'srl',
+    'spa',
+    'manufacturer',
+    'tillverkare',
     // English function words that headlines capitalise
     'the',
     'a',
@@ -410,6 +435,8 @@ interface Token {
   hyphenTail: boolean;
   /** Swedish compound with a hyphen and a lowercase tail ("Optune-behandling"): marks a brand. */
   brandCompound: boolean;
+  /** A short capitalised abbreviation with a full stop ("Rev.", "Dr.", "Fig."): never a brand. */
+  abbreviation: boolean;
 }
 
 const OPENERS = /^[(["'“”‘’«»„[{<]+/u;
@@ -460,6 +487,7 @@ function tokenise(text: string): Token[] {
       closeParen: trail.includes(')'),
       hyphenTail,
       brandCompound,
+      abbreviation: trail.startsWith('.') && /^\p{Lu}\p{Ll}{1,2}$/u.test(word),
     });
     sentenceStart = /[.!?:;…]/u.test(trail);
     breakNext = trail !== '' || hyphenTail;
@@ -504,10 +532,20 @@ function starts(word: string, next: string | undefined): boolean {
 
 /** English Title Case headline: most longer words capitalised. */
 function isTitleCase(tokens: Token[]): boolean {
-  const long = tokens.slice(1).filter((t) => t.word.length >= 4 && /^\p{L}/u.test(t.word));
-  if (long.length < 3) return false;
+  // Only ordinary-looking words count: not sentence openers, places/organisations, CamelCase
+  // brands or words right before a model token ("Dexcom" in "Dexcom G7").
+  const long = tokens.filter(
+    (t, i) =>
+      !t.sentenceStart &&
+      t.word.length >= 4 &&
+      /^\p{L}/u.test(t.word) &&
+      !isStop(t.word) &&
+      !isCamel(t.word) &&
+      !isModel(tokens[i + 1]?.word ?? ''),
+  );
+  if (long.length < 2) return false;
   const caps = long.filter((t) => /^\p{Lu}/u.test(t.word)).length;
-  return caps / long.length >= 0.6;
+  return caps / long.length >= 0.75;
 }
 
 interface Phrase {
@@ -524,7 +562,7 @@ function phrasesOf(tokens: Token[]): Phrase[] {
   while (i < tokens.length) {
     const first = tokens[i];
     if (first === undefined) break;
-    if (!starts(first.word, tokens[i + 1]?.word)) {
+    if (first.abbreviation || !starts(first.word, tokens[i + 1]?.word)) {
       i++;
       continue;
     }
@@ -532,7 +570,7 @@ function phrasesOf(tokens: Token[]): Phrase[] {
     if (!first.hyphenTail) {
       while (j < tokens.length && j - i < 6) {
         const t = tokens[j];
-        if (t === undefined || t.breakBefore || !continues(t.word)) break;
+        if (t === undefined || t.breakBefore || t.abbreviation || !continues(t.word)) break;
         j++;
         if (t.hyphenTail || t.closeParen) break;
       }
@@ -561,14 +599,17 @@ function phrasesOf(tokens: Token[]): Phrase[] {
     const inParens = head.openParen && last?.closeParen === true;
     const strong = hasCamel || modelAt > 0 || inParens || head.brandCompound;
     if (titleCase) {
-      // Keep up to the last model token; without one, keep the CamelCase word and one more.
+      // Every word is capitalised, so the brand is what sits next to the strong token: from the
+      // CamelCase word (or the word before the first model token) up to the last model token;
+      // without a model token, the CamelCase word and one more.
+      const camelAt = phrase.findIndex((t) => isCamel(t.word));
+      const start = camelAt >= 0 ? camelAt : Math.max(0, modelAt - 1);
       if (modelAt > 0) {
         let end = phrase.length;
         while (end > 1 && !isModel(phrase[end - 1]?.word ?? '')) end--;
-        phrase = phrase.slice(0, end);
+        phrase = phrase.slice(Math.min(start, end - 1), end);
       } else if (hasCamel) {
-        const camelAt = phrase.findIndex((t) => isCamel(t.word));
-        phrase = phrase.slice(0, camelAt + 2);
+        phrase = phrase.slice(camelAt, camelAt + 2);
       }
       phrases.push({ tokens: phrase, accepted: strong, initialOnly: false });
     } else {

@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js';
-import { canonicalEvidence, compareStrings, normaliseLegislation, normaliseRiskClass } from './candidate.js';
+import {
+  canonicalEvidence,
+  compareStrings,
+  isRegistryRecord,
+  normaliseLegislation,
+  normaliseRiskClass,
+} from './candidate.js';
 import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
 import { IsoDate, ItemKind } from './item.js';
-import { TermMatcher, foldForMatching, normaliseText } from './normalise.js';
+import { TermMatcher, foldForMatching, normaliseManufacturer, normaliseText } from './normalise.js';
 import type { CriterionResult, ScoreResult } from './score.js';
 import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './score.js';
 
@@ -560,11 +566,14 @@ function productSection(
   candidate: CandidateView,
   evidence: EvidenceItem[],
   registry: Registry[],
+  withFacts: Registry[],
   built: Built,
 ): ReportFact[] {
   const facts: ReportFact[] = [];
   const nameKey = foldForMatching(candidate.name);
-  const nameSources = registry.filter((e) => foldForMatching(normaliseText(e.product.tradeName)) === nameKey);
+  const nameSources = withFacts.filter(
+    (e) => foldForMatching(normaliseText(e.product.tradeName)) === nameKey,
+  );
   const mentioning = evidence.filter((e) => fieldsOf(e).some((f) => foldForMatching(f).includes(nameKey)));
   facts.push(
     known(
@@ -574,22 +583,17 @@ function productSection(
       built,
     ) ?? gap('Produkt', 'produktnamnet bekräftas inte av någon källa'),
   );
-  const manufacturers = uniq(
-    registry.map((e) => normaliseText(e.product.manufacturer ?? '')).filter((m) => m !== ''),
+  const manufacturer = candidate.manufacturer;
+  const stating =
+    manufacturer === undefined
+      ? []
+      : withFacts.filter(
+          (e) => normaliseManufacturer(e.product.manufacturer ?? '') === normaliseManufacturer(manufacturer),
+        );
+  facts.push(
+    (manufacturer === undefined ? undefined : known('Tillverkare', manufacturer, stating, built)) ??
+      gap('Tillverkare', 'tillverkare (ingen strukturerad uppgift i källorna)'),
   );
-  if (manufacturers.length === 0) {
-    facts.push(gap('Tillverkare', 'tillverkare (ingen registeruppgift i källorna)'));
-  } else {
-    for (const m of manufacturers) {
-      const fact = known(
-        'Tillverkare',
-        m,
-        registry.filter((e) => normaliseText(e.product.manufacturer ?? '') === m),
-        built,
-      );
-      if (fact !== undefined) facts.push(fact);
-    }
-  }
   const srns = candidate.identifiers.filter((i) => i.scheme === 'srn');
   for (const srn of srns) {
     const fact = known(
@@ -613,7 +617,7 @@ function productSection(
 function describeSection(evidence: EvidenceItem[], registry: Registry[], built: Built): ReportFact[] {
   const facts: ReportFact[] = [];
   const rank = (e: EvidenceItem): number =>
-    e.product !== undefined ? 0 : e.kind === 'hta-report' || e.kind === 'method' ? 1 : 2;
+    isRegistryRecord(e) ? 0 : e.kind === 'hta-report' || e.kind === 'method' ? 1 : 2;
   const withSummary = evidence
     .filter((e) => normaliseText(e.summary ?? '') !== '')
     .sort(
@@ -889,10 +893,11 @@ export function buildReport(input: {
 }): { json: EarlyAssessmentReport; markdown: string } {
   const { candidate, score, version, generatedAt } = input;
   const evidence = canonicalEvidence(candidate.evidence);
-  const registry = evidence.filter((e): e is Registry => e.product !== undefined);
+  const registry = evidence.filter((e): e is Registry => isRegistryRecord(e));
+  const withFacts = evidence.filter((e): e is Registry => e.product !== undefined);
   const built = buildSources(evidence);
 
-  const product = productSection(candidate, evidence, registry, built);
+  const product = productSection(candidate, evidence, registry, withFacts, built);
   const description = describeSection(evidence, registry, built);
   const intendedUse = indicationSection(evidence, built);
   const regulatory = regulatorySection(candidate, registry, built);

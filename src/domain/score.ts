@@ -1,5 +1,11 @@
 import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js';
-import { canonicalEvidence, compareStrings, normaliseLegislation, normaliseRiskClass } from './candidate.js';
+import {
+  canonicalEvidence,
+  compareStrings,
+  isRegistryRecord,
+  normaliseLegislation,
+  normaliseRiskClass,
+} from './candidate.js';
 import type { Criterion, Detector, Signal, TriageCriteria } from './criteria.js';
 import type { ItemKind } from './item.js';
 import { TermMatcher, foldForMatching, normaliseText, snippetAround } from './normalise.js';
@@ -437,7 +443,7 @@ function route(
       reason: `Källan ”${normaliseText(outOfScope.item.title)}” anger ”${outOfScope.text}”: produkten är varken en medicinteknisk produkt enligt MDR/IVDR eller ett läkemedel och ligger utanför MTP-rådets och NT-rådets uppdrag.`,
     };
   }
-  const registry = evidence.filter((p) => p.item.product !== undefined);
+  const registry = evidence.filter((p) => isRegistryRecord(p.item));
   const withStatus = registry.filter((p) => p.item.product?.marketStatus !== undefined);
   if (
     withStatus.length > 0 &&
@@ -470,7 +476,7 @@ function routeByKind(
 ): { council: Council; reason: string } {
   const hasDrugItems = evidence.some((p) => p.item.kind === 'drug');
   const hasDeviceItems = evidence.some(
-    (p) => p.item.kind === 'device' || p.item.kind === 'ivd' || p.item.product !== undefined,
+    (p) => p.item.kind === 'device' || p.item.kind === 'ivd' || isRegistryRecord(p.item),
   );
 
   switch (candidate.kind) {

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { extractProductMentions } from './mentions.js';
+
+describe('extractProductMentions', () => {
+  const cases: [text: string, expected: string[]][] = [
+    // Swedish titles from the sources
+    ['Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes', ['FreeStyle Libre 3']],
+    ['Hälsoekonomisk bedömning av FreeStyle Libre 3 vid typ 1-diabetes', ['FreeStyle Libre 3']],
+    ['Hälsoekonomisk bedömning av MiniMed 780G vid typ 1-diabetes hos barn och vuxna', ['MiniMed 780G']],
+    ['Realtids-CGM med Dexcom G7 för barn och ungdomar med typ 1-diabetes', ['Dexcom G7']],
+    ['Tumörbehandlande elektriska fält (Optune) vid glioblastom', ['Optune']],
+    ['TLV inleder hälsoekonomisk bedömning av Eversense E3 för kontinuerlig glukosmätning', ['Eversense E3']],
+    ['Eversense E3 – implanterbar CGM', ['Eversense E3']],
+    ['Dexcom G7 vid typ 1-diabetes', ['Dexcom G7']],
+    ['Optune-behandling vid glioblastom', ['Optune']],
+    ['Sensorn i FreeStyle Libre 3-systemet byts var 14:e dag', ['FreeStyle Libre 3']],
+    ['Jämförelse mellan FreeStyle Libre 2 och Dexcom G6', ['FreeStyle Libre 2', 'Dexcom G6']],
+    ['Behandling med Optune vid glioblastom', ['Optune']],
+    ['Nya Dexcom G7 lanseras', ['Dexcom G7']],
+    ['FreeStyle Libre 3 Plus för barn', ['FreeStyle Libre 3 Plus']],
+    ['Tester av Accu-Chek Insight', ['Accu-Chek Insight']],
+    // a brand recognised elsewhere in the text also counts where it opens a sentence
+    ['Optune vid glioblastom. Regionen har utvärderat Optune.', ['Optune']],
+    // duplicates (by normalised name) are returned once, in order
+    ['FreeStyle Libre 3 och FreeStyle Libre® 3 Sensor', ['FreeStyle Libre 3']],
+    // English
+    ['Abbott launches FreeStyle Libre 3 in Europe', ['FreeStyle Libre 3']],
+    ['FDA Approves Dexcom G7 CGM System for Children', ['Dexcom G7']],
+    ['Medtronic MiniMed 780G receives CE mark', ['MiniMed 780G']],
+    // negatives: organisations, places, acronyms, sentence-initial ordinary words
+    ['Region Skåne inför ny rutin', []],
+    ['Robotassisterad kirurgi vid prostatacancer', []],
+    ['Digitala vårdmöten i primärvården', []],
+    ['Västra Götalandsregionen och Region Stockholm samarbetar med SBU och TLV', []],
+    ['HTA-centrum i Västra Götaland har bedömt metoden', []],
+    ['NT-rådet och MTP-rådet ger rekommendationer enligt MDR och IVDR i EU', []],
+    ['Sverige och Norge inför nya regler', []],
+    ['TLV:s och regionernas gemensamma horisontspaning', []],
+    ['Nu finns listan över periodens varor för november 2026 publicerad.', []],
+    ['Produkter i klass IIb och klass III enligt MDR', []],
+    ['Patienter med typ 1-diabetes och HbA1c över 70', []],
+    ['SBU Kommenterar: en systematisk översikt', []],
+    ['Parkinsons sjukdom och Crohns sjukdom', []],
+    ['', []],
+  ];
+  it.each(cases)('%s', (text, expected) => {
+    expect(extractProductMentions(text)).toEqual(expected);
+  });
+
+  it('treats line breaks as sentence boundaries', () => {
+    expect(
+      extractProductMentions('Digitala vårdmöten i primärvården\nEn kartläggning av översikter'),
+    ).toEqual([]);
+    expect(
+      extractProductMentions('Robotassisterad hysterektomi\nRobotassisterad jämfört med laparoskopi'),
+    ).toEqual([]);
+  });
+
+  it('reads brand names out of HTML', () => {
+    expect(extractProductMentions('<p>Behandling med <b>Optune</b></p><p>Effekt och säkerhet</p>')).toEqual([
+      'Optune',
+    ]);
+  });
+});

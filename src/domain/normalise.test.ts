@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import {
+  TermMatcher,
+  foldForMatching,
+  normaliseManufacturer,
+  normaliseProductName,
+  normaliseText,
+  snippetAround,
+} from './normalise.js';
+
+describe('normaliseText', () => {
+  const cases: [name: string, input: string, expected: string][] = [
+    ['collapses whitespace and trims', '  FreeStyle \n\t Libre   3  ', 'FreeStyle Libre 3'],
+    ['strips tags', '<p>Optune <b>vid</b> glioblastom</p>', 'Optune vid glioblastom'],
+    ['inline tags join words', 'Free<b>Style</b> Libre', 'FreeStyle Libre'],
+    ['block tags separate words', 'Rubrik<br>Text<div>mer</div>', 'Rubrik Text mer'],
+    ['drops script and style content', 'a<script>alert(1)</script>b<style>p{}</style>c', 'a b c'],
+    ['drops comments', 'a<!-- x -->b', 'a b'],
+    ['decodes named entities', 'M&ouml;lnlycke &amp; S&ouml;ner &ndash; ny', 'Mölnlycke & Söner – ny'],
+    ['decodes numeric entities', '&#229;&#xE4;&#246;', 'åäö'],
+    ['keeps escaped markup as text', '&lt;script&gt;', '<script>'],
+    ['leaves unknown entities', '&bogus; text', '&bogus; text'],
+    ['NFKC folds ligatures and full-width', 'ﬁlter ＡＢＣ', 'filter ABC'],
+    ['keeps ™ instead of turning it into TM', 'Libre™ 3', 'Libre™ 3'],
+    ['removes zero-width and bidi controls', 'Op\u200btune\u202e', 'Optune'],
+    ['turns nbsp into space', 'Dexcom\u00a0G7', 'Dexcom G7'],
+    ['removes control characters', 'a\u0000b\u0007c', 'a b c'],
+  ];
+  it.each(cases)('%s', (_name, input, expected) => {
+    expect(normaliseText(input)).toBe(expected);
+  });
+});
+
+describe('foldForMatching', () => {
+  it.each([
+    ['Mölnlycke', 'molnlycke'],
+    ['Västra Götaland', 'vastra gotaland'],
+    ['Sør-Øst', 'sor-ost'],
+    ['Ærø', 'aero'],
+    ['Crème', 'creme'],
+  ])('%s → %s', (input, expected) => {
+    expect(foldForMatching(input)).toBe(expected);
+  });
+});
+
+describe('normaliseProductName', () => {
+  const cases: [input: string, expected: string][] = [
+    ['FreeStyle Libre 3', 'freestyle libre 3'],
+    ['FreeStyle Libre® 3 Sensor', 'freestyle libre 3'],
+    ['FreeStyle Libre™ 3 system', 'freestyle libre 3'],
+    ['FreeStyle Libre 2 Sensor', 'freestyle libre 2'],
+    ['FreeStyle Libre3', 'freestyle libre 3'],
+    ['MiniMed™ 780G Insulin Pump System', 'minimed 780g'],
+    ['MiniMed 780G', 'minimed 780g'],
+    ['Dexcom G7 Continuous Glucose Monitoring System', 'dexcom g7'],
+    ['Dexcom G7 CGM System', 'dexcom g7'],
+    ['Dexcom G6', 'dexcom g6'],
+    ['Eversense® E3 CGM', 'eversense e3'],
+    ['Optune System', 'optune'],
+    ['Optune', 'optune'],
+    ['Accu-Chek® Insight', 'accu chek insight'],
+    ['Mepilex Border Flex', 'mepilex border flex'],
+    ['Sensor', 'sensor'],
+    ['Kit Set', 'kit'],
+    ['Produkt (R) (TM)', 'produkt'],
+    ['Mölnlycke©', 'molnlycke'],
+    ['', ''],
+  ];
+  it.each(cases)('%s → %s', (input, expected) => {
+    expect(normaliseProductName(input)).toBe(expected);
+  });
+
+  it('keeps generations distinct', () => {
+    expect(normaliseProductName('FreeStyle Libre 3')).not.toBe(normaliseProductName('FreeStyle Libre 2'));
+    expect(normaliseProductName('Dexcom G7')).not.toBe(normaliseProductName('Dexcom G6'));
+    expect(normaliseProductName('MiniMed 780G')).not.toBe(normaliseProductName('MiniMed 670G'));
+  });
+});
+
+describe('normaliseManufacturer', () => {
+  const cases: [input: string, expected: string][] = [
+    ['Mölnlycke Health Care AB', 'molnlycke health care'],
+    ['Molnlycke Health Care', 'molnlycke health care'],
+    ['Abbott Diabetes Care Ltd', 'abbott diabetes care'],
+    ['Abbott Diabetes Care Ltd.', 'abbott diabetes care'],
+    ['Dexcom, Inc.', 'dexcom'],
+    ['Medtronic MiniMed, Inc.', 'medtronic minimed'],
+    ['Novocure GmbH', 'novocure'],
+    ['PAUL HARTMANN AG', 'paul hartmann'],
+    ['Roche Diabetes Care GmbH', 'roche diabetes care'],
+    ['Abbott Diagnostics Technologies AS', 'abbott diagnostics technologies'],
+    ['Coloplast A/S', 'coloplast'],
+    ['Philips Medical Systems Nederland B.V.', 'philips medical systems nederland'],
+    ['Medical Devices S.r.l.', 'medical devices'],
+    ['Laboratoires Exemple S.A.', 'laboratoires exemple'],
+    ['Laboratoires Exemple S. A.', 'laboratoires exemple'],
+    ['Oriola Oy', 'oriola'],
+    ['Nordic Nanovector ASA', 'nordic nanovector'],
+    ['Acme Corp.', 'acme'],
+    ['Acme LLC', 'acme'],
+    ['Elekta AB (publ)', 'elekta'],
+    ['Smith & Nephew plc', 'smith nephew'],
+    ['Wellspect HealthCare AB', 'wellspect healthcare'],
+    ['AB', 'ab'],
+  ];
+  it.each(cases)('%s → %s', (input, expected) => {
+    expect(normaliseManufacturer(input)).toBe(expected);
+  });
+});
+
+describe('TermMatcher', () => {
+  const cases: [name: string, terms: string[], text: string, expected: string[]][] = [
+    ['whole word', ['diabetes'], 'Typ 2-diabetes hos vuxna', ['diabetes']],
+    ['not inside a word', ['kol'], 'Kolesterol och kolhydrater', []],
+    ['case and diacritics folded', ['ojämlik'], 'OJAMLIK vård', ['OJAMLIK']],
+    ['open end for compounds', ['diabetes*'], 'diabetesvård', ['diabetesvård']],
+    ['open start for compounds', ['*cancer'], 'vid prostatacancer', ['prostatacancer']],
+    ['open both ends', ['*cancer*'], 'bröstcancerscreening', ['bröstcancerscreening']],
+    ['sequence across punctuation', ['typ 1 diabetes'], 'vid typ 1-diabetes', ['typ 1-diabetes']],
+    ['sequence needs all words', ['kontinuerlig glukosmätning'], 'kontinuerlig mätning', []],
+    ['first match per term, in term order', ['sensor*', 'cgm'], 'CGM med sensorn', ['sensorn', 'CGM']],
+  ];
+  it.each(cases)('%s', (_name, terms, text, expected) => {
+    expect(new TermMatcher(terms).find(text).map((m) => m.text)).toEqual(expected);
+  });
+
+  it('reports offsets in the original text', () => {
+    const [match] = new TermMatcher(['glioblastom']).find('Optune vid glioblastom.');
+    expect(match).toMatchObject({ index: 11, length: 11, text: 'glioblastom' });
+  });
+});
+
+describe('snippetAround', () => {
+  it('cuts at word boundaries with ellipses', () => {
+    const text = `${'a '.repeat(100)}glioblastom ${'b '.repeat(100)}`.trim();
+    const snippet = snippetAround(text, text.indexOf('glioblastom'), 11, 10);
+    expect(snippet).toMatch(/^….*glioblastom.*…$/);
+    expect(snippet.length).toBeLessThan(40);
+  });
+
+  it('keeps short texts whole', () => {
+    expect(snippetAround('Optune vid glioblastom', 11, 11)).toBe('Optune vid glioblastom');
+  });
+});
