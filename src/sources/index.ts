@@ -2,6 +2,7 @@ import { clinicaltrials } from './clinicaltrials.js';
 import { eudamedCertificates } from './eudamed-certificates.js';
 import { eudamedDevices } from './eudamed-devices.js';
 import { openfdaDevices } from './openfda-devices.js';
+import { mdcgGuidance } from './mdcg-guidance.js';
 import { sbuPublications } from './sbu-publications.js';
 import { tlv } from './tlv.js';
 import type { SourceAdapter } from './types.js';
@@ -16,6 +17,7 @@ export const adapters: Record<string, SourceAdapter<any>> = {
   [eudamedCertificates.id]: eudamedCertificates,
   [eudamedDevices.id]: eudamedDevices,
   [openfdaDevices.id]: openfdaDevices,
+  [mdcgGuidance.id]: mdcgGuidance,
   [sbuPublications.id]: sbuPublications,
   [tlv.id]: tlv,
 };
