@@ -95,6 +95,19 @@ export function isRegistryRecord(e: EvidenceItem): e is EvidenceItem & { product
   );
 }
 
+const EU_LEGISLATION = new Set(['mdr', 'ivdr', 'mdd', 'aimdd', 'ivdd']);
+
+/** A register record from the EU system (EUDAMED): it states MDR/IVDR (or directive) status. */
+export function isEuRegistryRecord(e: EvidenceItem): e is EvidenceItem & { product: ProductFacts } {
+  if (!isRegistryRecord(e)) return false;
+  const legislation =
+    e.product.legislation === undefined ? undefined : normaliseLegislation(e.product.legislation);
+  return (
+    (legislation !== undefined && EU_LEGISLATION.has(legislation)) ||
+    e.sourceId.toLowerCase().includes('eudamed')
+  );
+}
+
 const IVD_RISK_CLASSES = /^(?:class-[abcd]|ivd-.*)$/;
 
 /** IVD when the registry says IVDR/IVDD or an IVD risk class; drug items stay drugs. */

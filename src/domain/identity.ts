@@ -50,7 +50,8 @@ function mentionsOf(item: RawItem): { names: string[]; where: 'titeln' | 'samman
   const title = normaliseText(item.title);
   // A certificate's summary names only the manufacturer (a company is not a product).
   const summary = item.kind === 'certificate' ? '' : normaliseText(item.summary ?? '');
-  const all = extractProductMentions(summary === '' ? title : `${title}\n${summary}`);
+  const language = item.language === undefined ? {} : { language: item.language };
+  const all = extractProductMentions(summary === '' ? title : `${title}\n${summary}`, language);
   const inTitle = all.filter((name) => title.includes(name));
   if (inTitle.length > 0) return { names: inTitle, where: 'titeln' };
   return { names: all, where: 'sammanfattningen' };

@@ -41,10 +41,26 @@ describe('extractProductMentions', () => {
     ['Patienter med typ 1-diabetes och HbA1c över 70', []],
     ['SBU Kommenterar: en systematisk översikt', []],
     ['Parkinsons sjukdom och Crohns sjukdom', []],
+    // English guidance titles capitalise document names, not brands
+    ['MDCG 2024-5: Guidance on the Investigator’s Brochure content', []],
+    ['MDCG 2023-2: List of Standard Fees', []],
+    [
+      'MDCG 2025-5: Questions & Answers regarding performance studies of in vitro diagnostic medical devices',
+      [],
+    ],
+    ['Manual on borderline and classification under Regulations (EU) 2017/745 and 2017/746 v4', []],
     ['', []],
   ];
   it.each(cases)('%s', (text, expected) => {
     expect(extractProductMentions(text)).toEqual(expected);
+  });
+
+  it('needs more than a capital letter in English text', () => {
+    expect(extractProductMentions('Treatment with Optune in newly diagnosed glioblastoma')).toEqual([]);
+    expect(extractProductMentions('Tumor Treating Fields (Optune) in glioblastoma')).toEqual(['Optune']);
+    expect(extractProductMentions('Dexcom G7 sensors in adults', { language: 'en' })).toEqual(['Dexcom G7']);
+    expect(extractProductMentions('Medtronic launches Simplera', { language: 'en' })).toEqual([]);
+    expect(extractProductMentions('Medtronic lanserar Simplera', { language: 'sv' })).toEqual(['Simplera']);
   });
 
   it('treats line breaks as sentence boundaries', () => {

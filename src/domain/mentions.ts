@@ -548,6 +548,41 @@ function isTitleCase(tokens: Token[]): boolean {
   return caps / long.length >= 0.75;
 }
 
+/** Words only English uses, and words only the Scandinavian languages use. */
+const ENGLISH_WORDS = new Set(
+  'the of and with to by from regarding between is are was were this that an a in on its their which'.split(
+    ' ',
+  ),
+);
+const NORDIC_WORDS = new Set(
+  'och för vid av hos på att till från är ett inte samt mellan efter med som og ved til fra ikke etter'.split(
+    ' ',
+  ),
+);
+
+/**
+ * English prose capitalises more than Swedish does (headings, document names, "Questions &
+ * Answers"), so a lone capitalised word is weak evidence of a brand there.
+ */
+function looksEnglish(tokens: Token[]): boolean {
+  let english = 0;
+  let nordic = 0;
+  for (const t of tokens) {
+    const w = t.word.toLowerCase();
+    if (ENGLISH_WORDS.has(w)) english++;
+    else if (NORDIC_WORDS.has(w)) nordic++;
+  }
+  return english > nordic;
+}
+
+export interface MentionOptions {
+  /**
+   * The item's language, when the source states it. English text (stated or recognised) needs a
+   * stronger sign of a brand than capitalisation: CamelCase, a model token or parentheses.
+   */
+  language?: 'sv' | 'en' | 'no';
+}
+
 interface Phrase {
   tokens: Token[];
   accepted: boolean;
@@ -555,8 +590,8 @@ interface Phrase {
   initialOnly: boolean;
 }
 
-function phrasesOf(tokens: Token[]): Phrase[] {
-  const titleCase = isTitleCase(tokens);
+function phrasesOf(tokens: Token[], strict: boolean): Phrase[] {
+  const titleCase = strict || isTitleCase(tokens);
   const phrases: Phrase[] = [];
   let i = 0;
   while (i < tokens.length) {
@@ -631,12 +666,13 @@ function display(text: string, phrase: Token[]): string {
 /**
  * Product names mentioned in a Swedish/English title or summary: brand tokens that are
  * capitalised mid-sentence, CamelCase (FreeStyle, MiniMed), in parentheses "(Optune)", followed
- * by model/generation tokens (3, 780G, G7, E3). Excludes organisations/places/acronyms (Region,
+ * by model/generation tokens (3, 780G, G7, E3). In English text (see {@link MentionOptions}) a
+ * capitalised word alone is not enough. Excludes organisations/places/acronyms (Region,
  * Västra Götaland, Skåne, Stockholm, SBU, TLV, HTA, EU, MDR, IVDR, NT-rådet, MTP-rådet, Sverige,
  * …) and sentence-initial ordinary words. Returns display strings, de-duplicated (by
  * {@link normaliseProductName}), in order of first appearance.
  */
-export function extractProductMentions(text: string): string[] {
+export function extractProductMentions(text: string, options: MentionOptions = {}): string[] {
   // Line breaks and block elements end a sentence; keep them as a visible boundary.
   const clean = text
     .replace(/<\/?(?:p|div|br|li|h[1-6]|tr|td|th|dd|dt|section|article)\b[^>]*>/gi, '\n')
@@ -646,7 +682,8 @@ export function extractProductMentions(text: string): string[] {
     .join(' | ');
   if (clean === '') return [];
   const tokens = tokenise(clean);
-  const phrases = phrasesOf(tokens);
+  const strict = options.language === 'en' || looksEnglish(tokens);
+  const phrases = phrasesOf(tokens, strict);
   const brandHeads = new Set(
     phrases.filter((p) => p.accepted).map((p) => foldForMatching(p.tokens[0]?.word ?? '')),
   );

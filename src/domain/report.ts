@@ -3,6 +3,7 @@ import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js'
 import {
   canonicalEvidence,
   compareStrings,
+  isEuRegistryRecord,
   isRegistryRecord,
   normaliseLegislation,
   normaliseRiskClass,
@@ -677,9 +678,12 @@ function regulatorySection(candidate: CandidateView, registry: Registry[], built
     );
     return facts;
   }
-  if (registry.length === 0) {
+  if (!registry.some((e) => isEuRegistryRecord(e))) {
     facts.push(
-      gap('CE-märkning', 'CE-märkning och riskklass (produkten finns inte i de registerkällor som lästs)'),
+      gap(
+        'CE-märkning',
+        'CE-märkning och riskklass enligt MDR/IVDR (produkten finns inte i EUDAMED i de källor som lästs)',
+      ),
     );
   }
   const byClass = new Map<string, Registry[]>();
@@ -708,7 +712,7 @@ function regulatorySection(candidate: CandidateView, registry: Registry[], built
       if (fact !== undefined) facts.push(fact);
     }
     for (const [code, items] of [...byStatus].sort(([a], [b]) => compareStrings(a, b))) {
-      const fact = known('Marknadsstatus i EUDAMED', MARKET_STATUS_LABELS[code] ?? code, items, built);
+      const fact = known('Marknadsstatus', MARKET_STATUS_LABELS[code] ?? code, items, built);
       if (fact !== undefined) facts.push(fact);
     }
     const implantable = registry.filter((e) => e.product.implantable !== undefined);
@@ -838,7 +842,7 @@ function openQuestions(
 ): string[] {
   const q: string[] = [];
   const isProduct = candidate.kind === 'device' || candidate.kind === 'ivd';
-  if (isProduct && registry.length === 0) {
+  if (isProduct && !registry.some((e) => isEuRegistryRecord(e))) {
     q.push('Är produkten CE-märkt som medicinteknisk produkt enligt MDR/IVDR, och i vilken riskklass?');
   }
   if (isProduct) {

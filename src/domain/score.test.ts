@@ -396,6 +396,21 @@ describe('routing', () => {
     expect(result.routingReason).toMatch(/äldre direktiv/);
   });
 
+  it('does not call a register record outside the EU a CE marking', () => {
+    const fda = ev({
+      sourceId: 'openfda-devices',
+      kind: 'device',
+      title: 'NordHeart Leadless Atrial Pacemaker System (PMA P250012)',
+      product: { tradeName: 'NordHeart Leadless Atrial Pacemaker System', manufacturer: 'NordHeart AB' },
+    });
+    const result = scoreCandidate(candidate('NordHeart', [fda]), criteria);
+    expect(result.council).toBe('MTP-rådet');
+    expect(result.routingReason).toMatch(
+      /registeruppgifter utanför EU \(openfda-devices\); CE-märkning enligt MDR\/IVDR är inte bekräftad/,
+    );
+    expect(result.routingReason).not.toMatch(/EUDAMED/);
+  });
+
   it('routes a method to MTP-rådet when it builds on a device, and explains why', () => {
     const result = scoreCandidate(world.robot, criteria);
     expect(result.council).toBe('MTP-rådet');

@@ -2,6 +2,7 @@ import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js'
 import {
   canonicalEvidence,
   compareStrings,
+  isEuRegistryRecord,
   isRegistryRecord,
   normaliseLegislation,
   normaliseRiskClass,
@@ -502,9 +503,12 @@ function routeByKind(
         ...legislation.map((l) => legislationLabel(l)),
         ...classes.map((c) => `riskklass ${riskClassLabel(c)}`),
       ].join(', ');
-      const base =
-        registry.length > 0
-          ? `${what} registrerad i EUDAMED${facts === '' ? '' : ` (${facts})`}`
+      const eu = registry.some((p) => isEuRegistryRecord(p.item));
+      const others = uniq(registry.filter((p) => !isEuRegistryRecord(p.item)).map((p) => p.item.sourceId));
+      const base = eu
+        ? `${what} registrerad i EUDAMED${facts === '' ? '' : ` (${facts})`}`
+        : others.length > 0
+          ? `${what} enligt registeruppgifter utanför EU (${others.join(', ')}); CE-märkning enligt MDR/IVDR är inte bekräftad i källorna`
           : `${what} (CE-märkning enligt MDR/IVDR är inte bekräftad i källorna)`;
       const legacyOnly =
         legislation.length > 0 && legislation.every((l) => l === 'mdd' || l === 'aimdd' || l === 'ivdd');

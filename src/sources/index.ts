@@ -3,6 +3,7 @@ import { eudamedCertificates } from './eudamed-certificates.js';
 import { eudamedDevices } from './eudamed-devices.js';
 import { openfdaDevices } from './openfda-devices.js';
 import { mdcgGuidance } from './mdcg-guidance.js';
+import { regionalHtaList } from './regional-hta-list.js';
 import { sbuPublications } from './sbu-publications.js';
 import { tlv } from './tlv.js';
 import type { SourceAdapter } from './types.js';
@@ -18,6 +19,7 @@ export const adapters: Record<string, SourceAdapter<any>> = {
   [eudamedDevices.id]: eudamedDevices,
   [openfdaDevices.id]: openfdaDevices,
   [mdcgGuidance.id]: mdcgGuidance,
+  [regionalHtaList.id]: regionalHtaList,
   [sbuPublications.id]: sbuPublications,
   [tlv.id]: tlv,
 };
