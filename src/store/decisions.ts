@@ -362,7 +362,8 @@ async function recordInTransaction(
     requestId: input.requestId,
     ipHash: input.ipHash,
   });
-  return { kind: 'recorded', decision, state: after, replayed: false };
+  // The stored copy, so a replay (read back from the row) answers byte for byte the same.
+  return { kind: 'recorded', decision, state: decision.after, replayed: false };
 }
 
 // --- notes ----------------------------------------------------------------------------------

@@ -1,7 +1,16 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { createHarness } from '../helpers/harness.js';
-import type { Harness } from '../helpers/harness.js';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { parseEnv } from '../../src/env.js';
+import { createLogger } from '../../src/log.js';
+import { createDb } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
+import { Pipeline } from '../../src/queue/pipeline.js';
+import { STAGES, NOMINATION_QUEUE } from '../../src/queue/names.js';
 import type { AppContext } from '../../src/app/context.js';
+import type { HorisontConfig } from '../../src/config/load.js';
+import type { HttpClient } from '../../src/fetch/http-client.js';
 import { buildWebApp } from '../../src/api/app.js';
 import type { WebOptions } from '../../src/api/app.js';
 import { createApiToken, createUser } from '../../src/store/users.js';
@@ -17,13 +26,20 @@ export interface Account {
   token: string;
 }
 
+/** Direct SQL on the world's schema. */
+export interface Sql {
+  query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
 /**
- * One isolated world per test file: the shared harness (own PostgreSQL schema and BullMQ
- * prefix; real Redis and PostgreSQL), the workbench built on it, seeded candidates and one
- * account plus API token per role.
+ * One isolated world per test file: its own PostgreSQL schema (all migrations applied) and
+ * BullMQ prefix on the real Redis and PostgreSQL, the workbench built on it, seeded candidates
+ * and one account plus API token per role. The web layer reads only the database and the
+ * nomination queue, so the source configuration and HTTP client are not built here: a change
+ * to sources elsewhere cannot break these tests.
  */
 export interface World {
-  h: Harness;
+  h: Sql;
   ctx: AppContext;
   app: FastifyInstance;
   seeded: Seeded;
@@ -32,8 +48,36 @@ export interface World {
 }
 
 export async function createWorld(options: WebOptions = {}): Promise<World> {
-  const h = await createHarness({ workers: false });
-  const ctx = await h.app();
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const env = parseEnv({
+    ...process.env,
+    HORISONT_DB_SCHEMA: `w_${id}`,
+    HORISONT_QUEUE_PREFIX: `w-${id}`,
+    NODE_ENV: 'test',
+  });
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const db = createDb(
+    { url: env.DATABASE_URL, schema: env.HORISONT_DB_SCHEMA, applicationName: 'horisont-web-test' },
+    log,
+  );
+  await migrate(db, env.HORISONT_DB_SCHEMA);
+  const pipeline = new Pipeline({
+    connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+    prefix: env.HORISONT_QUEUE_PREFIX,
+    db,
+    log,
+    attempts: 1,
+    backoff: { baseDelayMs: 100, maxDelayMs: 1000 },
+  });
+  const ctx: AppContext = {
+    config: undefined as unknown as HorisontConfig,
+    http: undefined as unknown as HttpClient,
+    db,
+    pipeline,
+    log,
+    reportDir: '/nonexistent',
+  };
+  const h: Sql = { query: async (sql, params = []) => (await db.query(sql, params)).rows };
   const seeded = await seedCandidates(ctx);
   const accounts = {} as Record<Role, Account>;
   for (const role of ['viewer', 'reviewer', 'admin'] as const) {
@@ -55,7 +99,19 @@ export async function createWorld(options: WebOptions = {}): Promise<World> {
     accounts,
     async close() {
       await app.close();
-      await h.close();
+      await pipeline.close();
+      await Promise.all(
+        [...STAGES, NOMINATION_QUEUE].map(async (name) => {
+          const queue = new Queue(name, {
+            connection: { url: env.REDIS_URL },
+            prefix: env.HORISONT_QUEUE_PREFIX,
+          });
+          await queue.obliterate({ force: true });
+          await queue.close();
+        }),
+      );
+      await db.query(`drop schema if exists ${env.HORISONT_DB_SCHEMA} cascade`);
+      await db.end();
     },
   };
 }
@@ -98,7 +154,7 @@ export async function login(app: FastifyInstance, username: string, password = P
   if (response.statusCode !== 303) throw new Error(`login failed: ${response.statusCode}`);
   const cookie = setCookieOf(response)!.split(';')[0]!;
   const me = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
-  return { cookie, csrf: (me.json() as { csrfToken: string }).csrfToken };
+  return { cookie, csrf: me.json<{ csrfToken: string }>().csrfToken };
 }
 
 /** Posts a form as the signed-in browser would (same origin, CSRF token in the body). */
