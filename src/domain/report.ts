@@ -193,6 +193,14 @@ const KIND_LABELS: Record<CandidateKind, string> = {
   method: 'Metod',
 };
 
+/** "produkten", "metoden" or "läkemedlet": what the report is about, in running text. */
+const SUBJECT: Record<CandidateKind, string> = {
+  device: 'produkten',
+  ivd: 'produkten',
+  drug: 'läkemedlet',
+  method: 'metoden',
+};
+
 const MARKET_STATUS_LABELS: Record<string, string> = {
   'on-the-market': 'på marknaden',
   'no-longer-on-the-market': 'inte längre på marknaden',
@@ -578,7 +586,7 @@ function productSection(
   const mentioning = evidence.filter((e) => fieldsOf(e).some((f) => foldForMatching(f).includes(nameKey)));
   facts.push(
     known(
-      'Produkt',
+      candidate.kind === 'method' ? 'Metod' : candidate.kind === 'drug' ? 'Läkemedel' : 'Produkt',
       candidate.name,
       nameSources.length > 0 ? nameSources : mentioning.length > 0 ? mentioning : evidence,
       built,
@@ -593,7 +601,12 @@ function productSection(
         );
   facts.push(
     (manufacturer === undefined ? undefined : known('Tillverkare', manufacturer, stating, built)) ??
-      gap('Tillverkare', 'tillverkare (ingen strukturerad uppgift i källorna)'),
+      gap(
+        'Tillverkare',
+        candidate.kind === 'method'
+          ? 'tillverkare (metoden är inte knuten till en enskild produkt i källorna)'
+          : 'tillverkare (ingen strukturerad uppgift i källorna)',
+      ),
   );
   const srns = candidate.identifiers.filter((i) => i.scheme === 'srn');
   for (const srn of srns) {
@@ -615,7 +628,12 @@ function productSection(
   return facts;
 }
 
-function describeSection(evidence: EvidenceItem[], registry: Registry[], built: Built): ReportFact[] {
+function describeSection(
+  evidence: EvidenceItem[],
+  registry: Registry[],
+  subject: string,
+  built: Built,
+): ReportFact[] {
   const facts: ReportFact[] = [];
   const rank = (e: EvidenceItem): number =>
     isRegistryRecord(e) ? 0 : e.kind === 'hta-report' || e.kind === 'method' ? 1 : 2;
@@ -640,7 +658,7 @@ function describeSection(evidence: EvidenceItem[], registry: Registry[], built: 
     if (fact !== undefined) facts.push(fact);
   }
   if (facts.length === 0) {
-    facts.push(gap('Beskrivning', 'beskrivning av vad produkten är och gör (ingen källa beskriver den)'));
+    facts.push(gap('Beskrivning', `beskrivning av vad ${subject} är och gör (ingen källa beskriver det)`));
   }
   return facts;
 }
@@ -759,7 +777,7 @@ function regulatorySection(candidate: CandidateView, registry: Registry[], built
   return facts;
 }
 
-function currentCareSection(evidence: EvidenceItem[], built: Built): ReportFact[] {
+function currentCareSection(evidence: EvidenceItem[], subject: string, built: Built): ReportFact[] {
   const facts: ReportFact[] = [];
   const seen = new Set<string>();
   for (const e of evidence) {
@@ -771,7 +789,7 @@ function currentCareSection(evidence: EvidenceItem[], built: Built): ReportFact[
     }
   }
   if (facts.length === 0) {
-    facts.push(gap('Nuvarande vård', 'vilken nuvarande vård produkten ersätter eller kompletterar'));
+    facts.push(gap('Nuvarande vård', `vilken nuvarande vård ${subject} ersätter eller kompletterar`));
   }
   return facts;
 }
@@ -841,6 +859,7 @@ function openQuestions(
   facts: ReportFact[],
 ): string[] {
   const q: string[] = [];
+  const subject = SUBJECT[candidate.kind];
   const isProduct = candidate.kind === 'device' || candidate.kind === 'ivd';
   if (isProduct && !registry.some((e) => isEuRegistryRecord(e))) {
     q.push('Är produkten CE-märkt som medicinteknisk produkt enligt MDR/IVDR, och i vilken riskklass?');
@@ -856,9 +875,9 @@ function openQuestions(
   }
   q.push('Hur stor är patientgruppen i Sverige, och hur många patienter kan bli aktuella per år?');
   if (facts.some((f) => f.status === 'gap' && f.label === 'Nuvarande vård')) {
-    q.push('Vilken nuvarande vård ersätter eller kompletterar produkten?');
+    q.push(`Vilken nuvarande vård ersätter eller kompletterar ${subject}?`);
   }
-  q.push('Vad kostar produkten per patient, och vilken budgetpåverkan får regionerna?');
+  q.push(`Vad kostar ${subject} per patient, och vilken budgetpåverkan får regionerna?`);
   const htaRegions = uniq(
     evidence
       .filter((e) => e.kind === 'hta-report' && (e.region ?? '').trim() !== '')
@@ -902,10 +921,11 @@ export function buildReport(input: {
   const built = buildSources(evidence);
 
   const product = productSection(candidate, evidence, registry, withFacts, built);
-  const description = describeSection(evidence, registry, built);
+  const subject = SUBJECT[candidate.kind];
+  const description = describeSection(evidence, registry, subject, built);
   const intendedUse = indicationSection(evidence, built);
   const regulatory = regulatorySection(candidate, registry, built);
-  const currentCare = currentCareSection(evidence, built);
+  const currentCare = currentCareSection(evidence, subject, built);
   const resourceImpact = resourceSection(score, built);
   const areas = programmeAreas(evidence, built);
 
