@@ -41,6 +41,15 @@ describe('extractProductMentions', () => {
     ['Patienter med typ 1-diabetes och HbA1c över 70', []],
     ['SBU Kommenterar: en systematisk översikt', []],
     ['Parkinsons sjukdom och Crohns sjukdom', []],
+    ['Fekal mikrobiotatransplantation vid recidiverande Clostridioides difficile-infektion', []],
+    [
+      'Slutna system för insulintillförsel (AID) – MiniMed 780G och t:slim X2 med Control-IQ',
+      ['MiniMed 780G', 'Control-IQ'],
+    ],
+    [
+      'Kontinuerlig glukosmätning (FreeStyle Libre 3, Dexcom G7) under graviditet',
+      ['FreeStyle Libre 3', 'Dexcom G7'],
+    ],
     // English guidance titles capitalise document names, not brands
     ['MDCG 2024-5: Guidance on the Investigator’s Brochure content', []],
     ['MDCG 2023-2: List of Standard Fees', []],
