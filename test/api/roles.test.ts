@@ -9,8 +9,9 @@ const sessions: Partial<Record<'viewer' | 'reviewer' | 'admin', Session>> = {};
 
 beforeAll(async () => {
   w = await createWorld();
-  for (const role of ['viewer', 'reviewer', 'admin'] as const)
+  for (const role of ['viewer', 'reviewer', 'admin'] as const) {
     sessions[role] = await login(w.app, `${role}-test`);
+  }
 });
 afterAll(async () => {
   await w?.close();

@@ -196,7 +196,9 @@ describe('CSRF on form posts and cookie-authenticated API calls', () => {
         origin: 'http://localhost:80',
         'content-type': 'application/x-www-form-urlencoded',
       },
-      payload: new URLSearchParams(Object.entries(watch()).map(([k, v]) => [k, String(v)])).toString(),
+      payload: new URLSearchParams(
+        Object.entries(watch()).map(([k, v]): [string, string] => [k, String(v)]),
+      ).toString(),
     });
     expect(response.statusCode).toBe(403);
     expect(response.body).toContain('CSRF');

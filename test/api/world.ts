@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import pg from 'pg';
+import type pg from 'pg';
 import { parseEnv } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 import { createDb } from '../../src/store/db.js';
@@ -77,7 +77,10 @@ export async function createWorld(options: WebOptions = {}): Promise<World> {
     log,
     reportDir: '/nonexistent',
   };
-  const h: Sql = { query: async (sql, params = []) => (await db.query(sql, params)).rows };
+  const h: Sql = {
+    query: async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
+      (await db.query<T>(sql, params)).rows,
+  };
   const seeded = await seedCandidates(ctx);
   const accounts = {} as Record<Role, Account>;
   for (const role of ['viewer', 'reviewer', 'admin'] as const) {
@@ -166,7 +169,7 @@ export function postForm(
   headers: Record<string, string> = {},
 ) {
   const form = new URLSearchParams(
-    Object.entries({ _csrf: session.csrf, ...fields }).map(([k, v]) => [k, String(v)]),
+    Object.entries({ _csrf: session.csrf, ...fields }).map(([k, v]): [string, string] => [k, String(v)]),
   );
   return app.inject({
     method: 'POST',
