@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { parseEnv } from '../env.js';
+import type { Env } from '../env.js';
+import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
 import { buildApp, closeApp, openDb, startWorkers } from '../app/build.js';
 import { startRun, waitForRun } from '../app/scan-once.js';
@@ -22,14 +24,22 @@ export async function runDemo(options: { fixturesDir: string; configDir: string 
   const base = parseEnv();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const server = await startFixtureServer({ root: options.fixturesDir, port: 0 });
+  try {
+    await demoWith(server.origin, base, log, options.configDir);
+  } finally {
+    await server.close();
+  }
+}
+
+async function demoWith(origin: string, base: Env, log: Logger, configDir: string): Promise<void> {
   const env = {
     ...base,
     HORISONT_DB_SCHEMA: DEMO_SCHEMA,
     HORISONT_QUEUE_PREFIX: DEMO_PREFIX,
-    HORISONT_FIXTURE_ORIGIN: server.origin,
+    HORISONT_FIXTURE_ORIGIN: origin,
     HORISONT_REPORT_DIR: path.join('var', 'demo', 'reports'),
   };
-  console.log(`Horisont demo · fixturer på ${server.origin} · databasschema ${DEMO_SCHEMA}\n`);
+  console.log(`Horisont demo · fixturer på ${origin} · databasschema ${DEMO_SCHEMA}\n`);
 
   const db = openDb(env, log);
   await db.query(`drop schema if exists ${DEMO_SCHEMA} cascade`);
@@ -42,7 +52,7 @@ export async function runDemo(options: { fixturesDir: string; configDir: string 
     }),
   );
 
-  const ctx = await buildApp({ env, log, configDir: options.configDir });
+  const ctx = await buildApp({ env, log, configDir });
   try {
     startWorkers(ctx);
     console.log('1. Första skanningen av alla källor');
@@ -83,6 +93,5 @@ export async function runDemo(options: { fixturesDir: string; configDir: string 
     );
   } finally {
     await closeApp(ctx);
-    await server.close();
   }
 }

@@ -44,6 +44,7 @@ export type FinalFailureHook<S extends Stage> = (
   tx: Tx,
   data: JobData[S],
   failure: { kind: ErrorKind; message: string },
+  jobId: string,
 ) => Promise<void>;
 
 export interface StageDefinition<S extends Stage> {
@@ -149,7 +150,7 @@ export class Pipeline {
           );
           if (final && !committed) {
             const next = await withTransaction(db, async (tx) => {
-              await definition.onFinalFailure?.(tx, data, { kind, message });
+              await definition.onFinalFailure?.(tx, data, { kind, message }, jobId);
               return runId ? (await completeJob(tx, runId, jobId, { kind })).next : [];
             });
             await this.enqueue(next);

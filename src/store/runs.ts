@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from './db.js';
+import { lockKey } from './db.js';
 import type { ErrorKind } from '../domain/errors.js';
 
 export type SourceRunStatus = 'pending' | 'running' | 'ok' | 'unchanged' | 'failed' | 'broken';
@@ -45,10 +46,20 @@ export async function openRun(
 export async function registerJobs(tx: Tx, runId: string, jobs: PlannedJob[]): Promise<void> {
   if (jobs.length === 0) return;
   await tx.query(
-    `insert into run_jobs (run_id, job_id, queue)
-     select $1, unnest($2::text[]), unnest($3::text[]) on conflict do nothing`,
-    [runId, jobs.map((job) => job.jobId), jobs.map((job) => job.queue)],
+    `insert into run_jobs (run_id, job_id, queue, source_id)
+     select $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]) on conflict do nothing`,
+    [
+      runId,
+      jobs.map((job) => job.jobId),
+      jobs.map((job) => job.queue),
+      jobs.map((job) => (job.queue === 'fetch' || job.queue === 'parse' ? sourceIdOf(job.data) : null)),
+    ],
   );
+}
+
+function sourceIdOf(data: unknown): string | null {
+  const value = (data as { sourceId?: unknown }).sourceId;
+  return typeof value === 'string' ? value : null;
 }
 
 export async function markSourceRunning(tx: Tx, runId: string, sourceId: string): Promise<void> {
@@ -59,8 +70,44 @@ export async function markSourceRunning(tx: Tx, runId: string, sourceId: string)
   );
 }
 
-export async function finishSource(tx: Tx, runId: string, sourceId: string): Promise<void> {
-  const row = (
+/**
+ * Called when one of a source's request chains ends (its last page parsed, or a fetch/parse job
+ * failed for good). A failure is recorded at once; the source's outcome and counts are settled
+ * when no other chain of the source is still open. Chains of one source serialise on a lock.
+ */
+export async function settleSource(
+  tx: Tx,
+  runId: string,
+  sourceId: string,
+  currentJobId: string,
+  failure?: { kind: ErrorKind; message: string },
+): Promise<void> {
+  await lockKey(tx, `run-source ${runId} ${sourceId}`);
+  if (failure) {
+    const status = sourceStatusFor(failure.kind);
+    const updated = await tx.query(
+      `update run_sources set status = $3, error_kind = $4, error_message = $5
+       where run_id = $1 and source_id = $2 and status in ('pending', 'running')`,
+      [runId, sourceId, status, failure.kind, failure.message],
+    );
+    if ((updated.rowCount ?? 0) > 0) {
+      await tx.query(
+        `update sources set health = case when $3 = 'broken' then 'broken' else 'failing' end,
+                consecutive_failures = consecutive_failures + 1,
+                last_error_kind = $4, last_error_message = $5, last_error_at = now(),
+                last_run_id = $2, last_outcome = $3, updated_at = now()
+         where id = $1`,
+        [sourceId, runId, status, failure.kind, failure.message],
+      );
+    }
+  }
+  const open = await tx.query<{ n: number }>(
+    `select count(*)::int as n from run_jobs
+     where run_id = $1 and source_id = $2 and not done and job_id <> $3`,
+    [runId, sourceId, currentJobId],
+  );
+  if (open.rows[0]!.n > 0) return;
+  const settled = (
     await tx.query<{ status: SourceRunStatus }>(
       `with totals as (
          select count(*)::int as pages, count(*) filter (where not unchanged)::int as pages_changed,
@@ -69,46 +116,24 @@ export async function finishSource(tx: Tx, runId: string, sourceId: string): Pro
                 coalesce(sum(cardinality(changed_item_ids)), 0)::int as items_changed
          from snapshots where run_id = $1 and source_id = $2)
        update run_sources r
-          set status = case when t.pages_changed = 0 then 'unchanged' else 'ok' end,
+          set status = case when r.status in ('failed', 'broken') then r.status
+                            when t.pages_changed = 0 then 'unchanged' else 'ok' end,
               pages = t.pages, pages_changed = t.pages_changed, items_seen = t.items_seen,
               items_new = t.items_new, items_changed = t.items_changed, finished_at = now()
        from totals t
-       where r.run_id = $1 and r.source_id = $2 and r.status in ('pending', 'running')
+       where r.run_id = $1 and r.source_id = $2 and r.finished_at is null
        returning r.status`,
       [runId, sourceId],
     )
   ).rows[0];
-  if (!row) return;
-  await tx.query(
-    `update sources set health = 'ok', consecutive_failures = 0, last_success_at = now(),
-            last_run_id = $2, last_outcome = $3, updated_at = now()
-     where id = $1`,
-    [sourceId, runId, row.status],
-  );
-}
-
-export async function failSource(
-  tx: Tx,
-  runId: string,
-  sourceId: string,
-  kind: ErrorKind,
-  message: string,
-): Promise<void> {
-  const status = sourceStatusFor(kind);
-  const updated = await tx.query(
-    `update run_sources set status = $3, error_kind = $4, error_message = $5, finished_at = now()
-     where run_id = $1 and source_id = $2 and status in ('pending', 'running')`,
-    [runId, sourceId, status, kind, message],
-  );
-  if (updated.rowCount === 0) return;
-  await tx.query(
-    `update sources set health = case when $3 = 'broken' then 'broken' else 'failing' end,
-            consecutive_failures = consecutive_failures + 1,
-            last_error_kind = $4, last_error_message = $5, last_error_at = now(),
-            last_run_id = $2, last_outcome = $3, updated_at = now()
-     where id = $1`,
-    [sourceId, runId, status, kind, message],
-  );
+  if (settled && (settled.status === 'ok' || settled.status === 'unchanged')) {
+    await tx.query(
+      `update sources set health = 'ok', consecutive_failures = 0, last_success_at = now(),
+              last_run_id = $2, last_outcome = $3, updated_at = now()
+       where id = $1`,
+      [sourceId, runId, settled.status],
+    );
+  }
 }
 
 export interface JobCompletion {
@@ -120,7 +145,9 @@ export interface JobCompletion {
 /**
  * Marks a job done in the same transaction as its effects and advances the run: when no
  * ingestion work is left the run moves to its report pass, and when that is done too, the run
- * is completed. The run row lock serialises completions so exactly one job sees "last".
+ * is completed. The run row lock serialises completions so exactly one job sees "last"; it is
+ * taken FOR NO KEY UPDATE because every job's inserts hold KEY SHARE on the run row through
+ * their foreign keys, and FOR UPDATE would deadlock against them.
  */
 export async function completeJob(
   tx: Tx,
@@ -129,7 +156,7 @@ export async function completeJob(
   failure?: { kind: ErrorKind },
 ): Promise<JobCompletion> {
   const run = (
-    await tx.query<{ status: string }>('select status from runs where id = $1 for update', [runId])
+    await tx.query<{ status: string }>('select status from runs where id = $1 for no key update', [runId])
   ).rows[0];
   await tx.query(
     `update run_jobs set done = true, failed = $3, error_kind = $4, finished_at = now()

@@ -3,7 +3,7 @@ import { sourceById } from '../app/context.js';
 import { HorisontError } from '../domain/errors.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
-import { failSource, markSourceRunning } from '../store/runs.js';
+import { settleSource, markSourceRunning } from '../store/runs.js';
 import { sha256 } from '../store/items.js';
 import { loadFetchState, saveSnapshot } from '../store/snapshots.js';
 
@@ -62,6 +62,6 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
         ];
       });
     },
-    onFinalFailure: (tx, data, failure) => failSource(tx, data.runId, data.sourceId, failure.kind, failure.message),
+    onFinalFailure: (tx, data, failure, jobId) => settleSource(tx, data.runId, data.sourceId, jobId, failure),
   };
 }

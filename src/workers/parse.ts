@@ -4,7 +4,7 @@ import { HorisontError } from '../domain/errors.js';
 import { RawItem } from '../domain/item.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
-import { failSource, finishSource } from '../store/runs.js';
+import { settleSource } from '../store/runs.js';
 import type { PlannedJob } from '../store/runs.js';
 import { upsertItems } from '../store/items.js';
 import { loadSnapshot, markSnapshotParsed } from '../store/snapshots.js';
@@ -70,7 +70,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
             data: { runId: data.runId, sourceId: source.id, request: result.next, page: data.page + 1 },
           });
         } else {
-          await finishSource(tx, data.runId, source.id);
+          await settleSource(tx, data.runId, source.id, job.jobId);
         }
         job.log.info(
           { snapshot_id: snapshot.id, items: items.length, new: changed.newIds.length, changed: changed.changedIds.length },
@@ -79,6 +79,6 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
         return next;
       });
     },
-    onFinalFailure: (tx, data, failure) => failSource(tx, data.runId, data.sourceId, failure.kind, failure.message),
+    onFinalFailure: (tx, data, failure, jobId) => settleSource(tx, data.runId, data.sourceId, jobId, failure),
   };
 }

@@ -25,9 +25,13 @@ async function counts() {
   return row!;
 }
 
-function candidateByName(list: Awaited<ReturnType<typeof rankedCandidates>>, name: string) {
-  const found = list.filter((c) => c.name === name);
-  expect(found, `exactly one candidate named ${name}`).toHaveLength(1);
+// UDI-DIs of the recorded EUDAMED devices (test/fixtures/eudamed-devices).
+const LIBRE_3 = '05021791005734';
+const LIBRE_2 = '05021791004805';
+
+function candidateWithUdi(list: Awaited<ReturnType<typeof rankedCandidates>>, udiDi: string) {
+  const found = list.filter((c) => c.identifiers.some((i) => i.scheme === 'udi-di' && i.value === udiDi));
+  expect(found, `exactly one candidate with UDI-DI ${udiDi}`).toHaveLength(1);
   return found[0]!;
 }
 
@@ -42,7 +46,7 @@ describe('the pipeline trunk on recorded sources', () => {
 
     const app = await h.app();
     const ranked = await rankedCandidates(app.db, 500);
-    const libre3 = candidateByName(ranked, 'FreeStyle Libre 3');
+    const libre3 = candidateWithUdi(ranked, LIBRE_3);
     expect(new Set(libre3.evidence.map((e) => e.sourceId))).toEqual(new Set(['eudamed-devices', 'sbu-publications', 'tlv']));
     expect(libre3.identifiers.some((i) => i.scheme === 'udi-di')).toBe(true);
     expect(libre3.band).toBe('hög');
@@ -50,14 +54,14 @@ describe('the pipeline trunk on recorded sources', () => {
     expect(libre3.explanation.length).toBeGreaterThanOrEqual(4);
 
     // A different generation of the same sensor family stays a different candidate.
-    const libre2 = candidateByName(ranked, 'FreeStyle Libre 2');
+    const libre2 = candidateWithUdi(ranked, LIBRE_2);
     expect(libre2.id).not.toBe(libre3.id);
     expect(libre2.evidence.every((e) => e.sourceId === 'eudamed-devices')).toBe(true);
 
     // Ranked: scores never increase down the list; the multi-source products lead.
     const scores = ranked.map((c) => c.score ?? -1);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    expect(ranked.slice(0, 5).map((c) => c.name)).toContain('FreeStyle Libre 3');
+    expect(ranked.slice(0, 5).map((c) => c.id)).toContain(libre3.id);
 
     // Every candidate at or above the threshold has a report and exactly one queued nomination.
     const nominated = await h.query<{ candidate_id: string; n: number }>(
@@ -121,7 +125,7 @@ describe('the pipeline trunk on recorded sources', () => {
     expect(after.nominations - before.nominations).toBe(summary.nominations);
 
     const app = await h.app();
-    const libre3 = candidateByName(await rankedCandidates(app.db, 500), 'FreeStyle Libre 3');
+    const libre3 = candidateWithUdi(await rankedCandidates(app.db, 500), LIBRE_3);
     expect(libre3.evidence.some((e) => e.title === 'FreeStyle Libre 3 vid graviditetsdiabetes')).toBe(true);
   });
 

@@ -68,6 +68,8 @@ create table run_jobs (
   run_id uuid not null references runs (id),
   job_id text not null,
   queue text not null,
+  -- Set for a source's fetch and parse jobs: the source's chains are over when none is open.
+  source_id text,
   done boolean not null default false,
   failed boolean not null default false,
   error_kind text,
