@@ -1,7 +1,9 @@
 import { clinicaltrials } from './clinicaltrials.js';
 import { eudamedCertificates } from './eudamed-certificates.js';
+import { councilLists } from './council-lists.js';
 import { eudamedDevices } from './eudamed-devices.js';
 import { openfdaDevices } from './openfda-devices.js';
+import { eurlexOj } from './eurlex-oj.js';
 import { mdcgGuidance } from './mdcg-guidance.js';
 import { regionalHtaList } from './regional-hta-list.js';
 import { sbuPublications } from './sbu-publications.js';
@@ -16,8 +18,10 @@ import type { SourceAdapter } from './types.js';
 export const adapters: Record<string, SourceAdapter<any>> = {
   [clinicaltrials.id]: clinicaltrials,
   [eudamedCertificates.id]: eudamedCertificates,
+  [councilLists.id]: councilLists,
   [eudamedDevices.id]: eudamedDevices,
   [openfdaDevices.id]: openfdaDevices,
+  [eurlexOj.id]: eurlexOj,
   [mdcgGuidance.id]: mdcgGuidance,
   [regionalHtaList.id]: regionalHtaList,
   [sbuPublications.id]: sbuPublications,
