@@ -36,7 +36,10 @@ function applyFixtureOrigin(config: HorisontConfig, origin: string | undefined):
   if (!origin) return config;
   return {
     ...config,
-    sources: config.sources.map((source) => ({ ...source, urls: source.urls.map((url) => toFixtureUrl(url, origin)) })),
+    sources: config.sources.map((source) => ({
+      ...source,
+      urls: source.urls.map((url) => toFixtureUrl(url, origin)),
+    })),
   };
 }
 
@@ -46,7 +49,9 @@ export async function loadAppConfig(env: Env, configDir?: string): Promise<Horis
 }
 
 export function allowPrivateHosts(env: Env): string[] {
-  const hosts = env.HORISONT_ALLOW_PRIVATE_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
+  const hosts = env.HORISONT_ALLOW_PRIVATE_HOSTS.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   if (env.HORISONT_FIXTURE_ORIGIN) hosts.push(new URL(env.HORISONT_FIXTURE_ORIGIN).host);
   return hosts;
 }
@@ -84,7 +89,14 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
     ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
   });
-  const ctx: AppContext = { config, db, http, pipeline, log, reportDir: path.resolve(env.HORISONT_REPORT_DIR) };
+  const ctx: AppContext = {
+    config,
+    db,
+    http,
+    pipeline,
+    log,
+    reportDir: path.resolve(env.HORISONT_REPORT_DIR),
+  };
   await syncSources(ctx);
   return ctx;
 }
@@ -130,7 +142,9 @@ export async function upsertSchedulers(ctx: AppContext): Promise<void> {
   const existing = await queue.getJobSchedulers();
   const wanted = new Set(ctx.config.sources.filter((s) => s.enabled).map((s) => `source-${s.id}`));
   await Promise.all(
-    existing.filter((scheduler) => !wanted.has(scheduler.key)).map((scheduler) => queue.removeJobScheduler(scheduler.key)),
+    existing
+      .filter((scheduler) => !wanted.has(scheduler.key))
+      .map((scheduler) => queue.removeJobScheduler(scheduler.key)),
   );
   await Promise.all(
     ctx.config.sources

@@ -9,14 +9,25 @@ import { planSourceScan } from '../workers/scan.js';
 export class UnknownSourceError extends Error {}
 
 /** Starts a run for the given sources (default: every enabled one) and returns its id. */
-export async function startRun(ctx: AppContext, sourceIds: string[] = [], trigger = 'manual'): Promise<string> {
+export async function startRun(
+  ctx: AppContext,
+  sourceIds: string[] = [],
+  trigger = 'manual',
+): Promise<string> {
   const known = new Map(ctx.config.sources.map((source) => [source.id, source]));
   const unknown = sourceIds.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UnknownSourceError(`unknown source(s): ${unknown.join(', ')}`);
   const sources =
-    sourceIds.length > 0 ? sourceIds.map((id) => known.get(id)!) : ctx.config.sources.filter((source) => source.enabled);
+    sourceIds.length > 0
+      ? sourceIds.map((id) => known.get(id)!)
+      : ctx.config.sources.filter((source) => source.enabled);
   const { runId, planned } = await withTransaction(ctx.db, async (tx) => {
-    const run = await openRun(tx, `${trigger} ${randomUUID()}`, trigger, sources.map((source) => source.id));
+    const run = await openRun(
+      tx,
+      `${trigger} ${randomUUID()}`,
+      trigger,
+      sources.map((source) => source.id),
+    );
     const jobs: PlannedJob[] = [];
     for (const source of sources) jobs.push(...(await planSourceScan(tx, run.runId, source))); // eslint-disable-line no-await-in-loop
     return { runId: run.runId, planned: jobs };

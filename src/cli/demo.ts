@@ -87,7 +87,9 @@ async function demoWith(origin: string, base: Env, log: Logger, configDir: strin
       console.log(`- ${oneLine(candidate.name, 50)}: ${path.relative(process.cwd(), files.md)} (+ .json)`);
     }
     const queued = await ctx.pipeline.nominations.getJobCounts('waiting', 'completed', 'active');
-    console.log(`\nNomineringskön "${NOMINATION_QUEUE}" (prefix ${DEMO_PREFIX}): ${queued.waiting ?? 0} väntande poster.`);
+    console.log(
+      `\nNomineringskön "${NOMINATION_QUEUE}" (prefix ${DEMO_PREFIX}): ${queued.waiting ?? 0} väntande poster.`,
+    );
     console.log(
       `Mer: HORISONT_DB_SCHEMA=${DEMO_SCHEMA} npx horisont candidates --json | report <id> | nominations | sources`,
     );

@@ -33,7 +33,8 @@ function positiveInt(value: string): number {
 function parseRoles(value: string): Stage[] {
   const roles = value.split(',').map((role) => role.trim());
   const unknown = roles.filter((role) => !(STAGES as readonly string[]).includes(role));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);
   return roles as Stage[];
 }
 
@@ -72,7 +73,9 @@ export function buildProgram(): Command {
       const db = openDb(env, log);
       try {
         const applied = await migrate(db, env.HORISONT_DB_SCHEMA);
-        console.log(applied.length ? `Tillämpade migreringar: ${applied.join(', ')}` : 'Databasen är redan aktuell.');
+        console.log(
+          applied.length ? `Tillämpade migreringar: ${applied.join(', ')}` : 'Databasen är redan aktuell.',
+        );
       } finally {
         await db.end();
       }
@@ -81,7 +84,12 @@ export function buildProgram(): Command {
   program
     .command('start')
     .description('run the schedulers and workers until SIGTERM')
-    .addOption(new Option('--roles <list>', `stages this process works on, comma separated (${STAGES.join(',')})`).argParser(parseRoles))
+    .addOption(
+      new Option(
+        '--roles <list>',
+        `stages this process works on, comma separated (${STAGES.join(',')})`,
+      ).argParser(parseRoles),
+    )
     .option('--no-scheduler', 'do not (re)create the per-source job schedulers')
     .action(async (options: { roles?: Stage[]; scheduler: boolean }) => {
       const env = parseEnv();
@@ -132,31 +140,38 @@ export function buildProgram(): Command {
   program
     .command('candidates')
     .description('list candidates ranked by triage score')
-    .option('--json', 'full detail as JSON: identifiers, score, band, council, per-criterion explanation, evidence')
+    .option(
+      '--json',
+      'full detail as JSON: identifiers, score, band, council, per-criterion explanation, evidence',
+    )
     .option('--limit <n>', 'how many', positiveInt, 50)
     .action(async (options: { json?: boolean; limit: number }) => {
-      await withApp(program, async (ctx) => {
-        const candidates = await rankedCandidates(ctx.db, options.limit);
-        if (options.json) {
-          console.log(JSON.stringify(candidates, null, 2));
-          return;
-        }
-        console.log(
-          table(
-            ['#', 'poäng', 'nivå', 'råd', 'kandidat', 'tillverkare', 'källor', 'id'],
-            candidates.map((c, index) => [
-              String(index + 1),
-              c.score === null ? '–' : String(c.score),
-              c.band ?? '–',
-              c.council ?? '–',
-              oneLine(c.name, 40),
-              oneLine(c.manufacturer ?? '–', 28),
-              [...new Set(c.evidence.map((e) => e.sourceId))].join(','),
-              c.id,
-            ]),
-          ),
-        );
-      }, { logLevel: 'warn' });
+      await withApp(
+        program,
+        async (ctx) => {
+          const candidates = await rankedCandidates(ctx.db, options.limit);
+          if (options.json) {
+            console.log(JSON.stringify(candidates, null, 2));
+            return;
+          }
+          console.log(
+            table(
+              ['#', 'poäng', 'nivå', 'råd', 'kandidat', 'tillverkare', 'källor', 'id'],
+              candidates.map((c, index) => [
+                String(index + 1),
+                c.score === null ? '–' : String(c.score),
+                c.band ?? '–',
+                c.council ?? '–',
+                oneLine(c.name, 40),
+                oneLine(c.manufacturer ?? '–', 28),
+                [...new Set(c.evidence.map((e) => e.sourceId))].join(','),
+                c.id,
+              ]),
+            ),
+          );
+        },
+        { logLevel: 'warn' },
+      );
     });
 
   program
@@ -165,16 +180,23 @@ export function buildProgram(): Command {
     .argument('<candidate-id>', 'candidate id (uuid)')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
     .action(async (candidateId: string, options: { format: 'md' | 'json' }) => {
-      await withApp(program, async (ctx) => {
-        if (!/^[0-9a-f-]{36}$/i.test(candidateId)) throw new InvalidArgumentError('candidate id must be a uuid');
-        const report = await latestReport(ctx.db, candidateId);
-        if (!report) {
-          console.error(`Ingen rapport finns för kandidat ${candidateId} (under tröskeln för nominering, eller okänd).`);
-          process.exitCode = 1;
-          return;
-        }
-        console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);
-      }, { logLevel: 'warn' });
+      await withApp(
+        program,
+        async (ctx) => {
+          if (!/^[0-9a-f-]{36}$/i.test(candidateId))
+            throw new InvalidArgumentError('candidate id must be a uuid');
+          const report = await latestReport(ctx.db, candidateId);
+          if (!report) {
+            console.error(
+              `Ingen rapport finns för kandidat ${candidateId} (under tröskeln för nominering, eller okänd).`,
+            );
+            process.exitCode = 1;
+            return;
+          }
+          console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);
+        },
+        { logLevel: 'warn' },
+      );
     });
 
   program
@@ -182,27 +204,31 @@ export function buildProgram(): Command {
     .description('list nominations pushed onto the nomination queue')
     .option('--json', 'as JSON')
     .action(async (options: { json?: boolean }) => {
-      await withApp(program, async (ctx) => {
-        const rows = await listNominations(ctx.db);
-        if (options.json) {
-          console.log(JSON.stringify(rows, null, 2));
-          return;
-        }
-        console.log(
-          table(
-            ['id', 'kandidat', 'ursprung', 'version', 'nivå', 'i kön', 'skapad'],
-            rows.map((row) => [
-              row.id,
-              oneLine(row.candidate_name, 40),
-              row.nominated_by ? `${row.origin} (${oneLine(row.nominated_by, 30)})` : row.origin,
-              row.report_version === null ? '–' : `v${row.report_version}`,
-              row.band ?? '–',
-              row.enqueued_at ? 'ja' : 'nej',
-              isoMinute(row.created_at),
-            ]),
-          ),
-        );
-      }, { logLevel: 'warn' });
+      await withApp(
+        program,
+        async (ctx) => {
+          const rows = await listNominations(ctx.db);
+          if (options.json) {
+            console.log(JSON.stringify(rows, null, 2));
+            return;
+          }
+          console.log(
+            table(
+              ['id', 'kandidat', 'ursprung', 'version', 'nivå', 'i kön', 'skapad'],
+              rows.map((row) => [
+                row.id,
+                oneLine(row.candidate_name, 40),
+                row.nominated_by ? `${row.origin} (${oneLine(row.nominated_by, 30)})` : row.origin,
+                row.report_version === null ? '–' : `v${row.report_version}`,
+                row.band ?? '–',
+                row.enqueued_at ? 'ja' : 'nej',
+                isoMinute(row.created_at),
+              ]),
+            ),
+          );
+        },
+        { logLevel: 'warn' },
+      );
     });
 
   program
@@ -210,30 +236,34 @@ export function buildProgram(): Command {
     .description('health and last outcome of each configured source')
     .option('--json', 'as JSON')
     .action(async (options: { json?: boolean }) => {
-      await withApp(program, async (ctx) => {
-        const rows = await sourceHealth(ctx.db);
-        if (options.json) {
-          console.log(JSON.stringify(rows, null, 2));
-          return;
-        }
-        console.log(
-          table(
-            ['källa', 'adapter', 'på', 'hälsa', 'senast', 'poster', 'senast ok', 'fel'],
-            rows.map((row) => [
-              row.id,
-              row.adapter,
-              row.enabled ? 'ja' : 'nej',
-              row.health,
-              row.last_outcome ?? '–',
-              String(row.items),
-              isoMinute(row.last_success_at),
-              row.last_error_kind
-                ? `${row.last_error_kind} ${isoMinute(row.last_error_at)}: ${oneLine(row.last_error_message ?? '', 60)}`
-                : '',
-            ]),
-          ),
-        );
-      }, { logLevel: 'warn' });
+      await withApp(
+        program,
+        async (ctx) => {
+          const rows = await sourceHealth(ctx.db);
+          if (options.json) {
+            console.log(JSON.stringify(rows, null, 2));
+            return;
+          }
+          console.log(
+            table(
+              ['källa', 'adapter', 'på', 'hälsa', 'senast', 'poster', 'senast ok', 'fel'],
+              rows.map((row) => [
+                row.id,
+                row.adapter,
+                row.enabled ? 'ja' : 'nej',
+                row.health,
+                row.last_outcome ?? '–',
+                String(row.items),
+                isoMinute(row.last_success_at),
+                row.last_error_kind
+                  ? `${row.last_error_kind} ${isoMinute(row.last_error_at)}: ${oneLine(row.last_error_message ?? '', 60)}`
+                  : '',
+              ]),
+            ),
+          );
+        },
+        { logLevel: 'warn' },
+      );
     });
 
   const fixtures = program.command('fixtures').description('recorded source responses for offline scans');
@@ -245,7 +275,9 @@ export function buildProgram(): Command {
     .action(async (options: { port: number; root: string }) => {
       const server = await startFixtureServer({ root: path.resolve(options.root), port: options.port });
       console.log(`Fixturer serveras på ${server.origin}`);
-      console.log(`Skanna mot dem med HORISONT_FIXTURE_ORIGIN=${server.origin} horisont --config config/demo scan --once`);
+      console.log(
+        `Skanna mot dem med HORISONT_FIXTURE_ORIGIN=${server.origin} horisont --config config/demo scan --once`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
@@ -255,7 +287,9 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('offline demo: migrate, serve the fixtures, scan them twice, print ranked candidates and reports')
+    .description(
+      'offline demo: migrate, serve the fixtures, scan them twice, print ranked candidates and reports',
+    )
     .action(async () => {
       await runDemo({ fixturesDir: FIXTURES_DIR, configDir: path.join(DEFAULT_CONFIG_DIR, 'demo') });
     });
@@ -265,7 +299,9 @@ export function buildProgram(): Command {
     .description('validate the configuration and exit (2 when invalid)')
     .action(async () => {
       const config = await loadAppConfig(parseEnv(), configDirOf(program).configDir);
-      console.log(`Konfigurationen är giltig: ${config.sources.length} källor, kriterier version ${config.criteria.version}.`);
+      console.log(
+        `Konfigurationen är giltig: ${config.sources.length} källor, kriterier version ${config.criteria.version}.`,
+      );
     });
 
   return program;
@@ -289,6 +325,5 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
   }
 }
-
 
 await main(process.argv);

@@ -47,12 +47,19 @@ export const SourcesFile = z.object({
     .prefault({}),
   http: z
     .object({
-      userAgent: z.string().min(10).default('Mozilla/5.0 (compatible; Horisont/0.1; horizon scanning for Swedish regions)'),
+      userAgent: z
+        .string()
+        .min(10)
+        .default('Mozilla/5.0 (compatible; Horisont/0.1; horizon scanning for Swedish regions)'),
       deadlineMs: z.number().int().positive().default(60_000),
       connectTimeoutMs: z.number().int().positive().default(10_000),
       headersTimeoutMs: z.number().int().positive().default(15_000),
       bodyTimeoutMs: z.number().int().positive().default(30_000),
-      maxBodyBytes: z.number().int().positive().default(20 * 1024 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(20 * 1024 * 1024),
       maxRedirects: z.number().int().min(0).max(10).default(5),
     })
     .prefault({}),

@@ -14,7 +14,12 @@ const FetchRequest = z.object({
 export const Messages = {
   scan: z.object({ sourceId: SourceId, runKey: z.string().min(1).max(200).optional() }),
   fetch: z.object({ runId: RunId, sourceId: SourceId, request: FetchRequest, page: z.number().int().min(0) }),
-  parse: z.object({ runId: RunId, sourceId: SourceId, snapshotId: z.number().int().positive(), page: z.number().int().min(0) }),
+  parse: z.object({
+    runId: RunId,
+    sourceId: SourceId,
+    snapshotId: z.number().int().positive(),
+    page: z.number().int().min(0),
+  }),
   resolve: z.object({ runId: RunId, itemIds: z.array(z.number().int().positive()).min(1).max(500) }),
   score: z.object({ runId: RunId, candidateId: z.uuid() }),
   report: z.discriminatedUnion('type', [

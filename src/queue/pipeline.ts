@@ -117,7 +117,11 @@ export class Pipeline {
         const data = parsed.data as JobData[S];
         const jobId = job.id ?? 'unknown';
         const runId = runIdOf(data);
-        const jobLog = log.child({ queue: stage, job_id: jobId, source_id: (data as { sourceId?: string }).sourceId });
+        const jobLog = log.child({
+          queue: stage,
+          job_id: jobId,
+          source_id: (data as { sourceId?: string }).sourceId,
+        });
         const started = performance.now();
         let planned: PlannedJob[] = [];
         let committed = false;
@@ -145,7 +149,13 @@ export class Pipeline {
           const message = errorMessageOf(error);
           const final = RETRY_POLICY[kind] === 'fail' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           jobLog.warn(
-            { error_kind: kind, err: message, attempt: job.attemptsMade + 1, final, duration_ms: Math.round(performance.now() - started) },
+            {
+              error_kind: kind,
+              err: message,
+              attempt: job.attemptsMade + 1,
+              final,
+              duration_ms: Math.round(performance.now() - started),
+            },
             `${stage}: job failed`,
           );
           if (final && !committed) {
@@ -159,7 +169,10 @@ export class Pipeline {
           throw error;
         }
         await this.enqueue(planned);
-        jobLog.debug({ duration_ms: Math.round(performance.now() - started), next_jobs: planned.length }, `${stage}: done`);
+        jobLog.debug(
+          { duration_ms: Math.round(performance.now() - started), next_jobs: planned.length },
+          `${stage}: done`,
+        );
       },
       {
         connection: this.options.connection,
@@ -167,15 +180,23 @@ export class Pipeline {
         concurrency: definition.concurrency,
         autorun: true,
         ...(this.options.lockDurationMs === undefined ? {} : { lockDuration: this.options.lockDurationMs }),
-        ...(this.options.stalledIntervalMs === undefined ? {} : { stalledInterval: this.options.stalledIntervalMs }),
+        ...(this.options.stalledIntervalMs === undefined
+          ? {}
+          : { stalledInterval: this.options.stalledIntervalMs }),
         settings: {
           backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
-            backoffDelay(attemptsMade, (error as { retryAfterMs?: number } | undefined)?.retryAfterMs, this.options.backoff),
+            backoffDelay(
+              attemptsMade,
+              (error as { retryAfterMs?: number } | undefined)?.retryAfterMs,
+              this.options.backoff,
+            ),
         },
       },
     );
     worker.on('error', (error) => log.error({ queue: stage, err: error.message }, 'worker: error'));
-    worker.on('stalled', (id) => log.warn({ queue: stage, job_id: id }, 'worker: job stalled; it will run again'));
+    worker.on('stalled', (id) =>
+      log.warn({ queue: stage, job_id: id }, 'worker: job stalled; it will run again'),
+    );
     this.workers.push(worker);
     return worker;
   }
@@ -183,7 +204,9 @@ export class Pipeline {
   /** Number of jobs not yet finished across the stage queues. */
   async pendingJobs(): Promise<number> {
     const counts = await Promise.all(
-      STAGES.map((stage) => this.queues[stage].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')),
+      STAGES.map((stage) =>
+        this.queues[stage].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
+      ),
     );
     return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
   }

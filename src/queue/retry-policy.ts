@@ -33,7 +33,14 @@ export interface BackoffSettings {
 }
 
 /** Exponential backoff with jitter-free doubling; a server's Retry-After wins when longer. */
-export function backoffDelay(attemptsMade: number, retryAfterMs: number | undefined, settings: BackoffSettings): number {
-  const exponential = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+export function backoffDelay(
+  attemptsMade: number,
+  retryAfterMs: number | undefined,
+  settings: BackoffSettings,
+): number {
+  const exponential = Math.min(
+    settings.maxDelayMs,
+    settings.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1),
+  );
   return retryAfterMs === undefined ? exponential : Math.min(Math.max(exponential, retryAfterMs), 3_600_000);
 }

@@ -3,7 +3,12 @@ import { lockKey } from './db.js';
 import type { IdentityKey, ItemIdentity } from '../domain/identity.js';
 
 /** Stronger keys win when an item's keys point at different candidates. */
-const KEY_STRENGTH: Record<IdentityKey['scheme'], number> = { 'udi-di': 0, 'basic-udi-di': 1, product: 2, item: 3 };
+const KEY_STRENGTH: Record<IdentityKey['scheme'], number> = {
+  'udi-di': 0,
+  'basic-udi-di': 1,
+  product: 2,
+  item: 3,
+};
 
 export function keyString(key: IdentityKey): string {
   return `${key.scheme}:${key.value}`;
@@ -42,7 +47,10 @@ export async function linkIdentity(
   );
   const ranked = existing.rows
     .slice()
-    .sort((a, b) => KEY_STRENGTH[a.scheme] - KEY_STRENGTH[b.scheme] || a.candidate_id.localeCompare(b.candidate_id));
+    .sort(
+      (a, b) =>
+        KEY_STRENGTH[a.scheme] - KEY_STRENGTH[b.scheme] || a.candidate_id.localeCompare(b.candidate_id),
+    );
   let candidateId = ranked[0]?.candidate_id;
   const created = candidateId === undefined;
   if (candidateId === undefined) {

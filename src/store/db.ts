@@ -28,7 +28,9 @@ export function createDb(options: DbOptions, log: Logger): Db {
     options: `-c search_path=${schema}`,
   });
   // A dropped idle connection must not crash the process; the next query reconnects.
-  pool.on('error', (error) => log.warn({ err: error.message, error_kind: 'network' }, 'db: idle client error'));
+  pool.on('error', (error) =>
+    log.warn({ err: error.message, error_kind: 'network' }, 'db: idle client error'),
+  );
   return pool;
 }
 

@@ -107,7 +107,9 @@ export async function loadEvidence(db: Db | Tx, candidateId: string): Promise<Ev
      where e.candidate_id = $1 order by i.id`,
     [candidateId],
   );
-  return result.rows.map((row) => toEvidence({ id: Number(row.id), sourceId: row.source_id, item: row.data }));
+  return result.rows.map((row) =>
+    toEvidence({ id: Number(row.id), sourceId: row.source_id, item: row.data }),
+  );
 }
 
 /** Changes exactly when the candidate's evidence set or any evidence content changes. */

@@ -56,10 +56,9 @@ export async function migrate(db: Db, schema: string): Promise<number[]> {
 /** Versions known to the code but not yet applied (empty when current). */
 export async function pendingMigrations(db: Db, schema: string): Promise<number[]> {
   const migrations = await listMigrations();
-  const exists = await db.query<{ ok: boolean }>(
-    `select to_regclass($1) is not null as ok`,
-    [`${schema}.schema_migrations`],
-  );
+  const exists = await db.query<{ ok: boolean }>(`select to_regclass($1) is not null as ok`, [
+    `${schema}.schema_migrations`,
+  ]);
   if (!exists.rows[0]?.ok) return migrations.map((m) => m.version);
   const applied = new Set(
     (await db.query<{ version: number }>(`select version from ${schema}.schema_migrations`)).rows.map(

@@ -13,7 +13,14 @@ export interface RankedCandidate {
   routingReason: string | null;
   criteriaVersion: string | null;
   explanation: ScoreResult['criteria'];
-  evidence: Array<{ sourceId: string; itemId: string; title: string; url: string; date: string | null; reason: string }>;
+  evidence: Array<{
+    sourceId: string;
+    itemId: string;
+    title: string;
+    url: string;
+    date: string | null;
+    reason: string;
+  }>;
   latestReportVersion: number | null;
 }
 

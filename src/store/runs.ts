@@ -7,7 +7,13 @@ export type SourceRunStatus = 'pending' | 'running' | 'ok' | 'unchanged' | 'fail
 export const TERMINAL_SOURCE_STATUSES: readonly SourceRunStatus[] = ['ok', 'unchanged', 'failed', 'broken'];
 
 /** Failures that mean the source's content can no longer be read, as opposed to a transport fault. */
-const BROKEN_KINDS: ReadonlySet<ErrorKind> = new Set(['blocked', 'parse', 'layout-changed', 'schema', 'empty-body']);
+const BROKEN_KINDS: ReadonlySet<ErrorKind> = new Set([
+  'blocked',
+  'parse',
+  'layout-changed',
+  'schema',
+  'empty-body',
+]);
 
 export function sourceStatusFor(kind: ErrorKind): 'failed' | 'broken' {
   return BROKEN_KINDS.has(kind) ? 'broken' : 'failed';
@@ -209,10 +215,13 @@ export interface RunSummary {
 
 export async function runSummary(db: Db | Tx, runId: string): Promise<RunSummary | undefined> {
   const run = (
-    await db.query<{ id: string; trigger: string; status: string; started_at: Date; finished_at: Date | null }>(
-      'select id, trigger, status, started_at, finished_at from runs where id = $1',
-      [runId],
-    )
+    await db.query<{
+      id: string;
+      trigger: string;
+      status: string;
+      started_at: Date;
+      finished_at: Date | null;
+    }>('select id, trigger, status, started_at, finished_at from runs where id = $1', [runId])
   ).rows[0];
   if (!run) return undefined;
   const sources = await db.query<RunSourceRow>(

@@ -7,7 +7,11 @@ export interface FetchState {
   body_hash: string | null;
 }
 
-export async function loadFetchState(db: Db, sourceId: string, requestKey: string): Promise<FetchState | undefined> {
+export async function loadFetchState(
+  db: Db,
+  sourceId: string,
+  requestKey: string,
+): Promise<FetchState | undefined> {
   return (
     await db.query<FetchState>(
       'select etag, last_modified, body_hash from fetch_state where source_id = $1 and request_key = $2',
@@ -46,7 +50,14 @@ export async function saveSnapshot(tx: Tx, input: SnapshotInput): Promise<number
        set url = excluded.url, etag = coalesce(excluded.etag, fetch_state.etag),
            last_modified = coalesce(excluded.last_modified, fetch_state.last_modified),
            body_hash = excluded.body_hash, updated_at = now()`,
-    [input.sourceId, input.request.key, input.request.url, input.etag ?? null, input.lastModified ?? null, input.bodyHash],
+    [
+      input.sourceId,
+      input.request.key,
+      input.request.url,
+      input.etag ?? null,
+      input.lastModified ?? null,
+      input.bodyHash,
+    ],
   );
   const result = await tx.query<{ id: string }>(
     `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged)
@@ -55,7 +66,16 @@ export async function saveSnapshot(tx: Tx, input: SnapshotInput): Promise<number
        set url = excluded.url, status = excluded.status, headers = excluded.headers,
            body_hash = excluded.body_hash, unchanged = excluded.unchanged
      returning id`,
-    [input.runId, input.sourceId, input.request.key, input.url, input.status, JSON.stringify(input.headers), input.bodyHash, input.unchanged],
+    [
+      input.runId,
+      input.sourceId,
+      input.request.key,
+      input.url,
+      input.status,
+      JSON.stringify(input.headers),
+      input.bodyHash,
+      input.unchanged,
+    ],
   );
   return Number(result.rows[0]!.id);
 }

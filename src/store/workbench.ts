@@ -88,6 +88,7 @@ function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[] }
       or exists (select 1 from evidence e join source_items i on i.id = e.item_id
                  where e.candidate_id = c.id and to_tsvector('swedish', i.title) @@ websearch_to_tsquery('swedish', ${q}))
       or exists (select 1 from candidate_keys k where k.candidate_id = c.id and k.value = ${q})
+      or exists (select 1 from jsonb_array_elements(c.identifiers) i where i->>'value' = ${q})
       or c.id::text = ${q})`);
   }
   if (filter.band) where.push(`s.band = ${p(filter.band)}`);
@@ -110,7 +111,8 @@ function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[] }
 
 const ORDER_BY: Record<Sort, string> = {
   score: 's.total',
-  name: 'lower(c.name)',
+  // Swedish alphabetical order: å, ä, ö after z.
+  name: 'lower(c.name) collate "sv-SE-x-icu"',
   'first-seen': 'c.created_at',
   updated: 'c.updated_at',
 };

@@ -16,7 +16,10 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
       const state = await loadFetchState(ctx.db, source.id, data.request.key);
       // Conditional headers only make sense when the body they refer to is stored.
       const conditional = state?.body_hash
-        ? { ...(state.etag ? { etag: state.etag } : {}), ...(state.last_modified ? { lastModified: state.last_modified } : {}) }
+        ? {
+            ...(state.etag ? { etag: state.etag } : {}),
+            ...(state.last_modified ? { lastModified: state.last_modified } : {}),
+          }
         : undefined;
       const started = performance.now();
       const outcome = await ctx.http.get(data.request.url, {
@@ -26,16 +29,23 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
       let bodyHash: string;
       let body: Buffer | undefined;
       if (outcome.kind === 'not-modified') {
-        if (!state?.body_hash) throw new HorisontError('http-4xx', `fetch: unsolicited 304 from ${data.request.url}`);
+        if (!state?.body_hash)
+          throw new HorisontError('http-4xx', `fetch: unsolicited 304 from ${data.request.url}`);
         bodyHash = state.body_hash;
       } else {
-        if (outcome.body.length === 0) throw new HorisontError('empty-body', `fetch: empty body from ${data.request.url}`);
+        if (outcome.body.length === 0)
+          throw new HorisontError('empty-body', `fetch: empty body from ${data.request.url}`);
         bodyHash = sha256(outcome.body);
         body = outcome.body;
       }
       const unchanged = outcome.kind === 'not-modified' || bodyHash === state?.body_hash;
       job.log.info(
-        { url: data.request.url, status: outcome.status, unchanged, duration_ms: Math.round(performance.now() - started) },
+        {
+          url: data.request.url,
+          status: outcome.status,
+          unchanged,
+          duration_ms: Math.round(performance.now() - started),
+        },
         'fetch: done',
       );
       await job.commit(async (tx) => {

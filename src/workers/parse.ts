@@ -42,7 +42,8 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
     handle: async (data, job) => {
       const source = sourceById(ctx, data.sourceId);
       const snapshot = await loadSnapshot(ctx.db, data.snapshotId);
-      if (!snapshot) throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);
+      if (!snapshot)
+        throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);
       const result = source.adapter.parse(snapshot.document, source);
       const items = validateItems(source.id, result.items);
       await job.commit(async (tx) => {
@@ -73,7 +74,12 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
           await settleSource(tx, data.runId, source.id, job.jobId);
         }
         job.log.info(
-          { snapshot_id: snapshot.id, items: items.length, new: changed.newIds.length, changed: changed.changedIds.length },
+          {
+            snapshot_id: snapshot.id,
+            items: items.length,
+            new: changed.newIds.length,
+            changed: changed.changedIds.length,
+          },
           'parse: done',
         );
         return next;

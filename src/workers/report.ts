@@ -12,7 +12,11 @@ import { loadCandidate } from '../store/candidates.js';
 import { evidenceFingerprint, loadEvidence, sha256 } from '../store/items.js';
 import { pushPendingNominations } from '../store/reports.js';
 
-export function reportFiles(reportDir: string, candidateId: string, version: number): { md: string; json: string } {
+export function reportFiles(
+  reportDir: string,
+  candidateId: string,
+  version: number,
+): { md: string; json: string } {
   const base = path.join(reportDir, candidateId, `v${version}`);
   return { md: `${base}.md`, json: `${base}.json` };
 }
@@ -52,15 +56,20 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
           )
         ).rows[0]!;
         if (!score.result.nominate) return [];
-        const inputHash = sha256(`${await evidenceFingerprint(tx, row.id)} ${score.band} ${score.result.criteriaVersion}`);
-        const known = await tx.query('select 1 from reports where candidate_id = $1 and input_hash = $2', [row.id, inputHash]);
+        const inputHash = sha256(
+          `${await evidenceFingerprint(tx, row.id)} ${score.band} ${score.result.criteriaVersion}`,
+        );
+        const known = await tx.query('select 1 from reports where candidate_id = $1 and input_hash = $2', [
+          row.id,
+          inputHash,
+        ]);
         if (known.rows.length > 0) return [];
-        const version =
-          (
-            await tx.query<{ v: number }>('select coalesce(max(version), 0)::int + 1 as v from reports where candidate_id = $1', [
-              row.id,
-            ])
-          ).rows[0]!.v;
+        const version = (
+          await tx.query<{ v: number }>(
+            'select coalesce(max(version), 0)::int + 1 as v from reports where candidate_id = $1',
+            [row.id],
+          )
+        ).rows[0]!.v;
         const evidence = await loadEvidence(tx, row.id);
         const candidate = describeCandidate(row.id, row.name, evidence);
         const generatedAt = now().toISOString();
@@ -69,7 +78,16 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
           await tx.query<{ id: string }>(
             `insert into reports (candidate_id, version, input_hash, score_id, band, markdown, json, run_id)
              values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
-            [row.id, version, inputHash, score.id, score.band, report.markdown, JSON.stringify(report.json), data.runId],
+            [
+              row.id,
+              version,
+              inputHash,
+              score.id,
+              score.band,
+              report.markdown,
+              JSON.stringify(report.json),
+              data.runId,
+            ],
           )
         ).rows[0]!.id;
         const nomination = await tx.query<{ id: string }>(
@@ -98,9 +116,12 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
             council: score.result.council,
             criteriaVersion: score.result.criteriaVersion,
           },
-          report: { id: reportId, version, json: report.json as Record<string, unknown>, markdown: report.markdown },
+          report: { id: reportId, version, json: report.json, markdown: report.markdown },
         };
-        await tx.query('update nominations set payload = $2 where id = $1', [nominationId, JSON.stringify(payload)]);
+        await tx.query('update nominations set payload = $2 where id = $1', [
+          nominationId,
+          JSON.stringify(payload),
+        ]);
         written = { version, markdown: report.markdown, json: report.json };
         job.log.info({ candidate_id: row.id, version }, 'report: new version nominated');
         return [];

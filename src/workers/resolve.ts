@@ -9,13 +9,16 @@ import { evidenceFingerprint, loadItems } from '../store/items.js';
  * Turns new and changed items into candidates: exact identifiers first, then normalised product
  * names. Keys are locked for the transaction, so concurrent workers converge on one candidate.
  */
-export function resolveStage(ctx: AppContext): StageDefinition<'resolve'> {
+export function resolveStage(_ctx: AppContext): StageDefinition<'resolve'> {
   return {
     concurrency: 4,
     handle: async (data, job) => {
       await job.commit(async (tx) => {
         const items = await loadItems(tx, data.itemIds);
-        const identities = items.map((stored) => ({ stored, identities: identitiesOf(stored.sourceId, stored.item) }));
+        const identities = items.map((stored) => ({
+          stored,
+          identities: identitiesOf(stored.sourceId, stored.item),
+        }));
         await lockIdentityKeys(
           tx,
           identities.flatMap((entry) => entry.identities.flatMap((identity) => identity.keys)),

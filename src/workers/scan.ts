@@ -30,7 +30,9 @@ export function scanStage(ctx: AppContext, now: () => Date = () => new Date()): 
       const firedAt = now();
       firedAt.setUTCSeconds(0, 0);
       const runKey = data.runKey ?? `schedule ${source.schedule} ${firedAt.toISOString()}`;
-      const peers = ctx.config.sources.filter((s) => s.enabled && s.schedule === source.schedule).map((s) => s.id);
+      const peers = ctx.config.sources
+        .filter((s) => s.enabled && s.schedule === source.schedule)
+        .map((s) => s.id);
       await job.commit(async (tx) => {
         const { runId } = await openRun(tx, runKey, 'schedule', peers);
         job.log.info({ run_id: runId }, 'scan: source scheduled');

@@ -32,12 +32,21 @@ export function scoreStage(ctx: AppContext): StageDefinition<'score'> {
            values ($1, $2, $3, $4, $5, $6, $7, $8)
            on conflict (candidate_id, criteria_version, input_hash) do update set input_hash = excluded.input_hash
            returning id`,
-          [row.id, result.criteriaVersion, inputHash, result.total, result.band, result.council, result.nominate, JSON.stringify(result)],
+          [
+            row.id,
+            result.criteriaVersion,
+            inputHash,
+            result.total,
+            result.band,
+            result.council,
+            result.nominate,
+            JSON.stringify(result),
+          ],
         );
-        await tx.query('update candidates set current_score_id = $2 where id = $1 and current_score_id is distinct from $2', [
-          row.id,
-          inserted.rows[0]!.id,
-        ]);
+        await tx.query(
+          'update candidates set current_score_id = $2 where id = $1 and current_score_id is distinct from $2',
+          [row.id, inserted.rows[0]!.id],
+        );
         job.log.info({ candidate_id: row.id, total: result.total, band: result.band }, 'score: done');
         return [];
       });

@@ -56,7 +56,11 @@ export async function createHarness(options: { workers?: boolean } = {}): Promis
     NODE_ENV: 'test',
   };
   const env = parseEnv({ ...process.env, ...vars });
-  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
+  const pool = new pg.Pool({
+    connectionString: env.DATABASE_URL,
+    max: 2,
+    options: `-c search_path=${schema}`,
+  });
   let ctx: AppContext | undefined;
 
   const harness: Harness = {
@@ -67,7 +71,11 @@ export async function createHarness(options: { workers?: boolean } = {}): Promis
     server,
     async app() {
       if (!ctx) {
-        ctx = await buildApp({ env, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), configDir: DEMO_CONFIG });
+        ctx = await buildApp({
+          env,
+          log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+          configDir: DEMO_CONFIG,
+        });
         if (options.workers !== false) startWorkers(ctx);
       }
       return ctx;
@@ -79,8 +87,8 @@ export async function createHarness(options: { workers?: boolean } = {}): Promis
     childEnv() {
       return { ...process.env, ...vars, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' };
     },
-    async query(sql, params = []) {
-      return (await pool.query(sql, params)).rows;
+    async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
+      return (await pool.query<T>(sql, params)).rows;
     },
     async close() {
       if (ctx) await closeApp(ctx);

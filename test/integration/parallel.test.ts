@@ -16,11 +16,15 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(h: Harness): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'start', '--no-scheduler'], {
-    cwd: REPO_ROOT,
-    env: h.childEnv(),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'start', '--no-scheduler'],
+    {
+      cwd: REPO_ROOT,
+      env: h.childEnv(),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   children.push(child);
   return child;
 }

@@ -17,7 +17,13 @@ afterAll(async () => {
 });
 
 async function counts() {
-  const [row] = await h.query<{ items: number; candidates: number; nominations: number; reports: number; evidence: number }>(
+  const [row] = await h.query<{
+    items: number;
+    candidates: number;
+    nominations: number;
+    reports: number;
+    evidence: number;
+  }>(
     `select (select count(*)::int from source_items) as items, (select count(*)::int from candidates) as candidates,
             (select count(*)::int from nominations) as nominations, (select count(*)::int from reports) as reports,
             (select count(*)::int from evidence) as evidence`,
@@ -47,7 +53,9 @@ describe('the pipeline trunk on recorded sources', () => {
     const app = await h.app();
     const ranked = await rankedCandidates(app.db, 500);
     const libre3 = candidateWithUdi(ranked, LIBRE_3);
-    expect(new Set(libre3.evidence.map((e) => e.sourceId))).toEqual(new Set(['eudamed-devices', 'sbu-publications', 'tlv']));
+    expect(new Set(libre3.evidence.map((e) => e.sourceId))).toEqual(
+      new Set(['eudamed-devices', 'sbu-publications', 'tlv']),
+    );
     expect(libre3.identifiers.some((i) => i.scheme === 'udi-di')).toBe(true);
     expect(libre3.band).toBe('hög');
     expect(libre3.council).toBe('MTP-rådet');
@@ -115,9 +123,11 @@ describe('the pipeline trunk on recorded sources', () => {
     expect(sbu.status).toBe('ok');
     expect(sbu.items_new).toBe(1);
     expect(sbu.items_changed).toBe(0);
-    expect(summary.sources.filter((s) => s.source_id !== 'sbu-publications').every((s) => s.status === 'unchanged')).toBe(
-      true,
-    );
+    expect(
+      summary.sources
+        .filter((s) => s.source_id !== 'sbu-publications')
+        .every((s) => s.status === 'unchanged'),
+    ).toBe(true);
     const after = await counts();
     expect(after.items).toBe(before.items + 1);
     expect(after.candidates).toBe(before.candidates);
@@ -131,23 +141,32 @@ describe('the pipeline trunk on recorded sources', () => {
 
   it('a malformed document fails only its source, with a classified reason, and deletes nothing', async () => {
     const before = await counts();
-    const tlvItems = await h.query<{ n: number }>(`select count(*)::int as n from source_items where source_id = 'tlv'`);
+    const tlvItems = await h.query<{ n: number }>(
+      `select count(*)::int as n from source_items where source_id = 'tlv'`,
+    );
     const file = path.join(h.fixturesDir, 'tlv', readdirHtml(path.join(h.fixturesDir, 'tlv'))[0]!);
-    writeFileSync(file, '<html><body><h1>Sidan har flyttat</h1><p>Vi har gjort om vår webbplats.</p></body></html>');
+    writeFileSync(
+      file,
+      '<html><body><h1>Sidan har flyttat</h1><p>Vi har gjort om vår webbplats.</p></body></html>',
+    );
 
     const summary = await h.scan();
     const tlv = summary.sources.find((s) => s.source_id === 'tlv')!;
     expect(tlv.status).toBe('broken');
     expect(tlv.error_kind).toBe('layout-changed');
     expect(tlv.error_message).toMatch(/tlv/);
-    expect(summary.sources.filter((s) => s.source_id !== 'tlv').every((s) => s.status === 'unchanged')).toBe(true);
+    expect(summary.sources.filter((s) => s.source_id !== 'tlv').every((s) => s.status === 'unchanged')).toBe(
+      true,
+    );
 
     const [health] = await h.query<{ health: string; last_error_kind: string }>(
       `select health, last_error_kind from sources where id = 'tlv'`,
     );
     expect(health).toEqual({ health: 'broken', last_error_kind: 'layout-changed' });
     expect(await counts()).toEqual(before);
-    expect(await h.query(`select count(*)::int as n from source_items where source_id = 'tlv'`)).toEqual(tlvItems);
+    expect(await h.query(`select count(*)::int as n from source_items where source_id = 'tlv'`)).toEqual(
+      tlvItems,
+    );
   });
 });
 
