@@ -6,6 +6,7 @@ import { openfdaDevices } from './openfda-devices.js';
 import { eurlexOj } from './eurlex-oj.js';
 import { mdcgGuidance } from './mdcg-guidance.js';
 import { regionalHtaList } from './regional-hta-list.js';
+import { notifiedBodies } from './notified-bodies.js';
 import { sbuPublications } from './sbu-publications.js';
 import { tlv } from './tlv.js';
 import type { SourceAdapter } from './types.js';
@@ -24,6 +25,7 @@ export const adapters: Record<string, SourceAdapter<any>> = {
   [eurlexOj.id]: eurlexOj,
   [mdcgGuidance.id]: mdcgGuidance,
   [regionalHtaList.id]: regionalHtaList,
+  [notifiedBodies.id]: notifiedBodies,
   [sbuPublications.id]: sbuPublications,
   [tlv.id]: tlv,
 };
