@@ -141,6 +141,12 @@ describe('buildReport', () => {
       /- \*\*Regional HTA i vissa regioner\*\* \(\+6\): Regional HTA-rapport finns från HTA-centrum Västra Götalandsregionen \(1 av 21 regioner\)\..*\(källa: \[E1\]\(https:\/\/www\.sbu\.se/,
     );
     expect(markdown).toContain('bidrar med 12,5 av 100 till totalen');
+    // the words that triggered a signal are quoted under it, with their source
+    expect(markdown).toMatch(
+      /^ {2}- ”.*med FreeStyle Libre 3 vid typ 2-diabetes” \(källa: \[E1\]\(https:\/\/www\.sbu\.se/m,
+    );
+    const severity = json.sections.criteria.criteria.find((c) => c.criterionId === 'svarighetsgrad');
+    expect(severity?.signals[0]?.quotes.map((q) => q.source)).toEqual(['E1', 'E3']);
   });
 
   it('suggests council and programme area with the reason', () => {

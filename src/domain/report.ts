@@ -69,7 +69,8 @@ const ReportSignal = z.strictObject({
   explanation: z.string(),
   points: z.number().int(),
   sources: z.array(SourceRefId),
-  snippets: z.array(z.string()),
+  /** The words in each source that triggered the signal. */
+  quotes: z.array(z.strictObject({ source: SourceRefId, text: z.string().min(1) })),
 });
 
 const ReportCriterion = z.strictObject({
@@ -162,6 +163,13 @@ export const EarlyAssessmentReport = z
     });
     report.sections.programme.programmeAreas.forEach((area, i) =>
       area.sources.forEach((r, j) => check(r, ['sections', 'programme', 'programmeAreas', i, 'sources', j])),
+    );
+    report.sections.criteria.criteria.forEach((c, i) =>
+      c.signals.forEach((s, j) =>
+        s.quotes.forEach((q, k) =>
+          check(q.source, ['sections', 'criteria', 'criteria', i, 'signals', j, 'quotes', k, 'source']),
+        ),
+      ),
     );
     report.sections.criteria.criteria.forEach((c, i) =>
       c.signals.forEach((s, j) =>
@@ -963,7 +971,10 @@ export function buildReport(input: {
         s.evidence.map((e) => e.itemId),
         built,
       ),
-      snippets: s.evidence.map((e) => e.snippet).filter((x) => x !== ''),
+      quotes: s.evidence.flatMap((e) => {
+        const ref = built.byItemId.get(e.itemId)?.ref;
+        return ref === undefined || e.snippet.trim() === '' ? [] : [{ source: ref, text: e.snippet }];
+      }),
     })),
   }));
 
@@ -1054,6 +1065,13 @@ function sourceLine(s: ReportSource): string {
   return `${parts.join('')} · ${meta.join(' · ')}`;
 }
 
+function uniqueQuotes(
+  quotes: readonly { source: string; text: string }[],
+): { source: string; text: string }[] {
+  const seen = new Set<string>();
+  return quotes.filter((q) => (seen.has(q.text) ? false : (seen.add(q.text), true)));
+}
+
 /** Swedish decimal comma: 12.5 → "12,5". */
 function decimal(n: number): string {
   return String(n).replace('.', ',');
@@ -1125,6 +1143,11 @@ function renderMarkdown(r: EarlyAssessmentReport): string {
       lines.push(
         `- **${escapeMarkdown(s.label)}** (${sign}): ${escapeMarkdown(s.explanation)}${cite(s.sources, byRef)}`,
       );
+      const quotes = uniqueQuotes(s.quotes);
+      for (const q of quotes.slice(0, 3)) {
+        lines.push(`  - ”${escapeMarkdown(q.text)}”${cite([q.source], byRef)}`);
+      }
+      if (quotes.length > 3) lines.push(`  - … och ${quotes.length - 3} till`);
     }
     lines.push('');
   }
