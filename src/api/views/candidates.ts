@@ -56,8 +56,8 @@ export function bandBadge(band: string | null): SafeHtml {
 
 export function statusBadge(status: string, watched: boolean): SafeHtml {
   return html`<span class="badge status-${status}">${labelOf(STATUS_LABELS, status)}</span>${
-      watched ? html` <span class="badge status-open">Bevakas</span>` : ''
-    }`;
+    watched ? html` <span class="badge status-open">Bevakas</span>` : ''
+  }`;
 }
 
 function filterQuery(filter: CandidateFilter): Record<string, string | number | undefined> {
@@ -362,24 +362,13 @@ function actionsPanel(input: CandidatePageInput): SafeHtml {
       <div><button type="submit" class="secondary">Spara anteckning</button></div>
     </form>`,
   );
-  forms.push(
-    html`<div class="placeholder" role="note" aria-labelledby="merge-rubrik">
-      <h3 id="merge-rubrik">Slå ihop eller dela upp</h3>
-      <p>
-        Sammanslagning av dubbletter och uppdelning av kandidater är inte tillgängligt ännu. Det kommer i en
-        senare version.
-      </p>
-    </div>`,
-  );
   return html`<div class="actions">${forms}</div>`;
 }
 
 function stateSummary(state: DecisionState): SafeHtml {
   return html`${statusBadge(state.status, state.watched)}${
-      state.reasonCode
-        ? html` <span class="muted">(${labelOf(DISMISS_REASONS, state.reasonCode)})</span>`
-        : ''
-    } <span class="muted">· beslutsversion ${state.version}</span>`;
+    state.reasonCode ? html` <span class="muted">(${labelOf(DISMISS_REASONS, state.reasonCode)})</span>` : ''
+  } <span class="muted">· beslutsversion ${state.version}</span>`;
 }
 
 export function conflictNotice(current: DecisionState): SafeHtml {
@@ -589,6 +578,13 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
             )}
           </ul>`
     }
+    <div class="placeholder" role="note" aria-labelledby="merge-rubrik">
+      <h3 id="merge-rubrik">Slå ihop eller dela upp</h3>
+      <p>
+        Sammanslagning av dubbletter och uppdelning av kandidater är inte tillgängligt ännu. Det kommer i en
+        senare version; tills dess kan en dubblett avföras med skälet ”Dubblett av en annan kandidat”.
+      </p>
+    </div>
 
     <h2 id="rapport">Tidig bedömningsrapport</h2>
     ${

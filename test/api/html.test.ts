@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { externalLink, html, safeHttpUrl } from '../../src/api/html.js';
+import { isoDate, swedishDate, swedishDateTime } from '../../src/api/format.js';
+import { renderMarkdown } from '../../src/api/views/markdown.js';
+
+describe('the template helper escapes by default', () => {
+  it.each([
+    ['<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
+    ['"><img src=x onerror=alert(1)>', '&quot;&gt;&lt;img src&#61;x onerror&#61;alert(1)&gt;'],
+    ["' onmouseover='x", '&#39; onmouseover&#61;&#39;x'],
+    ['`${x}`', '&#96;${x}&#96;'],
+  ])('%s', (input, expected) => {
+    expect(html`<p title="${input}">${input}</p>`.value).toBe(`<p title="${expected}">${expected}</p>`);
+  });
+
+  it('nested fragments pass through once, arrays are joined, empty values vanish', () => {
+    const inner = html`<b>${'<i>'}</b>`;
+    expect(html`${inner}${['<a>', inner]}${null}${undefined}${false}${0}`.value).toBe(
+      '<b>&lt;i&gt;</b>&lt;a&gt;<b>&lt;i&gt;</b>0',
+    );
+  });
+
+  it.each([
+    ['https://www.sbu.se/a?b=1', 'https://www.sbu.se/a?b=1'],
+    ['http://example.se', 'http://example.se/'],
+    ['javascript:alert(1)', undefined],
+    [' JavaScript:alert(1)', undefined],
+    ['data:text/html,<script>', undefined],
+    ['file:///etc/passwd', undefined],
+    ['//evil.example', undefined],
+    ['https://user:pw@example.se', undefined],
+    ['', undefined],
+  ])('only http(s) URLs become links: %s', (input, expected) => {
+    expect(safeHttpUrl(input)).toBe(expected);
+    const link = externalLink(input, 'länk').value;
+    if (expected) expect(link).toContain('rel="noopener noreferrer"');
+    else expect(link).not.toContain('href');
+  });
+});
+
+describe('dates', () => {
+  it('Swedish long form and ISO, in Stockholm time', () => {
+    expect(swedishDate('2026-03-12')).toBe('12 mars 2026');
+    expect(isoDate('2026-03-12')).toBe('2026-03-12');
+    // 23:30 UTC on 31 December is already New Year in Stockholm.
+    expect(swedishDate(new Date('2025-12-31T23:30:00Z'))).toBe('1 januari 2026');
+    expect(isoDate(new Date('2025-12-31T23:30:00Z'))).toBe('2026-01-01');
+    expect(swedishDateTime(new Date('2026-07-01T07:05:00Z'))).toBe('1 juli 2026 kl. 09:05');
+    expect(swedishDate('inte ett datum')).toBe('');
+  });
+});
+
+describe('the report Markdown renderer', () => {
+  it('renders structure and keeps raw HTML and unsafe links as text', () => {
+    const out = renderMarkdown(
+      '# Rubrik\n\n- **Namn:** A &lt;b&gt; \\*inte kursiv\\*\n- [E1](https://www.sbu.se/x) [E2](javascript:alert(1))\n\n<script>alert(1)</script>\n\n| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | 2 |',
+    ).value;
+    expect(out).toContain('<h3>Rubrik</h3>');
+    expect(out).toContain('<strong>Namn:</strong> A &lt;b&gt; *inte kursiv*');
+    expect(out).toMatch(/<a\s+href="https:\/\/www\.sbu\.se\/x"\s+rel="noopener noreferrer"/);
+    expect(out).not.toContain('href="javascript');
+    expect(out).not.toContain('<script>');
+    expect(out).not.toContain('<img');
+    expect(out).toContain('<table>');
+  });
+});
