@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { SourcesFile } from './schema.js';
-import type { SourceEntry } from './schema.js';
+import { SourceEntry, SourcesFile } from './schema.js';
 import { TriageCriteria } from '../domain/criteria.js';
 import type { SourceAdapter, SourceSpec } from '../sources/types.js';
 
@@ -97,38 +96,41 @@ export async function loadConfig(
   const criteria =
     rawCriteria === undefined ? undefined : validate(TriageCriteria, rawCriteria, criteriaFile, problems);
 
+  // Adapter checks run on the raw entries too, so one pass reports every problem in the file.
+  const rawEntries = (rawSources as { sources?: unknown } | undefined)?.sources;
   const sources: ConfiguredSource[] = [];
-  if (parsedSources) {
-    const seen = new Set<string>();
-    parsedSources.sources.forEach((entry: SourceEntry, index) => {
-      const where = `${sourcesFile}: sources.${index}`;
-      if (seen.has(entry.id)) problems.push(`${where}.id: duplicate source id "${entry.id}"`);
-      seen.add(entry.id);
-      const adapter = adapters[entry.adapter];
-      if (!adapter) {
-        problems.push(
-          `${where}.adapter: no adapter "${entry.adapter}" (known: ${Object.keys(adapters).sort().join(', ')})`,
-        );
-        return;
+  const seen = new Set<string>();
+  (Array.isArray(rawEntries) ? (rawEntries as unknown[]) : []).forEach((raw, index) => {
+    const where = `${sourcesFile}: sources.${index}`;
+    const entry = SourceEntry.safeParse(raw);
+    const adapterId = (raw as { adapter?: unknown } | null)?.adapter;
+    if (typeof adapterId !== 'string') return;
+    const adapter = adapters[adapterId];
+    if (!adapter) {
+      problems.push(
+        `${where}.adapter: no adapter "${adapterId}" (known: ${Object.keys(adapters).sort().join(', ')})`,
+      );
+      return;
+    }
+    const options = adapter.optionsSchema.safeParse((raw as { options?: unknown }).options ?? {});
+    if (!options.success) {
+      for (const issue of options.error.issues) {
+        problems.push(`${where}.options.${formatPath(issue.path)}: ${issue.message}`);
       }
-      const options = adapter.optionsSchema.safeParse(entry.options);
-      if (!options.success) {
-        for (const issue of options.error.issues) {
-          problems.push(`${where}.options.${formatPath(issue.path)}: ${issue.message}`);
-        }
-        return;
-      }
-      sources.push({
-        id: entry.id,
-        adapterId: entry.adapter,
-        adapter,
-        enabled: entry.enabled,
-        urls: entry.urls,
-        options: options.data,
-        schedule: entry.schedule ?? parsedSources.defaults.schedule,
-      });
+    }
+    if (!entry.success || !options.success || !parsedSources) return;
+    if (seen.has(entry.data.id)) problems.push(`${where}.id: duplicate source id "${entry.data.id}"`);
+    seen.add(entry.data.id);
+    sources.push({
+      id: entry.data.id,
+      adapterId,
+      adapter,
+      enabled: entry.data.enabled,
+      urls: entry.data.urls,
+      options: options.data,
+      schedule: entry.data.schedule ?? parsedSources.defaults.schedule,
     });
-  }
+  });
 
   if (problems.length > 0 || !parsedSources || !criteria) throw new ConfigError(problems);
   return {

@@ -1,0 +1,327 @@
+import { Command, Option, InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv, EnvError } from '../env.js';
+import type { Env } from '../env.js';
+import { createLogger } from '../log.js';
+import { ConfigError, DEFAULT_CONFIG_DIR } from '../config/load.js';
+import { buildApp, closeApp, loadAppConfig, openDb, startWorkers, upsertSchedulers } from '../app/build.js';
+import type { AppContext } from '../app/context.js';
+import { migrate } from '../store/migrate.js';
+import { STAGES } from '../queue/names.js';
+import type { Stage } from '../queue/names.js';
+import { startRun, waitForRun, UnknownSourceError } from '../app/scan-once.js';
+import { formatRunSummary, failedSources } from './summary.js';
+import { rankedCandidates, listNominations, sourceHealth } from '../store/queries.js';
+import { latestReport } from '../store/reports.js';
+import { startFixtureServer } from '../fixtures/server.js';
+import { oneLine, table, isoMinute } from './format.js';
+import { runDemo } from './demo.js';
+
+export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+
+interface GlobalOptions {
+  config?: string;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function parseRoles(value: string): Stage[] {
+  const roles = value.split(',').map((role) => role.trim());
+  const unknown = roles.filter((role) => !(STAGES as readonly string[]).includes(role));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);
+  return roles as Stage[];
+}
+
+async function withApp<T>(
+  program: Command,
+  work: (ctx: AppContext, env: Env) => Promise<T>,
+  options: { logLevel?: string } = {},
+): Promise<T> {
+  const env = parseEnv();
+  const log = createLogger(options.logLevel ?? env.LOG_LEVEL);
+  const ctx = await buildApp({ env, log, ...configDirOf(program) });
+  try {
+    return await work(ctx, env);
+  } finally {
+    await closeApp(ctx);
+  }
+}
+
+function configDirOf(program: Command): { configDir?: string } {
+  const { config } = program.opts<GlobalOptions>();
+  return config ? { configDir: path.resolve(config) } : {};
+}
+
+export function buildProgram(): Command {
+  const program = new Command('horisont')
+    .description('Horizon scanning of new medical devices and drugs for Swedish ordered introduction')
+    .option('--config <dir>', 'configuration directory (default: $HORISONT_CONFIG_DIR or ./config)')
+    .showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply pending PostgreSQL migrations (also applied at every start)')
+    .action(async () => {
+      const env = parseEnv();
+      const log = createLogger(env.LOG_LEVEL);
+      const db = openDb(env, log);
+      try {
+        const applied = await migrate(db, env.HORISONT_DB_SCHEMA);
+        console.log(
+          applied.length ? `Tillämpade migreringar: ${applied.join(', ')}` : 'Databasen är redan aktuell.',
+        );
+      } finally {
+        await db.end();
+      }
+    });
+
+  program
+    .command('start')
+    .description('run the schedulers and workers until SIGTERM')
+    .addOption(
+      new Option(
+        '--roles <list>',
+        `stages this process works on, comma separated (${STAGES.join(',')})`,
+      ).argParser(parseRoles),
+    )
+    .option('--no-scheduler', 'do not (re)create the per-source job schedulers')
+    .action(async (options: { roles?: Stage[]; scheduler: boolean }) => {
+      const env = parseEnv();
+      const log = createLogger(env.LOG_LEVEL);
+      const ctx = await buildApp({ env, log, ...configDirOf(program) });
+      if (options.scheduler) await upsertSchedulers(ctx);
+      startWorkers(ctx, options.roles ?? STAGES);
+      log.info({ roles: options.roles ?? STAGES }, 'start: running');
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'start: shutting down');
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      await closeApp(ctx);
+    });
+
+  program
+    .command('scan')
+    .description('scan sources now, wait until the pipeline has drained, and print the run summary')
+    .requiredOption('--once', 'run one scan and exit (the only mode; `start` runs on schedule)')
+    .option('--source <id...>', 'only these sources (default: every enabled source)')
+    .option('--no-workers', 'only enqueue; rely on workers of a running `horisont start`')
+    .option('--json', 'print the summary as JSON')
+    .option('--timeout <seconds>', 'give up waiting after this many seconds', positiveInt, 1800)
+    .action(async (options: { source?: string[]; workers: boolean; json?: boolean; timeout: number }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          if (options.workers) startWorkers(ctx);
+          const runId = await startRun(ctx, options.source ?? []);
+          const summary = await waitForRun(ctx, runId, options.timeout * 1000);
+          console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+          const failed = failedSources(summary);
+          if (failed.length > 0) {
+            console.error(
+              `Källor som misslyckades: ${failed.map((s) => `${s.source_id} (${s.error_kind ?? 'okänt'}: ${oneLine(s.error_message ?? '', 120)})`).join('; ')}`,
+            );
+            process.exitCode = 1;
+          }
+        },
+        { logLevel: options.json ? 'warn' : undefined },
+      );
+    });
+
+  program
+    .command('candidates')
+    .description('list candidates ranked by triage score')
+    .option(
+      '--json',
+      'full detail as JSON: identifiers, score, band, council, per-criterion explanation, evidence',
+    )
+    .option('--limit <n>', 'how many', positiveInt, 50)
+    .action(async (options: { json?: boolean; limit: number }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          const candidates = await rankedCandidates(ctx.db, options.limit);
+          if (options.json) {
+            console.log(JSON.stringify(candidates, null, 2));
+            return;
+          }
+          console.log(
+            table(
+              ['#', 'poäng', 'nivå', 'råd', 'kandidat', 'tillverkare', 'källor', 'id'],
+              candidates.map((c, index) => [
+                String(index + 1),
+                c.score === null ? '–' : String(c.score),
+                c.band ?? '–',
+                c.council ?? '–',
+                oneLine(c.name, 40),
+                oneLine(c.manufacturer ?? '–', 28),
+                [...new Set(c.evidence.map((e) => e.sourceId))].join(','),
+                c.id,
+              ]),
+            ),
+          );
+        },
+        { logLevel: 'warn' },
+      );
+    });
+
+  program
+    .command('report')
+    .description('print the latest early assessment report (tidig bedömningsrapport) of a candidate')
+    .argument('<candidate-id>', 'candidate id (uuid)')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
+    .action(async (candidateId: string, options: { format: 'md' | 'json' }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          if (!/^[0-9a-f-]{36}$/i.test(candidateId))
+            throw new InvalidArgumentError('candidate id must be a uuid');
+          const report = await latestReport(ctx.db, candidateId);
+          if (!report) {
+            console.error(
+              `Ingen rapport finns för kandidat ${candidateId} (under tröskeln för nominering, eller okänd).`,
+            );
+            process.exitCode = 1;
+            return;
+          }
+          console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);
+        },
+        { logLevel: 'warn' },
+      );
+    });
+
+  program
+    .command('nominations')
+    .description('list nominations pushed onto the nomination queue')
+    .option('--json', 'as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          const rows = await listNominations(ctx.db);
+          if (options.json) {
+            console.log(JSON.stringify(rows, null, 2));
+            return;
+          }
+          console.log(
+            table(
+              ['id', 'kandidat', 'ursprung', 'version', 'nivå', 'i kön', 'skapad'],
+              rows.map((row) => [
+                row.id,
+                oneLine(row.candidate_name, 40),
+                row.nominated_by ? `${row.origin} (${oneLine(row.nominated_by, 30)})` : row.origin,
+                row.report_version === null ? '–' : `v${row.report_version}`,
+                row.band ?? '–',
+                row.enqueued_at ? 'ja' : 'nej',
+                isoMinute(row.created_at),
+              ]),
+            ),
+          );
+        },
+        { logLevel: 'warn' },
+      );
+    });
+
+  program
+    .command('sources')
+    .description('health and last outcome of each configured source')
+    .option('--json', 'as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          const rows = await sourceHealth(ctx.db);
+          if (options.json) {
+            console.log(JSON.stringify(rows, null, 2));
+            return;
+          }
+          console.log(
+            table(
+              ['källa', 'adapter', 'på', 'hälsa', 'senast', 'poster', 'senast ok', 'fel'],
+              rows.map((row) => [
+                row.id,
+                row.adapter,
+                row.enabled ? 'ja' : 'nej',
+                row.health,
+                row.last_outcome ?? '–',
+                String(row.items),
+                isoMinute(row.last_success_at),
+                row.last_error_kind
+                  ? `${row.last_error_kind} ${isoMinute(row.last_error_at)}: ${oneLine(row.last_error_message ?? '', 60)}`
+                  : '',
+              ]),
+            ),
+          );
+        },
+        { logLevel: 'warn' },
+      );
+    });
+
+  const fixtures = program.command('fixtures').description('recorded source responses for offline scans');
+  fixtures
+    .command('serve')
+    .description('serve the recorded fixtures on 127.0.0.1 until interrupted')
+    .option('--port <port>', 'port (0 = any free one)', (v) => Number(v), 4870)
+    .option('--root <dir>', 'fixture directory', FIXTURES_DIR)
+    .action(async (options: { port: number; root: string }) => {
+      const server = await startFixtureServer({ root: path.resolve(options.root), port: options.port });
+      console.log(`Fixturer serveras på ${server.origin}`);
+      console.log(
+        `Skanna mot dem med HORISONT_FIXTURE_ORIGIN=${server.origin} horisont --config config/demo scan --once`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await server.close();
+    });
+
+  program
+    .command('demo')
+    .description(
+      'offline demo: migrate, serve the fixtures, scan them twice, print ranked candidates and reports',
+    )
+    .action(async () => {
+      await runDemo({ fixturesDir: FIXTURES_DIR, configDir: path.join(DEFAULT_CONFIG_DIR, 'demo') });
+    });
+
+  program
+    .command('check-config')
+    .description('validate the configuration and exit (2 when invalid)')
+    .action(async () => {
+      const config = await loadAppConfig(parseEnv(), configDirOf(program).configDir);
+      console.log(
+        `Konfigurationen är giltig: ${config.sources.length} källor, kriterier version ${config.criteria.version}.`,
+      );
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof EnvError) {
+      console.error(error.message);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof UnknownSourceError || error instanceof InvalidArgumentError) {
+      console.error(error.message);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  }
+}
