@@ -34,7 +34,7 @@ function parseRoles(value: string): Stage[] {
   const roles = value.split(',').map((role) => role.trim());
   const unknown = roles.filter((role) => !(STAGES as readonly string[]).includes(role));
   if (unknown.length > 0)
-    throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);
+    {throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);}
   return roles as Stage[];
 }
 
@@ -184,7 +184,7 @@ export function buildProgram(): Command {
         program,
         async (ctx) => {
           if (!/^[0-9a-f-]{36}$/i.test(candidateId))
-            throw new InvalidArgumentError('candidate id must be a uuid');
+            {throw new InvalidArgumentError('candidate id must be a uuid');}
           const report = await latestReport(ctx.db, candidateId);
           if (!report) {
             console.error(

@@ -68,7 +68,7 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, file: string, problem
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues)
-    problems.push(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
+    {problems.push(`${file}: ${formatPath(issue.path)}: ${issue.message}`);}
   return undefined;
 }
 

@@ -43,7 +43,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
       const source = sourceById(ctx, data.sourceId);
       const snapshot = await loadSnapshot(ctx.db, data.snapshotId);
       if (!snapshot)
-        throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);
+        {throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);}
       const result = source.adapter.parse(snapshot.document, source);
       const items = validateItems(source.id, result.items);
       await job.commit(async (tx) => {
