@@ -107,7 +107,9 @@ export function normaliseText(s: string): string {
  * Ø/Æ (Norwegian) fold like Ö/Ä. Used for keys and matching, never for display.
  */
 export function foldForMatching(s: string): string {
-  return s
+  const cached = foldCache.get(s);
+  if (cached !== undefined) return cached;
+  const folded = s
     .toLowerCase()
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
@@ -118,7 +120,17 @@ export function foldForMatching(s: string): string {
     .replace(/đ/g, 'd')
     .replace(/ł/g, 'l')
     .normalize('NFC');
+  // A bounded memo of short strings: words repeat across items and detectors, and folding them
+  // is the hot path of matching.
+  if (s.length <= 64) {
+    if (foldCache.size >= FOLD_CACHE_SIZE) foldCache.clear();
+    foldCache.set(s, folded);
+  }
+  return folded;
 }
+
+const FOLD_CACHE_SIZE = 50_000;
+const foldCache = new Map<string, string>();
 
 /** Words that describe what kind of thing a product is rather than which product it is. */
 const GENERIC_TRAILING: readonly (readonly string[])[] = [
@@ -273,6 +285,40 @@ export interface TermMatch {
   text: string;
 }
 
+interface Word {
+  index: number;
+  raw: string;
+  folded: string;
+}
+
+/** A text split into folded words once, so that many term lists can be matched against it. */
+export interface TokenisedText {
+  readonly text: string;
+  readonly words: readonly Word[];
+  /** Positions of each folded word, ascending. */
+  readonly positions: ReadonlyMap<string, readonly number[]>;
+}
+
+export function tokeniseForMatching(text: string): TokenisedText {
+  const words: Word[] = [];
+  const positions = new Map<string, number[]>();
+  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const folded = foldForMatching(m[0]);
+    const at = positions.get(folded);
+    if (at === undefined) positions.set(folded, [words.length]);
+    else at.push(words.length);
+    words.push({ index: m.index ?? 0, raw: m[0], folded });
+  }
+  return { text, words, positions };
+}
+
+function partMatches(word: string, part: string, openStart: boolean, openEnd: boolean): boolean {
+  if (openStart && openEnd) return word.includes(part);
+  if (openStart) return word.endsWith(part);
+  if (openEnd) return word.startsWith(part);
+  return word === part;
+}
+
 /**
  * Whole-word term matching on text, folding case and diacritics. A `*` at either end of a term
  * lets the first/last word continue on that side (Swedish compounds: `*cancer` matches
@@ -298,47 +344,57 @@ export class TermMatcher {
   }
 
   /** The first match of each term that occurs, in term order. */
-  find(text: string): TermMatch[] {
-    if (text === '' || this.compiled.length === 0) return [];
-    const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({
-      index: m.index ?? 0,
-      raw: m[0],
-      folded: foldForMatching(m[0]),
-    }));
+  find(text: string | TokenisedText): TermMatch[] {
+    const tokenised = typeof text === 'string' ? tokeniseForMatching(text) : text;
+    if (tokenised.words.length === 0 || this.compiled.length === 0) return [];
     const out: TermMatch[] = [];
     for (const t of this.compiled) {
-      const last = t.parts.length - 1;
-      for (let i = 0; i + last < words.length; i++) {
-        const ok = t.parts.every((part, k) => {
-          const w = words[i + k]?.folded ?? '';
-          const open0 = k === 0 && t.openStart;
-          const openN = k === last && t.openEnd;
-          if (open0 && openN) return w.includes(part);
-          if (open0) return w.endsWith(part);
-          if (openN) return w.startsWith(part);
-          return w === part;
-        });
-        if (ok) {
-          const first = words[i];
-          const end = words[i + last];
-          if (first !== undefined && end !== undefined) {
-            const length = end.index + end.raw.length - first.index;
-            out.push({
-              term: t.term,
-              index: first.index,
-              length,
-              text: text.slice(first.index, first.index + length),
-            });
-          }
-          break;
-        }
-      }
+      const at = this.firstMatch(t, tokenised);
+      if (at === undefined) continue;
+      const first = tokenised.words[at];
+      const end = tokenised.words[at + t.parts.length - 1];
+      if (first === undefined || end === undefined) continue;
+      const length = end.index + end.raw.length - first.index;
+      out.push({
+        term: t.term,
+        index: first.index,
+        length,
+        text: tokenised.text.slice(first.index, first.index + length),
+      });
     }
     return out;
   }
 
-  matches(text: string): boolean {
-    return this.find(text).length > 0;
+  matches(text: string | TokenisedText): boolean {
+    const tokenised = typeof text === 'string' ? tokeniseForMatching(text) : text;
+    return this.compiled.some((t) => this.firstMatch(t, tokenised) !== undefined);
+  }
+
+  /** Word position where the term first matches. Candidate starts come from the word index. */
+  private firstMatch(t: CompiledTerm, tokenised: TokenisedText): number | undefined {
+    const last = t.parts.length - 1;
+    const head = t.parts[0] ?? '';
+    const headOpenStart = t.openStart;
+    const headOpenEnd = last === 0 && t.openEnd;
+    let starts: readonly number[];
+    if (!headOpenStart && !headOpenEnd) {
+      starts = tokenised.positions.get(head) ?? [];
+    } else {
+      const found: number[] = [];
+      for (const [word, at] of tokenised.positions) {
+        if (partMatches(word, head, headOpenStart, headOpenEnd)) found.push(...at);
+      }
+      starts = found.sort((a, b) => a - b);
+    }
+    for (const i of starts) {
+      let ok = true;
+      for (let k = 1; k <= last && ok; k++) {
+        const word = tokenised.words[i + k]?.folded;
+        ok = word !== undefined && partMatches(word, t.parts[k] ?? '', false, k === last && t.openEnd);
+      }
+      if (ok) return i;
+    }
+    return undefined;
   }
 }
 

@@ -10,7 +10,14 @@ import {
 } from './candidate.js';
 import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
 import { IsoDate, ItemKind } from './item.js';
-import { TermMatcher, foldForMatching, normaliseManufacturer, normaliseText } from './normalise.js';
+import type { TokenisedText } from './normalise.js';
+import {
+  TermMatcher,
+  foldForMatching,
+  normaliseManufacturer,
+  normaliseText,
+  tokeniseForMatching,
+} from './normalise.js';
 import type { CriterionResult, ScoreResult } from './score.js';
 import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './score.js';
 
@@ -571,6 +578,18 @@ function sentences(text: string): string[] {
     .filter((s) => s !== '');
 }
 
+const tokenisedFields = new WeakMap<EvidenceItem, TokenisedText[]>();
+
+/** An item's text fields split into words once per report (many term lists read them). */
+function tokenisedFieldsOf(e: EvidenceItem): TokenisedText[] {
+  let fields = tokenisedFields.get(e);
+  if (fields === undefined) {
+    fields = fieldsOf(e).map((f) => tokeniseForMatching(f));
+    tokenisedFields.set(e, fields);
+  }
+  return fields;
+}
+
 function fieldsOf(e: EvidenceItem): string[] {
   return [e.title, e.summary, e.product?.tradeName]
     .filter((f): f is string => f !== undefined)
@@ -844,7 +863,7 @@ function resourceSection(score: ScoreResult, built: Built): ReportFact[] {
 
 function programmeAreas(evidence: EvidenceItem[], built: Built): { name: string; sources: string[] }[] {
   const found = PROGRAMME_MATCHERS.map(({ name, matcher }, order) => {
-    const items = evidence.filter((e) => fieldsOf(e).some((f) => matcher.matches(f)));
+    const items = evidence.filter((e) => tokenisedFieldsOf(e).some((f) => matcher.matches(f)));
     const refs = refsOf(
       items.map((e) => e.itemId),
       built,

@@ -9,7 +9,14 @@ import {
 } from './candidate.js';
 import type { Criterion, Detector, Signal, TriageCriteria } from './criteria.js';
 import type { ItemKind } from './item.js';
-import { TermMatcher, foldForMatching, normaliseText, snippetAround } from './normalise.js';
+import type { TokenisedText } from './normalise.js';
+import {
+  TermMatcher,
+  foldForMatching,
+  normaliseText,
+  snippetAround,
+  tokeniseForMatching,
+} from './normalise.js';
 
 export interface SignalEvidence {
   itemId: string;
@@ -135,8 +142,8 @@ export function regionKey(region: string): string {
 
 interface PreparedEvidence {
   item: EvidenceItem;
-  /** Normalised text fields searched by term detectors, in priority order. */
-  fields: string[];
+  /** Normalised text fields searched by term detectors, in priority order, split into words once. */
+  fields: TokenisedText[];
   riskClass?: string;
   legislation?: string;
 }
@@ -145,7 +152,8 @@ function prepare(item: EvidenceItem): PreparedEvidence {
   const fields = [item.title, item.summary, item.product?.tradeName, item.publicationType]
     .filter((f): f is string => f !== undefined)
     .map((f) => normaliseText(f))
-    .filter((f) => f !== '');
+    .filter((f) => f !== '')
+    .map((f) => tokeniseForMatching(f));
   const prepared: PreparedEvidence = { item, fields };
   const riskClass =
     item.product?.riskClass === undefined ? undefined : normaliseRiskClass(item.product.riskClass);
@@ -186,7 +194,7 @@ function termHit(
     const found = matcher.find(field);
     if (found.length === 0) continue;
     const first = found.reduce((a, b) => (b.index < a.index ? b : a));
-    evidence ??= ref(p.item, snippetAround(field, first.index, first.length));
+    evidence ??= ref(p.item, snippetAround(field.text, first.index, first.length));
     for (const m of found) words.push(m.text.toLowerCase());
   }
   return evidence === undefined ? undefined : { evidence, words };
