@@ -6,6 +6,7 @@ import {
   normaliseProductName,
   normaliseText,
   snippetAround,
+  tokeniseForMatching,
 } from './normalise.js';
 
 describe('normaliseText', () => {
@@ -119,9 +120,25 @@ describe('TermMatcher', () => {
     ['sequence across punctuation', ['typ 1 diabetes'], 'vid typ 1-diabetes', ['typ 1-diabetes']],
     ['sequence needs all words', ['kontinuerlig glukosmätning'], 'kontinuerlig mätning', []],
     ['first match per term, in term order', ['sensor*', 'cgm'], 'CGM med sensorn', ['sensorn', 'CGM']],
+    [
+      'open start in a sequence',
+      ['*cancer screening'],
+      'vid bröstcancer screening',
+      ['bröstcancer screening'],
+    ],
+    ['earliest of several compound matches', ['*cancer'], 'lungcancer och prostatacancer', ['lungcancer']],
+    ['repeated word, later sequence', ['glukos mätning'], 'glukos och glukos mätning', ['glukos mätning']],
   ];
   it.each(cases)('%s', (_name, terms, text, expected) => {
     expect(new TermMatcher(terms).find(text).map((m) => m.text)).toEqual(expected);
+  });
+
+  it('matches a text tokenised once as it matches the text', () => {
+    const text = 'Kontinuerlig glukosmätning vid typ 1-diabetes hos barn';
+    const matcher = new TermMatcher(['diabetes*', 'glukos*', 'barn']);
+    expect(matcher.find(tokeniseForMatching(text))).toEqual(matcher.find(text));
+    expect(matcher.matches(tokeniseForMatching(text))).toBe(true);
+    expect(new TermMatcher(['vuxna']).matches(text)).toBe(false);
   });
 
   it('reports offsets in the original text', () => {
