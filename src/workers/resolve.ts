@@ -2,6 +2,7 @@ import type { AppContext } from '../app/context.js';
 import { identitiesOf } from '../domain/identity.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
+import type { PlannedJob } from '../store/runs.js';
 import { linkIdentity, lockIdentityKeys } from '../store/candidates.js';
 import { evidenceFingerprint, loadItems } from '../store/items.js';
 
@@ -37,13 +38,17 @@ export function resolveStage(_ctx: AppContext): StageDefinition<'resolve'> {
             }
           }
         }
-        const candidates = [...touched].sort();
-        const fingerprints = await Promise.all(candidates.map((id) => evidenceFingerprint(tx, id)));
-        return candidates.map((candidateId, index) => ({
-          queue: 'score',
-          jobId: jobId('score', data.runId, candidateId, fingerprints[index]!),
-          data: { runId: data.runId, candidateId },
-        }));
+        const next: PlannedJob[] = [];
+        for (const candidateId of [...touched].sort()) {
+          // One query at a time: a transaction's client runs queries in sequence anyway.
+          const fingerprint = await evidenceFingerprint(tx, candidateId); // eslint-disable-line no-await-in-loop
+          next.push({
+            queue: 'score',
+            jobId: jobId('score', data.runId, candidateId, fingerprint),
+            data: { runId: data.runId, candidateId },
+          });
+        }
+        return next;
       });
     },
   };
