@@ -5,6 +5,7 @@ import { eudamedDevices } from './eudamed-devices.js';
 import { nyeMetoder } from './nye-metoder.js';
 import { openfdaDevices } from './openfda-devices.js';
 import { eurlexOj } from './eurlex-oj.js';
+import { lakemedelsverketFsn } from './lakemedelsverket-fsn.js';
 import { mdcgGuidance } from './mdcg-guidance.js';
 import { regionalHtaList } from './regional-hta-list.js';
 import { notifiedBodies } from './notified-bodies.js';
@@ -25,6 +26,7 @@ export const adapters: Record<string, SourceAdapter<any>> = {
   [nyeMetoder.id]: nyeMetoder,
   [openfdaDevices.id]: openfdaDevices,
   [eurlexOj.id]: eurlexOj,
+  [lakemedelsverketFsn.id]: lakemedelsverketFsn,
   [mdcgGuidance.id]: mdcgGuidance,
   [regionalHtaList.id]: regionalHtaList,
   [notifiedBodies.id]: notifiedBodies,
