@@ -24,7 +24,8 @@ export async function lockIdentityKeys(tx: Tx, keys: IdentityKey[]): Promise<voi
 }
 
 export interface LinkResult {
-  candidateId: string;
+  /** Absent when the identity may not create a candidate and none exists yet. */
+  candidateId: string | undefined;
   created: boolean;
   /** Other candidates the same keys point at: possible duplicates for a reviewer. */
   conflicts: string[];
@@ -39,6 +40,7 @@ export async function linkIdentity(
   identity: ItemIdentity,
   itemId: number,
   runId: string,
+  options: { mayCreate: boolean } = { mayCreate: true },
 ): Promise<LinkResult> {
   const existing = await tx.query<{ scheme: IdentityKey['scheme']; candidate_id: string }>(
     `select k.scheme, k.candidate_id from candidate_keys k
@@ -52,7 +54,15 @@ export async function linkIdentity(
         KEY_STRENGTH[a.scheme] - KEY_STRENGTH[b.scheme] || a.candidate_id.localeCompare(b.candidate_id),
     );
   let candidateId = ranked[0]?.candidate_id;
-  const created = candidateId === undefined;
+  const created = candidateId === undefined && options.mayCreate;
+  if (candidateId === undefined && !options.mayCreate) {
+    await tx.query(
+      `insert into deferred_links (scheme, value, item_id, reason)
+       select unnest($1::text[]), unnest($2::text[]), $3, $4 on conflict do nothing`,
+      [identity.keys.map((k) => k.scheme), identity.keys.map((k) => k.value), itemId, identity.reason],
+    );
+    return { candidateId: undefined, created: false, conflicts: [] };
+  }
   if (candidateId === undefined) {
     candidateId = (
       await tx.query<{ id: string }>(
@@ -69,6 +79,14 @@ export async function linkIdentity(
   await tx.query(
     `insert into evidence (candidate_id, item_id, reason) values ($1, $2, $3) on conflict do nothing`,
     [candidateId, itemId, identity.reason],
+  );
+  // Items that waited for a candidate with one of these keys attach now.
+  await tx.query(
+    `insert into evidence (candidate_id, item_id, reason)
+     select distinct $3::uuid, d.item_id, d.reason from deferred_links d
+     join unnest($1::text[], $2::text[]) as t(scheme, value) on t.scheme = d.scheme and t.value = d.value
+     on conflict do nothing`,
+    [identity.keys.map((k) => k.scheme), identity.keys.map((k) => k.value), candidateId],
   );
   const conflicts = [...new Set(ranked.map((row) => row.candidate_id))].filter((id) => id !== candidateId);
   return { candidateId, created, conflicts };

@@ -29,12 +29,14 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
       let bodyHash: string;
       let body: Buffer | undefined;
       if (outcome.kind === 'not-modified') {
-        if (!state?.body_hash)
-          {throw new HorisontError('http-4xx', `fetch: unsolicited 304 from ${data.request.url}`);}
+        if (!state?.body_hash) {
+          throw new HorisontError('http-4xx', `fetch: unsolicited 304 from ${data.request.url}`);
+        }
         bodyHash = state.body_hash;
       } else {
-        if (outcome.body.length === 0)
-          {throw new HorisontError('empty-body', `fetch: empty body from ${data.request.url}`);}
+        if (outcome.body.length === 0) {
+          throw new HorisontError('empty-body', `fetch: empty body from ${data.request.url}`);
+        }
         bodyHash = sha256(outcome.body);
         body = outcome.body;
       }

@@ -42,8 +42,9 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
     handle: async (data, job) => {
       const source = sourceById(ctx, data.sourceId);
       const snapshot = await loadSnapshot(ctx.db, data.snapshotId);
-      if (!snapshot)
-        {throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);}
+      if (!snapshot) {
+        throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);
+      }
       const result = source.adapter.parse(snapshot.document, source);
       const items = validateItems(source.id, result.items);
       await job.commit(async (tx) => {

@@ -28,7 +28,11 @@ export function resolveStage(_ctx: AppContext): StageDefinition<'resolve'> {
         for (const { stored, identities: forItem } of identities) {
           for (const identity of forItem) {
             // Sequential: each link may create the candidate the next identity links to.
-            const link = await linkIdentity(tx, identity, stored.id, data.runId); // eslint-disable-line no-await-in-loop
+            // The councils' own lists mark products as handled; they never create a candidate.
+            const mayCreate = stored.item.kind !== 'council-decision';
+            // eslint-disable-next-line no-await-in-loop
+            const link = await linkIdentity(tx, identity, stored.id, data.runId, { mayCreate });
+            if (link.candidateId === undefined) continue;
             touched.add(link.candidateId);
             if (link.conflicts.length > 0) {
               job.log.warn(

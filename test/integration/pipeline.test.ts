@@ -66,6 +66,9 @@ describe('the pipeline trunk on recorded sources', () => {
     expect(libre2.id).not.toBe(libre3.id);
     expect(libre2.evidence.every((e) => e.sourceId === 'eudamed-devices')).toBe(true);
 
+    // The councils' own lists only mark products already handled; they create no candidate.
+    expect(ranked.filter((c) => c.evidence.every((e) => e.sourceId === 'council-lists'))).toEqual([]);
+
     // Ranked: scores never increase down the list; the multi-source products lead.
     const scores = ranked.map((c) => c.score ?? -1);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));

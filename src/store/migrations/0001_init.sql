@@ -148,6 +148,17 @@ create table evidence (
 );
 create index evidence_item on evidence (item_id);
 
+-- Items that may only attach to an existing candidate (the councils' own lists mark products as
+-- already handled; they never create one). Kept by key until a candidate with that key appears,
+-- so the result does not depend on which item was resolved first.
+create table deferred_links (
+  scheme text not null,
+  value text not null,
+  item_id bigint not null references source_items (id),
+  reason text not null,
+  primary key (scheme, value, item_id)
+);
+
 create table scores (
   id bigserial primary key,
   candidate_id uuid not null references candidates (id),
