@@ -110,10 +110,31 @@ export function isEuRegistryRecord(e: EvidenceItem): e is EvidenceItem & { produ
 
 const IVD_RISK_CLASSES = /^(?:class-[abcd]|ivd-.*)$/;
 
-/** IVD when the registry says IVDR/IVDD or an IVD risk class; drug items stay drugs. */
-export function kindOfProduct(product: ProductFacts, itemKind: ItemKind): CandidateKind {
-  if (itemKind === 'drug') return 'drug';
-  if (itemKind === 'ivd') return 'ivd';
+/**
+ * An entry on NT-rådet's own lists (a council decision about a drug), told by the source id or
+ * the publication type ("NT-rådets rekommendation"); MTP-rådet's entries are about devices.
+ */
+export function isNtCouncilDecision(item: {
+  kind: ItemKind;
+  sourceId: string;
+  publicationType?: string;
+}): boolean {
+  return (
+    item.kind === 'council-decision' &&
+    /(?:^|[^\p{L}])nt-?r[aå]d/iu.test(`${item.sourceId} ${item.publicationType ?? ''}`)
+  );
+}
+
+/**
+ * The kind of product an item's facts describe: drug items (and NT-rådet's decisions) are drugs;
+ * IVD when the item is an IVD or the registry says IVDR/IVDD or an IVD risk class; else a device.
+ */
+export function kindOfProduct(
+  product: ProductFacts,
+  item: { kind: ItemKind; sourceId: string; publicationType?: string },
+): CandidateKind {
+  if (item.kind === 'drug' || isNtCouncilDecision(item)) return 'drug';
+  if (item.kind === 'ivd') return 'ivd';
   const legislation =
     product.legislation === undefined ? undefined : normaliseLegislation(product.legislation);
   if (legislation === 'ivdr' || legislation === 'ivdd') return 'ivd';
@@ -142,13 +163,15 @@ const SCHEME_ORDER: Record<CandidateIdentifierScheme, number> = { 'udi-di': 0, '
  */
 export function describeCandidate(id: string, fallbackName: string, evidence: EvidenceItem[]): CandidateView {
   const items = canonicalEvidence(evidence);
-  // Items with product facts, register records first, in an order that depends on their content,
+  // Items with product facts, EU register records first, then other register records, in an
+  // order that depends on their content,
   // not on storage ids (which follow arrival order): source, then UDI-DI, then trade name and URL;
   // the item id only breaks ties.
   const registry = items
     .filter((e): e is EvidenceItem & { product: ProductFacts } => e.product !== undefined)
     .sort(
       (a, b) =>
+        Number(isEuRegistryRecord(b)) - Number(isEuRegistryRecord(a)) ||
         Number(isRegistryRecord(b)) - Number(isRegistryRecord(a)) ||
         compareStrings(a.sourceId, b.sourceId) ||
         compareStrings(udiSortKey(a.product), udiSortKey(b.product)) ||
@@ -172,7 +195,7 @@ export function describeCandidate(id: string, fallbackName: string, evidence: Ev
 
   let kind: CandidateKind;
   if (firstRegistry !== undefined) {
-    kind = kindOfProduct(firstRegistry.product, firstRegistry.kind);
+    kind = kindOfProduct(firstRegistry.product, firstRegistry);
   } else if (items.some((e) => e.kind === 'device')) {
     kind = 'device';
   } else if (items.some((e) => e.kind === 'ivd')) {

@@ -225,6 +225,23 @@ describe('identitiesOf', () => {
     ).toBe('device');
   });
 
+  it('reads the council from the publication type of a shared council list', () => {
+    const nt = item({
+      kind: 'council-decision',
+      title: 'Wegovy (semaglutid)',
+      publicationType: 'NT-rådets rekommendation',
+      product: { tradeName: 'Wegovy' },
+    });
+    const mtp = item({
+      kind: 'council-decision',
+      title: 'Optune',
+      publicationType: 'MTP-rådet: produkt i nationellt ordnat införande',
+      product: { tradeName: 'Optune' },
+    });
+    expect(identitiesOf('council-lists', nt)[0]?.candidateKind).toBe('drug');
+    expect(identitiesOf('council-lists', mtp)[0]?.candidateKind).toBe('device');
+  });
+
   it('is pure: the same item gives the same identities', () => {
     const raw = item({
       kind: 'hta-report',

@@ -1,5 +1,5 @@
 import type { CandidateKind } from './candidate.js';
-import { kindOfProduct } from './candidate.js';
+import { isNtCouncilDecision, kindOfProduct } from './candidate.js';
 import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
 import type { RawItem } from './item.js';
 import { extractProductMentions } from './mentions.js';
@@ -30,9 +30,7 @@ function textKind(sourceId: string, item: RawItem): CandidateKind {
   if (item.kind === 'drug') return 'drug';
   if (item.kind === 'ivd') return 'ivd';
   // NT-rådet's own lists are about drugs; MTP-rådet's about devices.
-  if (item.kind === 'council-decision' && /(?:^|[^a-z])nt(?:-?radet|-?rådet)?(?:[^a-z]|$)/i.test(sourceId)) {
-    return 'drug';
-  }
+  if (isNtCouncilDecision({ ...item, sourceId })) return 'drug';
   return 'device';
 }
 
@@ -91,13 +89,13 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
     if (udiDi !== undefined) reason = `UDI-DI ${udiDi} i registret`;
     else if (basicUdiDi !== undefined) reason = `Basic UDI-DI ${basicUdiDi} i registret`;
     else if (product !== '') {
-      reason =
-        item.kind === 'device' || item.kind === 'ivd'
-          ? `handelsnamnet ”${displayName}” i registret`
-          : `produktnamnet ”${displayName}” i källans strukturerade uppgifter`;
+      const register = facts.riskClass !== undefined || facts.legislation !== undefined;
+      reason = register
+        ? `handelsnamnet ”${displayName}” i registret`
+        : `produktnamnet ”${displayName}” i källans strukturerade uppgifter`;
     } else reason = 'registerpost utan giltig identifierare';
     if (keys.length === 0) keys.push(itemKey(sourceId, item));
-    return [{ keys, candidateKind: kindOfProduct(facts, item.kind), displayName, reason }];
+    return [{ keys, candidateKind: kindOfProduct(facts, { ...item, sourceId }), displayName, reason }];
   }
 
   if (NEVER_CANDIDATES.has(item.kind)) return [];

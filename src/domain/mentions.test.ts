@@ -41,6 +41,11 @@ describe('extractProductMentions', () => {
     ['Patienter med typ 1-diabetes och HbA1c över 70', []],
     ['SBU Kommenterar: en systematisk översikt', []],
     ['Parkinsons sjukdom och Crohns sjukdom', []],
+    ['Kontinuerlig glukosemåling og flash glukosemåling (Indikasjon II)', []],
+    [
+      'Tumorbehandlende elektriske felt (Optune Lua) ved metastatisk ikke-småcellet lungekreft',
+      ['Optune Lua'],
+    ],
     ['Fekal mikrobiotatransplantation vid recidiverande Clostridioides difficile-infektion', []],
     [
       'Slutna system för insulintillförsel (AID) – MiniMed 780G och t:slim X2 med Control-IQ',
