@@ -245,6 +245,7 @@ describe('eurlex-oj parse: empty and broken documents', () => {
       'schema',
     );
     expect(errorKindOf(() => eurlexOj.parse(xml(''), spec()))).toBe('empty-body');
+    expect(errorKindOf(() => eurlexOj.parse(xml(rss(' '.repeat(5_000_001))), spec()))).toBe('too-large');
     expect(errorKindOf(() => eurlexOj.parse(xml(rss('<item/>')), spec()))).toBe('schema');
   });
 });

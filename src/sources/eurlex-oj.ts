@@ -8,6 +8,7 @@ import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceS
 
 const ID = 'eurlex-oj';
 const SITE = 'https://eur-lex.europa.eu';
+const MAX_FEED_CHARS = 5_000_000;
 
 export const EurlexOjOptions = z.strictObject({
   /**
@@ -119,6 +120,11 @@ function canonicalUrl(link: string, celex: string | undefined): string | undefin
 function readFeed(doc: FetchedDocument): unknown {
   const text = decodeBody(doc).trim();
   if (text === '') throw new HorisontError('empty-body', `parse(${ID}): empty document`);
+  // A feed holds the last 100 acts (tens of kB); anything near this is not the feed, and the
+  // parser should not be handed it.
+  if (text.length > MAX_FEED_CHARS) {
+    throw new HorisontError('too-large', `parse(${ID}): ${text.length} characters is not an RSS feed`);
+  }
   const head = text.slice(0, 8000);
   // EUR-Lex sits behind an AWS WAF challenge that answers scripts with a JavaScript page.
   if (
