@@ -41,6 +41,8 @@ describe('extractProductMentions', () => {
     ['Patienter med typ 1-diabetes och HbA1c över 70', []],
     ['SBU Kommenterar: en systematisk översikt', []],
     ['Parkinsons sjukdom och Crohns sjukdom', []],
+    ['Infusionsaggregat med backventil. Tillverkare: B. Braun Melsungen AG. Gäller flera artikelnummer.', []],
+    ['Tillverkare: Roche Diabetes Care GmbH. Produkt: Accu-Chek Insight', ['Accu-Chek Insight']],
     ['Kontinuerlig glukosemåling og flash glukosemåling (Indikasjon II)', []],
     [
       'Tumorbehandlende elektriske felt (Optune Lua) ved metastatisk ikke-småcellet lungekreft',

@@ -465,7 +465,26 @@ interface Token {
   brandCompound: boolean;
   /** A short capitalised abbreviation with a full stop ("Rev.", "Dr.", "Fig."): never a brand. */
   abbreviation: boolean;
+  /** Part of a company name after a label such as "Tillverkare:" or "Applicant:". */
+  company: boolean;
 }
+
+/** Labels after which a source names a company, not a product. */
+const COMPANY_LABELS = new Set([
+  'tillverkare',
+  'tillverkaren',
+  'manufacturer',
+  'applicant',
+  'sponsor',
+  'företag',
+  'foretag',
+  'produsent',
+  'tilvirker',
+  'leverandor',
+  'leverandør',
+  'innehavare',
+  'company',
+]);
 
 const OPENERS = /^[(["'“”‘’«»„[{<]+/u;
 const CLOSERS = /[)\]}"'“”’»>,.;:!?…]+$/u;
@@ -475,11 +494,13 @@ function tokenise(text: string): Token[] {
   const tokens: Token[] = [];
   let sentenceStart = true;
   let breakNext = true;
+  let inCompany = false;
   for (const match of text.matchAll(/\S+/gu)) {
     const raw = match[0];
     if (DASHES.has(raw)) {
       sentenceStart = true;
       breakNext = true;
+      inCompany = false;
       continue;
     }
     const lead = OPENERS.exec(raw)?.[0] ?? '';
@@ -516,8 +537,14 @@ function tokenise(text: string): Token[] {
       hyphenTail,
       brandCompound,
       abbreviation: trail.startsWith('.') && /^\p{Lu}\p{Ll}{1,2}$/u.test(word),
+      company: inCompany,
     });
-    sentenceStart = /[.!?:;…]/u.test(trail);
+    // An initial ("B. Braun") does not end a sentence.
+    const initial = /^\p{Lu}$/u.test(word) && trail === '.';
+    const ends = /[.!?:;…]/u.test(trail) && !initial;
+    if (trail.includes(':') && COMPANY_LABELS.has(foldForMatching(word))) inCompany = true;
+    else if (ends) inCompany = false;
+    sentenceStart = ends;
     breakNext = trail !== '' || hyphenTail;
   }
   return tokens;
@@ -625,7 +652,7 @@ function phrasesOf(tokens: Token[], strict: boolean): Phrase[] {
   while (i < tokens.length) {
     const first = tokens[i];
     if (first === undefined) break;
-    if (first.abbreviation || !starts(first.word, tokens[i + 1]?.word)) {
+    if (first.abbreviation || first.company || !starts(first.word, tokens[i + 1]?.word)) {
       i++;
       continue;
     }
@@ -633,7 +660,7 @@ function phrasesOf(tokens: Token[], strict: boolean): Phrase[] {
     if (!first.hyphenTail) {
       while (j < tokens.length && j - i < 6) {
         const t = tokens[j];
-        if (t === undefined || t.breakBefore || t.abbreviation || !continues(t.word)) break;
+        if (t === undefined || t.breakBefore || t.abbreviation || t.company || !continues(t.word)) break;
         j++;
         if (t.hyphenTail || t.closeParen) break;
       }
