@@ -203,6 +203,10 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
           ? 'token mismatch'
           : undefined;
     if (reason === undefined) return;
+    web.log.warn(
+      { reason, route: request.routeOptions.url, request_id: request.id },
+      'web: CSRF check refused a request',
+    );
     await auditRefusal(web, request, 'security.csrf_rejected', { reason });
     throw new ApiError('csrf_failed', MESSAGES.csrf);
   });

@@ -18,7 +18,7 @@ import type { Decision, DecisionState, Note } from '../../store/decisions.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
 import type { User } from '../../store/users.js';
 import { roleAtLeast } from '../../store/users.js';
-import { legislationLabel, riskClassLabel } from '../../domain/score.js';
+import { ITEM_KIND_LABELS, legislationLabel, riskClassLabel } from '../../domain/score.js';
 import { normaliseRiskClass, normaliseLegislation } from '../../domain/candidate.js';
 
 const SORT_LABELS: Record<string, string> = {
@@ -488,7 +488,7 @@ function timelineSection(candidate: CandidateDetail): SafeHtml {
             ${e.date ? timeTag(e.date) : html`<span class="muted">Odaterad</span>`}
             <span class="muted">(${e.date ? isoDate(e.date) : `först sedd ${isoDate(e.firstSeenAt)}`})</span>
             · <strong>${e.sourceId}</strong> ·
-            ${e.publicationType ?? e.kind}${e.region ? ` · ${e.region}` : ''}
+            ${e.publicationType ?? (ITEM_KIND_LABELS as Record<string, string>)[e.kind] ?? e.kind}${e.region ? ` · ${e.region}` : ''}
           </div>
           <div>${externalLink(e.url, e.title)}</div>
           ${e.summary ? html`<div class="muted">${e.summary.length > 400 ? `${e.summary.slice(0, 400)} …` : e.summary}</div>` : ''}

@@ -36,7 +36,7 @@ th { background:#f3f5f7; font-weight:600; }
 caption { text-align:left; font-weight:600; padding:.25rem 0; }
 .muted { color:var(--muted); }
 .num { text-align:right; font-variant-numeric:tabular-nums; }
-.badge { display:inline-block; border-radius:3px; padding:0 .4rem; font-size:.85rem; font-weight:600; border:1px solid currentColor; }
+.badge { display:inline-block; white-space:nowrap; border-radius:3px; padding:0 .4rem; font-size:.85rem; font-weight:600; border:1px solid currentColor; }
 .band-hög { color:var(--high); background:var(--high-bg); }
 .band-medel { color:var(--mid); background:var(--mid-bg); }
 .band-låg { color:var(--low); background:var(--low-bg); }
@@ -151,7 +151,7 @@ export function layout(input: LayoutInput): string {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>${input.title} – Horisont</title>
         <style nonce="${input.nonce}">
           ${STYLE}
