@@ -37,7 +37,7 @@ describe('security headers', () => {
     expect(String(second.headers['content-security-policy'])).not.toContain(nonce);
     expect(first.headers['x-content-type-options']).toBe('nosniff');
     expect(first.headers['x-frame-options']).toBe('DENY');
-    expect(first.headers['referrer-policy']).toBe('no-referrer');
+    expect(first.headers['referrer-policy']).toBe('same-origin');
     expect(first.headers['cross-origin-opener-policy']).toBe('same-origin');
     expect(first.headers['cache-control']).toBe('no-store');
     // Over plain http there is no HSTS (it would be ignored and misleading).
