@@ -8,6 +8,8 @@ import { ConfigError, DEFAULT_CONFIG_DIR } from '../config/load.js';
 import { buildApp, closeApp, loadAppConfig, openDb, startWorkers, upsertSchedulers } from '../app/build.js';
 import type { AppContext } from '../app/context.js';
 import { migrate } from '../store/migrate.js';
+import { runSummary, unfinishedJobs } from '../store/runs.js';
+import { selfCheck, SelfCheckError } from '../app/self-check.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
 import { startRun, waitForRun, UnknownSourceError } from '../app/scan-once.js';
@@ -33,8 +35,9 @@ function positiveInt(value: string): number {
 function parseRoles(value: string): Stage[] {
   const roles = value.split(',').map((role) => role.trim());
   const unknown = roles.filter((role) => !(STAGES as readonly string[]).includes(role));
-  if (unknown.length > 0)
-    {throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);}
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);
+  }
   return roles as Stage[];
 }
 
@@ -91,22 +94,70 @@ export function buildProgram(): Command {
       ).argParser(parseRoles),
     )
     .option('--no-scheduler', 'do not (re)create the per-source job schedulers')
-    .action(async (options: { roles?: Stage[]; scheduler: boolean }) => {
-      const env = parseEnv();
-      const log = createLogger(env.LOG_LEVEL);
-      const ctx = await buildApp({ env, log, ...configDirOf(program) });
-      if (options.scheduler) await upsertSchedulers(ctx);
-      startWorkers(ctx, options.roles ?? STAGES);
-      log.info({ roles: options.roles ?? STAGES }, 'start: running');
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log.info({ signal }, 'start: shutting down');
-          resolve();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
-      await closeApp(ctx);
+    .option('--allow-eviction', 'start even if Redis may evict keys (maxmemory-policy other than noeviction)')
+    .option('--shutdown-deadline <seconds>', 'on SIGTERM, wait this long for running jobs', positiveInt, 25)
+    .action(
+      async (options: {
+        roles?: Stage[];
+        scheduler: boolean;
+        allowEviction?: boolean;
+        shutdownDeadline: number;
+      }) => {
+        const env = parseEnv();
+        const log = createLogger(env.LOG_LEVEL);
+        const ctx = await buildApp({ env, log, ...configDirOf(program) });
+        try {
+          await selfCheck(ctx, env, { allowEviction: options.allowEviction === true });
+          if (options.scheduler) {
+            await upsertSchedulers(ctx);
+            // Redis holds no truth: whatever PostgreSQL records as unfinished is queued again.
+            const unfinished = await unfinishedJobs(ctx.db);
+            await ctx.pipeline.enqueue(unfinished);
+            if (unfinished.length > 0) {
+              log.info({ jobs: unfinished.length }, 'start: re-enqueued unfinished work');
+            }
+          }
+          startWorkers(ctx, options.roles ?? STAGES);
+          log.info({ roles: options.roles ?? STAGES }, 'start: running');
+          await new Promise<void>((resolve) => {
+            const stop = (signal: string) => {
+              log.info({ signal }, 'start: shutting down');
+              resolve();
+            };
+            process.once('SIGTERM', () => stop('SIGTERM'));
+            process.once('SIGINT', () => stop('SIGINT'));
+          });
+          await ctx.pipeline.closeWorkers(options.shutdownDeadline * 1000);
+        } finally {
+          await closeApp(ctx);
+        }
+      },
+    );
+
+  program
+    .command('runs')
+    .description("recent runs: each source's outcome, items, candidates, reports and nominations")
+    .option('--json', 'as JSON (the stored run reports)')
+    .option('--limit <n>', 'how many', positiveInt, 10)
+    .action(async (options: { json?: boolean; limit: number }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          const ids = await ctx.db.query<{ id: string }>(
+            'select id from runs order by started_at desc limit $1',
+            [options.limit],
+          );
+          const summaries = [];
+          for (const { id } of ids.rows) {
+            const summary = await runSummary(ctx.db, id); // eslint-disable-line no-await-in-loop
+            if (summary) summaries.push(summary);
+          }
+          console.log(
+            options.json ? JSON.stringify(summaries, null, 2) : summaries.map(formatRunSummary).join('\n\n'),
+          );
+        },
+        { logLevel: 'warn' },
+      );
     });
 
   program
@@ -183,8 +234,9 @@ export function buildProgram(): Command {
       await withApp(
         program,
         async (ctx) => {
-          if (!/^[0-9a-f-]{36}$/i.test(candidateId))
-            {throw new InvalidArgumentError('candidate id must be a uuid');}
+          if (!/^[0-9a-f-]{36}$/i.test(candidateId)) {
+            throw new InvalidArgumentError('candidate id must be a uuid');
+          }
           const report = await latestReport(ctx.db, candidateId);
           if (!report) {
             console.error(
@@ -311,7 +363,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof EnvError) {
+    if (error instanceof ConfigError || error instanceof EnvError || error instanceof SelfCheckError) {
       console.error(error.message);
       process.exitCode = 2;
       return;

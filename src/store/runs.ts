@@ -52,15 +52,30 @@ export async function openRun(
 export async function registerJobs(tx: Tx, runId: string, jobs: PlannedJob[]): Promise<void> {
   if (jobs.length === 0) return;
   await tx.query(
-    `insert into run_jobs (run_id, job_id, queue, source_id)
-     select $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]) on conflict do nothing`,
+    `insert into run_jobs (run_id, job_id, queue, source_id, data)
+     select $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::jsonb[])
+     on conflict do nothing`,
     [
       runId,
       jobs.map((job) => job.jobId),
       jobs.map((job) => job.queue),
       jobs.map((job) => (job.queue === 'fetch' || job.queue === 'parse' ? sourceIdOf(job.data) : null)),
+      jobs.map((job) => JSON.stringify(job.data)),
     ],
   );
+}
+
+/**
+ * Work PostgreSQL records as unfinished, for runs that are not complete. After Redis lost its
+ * data (a flush, a failover without persistence) enqueueing these again resumes every run where
+ * it stood; job ids are deterministic, so work still queued is not duplicated.
+ */
+export async function unfinishedJobs(db: Db): Promise<PlannedJob[]> {
+  const result = await db.query<{ queue: string; job_id: string; data: unknown }>(
+    `select j.queue, j.job_id, j.data from run_jobs j join runs r on r.id = j.run_id
+     where not j.done and r.status <> 'completed' order by j.created_at, j.job_id`,
+  );
+  return result.rows.map((row) => ({ queue: row.queue, jobId: row.job_id, data: row.data }));
 }
 
 function sourceIdOf(data: unknown): string | null {
@@ -185,6 +200,11 @@ export async function completeJob(
     return { next: [job], runCompleted: false };
   }
   await tx.query(`update runs set status = 'completed', finished_at = now() where id = $1`, [runId]);
+  // The run report is kept as it was when the run ended, for `horisont runs` and the workbench.
+  await tx.query('update runs set summary = $2 where id = $1', [
+    runId,
+    JSON.stringify(await runSummary(tx, runId)),
+  ]);
   return { next: [], runCompleted: true };
 }
 

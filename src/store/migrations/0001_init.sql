@@ -70,6 +70,8 @@ create table run_jobs (
   queue text not null,
   -- Set for a source's fetch and parse jobs: the source's chains are over when none is open.
   source_id text,
+  -- The message, so work that Redis lost can be enqueued again from here (reconcile).
+  data jsonb not null,
   done boolean not null default false,
   failed boolean not null default false,
   error_kind text,
