@@ -43,6 +43,19 @@ describe('extractProductMentions', () => {
     ['Parkinsons sjukdom och Crohns sjukdom', []],
     ['Infusionsaggregat med backventil. Tillverkare: B. Braun Melsungen AG. Gäller flera artikelnummer.', []],
     ['Tillverkare: Roche Diabetes Care GmbH. Produkt: Accu-Chek Insight', ['Accu-Chek Insight']],
+    // company names end in a legal form wherever they stand
+    ['Återkallelse av infusionspump från B. Braun Melsungen AG', []],
+    ['Säkerhetsmeddelande från Abbott Diabetes Care Inc om sensorer', []],
+    ['Säkerhetsmeddelande: Mölnlycke Health Care AB återkallar produkten', []],
+    ['Philips Medical Systems Nederland BV meddelar', []],
+    ['Laboratorios Farma S.A. informerar kunderna', []],
+    ['Abbott Diagnostics Technologies AS har skickat ett brev', []],
+    ['Medtronic Ltd uppdaterar bruksanvisningen', []],
+    ['Novocure GmbH lanserar Optune i Norden', ['Optune']],
+    ['Säkerhetsmeddelande från Medtronic MiniMed, Inc. om MiniMed 780G', ['MiniMed 780G']],
+    // revision markers
+    ['Fältsäkerhetsmeddelande Rev 2 för MiniMed 780G', ['MiniMed 780G']],
+    ['Rev. 3: uppdaterad bruksanvisning', []],
     ['Kontinuerlig glukosemåling og flash glukosemåling (Indikasjon II)', []],
     [
       'Tumorbehandlende elektriske felt (Optune Lua) ved metastatisk ikke-småcellet lungekreft',
@@ -60,6 +73,9 @@ describe('extractProductMentions', () => {
     // English guidance titles capitalise document names, not brands
     ['MDCG 2024-5: Guidance on the Investigator’s Brochure content', []],
     ['MDCG 2023-2: List of Standard Fees', []],
+    ['Standard Fees', []],
+    ['MDCG 2022-14 Regulation', []],
+    ['Commission Implementing Regulation (EU) 2022/2346', []],
     [
       'MDCG 2025-5: Questions & Answers regarding performance studies of in vitro diagnostic medical devices',
       [],

@@ -397,6 +397,30 @@ const STOP_WORDS = new Set(
     'spa',
     'manufacturer',
     'tillverkare',
+    // revision markers and the words of regulatory document titles ("MDCG 2023-2: List of Standard
+    // Fees", "Rev 2", "… under the Regulation")
+    'rev',
+    'revision',
+    'version',
+    'regulation',
+    'regulations',
+    'directive',
+    'guidance',
+    'guideline',
+    'guidelines',
+    'standard',
+    'standards',
+    'fees',
+    'fee',
+    'manual',
+    'questions',
+    'answers',
+    'annex',
+    'template',
+    'factsheet',
+    'implementing',
+    'delegated',
+    'commission',
     // English function words that headlines capitalise
     'the',
     'a',
@@ -415,6 +439,52 @@ const STOP_WORDS = new Set(
     'prof',
   ].map((w) => foldForMatching(w)),
 );
+
+/**
+ * Legal forms that end a company name ("B. Braun Melsungen AG", "Abbott Diabetes Care Inc",
+ * "Farma S.A."): the capitalised words right before one are a company, not a brand.
+ */
+const LEGAL_FORMS = new Set(
+  [
+    'ab',
+    'publ',
+    'as',
+    'asa',
+    'a/s',
+    'aps',
+    'ag',
+    'kg',
+    'gmbh',
+    'inc',
+    'incorporated',
+    'ltd',
+    'limited',
+    'llc',
+    'plc',
+    'corp',
+    'corporation',
+    'co',
+    'bv',
+    'nv',
+    'sa',
+    'sas',
+    'sarl',
+    'sàrl',
+    'srl',
+    'spa',
+    'oy',
+    'oyj',
+    'ulc',
+    'lp',
+    'llp',
+    'pty',
+  ].map((w) => foldForMatching(w)),
+);
+
+/** "S.A.", "B.V.", "Inc.", "GmbH" → a legal form. */
+export function isLegalForm(word: string): boolean {
+  return LEGAL_FORMS.has(foldForMatching(word).replace(/\./g, ''));
+}
 
 /** Suffixes that mark organisations and places ("Västra Götalandsregionen", "Skånes", …). */
 const STOP_SUFFIXES = [
@@ -557,7 +627,7 @@ const isAllCaps = (w: string): boolean => /\p{Lu}.*\p{Lu}/u.test(w) && !/\p{Ll}/
 
 function isStop(word: string): boolean {
   const f = foldForMatching(word);
-  if (STOP_WORDS.has(f)) return true;
+  if (STOP_WORDS.has(f) || isLegalForm(word)) return true;
   // Genitive: "Skånes", "Sveriges", "Abbott's", "TLV:s".
   const base = f.replace(/[:'’]s$/u, '').replace(/s$/u, '');
   if (base !== f && STOP_WORDS.has(base)) return true;
@@ -664,6 +734,12 @@ function phrasesOf(tokens: Token[], strict: boolean): Phrase[] {
         j++;
         if (t.hyphenTail || t.closeParen) break;
       }
+    }
+    // "Braun Melsungen AG", "Diabetes Care Inc", "Medtronic MiniMed, Inc.": a company name.
+    const after = tokens[j];
+    if (after !== undefined && isLegalForm(after.word)) {
+      i = j + 1;
+      continue;
     }
     let phrase = tokens.slice(i, j);
     // "Nya Dexcom G7": a plain capitalised sentence opener followed by another brand-like word
