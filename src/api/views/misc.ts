@@ -2,6 +2,7 @@ import { html, pathWithQuery } from '../html.js';
 import type { HtmlValue, SafeHtml } from '../html.js';
 import {
   ACTION_LABELS,
+  ORIGIN_LABELS,
   RUN_SOURCE_STATUS_LABELS,
   ROLE_LABELS,
   SOURCE_HEALTH_LABELS,
@@ -117,7 +118,9 @@ function auditDetails(row: AuditRow): HtmlValue {
   const bits: string[] = [];
   if (typeof d.reasonCode === 'string') bits.push(`Skäl: ${labelOf(DISMISS_REASONS, d.reasonCode)}`);
   if (typeof d.origin === 'string' && row.action === 'decision.nominate') {
-    bits.push(`Ursprung: ${d.origin}${typeof d.onBehalfOf === 'string' ? ` (${d.onBehalfOf})` : ''}`);
+    bits.push(
+      `Ursprung: ${labelOf(ORIGIN_LABELS, d.origin)}${typeof d.onBehalfOf === 'string' ? ` (${d.onBehalfOf})` : ''}`,
+    );
   }
   if (typeof d.nominationId === 'string') bits.push(`Nominering nr ${d.nominationId}`);
   if (typeof d.comment === 'string' && d.comment) bits.push(`Kommentar: ${d.comment}`);
@@ -209,7 +212,9 @@ export function auditPage(input: { items: AuditRow[]; total: number; filter: Aud
                 ${
                   row.subjectType === 'candidate' && row.subjectId
                     ? html`<a href="/kandidater/${row.subjectId}">${row.subjectLabel ?? row.subjectId}</a>`
-                    : (row.subjectId ?? '')
+                    : row.subjectType === 'user'
+                      ? 'Användarkonto'
+                      : (row.subjectId ?? '')
                 }
               </td>
               <td>${summariseState(row.before)}</td>
