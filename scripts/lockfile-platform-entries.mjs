@@ -19,7 +19,7 @@ for (const [key, value] of entries) {
     for (const [name, [os, cpu]] of Object.entries(platforms)) {
       const k = `node_modules/@msgpackr-extract/msgpackr-extract-${name}`;
       if (!lock.packages[k])
-        out[k] = { version: '3.0.7', cpu: [cpu], license: 'MIT', optional: true, os: [os] };
+        {out[k] = { version: '3.0.7', cpu: [cpu], license: 'MIT', optional: true, os: [os] };}
     }
   }
 }
