@@ -18,8 +18,9 @@ for (const [key, value] of entries) {
   if (key === 'node_modules/@msgpackr-extract/msgpackr-extract-linux-arm64') {
     for (const [name, [os, cpu]] of Object.entries(platforms)) {
       const k = `node_modules/@msgpackr-extract/msgpackr-extract-${name}`;
-      if (!lock.packages[k])
-        {out[k] = { version: '3.0.7', cpu: [cpu], license: 'MIT', optional: true, os: [os] };}
+      if (!lock.packages[k]) {
+        out[k] = { version: '3.0.7', cpu: [cpu], license: 'MIT', optional: true, os: [os] };
+      }
     }
   }
 }
