@@ -67,8 +67,9 @@ async function readYaml(file: string, problems: string[]): Promise<unknown> {
 function validate<T>(schema: z.ZodType<T>, value: unknown, file: string, problems: string[]): T | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  for (const issue of result.error.issues)
-    {problems.push(`${file}: ${formatPath(issue.path)}: ${issue.message}`);}
+  for (const issue of result.error.issues) {
+    problems.push(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
+  }
   return undefined;
 }
 

@@ -39,7 +39,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(options: { workers?: boolean } = {}): Promise<Harness> {
+export async function createHarness(
+  options: { workers?: boolean; redisUrl?: string } = {},
+): Promise<Harness> {
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const schema = `t_${id}`;
   const prefix = `t-${id}`;
@@ -54,6 +56,7 @@ export async function createHarness(options: { workers?: boolean } = {}): Promis
     HORISONT_REPORT_DIR: path.join(workDir, 'reports'),
     HORISONT_CONFIG_DIR: DEMO_CONFIG,
     NODE_ENV: 'test',
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };
   const env = parseEnv({ ...process.env, ...vars });
   const pool = new pg.Pool({
