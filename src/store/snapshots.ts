@@ -59,12 +59,14 @@ export async function saveSnapshot(tx: Tx, input: SnapshotInput): Promise<number
       input.bodyHash,
     ],
   );
+  // A repeated fetch job within a run keeps the first observation: a re-run must not turn the
+  // page it stored itself into "unchanged".
   const result = await tx.query<{ id: string }>(
     `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged)
      values ($1, $2, $3, $4, $5, $6, $7, $8)
      on conflict (run_id, source_id, request_key) do update
        set url = excluded.url, status = excluded.status, headers = excluded.headers,
-           body_hash = excluded.body_hash, unchanged = excluded.unchanged
+           body_hash = excluded.body_hash, unchanged = snapshots.unchanged
      returning id`,
     [
       input.runId,
