@@ -14,11 +14,12 @@ import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
 import { startRun, waitForRun, UnknownSourceError } from '../app/scan-once.js';
 import { formatRunSummary, failedSources } from './summary.js';
-import { rankedCandidates, listNominations, sourceHealth } from '../store/queries.js';
+import { rankedCandidates, listNominations } from '../store/queries.js';
 import { latestReport } from '../store/reports.js';
 import { startFixtureServer } from '../fixtures/server.js';
 import { oneLine, table, isoMinute } from './format.js';
 import { runDemo } from './demo.js';
+import { registerSourcesCommands } from './sources-commands.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
@@ -283,40 +284,7 @@ export function buildProgram(): Command {
       );
     });
 
-  program
-    .command('sources')
-    .description('health and last outcome of each configured source')
-    .option('--json', 'as JSON')
-    .action(async (options: { json?: boolean }) => {
-      await withApp(
-        program,
-        async (ctx) => {
-          const rows = await sourceHealth(ctx.db);
-          if (options.json) {
-            console.log(JSON.stringify(rows, null, 2));
-            return;
-          }
-          console.log(
-            table(
-              ['källa', 'adapter', 'på', 'hälsa', 'senast', 'poster', 'senast ok', 'fel'],
-              rows.map((row) => [
-                row.id,
-                row.adapter,
-                row.enabled ? 'ja' : 'nej',
-                row.health,
-                row.last_outcome ?? '–',
-                String(row.items),
-                isoMinute(row.last_success_at),
-                row.last_error_kind
-                  ? `${row.last_error_kind} ${isoMinute(row.last_error_at)}: ${oneLine(row.last_error_message ?? '', 60)}`
-                  : '',
-              ]),
-            ),
-          );
-        },
-        { logLevel: 'warn' },
-      );
-    });
+  registerSourcesCommands(program);
 
   const fixtures = program.command('fixtures').description('recorded source responses for offline scans');
   fixtures

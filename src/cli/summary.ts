@@ -11,18 +11,31 @@ const STATUS_SV: Record<string, string> = {
 };
 
 export function formatRunSummary(summary: RunSummary): string {
-  const rows = summary.sources.map((source) => [
-    source.source_id,
-    STATUS_SV[source.status] ?? source.status,
-    String(source.pages),
-    String(source.items_seen),
-    String(source.items_new),
-    String(source.items_changed),
-    source.error_kind ? `${source.error_kind}: ${oneLine(source.error_message ?? '', 70)}` : '',
-  ]);
+  const rows = summary.sources.map((source) => {
+    // A source that failed or broke has no "new" to report: never show it as 0 new.
+    const settled = source.status !== 'failed' && source.status !== 'broken';
+    return [
+      source.source_id,
+      STATUS_SV[source.status] ?? source.status,
+      String(source.pages),
+      // The usual yield only where this run fell well short of it.
+      source.usual_items !== null &&
+      source.usual_items !== undefined &&
+      source.items_seen * 2 < source.usual_items
+        ? `${source.items_seen} (brukar ${source.usual_items})`
+        : String(source.items_seen),
+      settled ? String(source.items_new) : '–',
+      settled ? String(source.items_changed) : '–',
+      source.error_kind ? `${source.error_kind}: ${oneLine(source.error_message ?? '', 70)}` : '',
+    ];
+  });
+  const notes = summary.sources.flatMap((source) =>
+    (source.notes ?? []).map((note) => `  ${source.source_id}: ${oneLine(note, 160)}`),
+  );
   return [
     `Körning ${summary.runId} (${summary.trigger}): ${summary.status === 'completed' ? 'klar' : summary.status}`,
     table(['källa', 'utfall', 'sidor', 'poster', 'nya', 'ändrade', 'fel'], rows),
+    ...(notes.length > 0 ? ['Anmärkningar:', ...notes] : []),
     `Nya kandidater: ${summary.candidatesNew} · rapporter: ${summary.reports} · nomineringar: ${summary.nominations}` +
       (summary.failedJobs > 0 ? ` · misslyckade jobb: ${summary.failedJobs}` : ''),
   ].join('\n');

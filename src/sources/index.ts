@@ -2,6 +2,7 @@ import { clinicaltrials } from './clinicaltrials.js';
 import { eudamedCertificates } from './eudamed-certificates.js';
 import { councilLists } from './council-lists.js';
 import { eudamedDevices } from './eudamed-devices.js';
+import { eudamedBuildInfo } from './eudamed-build-info.js';
 import { nyeMetoder } from './nye-metoder.js';
 import { openfdaDevices } from './openfda-devices.js';
 import { eurlexOj } from './eurlex-oj.js';
@@ -23,6 +24,7 @@ export const adapters: Record<string, SourceAdapter<any>> = {
   [eudamedCertificates.id]: eudamedCertificates,
   [councilLists.id]: councilLists,
   [eudamedDevices.id]: eudamedDevices,
+  [eudamedBuildInfo.id]: eudamedBuildInfo,
   [nyeMetoder.id]: nyeMetoder,
   [openfdaDevices.id]: openfdaDevices,
   [eurlexOj.id]: eurlexOj,

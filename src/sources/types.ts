@@ -27,6 +27,13 @@ export interface ParseResult {
   items: RawItem[];
   /** The next page to fetch, when the source pages. Absent on the last page. */
   next?: FetchRequest;
+  /**
+   * Values that should stay the same from run to run, such as an API's build version (EUDAMED's
+   * `applicationInfo.buildVersion`). The pipeline stores them and notes a change as a warning
+   * on the source's health, not a failure. Names match /^[A-Za-z][A-Za-z0-9_.-]*$/; values are
+   * short strings.
+   */
+  canaries?: Record<string, string>;
 }
 
 /** The source as configured in `config/sources.yaml`, with options already validated. */

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from './db.js';
 import { lockKey } from './db.js';
 import type { ErrorKind } from '../domain/errors.js';
+import { emptyYieldFailure, recordSourceFailure, recordSourceSuccess, usualYield } from './health.js';
+import type { SourceFailure } from './health.js';
 
 export type SourceRunStatus = 'pending' | 'running' | 'ok' | 'unchanged' | 'failed' | 'broken';
 export const TERMINAL_SOURCE_STATUSES: readonly SourceRunStatus[] = ['ok', 'unchanged', 'failed', 'broken'];
@@ -95,13 +97,15 @@ export async function markSourceRunning(tx: Tx, runId: string, sourceId: string)
  * Called when one of a source's request chains ends (its last page parsed, or a fetch/parse job
  * failed for good). A failure is recorded at once; the source's outcome and counts are settled
  * when no other chain of the source is still open. Chains of one source serialise on a lock.
+ * A source that read without error but found no items where it usually finds many is settled as
+ * broken with that reason, never as "nothing new" (src/store/health.ts).
  */
 export async function settleSource(
   tx: Tx,
   runId: string,
   sourceId: string,
   currentJobId: string,
-  failure?: { kind: ErrorKind; message: string },
+  failure?: SourceFailure,
 ): Promise<void> {
   await lockKey(tx, `run-source ${runId} ${sourceId}`);
   if (failure) {
@@ -111,16 +115,7 @@ export async function settleSource(
        where run_id = $1 and source_id = $2 and status in ('pending', 'running')`,
       [runId, sourceId, status, failure.kind, failure.message],
     );
-    if ((updated.rowCount ?? 0) > 0) {
-      await tx.query(
-        `update sources set health = case when $3 = 'broken' then 'broken' else 'failing' end,
-                consecutive_failures = consecutive_failures + 1,
-                last_error_kind = $4, last_error_message = $5, last_error_at = now(),
-                last_run_id = $2, last_outcome = $3, updated_at = now()
-         where id = $1`,
-        [sourceId, runId, status, failure.kind, failure.message],
-      );
-    }
+    if ((updated.rowCount ?? 0) > 0) await recordSourceFailure(tx, sourceId, runId, status, failure);
   }
   const open = await tx.query<{ n: number }>(
     `select count(*)::int as n from run_jobs
@@ -128,33 +123,63 @@ export async function settleSource(
     [runId, sourceId, currentJobId],
   );
   if (open.rows[0]!.n > 0) return;
-  const settled = (
+  const current = (
     await tx.query<{ status: SourceRunStatus }>(
-      `with totals as (
-         select count(*)::int as pages, count(*) filter (where not unchanged)::int as pages_changed,
-                coalesce(sum(items_seen), 0)::int as items_seen,
-                coalesce(sum(cardinality(new_item_ids)), 0)::int as items_new,
-                coalesce(sum(cardinality(changed_item_ids)), 0)::int as items_changed
-         from snapshots where run_id = $1 and source_id = $2)
-       update run_sources r
-          set status = case when r.status in ('failed', 'broken') then r.status
-                            when t.pages_changed = 0 then 'unchanged' else 'ok' end,
-              pages = t.pages, pages_changed = t.pages_changed, items_seen = t.items_seen,
-              items_new = t.items_new, items_changed = t.items_changed, finished_at = now()
-       from totals t
-       where r.run_id = $1 and r.source_id = $2 and r.finished_at is null
-       returning r.status`,
+      'select status from run_sources where run_id = $1 and source_id = $2 and finished_at is null',
       [runId, sourceId],
     )
   ).rows[0];
-  if (settled && (settled.status === 'ok' || settled.status === 'unchanged')) {
-    await tx.query(
-      `update sources set health = 'ok', consecutive_failures = 0, last_success_at = now(),
-              last_run_id = $2, last_outcome = $3, updated_at = now()
-       where id = $1`,
-      [sourceId, runId, settled.status],
-    );
+  if (!current) return;
+  const totals = (
+    await tx.query<{
+      pages: number;
+      pages_changed: number;
+      items_seen: number;
+      items_new: number;
+      items_changed: number;
+    }>(
+      `select count(*)::int as pages, count(*) filter (where not unchanged)::int as pages_changed,
+              coalesce(sum(items_seen), 0)::int as items_seen,
+              coalesce(sum(cardinality(new_item_ids)), 0)::int as items_new,
+              coalesce(sum(cardinality(changed_item_ids)), 0)::int as items_changed
+       from snapshots where run_id = $1 and source_id = $2`,
+      [runId, sourceId],
+    )
+  ).rows[0]!;
+  const usual = await usualYield(tx, sourceId, runId);
+  let status: SourceRunStatus =
+    current.status === 'failed' || current.status === 'broken'
+      ? current.status
+      : totals.pages_changed === 0
+        ? 'unchanged'
+        : 'ok';
+  let emptied: SourceFailure | undefined;
+  if (status === 'ok' || status === 'unchanged') {
+    emptied = await emptyYieldFailure(tx, runId, sourceId, totals.items_seen, usual);
+    if (emptied) status = 'broken';
   }
+  await tx.query(
+    `update run_sources
+        set status = $3, error_kind = coalesce($4, error_kind), error_message = coalesce($5, error_message),
+            pages = $6, pages_changed = $7, items_seen = $8, items_new = $9, items_changed = $10,
+            usual_items = $11, finished_at = now()
+      where run_id = $1 and source_id = $2 and finished_at is null`,
+    [
+      runId,
+      sourceId,
+      status,
+      emptied?.kind ?? null,
+      emptied?.message ?? null,
+      totals.pages,
+      totals.pages_changed,
+      totals.items_seen,
+      totals.items_new,
+      totals.items_changed,
+      usual,
+    ],
+  );
+  if (emptied) await recordSourceFailure(tx, sourceId, runId, 'broken', emptied);
+  else if (status === 'ok' || status === 'unchanged') await recordSourceSuccess(tx, sourceId, runId, status);
 }
 
 export interface JobCompletion {
@@ -217,7 +242,11 @@ export interface RunSourceRow {
   items_seen: number;
   items_new: number;
   items_changed: number;
+  /** The usual yield (median of the previous successful runs) the run was measured against. */
+  usual_items: number | null;
   duration_ms: number | null;
+  /** Warnings that are not failures (an API's build version changed), in the order noted. */
+  notes: string[];
 }
 
 export interface RunSummary {
@@ -245,9 +274,12 @@ export async function runSummary(db: Db | Tx, runId: string): Promise<RunSummary
   ).rows[0];
   if (!run) return undefined;
   const sources = await db.query<RunSourceRow>(
-    `select source_id, status, error_kind, error_message, pages, items_seen, items_new, items_changed,
-            (extract(epoch from (finished_at - started_at)) * 1000)::int as duration_ms
-     from run_sources where run_id = $1 order by source_id`,
+    `select r.source_id, r.status, r.error_kind, r.error_message, r.pages, r.items_seen, r.items_new,
+            r.items_changed, r.usual_items,
+            (extract(epoch from (r.finished_at - r.started_at)) * 1000)::int as duration_ms,
+            array(select n.message from source_notes n where n.run_id = r.run_id and n.source_id = r.source_id
+                  order by n.id) as notes
+     from run_sources r where r.run_id = $1 order by r.source_id`,
     [runId],
   );
   const counts = (

@@ -4,6 +4,7 @@ import { HorisontError } from '../domain/errors.js';
 import { RawItem } from '../domain/item.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
+import { invalidCanary, recordCanaries } from '../store/health.js';
 import { settleSource } from '../store/runs.js';
 import type { PlannedJob } from '../store/runs.js';
 import { upsertItems } from '../store/items.js';
@@ -47,7 +48,10 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
       }
       const result = source.adapter.parse(snapshot.document, source);
       const items = validateItems(source.id, result.items);
+      const canaryProblem = result.canaries ? invalidCanary(result.canaries) : undefined;
+      if (canaryProblem) throw new HorisontError('schema', `parse(${source.id}): invalid ${canaryProblem}`);
       await job.commit(async (tx) => {
+        let notes: string[] = [];
         // A re-run after a crash reuses what the first pass recorded, so it plans the same jobs.
         let changed = snapshot.parsed;
         if (!changed) {
@@ -55,6 +59,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
             ? { newIds: [], changedIds: [] }
             : await upsertItems(tx, source.id, snapshot.id, items);
           await markSnapshotParsed(tx, snapshot.id, items.length, changed.newIds, changed.changedIds);
+          if (result.canaries) notes = await recordCanaries(tx, source.id, data.runId, result.canaries);
         }
         const itemIds = [...changed.newIds, ...changed.changedIds].sort((a, b) => a - b);
         const next: PlannedJob[] = [];
@@ -83,6 +88,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
           },
           'parse: done',
         );
+        for (const note of notes) job.log.warn({ snapshot_id: snapshot.id, note }, 'parse: source note');
         return next;
       });
     },
