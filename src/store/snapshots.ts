@@ -59,14 +59,12 @@ export async function saveSnapshot(tx: Tx, input: SnapshotInput): Promise<number
       input.bodyHash,
     ],
   );
-  // A repeated fetch job within a run keeps the first observation: a re-run must not turn the
-  // page it stored itself into "unchanged".
-  const result = await tx.query<{ id: string }>(
+  // A repeated fetch job within a run keeps the run's first observation: a re-run must not turn
+  // the page it stored itself into "unchanged" (or a 304).
+  const inserted = await tx.query<{ id: string }>(
     `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged)
      values ($1, $2, $3, $4, $5, $6, $7, $8)
-     on conflict (run_id, source_id, request_key) do update
-       set url = excluded.url, status = excluded.status, headers = excluded.headers,
-           body_hash = excluded.body_hash, unchanged = snapshots.unchanged
+     on conflict (run_id, source_id, request_key) do nothing
      returning id`,
     [
       input.runId,
@@ -79,6 +77,13 @@ export async function saveSnapshot(tx: Tx, input: SnapshotInput): Promise<number
       input.unchanged,
     ],
   );
+  const result =
+    inserted.rows.length > 0
+      ? inserted
+      : await tx.query<{ id: string }>(
+          'select id from snapshots where run_id = $1 and source_id = $2 and request_key = $3',
+          [input.runId, input.sourceId, input.request.key],
+        );
   return Number(result.rows[0]!.id);
 }
 
