@@ -1,4 +1,3 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import { parseSourceDate } from '../domain/dates.js';
 import { HorisontError } from '../domain/errors.js';
@@ -25,25 +24,230 @@ export const EurlexOjOptions = z.strictObject({
 export type EurlexOjOptions = z.infer<typeof EurlexOjOptions>;
 
 /**
- * Entity processing off: the feed's own markup needs only the five predefined entities and
- * numeric references, decoded below in one bounded pass; DOCTYPE entities (expansion attacks)
- * are never expanded.
+ * The feed is read by a single-pass scanner written for RSS 2.0 rather than a general XML parser
+ * plus a separate validation pass (fast-xml-parser's validate + parse read every byte twice and
+ * built a tree of everything; this reads once and keeps only the five item fields). It checks
+ * well-formedness as it goes: tags nest and close, attributes are quoted and unique, one root,
+ * nothing unclosed, at most MAX_DEPTH levels.
+ *
+ * Entity processing stays off: a DOCTYPE (and any internal subset with entity declarations) is
+ * skipped, never interpreted, so entity-expansion attacks expand nothing. Text keeps its
+ * references as written; the five predefined entities and numeric references are decoded below
+ * in one bounded pass per field.
  */
-const parser = new XMLParser({
-  processEntities: false,
-  htmlEntities: false,
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  trimValues: true,
-  maxNestedTags: 32,
-  isArray: (_name, jPath) => jPath === 'rss.channel.item',
-});
+const MAX_DEPTH = 32;
+const ITEM_FIELDS = new Set(['title', 'link', 'guid', 'description', 'pubDate']);
+
+type FieldName = 'title' | 'link' | 'guid' | 'description' | 'pubDate';
+
+interface ScannedItem {
+  title?: string;
+  link?: string;
+  guid?: string;
+  description?: string;
+  pubDate?: string;
+  /** A field repeated or holding child elements, or an empty `<item/>`: not an RSS item. */
+  invalid?: boolean;
+}
+
+interface ScannedFeed {
+  root: string;
+  channels: number;
+  items: ScannedItem[];
+}
+
+class XmlSyntaxError extends Error {
+  constructor(
+    readonly code: string,
+    readonly at: number,
+  ) {
+    super(code);
+  }
+}
+
+function lineAt(text: string, at: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+function isNameStart(c: number): boolean {
+  // A–Z, a–z, '_', ':' and anything beyond ASCII (XML allows most of it).
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c > 127;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** Skips `<!DOCTYPE …>` including an internal subset, without interpreting any of it. */
+function skipDoctype(text: string, from: number): number {
+  let bracket = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      const close = text.indexOf(c, i + 1);
+      if (close === -1) break;
+      i = close;
+    } else if (c === '[') bracket++;
+    else if (c === ']') bracket--;
+    else if (c === '>' && bracket <= 0) return i + 1;
+  }
+  throw new XmlSyntaxError('UnclosedDoctype', from);
+}
+
+/** Scans an RSS document: well-formedness throughout, the item fields of rss/channel/item. */
+function scanRss(text: string): ScannedFeed {
+  const n = text.length;
+  const stack: string[] = [];
+  const items: ScannedItem[] = [];
+  let root = '';
+  let rootClosed = false;
+  let channels = 0;
+  let current: ScannedItem | undefined;
+  let field: FieldName | undefined;
+  let parts: string[] = [];
+  let i = 0;
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    const end = lt === -1 ? n : lt;
+    if (end > i) {
+      if (stack.length === 0) {
+        for (let k = i; k < end; k++) {
+          if (!isSpace(text.charCodeAt(k))) throw new XmlSyntaxError('TextOutsideRoot', k);
+        }
+      } else if (field !== undefined && stack.length === 4) {
+        parts.push(text.slice(i, end));
+      }
+    }
+    if (lt === -1) break;
+    i = lt;
+    const next = text.charCodeAt(i + 1);
+    if (next === 33 /* ! */) {
+      if (text.startsWith('<!--', i)) {
+        const close = text.indexOf('-->', i + 4);
+        if (close === -1) throw new XmlSyntaxError('UnclosedComment', i);
+        i = close + 3;
+      } else if (text.startsWith('<![CDATA[', i)) {
+        const close = text.indexOf(']]>', i + 9);
+        if (close === -1) throw new XmlSyntaxError('UnclosedCDATA', i);
+        if (stack.length === 0) throw new XmlSyntaxError('CDATAOutsideRoot', i);
+        if (field !== undefined && stack.length === 4) parts.push(text.slice(i + 9, close));
+        i = close + 3;
+      } else if (text.startsWith('<!DOCTYPE', i)) {
+        if (root !== '') throw new XmlSyntaxError('DoctypeAfterRoot', i);
+        i = skipDoctype(text, i + 9);
+      } else {
+        throw new XmlSyntaxError('InvalidTag', i);
+      }
+      continue;
+    }
+    if (next === 63 /* ? */) {
+      const close = text.indexOf('?>', i + 2);
+      if (close === -1) throw new XmlSyntaxError('UnclosedPI', i);
+      i = close + 2;
+      continue;
+    }
+    if (next === 47 /* / */) {
+      const close = text.indexOf('>', i + 2);
+      if (close === -1) throw new XmlSyntaxError('UnclosedTag', i);
+      let nameEnd = close;
+      while (nameEnd > i + 2 && isSpace(text.charCodeAt(nameEnd - 1))) nameEnd--;
+      const name = text.slice(i + 2, nameEnd);
+      const open = stack.pop();
+      if (open !== name) throw new XmlSyntaxError('MismatchedTag', i);
+      if (stack.length === 3 && field !== undefined && current !== undefined) {
+        current[field] = parts.length === 1 ? parts[0]!.trim() : parts.join('').trim();
+        field = undefined;
+      } else if (stack.length === 2 && name === 'item') {
+        current = undefined;
+      }
+      if (stack.length === 0) rootClosed = true;
+      i = close + 1;
+      continue;
+    }
+    // A start tag.
+    if (!isNameStart(next)) throw new XmlSyntaxError('InvalidTag', i);
+    let j = i + 2;
+    while (j < n && isNameChar(text.charCodeAt(j))) j++;
+    const name = text.slice(i + 1, j);
+    let attributes: string[] | undefined;
+    let selfClosing = false;
+    for (;;) {
+      const before = j;
+      while (j < n && isSpace(text.charCodeAt(j))) j++;
+      if (j >= n) throw new XmlSyntaxError('UnclosedTag', i);
+      const c = text.charCodeAt(j);
+      if (c === 62 /* > */) {
+        j++;
+        break;
+      }
+      if (c === 47 /* / */ && text.charCodeAt(j + 1) === 62) {
+        selfClosing = true;
+        j += 2;
+        break;
+      }
+      if (!isNameStart(c) || j === before) throw new XmlSyntaxError('InvalidAttribute', j);
+      const attrStart = j;
+      while (j < n && isNameChar(text.charCodeAt(j))) j++;
+      const attr = text.slice(attrStart, j);
+      while (j < n && isSpace(text.charCodeAt(j))) j++;
+      if (text.charCodeAt(j) !== 61 /* = */) throw new XmlSyntaxError('AttributeWithoutValue', attrStart);
+      j++;
+      while (j < n && isSpace(text.charCodeAt(j))) j++;
+      const quote = text[j];
+      if (quote !== '"' && quote !== "'") throw new XmlSyntaxError('UnquotedAttribute', j);
+      const close = text.indexOf(quote, j + 1);
+      if (close === -1) throw new XmlSyntaxError('UnclosedAttribute', j);
+      const lt2 = text.indexOf('<', j + 1);
+      if (lt2 !== -1 && lt2 < close) throw new XmlSyntaxError('InvalidAttributeValue', j);
+      attributes ??= [];
+      if (attributes.includes(attr)) throw new XmlSyntaxError('DuplicateAttribute', attrStart);
+      attributes.push(attr);
+      j = close + 1;
+    }
+    if (stack.length === 0) {
+      if (root !== '' || rootClosed) throw new XmlSyntaxError('MultipleRoots', i);
+      root = name;
+    }
+    const depth = stack.length + 1;
+    if (depth > MAX_DEPTH) throw new XmlSyntaxError('TooDeep', i);
+    if (depth === 2 && name === 'channel' && root === 'rss') {
+      channels++;
+    } else if (depth === 3 && name === 'item' && stack[1] === 'channel' && root === 'rss') {
+      current = selfClosing ? { invalid: true } : {};
+      items.push(current);
+    } else if (depth === 4 && current !== undefined) {
+      if (ITEM_FIELDS.has(name)) {
+        const fieldName = name as FieldName;
+        if (current[fieldName] !== undefined) current.invalid = true;
+        if (selfClosing) current[fieldName] = '';
+        else {
+          field = fieldName;
+          parts = [];
+        }
+      }
+    } else if (depth > 4 && field !== undefined && current !== undefined) {
+      // Markup inside a field: not text an RSS reader would take.
+      current.invalid = true;
+    }
+    if (!selfClosing) stack.push(name);
+    else if (stack.length === 0) rootClosed = true;
+    i = j;
+  }
+  if (stack.length > 0) throw new XmlSyntaxError('UnclosedTag', n);
+  if (root === '') throw new XmlSyntaxError('NoRoot', 0);
+  return { root, channels, items };
+}
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decodeEntities(text: string): string {
+  if (!text.includes('&')) return text;
   return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/gi, (whole, name: string) => {
     if (name.startsWith('#')) {
       const code =
@@ -57,30 +261,12 @@ function decodeEntities(text: string): string {
 }
 
 /** Feed text, decoded and without the markup some descriptions carry. */
-function plain(value: unknown): string {
-  if (typeof value !== 'string') return '';
+function plain(value: string | undefined): string {
+  if (value === undefined || value === '') return '';
   const decoded = decodeEntities(value);
-  return cleanText(decodeEntities(decoded.replace(/<[^>]*>/g, ' ')));
+  const stripped = decoded.includes('<') ? decoded.replace(/<[^>]*>/g, ' ') : decoded;
+  return cleanText(decodeEntities(stripped));
 }
-
-const FeedText = z.union([z.string(), z.number()]).transform(String).optional();
-
-const FeedItem = z.object({
-  title: FeedText,
-  link: FeedText,
-  guid: FeedText,
-  description: FeedText,
-  pubDate: FeedText,
-});
-
-const Feed = z.object({
-  rss: z.object({
-    channel: z.object({
-      // An empty channel parses as '' (no child elements at all).
-      item: z.array(z.unknown()).optional(),
-    }),
-  }),
-});
 
 // `CELEX:32026R1167: Commission Delegated Regulation …`; corrigenda come bare (`…R(03)`).
 const TITLE_CELEX = /^CELEX:\s*([0-9A-Z][0-9A-Z()_]*)(?::\s*([\s\S]*))?$/i;
@@ -94,13 +280,15 @@ const MDR_IVDR: ReadonlyArray<[RegExp, string]> = [
   [/\b2017\/746\b/, '32017R0746'],
 ];
 
-/** A keyword's matcher over the text, and over the CELEX number for `YYYY/N` keywords. */
-function matcherFor(keyword: string): (text: string, celex: string | undefined) => boolean {
+/**
+ * A keyword's matcher over the lower-cased text, and over the CELEX number for `YYYY/N` keywords.
+ */
+function matcherFor(keyword: string): (lowerText: string, celex: string | undefined) => boolean {
   const needle = keyword.toLowerCase().replace(/\s+/g, ' ');
   const act = /^(\d{4})\/(\d{1,4})$/.exec(keyword.trim());
   const celexPattern = act ? new RegExp(`^3${act[1]}[A-Z]0*${act[2]}(?!\\d)`, 'i') : undefined;
-  return (text, celex) =>
-    text.toLowerCase().includes(needle) ||
+  return (lowerText, celex) =>
+    lowerText.includes(needle) ||
     (celexPattern !== undefined && celex !== undefined && celexPattern.test(celex));
 }
 
@@ -110,14 +298,12 @@ function feedLanguage(url: string): RawItem['language'] {
 }
 
 function canonicalUrl(link: string, celex: string | undefined): string | undefined {
-  if (link !== '' && URL.canParse(link)) {
-    const url = new URL(link);
-    if (url.protocol === 'https:' || url.protocol === 'http:') return url.toString();
-  }
+  const url = link === '' ? null : URL.parse(link);
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return url.toString();
   return celex ? `${SITE}/legal-content/EN/TXT/?uri=CELEX:${celex}` : undefined;
 }
 
-function readFeed(doc: FetchedDocument): unknown {
+function readFeed(doc: FetchedDocument): ScannedFeed {
   const text = decodeBody(doc).trim();
   if (text === '') throw new HorisontError('empty-body', `parse(${ID}): empty document`);
   // A feed holds the last 100 acts (tens of kB); anything near this is not the feed, and the
@@ -141,22 +327,19 @@ function readFeed(doc: FetchedDocument): unknown {
   if (/^<!doctype html|^<html\b/i.test(text)) {
     throw new HorisontError('parse', `parse(${ID}): expected an RSS feed, got an HTML page`);
   }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
+  try {
+    return scanRss(text);
+  } catch (error) {
+    if (!(error instanceof XmlSyntaxError)) throw error;
     throw new HorisontError(
       'parse',
-      `parse(${ID}): malformed XML (${valid.err.code} at line ${valid.err.line})`,
+      `parse(${ID}): malformed XML (${error.code} at line ${lineAt(text, error.at)})`,
     );
-  }
-  try {
-    return parser.parse(text) as unknown;
-  } catch (error) {
-    throw new HorisontError('parse', `parse(${ID}): the feed could not be parsed`, { cause: error });
   }
 }
 
 function toItem(
-  raw: z.infer<typeof FeedItem>,
+  raw: ScannedItem,
   language: RawItem['language'],
 ): { item: RawItem; celex: string | undefined } | undefined {
   const rawTitle = plain(raw.title);
@@ -214,8 +397,8 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
   },
 
   parse(doc: FetchedDocument, source: SourceSpec<EurlexOjOptions>): ParseResult {
-    const feed = Feed.safeParse(readFeed(doc));
-    if (!feed.success) {
+    const feed = readFeed(doc);
+    if (feed.root !== 'rss' || feed.channels !== 1) {
       throw new HorisontError('schema', `parse(${ID}): not an RSS 2.0 feed (no rss/channel)`);
     }
 
@@ -223,17 +406,16 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
     const language = feedLanguage(doc.request.url);
     const items: RawItem[] = [];
     const seen = new Set<string>();
-    (feed.data.rss.channel.item ?? []).forEach((raw, index) => {
-      const entry = FeedItem.safeParse(raw);
-      if (!entry.success || typeof raw !== 'object' || raw === null) {
+    feed.items.forEach((entry, index) => {
+      if (entry.invalid) {
         throw new HorisontError('schema', `parse(${ID}): item ${index} is not an RSS item`);
       }
-      const mapped = toItem(entry.data, language);
+      const mapped = toItem(entry, language);
       if (!mapped) {
         throw new HorisontError('schema', `parse(${ID}): item ${index} has no title, link or identifier`);
       }
       const { item, celex } = mapped;
-      const text = `${item.title} ${item.summary ?? ''}`;
+      const text = `${item.title} ${item.summary ?? ''}`.toLowerCase();
       // Most of the Official Journal is about other things: those items are skipped, not errors.
       if (matchers.length > 0 && !matchers.some((matches) => matches(text, celex))) return;
       if (seen.has(item.itemKey)) return;
