@@ -81,7 +81,7 @@ export function errorPage(status: number, message: string): SafeHtml {
   };
   return html`<h1>${titles[status] ?? 'Fel'}</h1>
     <div class="notice error" role="alert">${message}</div>
-    <p><a href="/kandidater">Till kandidatlistan</a></p>`;
+    <p>${status === 401 ? html`<a href="/logga-in">Logga in</a> · ` : ''}<a href="/kandidater">Till kandidatlistan</a></p>`;
 }
 
 function summariseState(value: unknown): string {
