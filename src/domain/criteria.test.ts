@@ -1,7 +1,13 @@
 // eslint-disable-next-line no-restricted-imports -- the test reads the shipped criteria file; the domain code itself does no I/O
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TriageCriteria, parseTriageCriteria } from './criteria.js';
+import {
+  DEVICE_SELECTION_SIGNALS,
+  NT_SELECTION_SIGNALS,
+  TriageCriteria,
+  describeDetector,
+  parseTriageCriteria,
+} from './criteria.js';
 import { HorisontError } from './errors.js';
 
 const shipped = readFileSync(new URL('../../config/triage-criteria.yaml', import.meta.url), 'utf8');
@@ -10,7 +16,7 @@ describe('config/triage-criteria.yaml', () => {
   const criteria = parseTriageCriteria(shipped);
 
   it('is valid and versioned', () => {
-    expect(criteria.version).toBe('2026.1');
+    expect(criteria.version).toBe('2026.2');
     expect(criteria.nomination.minTotal).toBe(60);
     expect(criteria.bands).toEqual({ hög: 60, medel: 35 });
   });
@@ -29,6 +35,42 @@ describe('config/triage-criteria.yaml', () => {
       'device',
       'ivd',
     ]);
+  });
+
+  it("expresses each of NT-rådet's selection signals and MTP-rådet's device signals", () => {
+    const covered = new Set(criteria.criteria.flatMap((c) => c.signals.flatMap((s) => s.covers ?? [])));
+    for (const id of [...Object.keys(NT_SELECTION_SIGNALS), ...Object.keys(DEVICE_SELECTION_SIGNALS)]) {
+      expect(covered, id).toContain(id);
+    }
+    expect(Object.keys(NT_SELECTION_SIGNALS)).toHaveLength(11);
+  });
+
+  it('says for every signal how it is detected, with weights and Swedish explanations', () => {
+    for (const criterion of criteria.criteria) {
+      expect(criterion.weight).toBeGreaterThan(0);
+      for (const signal of criterion.signals) {
+        expect(describeDetector(signal.detect).length).toBeGreaterThan(10);
+        expect(signal.explanation).toMatch(/[åäö]|^[A-ZÅÄÖ]/);
+      }
+    }
+  });
+
+  it('reads per-language term lists as one list', () => {
+    const signal = criteria.criteria.flatMap((c) => c.signals).find((s) => s.id === 'klinisk-nytta');
+    expect(signal?.detect.type).toBe('terms');
+    const terms = signal?.detect.type === 'terms' ? signal.detect.terms : [];
+    expect(terms).toEqual(
+      expect.arrayContaining(['förbättrad överlevnad', 'improved survival', 'økt overlevelse']),
+    );
+  });
+
+  it('gates candidates already on the councils’ lists and established products', () => {
+    expect(criteria.routing.alreadyHandled).toEqual({
+      kinds: ['council-decision'],
+      sourceIds: ['council-lists'],
+    });
+    expect(criteria.routing.established.legislation).toEqual(['mdd', 'aimdd', 'ivdd']);
+    expect(criteria.criteria.flatMap((c) => c.signals).map((s) => s.id)).not.toContain('redan-hos-radet');
   });
 
   it('has weights that sum to 100, so a weight is the most a criterion adds', () => {
@@ -58,14 +100,32 @@ describe('TriageCriteria schema', () => {
     version: 'test',
     bands: { hög: 60, medel: 35 },
     nomination: { minTotal: 60 },
-    routing: { deviceTerms: ['sensor'], drugTerms: ['läkemedel'], outOfScopeTerms: ['not a medical device'] },
+    routing: {
+      deviceTerms: ['sensor'],
+      drugTerms: ['läkemedel'],
+      outOfScopeTerms: ['not a medical device'],
+      alreadyHandled: { kinds: ['council-decision'], sourceIds: ['council-lists'] },
+      established: {
+        legislation: ['mdd'],
+        terms: { sv: ['väletablerad'], en: ['well-established'], no: ['veletablert'] },
+      },
+    },
     criteria: [
       {
         id: 'a',
         label: 'A',
         weight: 1,
         maxPoints: 1,
-        signals: [{ id: 's', label: 'S', points: 1, explanation: 'x', detect: { type: 'implantable' } }],
+        signals: [
+          {
+            id: 's',
+            label: 'S',
+            points: 1,
+            explanation: 'x',
+            detect: { type: 'implantable' },
+            covers: [...Object.keys(NT_SELECTION_SIGNALS), ...Object.keys(DEVICE_SELECTION_SIGNALS)],
+          },
+        ],
       },
     ],
   };
@@ -110,6 +170,33 @@ describe('TriageCriteria schema', () => {
       }),
     ],
     ['non-kebab id', (c) => ({ ...c, criteria: [{ ...c.criteria[0], id: 'Not Kebab' }] })],
+    [
+      'a selection signal no signal covers',
+      (c) => ({
+        ...c,
+        criteria: [
+          {
+            ...c.criteria[0],
+            signals: [{ ...c.criteria[0]!.signals[0], covers: ['stor-patientpopulation'] }],
+          },
+        ],
+      }),
+    ],
+    [
+      'an unknown selection signal',
+      (c) => ({
+        ...c,
+        criteria: [{ ...c.criteria[0], signals: [{ ...c.criteria[0]!.signals[0], covers: ['magic'] }] }],
+      }),
+    ],
+    [
+      'a language missing from a term list',
+      (c) => ({
+        ...c,
+        routing: { ...c.routing, established: { legislation: ['mdd'], terms: { sv: ['x'], en: ['y'] } } },
+      }),
+    ],
+    ['no council lists', (c) => ({ ...c, routing: { ...c.routing, alreadyHandled: undefined } })],
   ];
   it.each(broken)('rejects %s', (_name, change) => {
     expect(TriageCriteria.safeParse(change(minimal)).success).toBe(false);

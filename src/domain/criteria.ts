@@ -22,7 +22,55 @@ const Term = z
   .max(200)
   .refine((t) => /[\p{L}\p{N}]/u.test(t), 'a term needs a letter or digit')
   .refine((t) => !t.slice(1, -1).includes('*'), '`*` is only allowed at the start or end of a term');
-const Terms = z.array(Term).min(1);
+/**
+ * A term list: either one list, or one list per language (Swedish, English, Norwegian: the
+ * languages of the sources), which must then name all three. Either way it is read as one list.
+ */
+const TermList = z.array(Term).min(1);
+export const LanguageTerms = z.strictObject({ sv: TermList, en: TermList, no: TermList });
+const Terms = z
+  .union([TermList, LanguageTerms])
+  .transform((t): string[] => (Array.isArray(t) ? t : [...t.sv, ...t.en, ...t.no]));
+
+/**
+ * NT-rådet's selection signals in horizon scanning: what makes a new therapy worth an early
+ * assessment report. Every one must be expressed by at least one signal (`covers`).
+ */
+export const NT_SELECTION_SIGNALS = {
+  'stor-patientpopulation': 'Stor patientpopulation',
+  'betydande-sjuklighet': 'Betydande sjuklighet',
+  'potentiell-klinisk-nytta': 'Potentiell klinisk nytta',
+  'innovativt-behandlingssatt': 'Innovativt behandlingssätt',
+  kostnadskonsekvenser: 'Kostnadskonsekvenser',
+  'omorganisation-av-varden': 'Behov av att organisera om vården',
+  'effekt-pa-riktlinjer': 'Effekt på riktlinjer',
+  sakerhetsaspekter: 'Säkerhetsaspekter',
+  'media-eller-patientintresse': 'Media- eller patientintresse',
+  'for-snabbt-eller-langsamt-upptag': 'Risk för för snabbt eller för långsamt upptag',
+  'juridiskt-etiskt-politiskt-intresse': 'Juridiskt, etiskt eller politiskt intresse',
+} as const;
+
+/**
+ * MTP-rådet's device-specific gates and boosts. Gates that take a candidate out of scope live in
+ * `routing`; the rest must be expressed by at least one signal (`covers`).
+ */
+export const DEVICE_SELECTION_SIGNALS = {
+  'mdr-ivdr': 'Medicinteknisk produkt eller IVD enligt MDR/IVDR',
+  'ce-status': 'CE-märkning',
+  'ny-eller-etablerad': 'Ny snarare än etablerad produkt',
+  'patientnara-stora-volymer': 'Patientnära produkt i stora volymer',
+  'risk-for-ojamlik-anvandning': 'Risk för ojämlik användning (t.ex. HTA i vissa regioner men inte i andra)',
+  tillvaxtomraden: 'TLV:s tillväxtområden: diabetes, diagnostik, digital hälsa',
+  'riskklass-iii-implantat': 'Riskklass III eller implantat',
+  'evidensens-mognad': 'Evidensens mognad',
+  sakerhetsmeddelanden: 'Säkerhetsmeddelanden',
+} as const;
+
+export type SelectionSignalId = keyof typeof NT_SELECTION_SIGNALS | keyof typeof DEVICE_SELECTION_SIGNALS;
+const SelectionSignalId = z.enum([
+  ...(Object.keys(NT_SELECTION_SIGNALS) as (keyof typeof NT_SELECTION_SIGNALS)[]),
+  ...(Object.keys(DEVICE_SELECTION_SIGNALS) as (keyof typeof DEVICE_SELECTION_SIGNALS)[]),
+]);
 
 const CandidateKindSchema = z.enum(['device', 'ivd', 'drug', 'method']);
 
@@ -81,6 +129,8 @@ export const Signal = z.strictObject({
    */
   explanation: z.string().min(1),
   detect: Detector,
+  /** The selection signals (NT-rådet's and MTP-rådet's) this signal expresses. */
+  covers: z.array(SelectionSignalId).min(1).optional(),
 });
 export type Signal = z.infer<typeof Signal>;
 
@@ -112,6 +162,22 @@ export const TriageCriteria = z
       drugTerms: Terms,
       /** Evidence saying the product is not a medical device → outside both councils. */
       outOfScopeTerms: Terms,
+      /**
+       * Already in national collaboration: evidence of these kinds from these sources (the
+       * councils' own lists) routes the candidate out of scope, naming the council and the entry.
+       */
+      alreadyHandled: z.strictObject({
+        kinds: z.array(ItemKind).min(1),
+        sourceIds: z.array(z.string().min(1)).min(1),
+      }),
+      /**
+       * Established on the market → out of scope for MTP-rådet: a device registered only under
+       * these (pre-MDR) legislations, or a source calling the product or method established.
+       */
+      established: z.strictObject({
+        legislation: z.array(z.string().min(1)).min(1),
+        terms: Terms,
+      }),
     }),
     criteria: z.array(Criterion).min(1),
   })
@@ -121,6 +187,19 @@ export const TriageCriteria = z
     }
     const criterionIds = new Set<string>();
     const signalIds = new Set<string>();
+    const covered = new Set<string>(value.criteria.flatMap((c) => c.signals.flatMap((s) => s.covers ?? [])));
+    for (const [id, label] of [
+      ...Object.entries(NT_SELECTION_SIGNALS),
+      ...Object.entries(DEVICE_SELECTION_SIGNALS),
+    ]) {
+      if (!covered.has(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['criteria'],
+          message: `no signal covers the selection signal ${id} (${label})`,
+        });
+      }
+    }
     value.criteria.forEach((criterion, ci) => {
       if (criterionIds.has(criterion.id)) {
         ctx.addIssue({
@@ -151,6 +230,40 @@ export const TriageCriteria = z
     });
   });
 export type TriageCriteria = z.infer<typeof TriageCriteria>;
+
+const TERM_FIELDS = 'titel, sammanfattning, handelsnamn eller publikationstyp';
+
+function list(values: readonly string[], max = 8): string {
+  return values.length > max
+    ? `${values.slice(0, max).join(', ')} m.fl. (${values.length})`
+    : values.join(', ');
+}
+
+/** How a signal is detected, in Swedish (for `horisont criteria` and the workbench). */
+export function describeDetector(d: Detector): string {
+  switch (d.type) {
+    case 'terms':
+      return `Ord i ${TERM_FIELDS}${d.kinds === undefined ? '' : ` (endast ${d.kinds.join(', ')})`}: ${list(d.terms)}`;
+    case 'risk-class':
+      return `Strukturerat fält: riskklass ${d.classes.join(', ')}`;
+    case 'implantable':
+      return `Strukturerat fält: implanterbar enligt registret${d.terms === undefined ? '' : `, eller ord: ${list(d.terms)}`}`;
+    case 'legislation':
+      return `Strukturerat fält: tillämplig lagstiftning ${d.values.join(', ')}`;
+    case 'regional-hta-count':
+      return `Antal regioner med egen regional HTA-rapport: minst ${d.min}${d.max === undefined ? '' : `, högst ${d.max}`}`;
+    case 'independent-sources':
+      return `Antal oberoende källor: minst ${d.min}`;
+    case 'evidence-kind':
+      return `Evidens av typen ${d.kinds.join(', ')}${d.sourceIdIncludes === undefined ? '' : ` från källa ${d.sourceIdIncludes.join(', ')}`}${d.terms === undefined ? '' : ` som nämner ${list(d.terms)}`}`;
+    case 'candidate-kind':
+      return `Kandidatens typ: ${d.kinds.join(', ')}`;
+    case 'emdn':
+      return `Strukturerat fält: EMDN-kod som börjar med ${d.prefixes.join(', ')}`;
+    case 'market-status':
+      return `Strukturerat fält: marknadsstatus ${d.values.join(', ')}`;
+  }
+}
 
 /**
  * Parses and validates the YAML text of `config/triage-criteria.yaml`. Throws

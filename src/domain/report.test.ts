@@ -136,11 +136,11 @@ describe('buildReport', () => {
 
   it('shows each criterion with points, signals and evidence links', () => {
     for (const c of json.sections.criteria.criteria) expect(markdown).toContain(`### ${c.label}`);
-    expect(markdown).toMatch(/Samlad poäng \*\*80 av 100\*\*, nivå \*\*hög\*\*/);
+    expect(markdown).toMatch(/Samlad poäng \*\*73 av 100\*\*, nivå \*\*hög\*\*/);
     expect(markdown).toMatch(
       /- \*\*Regional HTA i vissa regioner\*\* \(\+6\): Regional HTA-rapport finns från HTA-centrum Västra Götalandsregionen \(1 av 21 regioner\)\..*\(källa: \[E1\]\(https:\/\/www\.sbu\.se/,
     );
-    expect(markdown).toContain('bidrar med 12,5 av 100 till totalen');
+    expect(markdown).toContain('bidrar med 9,4 av 100 till totalen');
     // the words that triggered a signal are quoted under it, with their source
     expect(markdown).toMatch(
       /^ {2}- ”.*med FreeStyle Libre 3 vid typ 2-diabetes” \(källa: \[E1\]\(https:\/\/www\.sbu\.se/m,

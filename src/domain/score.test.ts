@@ -7,7 +7,7 @@ import type { TriageCriteria } from './criteria.js';
 import { parseTriageCriteria } from './criteria.js';
 import type { ProductFacts } from './item.js';
 import type { ScoreResult } from './score.js';
-import { regionKey, scoreCandidate } from './score.js';
+import { rankIn, regionKey, scoreCandidate, totalOf, weightSensitivity } from './score.js';
 
 const criteria = parseTriageCriteria(
   readFileSync(new URL('../../config/triage-criteria.yaml', import.meta.url), 'utf8'),
@@ -185,7 +185,7 @@ describe('scoreCandidate on the fixture-like world (golden)', () => {
     [
       'libre3',
       {
-        total: 80,
+        total: 73,
         band: 'hög',
         council: 'MTP-rådet',
         nominate: true,
@@ -194,6 +194,7 @@ describe('scoreCandidate on the fixture-like world (golden)', () => {
           svarighetsgrad: 5,
           resurspaverkan: 8,
           'etiskt-politiskt': 0,
+          'nytta-och-nyhetsvarde': 0,
           'medicinteknisk-fokus': 7,
           'samlat-underlag': 6,
         },
@@ -202,7 +203,7 @@ describe('scoreCandidate on the fixture-like world (golden)', () => {
     [
       'optune',
       {
-        total: 74,
+        total: 77,
         band: 'hög',
         council: 'MTP-rådet',
         nominate: true,
@@ -210,16 +211,17 @@ describe('scoreCandidate on the fixture-like world (golden)', () => {
           'jamlik-anvandning': 6,
           svarighetsgrad: 8,
           resurspaverkan: 5,
-          'etiskt-politiskt': 0,
+          'etiskt-politiskt': 2,
+          'nytta-och-nyhetsvarde': 3,
           'medicinteknisk-fokus': 6,
-          'samlat-underlag': 4,
+          'samlat-underlag': 6,
         },
       },
     ],
     [
       'minimed780g',
       {
-        total: 70,
+        total: 66,
         band: 'hög',
         council: 'MTP-rådet',
         nominate: true,
@@ -228,8 +230,9 @@ describe('scoreCandidate on the fixture-like world (golden)', () => {
           svarighetsgrad: 5,
           resurspaverkan: 8,
           'etiskt-politiskt': 0,
+          'nytta-och-nyhetsvarde': 0,
           'medicinteknisk-fokus': 7,
-          'samlat-underlag': 4,
+          'samlat-underlag': 6,
         },
       },
     ],
@@ -239,14 +242,14 @@ describe('scoreCandidate on the fixture-like world (golden)', () => {
   });
 
   const bands: [name: keyof typeof world, total: number, band: string, council: string][] = [
-    ['dexcomG7', 69, 'hög', 'MTP-rådet'],
-    ['eversense', 47, 'medel', 'MTP-rådet'],
-    ['libre2', 23, 'låg', 'MTP-rådet'],
-    ['dexcomG6', 23, 'låg', 'MTP-rådet'],
-    ['dressing', 10, 'låg', 'MTP-rådet'],
-    ['gauze', 5, 'låg', 'MTP-rådet'],
-    ['robot', 41, 'medel', 'MTP-rådet'],
-    ['digitalCare', 9, 'låg', 'utanför'],
+    ['dexcomG7', 65, 'hög', 'MTP-rådet'],
+    ['eversense', 42, 'medel', 'MTP-rådet'],
+    ['libre2', 18, 'låg', 'MTP-rådet'],
+    ['dexcomG6', 18, 'låg', 'MTP-rådet'],
+    ['dressing', 8, 'låg', 'MTP-rådet'],
+    ['gauze', 4, 'låg', 'MTP-rådet'],
+    ['robot', 36, 'medel', 'MTP-rådet'],
+    ['digitalCare', 17, 'låg', 'utanför'],
   ];
   it.each(bands)('%s: %i (%s, %s)', (name, total, band, council) => {
     const result = scoreCandidate(world[name], criteria);
@@ -289,7 +292,7 @@ describe('scoreCandidate explains itself', () => {
   });
 
   it('records the criteria version and routing reason', () => {
-    expect(result.criteriaVersion).toBe('2026.1');
+    expect(result.criteriaVersion).toBe('2026.2');
     expect(result.routingReason).toMatch(
       /^Medicinteknisk produkt registrerad i EUDAMED \(MDR \(EU\) 2017\/745, riskklass IIb\)/,
     );
@@ -375,15 +378,101 @@ describe('routing', () => {
     expect(scoreCandidate(view, criteria).council).toBe('utanför');
   });
 
-  it('notes a product already on a council list and lowers its score', () => {
-    const decision = ev({ sourceId: 'mtp-radet', kind: 'council-decision', title: 'Optune vid glioblastom' });
+  it("routes a product on a council's own list out of scope, naming the council and linking the entry", () => {
+    const decision = ev({
+      sourceId: 'council-lists',
+      kind: 'council-decision',
+      title: 'Optune',
+      url: 'https://www.janusinfo.se/mtp/produkter/optune',
+      publicationType: 'MTP-rådet: produkt i nationellt ordnat införande',
+    });
     const before = scoreCandidate(world.optune, criteria);
+    expect(before.council).toBe('MTP-rådet');
     const after = scoreCandidate(
       { ...world.optune, evidence: [...world.optune.evidence, decision] },
       criteria,
     );
-    expect(after.total).toBeLessThan(before.total);
-    expect(after.routingReason).toMatch(/finns redan på rådets lista/);
+    expect(after.council).toBe('utanför');
+    expect(after.nominate).toBe(false);
+    expect(after.routingReason).toMatch(
+      /^Redan i nationell samverkan enligt MTP-rådets egen lista: ”Optune”/,
+    );
+    expect(after.routingReason).toContain('https://www.janusinfo.se/mtp/produkter/optune');
+    expect(after.routingEvidence).toEqual([
+      expect.objectContaining({
+        sourceId: 'council-lists',
+        url: 'https://www.janusinfo.se/mtp/produkter/optune',
+      }),
+    ]);
+    // The score itself is not buried: the reason, not the points, keeps it off the queue.
+    expect(after.total).toBe(before.total);
+  });
+
+  it("names NT-rådet for an entry on NT-rådet's list", () => {
+    const drug = candidate('Mounjaro', [
+      ev({ sourceId: 'nye-metoder', kind: 'drug', title: 'Mounjaro (tirzepatid) – diabetes type 2' }),
+      ev({
+        sourceId: 'council-lists',
+        kind: 'council-decision',
+        title: 'Mounjaro (tirzepatid)',
+        url: 'https://samverkanlakemedel.se/produktinfo/mounjaro-tirzepatid',
+        publicationType: 'NT-rådets rekommendation',
+      }),
+    ]);
+    const result = scoreCandidate(drug, criteria);
+    expect(result.council).toBe('utanför');
+    expect(result.routingReason).toMatch(/enligt NT-rådets egen lista: ”Mounjaro \(tirzepatid\)” \(https:/);
+  });
+
+  it('only the configured list sources count as already handled', () => {
+    const other = ev({
+      sourceId: 'mtp-radet-nyheter',
+      kind: 'council-decision',
+      title: 'Optune vid glioblastom',
+    });
+    const result = scoreCandidate({ ...world.optune, evidence: [...world.optune.evidence, other] }, criteria);
+    expect(result.council).toBe('MTP-rådet');
+  });
+
+  it('routes an established product out of scope with the reason', () => {
+    const legacy = candidate('Old Pump', [
+      eudamed({ tradeName: 'Old Pump', legislation: 'mdd', riskClass: 'class-iib' }),
+    ]);
+    const result = scoreCandidate(legacy, criteria);
+    expect(result.council).toBe('utanför');
+    expect(result.nominate).toBe(false);
+    expect(result.routingReason).toMatch(
+      /^Etablerad produkt: registrerad i EUDAMED enbart enligt äldre direktiv \(MDD 93\/42\/EEG\)/,
+    );
+
+    const called = candidate('Kompress', [
+      ev({
+        sourceId: 'sbu-publications',
+        kind: 'hta-report',
+        title: 'Sterila kompresser',
+        summary: 'Sterila kompresser är en väletablerad produkt i sårvården.',
+      }),
+    ]);
+    const established = scoreCandidate({ ...called, kind: 'device' }, criteria);
+    expect(established.council).toBe('utanför');
+    expect(established.routingReason).toMatch(
+      /^Etablerad produkt: källan ”Sterila kompresser” anger ”väletablerad”/,
+    );
+  });
+
+  it('routes a drug found in a device list to NT-rådet, never MTP-rådet', () => {
+    const notice = ev({
+      sourceId: 'lakemedelsverket-fsn',
+      kind: 'safety-notice',
+      title: 'Säkerhetsmeddelande: Heparin Pharma – fel koncentration på etiketten',
+      summary: 'Läkemedlet har fått fel styrka tryckt på ytterförpackningen.',
+      product: { tradeName: 'Heparin Pharma', manufacturer: 'Pharma AB' },
+    });
+    const view = candidate('Heparin Pharma', [notice]);
+    expect(view.kind).toBe('device');
+    const result = scoreCandidate(view, criteria);
+    expect(result.council).toBe('NT-rådet');
+    expect(result.routingReason).toMatch(/^Läkemedel i en förteckning över medicintekniska produkter/);
   });
 
   it('flags devices registered only under the old directives', () => {
@@ -394,6 +483,7 @@ describe('routing', () => {
     const focus = result.criteria.find((c) => c.criterionId === 'medicinteknisk-fokus');
     expect(focus?.signals.map((s) => s.signalId)).toContain('aldre-direktiv');
     expect(result.routingReason).toMatch(/äldre direktiv/);
+    expect(result.council).toBe('utanför');
   });
 
   it('does not call a register record outside the EU a CE marking', () => {
@@ -513,5 +603,53 @@ describe('regionKey', () => {
     ['Södra sjukvårdsregionen', 'sodra sjukvardsregionen'],
   ])('%s → %s', (input, expected) => {
     expect(regionKey(input)).toBe(expected);
+  });
+});
+
+describe('weightSensitivity', () => {
+  const names = Object.keys(world) as (keyof typeof world)[];
+  const scored = names.map((name) => ({
+    id: name,
+    criteria: scoreCandidate(world[name], criteria).criteria,
+  }));
+
+  it('starts from the ranks the stored totals give, ties sharing a rank', () => {
+    const totals = new Map(names.map((n) => [n, scoreCandidate(world[n], criteria).total]));
+    for (const n of names) {
+      expect(totalOf(scored.find((s) => s.id === n)!.criteria)).toBe(totals.get(n));
+      expect(weightSensitivity(n, scored, criteria).rank).toBe(rankIn(totals, n));
+    }
+    // libre2 and dexcomG6 score the same and share a rank.
+    expect(rankIn(totals, 'libre2')).toBe(rankIn(totals, 'dexcomG6'));
+  });
+
+  it('recomputes every total with one weight ×0.5 and ×1.5 and ranks the candidate again', () => {
+    const result = weightSensitivity('optune', scored, criteria);
+    expect(result.candidates).toBe(names.length);
+    expect(result.criteria.map((c) => c.criterionId)).toEqual(criteria.criteria.map((c) => c.id));
+    for (const c of result.criteria) {
+      expect(c.changes.map((x) => x.factor)).toEqual([0.5, 1.5]);
+      expect(c.changes.map((x) => x.weight)).toEqual([c.weight * 0.5, c.weight * 1.5]);
+      for (const change of c.changes) {
+        const weights = new Map(criteria.criteria.map((k) => [k.id, k.weight]));
+        weights.set(c.criterionId, change.weight);
+        const totals = new Map(scored.map((s) => [s.id, totalOf(s.criteria, weights)]));
+        expect(change.total).toBe(totals.get('optune'));
+        expect(change.rank).toBe(rankIn(totals, 'optune'));
+        expect(change.rankChange).toBe(result.rank - change.rank);
+      }
+    }
+  });
+
+  it('moves a candidate whose strength is one criterion when that weight changes', () => {
+    // Eversense is carried by the device criterion: halving its weight must not lift it.
+    const result = weightSensitivity('eversense', scored, criteria);
+    const focus = result.criteria.find((c) => c.criterionId === 'medicinteknisk-fokus')!;
+    expect(focus.applies).toBe(true);
+    expect(focus.changes[0]!.total).toBeLessThan(result.total);
+    expect(focus.changes[1]!.total).toBeGreaterThan(result.total);
+    // A criterion that does not apply to a method still moves the devices around it.
+    const robot = weightSensitivity('robot', scored, criteria);
+    expect(robot.criteria.find((c) => c.criterionId === 'medicinteknisk-fokus')?.applies).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import {
   canonicalEvidence,
   compareStrings,
   isEuRegistryRecord,
+  isNtCouncilDecision,
   isRegistryRecord,
   normaliseLegislation,
   normaliseRiskClass,
@@ -56,6 +57,11 @@ export interface ScoreResult {
   council: Council;
   /** Swedish. */
   routingReason: string;
+  /**
+   * The evidence the routing rests on (a council list entry, the register record, the words that
+   * say "not a medical device", …). Absent in scores stored before criteria 2026.2.
+   */
+  routingEvidence?: SignalEvidence[];
   /** total >= criteria.nomination.minTotal and council !== 'utanför'. */
   nominate: boolean;
   criteria: CriterionResult[];
@@ -427,31 +433,70 @@ function scoreCriterion(
 function firstMatch(
   evidence: PreparedEvidence[],
   terms: readonly string[],
-): { item: EvidenceItem; text: string } | undefined {
+): { item: EvidenceItem; text: string; snippet: string } | undefined {
   const matcher = matcherFor(terms);
   for (const p of evidence) {
     for (const field of p.fields) {
       const found = matcher.find(field);
       const first = found[0];
-      if (first !== undefined) return { item: p.item, text: first.text };
+      if (first !== undefined) {
+        return {
+          item: p.item,
+          text: first.text,
+          snippet: snippetAround(field.text, first.index, first.length),
+        };
+      }
     }
   }
   return undefined;
 }
 
-/** Which council the candidate belongs to, and why (Swedish). */
-function route(
-  candidate: CandidateView,
-  evidence: PreparedEvidence[],
-  criteria: TriageCriteria,
-): { council: Council; reason: string } {
+interface Route {
+  council: Council;
+  reason: string;
+  evidence: SignalEvidence[];
+}
+
+/** "MTP-rådets lista", "NT-rådets lista", "MTP-rådets och NT-rådets listor". */
+function councilLists(councils: readonly ('MTP-rådet' | 'NT-rådet')[]): string {
+  const genitive = councils.map((c) => `${c}s`);
+  return genitive.length > 1
+    ? `${genitive.join(' och ')} egna listor`
+    : `${genitive[0] ?? 'rådets'} egen lista`;
+}
+
+/** Which council the candidate belongs to, or why it is out of scope (Swedish), and on what. */
+function route(candidate: CandidateView, evidence: PreparedEvidence[], criteria: TriageCriteria): Route {
+  const { alreadyHandled, established } = criteria.routing;
+
+  // The councils' own lists: the product is already in national collaboration.
+  const handled = evidence.filter(
+    (p) => alreadyHandled.kinds.includes(p.item.kind) && alreadyHandled.sourceIds.includes(p.item.sourceId),
+  );
+  if (handled.length > 0) {
+    const councils = (['MTP-rådet', 'NT-rådet'] as const).filter((council) =>
+      handled.some((p) => (isNtCouncilDecision(p.item) ? 'NT-rådet' : 'MTP-rådet') === council),
+    );
+    const entries = handled
+      .slice(0, 3)
+      .map((p) => `”${normaliseText(p.item.title)}” (${p.item.url})`)
+      .join(', ');
+    return {
+      council: 'utanför',
+      reason: `Redan i nationell samverkan enligt ${councilLists(councils)}: ${entries}${handled.length > 3 ? ' m.fl.' : ''}. Kandidaten hanteras redan av ${councils.join(' och ')} och nomineras inte på nytt; ny evidens kan i stället lämnas till rådet som underlag för en omprövning.`,
+      evidence: handled.map((p) => ref(p.item, normaliseText(p.item.publicationType ?? p.item.title))),
+    };
+  }
+
   const outOfScope = firstMatch(evidence, criteria.routing.outOfScopeTerms);
   if (outOfScope !== undefined) {
     return {
       council: 'utanför',
-      reason: `Källan ”${normaliseText(outOfScope.item.title)}” anger ”${outOfScope.text}”: produkten är varken en medicinteknisk produkt enligt MDR/IVDR eller ett läkemedel och ligger utanför MTP-rådets och NT-rådets uppdrag.`,
+      reason: `Inte en medicinteknisk produkt: källan ”${normaliseText(outOfScope.item.title)}” anger ”${outOfScope.text}”. Produkten är varken en medicinteknisk produkt enligt MDR/IVDR eller ett läkemedel och ligger utanför MTP-rådets och NT-rådets uppdrag.`,
+      evidence: [ref(outOfScope.item, outOfScope.snippet)],
     };
   }
+
   const registry = evidence.filter((p) => isRegistryRecord(p.item));
   const withStatus = registry.filter((p) => p.item.product?.marketStatus !== undefined);
   if (
@@ -465,16 +510,35 @@ function route(
       council: 'utanför',
       reason:
         'Produkten finns enligt registret inte längre på marknaden; den är inte aktuell för ordnat införande.',
+      evidence: withStatus.map((p) => ref(p.item, `Marknadsstatus: ${p.item.product?.marketStatus ?? ''}`)),
     };
   }
 
-  const decided = evidence.filter((p) => p.item.kind === 'council-decision');
-  const routed = routeByKind(candidate, evidence, registry, criteria);
-  if (decided.length === 0) return routed;
-  return {
-    council: routed.council,
-    reason: `${routed.reason} Kandidaten finns redan på rådets lista (${quoteTitles(decided.map((p) => p.item))}); kontrollera om den redan hanteras nationellt.`,
-  };
+  // Established on the market: registered only under the pre-MDR directives, or called so.
+  if (candidate.kind === 'device' || candidate.kind === 'ivd') {
+    const legacy = new Set(established.legislation.map((l) => normaliseLegislation(l) ?? l));
+    const eu = registry.filter((p) => isEuRegistryRecord(p.item) && p.legislation !== undefined);
+    if (eu.length > 0 && eu.every((p) => legacy.has(p.legislation ?? ''))) {
+      const labels = uniq(eu.map((p) => legislationLabel(p.legislation ?? ''))).join(', ');
+      return {
+        council: 'utanför',
+        reason: `Etablerad produkt: registrerad i EUDAMED enbart enligt äldre direktiv (${labels}), alltså släppt på marknaden före MDR/IVDR. Nationellt ordnat införande omfattar inte produkter som redan är etablerade på marknaden.`,
+        evidence: eu.map((p) =>
+          ref(p.item, `Tillämplig lagstiftning: ${legislationLabel(p.legislation ?? '')}`),
+        ),
+      };
+    }
+  }
+  const called = firstMatch(evidence, established.terms);
+  if (called !== undefined) {
+    return {
+      council: 'utanför',
+      reason: `Etablerad ${candidate.kind === 'method' ? 'metod' : 'produkt'}: källan ”${normaliseText(called.item.title)}” anger ”${called.text}”. Nationellt ordnat införande omfattar inte produkter och terapiområden som redan är etablerade på marknaden.`,
+      evidence: [ref(called.item, called.snippet)],
+    };
+  }
+
+  return routeByKind(candidate, evidence, registry, criteria);
 }
 
 function routeByKind(
@@ -482,7 +546,10 @@ function routeByKind(
   evidence: PreparedEvidence[],
   registry: PreparedEvidence[],
   criteria: TriageCriteria,
-): { council: Council; reason: string } {
+): Route {
+  const basis = (items: readonly PreparedEvidence[]): SignalEvidence[] =>
+    items.map((p) => ref(p.item, normaliseText(p.item.title)));
+  const drugItems = evidence.filter((p) => p.item.kind === 'drug');
   const hasDrugItems = evidence.some((p) => p.item.kind === 'drug');
   const hasDeviceItems = evidence.some(
     (p) => p.item.kind === 'device' || p.item.kind === 'ivd' || isRegistryRecord(p.item),
@@ -495,8 +562,13 @@ function routeByKind(
             council: 'båda',
             reason:
               'Läkemedel som enligt källorna också omfattar en medicinteknisk produkt: NT-rådet bedömer läkemedlet och MTP-rådet den medicintekniska delen.',
+            evidence: basis(evidence.filter((p) => p.item.kind === 'drug' || isRegistryRecord(p.item))),
           }
-        : { council: 'NT-rådet', reason: 'Läkemedel: nya terapier bedöms av NT-rådet.' };
+        : {
+            council: 'NT-rådet',
+            reason: 'Läkemedel: nya terapier bedöms av NT-rådet.',
+            evidence: basis(drugItems.length > 0 ? drugItems : evidence),
+          };
     case 'device':
     case 'ivd': {
       const what =
@@ -512,6 +584,19 @@ function routeByKind(
         ...classes.map((c) => `riskklass ${riskClassLabel(c)}`),
       ].join(', ');
       const eu = registry.some((p) => isEuRegistryRecord(p.item));
+      // A drug in a device list (a safety notice list, a register outside the EU): the sources say
+      // "läkemedel" and nothing says medical device, and EUDAMED does not register it.
+      if (!eu && !hasDrugItems) {
+        const drug = firstMatch(evidence, criteria.routing.drugTerms);
+        const device = firstMatch(evidence, criteria.routing.deviceTerms);
+        if (drug !== undefined && device === undefined) {
+          return {
+            council: 'NT-rådet',
+            reason: `Läkemedel i en förteckning över medicintekniska produkter: källan ”${normaliseText(drug.item.title)}” anger ”${drug.text}”, och ingen källa beskriver en medicinteknisk produkt eller en registrering i EUDAMED. Läkemedel bedöms av NT-rådet, inte av MTP-rådet.`,
+            evidence: [ref(drug.item, drug.snippet)],
+          };
+        }
+      }
       const others = uniq(registry.filter((p) => !isEuRegistryRecord(p.item)).map((p) => p.item.sourceId));
       const base = eu
         ? `${what} registrerad i EUDAMED${facts === '' ? '' : ` (${facts})`}`
@@ -523,15 +608,18 @@ function routeByKind(
       const legacyNote = legacyOnly
         ? ' Produkten är registrerad under äldre direktiv; kontrollera om den redan är etablerad.'
         : '';
+      const registryBasis = basis(registry.length > 0 ? registry : evidence);
       if (hasDrugItems) {
         return {
           council: 'båda',
           reason: `${base}; källorna omfattar även läkemedel, så både MTP-rådet och NT-rådet berörs.${legacyNote}`,
+          evidence: [...registryBasis, ...basis(drugItems)],
         };
       }
       return {
         council: 'MTP-rådet',
         reason: `${base}: MTP-rådet rekommenderar om medicintekniska produkter enligt MDR/IVDR.${legacyNote}`,
+        evidence: registryBasis,
       };
     }
     case 'method': {
@@ -541,27 +629,53 @@ function routeByKind(
         return {
           council: 'båda',
           reason: `Metoden bygger både på medicintekniska produkter (”${device.text}”) och läkemedel (”${drug.text}”).`,
+          evidence: [ref(device.item, device.snippet), ref(drug.item, drug.snippet)],
         };
       }
       if (device !== undefined) {
         return {
           council: 'MTP-rådet',
           reason: `Metoden bygger på medicintekniska produkter (”${device.text}”); MTP-rådet kan bedöma metoden i stället för en enskild produkt när flera produkter konkurrerar.`,
+          evidence: [ref(device.item, device.snippet)],
         };
       }
       if (drug !== undefined) {
         return {
           council: 'NT-rådet',
           reason: `Metoden gäller läkemedel (”${drug.text}”); nya terapier bedöms av NT-rådet.`,
+          evidence: [ref(drug.item, drug.snippet)],
         };
       }
       return {
         council: 'utanför',
         reason:
-          'Metoden omfattar ingen identifierad medicinteknisk produkt eller något läkemedel i källorna; den ligger utanför rådens uppdrag och kan hanteras regionalt eller av SBU.',
+          'Inte en medicinteknisk produkt: metoden omfattar ingen identifierad medicinteknisk produkt eller något läkemedel i källorna; den ligger utanför rådens uppdrag och kan hanteras regionalt eller av SBU.',
+        evidence: basis(evidence),
       };
     }
   }
+}
+
+/** The criterion fields the total is computed from. */
+export type CriterionScore = Pick<CriterionResult, 'criterionId' | 'weight' | 'points' | 'maxPoints'>;
+
+/**
+ * Total = Σ weight·points/maxPoints ÷ Σ weight, as an integer 0–100; `weights` overrides the
+ * weight of some criteria (by id). The one formula for scoring and for sensitivity analysis.
+ */
+export function totalOf(
+  results: readonly CriterionScore[],
+  weights: ReadonlyMap<string, number> = new Map(),
+): number {
+  let weightSum = 0;
+  let weighted = 0;
+  for (const r of results) {
+    const weight = weights.get(r.criterionId) ?? r.weight;
+    weightSum += weight;
+    weighted += (weight * r.points) / r.maxPoints;
+  }
+  // Rounded twice so that float noise (59.99999…) cannot flip a band boundary.
+  return weightSum === 0 ? 0 : Math.round(Number(((100 * weighted) / weightSum).toFixed(6)));
 }
 
 function bandOf(total: number, criteria: TriageCriteria): Band {
@@ -581,18 +695,106 @@ export function scoreCandidate(candidate: CandidateView, criteria: TriageCriteri
   const results = criteria.criteria
     .filter((c) => applies(c, candidate.kind))
     .map((c) => scoreCriterion(c, candidate, evidence));
-  const weightSum = results.reduce((acc, r) => acc + r.weight, 0);
-  const weighted = results.reduce((acc, r) => acc + (r.weight * r.points) / r.maxPoints, 0);
-  // Rounded twice so that float noise (59.99999…) cannot flip a band boundary.
-  const total = weightSum === 0 ? 0 : Math.round(Number(((100 * weighted) / weightSum).toFixed(6)));
-  const { council, reason } = route(candidate, evidence, criteria);
+  const total = totalOf(results);
+  const routed = route(candidate, evidence, criteria);
   return {
     criteriaVersion: criteria.version,
     total,
     band: bandOf(total, criteria),
-    council,
-    routingReason: reason,
-    nominate: total >= criteria.nomination.minTotal && council !== 'utanför',
+    council: routed.council,
+    routingReason: routed.reason,
+    routingEvidence: [...routed.evidence].sort(compareSignalEvidence),
+    nominate: total >= criteria.nomination.minTotal && routed.council !== 'utanför',
     criteria: results,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sensitivity: how a candidate's rank moves when one criterion's weight changes
+
+/** A scored candidate as far as ranking is concerned. */
+export interface ScoredCandidate {
+  id: string;
+  criteria: readonly CriterionScore[];
+}
+
+/**
+ * Rank among totals: 1 + the number of candidates with a strictly higher total, so candidates
+ * with equal totals share a rank and the rank never depends on a tie-break order.
+ */
+export function rankIn(totals: ReadonlyMap<string, number>, id: string): number {
+  const own = totals.get(id);
+  if (own === undefined) throw new Error(`rankIn: unknown candidate ${id}`);
+  let higher = 0;
+  for (const total of totals.values()) if (total > own) higher += 1;
+  return higher + 1;
+}
+
+export interface WeightChange {
+  /** 0.5 for −50 %, 1.5 for +50 %. */
+  factor: number;
+  weight: number;
+  total: number;
+  rank: number;
+  /** Places moved up (positive) or down (negative) from the current rank. */
+  rankChange: number;
+}
+
+export interface CriterionSensitivity {
+  criterionId: string;
+  label: string;
+  weight: number;
+  /** False when the criterion does not apply to this candidate (it still moves the others). */
+  applies: boolean;
+  changes: WeightChange[];
+}
+
+export interface SensitivityResult {
+  candidateId: string;
+  total: number;
+  rank: number;
+  /** How many candidates are ranked. */
+  candidates: number;
+  criteria: CriterionSensitivity[];
+}
+
+/**
+ * How the candidate's rank among all `candidates` moves if each criterion's weight is multiplied
+ * by each factor (default −50 % and +50 %), all else equal. Pure: totals are recomputed from the
+ * stored per-criterion points with {@link totalOf}, the formula scoring uses, and ranks with
+ * {@link rankIn}. The criteria varied are those of `criteria` (the configuration; its weights are
+ * the base), in its order.
+ */
+export function weightSensitivity(
+  candidateId: string,
+  candidates: readonly ScoredCandidate[],
+  criteria: TriageCriteria,
+  factors: readonly number[] = [0.5, 1.5],
+): SensitivityResult {
+  const target = candidates.find((c) => c.id === candidateId);
+  if (target === undefined) throw new Error(`weightSensitivity: unknown candidate ${candidateId}`);
+  const totalsWith = (weights: ReadonlyMap<string, number>): Map<string, number> =>
+    new Map(candidates.map((c) => [c.id, totalOf(c.criteria, weights)]));
+  const base = totalsWith(new Map(criteria.criteria.map((c) => [c.id, c.weight])));
+  const baseRank = rankIn(base, candidateId);
+  return {
+    candidateId,
+    total: base.get(candidateId) ?? 0,
+    rank: baseRank,
+    candidates: candidates.length,
+    criteria: criteria.criteria.map((criterion) => ({
+      criterionId: criterion.id,
+      label: criterion.label,
+      weight: criterion.weight,
+      applies: target.criteria.some((c) => c.criterionId === criterion.id),
+      changes: factors.map((factor) => {
+        const weights = new Map(criteria.criteria.map((c) => [c.id, c.weight]));
+        const weight = Number((criterion.weight * factor).toFixed(6));
+        weights.set(criterion.id, weight);
+        const totals = totalsWith(weights);
+        const rank = rankIn(totals, candidateId);
+        return { factor, weight, total: totals.get(candidateId) ?? 0, rank, rankChange: baseRank - rank };
+      }),
+    })),
   };
 }
