@@ -19,6 +19,11 @@ import { latestReport } from '../store/reports.js';
 import { startFixtureServer } from '../fixtures/server.js';
 import { oneLine, table, isoMinute } from './format.js';
 import { runDemo } from './demo.js';
+import { registerTriageCommands, formatExplanation } from './triage-commands.js';
+import { explainRank } from '../app/rescore.js';
+import { renderReportHtml } from '../domain/report-html.js';
+import { registerWorkbenchCommands, startWebServer } from './workbench-commands.js';
+import { webSettingsFromEnv } from '../api/config.js';
 import { registerSourcesCommands } from './sources-commands.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
@@ -95,12 +100,14 @@ export function buildProgram(): Command {
       ).argParser(parseRoles),
     )
     .option('--no-scheduler', 'do not (re)create the per-source job schedulers')
+    .option('--no-web', 'do not serve the workbench (HORISONT_WEB_HOST/HORISONT_WEB_PORT) from this process')
     .option('--allow-eviction', 'start even if Redis may evict keys (maxmemory-policy other than noeviction)')
     .option('--shutdown-deadline <seconds>', 'on SIGTERM, wait this long for running jobs', positiveInt, 25)
     .action(
       async (options: {
         roles?: Stage[];
         scheduler: boolean;
+        web: boolean;
         allowEviction?: boolean;
         shutdownDeadline: number;
       }) => {
@@ -119,6 +126,7 @@ export function buildProgram(): Command {
             }
           }
           startWorkers(ctx, options.roles ?? STAGES);
+          const web = options.web ? await startWebServer(ctx, webSettingsFromEnv()) : undefined;
           log.info({ roles: options.roles ?? STAGES }, 'start: running');
           await new Promise<void>((resolve) => {
             const stop = (signal: string) => {
@@ -128,6 +136,7 @@ export function buildProgram(): Command {
             process.once('SIGTERM', () => stop('SIGTERM'));
             process.once('SIGINT', () => stop('SIGINT'));
           });
+          await web?.close();
           await ctx.pipeline.closeWorkers(options.shutdownDeadline * 1000);
         } finally {
           await closeApp(ctx);
@@ -197,10 +206,17 @@ export function buildProgram(): Command {
       'full detail as JSON: identifiers, score, band, council, per-criterion explanation, evidence',
     )
     .option('--limit <n>', 'how many', positiveInt, 50)
-    .action(async (options: { json?: boolean; limit: number }) => {
+    .option('--explain <id>', "how the candidate's rank moves if each criterion's weight changes by ±50 %")
+    .action(async (options: { json?: boolean; limit: number; explain?: string }) => {
       await withApp(
         program,
         async (ctx) => {
+          if (options.explain !== undefined) {
+            const explained = await explainRank(ctx.db, options.explain, ctx.config.criteria);
+            if (!explained) throw new InvalidArgumentError(`no scored candidate ${options.explain}`);
+            console.log(options.json ? JSON.stringify(explained, null, 2) : formatExplanation(explained));
+            return;
+          }
           const candidates = await rankedCandidates(ctx.db, options.limit);
           if (options.json) {
             console.log(JSON.stringify(candidates, null, 2));
@@ -230,8 +246,8 @@ export function buildProgram(): Command {
     .command('report')
     .description('print the latest early assessment report (tidig bedömningsrapport) of a candidate')
     .argument('<candidate-id>', 'candidate id (uuid)')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
-    .action(async (candidateId: string, options: { format: 'md' | 'json' }) => {
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
+    .action(async (candidateId: string, options: { format: 'md' | 'json' | 'html' }) => {
       await withApp(
         program,
         async (ctx) => {
@@ -246,7 +262,9 @@ export function buildProgram(): Command {
             process.exitCode = 1;
             return;
           }
-          console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);
+          if (options.format === 'html') console.log(renderReportHtml(report.json));
+          else
+            {console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);}
         },
         { logLevel: 'warn' },
       );
@@ -324,6 +342,8 @@ export function buildProgram(): Command {
       );
     });
 
+  registerWorkbenchCommands(program);
+  registerTriageCommands(program);
   return program;
 }
 

@@ -18,7 +18,7 @@ afterAll(async () => {
 function startWorkerProcess(h: Harness): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'start', '--no-scheduler'],
+    ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'start', '--no-scheduler', '--no-web'],
     {
       cwd: REPO_ROOT,
       env: h.childEnv(),

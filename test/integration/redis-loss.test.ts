@@ -37,7 +37,7 @@ describe('Redis holds no truth', () => {
 
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'start'],
+      ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'start', '--no-web'],
       {
         cwd: REPO_ROOT,
         env: world.childEnv(),
