@@ -37,11 +37,25 @@ export async function startRun(
   return runId;
 }
 
+export type ProgressListener = (done: number, total: number) => void;
+
 /** Waits until the run has completed (ingestion settled and its report pass done). */
-export async function waitForRun(ctx: AppContext, runId: string, timeoutMs: number): Promise<RunSummary> {
+export async function waitForRun(
+  ctx: AppContext,
+  runId: string,
+  timeoutMs: number,
+  onProgress?: ProgressListener,
+): Promise<RunSummary> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const summary = await runSummary(ctx.db, runId); // eslint-disable-line no-await-in-loop
+    if (onProgress) {
+      const jobs = await ctx.db.query<{ done: number; total: number }>( // eslint-disable-line no-await-in-loop
+        'select count(*) filter (where done)::int as done, count(*)::int as total from run_jobs where run_id = $1',
+        [runId],
+      );
+      onProgress(jobs.rows[0]!.done, jobs.rows[0]!.total);
+    }
     if (summary?.status === 'completed') return summary;
     if (Date.now() > deadline) throw new Error(`scan: run ${runId} did not finish within ${timeoutMs} ms`);
     await sleep(200); // eslint-disable-line no-await-in-loop

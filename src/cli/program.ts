@@ -19,6 +19,8 @@ import { latestReport } from '../store/reports.js';
 import { startFixtureServer } from '../fixtures/server.js';
 import { oneLine, table, isoMinute } from './format.js';
 import { runDemo } from './demo.js';
+import { progressReporter } from './progress.js';
+import { startReplay } from '../app/replay.js';
 import { registerTriageCommands, formatExplanation } from './triage-commands.js';
 import { explainRank } from '../app/rescore.js';
 import { renderReportHtml } from '../domain/report-html.js';
@@ -184,7 +186,9 @@ export function buildProgram(): Command {
         async (ctx) => {
           if (options.workers) startWorkers(ctx);
           const runId = await startRun(ctx, options.source ?? []);
-          const summary = await waitForRun(ctx, runId, options.timeout * 1000);
+          const progress = options.json ? undefined : progressReporter('Skanning');
+          const summary = await waitForRun(ctx, runId, options.timeout * 1000, progress?.update);
+          progress?.done();
           console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
           const failed = failedSources(summary);
           if (failed.length > 0) {
@@ -195,6 +199,40 @@ export function buildProgram(): Command {
           }
         },
         { logLevel: options.json ? 'warn' : undefined },
+      );
+    });
+
+  program
+    .command('replay')
+    .description(
+      "re-parse stored snapshots with today's adapters and re-score, with no network; report what changed",
+    )
+    .option('--source <id...>', 'only these sources (default: every configured source)')
+    .option('--since <date>', 'only snapshots fetched on or after this date (YYYY-MM-DD)')
+    .option('--json', 'print the run summary as JSON')
+    .option('--timeout <seconds>', 'give up waiting after this many seconds', positiveInt, 3600)
+    .action(async (options: { source?: string[]; since?: string; json?: boolean; timeout: number }) => {
+      const since = options.since === undefined ? undefined : new Date(options.since);
+      if (since && Number.isNaN(since.getTime()))
+        {throw new InvalidArgumentError('--since expects a date such as 2026-11-01');}
+      await withApp(
+        program,
+        async (ctx) => {
+          startWorkers(ctx);
+          const runId = await startReplay(ctx, {
+            ...(options.source ? { sourceIds: options.source } : {}),
+            ...(since ? { since } : {}),
+          });
+          if (!runId) {
+            console.log('Inga lagrade ögonblicksbilder att spela upp.');
+            return;
+          }
+          const progress = progressReporter('Uppspelning');
+          const summary = await waitForRun(ctx, runId, options.timeout * 1000, progress.update);
+          progress.done();
+          console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+        },
+        { logLevel: 'warn' },
       );
     });
 
@@ -263,8 +301,9 @@ export function buildProgram(): Command {
             return;
           }
           if (options.format === 'html') console.log(renderReportHtml(report.json));
-          else
-            {console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);}
+          else {
+            console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);
+          }
         },
         { logLevel: 'warn' },
       );

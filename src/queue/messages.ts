@@ -19,6 +19,8 @@ export const Messages = {
     sourceId: SourceId,
     snapshotId: z.number().int().positive(),
     page: z.number().int().min(0),
+    /** Re-parsing a stored snapshot: every page is already planned, nothing is fetched. */
+    replay: z.boolean().optional(),
   }),
   resolve: z.object({ runId: RunId, itemIds: z.array(z.number().int().positive()).min(1).max(500) }),
   score: z.object({ runId: RunId, candidateId: z.uuid() }),

@@ -70,7 +70,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
             data: { runId: data.runId, itemIds: itemIds.slice(start, start + RESOLVE_BATCH) },
           });
         }
-        if (result.next) {
+        if (result.next && !data.replay) {
           next.push({
             queue: 'fetch',
             jobId: jobId('fetch', data.runId, source.id, result.next.key),
