@@ -956,10 +956,15 @@ export function buildReport(input: {
   const resourceImpact = resourceSection(score, built);
   const areas = programmeAreas(evidence, built);
 
+  // The evidence the routing rests on (a council list entry, the register record, …), as scored.
+  const routedOn = new Set((score.routingEvidence ?? []).map((e) => e.itemId));
+  const routedItems = evidence.filter((e) => routedOn.has(e.itemId));
   const routingBasis =
-    registry.length > 0
-      ? registry
-      : evidence.filter((e) => e.kind === 'drug' || e.kind === 'device' || e.kind === 'ivd');
+    routedItems.length > 0
+      ? routedItems
+      : registry.length > 0
+        ? registry
+        : evidence.filter((e) => e.kind === 'drug' || e.kind === 'device' || e.kind === 'ivd');
   const programmeFacts: ReportFact[] = [
     known(
       'Råd',

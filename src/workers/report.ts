@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
 import { buildReport } from '../domain/report.js';
+import { renderReportHtml } from '../domain/report-html.js';
 import type { ScoreResult } from '../domain/score.js';
 import { jobId } from '../queue/names.js';
 import type { NominationPayloadV1 } from '../queue/nomination.js';
@@ -16,9 +17,9 @@ export function reportFiles(
   reportDir: string,
   candidateId: string,
   version: number,
-): { md: string; json: string } {
+): { md: string; json: string; html: string } {
   const base = path.join(reportDir, candidateId, `v${version}`);
-  return { md: `${base}.md`, json: `${base}.json` };
+  return { md: `${base}.md`, json: `${base}.json`, html: `${base}.html` };
 }
 
 /**
@@ -132,6 +133,8 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
         await Promise.all([
           writeFile(files.md, written.markdown, 'utf8'),
           writeFile(files.json, `${JSON.stringify(written.json, null, 2)}\n`, 'utf8'),
+          // Print-friendly HTML, rendered from the JSON (as `horisont report --format html` does).
+          writeFile(files.html, renderReportHtml(written.json), 'utf8'),
         ]);
       }
       await pushPendingNominations(ctx.db, ctx.pipeline.nominations, data.candidateId);

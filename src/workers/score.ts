@@ -1,53 +1,84 @@
 import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
+import type { TriageCriteria } from '../domain/criteria.js';
 import { scoreCandidate } from '../domain/score.js';
+import type { ScoreResult } from '../domain/score.js';
 import type { StageDefinition } from '../queue/pipeline.js';
+import type { Tx } from '../store/db.js';
 import { lockKey } from '../store/db.js';
 import { loadCandidate } from '../store/candidates.js';
 import { canonicalJson, loadEvidence, sha256 } from '../store/items.js';
 
+export interface StoredScore {
+  candidateId: string;
+  scoreId: string;
+  result: ScoreResult;
+  /** The candidate's current score changed (a new result, or another stored one). */
+  changed: boolean;
+}
+
 /**
- * Scores a candidate on all of its current evidence. Reading the evidence under the candidate's
- * lock means the last score written reflects the latest evidence, whatever order jobs ran in.
+ * Scores a candidate on all of its current evidence and records it: the derived name, kind and
+ * identifiers, the score (one row per candidate, criteria version and result; the same result
+ * again is the same row) and the candidate's current score. Idempotent: run again on the same
+ * evidence and criteria, it changes nothing. Reading the evidence under the candidate's lock means
+ * the last score written reflects the latest evidence, whatever order jobs ran in. The one way a
+ * score is written: the score stage and `horisont rescore` both use it.
  */
+export async function scoreAndStore(
+  tx: Tx,
+  candidateId: string,
+  criteria: TriageCriteria,
+): Promise<StoredScore | undefined> {
+  await lockKey(tx, `candidate ${candidateId}`);
+  const row = await loadCandidate(tx, candidateId);
+  if (!row) return undefined;
+  const evidence = await loadEvidence(tx, candidateId);
+  const view = describeCandidate(row.id, row.name, evidence);
+  const result = scoreCandidate(view, criteria);
+  await tx.query(
+    `update candidates set name = $2, manufacturer = $3, kind = $4, identifiers = $5, updated_at = now()
+     where id = $1 and (name, manufacturer, kind, identifiers) is distinct from ($2, $3, $4, $5::jsonb)`,
+    [row.id, view.name, view.manufacturer ?? null, view.kind, JSON.stringify(view.identifiers)],
+  );
+  const inputHash = sha256(canonicalJson(result));
+  const inserted = await tx.query<{ id: string }>(
+    `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)
+     on conflict (candidate_id, criteria_version, input_hash) do update set input_hash = excluded.input_hash
+     returning id`,
+    [
+      row.id,
+      result.criteriaVersion,
+      inputHash,
+      result.total,
+      result.band,
+      result.council,
+      result.nominate,
+      JSON.stringify(result),
+    ],
+  );
+  const scoreId = inserted.rows[0]!.id;
+  const updated = await tx.query(
+    'update candidates set current_score_id = $2 where id = $1 and current_score_id is distinct from $2',
+    [row.id, scoreId],
+  );
+  return { candidateId: row.id, scoreId, result, changed: (updated.rowCount ?? 0) > 0 };
+}
+
+/** The score stage: scores one candidate with the configured criteria. */
 export function scoreStage(ctx: AppContext): StageDefinition<'score'> {
   return {
     concurrency: 4,
     handle: async (data, job) => {
       await job.commit(async (tx) => {
-        await lockKey(tx, `candidate ${data.candidateId}`);
-        const row = await loadCandidate(tx, data.candidateId);
-        if (!row) return [];
-        const evidence = await loadEvidence(tx, data.candidateId);
-        const view = describeCandidate(row.id, row.name, evidence);
-        const result = scoreCandidate(view, ctx.config.criteria);
-        await tx.query(
-          `update candidates set name = $2, manufacturer = $3, kind = $4, identifiers = $5, updated_at = now()
-           where id = $1 and (name, manufacturer, kind, identifiers) is distinct from ($2, $3, $4, $5::jsonb)`,
-          [row.id, view.name, view.manufacturer ?? null, view.kind, JSON.stringify(view.identifiers)],
-        );
-        const inputHash = sha256(canonicalJson(result));
-        const inserted = await tx.query<{ id: string }>(
-          `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
-           on conflict (candidate_id, criteria_version, input_hash) do update set input_hash = excluded.input_hash
-           returning id`,
-          [
-            row.id,
-            result.criteriaVersion,
-            inputHash,
-            result.total,
-            result.band,
-            result.council,
-            result.nominate,
-            JSON.stringify(result),
-          ],
-        );
-        await tx.query(
-          'update candidates set current_score_id = $2 where id = $1 and current_score_id is distinct from $2',
-          [row.id, inserted.rows[0]!.id],
-        );
-        job.log.info({ candidate_id: row.id, total: result.total, band: result.band }, 'score: done');
+        const stored = await scoreAndStore(tx, data.candidateId, ctx.config.criteria);
+        if (stored) {
+          job.log.info(
+            { candidate_id: stored.candidateId, total: stored.result.total, band: stored.result.band },
+            'score: done',
+          );
+        }
         return [];
       });
     },

@@ -1,0 +1,136 @@
+import type { TriageCriteria } from '../domain/criteria.js';
+import { compareStrings } from '../domain/candidate.js';
+import type { Band, Council, CriterionScore } from '../domain/score.js';
+import { rankIn, weightSensitivity } from '../domain/score.js';
+import type { SensitivityResult } from '../domain/score.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/db.js';
+import { withTransaction } from '../store/db.js';
+import { scoreAndStore } from '../workers/score.js';
+
+/** A candidate's current score as far as ranking goes. */
+interface Standing {
+  id: string;
+  name: string;
+  total: number | null;
+  band: Band | null;
+  council: Council | null;
+  criteriaVersion: string | null;
+  criteria: CriterionScore[];
+}
+
+async function standings(db: Db): Promise<Standing[]> {
+  const rows = await db.query<{
+    id: string;
+    name: string;
+    total: number | null;
+    band: Band | null;
+    council: Council | null;
+    criteria_version: string | null;
+    criteria: CriterionScore[] | null;
+  }>(
+    `select c.id, c.name, s.total, s.band, s.council, s.criteria_version,
+            (select json_agg(json_build_object('criterionId', x->>'criterionId', 'weight', (x->>'weight')::float8,
+                     'points', (x->>'points')::float8, 'maxPoints', (x->>'maxPoints')::float8) order by ord)
+               from jsonb_array_elements(s.result->'criteria') with ordinality as t(x, ord)) as criteria
+     from candidates c left join scores s on s.id = c.current_score_id
+     order by c.id`,
+  );
+  return rows.rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    total: r.total,
+    band: r.band,
+    council: r.council,
+    criteriaVersion: r.criteria_version,
+    criteria: r.criteria ?? [],
+  }));
+}
+
+/** Competition ranks (equal totals share a rank) of the scored candidates. */
+function ranks(list: readonly Standing[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const s of list) if (s.total !== null) totals.set(s.id, s.total);
+  return new Map([...totals.keys()].map((id) => [id, rankIn(totals, id)]));
+}
+
+export interface RankChange {
+  id: string;
+  name: string;
+  before: { total: number; rank: number; band: Band | null; criteriaVersion: string | null } | null;
+  after: { total: number; rank: number; band: Band; council: Council; criteriaVersion: string };
+  /** Places moved up (positive) or down (negative); null for a candidate scored for the first time. */
+  rankChange: number | null;
+}
+
+export interface RescoreResult {
+  criteriaVersion: string;
+  candidates: number;
+  /** Candidates whose current score changed (a new result, or another criteria version). */
+  changed: number;
+  /** Every scored candidate, best first, with its rank before and after. */
+  ranking: RankChange[];
+}
+
+/**
+ * Re-scores every candidate with `criteria`, in-process: each candidate in its own transaction
+ * through {@link scoreAndStore}, the same idempotent write as the score stage, so running it again
+ * changes nothing. Returns the ranking before and after.
+ */
+export async function rescoreAll(db: Db, criteria: TriageCriteria, log?: Logger): Promise<RescoreResult> {
+  const before = await standings(db);
+  let changed = 0;
+  for (const candidate of before) {
+    // One candidate per transaction: a long rescore never holds many locks, and the score stage
+    // may run beside it (both take the candidate's lock).
+    const stored = await withTransaction(db, (tx) => scoreAndStore(tx, candidate.id, criteria)); // eslint-disable-line no-await-in-loop
+    if (stored?.changed) changed += 1;
+  }
+  const after = await standings(db);
+  const rankBefore = ranks(before);
+  const rankAfter = ranks(after);
+  const previous = new Map(before.map((s) => [s.id, s]));
+  const ranking: RankChange[] = [];
+  for (const s of after) {
+    const rank = rankAfter.get(s.id);
+    if (rank === undefined || s.total === null || s.band === null || s.council === null) continue;
+    const old = previous.get(s.id);
+    const oldRank = rankBefore.get(s.id);
+    ranking.push({
+      id: s.id,
+      name: s.name,
+      before:
+        old?.total === null || old === undefined || oldRank === undefined
+          ? null
+          : { total: old.total, rank: oldRank, band: old.band, criteriaVersion: old.criteriaVersion },
+      after: {
+        total: s.total,
+        rank,
+        band: s.band,
+        council: s.council,
+        criteriaVersion: s.criteriaVersion ?? criteria.version,
+      },
+      rankChange: oldRank === undefined ? null : oldRank - rank,
+    });
+  }
+  ranking.sort(
+    (a, b) => a.after.rank - b.after.rank || compareStrings(a.name, b.name) || compareStrings(a.id, b.id),
+  );
+  log?.info({ candidates: after.length, changed, criteria_version: criteria.version }, 'rescore: done');
+  return { criteriaVersion: criteria.version, candidates: after.length, changed, ranking };
+}
+
+/**
+ * How the candidate's rank among all currently scored candidates moves if each criterion's weight
+ * changes by ±50 % (see {@link weightSensitivity}). Undefined for an unknown or unscored candidate.
+ */
+export async function explainRank(
+  db: Db,
+  candidateId: string,
+  criteria: TriageCriteria,
+): Promise<(SensitivityResult & { name: string }) | undefined> {
+  const all = (await standings(db)).filter((s) => s.total !== null);
+  const target = all.find((s) => s.id === candidateId);
+  if (target === undefined) return undefined;
+  return { ...weightSensitivity(candidateId, all, criteria), name: target.name };
+}

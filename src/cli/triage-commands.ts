@@ -1,0 +1,169 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { parseEnv } from '../env.js';
+import { createLogger } from '../log.js';
+import type { Logger } from '../log.js';
+import { loadAppConfig, openDb } from '../app/build.js';
+import { rescoreAll } from '../app/rescore.js';
+import type { RankChange, RescoreResult } from '../app/rescore.js';
+import type { HorisontConfig } from '../config/load.js';
+import { DEVICE_SELECTION_SIGNALS, NT_SELECTION_SIGNALS, describeDetector } from '../domain/criteria.js';
+import type { TriageCriteria } from '../domain/criteria.js';
+import type { SensitivityResult } from '../domain/score.js';
+import type { Db } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { oneLine, table } from './format.js';
+
+function configDirOf(program: Command): string | undefined {
+  const { config } = program.opts<{ config?: string }>();
+  return config ? path.resolve(config) : undefined;
+}
+
+/** The database and configuration only: triage commands need no queue. */
+async function withDb<T>(
+  program: Command,
+  work: (db: Db, config: HorisontConfig, log: Logger) => Promise<T>,
+): Promise<T> {
+  const env = parseEnv();
+  const log = createLogger('warn');
+  const config = await loadAppConfig(env, configDirOf(program));
+  const db = openDb(env, log, 'horisont-cli');
+  try {
+    await migrate(db, env.HORISONT_DB_SCHEMA);
+    return await work(db, config, log);
+  } finally {
+    await db.end();
+  }
+}
+
+function movement(change: number | null): string {
+  if (change === null) return 'ny';
+  if (change > 0) return `↑${change}`;
+  if (change < 0) return `↓${-change}`;
+  return '–';
+}
+
+function moved(r: RankChange): boolean {
+  return (
+    r.before === null ||
+    r.rankChange !== 0 ||
+    r.before.total !== r.after.total ||
+    r.before.criteriaVersion !== r.after.criteriaVersion
+  );
+}
+
+/** The rank changes of a rescore, in Swedish. */
+export function formatRescore(result: RescoreResult, all = false): string {
+  const rows = all ? result.ranking : result.ranking.filter(moved);
+  const head = `Omräknat med kriterieversion ${result.criteriaVersion}: ${result.candidates} kandidater, ${result.changed} med ny poäng.`;
+  const moves = result.ranking.filter((r) => r.rankChange !== null && r.rankChange !== 0).length;
+  const summary = moves === 0 ? 'Ingen kandidat bytte plats.' : `${moves} kandidater bytte plats.`;
+  if (rows.length === 0) return `${head}\n${summary}`;
+  return [
+    head,
+    summary,
+    '',
+    table(
+      ['plats', 'förut', 'ändring', 'poäng', 'förut', 'nivå', 'råd', 'kandidat', 'id'],
+      rows.map((r) => [
+        String(r.after.rank),
+        r.before === null ? '–' : String(r.before.rank),
+        movement(r.rankChange),
+        String(r.after.total),
+        r.before === null ? '–' : String(r.before.total),
+        r.after.band,
+        r.after.council,
+        oneLine(r.name, 40),
+        r.id,
+      ]),
+    ),
+  ].join('\n');
+}
+
+function percent(factor: number): string {
+  const p = Math.round((factor - 1) * 100);
+  return `${p > 0 ? '+' : p < 0 ? '−' : '±'}${Math.abs(p)} %`;
+}
+
+function decimal(n: number): string {
+  return String(n).replace('.', ',');
+}
+
+/** How the rank moves if each criterion's weight changes, in Swedish. */
+export function formatExplanation(result: SensitivityResult & { name: string }): string {
+  const lines = [
+    `${result.name} (${result.candidateId})`,
+    `Plats ${result.rank} av ${result.candidates} med ${result.total} poäng. Så flyttas kandidaten om en vikt ändras (övriga vikter oförändrade; kandidater med samma poäng delar plats):`,
+    '',
+  ];
+  const header = ['kriterium', 'vikt'];
+  const factors = result.criteria[0]?.changes.map((c) => c.factor) ?? [];
+  for (const f of factors) header.push(`vikt ${percent(f)}`, 'poäng', 'plats');
+  lines.push(
+    table(
+      header,
+      result.criteria.map((c) => [
+        oneLine(c.label, 52) + (c.applies ? '' : ' (gäller ej)'),
+        decimal(c.weight),
+        ...c.changes.flatMap((x) => [
+          decimal(x.weight),
+          String(x.total),
+          `${x.rank} (${movement(x.rankChange)})`,
+        ]),
+      ]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+/** The criteria, their signals, how each is detected and what it covers, in Swedish. */
+export function formatCriteria(criteria: TriageCriteria): string {
+  const labels: Record<string, string> = { ...NT_SELECTION_SIGNALS, ...DEVICE_SELECTION_SIGNALS };
+  const lines = [`Triagekriterier version ${criteria.version}`, ''];
+  lines.push(
+    `Nivåer: hög från ${criteria.bands.hög}, medel från ${criteria.bands.medel}; nominering från ${criteria.nomination.minTotal} (utom kandidater utanför rådens uppdrag).`,
+    '',
+    'Grindar (utanför med motivering): redan på rådens egna listor (' +
+      `${criteria.routing.alreadyHandled.kinds.join(', ')} från ${criteria.routing.alreadyHandled.sourceIds.join(', ')}); ` +
+      `inte en medicinteknisk produkt (${criteria.routing.outOfScopeTerms.length} uttryck); etablerad (enbart ` +
+      `${criteria.routing.established.legislation.join('/')} eller ${criteria.routing.established.terms.length} uttryck); inte längre på marknaden.`,
+    '',
+  );
+  for (const c of criteria.criteria) {
+    lines.push(
+      `${c.label} [${c.id}] vikt ${decimal(c.weight)}, full poäng vid ${c.maxPoints}${c.appliesTo ? `, gäller ${c.appliesTo.join(', ')}` : ''}`,
+    );
+    for (const s of c.signals) {
+      lines.push(`  ${s.points > 0 ? '+' : ''}${s.points} ${s.label} [${s.id}]`);
+      lines.push(`      hur: ${describeDetector(s.detect)}`);
+      if (s.covers) lines.push(`      uttrycker: ${s.covers.map((id) => labels[id] ?? id).join('; ')}`);
+      lines.push(`      förklaring: ${oneLine(s.explanation, 200)}`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/** `rescore` and `criteria`. (`candidates --explain` lives with the candidates command.) */
+export function registerTriageCommands(program: Command): void {
+  program
+    .command('rescore')
+    .description('re-score every candidate with the current criteria and print the rank changes')
+    .option('--json', 'as JSON: every candidate with its rank and total before and after')
+    .option('--all', 'list every candidate, not only those that moved')
+    .action(async (options: { json?: boolean; all?: boolean }) => {
+      await withDb(program, async (db, config, log) => {
+        const result = await rescoreAll(db, config.criteria, log);
+        console.log(options.json ? JSON.stringify(result, null, 2) : formatRescore(result, options.all));
+      });
+    });
+
+  program
+    .command('criteria')
+    .description('show the triage criteria: signals, how each is detected, weights and explanations')
+    .option('--json', 'as JSON (the validated configuration)')
+    .action(async (options: { json?: boolean }) => {
+      const config = await loadAppConfig(parseEnv(), configDirOf(program));
+      console.log(options.json ? JSON.stringify(config.criteria, null, 2) : formatCriteria(config.criteria));
+    });
+}

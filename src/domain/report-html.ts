@@ -1,0 +1,228 @@
+import { EarlyAssessmentReport, GAP_PREFIX, formatSwedishDate, safeHttpUrl } from './report.js';
+import type { ReportFact, ReportSource } from './report.js';
+
+/**
+ * The early assessment report as one self-contained, print-friendly HTML page (Swedish). Built
+ * from the report's JSON, so the stored JSON is the one source of truth and older versions render
+ * the same way. Every string from a source is escaped as text; links are only ever http(s) URLs,
+ * attribute-escaped; the page carries a Content-Security-Policy that forbids scripts outright, so
+ * even markup that got through could not run.
+ */
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
+
+/** Text as inert HTML: control and bidi-override characters removed, markup characters escaped. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/[\p{Cc}\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu, ' ')
+    .replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
+}
+
+/** A link only for an http(s) URL; otherwise the text alone. */
+function link(text: string, url: string | null | undefined, className?: string): string {
+  const safe = url === null || url === undefined ? undefined : safeHttpUrl(url);
+  const cls = className === undefined ? '' : ` class="${className}"`;
+  return safe === undefined
+    ? escapeHtml(text)
+    : `<a${cls} href="${escapeHtml(safe)}" rel="noopener noreferrer nofollow">${escapeHtml(text)}</a>`;
+}
+
+function cite(refs: readonly string[], byRef: Map<string, ReportSource>): string {
+  if (refs.length === 0) return '';
+  const links = refs.map((r) => link(r, byRef.get(r)?.url, 'ref'));
+  return ` <span class="cite">(källa: ${links.join(', ')})</span>`;
+}
+
+function fact(f: ReportFact, byRef: Map<string, ReportSource>): string {
+  if (f.status === 'gap') {
+    return `<li class="gap"><strong>${escapeHtml(f.label)}:</strong> <em>${escapeHtml(f.text)}</em></li>`;
+  }
+  return `<li><strong>${escapeHtml(f.label)}:</strong> ${escapeHtml(f.text)}${cite(f.sources, byRef)}</li>`;
+}
+
+function decimal(n: number): string {
+  return String(n).replace('.', ',');
+}
+
+const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = {
+  'MTP-rådet': 'MTP-rådet',
+  'NT-rådet': 'NT-rådet',
+  båda: 'både MTP-rådet och NT-rådet',
+  utanför: 'utanför rådens uppdrag',
+};
+
+const STYLE = `
+:root { color-scheme: light; }
+body { font: 11pt/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111;
+  max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .75rem; }
+h2 { font-size: 1.2rem; margin: 1.6rem 0 .5rem; border-bottom: 1px solid #999; padding-bottom: .15rem; }
+h3 { font-size: 1.05rem; margin: 1rem 0 .3rem; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0 0 1rem; }
+dl.meta dt { font-weight: 600; }
+dl.meta dd { margin: 0; }
+.note { border-left: 4px solid #888; padding: .3rem .75rem; background: #f4f4f4; }
+ul { padding-left: 1.3rem; }
+li { margin: .2rem 0; }
+li.gap em { color: #7a3d00; }
+.cite { color: #444; font-size: .92em; }
+.quotes { font-size: .92em; color: #333; }
+ol.sources li { margin: .35rem 0; }
+.muted { color: #555; }
+a { color: #0645ad; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  a { color: inherit; text-decoration: none; }
+  a.ref::after, ol.sources a::after { content: " <" attr(href) ">"; font-size: .85em; word-break: break-all; }
+  h2, h3 { break-after: avoid; }
+  li { break-inside: avoid; }
+  .note { background: none; }
+}
+`;
+
+/** Renders a report (its stored JSON, validated here) as a complete HTML document. */
+export function renderReportHtml(input: unknown): string {
+  const r = EarlyAssessmentReport.parse(input);
+  const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
+  const out: string[] = [];
+  const generated = formatSwedishDate(r.generatedAt) ?? r.generatedAt;
+  out.push(
+    '<!DOCTYPE html>',
+    '<html lang="sv">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'">`,
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(r.title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<header>',
+    `<h1>Tidig bedömningsrapport: ${escapeHtml(r.candidate.name)}</h1>`,
+    '<dl class="meta">',
+    `<dt>Rapportversion</dt><dd>${r.reportVersion} (schema ${r.schemaVersion})</dd>`,
+    `<dt>Skapad</dt><dd>${escapeHtml(generated)}</dd>`,
+    `<dt>Kandidat</dt><dd>${escapeHtml(r.candidate.id)}</dd>`,
+    `<dt>Typ</dt><dd>${escapeHtml(r.candidate.kindLabel)}</dd>`,
+    `<dt>Kriterieversion</dt><dd>${escapeHtml(r.score.criteriaVersion)}</dd>`,
+    `<dt>Samlad poäng</dt><dd>${r.score.total} av 100 (${escapeHtml(r.score.band)})</dd>`,
+    `<dt>Föreslaget råd</dt><dd>${escapeHtml(COUNCIL_TEXT[r.score.council])}</dd>`,
+    `<dt>Föreslås för nominering</dt><dd>${r.score.nominate ? 'ja' : 'nej'}</dd>`,
+    '</dl>',
+    '<p class="note">Automatiskt framtaget utkast inför beredningen. Varje uppgift hänvisar till sin källa (E1, E2, …, se avsnitt 6); det som inte framgår av källorna står som ”Uppgift saknas”.</p>',
+    '</header>',
+    '<main>',
+  );
+
+  let n = 0;
+  const heading = (text: string): void => {
+    n += 1;
+    out.push(`<h2>${n}. ${escapeHtml(text)}</h2>`);
+  };
+  const factSection = (section: { heading: string; facts: ReportFact[] }): void => {
+    out.push('<section>');
+    heading(section.heading);
+    out.push('<ul>', ...section.facts.map((f) => fact(f, byRef)), '</ul>', '</section>');
+  };
+
+  factSection(r.sections.product);
+  factSection(r.sections.description);
+  factSection(r.sections.intendedUse);
+  factSection(r.sections.regulatory);
+  factSection(r.sections.currentCare);
+
+  out.push('<section>');
+  heading(r.sections.evidence.heading);
+  if (r.sections.evidence.sources.length === 0) {
+    out.push(
+      `<p class="gap"><em>${escapeHtml(`${GAP_PREFIX}inga källor är kopplade till kandidaten`)}</em></p>`,
+    );
+  } else {
+    out.push('<ol class="sources">');
+    for (const s of r.sections.evidence.sources) {
+      const meta = [escapeHtml(s.kindLabel), `källa: ${escapeHtml(s.sourceId)}`];
+      if (s.publicationType !== undefined) meta.push(escapeHtml(s.publicationType));
+      if (s.region !== undefined) meta.push(escapeHtml(s.region));
+      const published = s.publishedAt === undefined ? undefined : formatSwedishDate(s.publishedAt);
+      const updated = s.updatedAt === undefined ? undefined : formatSwedishDate(s.updatedAt);
+      if (published !== undefined) meta.push(`publicerad ${escapeHtml(published)}`);
+      if (updated !== undefined) meta.push(`uppdaterad ${escapeHtml(updated)}`);
+      if (published === undefined && updated === undefined) {
+        meta.push(`<em>${escapeHtml(GAP_PREFIX)}datum</em>`);
+      }
+      if (s.url === null) meta.push('<em>länken är inte en http(s)-adress och visas inte</em>');
+      out.push(
+        `<li id="${escapeHtml(s.ref)}" value="${Number(s.ref.slice(1))}"><strong>${escapeHtml(s.ref)}.</strong> ${link(s.title, s.url)} <span class="muted">· ${meta.join(' · ')}</span></li>`,
+      );
+    }
+    out.push('</ol>');
+  }
+  out.push('</section>');
+
+  out.push('<section>');
+  heading(r.sections.criteria.heading);
+  out.push(
+    `<p>Samlad poäng <strong>${r.sections.criteria.total} av 100</strong>, nivå <strong>${escapeHtml(r.sections.criteria.band)}</strong>.</p>`,
+  );
+  for (const c of r.sections.criteria.criteria) {
+    out.push(
+      `<h3>${escapeHtml(c.label)}</h3>`,
+      `<p>${c.points} av ${c.maxPoints} poäng (vikt ${decimal(c.weight)}, bidrar med ${decimal(c.contribution)} av 100 till totalen).</p>`,
+    );
+    if (c.signals.length === 0) {
+      out.push('<ul><li><em>Inga signaler i källorna.</em></li></ul>');
+      continue;
+    }
+    out.push('<ul>');
+    for (const s of c.signals) {
+      const sign = s.points > 0 ? `+${s.points}` : String(s.points);
+      const seen = new Set<string>();
+      const quotes = s.quotes.filter((q) => (seen.has(q.text) ? false : (seen.add(q.text), true)));
+      const quoteList =
+        quotes.length === 0
+          ? ''
+          : `<ul class="quotes">${quotes
+              .slice(0, 3)
+              .map((q) => `<li>”${escapeHtml(q.text)}”${cite([q.source], byRef)}</li>`)
+              .join('')}${quotes.length > 3 ? `<li>… och ${quotes.length - 3} till</li>` : ''}</ul>`;
+      out.push(
+        `<li><strong>${escapeHtml(s.label)}</strong> (${sign}): ${escapeHtml(s.explanation)}${cite(s.sources, byRef)}${quoteList}</li>`,
+      );
+    }
+    out.push('</ul>');
+  }
+  out.push('</section>');
+
+  factSection(r.sections.resourceImpact);
+
+  out.push('<section>');
+  heading(r.sections.programme.heading);
+  const councilFact = r.sections.programme.facts.find((f) => f.status === 'known' && f.label === 'Råd');
+  const councilRefs = councilFact?.status === 'known' ? councilFact.sources : [];
+  out.push(
+    '<ul>',
+    `<li><strong>Råd:</strong> ${escapeHtml(COUNCIL_TEXT[r.sections.programme.council])}</li>`,
+    `<li><strong>Motivering:</strong> ${escapeHtml(r.sections.programme.routingReason)}${cite(councilRefs, byRef)}</li>`,
+    ...r.sections.programme.programmeAreas.map(
+      (a) =>
+        `<li><strong>Programområde (förslag):</strong> ${escapeHtml(a.name)}${cite(a.sources, byRef)}</li>`,
+    ),
+    ...r.sections.programme.facts.filter((f) => f.status === 'gap').map((f) => fact(f, byRef)),
+    '</ul>',
+    '</section>',
+  );
+
+  out.push('<section>');
+  heading(r.sections.openQuestions.heading);
+  out.push('<ul>', ...r.sections.openQuestions.questions.map((q) => `<li>${escapeHtml(q)}</li>`), '</ul>');
+  out.push('</section>', '</main>', '</body>', '</html>', '');
+  return out.join('\n');
+}
