@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { parseEnv } from '../env.js';
@@ -11,6 +12,9 @@ import { STAGES, NOMINATION_QUEUE } from '../queue/names.js';
 import { rankedCandidates } from '../store/queries.js';
 import { reportFiles } from '../workers/report.js';
 import { formatRunSummary } from './summary.js';
+import { createUser } from '../store/users.js';
+import { startWebServer } from './workbench-commands.js';
+import { webSettingsFromEnv } from '../api/config.js';
 import { oneLine, table } from './format.js';
 
 const DEMO_SCHEMA = 'horisont_demo';
@@ -20,18 +24,28 @@ const DEMO_PREFIX = 'horisont-demo';
  * The offline demo: a fresh demo schema and queue prefix, the recorded fixtures served on
  * loopback, one full scan and one re-scan (which must find nothing new), then the ranking.
  */
-export async function runDemo(options: { fixturesDir: string; configDir: string }): Promise<void> {
+export async function runDemo(options: {
+  fixturesDir: string;
+  configDir: string;
+  serve?: boolean;
+}): Promise<void> {
   const base = parseEnv();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const server = await startFixtureServer({ root: options.fixturesDir, port: 0 });
   try {
-    await demoWith(server.origin, base, log, options.configDir);
+    await demoWith(server.origin, base, log, options.configDir, options.serve === true);
   } finally {
     await server.close();
   }
 }
 
-async function demoWith(origin: string, base: Env, log: Logger, configDir: string): Promise<void> {
+async function demoWith(
+  origin: string,
+  base: Env,
+  log: Logger,
+  configDir: string,
+  serve: boolean,
+): Promise<void> {
   const env = {
     ...base,
     HORISONT_DB_SCHEMA: DEMO_SCHEMA,
@@ -93,6 +107,26 @@ async function demoWith(origin: string, base: Env, log: Logger, configDir: strin
     console.log(
       `Mer: HORISONT_DB_SCHEMA=${DEMO_SCHEMA} npx horisont candidates --json | report <id> | nominations | sources`,
     );
+
+    // A fresh demo account each time (the demo schema is recreated on every run).
+    const password = randomBytes(12).toString('base64url');
+    await createUser(ctx.db, { username: 'demo', displayName: 'Demo Granskare', role: 'reviewer', password });
+    const settings = webSettingsFromEnv();
+    const url = `http://${settings.host}:${settings.port}/`;
+    console.log('\n5. Arbetsytan för beredningen');
+    console.log(`   Inloggning: demo / ${password}`);
+    if (serve) {
+      const web = await startWebServer(ctx, settings);
+      console.log(`   Öppna ${url} (Ctrl-C avslutar)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await web.close();
+    } else {
+      console.log(`   Starta: HORISONT_DB_SCHEMA=${DEMO_SCHEMA} npx horisont serve   och öppna ${url}`);
+      console.log('   (eller: npm run demo -- --serve)');
+    }
   } finally {
     await closeApp(ctx);
   }

@@ -213,8 +213,9 @@ export function buildProgram(): Command {
     .option('--timeout <seconds>', 'give up waiting after this many seconds', positiveInt, 3600)
     .action(async (options: { source?: string[]; since?: string; json?: boolean; timeout: number }) => {
       const since = options.since === undefined ? undefined : new Date(options.since);
-      if (since && Number.isNaN(since.getTime()))
-        {throw new InvalidArgumentError('--since expects a date such as 2026-11-01');}
+      if (since && Number.isNaN(since.getTime())) {
+        throw new InvalidArgumentError('--since expects a date such as 2026-11-01');
+      }
       await withApp(
         program,
         async (ctx) => {
@@ -367,8 +368,13 @@ export function buildProgram(): Command {
     .description(
       'offline demo: migrate, serve the fixtures, scan them twice, print ranked candidates and reports',
     )
-    .action(async () => {
-      await runDemo({ fixturesDir: FIXTURES_DIR, configDir: path.join(DEFAULT_CONFIG_DIR, 'demo') });
+    .option('--serve', 'afterwards, serve the workbench on the demo data until interrupted')
+    .action(async (options: { serve?: boolean }) => {
+      await runDemo({
+        fixturesDir: FIXTURES_DIR,
+        configDir: path.join(DEFAULT_CONFIG_DIR, 'demo'),
+        serve: options.serve === true,
+      });
     });
 
   program
