@@ -60,8 +60,29 @@ export function openDb(env: Env, log: Logger, applicationName = 'horisont'): Db 
   return createDb({ url: env.DATABASE_URL, schema: env.HORISONT_DB_SCHEMA, applicationName }, log);
 }
 
+/**
+ * Test-only: `HORISONT_TEST_LOCK_MS` shortens BullMQ's job lock (stall checks at a quarter of
+ * it) in worker child processes, so a killed worker's job is taken over within seconds. Read
+ * only under NODE_ENV=test; anywhere else the setting is refused.
+ */
+export function testLockMs(env: Env, raw = process.env.HORISONT_TEST_LOCK_MS): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (env.NODE_ENV !== 'test') {
+    throw new Error('HORISONT_TEST_LOCK_MS is a test-only setting (NODE_ENV=test)');
+  }
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 200) {
+    throw new Error('HORISONT_TEST_LOCK_MS: whole milliseconds, at least 200');
+  }
+  return ms;
+}
+
 export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const { env, log } = options;
+  const testLock = testLockMs(env);
+  const lockDurationMs = options.lockDurationMs ?? testLock;
+  const stalledIntervalMs =
+    options.stalledIntervalMs ?? (testLock === undefined ? undefined : Math.round(testLock / 4));
   const config = await loadAppConfig(env, options.configDir);
   const db = openDb(env, log, options.applicationName);
   await migrate(db, env.HORISONT_DB_SCHEMA);
@@ -76,8 +97,10 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     maxBodyBytes: config.http.maxBodyBytes,
     maxRedirects: config.http.maxRedirects,
     throttle: new PgHostThrottle(db),
-    // The fixture server is this machine; politeness protects real sites, not it.
-    minIntervalMs: (host) => (host === fixtureHost ? 0 : minIntervalFor(config, host)),
+    // The fixture server is this machine; politeness protects real sites, not it (unless the
+    // configuration names it under `hosts`, as the politeness tests do).
+    minIntervalMs: (host) =>
+      host === fixtureHost && !Object.hasOwn(config.hosts, host) ? 0 : minIntervalFor(config, host),
   });
   const pipeline = new Pipeline({
     connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
@@ -86,8 +109,8 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     log,
     attempts: 4,
     backoff: { baseDelayMs: env.NODE_ENV === 'test' ? 200 : 5_000, maxDelayMs: 10 * 60_000 },
-    ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
-    ...(options.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: options.stalledIntervalMs }),
+    ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
+    ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
   });
   const ctx: AppContext = {
     config,

@@ -10,6 +10,13 @@ import { resetYieldBaseline, sourceHealthDetails } from '../store/health.js';
 import type { SourceHealthDetail } from '../store/health.js';
 import { isoMinute, oneLine, table } from './format.js';
 
+const OUTCOME_SV: Record<string, string> = {
+  ok: 'ok',
+  unchanged: 'oförändrad',
+  failed: 'misslyckades',
+  broken: 'trasig',
+};
+
 const HEALTH_SV: Record<string, string> = {
   ok: 'ok',
   failing: 'felar',
@@ -46,7 +53,7 @@ export function formatSourceHealth(rows: SourceHealthDetail[]): string {
         row.id,
         row.enabled ? 'ja' : 'nej',
         HEALTH_SV[row.health] ?? row.health,
-        row.last_outcome ?? '–',
+        row.last_outcome ? (OUTCOME_SV[row.last_outcome] ?? row.last_outcome) : '–',
         String(row.items),
         row.recent_yields.length > 0
           ? `${row.recent_yields.slice(0, 5).join(' ')}${row.usual_items !== null ? ` (brukar ${row.usual_items})` : ''}`

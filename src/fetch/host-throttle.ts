@@ -1,12 +1,18 @@
 /** Reserves the next send slot for a host; resolves with how long to wait (ms, >= 0) before sending. Implementations must be safe under concurrency (two callers never get the same slot). */
 export interface HostThrottle {
   reserve(host: string, minIntervalMs: number): Promise<number>;
+  /**
+   * The host asked us to stay away (429/503 with Retry-After): no slot is handed out before
+   * `ms` from now, so parallel requests to the host wait too instead of hammering it.
+   */
+  penalise?(host: string, ms: number): Promise<void>;
 }
 
 /**
  * In-process throttle. Reservation is synchronous inside `reserve`, so concurrent callers in one
  * process are serialised by the event loop and each gets its own slot. It does not coordinate
- * between processes; the PostgreSQL-backed throttle does that.
+ * between processes; the PostgreSQL-backed throttle does that. It keeps no Retry-After
+ * penalties: the client's unit tests classify many rate-limit answers from one loopback host.
  */
 export class MemoryHostThrottle implements HostThrottle {
   private readonly nextFree = new Map<string, number>();

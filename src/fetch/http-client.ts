@@ -32,6 +32,11 @@ export interface HttpClientOptions {
   throttle: HostThrottle;
   /** Per-host politeness spacing. */
   minIntervalMs: (host: string) => number;
+  /**
+   * Longest wait for a host's slot before giving up with `rate-limited` (so a job is delayed by
+   * the queue instead of holding a worker while a host's Retry-After runs out). Default 5 min.
+   */
+  maxSlotWaitMs?: number;
   /** DNS resolver injection for tests (dns.lookup signature, called with {all:true}). */
   lookup?: LookupFunction;
 }
@@ -57,6 +62,12 @@ export interface GetInit {
   signal?: AbortSignal;
 }
 
+export interface PostInit {
+  body: string;
+  headers: Record<string, string>;
+  signal?: AbortSignal;
+}
+
 const DEFAULT_ACCEPT =
   'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, ' +
   'text/html;q=0.8, application/json;q=0.8, */*;q=0.5';
@@ -65,6 +76,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** A server may ask us to stay away, but not for longer than this; the scheduler runs again. */
 const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+const DEFAULT_MAX_SLOT_WAIT_MS = 5 * 60 * 1000;
 
 /** 304 and redirect bodies are tiny in practice; anything longer is not worth the connection. */
 const DISCARD_LIMIT_BYTES = 64 * 1024;
@@ -142,7 +155,13 @@ export class HttpClient {
 
         if (status < 200 || status >= 300) {
           abandon(response.body);
-          throw statusError(status, headers, current.href);
+          const failure = statusError(status, headers, current.href);
+          if (failure.retryAfterMs !== undefined) {
+            // Every request to this host waits, not only the retry of this one.
+            // eslint-disable-next-line no-await-in-loop
+            await this.penalise(current.hostname, failure.retryAfterMs);
+          }
+          throw failure;
         }
 
         // eslint-disable-next-line no-await-in-loop
@@ -154,13 +173,58 @@ export class HttpClient {
     }
   }
 
+  /**
+   * One POST (webhook deliveries) under the same SSRF checks, connector and deadline as `get`.
+   * Redirects are not followed: a receiver that moved is registered again, and its new address
+   * is checked then. The response body is discarded; only a 2xx status counts as delivered.
+   */
+  async post(url: string, init: PostInit): Promise<{ status: number }> {
+    const target = parseUrl(url);
+    const deadline = AbortSignal.timeout(this.options.deadlineMs);
+    const signal = init.signal === undefined ? deadline : AbortSignal.any([deadline, init.signal]);
+    try {
+      assertUrlAllowed(target, this.options.allowPrivate);
+      const response = await request(target, {
+        dispatcher: this.agent,
+        method: 'POST',
+        headers: { 'user-agent': this.options.userAgent, ...init.headers },
+        body: init.body,
+        signal,
+      });
+      const status = response.statusCode;
+      const headers = flattenHeaders(response.headers);
+      await discard(response.body, signal);
+      if (status >= 200 && status < 300) return { status };
+      if (REDIRECT_STATUSES.has(status)) {
+        throw new HorisontError('http-4xx', `post: redirect ${status} not followed: ${target.href}`, { status });
+      }
+      throw statusError(status, headers, target.href);
+    } catch (error) {
+      throw toFetchError(error, target.href, deadline, init.signal);
+    }
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  private async penalise(host: string, ms: number): Promise<void> {
+    try {
+      await this.options.throttle.penalise?.(host, ms);
+    } catch {
+      // Politeness bookkeeping must not turn a rate-limit answer into another kind of failure;
+      // the job's own backoff still honours Retry-After.
+    }
   }
 
   private async waitForSlot(url: URL, signal: AbortSignal | undefined): Promise<void> {
     const host = url.hostname;
     const waitMs = await this.options.throttle.reserve(host, this.options.minIntervalMs(host));
+    if (waitMs > (this.options.maxSlotWaitMs ?? DEFAULT_MAX_SLOT_WAIT_MS)) {
+      throw new HorisontError('rate-limited', `fetch: ${host} is held back for ${waitMs} ms: ${url.href}`, {
+        retryAfterMs: waitMs,
+      });
+    }
     if (waitMs > 0) await delay(waitMs, undefined, signal === undefined ? {} : { signal });
   }
 

@@ -20,4 +20,14 @@ export class PgHostThrottle implements HostThrottle {
     );
     return Math.ceil(result.rows[0]?.wait_ms ?? 0);
   }
+
+  /** Pushes the host's next free slot to at least `ms` from now (a 429/503 with Retry-After). */
+  async penalise(host: string, ms: number): Promise<void> {
+    await this.db.query(
+      `insert into host_throttle (host, next_at)
+       values ($1, clock_timestamp() + make_interval(secs => $2::double precision / 1000))
+       on conflict (host) do update set next_at = greatest(host_throttle.next_at, excluded.next_at)`,
+      [host.toLowerCase(), Math.max(0, ms)],
+    );
+  }
 }
