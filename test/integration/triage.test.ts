@@ -223,9 +223,8 @@ describe('triage on the recorded sources', () => {
     const app = await h.app();
     const ranked = await rankedCandidates(app.db, 1000);
     const libre3 = byUdi(ranked, LIBRE_3);
-    const [{ n: candidatesBefore }] = await h.query<{ n: number }>(
-      'select count(*)::int as n from candidates',
-    );
+    const candidatesBefore = (await h.query<{ n: number }>('select count(*)::int as n from candidates'))[0]!
+      .n;
     const result = await horisont(h, [
       'nominate',
       '--candidate',
@@ -236,9 +235,7 @@ describe('triage on the recorded sources', () => {
       'Efterfrågas av diabetesteamet i Halmstad',
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const [{ n: candidatesAfter }] = await h.query<{ n: number }>(
-      'select count(*)::int as n from candidates',
-    );
+    const candidatesAfter = (await h.query<{ n: number }>('select count(*)::int as n from candidates'))[0]!.n;
     expect(candidatesAfter).toBe(candidatesBefore);
 
     const rows = (await listNominations(app.db)).filter((r) => r.candidate_id === libre3.id);
