@@ -11,6 +11,8 @@ export interface RankedCandidate {
   band: string | null;
   council: string | null;
   routingReason: string | null;
+  /** The evidence the routing rests on (e.g. the council list entry that puts it out of scope). */
+  routingEvidence: NonNullable<ScoreResult['routingEvidence']>;
   criteriaVersion: string | null;
   explanation: ScoreResult['criteria'];
   evidence: Array<{
@@ -57,6 +59,7 @@ export async function rankedCandidates(db: Db, limit: number): Promise<RankedCan
     band: row.result?.band ?? null,
     council: row.result?.council ?? null,
     routingReason: row.result?.routingReason ?? null,
+    routingEvidence: row.result?.routingEvidence ?? [],
     criteriaVersion: row.result?.criteriaVersion ?? null,
     explanation: row.result?.criteria ?? [],
     evidence: row.evidence ?? [],

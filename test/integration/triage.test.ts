@@ -183,6 +183,9 @@ describe('triage on the recorded sources', () => {
     );
     const entry = optune.evidence.find((e) => e.sourceId === 'council-lists')!;
     expect(optune.routingReason).toContain(entry.url);
+    expect(optune.routingEvidence).toEqual([
+      expect.objectContaining({ sourceId: 'council-lists', url: entry.url }),
+    ]);
     expect(optune.latestReportVersion).toBeNull();
     // Mounjaro is on NT-rådet's list.
     expect(byName(ranked, 'Mounjaro').routingReason).toMatch(/enligt NT-rådets egen lista/);
