@@ -10,6 +10,7 @@ import type { Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { PgHostThrottle } from '../store/host-throttle.js';
 import { HttpClient } from '../fetch/http-client.js';
+import { RobotsChecker } from '../fetch/robots.js';
 import { Pipeline } from '../queue/pipeline.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
@@ -20,6 +21,8 @@ import { parseStage } from '../workers/parse.js';
 import { resolveStage } from '../workers/resolve.js';
 import { scoreStage } from '../workers/score.js';
 import { reportStage } from '../workers/report.js';
+import { startAlertRelay, stopAlertRelay } from '../alerts/index.js';
+import { observeJob } from './metrics.js';
 
 export interface BuildOptions {
   env: Env;
@@ -77,6 +80,15 @@ export function testLockMs(env: Env, raw = process.env.HORISONT_TEST_LOCK_MS): n
   return ms;
 }
 
+/** The product token robots.txt groups name us by: `Horisont` in `Mozilla/5.0 (compatible; Horisont/0.1; …)`. */
+export function productTokenOf(userAgent: string): string {
+  return (
+    /compatible;\s*([A-Za-z_-]+)\//.exec(userAgent)?.[1] ??
+    /^([A-Za-z_-]+)\//.exec(userAgent)?.[1] ??
+    'Horisont'
+  );
+}
+
 export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const { env, log } = options;
   const testLock = testLockMs(env);
@@ -87,7 +99,13 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const db = openDb(env, log, options.applicationName);
   await migrate(db, env.HORISONT_DB_SCHEMA);
   const fixtureHost = env.HORISONT_FIXTURE_ORIGIN ? new URL(env.HORISONT_FIXTURE_ORIGIN).hostname : undefined;
-  const http = new HttpClient({
+  // robots.txt is read through the same guarded client (SSRF policy, limits, politeness), once
+  // per origin and day per process; 4xx means allow all, 5xx or unreachable disallow all.
+  const robots: RobotsChecker = new RobotsChecker({
+    fetch: (url) => http.get(url, { accept: 'text/plain', robots: false }),
+    productToken: productTokenOf(config.http.userAgent),
+  });
+  const http: HttpClient = new HttpClient({
     userAgent: config.http.userAgent,
     allowPrivate: allowPrivateHosts(env),
     deadlineMs: config.http.deadlineMs,
@@ -101,6 +119,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     // configuration names it under `hosts`, as the politeness tests do).
     minIntervalMs: (host) =>
       host === fixtureHost && !Object.hasOwn(config.hosts, host) ? 0 : minIntervalFor(config, host),
+    robots,
   });
   const pipeline = new Pipeline({
     connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
@@ -109,6 +128,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     log,
     attempts: 4,
     backoff: { baseDelayMs: env.NODE_ENV === 'test' ? 200 : 5_000, maxDelayMs: 10 * 60_000 },
+    observer: observeJob,
     ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
     ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
   });
@@ -157,6 +177,8 @@ export function startWorkers(ctx: AppContext, roles: readonly Stage[] = STAGES):
         break;
     }
   }
+  // Every worker process also relays alerts; relays share the outbox through row locks.
+  startAlertRelay(ctx);
 }
 
 /** One job scheduler per enabled source; upsert is idempotent, so this runs at every start. */
@@ -183,6 +205,7 @@ export async function upsertSchedulers(ctx: AppContext): Promise<void> {
 }
 
 export async function closeApp(ctx: AppContext): Promise<void> {
+  await stopAlertRelay(ctx);
   await ctx.pipeline.close();
   await ctx.http.close();
   await ctx.db.end();

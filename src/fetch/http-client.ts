@@ -37,6 +37,11 @@ export interface HttpClientOptions {
    * the queue instead of holding a worker while a host's Retry-After runs out). Default 5 min.
    */
   maxSlotWaitMs?: number;
+  /**
+   * robots.txt (RFC 9309) for every URL fetched, redirect hops included; normally a
+   * RobotsChecker reading robots.txt through this same client. Throws `robots-disallowed`.
+   */
+  robots?: { assertAllowed(url: string): Promise<void> };
   /** DNS resolver injection for tests (dns.lookup signature, called with {all:true}). */
   lookup?: LookupFunction;
 }
@@ -60,6 +65,8 @@ export interface GetInit {
   conditional?: ConditionalState;
   accept?: string;
   signal?: AbortSignal;
+  /** False for the robots.txt request itself. */
+  robots?: boolean;
 }
 
 export interface PostInit {
@@ -116,6 +123,10 @@ export class HttpClient {
       for (let redirects = 0; ; redirects++) {
         assertUrlAllowed(current, this.options.allowPrivate);
         // Hops are sequential by nature: each depends on the previous response.
+        if (init.robots !== false && this.options.robots !== undefined) {
+          // eslint-disable-next-line no-await-in-loop
+          await this.options.robots.assertAllowed(current.href);
+        }
         // eslint-disable-next-line no-await-in-loop
         await this.waitForSlot(current, signal);
         if (deadline === undefined) {
@@ -196,7 +207,9 @@ export class HttpClient {
       await discard(response.body, signal);
       if (status >= 200 && status < 300) return { status };
       if (REDIRECT_STATUSES.has(status)) {
-        throw new HorisontError('http-4xx', `post: redirect ${status} not followed: ${target.href}`, { status });
+        throw new HorisontError('http-4xx', `post: redirect ${status} not followed: ${target.href}`, {
+          status,
+        });
       }
       throw statusError(status, headers, target.href);
     } catch (error) {

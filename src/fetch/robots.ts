@@ -221,7 +221,12 @@ export class RobotsChecker {
   async assertAllowed(url: string): Promise<void> {
     const policy = await this.policyFor(url);
     if (!policy.isAllowed(url)) {
-      throw new HorisontError('robots-disallowed', `fetch: disallowed by robots.txt: ${url}`);
+      // DISALLOW_ALL stands only for an unreachable robots.txt; a file never parses to it.
+      const why =
+        policy === DISALLOW_ALL
+          ? 'robots.txt could not be read (5xx or unreachable), which means disallow all (RFC 9309)'
+          : 'disallowed by robots.txt';
+      throw new HorisontError('robots-disallowed', `fetch: ${why}: ${url}`);
     }
   }
 
