@@ -21,6 +21,7 @@ import { errorPage } from './views/misc.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerPageRoutes } from './routes/pages.js';
 import { registerApiRoutes } from './routes/api.js';
+import { registerAlertRoutes } from '../alerts/routes.js';
 
 export type { WebOptions } from './context.js';
 
@@ -266,6 +267,7 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
   registerAuthRoutes(app, web);
   registerPageRoutes(app, web);
   registerApiRoutes(app, web);
+  registerAlertRoutes(app, web);
   await app.ready();
   return app;
 }

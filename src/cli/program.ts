@@ -27,6 +27,7 @@ import { renderReportHtml } from '../domain/report-html.js';
 import { registerWorkbenchCommands, startWebServer } from './workbench-commands.js';
 import { webSettingsFromEnv } from '../api/config.js';
 import { registerSourcesCommands } from './sources-commands.js';
+import { registerAlertCommands } from './alert-commands.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
@@ -388,6 +389,7 @@ export function buildProgram(): Command {
     });
 
   registerWorkbenchCommands(program);
+  registerAlertCommands(program);
   registerTriageCommands(program);
   return program;
 }

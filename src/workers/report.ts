@@ -12,6 +12,7 @@ import { lockKey } from '../store/db.js';
 import { loadCandidate } from '../store/candidates.js';
 import { evidenceFingerprint, loadEvidence, sha256 } from '../store/items.js';
 import { pushPendingNominations } from '../store/reports.js';
+import { recordNominationEvent } from '../alerts/events.js';
 
 export function reportFiles(
   reportDir: string,
@@ -123,6 +124,15 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
           nominationId,
           JSON.stringify(payload),
         ]);
+        // Alerts: the `nominated` event and the outbox rows it matches commit with the nomination.
+        await recordNominationEvent(tx, {
+          runId: data.runId,
+          candidate,
+          result: score.result,
+          scoreId: score.id,
+          nominationId,
+          reportVersion: version,
+        });
         written = { version, markdown: report.markdown, json: report.json };
         job.log.info({ candidate_id: row.id, version }, 'report: new version nominated');
         return [];

@@ -8,6 +8,7 @@ import type { Tx } from '../store/db.js';
 import { lockKey } from '../store/db.js';
 import { loadCandidate } from '../store/candidates.js';
 import { canonicalJson, loadEvidence, sha256 } from '../store/items.js';
+import { recordScoreEvents } from '../alerts/events.js';
 
 export interface StoredScore {
   candidateId: string;
@@ -73,6 +74,8 @@ export function scoreStage(ctx: AppContext): StageDefinition<'score'> {
     handle: async (data, job) => {
       await job.commit(async (tx) => {
         const stored = await scoreAndStore(tx, data.candidateId, ctx.config.criteria);
+        // Alerts: events and the outbox rows they match commit (or not) with this score.
+        if (stored) await recordScoreEvents(tx, { runId: data.runId, stored });
         if (stored) {
           job.log.info(
             { candidate_id: stored.candidateId, total: stored.result.total, band: stored.result.band },

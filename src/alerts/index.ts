@@ -1,0 +1,40 @@
+import type { AppContext } from '../app/context.js';
+import { alertConfigFromEnv } from './config.js';
+import type { AlertConfig } from './config.js';
+import { AlertRelay } from './relay.js';
+
+const relays = new WeakMap<AppContext, AlertRelay>();
+
+/**
+ * Starts the alert relay of a process that runs workers (any number of processes may: they share
+ * the outbox through row locks). Settings come from the environment (src/alerts/config.ts).
+ */
+export function startAlertRelay(ctx: AppContext, overrides: Partial<AlertConfig> = {}): AlertRelay {
+  const existing = relays.get(ctx);
+  if (existing) return existing;
+  const queue = ctx.pipeline.nominations.opts;
+  const relay = new AlertRelay({
+    db: ctx.db,
+    http: ctx.http,
+    log: ctx.log,
+    config: alertConfigFromEnv(process.env, overrides),
+    queue: { connection: queue.connection, prefix: queue.prefix ?? 'bull' },
+  });
+  relays.set(ctx, relay);
+  relay
+    .start()
+    .catch((error: unknown) =>
+      ctx.log.error({ err: (error as Error).message }, 'alerts: relay did not start'),
+    );
+  return relay;
+}
+
+export function alertRelayOf(ctx: AppContext): AlertRelay | undefined {
+  return relays.get(ctx);
+}
+
+export async function stopAlertRelay(ctx: AppContext): Promise<void> {
+  const relay = relays.get(ctx);
+  relays.delete(ctx);
+  await relay?.stop();
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebContext } from '../api/context.js';
+import { sendPage } from '../api/app.js';
+import { ApiError, MESSAGES } from '../api/errors.js';
+import { html } from '../api/html.js';
+import { API_CSP, serializeCookie } from '../api/security.js';
+import { createSession } from '../store/users.js';
+import {
+  deleteSubscription,
+  feedEvents,
+  subscriptionByFeedTokenHash,
+  subscriptionByUnsubscribeToken,
+} from '../store/alerts.js';
+import { atomFeed } from './atom.js';
+import { alertConfigFromEnv } from './config.js';
+import { oneLine } from './render.js';
+import { alertLinks } from './relay.js';
+import { hashFeedToken } from './subscriptions.js';
+
+const FEED_FILE = /^([A-Za-z0-9_-]{20,100})\.atom$/;
+const UNSUBSCRIBE_TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
+const FEED_ENTRIES = 100;
+const ANONYMOUS_SESSION_MS = 60 * 60_000;
+
+/**
+ * The subscriber-facing routes: each Atom feed at its secret URL, and the unsubscribe page the
+ * e-mails link to. Both are public: the secret in the URL is the credential. Unsubscribing is
+ * a form POST (with the workbench's CSRF token), never a GET, so link scanners in mail systems
+ * cannot end a subscription by following the link.
+ */
+export function registerAlertRoutes(app: FastifyInstance, web: WebContext): void {
+  const origin = (): string => web.options.publicOrigin ?? alertConfigFromEnv().publicOrigin;
+
+  app.get('/feeds/:file', { config: { access: 'public' } }, async (request, reply) => {
+    const file = (request.params as { file: string }).file;
+    const token = FEED_FILE.exec(file)?.[1];
+    const subscription = token
+      ? await subscriptionByFeedTokenHash(web.app.db, hashFeedToken(token))
+      : undefined;
+    if (!token || !subscription) throw new ApiError('not_found', MESSAGES.notFound);
+    const events = await feedEvents(web.app.db, subscription.id, FEED_ENTRIES);
+    const base = new URL(origin()).origin;
+    const body = atomFeed({
+      subscription,
+      events,
+      selfUrl: `${base}/feeds/${token}.atom`,
+      links: alertLinks(base, subscription),
+      now: new Date(),
+    });
+    web.log.info({ subscription_id: subscription.id, entries: events.length }, 'alerts: feed served');
+    return reply
+      .header('content-security-policy', API_CSP)
+      .header('cache-control', 'private, no-cache')
+      .header('x-robots-tag', 'noindex')
+      .type('application/atom+xml; charset=utf-8')
+      .send(body);
+  });
+
+  app.get('/prenumerationer/avsluta/:token', { config: { access: 'public' } }, async (request, reply) => {
+    const subscription = await byToken(web, request);
+    if (!subscription) return gone(reply, request);
+    const csrfToken = await anonymousCsrf(web, request, reply);
+    return sendPage(reply, request, {
+      title: 'Avsluta prenumeration',
+      section: 'none',
+      body: html`<h1>Avsluta prenumeration</h1>
+        <p>
+          Vill du avsluta prenumerationen <strong>${oneLine(subscription.name, 200)}</strong>? Du får då inga
+          fler meddelanden från den, och inget sparas om den.
+        </p>
+        <form method="post">
+          <input type="hidden" name="_csrf" value="${csrfToken}" />
+          <button type="submit">Avsluta prenumerationen</button>
+        </form>`,
+    });
+  });
+
+  app.post('/prenumerationer/avsluta/:token', { config: { access: 'public' } }, async (request, reply) => {
+    const subscription = await byToken(web, request);
+    if (!subscription) return gone(reply, request);
+    await deleteSubscription(web.app.db, subscription.id);
+    web.log.info({ subscription_id: subscription.id }, 'alerts: unsubscribed');
+    return sendPage(reply, request, {
+      title: 'Prenumerationen är avslutad',
+      section: 'none',
+      body: html`<h1>Prenumerationen är avslutad</h1>
+        <p>Du får inga fler meddelanden från ${oneLine(subscription.name, 200)}.</p>`,
+    });
+  });
+}
+
+async function byToken(web: WebContext, request: FastifyRequest) {
+  const token = (request.params as { token: string }).token;
+  if (!UNSUBSCRIBE_TOKEN.test(token)) return undefined;
+  return subscriptionByUnsubscribeToken(web.app.db, token);
+}
+
+function gone(reply: FastifyReply, request: FastifyRequest): FastifyReply {
+  return sendPage(
+    reply,
+    request,
+    {
+      title: 'Prenumerationen finns inte',
+      section: 'none',
+      body: html`<h1>Prenumerationen finns inte</h1>
+        <p>Den är redan avslutad, eller länken är inte längre giltig.</p>`,
+    },
+    404,
+  );
+}
+
+/** The same anonymous session the sign-in page uses, so the form carries a CSRF token. */
+async function anonymousCsrf(web: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  if (request.session) return request.session.csrfToken;
+  const session = await createSession(web.app.db, { lifetimeMs: ANONYMOUS_SESSION_MS });
+  reply.header(
+    'set-cookie',
+    serializeCookie(web.cookieName, session.id, {
+      https: web.https,
+      maxAgeSeconds: ANONYMOUS_SESSION_MS / 1000,
+    }),
+  );
+  return session.csrfToken;
+}

@@ -1,0 +1,339 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { parseEnv } from '../env.js';
+import type { Env } from '../env.js';
+import { createLogger } from '../log.js';
+import { allowPrivateHosts, buildApp, closeApp } from '../app/build.js';
+import type { AppContext } from '../app/context.js';
+import { alertConfigFromEnv } from '../alerts/config.js';
+import { BANDS, CHANNELS, CHANNEL_LABELS, COUNCILS, EVENT_KINDS, describeFilter } from '../alerts/filter.js';
+import type { Channel } from '../alerts/filter.js';
+import { AlertRelay, alertLinks } from '../alerts/relay.js';
+import { SubscriptionError, addSubscription } from '../alerts/subscriptions.js';
+import { deleteSubscription, deliveryLog, getSubscription, listSubscriptions } from '../store/alerts.js';
+import type { EventRow, SubscriptionRow } from '../store/alerts.js';
+import { oneLine, table, isoMinute } from './format.js';
+
+function uuid(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    throw new InvalidArgumentError('subscription id must be a uuid');
+  }
+  return value.toLowerCase();
+}
+
+function list(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
+}
+
+async function withContext<T>(program: Command, work: (ctx: AppContext, env: Env) => Promise<T>): Promise<T> {
+  const env = parseEnv();
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const { config } = program.opts<{ config?: string }>();
+  const ctx = await buildApp({ env, log, ...(config ? { configDir: path.resolve(config) } : {}) });
+  try {
+    return await work(ctx, env);
+  } finally {
+    await closeApp(ctx);
+  }
+}
+
+function channelLine(s: SubscriptionRow): string {
+  if (s.channel === 'webhook') return `webhook ${s.webhook_url ?? ''}`;
+  return CHANNEL_LABELS[s.channel];
+}
+
+/** A made-up alert that exercises the channel without touching the outbox. */
+function testEvent(): EventRow {
+  return {
+    outbox_id: '0',
+    event_id: '0',
+    kind: 'new-candidate',
+    candidate_id: '00000000-0000-0000-0000-000000000000',
+    run_id: null,
+    source_id: null,
+    created_at: new Date(),
+    details: {
+      candidate: {
+        id: '00000000-0000-0000-0000-000000000000',
+        name: 'Testkandidat (provmeddelande från Horisont)',
+        manufacturer: null,
+        kind: 'device',
+        band: 'medel',
+        total: 50,
+        council: 'MTP-rådet',
+      },
+      evidence: [],
+      evidenceTotal: 0,
+      evidenceChanged: 0,
+    },
+  };
+}
+
+export function registerAlertCommands(program: Command): void {
+  const subscriptions = program
+    .command('subscriptions')
+    .description('topic subscriptions and alerts (e-mail, digests, webhooks, Atom feeds)');
+
+  subscriptions
+    .command('add')
+    .description('add a subscription; prints the Atom feed URL or the webhook signing secret once')
+    .requiredOption(
+      '--name <name>',
+      'what the subscription is called, e.g. "NPO Endokrina sjukdomar: diabetes"',
+    )
+    .requiredOption('--owner <name>', "the subscriber's name")
+    .option('--email <address>', "the subscriber's e-mail address (required for e-mail channels)")
+    .addOption(
+      new Option('--channel <channel>', 'how alerts are delivered').choices(CHANNELS).makeOptionMandatory(),
+    )
+    .option('--webhook-url <url>', 'https URL of the receiving system (channel webhook)')
+    .option('--npo <name>', 'programme area (NPO), repeatable or comma separated', list)
+    .option('--keyword <word>', 'keyword (sv/en/no, * as wildcard), repeatable or comma separated', list)
+    .option('--emdn <prefix>', 'EMDN code prefix such as J or W0101, repeatable', list)
+    .addOption(new Option('--council <council...>', 'council').choices(COUNCILS))
+    .addOption(new Option('--min-band <band>', 'lowest band').choices(BANDS))
+    .option('--source <id>', 'only candidates with evidence from these sources, repeatable', list)
+    .option('--events <kinds>', `event kinds, comma separated (${EVENT_KINDS.join(', ')})`, list)
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (options: {
+        name: string;
+        owner: string;
+        email?: string;
+        channel: Channel;
+        webhookUrl?: string;
+        npo?: string[];
+        keyword?: string[];
+        emdn?: string[];
+        council?: string[];
+        minBand?: string;
+        source?: string[];
+        events?: string[];
+        json?: boolean;
+      }) => {
+        await withContext(program, async (ctx, env) => {
+          const config = alertConfigFromEnv();
+          try {
+            const added = await addSubscription(
+              ctx.db,
+              {
+                name: options.name,
+                ownerName: options.owner,
+                ownerEmail: options.email,
+                channel: options.channel,
+                webhookUrl: options.webhookUrl,
+                filter: {
+                  npo: options.npo ?? [],
+                  keywords: options.keyword ?? [],
+                  emdn: options.emdn ?? [],
+                  council: options.council ?? [],
+                  ...(options.minBand ? { minBand: options.minBand } : {}),
+                  sources: options.source ?? [],
+                  ...(options.events ? { events: options.events } : {}),
+                },
+              },
+              { publicOrigin: config.publicOrigin, allowPrivate: allowPrivateHosts(env) },
+            );
+            if (options.json) {
+              console.log(
+                JSON.stringify(
+                  {
+                    id: added.subscription.id,
+                    channel: added.subscription.channel,
+                    filter: added.subscription.filter,
+                    feedUrl: added.feedUrl,
+                    webhookSecret: added.webhookSecret,
+                  },
+                  null,
+                  2,
+                ),
+              );
+              return;
+            }
+            console.log(`Prenumerationen är sparad: ${added.subscription.id}`);
+            console.log(`  ${describeFilter(added.subscription.filter)}`);
+            console.log(`  Kanal: ${channelLine(added.subscription)}`);
+            if (added.feedUrl) console.log(`  Atom-flöde (hemlig adress, visas bara nu): ${added.feedUrl}`);
+            if (added.webhookSecret) {
+              console.log(
+                `  Signeringsnyckel för mottagaren (Standard Webhooks, visas bara nu): ${added.webhookSecret}`,
+              );
+            }
+          } catch (error) {
+            if (error instanceof SubscriptionError) {
+              console.error(error.message);
+              process.exitCode = 2;
+              return;
+            }
+            throw error;
+          }
+        });
+      },
+    );
+
+  subscriptions
+    .command('list')
+    .description('list subscriptions and what each has been sent')
+    .option('--json', 'as JSON (without secrets)')
+    .action(async (options: { json?: boolean }) => {
+      await withContext(program, async (ctx) => {
+        const rows = await listSubscriptions(ctx.db);
+        const log = await deliveryLog(ctx.db);
+        const sent = (id: string, status: string): number =>
+          log.filter((d) => d.subscription_id === id && d.status === status).length;
+        if (options.json) {
+          console.log(
+            JSON.stringify(
+              rows.map((s) => ({
+                id: s.id,
+                name: s.name,
+                owner: s.owner_name,
+                channel: s.channel,
+                webhookUrl: s.webhook_url,
+                filter: s.filter,
+                createdAt: s.created_at.toISOString(),
+                deliveries: {
+                  sent: sent(s.id, 'sent'),
+                  pending: sent(s.id, 'pending'),
+                  failed: sent(s.id, 'failed'),
+                },
+              })),
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        if (rows.length === 0) {
+          console.log('Inga prenumerationer. Lägg till med `horisont subscriptions add`.');
+          return;
+        }
+        console.log(
+          table(
+            ['id', 'namn', 'ägare', 'kanal', 'filter', 'skickade', 'väntande', 'misslyckade'],
+            rows.map((s) => [
+              s.id,
+              oneLine(s.name, 40),
+              oneLine(s.owner_name, 24),
+              oneLine(channelLine(s), 40),
+              oneLine(describeFilter(s.filter), 60),
+              String(sent(s.id, 'sent')),
+              String(sent(s.id, 'pending')),
+              String(sent(s.id, 'failed')),
+            ]),
+          ),
+        );
+      });
+    });
+
+  subscriptions
+    .command('remove')
+    .description('remove a subscription with its pending and sent alerts (an erasure request too)')
+    .argument('<id>', 'subscription id', uuid)
+    .action(async (id: string) => {
+      await withContext(program, async (ctx) => {
+        if (await deleteSubscription(ctx.db, id)) console.log(`Prenumerationen ${id} är borttagen.`);
+        else {
+          console.error(`Ingen prenumeration med id ${id}.`);
+          process.exitCode = 1;
+        }
+      });
+    });
+
+  subscriptions
+    .command('test')
+    .description('send a test message through the subscription channel now (outside the outbox)')
+    .argument('<id>', 'subscription id', uuid)
+    .action(async (id: string) => {
+      await withContext(program, async (ctx) => {
+        const subscription = await getSubscription(ctx.db, id);
+        if (!subscription) {
+          console.error(`Ingen prenumeration med id ${id}.`);
+          process.exitCode = 1;
+          return;
+        }
+        if (subscription.channel === 'atom') {
+          console.log(
+            'Atom-flöden hämtas av läsaren; det finns inget att skicka. Flödets adress visades när den lades till.',
+          );
+          return;
+        }
+        const config = alertConfigFromEnv();
+        const relay = new AlertRelay({ db: ctx.db, http: ctx.http, log: ctx.log, config });
+        try {
+          await relay.send({
+            deliveryId: `test-${Date.now()}`,
+            kind: 'single',
+            subscription,
+            groups: [{ candidateId: testEvent().candidate_id, events: [testEvent()] }],
+            links: alertLinks(config.publicOrigin, subscription),
+          });
+          console.log(`Provmeddelandet skickades (${channelLine(subscription)}).`);
+        } catch (error) {
+          const e = error as { kind?: string; code?: string; responseCode?: number };
+          console.error(
+            `Provmeddelandet kunde inte skickas: ${e.kind ?? e.code ?? 'fel'}${e.responseCode ? ` ${e.responseCode}` : ''}`,
+          );
+          process.exitCode = 1;
+        } finally {
+          await relay.stop();
+        }
+      });
+    });
+
+  subscriptions
+    .command('deliver')
+    .description('drain the alert outbox once now (a running `horisont start` does this by itself)')
+    .option('--flush-digests', 'send daily and weekly digests now instead of at their hour')
+    .action(async (options: { flushDigests?: boolean }) => {
+      await withContext(program, async (ctx) => {
+        const relay = new AlertRelay({
+          db: ctx.db,
+          http: ctx.http,
+          log: ctx.log,
+          config: alertConfigFromEnv(),
+        });
+        try {
+          const result = await relay.drain({ flushDigests: options.flushDigests === true });
+          console.log(
+            `Levererade ${result.delivered}, misslyckade ${result.failed} (försöks igen), nya utskick ${result.planned}.`,
+          );
+        } finally {
+          await relay.stop();
+        }
+      });
+    });
+
+  subscriptions
+    .command('deliveries')
+    .description('what has been sent, per subscription')
+    .argument('[id]', 'only this subscription', uuid)
+    .action(async (id: string | undefined) => {
+      await withContext(program, async (ctx) => {
+        const rows = await deliveryLog(ctx.db, id);
+        console.log(
+          table(
+            ['utskick', 'prenumeration', 'kanal', 'typ', 'händelser', 'status', 'försök', 'fel', 'skickat'],
+            rows.map((d) => [
+              d.id,
+              oneLine(d.subscription_name, 36),
+              d.channel,
+              d.kind,
+              String(d.events),
+              d.status,
+              String(d.attempts),
+              d.last_error ?? '',
+              d.sent_at ? isoMinute(d.sent_at) : '–',
+            ]),
+          ),
+        );
+      });
+    });
+}
