@@ -1,0 +1,142 @@
+import os from 'node:os';
+
+/** One goal of a workload: the figure, the baseline it is measured against, and the verdict. */
+export interface GoalCheck {
+  id: string;
+  what: string;
+  figure: number;
+  unit: string;
+  /** The same-run baseline the figure is compared with, when the goal is a ratio. */
+  baseline?: number;
+  baselineWhat?: string;
+  ratio?: number;
+  /** Human-readable goal, e.g. "≥ 0.6× baseline" or "≤ 2 GB". */
+  goal: string;
+  met: boolean;
+}
+
+export interface WorkloadResult {
+  bench: 'horisont';
+  workload: string;
+  title: string;
+  quick: boolean;
+  seconds: number;
+  params: Record<string, unknown>;
+  baselines: Record<string, number>;
+  metrics: Record<string, unknown>;
+  goals: GoalCheck[];
+  notes: string[];
+  machine: { cpus: number; cpuModel: string; memGiB: number; node: string; loadavg: number[] };
+}
+
+export function machine(): WorkloadResult['machine'] {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+/** A goal "figure / baseline ≥ min" (higher is better). */
+export function atLeastRatio(
+  id: string,
+  what: string,
+  figure: number,
+  unit: string,
+  baseline: number,
+  baselineWhat: string,
+  min: number,
+): GoalCheck {
+  const ratio = baseline > 0 ? figure / baseline : 0;
+  return {
+    id,
+    what,
+    figure,
+    unit,
+    baseline,
+    baselineWhat,
+    ratio,
+    goal: `≥ ${min}× baseline`,
+    met: ratio >= min,
+  };
+}
+
+/** A goal "figure / baseline ≤ max" (lower is better, e.g. time). */
+export function atMostRatio(
+  id: string,
+  what: string,
+  figure: number,
+  unit: string,
+  baseline: number,
+  baselineWhat: string,
+  max: number,
+): GoalCheck {
+  const ratio = baseline > 0 ? figure / baseline : Infinity;
+  return {
+    id,
+    what,
+    figure,
+    unit,
+    baseline,
+    baselineWhat,
+    ratio,
+    goal: `≤ ${max}× baseline`,
+    met: ratio <= max,
+  };
+}
+
+export function atLeast(id: string, what: string, figure: number, unit: string, min: number): GoalCheck {
+  return { id, what, figure, unit, goal: `≥ ${min}${unit ? ` ${unit}` : ''}`, met: figure >= min };
+}
+
+export function atMost(id: string, what: string, figure: number, unit: string, max: number): GoalCheck {
+  return { id, what, figure, unit, goal: `≤ ${max}${unit ? ` ${unit}` : ''}`, met: figure <= max };
+}
+
+export function fmt(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  const abs = Math.abs(value);
+  if (abs >= 100_000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  if (abs >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+export const TABLE_HEADER =
+  '| goal | what | figure | baseline | ratio | target | met |\n|---|---|---|---|---|---|---|';
+
+export function tableRow(goal: GoalCheck): string {
+  const baseline = goal.baseline === undefined ? '–' : `${fmt(goal.baseline)} (${goal.baselineWhat ?? ''})`;
+  return `| ${goal.id} | ${goal.what} | ${fmt(goal.figure)} ${goal.unit} | ${baseline} | ${
+    goal.ratio === undefined ? '–' : `${fmt(goal.ratio)}×`
+  } | ${goal.goal} | ${goal.met ? 'yes' : '**no**'} |`;
+}
+
+/** Prints the workload's JSON line (stdout) and its table rows. */
+export function emit(result: WorkloadResult): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.stdout.write(`${result.goals.map(tableRow).join('\n')}\n`);
+}
+
+export function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** Runs the garbage collector when the process was started with --expose-gc. */
+export function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+export function isQuick(argv: readonly string[] = process.argv): boolean {
+  return argv.includes('--quick');
+}
+
+/** A fresh id for schemas, prefixes and temp names of one run. */
+export function runId(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
+}

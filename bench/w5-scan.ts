@@ -1,0 +1,444 @@
+/**
+ * W5: the nightly scan end to end on a scripted loopback fixture (bench/lib/scan-fixture.ts):
+ * the real app (buildApp + startWorkers, real Redis and PostgreSQL, the guarded HTTP client with
+ * per-host politeness of 1 request/s) scans 50 sources twice: phase 1 is the state before the
+ * night, phase 2 the night measured: 60 % of the list sources unchanged (304), the rest with 10
+ * new items each, and a EUDAMED delta.
+ *
+ * Baseline: the critical path the fixture implies for phase 2 (see `criticalPath`).
+ * Then the kill test: the same world again with two worker processes, one SIGKILLed during
+ * ingestion and one when the run starts reporting; its nominations must equal those of the
+ * undisturbed world, each exactly once in PostgreSQL and on the nominations queue.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { buildApp, closeApp, startWorkers } from '../src/app/build.js';
+import type { AppContext } from '../src/app/context.js';
+import { startRun } from '../src/app/scan-once.js';
+import { parseEnv } from '../src/env.js';
+import { createLogger } from '../src/log.js';
+import { NOMINATION_QUEUE, STAGES } from '../src/queue/names.js';
+import { runSummary } from '../src/store/runs.js';
+import type { RunSummary } from '../src/store/runs.js';
+import { buildSources, chains, criticalPath, MIN_INTERVAL_MS, ScanFixture } from './lib/scan-fixture.js';
+import type { ScriptedSource, WorldShape } from './lib/scan-fixture.js';
+import { atMost, atMostRatio, emit, isQuick, log, machine, runId } from './lib/report.js';
+
+const quick = isQuick();
+const started = performance.now();
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SEED = 5150;
+
+const shape: WorldShape = quick
+  ? {
+      rss: 4,
+      sbu: 2,
+      tlv: 2,
+      ct: 1,
+      itemsPerList: 60,
+      newPerChangedList: 10,
+      changedShare: 0.4,
+      eudamedDelta: 600,
+      eudamedPageSize: 300,
+      ctPageSize: 30,
+      hosts: { rss: 2, sbu: 1, tlv: 1, ct: 1 },
+    }
+  : {
+      rss: 21,
+      sbu: 10,
+      tlv: 10,
+      ct: 8,
+      itemsPerList: 200,
+      newPerChangedList: 10,
+      changedShare: 0.4,
+      eudamedDelta: 5000,
+      eudamedPageSize: 300,
+      ctPageSize: 100,
+      hosts: { rss: 4, sbu: 2, tlv: 2, ct: 1 },
+    };
+
+function configFor(fixture: ScanFixture, sources: ScriptedSource[], dir: string): void {
+  const entries = sources.map((source) => {
+    const url = fixture.url(source);
+    switch (source.kind) {
+      case 'rss':
+        return { id: source.id, adapter: 'eurlex-oj', urls: [url], options: { keywords: [] } };
+      case 'sbu':
+        return { id: source.id, adapter: 'sbu-publications', urls: [url], options: { maxItems: 500 } };
+      case 'tlv':
+        return {
+          id: source.id,
+          adapter: 'tlv',
+          urls: [url],
+          options: { maxItems: 500, defaultKind: 'hta-report' },
+        };
+      case 'ct':
+        return {
+          id: source.id,
+          adapter: 'clinicaltrials',
+          urls: [url],
+          options: { pageSize: shape.ctPageSize, maxPages: 20 },
+        };
+      case 'eudamed':
+        return {
+          id: source.id,
+          adapter: 'eudamed-devices',
+          urls: [url],
+          options: { pageSize: shape.eudamedPageSize, maxPages: 100 },
+        };
+    }
+  });
+  mkdirSync(dir, { recursive: true });
+  // JSON is YAML.
+  writeFileSync(
+    path.join(dir, 'sources.yaml'),
+    JSON.stringify(
+      {
+        defaults: { politeness: { minIntervalMs: MIN_INTERVAL_MS } },
+        http: { deadlineMs: 30_000 },
+        sources: entries,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+interface World {
+  id: string;
+  schema: string;
+  prefix: string;
+  appName: string;
+  workDir: string;
+  configDir: string;
+  fixture: ScanFixture;
+  env: NodeJS.ProcessEnv;
+}
+
+async function createWorld(sources: ScriptedSource[]): Promise<World> {
+  const id = runId();
+  const fixture = new ScanFixture(sources, shape, SEED);
+  await fixture.start();
+  fixture.prepare(1);
+  fixture.prepare(2);
+  const workDir = mkdtempSync(path.join(tmpdir(), 'horisont-bench-w5-'));
+  const configDir = path.join(workDir, 'config');
+  configFor(fixture, sources, configDir);
+  const schema = `bench_w5_${id}`;
+  const prefix = `bench-w5-${id}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL,
+    REDIS_URL,
+    HORISONT_DB_SCHEMA: schema,
+    HORISONT_QUEUE_PREFIX: prefix,
+    HORISONT_CONFIG_DIR: configDir,
+    HORISONT_REPORT_DIR: path.join(workDir, 'reports'),
+    HORISONT_ALLOW_PRIVATE_HOSTS: [...new Set(sources.map((s) => s.host))].join(','),
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    NODE_ENV: 'production',
+  };
+  delete env.HORISONT_FIXTURE_ORIGIN;
+  return { id, schema, prefix, appName: `bench-w5-${id}`, workDir, configDir, fixture, env };
+}
+
+async function app(world: World, workers: boolean): Promise<AppContext> {
+  const ctx = await buildApp({
+    env: parseEnv(world.env),
+    log: createLogger(world.env.LOG_LEVEL ?? 'silent'),
+    configDir: world.configDir,
+    applicationName: world.appName,
+  });
+  if (workers) startWorkers(ctx);
+  return ctx;
+}
+
+async function waitRun(
+  ctx: AppContext,
+  runIdValue: string,
+  timeoutMs: number,
+  onTick?: (status: string) => void,
+): Promise<RunSummary> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const summary = await runSummary(ctx.db, runIdValue);
+    if (summary?.status === 'completed') return summary;
+    if (summary) onTick?.(summary.status);
+    if (Date.now() > deadline) throw new Error(`W5: run ${runIdValue} not completed within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function destroyWorld(world: World): Promise<void> {
+  await Promise.all(
+    [...STAGES, NOMINATION_QUEUE].map(async (name) => {
+      const queue = new Queue(name, { connection: { url: REDIS_URL }, prefix: world.prefix });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }),
+  );
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  await admin.query(`drop schema if exists ${world.schema} cascade`);
+  await admin.end();
+  await world.fixture.close();
+  rmSync(world.workDir, { recursive: true, force: true });
+}
+
+/** user + system CPU seconds of the PostgreSQL backends serving this world. */
+async function pgBackendCpu(ctx: AppContext, appName: string): Promise<Map<number, number>> {
+  const pids = await ctx.db.query<{ pid: number }>(
+    'select pid from pg_stat_activity where application_name = $1',
+    [appName],
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of pids.rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // Not readable (another host or a namespace): counted as unknown.
+    }
+  }
+  return out;
+}
+
+async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  return (
+    Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) +
+    Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0)
+  );
+}
+
+interface NominationState {
+  rows: Array<{ name: string; version: number | null; queue_job_id: string; enqueued: boolean }>;
+  queueJobs: number;
+  queueIds: string[];
+}
+
+async function nominations(ctx: AppContext): Promise<NominationState> {
+  const rows = await ctx.db.query<{
+    name: string;
+    version: number | null;
+    queue_job_id: string;
+    enqueued: boolean;
+  }>(
+    `select c.name, r.version, n.queue_job_id, n.enqueued_at is not null as enqueued
+     from nominations n join candidates c on c.id = n.candidate_id left join reports r on r.id = n.report_id
+     order by c.name, r.version, n.queue_job_id`,
+  );
+  const queue = ctx.pipeline.nominations;
+  const jobs = await queue.getJobs(
+    ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'],
+    0,
+    -1,
+  );
+  return { rows: rows.rows, queueJobs: jobs.length, queueIds: jobs.map((job) => job.id ?? '').sort() };
+}
+
+function compareNominations(reference: NominationState, other: NominationState) {
+  const key = (r: { name: string; version: number | null }) => `${r.name} v${r.version ?? '?'}`;
+  const count = (rows: NominationState['rows']) => {
+    const map = new Map<string, number>();
+    for (const row of rows) map.set(key(row), (map.get(key(row)) ?? 0) + 1);
+    return map;
+  };
+  const ref = count(reference.rows);
+  const got = count(other.rows);
+  let lost = 0;
+  let duplicated = 0;
+  for (const [k, n] of ref) lost += Math.max(0, n - (got.get(k) ?? 0));
+  for (const [k, n] of got) duplicated += Math.max(0, n - (ref.get(k) ?? 0));
+  const queueDuplicates = other.queueIds.length - new Set(other.queueIds).size;
+  const notOnQueue = other.rows.filter((row) => !other.queueIds.includes(row.queue_job_id)).length;
+  return {
+    lost,
+    duplicated,
+    queueDuplicates,
+    notOnQueue,
+    queueJobs: other.queueJobs,
+    rows: other.rows.length,
+  };
+}
+
+function spawnWorker(world: World, name: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/lib/worker-child.ts')], {
+    cwd: REPO,
+    env: { ...world.env, BENCH_APP_NAME: `${world.appName}-${name}` },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return child;
+}
+
+function ready(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+  });
+}
+
+const sources = buildSources(shape, SEED);
+const critical = criticalPath(sources, shape, 2, SEED);
+log(
+  `W5: ${sources.length} sources on ${new Set(sources.map((s) => s.host)).size} hosts; critical path of the night ${(critical.ms / 1000).toFixed(1)} s (host ${critical.host}, ${critical.requests} requests)`,
+);
+
+const redis = new Redis(REDIS_URL);
+const worlds: World[] = [];
+const children: ChildProcess[] = [];
+try {
+  // World A: in-process workers, measured.
+  const a = await createWorld(sources);
+  worlds.push(a);
+  const ctxA = await app(a, true);
+  let reference: NominationState;
+  let wall: number;
+  let cpu: { node: number; redis: number; postgres: number };
+  let summary2: RunSummary;
+  let lastFetchDoneAt = 0;
+  let completedAt = 0;
+  let minGap: number;
+  try {
+    log('W5: world A, phase 1 (the state before the night)');
+    const run1 = await startRun(ctxA, [], 'bench');
+    await waitRun(ctxA, run1, 300_000);
+    a.fixture.phase = 2;
+    log('W5: world A, phase 2 (the night)');
+    const pg0 = await pgBackendCpu(ctxA, a.appName);
+    const redis0 = await redisCpu(redis);
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    const run2 = await startRun(ctxA, [], 'bench');
+    summary2 = await waitRun(ctxA, run2, 300_000);
+    completedAt = Date.now();
+    wall = (completedAt - t0) / 1000;
+    const usage = process.cpuUsage(cpu0);
+    const pg1 = await pgBackendCpu(ctxA, a.appName);
+    let pgSeconds = 0;
+    for (const [pid, seconds] of pg1) pgSeconds += seconds - (pg0.get(pid) ?? 0);
+    cpu = {
+      node: (usage.user + usage.system) / 1e6,
+      redis: (await redisCpu(redis)) - redis0,
+      postgres: pgSeconds,
+    };
+    lastFetchDoneAt = Math.max(...a.fixture.hits.filter((h) => h.phase === 2).map((h) => h.doneAt));
+    minGap = a.fixture.minGapMs(2);
+    reference = await nominations(ctxA);
+    log(
+      `W5: night took ${wall.toFixed(1)} s wall, ${reference.rows.length} nominations; CPU node ${cpu.node.toFixed(1)} s, PostgreSQL ${cpu.postgres.toFixed(1)} s, Redis ${cpu.redis.toFixed(1)} s`,
+    );
+  } finally {
+    await closeApp(ctxA);
+  }
+
+  // World B: two worker processes; kill one during ingestion and one when reporting starts.
+  log('W5: world B, worker processes, kills during the night');
+  const b = await createWorld(sources);
+  worlds.push(b);
+  const ctxB = await app(b, false);
+  let kill: ReturnType<typeof compareNominations>;
+  const kills: string[] = [];
+  try {
+    const w1 = spawnWorker(b, 'w1');
+    const w2 = spawnWorker(b, 'w2');
+    children.push(w1, w2);
+    await Promise.all([ready(w1), ready(w2)]);
+    const run1 = await startRun(ctxB, [], 'bench');
+    await waitRun(ctxB, run1, 300_000);
+    b.fixture.phase = 2;
+    const expectedRequests = [...chains(sources, shape, 2).values()]
+      .flat()
+      .reduce((n, chain) => n + chain.length, 0);
+    const run2 = await startRun(ctxB, [], 'bench');
+    let killedIngest = false;
+    let killedReport = false;
+    await waitRun(ctxB, run2, 600_000, (status) => {
+      const served = b.fixture.hits.filter((h) => h.phase === 2).length;
+      if (!killedIngest && served >= Math.max(1, Math.floor(expectedRequests / 3))) {
+        killedIngest = true;
+        w1.kill('SIGKILL');
+        kills.push(`w1 SIGKILL after ${served} requests of the night`);
+        const replacement = spawnWorker(b, 'w3');
+        children.push(replacement);
+      }
+      if (!killedReport && status === 'reporting') {
+        killedReport = true;
+        w2.kill('SIGKILL');
+        kills.push('w2 SIGKILL when the run started reporting');
+        const replacement = spawnWorker(b, 'w4');
+        children.push(replacement);
+      }
+    });
+    // Let queued nomination pushes settle.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    kill = compareNominations(reference, await nominations(ctxB));
+    log(`W5: kill test: ${JSON.stringify(kill)} (${kills.join('; ')})`);
+  } finally {
+    const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+    for (const child of running) child.kill('SIGTERM');
+    await Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    await closeApp(ctxB);
+  }
+
+  const totalCpu = cpu.node + cpu.redis + cpu.postgres;
+  const sources2 = summary2.sources ?? [];
+  emit({
+    bench: 'horisont',
+    workload: 'W5',
+    title: 'nightly scan end to end',
+    quick,
+    seconds: (performance.now() - started) / 1000,
+    params: { shape, seed: SEED, sources: sources.length, hosts: new Set(sources.map((s) => s.host)).size },
+    baselines: { criticalPathSeconds: critical.ms / 1000 },
+    metrics: {
+      wallSeconds: wall,
+      criticalHost: critical.host,
+      criticalRequests: critical.requests,
+      requests: a.fixture.hits.filter((h) => h.phase === 2).length,
+      notModified: a.fixture.hits.filter((h) => h.phase === 2 && h.status === 304).length,
+      transientErrors: a.fixture.hits.filter((h) => h.phase === 2 && h.status === 503).length,
+      minGapMsPerHost: minGap,
+      reportLagSeconds: (completedAt - lastFetchDoneAt) / 1000,
+      cpu,
+      totalCpuSeconds: totalCpu,
+      nominations: reference.rows.length,
+      runSources: sources2.map((s) => `${s.source_id}:${s.status}`),
+      kill,
+      kills,
+    },
+    goals: [
+      atMostRatio('W5a', 'night wall time', wall, 's', critical.ms / 1000, 'fixture critical path s', 1.1),
+      atMost('W5b', 'total CPU (node + PostgreSQL + Redis)', totalCpu, 's', 30),
+      atMost(
+        'W5c',
+        'lost or duplicated nominations after kills',
+        kill.lost + kill.duplicated + kill.queueDuplicates + kill.notOnQueue,
+        '',
+        0,
+      ),
+      atMost('W5d', 'requests to one host closer than 1 s', minGap < MIN_INTERVAL_MS - 5 ? 1 : 0, '', 0),
+    ],
+    notes: [
+      `Run report lag: ${((completedAt - lastFetchDoneAt) / 1000).toFixed(1)} s from the last response to the completed run.`,
+      'Redis CPU is the server-wide delta (other clients of the same Redis count too); PostgreSQL CPU is the backends of this world.',
+    ],
+    machine: machine(),
+  });
+} finally {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  for (const world of worlds) await destroyWorld(world);
+  redis.disconnect();
+}
