@@ -67,6 +67,8 @@ export interface GetInit {
   signal?: AbortSignal;
   /** False for the robots.txt request itself. */
   robots?: boolean;
+  /** Non-2xx statuses returned as a fetched response (with their body) instead of thrown. */
+  acceptStatuses?: readonly number[];
 }
 
 export interface PostInit {
@@ -164,7 +166,7 @@ export class HttpClient {
           continue;
         }
 
-        if (status < 200 || status >= 300) {
+        if ((status < 200 || status >= 300) && init.acceptStatuses?.includes(status) !== true) {
           abandon(response.body);
           const failure = statusError(status, headers, current.href);
           if (failure.retryAfterMs !== undefined) {
@@ -217,8 +219,13 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Closes every connection. A request still in flight is aborted rather than awaited: by then its
+   * job was abandoned at a shutdown deadline, and waiting for a server that never answers would
+   * keep the process alive past that deadline.
+   */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 
   private async penalise(host: string, ms: number): Promise<void> {

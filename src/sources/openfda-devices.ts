@@ -210,6 +210,8 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
   id: ID,
   description: 'openFDA device decisions: 510(k), De Novo and PMA approvals, newest first',
   optionsSchema: OpenFdaDevicesOptions,
+  // A search without matches (and a skip past the end) is a 404 with NOT_FOUND: read, not failed.
+  acceptStatuses: [404],
 
   requests(source: SourceSpec<OpenFdaDevicesOptions>): FetchRequest[] {
     return source.urls.map((configured) => {

@@ -56,6 +56,12 @@ export interface SourceAdapter<Opts = unknown> {
   readonly description: string;
   /** Validates the `options` block of a config entry using this adapter. */
   readonly optionsSchema: z.ZodType<Opts>;
+  /**
+   * Non-2xx statuses whose response the adapter reads itself instead of the fetch failing, e.g.
+   * `[404]` for openFDA, which answers a search without matches with 404 NOT_FOUND. The
+   * adapter must still throw for a body it does not recognise.
+   */
+  readonly acceptStatuses?: readonly number[];
   /** The first request(s) of a scan. */
   requests(source: SourceSpec<Opts>): FetchRequest[];
   parse(doc: FetchedDocument, source: SourceSpec<Opts>): ParseResult;

@@ -25,6 +25,8 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
       const outcome = await ctx.http.get(data.request.url, {
         ...(conditional ? { conditional } : {}),
         ...(data.request.accept ? { accept: data.request.accept } : {}),
+        // Statuses the adapter reads itself (openFDA says "no matches" with a 404).
+        ...(source.adapter.acceptStatuses ? { acceptStatuses: source.adapter.acceptStatuses } : {}),
       });
       let bodyHash: string;
       let body: Buffer | undefined;
