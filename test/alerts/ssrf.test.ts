@@ -1,0 +1,159 @@
+import http from 'node:http';
+import type { LookupAddress } from 'node:dns';
+import type { AddressInfo, LookupFunction } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { createHarness } from '../helpers/harness.js';
+import type { Harness } from '../helpers/harness.js';
+import { alertConfigFromEnv } from '../../src/alerts/config.js';
+import { AlertRelay } from '../../src/alerts/relay.js';
+import { SubscriptionError, addSubscription } from '../../src/alerts/subscriptions.js';
+import { HttpClient } from '../../src/fetch/http-client.js';
+import { MemoryHostThrottle } from '../../src/fetch/host-throttle.js';
+import { insertEvent, insertOutbox } from '../../src/store/alerts.js';
+import { withTransaction } from '../../src/store/db.js';
+
+// S5: a subscriber's webhook URL that is private or loopback is refused when it is saved, and a
+// name that later resolves to a private address is refused when delivering. A sentinel server on
+// loopback stands for "internal": it must never be reached.
+let h: Harness;
+let sentinel: http.Server;
+let sentinelPort = 0;
+let sentinelHits = 0;
+const answers = new Map<string, string>();
+
+/** A stub resolver: the tests decide what each name resolves to, and can change it later. */
+const lookup = ((
+  hostname: string,
+  _options: unknown,
+  callback: (err: Error | null, addresses: LookupAddress[]) => void,
+) => {
+  const address = answers.get(hostname);
+  if (!address) return callback(Object.assign(new Error(`ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+  return callback(null, [{ address, family: address.includes(':') ? 6 : 4 }]);
+}) as unknown as LookupFunction;
+
+beforeAll(async () => {
+  sentinel = http.createServer((_req, res) => {
+    sentinelHits++;
+    res.end('internal');
+  });
+  await new Promise<void>((resolve) => sentinel.listen(0, '127.0.0.1', resolve));
+  sentinelPort = (sentinel.address() as AddressInfo).port;
+  h = await createHarness({ workers: false });
+});
+
+afterAll(async () => {
+  await h?.close();
+  await new Promise<void>((resolve) => sentinel.close(() => resolve()));
+});
+
+const save = async (webhookUrl: string) => {
+  const app = await h.app();
+  return addSubscription(
+    app.db,
+    { name: 'NPO-systemet', ownerName: 'NPO', channel: 'webhook', webhookUrl, filter: {} },
+    { publicOrigin: 'https://horisont.example.se', allowPrivate: [], lookup },
+  );
+};
+
+describe('webhook URLs and the SSRF policy', () => {
+  it('refuses private, loopback and non-https webhook URLs when they are saved', async () => {
+    answers.set('internal.npo.test', '10.0.0.5');
+    answers.set('metadata.npo.test', '169.254.169.254');
+    answers.set('mapped.npo.test', '::ffff:127.0.0.1');
+    for (const url of [
+      `http://127.0.0.1:${sentinelPort}/in`,
+      `https://127.0.0.1:${sentinelPort}/in`,
+      'https://[::1]/in',
+      'https://[::ffff:7f00:1]/in',
+      'https://2130706433/in',
+      'https://localhost/in',
+      'https://internal.npo.test/in',
+      'https://metadata.npo.test/in',
+      'https://mapped.npo.test/in',
+      'http://hooks.npo.test/in',
+      'file:///etc/passwd',
+    ]) {
+      await expect(save(url), url).rejects.toBeInstanceOf(SubscriptionError);
+    }
+    expect(await h.query('select id from subscriptions')).toEqual([]);
+    expect(sentinelHits).toBe(0);
+  });
+
+  it('refuses at delivery when the saved name later resolves to a private address', async () => {
+    answers.set('hooks.npo.test', '93.184.216.34');
+    const saved = await save(`https://hooks.npo.test:${sentinelPort}/in`);
+    // DNS now points the saved name at this machine (rebinding, or a changed record).
+    answers.set('hooks.npo.test', '127.0.0.1');
+
+    const app = await h.app();
+    const [candidate] = await h.query<{ id: string }>(
+      `insert into candidates (kind, name) values ('device', 'Testprodukt') returning id`,
+    );
+    await withTransaction(app.db, async (tx) => {
+      const eventId = await insertEvent(tx, {
+        key: `new-candidate ${candidate!.id}`,
+        kind: 'new-candidate',
+        candidateId: candidate!.id,
+        runId: null,
+        details: {
+          candidate: {
+            id: candidate!.id,
+            name: 'Testprodukt',
+            manufacturer: null,
+            kind: 'device',
+            band: 'medel',
+            total: 50,
+            council: 'MTP-rådet',
+          },
+          evidence: [],
+          evidenceTotal: 0,
+          evidenceChanged: 0,
+        },
+      });
+      await insertOutbox(tx, [
+        {
+          subscriptionId: saved.subscription.id,
+          eventId: eventId!,
+          channel: 'webhook',
+          candidateId: candidate!.id,
+          runId: null,
+        },
+      ]);
+    });
+
+    const client = new HttpClient({
+      userAgent: 'Horisont-test',
+      allowPrivate: [],
+      deadlineMs: 5_000,
+      connectTimeoutMs: 2_000,
+      headersTimeoutMs: 2_000,
+      bodyTimeoutMs: 2_000,
+      maxBodyBytes: 1024 * 1024,
+      maxRedirects: 0,
+      throttle: new MemoryHostThrottle(),
+      minIntervalMs: () => 0,
+      lookup,
+    });
+    const relay = new AlertRelay({
+      db: app.db,
+      http: client,
+      log: pino({ level: 'silent' }),
+      config: alertConfigFromEnv({ NODE_ENV: 'test' }, { retryBaseMs: 60_000 }),
+    });
+    try {
+      const result = await relay.drain();
+      expect(result).toMatchObject({ planned: 1, delivered: 0, failed: 1 });
+    } finally {
+      await relay.stop();
+      await client.close();
+    }
+    const [delivery] = await h.query<{ status: string; last_error: string }>(
+      'select status, last_error from alert_deliveries where subscription_id = $1',
+      [saved.subscription.id],
+    );
+    expect(delivery).toEqual({ status: 'pending', last_error: 'ssrf-blocked' });
+    expect(sentinelHits).toBe(0);
+  });
+});
