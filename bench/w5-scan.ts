@@ -308,6 +308,7 @@ try {
   let summary2: RunSummary;
   let lastFetchDoneAt = 0;
   let completedAt = 0;
+  let reportingAt = 0;
   let minGap: number;
   try {
     log('W5: world A, phase 1 (the state before the night)');
@@ -320,7 +321,9 @@ try {
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
     const run2 = await startRun(ctxA, [], 'bench');
-    summary2 = await waitRun(ctxA, run2, 300_000);
+    summary2 = await waitRun(ctxA, run2, 300_000, (status) => {
+      if (status === 'reporting' && reportingAt === 0) reportingAt = Date.now();
+    });
     completedAt = Date.now();
     wall = (completedAt - t0) / 1000;
     const usage = process.cpuUsage(cpu0);
@@ -410,6 +413,8 @@ try {
       transientErrors: a.fixture.hits.filter((h) => h.phase === 2 && h.status === 503).length,
       minGapMsPerHost: minGap,
       reportLagSeconds: (completedAt - lastFetchDoneAt) / 1000,
+      ingestionTailSeconds: reportingAt === 0 ? null : (reportingAt - lastFetchDoneAt) / 1000,
+      reportStageSeconds: reportingAt === 0 ? null : (completedAt - reportingAt) / 1000,
       cpu,
       totalCpuSeconds: totalCpu,
       nominations: reference.rows.length,
@@ -430,7 +435,7 @@ try {
       atMost('W5d', 'requests to one host closer than 1 s', minGap < MIN_INTERVAL_MS - 5 ? 1 : 0, '', 0),
     ],
     notes: [
-      `Run report lag: ${((completedAt - lastFetchDoneAt) / 1000).toFixed(1)} s from the last response to the completed run.`,
+      `Run report lag: ${((completedAt - lastFetchDoneAt) / 1000).toFixed(1)} s from the last response to the completed run (${reportingAt === 0 ? '?' : ((reportingAt - lastFetchDoneAt) / 1000).toFixed(1)} s until ingestion settled, ${reportingAt === 0 ? '?' : ((completedAt - reportingAt) / 1000).toFixed(1)} s of report stage).`,
       'Redis CPU is the server-wide delta (other clients of the same Redis count too); PostgreSQL CPU is the backends of this world.',
     ],
     machine: machine(),
