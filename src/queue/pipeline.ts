@@ -12,6 +12,7 @@ import type { BackoffSettings } from './retry-policy.js';
 import type { Db, Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import { completeJob, registerJobs } from '../store/runs.js';
+import { commitWithBarriers } from './test-barrier.js';
 import type { PlannedJob } from '../store/runs.js';
 
 export interface PipelineOptions {
@@ -131,7 +132,7 @@ export class Pipeline {
           attempt: job.attemptsMade + 1,
           commit: async (work) => {
             if (committed) throw new Error(`${stage}: commit called twice`);
-            planned = await withTransaction(db, async (tx) => {
+            planned = await commitWithBarriers(db, stage, jobId, async (tx) => {
               const next = await work(tx);
               if (!runId) return next;
               await registerJobs(tx, runId, next);
@@ -216,8 +217,14 @@ export class Pipeline {
     const graceful = Promise.all(this.workers.map((worker) => worker.close()));
     const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, deadlineMs, 'timeout').unref());
     if ((await Promise.race([graceful, timer])) === 'timeout') {
-      // Jobs still active are recovered as stalled by another worker.
-      await Promise.all(this.workers.map((worker) => worker.close(true)));
+      // BullMQ's close(true) only returns the graceful close already under way, so it cannot cut
+      // that short. The jobs still running are left behind: closing the HTTP client and the
+      // database fails them (and they are retried elsewhere), or their locks lapse when the
+      // process exits and another worker takes them over as stalled.
+      this.options.log.warn(
+        { deadline_ms: deadlineMs },
+        'pipeline: jobs still running at the shutdown deadline are handed back',
+      );
     }
     this.workers.length = 0;
   }

@@ -1,0 +1,126 @@
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db, Tx } from '../store/db.js';
+import { withTransaction } from '../store/db.js';
+
+/**
+ * Test-only processor barriers for the fault tests (test/fault/): they pause a job at a named
+ * point of its commit so that a SIGKILL, a database restart or a second worker lands at a
+ * deterministic spot. Off unless `HORISONT_TEST_BARRIER` is set, and refused outside
+ * `NODE_ENV=test`: importing this module (every process that runs a worker does) throws when the
+ * variable is set in any other environment.
+ *
+ * - `HORISONT_TEST_BARRIER`: comma-separated hold rules `<point>@<queue>[~<job id regexp>][#<n>]`,
+ *   or `trace` to only record passes. `#n` holds only the first n matching jobs of the process.
+ * - `HORISONT_TEST_BARRIER_DIR`: where each process appends one JSON line per pass
+ *   (`trace-<pid>.jsonl`: event pass|hold|released, point, queue, job id, pid) and where a file
+ *   named `release` lets every held job go on.
+ *
+ * Points, in order: `begin` (transaction open, before the stage's work), `before-commit` (work
+ * done, COMMIT not sent), `after-commit` (committed, before the next jobs are enqueued and the
+ * job is acknowledged).
+ */
+export const BARRIER_POINTS = ['begin', 'before-commit', 'after-commit'] as const;
+export type BarrierPoint = (typeof BARRIER_POINTS)[number];
+
+interface Rule {
+  point: BarrierPoint;
+  queue: string;
+  jobPattern: RegExp | undefined;
+  remaining: number;
+}
+
+export class TestBarrierRefused extends Error {
+  constructor() {
+    super('HORISONT_TEST_BARRIER is a test-only setting and needs NODE_ENV=test; unset it');
+    this.name = 'TestBarrierRefused';
+  }
+}
+
+/** Throws when barriers are asked for outside the test environment. */
+export function assertBarrierAllowed(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.HORISONT_TEST_BARRIER && env.NODE_ENV !== 'test') throw new TestBarrierRefused();
+}
+
+assertBarrierAllowed();
+
+function parseRules(spec: string): Rule[] {
+  return spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && part !== 'trace')
+    .map((part) => {
+      const match = /^([a-z-]+)@([a-z]+)(?:~([^#]+))?(?:#(\d+))?$/.exec(part);
+      const point = match?.[1] as BarrierPoint | undefined;
+      if (!match || !point || !BARRIER_POINTS.includes(point)) {
+        throw new Error(`HORISONT_TEST_BARRIER: cannot read rule ${JSON.stringify(part)}`);
+      }
+      return {
+        point,
+        queue: match[2]!,
+        jobPattern: match[3] === undefined ? undefined : new RegExp(match[3]),
+        remaining: match[4] === undefined ? Number.POSITIVE_INFINITY : Number(match[4]),
+      };
+    });
+}
+
+let cached: { spec: string; rules: Rule[] } | undefined;
+
+function rulesFor(spec: string): Rule[] {
+  if (cached?.spec !== spec) cached = { spec, rules: parseRules(spec) };
+  return cached.rules;
+}
+
+function record(dir: string, event: string, point: BarrierPoint, queue: string, jobId: string): void {
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(
+    path.join(dir, `trace-${process.pid}.jsonl`),
+    `${JSON.stringify({ event, point, queue, jobId, pid: process.pid, at: Date.now() })}\n`,
+  );
+}
+
+async function pass(point: BarrierPoint, queue: string, jobId: string): Promise<void> {
+  const spec = process.env.HORISONT_TEST_BARRIER;
+  if (!spec) return;
+  assertBarrierAllowed();
+  const dir = process.env.HORISONT_TEST_BARRIER_DIR;
+  if (!dir) throw new Error('HORISONT_TEST_BARRIER needs HORISONT_TEST_BARRIER_DIR');
+  const release = path.join(dir, 'release');
+  const rule = rulesFor(spec).find(
+    (r) =>
+      r.point === point &&
+      r.queue === queue &&
+      r.remaining > 0 &&
+      (r.jobPattern === undefined || r.jobPattern.test(jobId)),
+  );
+  if (!rule || existsSync(release)) {
+    record(dir, 'pass', point, queue, jobId);
+    return;
+  }
+  rule.remaining -= 1;
+  record(dir, 'hold', point, queue, jobId);
+  while (!existsSync(release)) await sleep(20); // eslint-disable-line no-await-in-loop
+  record(dir, 'released', point, queue, jobId);
+}
+
+/**
+ * The pipeline's commit transaction. Without `HORISONT_TEST_BARRIER` this is exactly
+ * `withTransaction`; with it, the job passes the three barrier points around its work.
+ */
+export async function commitWithBarriers<T>(
+  db: Db,
+  queue: string,
+  jobId: string,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  if (!process.env.HORISONT_TEST_BARRIER) return withTransaction(db, work);
+  const result = await withTransaction(db, async (tx) => {
+    await pass('begin', queue, jobId);
+    const value = await work(tx);
+    await pass('before-commit', queue, jobId);
+    return value;
+  });
+  await pass('after-commit', queue, jobId);
+  return result;
+}
