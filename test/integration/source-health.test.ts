@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, FIXTURES } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
-import { formatRunSummary } from '../../src/cli/summary.js';
+import { failedSources, formatRunSummary } from '../../src/cli/summary.js';
 import { formatSourceHealth } from '../../src/cli/sources-commands.js';
 import { resetYieldBaseline, sourceHealthDetails } from '../../src/store/health.js';
 import type { RunSummary } from '../../src/store/runs.js';
@@ -87,6 +87,8 @@ describe('source health', () => {
     expect(line).toContain('inga poster där det brukar finnas 13');
     // Neither "0 new" nor "0 changed": a broken source has nothing to report as new.
     expect(line).not.toMatch(/\s0\s+0\s/);
+    // `scan --once` exits non-zero naming it, as for any other broken source.
+    expect(failedSources(summary).map((s) => s.source_id)).toEqual(['eudamed-devices']);
 
     // Still empty the next night: still broken, and the empty runs never become the usual.
     const again = await h.scan(['eudamed-devices']);
