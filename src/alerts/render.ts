@@ -87,7 +87,8 @@ function latest(group: AlertGroup): CandidateSnapshot {
   return candidateDetails(group.events[group.events.length - 1]!).candidate;
 }
 
-function evidenceOf(group: AlertGroup): EvidenceRef[] {
+/** The distinct evidence the group's events name, in order; lists show the first ten. */
+function allEvidenceOf(group: AlertGroup): EvidenceRef[] {
   const seen = new Set<string>();
   const out: EvidenceRef[] = [];
   for (const event of group.events) {
@@ -99,26 +100,42 @@ function evidenceOf(group: AlertGroup): EvidenceRef[] {
       }
     }
   }
-  return out.slice(0, 10);
+  return out;
 }
 
-/** What changed, one Swedish line per event (without the evidence list). */
+function evidenceOf(group: AlertGroup): EvidenceRef[] {
+  return allEvidenceOf(group).slice(0, 10);
+}
+
+/**
+ * What changed for one candidate over the group's events, in Swedish: one line per kind of change
+ * (a candidate scored several times in one run, or over a digest period, reads as one summary).
+ */
 function changeLines(group: AlertGroup): string[] {
-  return group.events.map((event) => {
-    const d = candidateDetails(event);
-    switch (event.kind) {
-      case 'new-candidate':
-        return `Ny kandidat: nivå ${d.candidate.band}, ${d.candidate.total} poäng`;
-      case 'band-raised':
-        return `Prioritetsnivån höjd från ${d.previousBand ?? '–'} till ${d.candidate.band} (${d.candidate.total} poäng)`;
-      case 'new-evidence':
-        return `Ny eller ändrad evidens: ${d.evidenceChanged} av ${d.evidenceTotal} källposter`;
-      case 'nominated':
-        return `Nominerad: tidig bedömningsrapport version ${d.reportVersion ?? '–'} ligger på nomineringskön`;
-      default:
-        return EVENT_LABELS[event.kind];
-    }
-  });
+  const c = latest(group);
+  const of = (kind: EventKind) => group.events.filter((e) => e.kind === kind);
+  const lines: string[] = [];
+  if (of('new-candidate').length > 0) lines.push(`Ny kandidat: nivå ${c.band}, ${c.total} poäng`);
+  const raised = of('band-raised');
+  if (raised.length > 0) {
+    const from = candidateDetails(raised[0]!).previousBand ?? '–';
+    lines.push(`Prioritetsnivån höjd från ${from} till ${c.band} (${c.total} poäng)`);
+  }
+  const changed = of('new-evidence');
+  if (changed.length > 0) {
+    const count = Math.max(
+      allEvidenceOf({ candidateId: group.candidateId, events: changed }).length,
+      ...changed.map((e) => candidateDetails(e).evidenceChanged),
+    );
+    const total = candidateDetails(group.events[group.events.length - 1]!).evidenceTotal;
+    lines.push(`Ny eller ändrad evidens: ${count} ${count === 1 ? 'källpost' : 'källposter'} (av ${total})`);
+  }
+  const nominated = of('nominated');
+  if (nominated.length > 0) {
+    const version = Math.max(...nominated.map((e) => candidateDetails(e).reportVersion ?? 0));
+    lines.push(`Nominerad: tidig bedömningsrapport version ${version} ligger på nomineringskön`);
+  }
+  return lines;
 }
 
 function adminLines(event: EventRow): string[] {

@@ -16,6 +16,7 @@ import { createUser } from '../store/users.js';
 import { startWebServer } from './workbench-commands.js';
 import { webSettingsFromEnv } from '../api/config.js';
 import { oneLine, table } from './format.js';
+import { prepareDemoAlerts } from '../alerts/demo.js';
 
 const DEMO_SCHEMA = 'horisont_demo';
 const DEMO_PREFIX = 'horisont-demo';
@@ -46,8 +47,10 @@ async function demoWith(
   configDir: string,
   serve: boolean,
 ): Promise<void> {
+  const alerts = await prepareDemoAlerts(base);
   const env = {
     ...base,
+    ...alerts.env,
     HORISONT_DB_SCHEMA: DEMO_SCHEMA,
     HORISONT_QUEUE_PREFIX: DEMO_PREFIX,
     HORISONT_FIXTURE_ORIGIN: origin,
@@ -68,14 +71,17 @@ async function demoWith(
 
   const ctx = await buildApp({ env, log, configDir });
   try {
+    await alerts.subscribe(ctx);
     startWorkers(ctx);
     console.log('1. Första skanningen av alla källor');
     const first = await waitForRun(ctx, await startRun(ctx, [], 'demo'), 300_000);
     console.log(formatRunSummary(first), '\n');
+    await alerts.afterScan(ctx, 1);
 
     console.log('2. Samma källor igen (inget har ändrats: inga nya kandidater eller nomineringar väntas)');
     const second = await waitForRun(ctx, await startRun(ctx, [], 'demo'), 300_000);
     console.log(formatRunSummary(second), '\n');
+    await alerts.afterScan(ctx, 2);
 
     const ranked = await rankedCandidates(ctx.db, 20);
     console.log('3. Rangordnade kandidater');
@@ -108,6 +114,8 @@ async function demoWith(
       `Mer: HORISONT_DB_SCHEMA=${DEMO_SCHEMA} npx horisont candidates --json | report <id> | nominations | sources`,
     );
 
+    await alerts.show(ctx);
+
     // A fresh demo account each time (the demo schema is recreated on every run).
     const password = randomBytes(12).toString('base64url');
     await createUser(ctx.db, { username: 'demo', displayName: 'Demo Granskare', role: 'reviewer', password });
@@ -129,5 +137,6 @@ async function demoWith(
     }
   } finally {
     await closeApp(ctx);
+    await alerts.close();
   }
 }

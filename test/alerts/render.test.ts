@@ -134,6 +134,12 @@ describe('alert e-mail', () => {
     expect(text).toContain('Hej Erik Ek,');
     expect(text).toContain('Ny kandidat: nivå hög, 81 poäng');
     expect(text).toContain('Prioritetsnivån höjd från medel till hög (81 poäng)');
+    const evidence = textOf({
+      ...message,
+      groups: groupEvents([event(3, 'new-evidence'), event(4, 'new-evidence')]),
+    });
+    expect(evidence).toContain('Ny eller ändrad evidens: 2 källposter (av 5)');
+    expect(evidence.match(/Ny eller ändrad evidens/g)).toHaveLength(1);
     expect(text).toContain(
       'Kandidatsidan: https://horisont.example.se/kandidater/22222222-2222-4222-8222-222222222222',
     );
