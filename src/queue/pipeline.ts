@@ -25,6 +25,18 @@ export interface PipelineOptions {
   /** Stalled-job detection; tests shorten it so a killed worker's job is picked up quickly. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Told about every job attempt (metrics: durations and failures per stage and source). */
+  observer?: (observation: JobObservation) => void;
+}
+
+export interface JobObservation {
+  stage: Stage;
+  sourceId: string | undefined;
+  durationMs: number;
+  outcome: 'completed' | 'failed';
+  errorKind?: ErrorKind;
+  /** For a failure: no retry follows. */
+  final?: boolean;
 }
 
 export interface JobContext {
@@ -124,6 +136,7 @@ export class Pipeline {
           source_id: (data as { sourceId?: string }).sourceId,
         });
         const started = performance.now();
+        const sourceId = (data as { sourceId?: string }).sourceId;
         let planned: PlannedJob[] = [];
         let committed = false;
         const ctx: JobContext = {
@@ -149,6 +162,14 @@ export class Pipeline {
           const kind = errorKindOf(error);
           const message = errorMessageOf(error);
           const final = RETRY_POLICY[kind] === 'fail' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          this.options.observer?.({
+            stage,
+            sourceId,
+            durationMs: performance.now() - started,
+            outcome: 'failed',
+            errorKind: kind,
+            final,
+          });
           jobLog.warn(
             {
               error_kind: kind,
@@ -170,6 +191,12 @@ export class Pipeline {
           throw error;
         }
         await this.enqueue(planned);
+        this.options.observer?.({
+          stage,
+          sourceId,
+          durationMs: performance.now() - started,
+          outcome: 'completed',
+        });
         jobLog.debug(
           { duration_ms: Math.round(performance.now() - started), next_jobs: planned.length },
           `${stage}: done`,
