@@ -260,12 +260,56 @@ function decodeEntities(text: string): string {
   });
 }
 
+/**
+ * `cleanText`, with a fast path: most feed text has no whitespace but single spaces between words,
+ * and needs no regular expression at all.
+ */
+function collapse(text: string): string {
+  const n = text.length;
+  if (n === 0) return text;
+  let previousSpace = true;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) {
+      if (previousSpace) return cleanText(text);
+      previousSpace = true;
+    } else if (c <= 13 || c === 0xa0 || c > 0x167f) {
+      // Other whitespace (or a character that might be): the full rule.
+      return cleanText(text);
+    } else {
+      previousSpace = false;
+    }
+  }
+  return previousSpace ? cleanText(text) : text;
+}
+
 /** Feed text, decoded and without the markup some descriptions carry. */
 function plain(value: string | undefined): string {
   if (value === undefined || value === '') return '';
   const decoded = decodeEntities(value);
   const stripped = decoded.includes('<') ? decoded.replace(/<[^>]*>/g, ' ') : decoded;
-  return cleanText(decodeEntities(stripped));
+  return collapse(decodeEntities(stripped));
+}
+
+const RFC822_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const RFC822 =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|GMT|UT|Z)$/;
+
+/**
+ * `pubDate` as a day: the strict RFC 822 form every feed uses is read here (the day as the sender
+ * wrote it, as `parseSourceDate` reads it); anything else goes to `parseSourceDate`.
+ */
+function feedDate(text: string): string | undefined {
+  const match = RFC822.exec(text);
+  if (match) {
+    const day = Number(match[1]);
+    const month = RFC822_MONTHS.indexOf(match[2]!);
+    const year = Number(match[3]);
+    if (new Date(Date.UTC(year, month, day)).getUTCDate() === day) {
+      return `${year}-${String(month + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    }
+  }
+  return parseSourceDate(text);
 }
 
 // `CELEX:32026R1167: Commission Delegated Regulation …`; corrigenda come bare (`…R(03)`).
@@ -361,7 +405,7 @@ function toItem(
       references.push({ scheme: 'celex', value: target });
     }
   }
-  const publishedAt = raw.pubDate ? parseSourceDate(plain(raw.pubDate)) : undefined;
+  const publishedAt = raw.pubDate ? feedDate(plain(raw.pubDate)) : undefined;
   const publicationType = ACT_TYPE.exec(actTitle || title)?.[1];
   const summary = description && description !== title ? description : undefined;
   const item: RawItem = {
