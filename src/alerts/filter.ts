@@ -136,7 +136,9 @@ export function describeFilter(filter: SubscriptionFilter): string {
   if (filter.keywords.length) parts.push(`nyckelord: ${filter.keywords.join(', ')}`);
   if (filter.emdn.length) parts.push(`EMDN: ${filter.emdn.join(', ')}`);
   if (filter.council.length) parts.push(`råd: ${filter.council.join(', ')}`);
-  if (filter.minBand) parts.push(`nivå ${filter.minBand} eller högre`);
+  if (filter.minBand) {
+    parts.push(filter.minBand === 'hög' ? 'nivå hög' : `nivå ${filter.minBand} eller högre`);
+  }
   if (filter.sources.length) parts.push(`källor: ${filter.sources.join(', ')}`);
   parts.push(`händelser: ${filter.events.map((e) => EVENT_LABELS[e].toLowerCase()).join(', ')}`);
   return parts.join('; ');

@@ -278,6 +278,13 @@ export function registerAlertCommands(program: Command): void {
           console.log(`Provmeddelandet skickades (${channelLine(subscription)}).`);
         } catch (error) {
           const e = error as { kind?: string; code?: string; responseCode?: number };
+          if (e.code === 'ENOTCONFIGURED') {
+            console.error(
+              'Ingen e-post är konfigurerad: ange HORISONT_SMTP_URL (eller HORISONT_MAILBOX_DIR).',
+            );
+            process.exitCode = 1;
+            return;
+          }
           console.error(
             `Provmeddelandet kunde inte skickas: ${e.kind ?? e.code ?? 'fel'}${e.responseCode ? ` ${e.responseCode}` : ''}`,
           );
