@@ -28,6 +28,7 @@ import { registerWorkbenchCommands, startWebServer } from './workbench-commands.
 import { webSettingsFromEnv } from '../api/config.js';
 import { registerSourcesCommands } from './sources-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
+import { registerOpsCommands } from './ops-commands.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
@@ -391,6 +392,7 @@ export function buildProgram(): Command {
   registerWorkbenchCommands(program);
   registerAlertCommands(program);
   registerTriageCommands(program);
+  registerOpsCommands(program);
   return program;
 }
 

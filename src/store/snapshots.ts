@@ -20,6 +20,22 @@ export async function loadFetchState(
   ).rows[0];
 }
 
+/** The snapshot this run already stored for a request, if any (one per run, source and request). */
+export async function storedSnapshotId(
+  db: Db,
+  runId: string,
+  sourceId: string,
+  requestKey: string,
+): Promise<number | undefined> {
+  const row = (
+    await db.query<{ id: string }>(
+      'select id from snapshots where run_id = $1 and source_id = $2 and request_key = $3',
+      [runId, sourceId, requestKey],
+    )
+  ).rows[0];
+  return row ? Number(row.id) : undefined;
+}
+
 export interface SnapshotInput {
   runId: string;
   sourceId: string;

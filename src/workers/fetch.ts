@@ -5,7 +5,8 @@ import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import { settleSource, markSourceRunning } from '../store/runs.js';
 import { sha256 } from '../store/items.js';
-import { loadFetchState, saveSnapshot } from '../store/snapshots.js';
+import { loadFetchState, saveSnapshot, storedSnapshotId } from '../store/snapshots.js';
+import { recordFetchedBytes } from '../app/metrics.js';
 
 /** Fetches one planned request through the guarded client and stores what came back. */
 export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
@@ -13,6 +14,19 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
     concurrency: 8,
     handle: async (data, job) => {
       const source = sourceById(ctx, data.sourceId);
+      const parseJob = (snapshotId: number) => ({
+        queue: 'parse',
+        jobId: jobId('parse', snapshotId),
+        data: { runId: data.runId, sourceId: source.id, snapshotId, page: data.page },
+      });
+      // A job delivered again after its commit (a worker killed before the queue's ack) plans
+      // the same parse without fetching the page a second time: a resumed backfill never
+      // refetches a page it has stored.
+      const stored = await storedSnapshotId(ctx.db, data.runId, source.id, data.request.key);
+      if (stored !== undefined) {
+        await job.commit(() => Promise.resolve([parseJob(stored)]));
+        return;
+      }
       const state = await loadFetchState(ctx.db, source.id, data.request.key);
       // Conditional headers only make sense when the body they refer to is stored.
       const conditional = state?.body_hash
@@ -42,6 +56,7 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
         bodyHash = sha256(outcome.body);
         body = outcome.body;
       }
+      recordFetchedBytes(source.id, body?.length ?? 0);
       const unchanged = outcome.kind === 'not-modified' || bodyHash === state?.body_hash;
       job.log.info(
         {
@@ -67,13 +82,7 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
           ...(outcome.headers.etag ? { etag: outcome.headers.etag } : {}),
           ...(outcome.headers['last-modified'] ? { lastModified: outcome.headers['last-modified'] } : {}),
         });
-        return [
-          {
-            queue: 'parse',
-            jobId: jobId('parse', snapshotId),
-            data: { runId: data.runId, sourceId: source.id, snapshotId, page: data.page },
-          },
-        ];
+        return [parseJob(snapshotId)];
       });
     },
     onFinalFailure: (tx, data, failure, jobId) => settleSource(tx, data.runId, data.sourceId, jobId, failure),

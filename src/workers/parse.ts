@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import { sourceById } from '../app/context.js';
+import { sourceForRun } from '../app/backfill.js';
 import { HorisontError } from '../domain/errors.js';
 import { RawItem } from '../domain/item.js';
 import { jobId } from '../queue/names.js';
@@ -41,7 +41,8 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
   return {
     concurrency: 2,
     handle: async (data, job) => {
-      const source = sourceById(ctx, data.sourceId);
+      // With the run's option overrides (a backfill's page limit).
+      const source = await sourceForRun(ctx, data.runId, data.sourceId);
       const snapshot = await loadSnapshot(ctx.db, data.snapshotId);
       if (!snapshot) {
         throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);

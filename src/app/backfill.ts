@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { AppContext } from './context.js';
+import { sourceById } from './context.js';
+import { UnknownSourceError } from './scan-once.js';
+import type { ConfiguredSource } from '../config/load.js';
+import type { Db } from '../store/db.js';
+import { withTransaction } from '../store/db.js';
+import { openRun } from '../store/runs.js';
+import type { PlannedJob } from '../store/runs.js';
+import { STAGES } from '../queue/names.js';
+import type { Stage } from '../queue/names.js';
+import { planSourceScan } from '../workers/scan.js';
+
+/**
+ * Backfill: one run that pages through a source's whole registry (EUDAMED holds about 3.2 million
+ * devices, some 10,700 pages of 300) instead of the first `maxPages` pages a scheduled scan reads.
+ *
+ * - Polite: a source's pages form one chain (page N+1 is planned when page N is parsed), so at
+ *   most one request per configured URL is in flight, and the per-host spacing is enforced in
+ *   PostgreSQL for every worker on every machine.
+ * - Resumable: every page's fetch and parse job is registered in `run_jobs` in the transaction
+ *   that plans it and marked done with its effects. After a crash, the run's unfinished jobs are
+ *   enqueued again (`horisont backfill --resume RUN_ID`, or `horisont start`); finished pages
+ *   have their snapshot and a done job, so they are not fetched again.
+ * - The page limit is stored on the run (`run_sources.options`), never in the configuration, so
+ *   the nightly scan keeps its own limit and every job of the backfill reads the same one.
+ */
+
+export const BACKFILL_TRIGGER = 'backfill';
+/** "Until the source's last page": far beyond any registry this pipeline reads. */
+export const UNBOUNDED_PAGES = 10_000_000;
+
+export class BackfillError extends Error {}
+
+/** Option overrides a run stores for one of its sources. */
+export interface RunSourceOptions {
+  maxPages?: number;
+}
+
+export interface BackfillOptions {
+  sourceId: string;
+  /** Pages to follow per configured URL; default: until the source's last page. */
+  maxPages?: number;
+}
+
+function pagedSource(source: ConfiguredSource): boolean {
+  const options = source.options as Record<string, unknown> | null | undefined;
+  return typeof options?.maxPages === 'number';
+}
+
+/** The source as a run sees it: its configured options with the run's overrides applied. */
+export function withRunOptions(
+  source: ConfiguredSource,
+  overrides: RunSourceOptions | null,
+): ConfiguredSource {
+  if (!overrides || Object.keys(overrides).length === 0) return source;
+  return { ...source, options: { ...(source.options as object), ...overrides } };
+}
+
+// Overrides are written once, when the run is opened, so they can be cached for the process.
+const overridesCache = new Map<string, RunSourceOptions | null>();
+const CACHE_LIMIT = 2_000;
+
+async function runSourceOptions(db: Db, runId: string, sourceId: string): Promise<RunSourceOptions | null> {
+  const key = `${runId} ${sourceId}`;
+  if (overridesCache.has(key)) return overridesCache.get(key)!;
+  const row = (
+    await db.query<{ options: RunSourceOptions | null }>(
+      'select options from run_sources where run_id = $1 and source_id = $2',
+      [runId, sourceId],
+    )
+  ).rows[0];
+  const options = row?.options ?? null;
+  if (overridesCache.size >= CACHE_LIMIT) overridesCache.clear();
+  overridesCache.set(key, options);
+  return options;
+}
+
+/** The configured source with the options the run overrides (a backfill's page limit). */
+export async function sourceForRun(
+  ctx: AppContext,
+  runId: string,
+  sourceId: string,
+): Promise<ConfiguredSource> {
+  const source = sourceById(ctx, sourceId);
+  if (!pagedSource(source)) return source;
+  return withRunOptions(source, await runSourceOptions(ctx.db, runId, sourceId));
+}
+
+export interface BackfillRun {
+  runId: string;
+  sourceId: string;
+  trigger: string;
+  status: string;
+  options: RunSourceOptions | null;
+  startedAt: Date;
+}
+
+/** Backfill runs of a source that have not completed (newest first). */
+export async function openBackfills(db: Db, sourceId?: string): Promise<BackfillRun[]> {
+  const result = await db.query<{
+    id: string;
+    source_id: string;
+    trigger: string;
+    status: string;
+    options: RunSourceOptions | null;
+    started_at: Date;
+  }>(
+    `select r.id, s.source_id, r.trigger, r.status, s.options, r.started_at
+     from runs r join run_sources s on s.run_id = r.id
+     where r.trigger = $1 and r.status <> 'completed' and ($2::text is null or s.source_id = $2)
+     order by r.started_at desc`,
+    [BACKFILL_TRIGGER, sourceId ?? null],
+  );
+  return result.rows.map((row) => ({
+    runId: row.id,
+    sourceId: row.source_id,
+    trigger: row.trigger,
+    status: row.status,
+    options: row.options,
+    startedAt: row.started_at,
+  }));
+}
+
+/**
+ * Opens a backfill run for one source and enqueues its first page(s). Refuses while another
+ * backfill of the same source is unfinished: two would fetch every page twice.
+ */
+export async function startBackfill(ctx: AppContext, options: BackfillOptions): Promise<string> {
+  const known = ctx.config.sources.find((source) => source.id === options.sourceId);
+  if (!known) throw new UnknownSourceError(`unknown source "${options.sourceId}"`);
+  if (!pagedSource(known)) {
+    throw new BackfillError(
+      `source "${known.id}" (${known.adapterId}) does not page (no maxPages option); a scan reads all of it`,
+    );
+  }
+  const maxPages = options.maxPages ?? UNBOUNDED_PAGES;
+  if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > UNBOUNDED_PAGES) {
+    throw new BackfillError(`--max-pages must be a whole number from 1 to ${UNBOUNDED_PAGES}`);
+  }
+  const overrides: RunSourceOptions = { maxPages };
+  const source = withRunOptions(known, overrides);
+  const { runId, planned } = await withTransaction(ctx.db, async (tx) => {
+    // One backfill per source at a time, also against a concurrent `horisont backfill`.
+    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`backfill ${known.id}`]);
+    const running = (
+      await tx.query<{ id: string }>(
+        `select r.id from runs r join run_sources s on s.run_id = r.id
+         where r.trigger = $1 and r.status <> 'completed' and s.source_id = $2 limit 1`,
+        [BACKFILL_TRIGGER, known.id],
+      )
+    ).rows[0];
+    if (running) {
+      throw new BackfillError(
+        `a backfill of "${known.id}" is still unfinished (run ${running.id}); continue it with --resume ${running.id}`,
+      );
+    }
+    const run = await openRun(tx, `${BACKFILL_TRIGGER} ${known.id} ${randomUUID()}`, BACKFILL_TRIGGER, [
+      known.id,
+    ]);
+    await tx.query('update run_sources set options = $3 where run_id = $1 and source_id = $2', [
+      run.runId,
+      known.id,
+      JSON.stringify(overrides),
+    ]);
+    return { runId: run.runId, planned: await planSourceScan(tx, run.runId, source) };
+  });
+  await ctx.pipeline.enqueue(planned);
+  ctx.log.info({ run_id: runId, source_id: known.id, max_pages: maxPages }, 'backfill: run started');
+  return runId;
+}
+
+/** The run's jobs that PostgreSQL records as not done. */
+async function unfinishedJobsOf(db: Db, runId: string): Promise<PlannedJob[]> {
+  const result = await db.query<{ queue: string; job_id: string; data: unknown }>(
+    'select queue, job_id, data from run_jobs where run_id = $1 and not done order by created_at, job_id',
+    [runId],
+  );
+  return result.rows.map((row) => ({ queue: row.queue, jobId: row.job_id, data: row.data }));
+}
+
+export interface ResumeResult {
+  runId: string;
+  sourceId: string;
+  /** Unfinished jobs handed to the queues again (those still queued are not duplicated). */
+  requeued: number;
+  /** Of those, jobs BullMQ had given up on (stalled too often by crashes) and that run again. */
+  retried: number;
+  completed: boolean;
+}
+
+/**
+ * Continues a backfill after a crash: enqueues the run's unfinished jobs again. Job ids are
+ * deterministic, so work still queued is not duplicated; finished pages are not fetched again.
+ * A job that BullMQ failed on its own (a worker killed twice while holding it) while PostgreSQL
+ * still records it as unfinished is retried, so the run cannot hang on it.
+ */
+export async function resumeBackfill(ctx: AppContext, runId: string): Promise<ResumeResult> {
+  const run = (
+    await ctx.db.query<{ trigger: string; status: string; source_id: string }>(
+      `select r.trigger, r.status, s.source_id from runs r join run_sources s on s.run_id = r.id
+       where r.id = $1`,
+      [runId],
+    )
+  ).rows[0];
+  if (!run) throw new BackfillError(`no run ${runId}`);
+  if (run.trigger !== BACKFILL_TRIGGER) {
+    throw new BackfillError(`run ${runId} is a ${run.trigger} run, not a backfill`);
+  }
+  if (run.status === 'completed') {
+    return { runId, sourceId: run.source_id, requeued: 0, retried: 0, completed: true };
+  }
+  const jobs = await unfinishedJobsOf(ctx.db, runId);
+  await ctx.pipeline.enqueue(jobs);
+  const retriedJobs = await Promise.all(
+    jobs.map(async (planned) => {
+      if (!(STAGES as readonly string[]).includes(planned.queue)) return false;
+      const queue = ctx.pipeline.queues[planned.queue as Stage] as Queue;
+      const job = await queue.getJob(planned.jobId);
+      if (!job || !(await job.isFailed())) return false;
+      await job.retry('failed');
+      return true;
+    }),
+  );
+  const retried = retriedJobs.filter(Boolean).length;
+  ctx.log.info({ run_id: runId, source_id: run.source_id, jobs: jobs.length, retried }, 'backfill: resumed');
+  return { runId, sourceId: run.source_id, requeued: jobs.length, retried, completed: false };
+}
+
+export interface BackfillProgress {
+  pages: number;
+  items: number;
+  jobsDone: number;
+  jobsTotal: number;
+}
+
+/** Pages stored and parsed so far, items seen, and the run's jobs done of those registered. */
+export async function backfillProgress(db: Db, runId: string): Promise<BackfillProgress> {
+  const row = (
+    await db.query<{ pages: number; items: number; done: number; total: number }>(
+      `select (select count(*)::int from snapshots where run_id = $1 and parsed_at is not null) as pages,
+              (select coalesce(sum(items_seen), 0)::int from snapshots where run_id = $1) as items,
+              (select count(*) filter (where done)::int from run_jobs where run_id = $1) as done,
+              (select count(*)::int from run_jobs where run_id = $1) as total`,
+      [runId],
+    )
+  ).rows[0]!;
+  return { pages: row.pages, items: row.items, jobsDone: row.done, jobsTotal: row.total };
+}

@@ -1,0 +1,210 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { parseEnv } from '../env.js';
+import { createLogger } from '../log.js';
+import { buildApp, closeApp, startWorkers } from '../app/build.js';
+import {
+  BackfillError,
+  backfillProgress,
+  openBackfills,
+  resumeBackfill,
+  startBackfill,
+} from '../app/backfill.js';
+import { waitForRun } from '../app/scan-once.js';
+import { selfCheck } from '../app/self-check.js';
+import { formatRunSummary, failedSources } from './summary.js';
+import { progressReporter } from './progress.js';
+import { isoMinute, oneLine, table } from './format.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function runId(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    throw new InvalidArgumentError('run id must be a uuid');
+  }
+  return value.toLowerCase();
+}
+
+function configDirOf(program: Command): { configDir?: string } {
+  const { config } = program.opts<{ config?: string }>();
+  return config ? { configDir: path.resolve(config) } : {};
+}
+
+/** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
+function interrupted(): { promise: Promise<'SIGINT' | 'SIGTERM'>; dispose(): void } {
+  let onInt: () => void = () => undefined;
+  let onTerm: () => void = () => undefined;
+  const promise = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    onInt = () => resolve('SIGINT');
+    onTerm = () => resolve('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+  });
+  return {
+    promise,
+    dispose() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
+
+interface BackfillCommandOptions {
+  source?: string;
+  resume?: string;
+  list?: boolean;
+  maxPages?: number;
+  workers: boolean;
+  json?: boolean;
+  timeout?: number;
+  allowEviction?: boolean;
+}
+
+/** `horisont backfill`: page through a source's whole registry, politely and resumably. */
+export function registerOpsCommands(program: Command): void {
+  program
+    .command('backfill')
+    .description(
+      "page through a source's whole registry (e.g. all of EUDAMED) in one resumable run; after a crash, --resume continues without refetching finished pages",
+    )
+    .option('--source <id>', 'the source to backfill (one that pages, such as eudamed-devices)')
+    .option(
+      '--max-pages <n>',
+      "pages per configured URL (default: until the source's last page)",
+      positiveInt,
+    )
+    .option(
+      '--resume <run-id>',
+      'continue an unfinished backfill run (what `horisont start` also does)',
+      runId,
+    )
+    .option('--list', 'list unfinished backfill runs')
+    .option('--no-workers', 'only enqueue; let the workers of a running `horisont start` do the work')
+    .option('--json', 'print the run summary as JSON')
+    .option(
+      '--timeout <seconds>',
+      'stop waiting after this many seconds (the run goes on; default: no limit)',
+      positiveInt,
+    )
+    .option('--allow-eviction', 'run even if Redis may evict keys (maxmemory-policy other than noeviction)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  horisont backfill --source eudamed-devices                 # all of it; ~10,700 pages at 3 s each
+  horisont backfill --source eudamed-devices --max-pages 500
+  horisont backfill --resume 7c0c…                            # after a crash or Ctrl-C
+  horisont backfill --list`,
+    )
+    .action(async (options: BackfillCommandOptions) => {
+      const modes = [options.source !== undefined, options.resume !== undefined, options.list === true];
+      if (modes.filter(Boolean).length !== 1) {
+        throw new InvalidArgumentError('give exactly one of --source ID, --resume RUN_ID or --list');
+      }
+      if (options.maxPages !== undefined && options.source === undefined) {
+        throw new InvalidArgumentError('--max-pages goes with --source (a resumed run keeps its own limit)');
+      }
+      const env = parseEnv();
+      // Logs go to stderr: stdout carries the result (JSON with --json).
+      const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, pino.destination(2));
+      const ctx = await buildApp({ env, log, applicationName: 'horisont-backfill', ...configDirOf(program) });
+      try {
+        if (options.list) {
+          const runs = await openBackfills(ctx.db);
+          if (options.json) {
+            console.log(JSON.stringify(runs, null, 2));
+            return;
+          }
+          if (runs.length === 0) {
+            console.log('Inga oavslutade bakåtfyllningar.');
+            return;
+          }
+          const rows = await Promise.all(
+            runs.map(async (run) => {
+              const progress = await backfillProgress(ctx.db, run.runId);
+              return [
+                run.runId,
+                run.sourceId,
+                isoMinute(run.startedAt),
+                String(progress.pages),
+                String(progress.items),
+                run.options?.maxPages === undefined ? '–' : String(run.options.maxPages),
+              ];
+            }),
+          );
+          console.log(table(['körning', 'källa', 'startad', 'sidor', 'poster', 'max sidor'], rows));
+          return;
+        }
+
+        await selfCheck(ctx, env, { allowEviction: options.allowEviction === true });
+        let id: string;
+        if (options.resume !== undefined) {
+          const resumed = await resumeBackfill(ctx, options.resume);
+          id = resumed.runId;
+          if (!options.json) {
+            console.error(
+              resumed.completed
+                ? `Bakåtfyllningen ${id} (${resumed.sourceId}) är redan klar.`
+                : `Fortsätter bakåtfyllningen ${id} (${resumed.sourceId}): ${resumed.requeued} oavslutade jobb köade igen.`,
+            );
+          }
+        } else {
+          id = await startBackfill(ctx, {
+            sourceId: options.source!,
+            ...(options.maxPages === undefined ? {} : { maxPages: options.maxPages }),
+          });
+          if (!options.json) console.error(`Bakåtfyllning ${id} startad för ${options.source!}.`);
+        }
+
+        if (!options.workers) {
+          console.log(
+            options.json
+              ? JSON.stringify({ runId: id, enqueued: true })
+              : `Köad; arbetarna i \`horisont start\` gör jobbet. Följ den med \`horisont runs\` eller /metrics.`,
+          );
+          return;
+        }
+        startWorkers(ctx);
+        const progress = options.json ? undefined : progressReporter('Bakåtfyllning');
+        const stop = interrupted();
+        const finished = waitForRun(
+          ctx,
+          id,
+          options.timeout === undefined ? Number.MAX_SAFE_INTEGER : options.timeout * 1000,
+          progress?.update,
+        );
+        const outcome = await Promise.race([
+          finished.then((summary) => ({ summary })),
+          stop.promise.then((signal) => ({ signal })),
+        ]).finally(() => stop.dispose());
+        progress?.done();
+        if ('signal' in outcome) {
+          // Running jobs finish (or are handed back) as the workers close; nothing is lost.
+          finished.catch(() => undefined);
+          console.error(`Avbruten. Fortsätt med: horisont backfill --resume ${id}`);
+          process.exitCode = outcome.signal === 'SIGINT' ? 130 : 143;
+          return;
+        }
+        const { summary } = outcome;
+        console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+        const failed = failedSources(summary);
+        if (failed.length > 0) {
+          console.error(
+            `Källor som misslyckades: ${failed.map((s) => `${s.source_id} (${s.error_kind ?? 'okänt'}: ${oneLine(s.error_message ?? '', 120)})`).join('; ')}`,
+          );
+          process.exitCode = 1;
+        }
+      } catch (error) {
+        if (error instanceof BackfillError) throw new InvalidArgumentError(error.message);
+        throw error;
+      } finally {
+        await closeApp(ctx);
+      }
+    });
+}
