@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'cheerio';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHarness, DEMO_CONFIG, REPO_ROOT } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { explainRank, rescoreAll } from '../../src/app/rescore.js';
@@ -258,10 +258,15 @@ describe('triage on the recorded sources', () => {
       'select candidate_id, version from reports order by id',
     );
     expect(reports.length).toBeGreaterThan(0);
-    for (const r of reports) {
-      const files = reportFiles(app.reportDir, r.candidate_id, r.version);
-      for (const file of [files.md, files.json, files.html]) expect(existsSync(file), file).toBe(true);
-    }
+    await vi.waitFor(
+      () => {
+        for (const r of reports) {
+          const files = reportFiles(app.reportDir, r.candidate_id, r.version);
+          for (const file of [files.md, files.json, files.html]) expect(existsSync(file), file).toBe(true);
+        }
+      },
+      { timeout: 15_000, interval: 250 },
+    );
     const libre3 = byUdi(await rankedCandidates(app.db, 1000), LIBRE_3);
     const files = reportFiles(app.reportDir, libre3.id, libre3.latestReportVersion!);
     const printed = await horisont(h, ['report', libre3.id, '--format', 'html']);
@@ -304,15 +309,18 @@ describe('triage on edited sources: established products, a drug in a device lis
     const html = readFileSync(fsn, 'utf8');
     writeFileSync(fsn, html.replace(marker, drug + marker));
 
-    // A regional HTA title carrying markup (as text: the source escaped it).
-    const sbu = path.join(h.fixturesDir, 'sbu-publications', 'regional-hta.html');
-    writeFileSync(
-      sbu,
-      readFileSync(sbu, 'utf8').replace(
-        '>Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes</a>',
-        '>Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;</a>',
-      ),
-    );
+    // A regional HTA title carrying markup (as text: the source escaped it). SBU lists the report
+    // on both of its pages, so both are edited.
+    for (const page of ['regional-hta.html', 'all-types.html']) {
+      const sbu = path.join(h.fixturesDir, 'sbu-publications', page);
+      writeFileSync(
+        sbu,
+        readFileSync(sbu, 'utf8').replace(
+          '>Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes</a>',
+          '>Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;</a>',
+        ),
+      );
+    }
 
     const summary = await h.scan();
     expect(summary.sources.every((s) => s.status === 'ok')).toBe(true);
@@ -345,10 +353,19 @@ describe('triage on edited sources: established products, a drug in a device lis
 
   it('keeps a title carrying <script> or an onerror attribute inert in the HTML report', async () => {
     const app = await h.app();
-    const libre3 = byUdi(ranked, LIBRE_3);
-    expect(libre3.evidence.some((e) => e.title.includes('<script>alert(1)</script>'))).toBe(true);
-    const files = reportFiles(app.reportDir, libre3.id, libre3.latestReportVersion!);
-    const html = readFileSync(files.html, 'utf8');
+    // Report files are written right after the report's transaction commits; allow for that.
+    const { libre3, html } = await vi.waitFor(
+      async () => {
+        const found = byUdi(await rankedCandidates(app.db, 1000), LIBRE_3);
+        expect(found.evidence.map((e) => e.title)).toContainEqual(
+          expect.stringContaining('<script>alert(1)</script>'),
+        );
+        const files = reportFiles(app.reportDir, found.id, found.latestReportVersion!);
+        return { libre3: found, html: readFileSync(files.html, 'utf8') };
+      },
+      { timeout: 15_000, interval: 250 },
+    );
+    expect(libre3.latestReportVersion).not.toBeNull();
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;');
