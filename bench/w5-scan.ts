@@ -186,6 +186,12 @@ async function destroyWorld(world: World): Promise<void> {
       await queue.close();
     }),
   );
+  // Queues other modules add under the prefix (alerts, …) go too.
+  const keys = new Redis(REDIS_URL);
+  for await (const batch of keys.scanStream({ match: `${world.prefix}:*`, count: 500 })) {
+    if ((batch as string[]).length > 0) await keys.del(...(batch as string[]));
+  }
+  keys.disconnect();
   const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
   await admin.query(`drop schema if exists ${world.schema} cascade`);
   await admin.end();
