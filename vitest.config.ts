@@ -5,8 +5,9 @@ export default defineConfig({
     globals: false,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/fault/**', 'node_modules/**'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Integration tests spawn worker processes and build several worlds; a loaded 2-core CI box needs slack.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     globalSetup: ['test/helpers/global-setup.ts'],
   },
 });
