@@ -21,6 +21,7 @@ import { errorPage } from './views/misc.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerPageRoutes } from './routes/pages.js';
 import { registerApiRoutes } from './routes/api.js';
+import { opsRoutes } from './ops.js';
 import { registerAlertRoutes } from '../alerts/routes.js';
 
 export type { WebOptions } from './context.js';
@@ -267,6 +268,7 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
   registerAuthRoutes(app, web);
   registerPageRoutes(app, web);
   registerApiRoutes(app, web);
+  await app.register(opsRoutes, { web });
   registerAlertRoutes(app, web);
   await app.ready();
   return app;

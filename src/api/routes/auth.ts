@@ -89,11 +89,6 @@ export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void 
     reply.redirect(request.user ? '/kandidater' : '/logga-in', 303),
   );
 
-  app.get('/healthz', { config: { access: 'public' } }, async (_request, reply) => {
-    await web.app.db.query('select 1');
-    return reply.type('application/json; charset=utf-8').send({ status: 'ok' });
-  });
-
   app.get('/logga-in', { config: { access: 'public' } }, async (request, reply) => {
     const next = safeNext((request.query as { next?: unknown }).next);
     if (request.user) return reply.redirect(next, 303);
