@@ -155,20 +155,38 @@ export async function createNomination(
   return { nominationId, created: true };
 }
 
+/** How long a person's request waits for the queue before its nomination is left pending. */
+export const PUSH_WAIT_MS = 2_000;
+
 /**
  * Pushes every nomination not yet confirmed on the queue. Failures are logged, not thrown: the
- * rows stay pending and the next push (any nomination, or a report) picks them up.
+ * rows stay pending and the next push (any nomination, or a report) picks them up. The queue's
+ * connection waits for Redis rather than failing, so while Redis is down a push would never
+ * return: after `waitMs` the caller gets `false` at once and the push completes in the
+ * background when Redis answers again (job ids are deterministic, so a later push of the same
+ * rows adds nothing twice).
  */
-export async function pushNominations(ctx: AppContext): Promise<boolean> {
-  try {
-    await pushPendingNominations(ctx.db, ctx.pipeline.nominations);
-    return true;
-  } catch (error) {
+export async function pushNominations(ctx: AppContext, waitMs = PUSH_WAIT_MS): Promise<boolean> {
+  const warn = (error: unknown) =>
     ctx.log.warn(
       { err: error instanceof Error ? error.message : String(error) },
       'nominate: queue push failed; left pending',
     );
+  const push = pushPendingNominations(ctx.db, ctx.pipeline.nominations).then(() => true as const);
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'waited'>((resolve) => {
+    timer = setTimeout(resolve, waitMs, 'waited');
+  });
+  try {
+    if ((await Promise.race([push, waited])) === true) return true;
+    push.catch(warn);
+    ctx.log.warn({ wait_ms: waitMs }, 'nominate: the queue did not answer; left pending');
     return false;
+  } catch (error) {
+    warn(error);
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -103,6 +103,16 @@ export class Pipeline {
       prefix: options.prefix,
       defaultJobOptions: { removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: false },
     });
+    // Without a listener BullMQ prints connection errors (Redis down, reconnecting) to stderr as
+    // multi-line stacks; they belong in the log as one JSON line each.
+    for (const queue of [...Object.values(this.queues), this.nominations] as Queue[]) {
+      queue.on('error', (error: Error) =>
+        options.log.warn(
+          { queue: queue.name, err: error.message, error_kind: 'network' },
+          'queue: redis error',
+        ),
+      );
+    }
   }
 
   /** Validates and adds planned jobs; the same job id twice is one job. */

@@ -89,6 +89,8 @@ export interface World {
   trace(): TraceEntry[];
   waitForTrace(predicate: (entry: TraceEntry) => boolean, timeoutMs?: number): Promise<TraceEntry>;
   release(): void;
+  /** Barrier rules for the workers of this test process (until the returned function is called). */
+  barrierInProcess(spec: string): () => void;
   startRun(sourceIds?: string[]): Promise<string>;
   waitForRun(runId: string, timeoutMs?: number): Promise<RunSummary>;
   /** Waits until no stage job is waiting, active or delayed. */
@@ -257,6 +259,14 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     },
     release() {
       writeFileSync(path.join(barrierDir, 'release'), '');
+    },
+    barrierInProcess(spec) {
+      process.env.HORISONT_TEST_BARRIER = spec;
+      process.env.HORISONT_TEST_BARRIER_DIR = barrierDir;
+      return () => {
+        delete process.env.HORISONT_TEST_BARRIER;
+        delete process.env.HORISONT_TEST_BARRIER_DIR;
+      };
     },
     async startRun(sourceIds = CORE_SOURCES) {
       return startRun(await world.app({ workers: false }), sourceIds, 'test');
