@@ -1,14 +1,27 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from '../env.js';
 import type { Env } from '../env.js';
 import { createLogger } from '../log.js';
 import { buildApp, closeApp } from '../app/build.js';
 import type { AppContext } from '../app/context.js';
-import { resetYieldBaseline, sourceHealthDetails } from '../store/health.js';
+import { DEFAULT_CONFIG_DIR, loadConfig } from '../config/load.js';
+import type { ConfiguredSource, HorisontConfig } from '../config/load.js';
+import { errorKindOf, errorMessageOf, HorisontError } from '../domain/errors.js';
+import { RawItem } from '../domain/item.js';
+import { fixtureDocument, listFixtures } from '../fixtures/documents.js';
+import type { RecordedFixture } from '../fixtures/documents.js';
+import { Messages } from '../queue/messages.js';
+import { adapters } from '../sources/index.js';
+import type { FetchedDocument, FetchRequest, ParseResult } from '../sources/types.js';
+import { invalidCanary, resetYieldBaseline, sourceHealthDetails } from '../store/health.js';
 import type { SourceHealthDetail } from '../store/health.js';
 import { isoMinute, oneLine, table } from './format.js';
+
+const RECORDINGS_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
 const OUTCOME_SV: Record<string, string> = {
   ok: 'ok',
@@ -75,6 +88,259 @@ export function formatSourceHealth(rows: SourceHealthDetail[]): string {
   return lines.join('\n');
 }
 
+/** The outcome of checking one source: fine, or the problem that would break it. */
+export interface SourceCheck {
+  sourceId: string;
+  ok: boolean;
+  /** What was checked and found, or the problem (kind and message). */
+  detail: string;
+  kind?: string;
+}
+
+/** Pages followed through recordings per request chain; enough for every recorded source. */
+const MAX_RECORDED_PAGES = 50;
+
+/** Host, path and query with parameters sorted: how the fixture server matches a request. */
+function recordingKey(url: string): string {
+  const parsed = new URL(url);
+  const params = new URLSearchParams(parsed.search);
+  params.sort();
+  const query = params.toString();
+  return `${parsed.host.toLowerCase()}${parsed.pathname}${query ? `?${query}` : ''}`;
+}
+
+/** Every served recording (not the `edge/` cases) under `root`, by the URL it was recorded from. */
+function recordingsByUrl(root: string): Map<string, RecordedFixture> {
+  const byUrl = new Map<string, RecordedFixture>();
+  let dirs: string[];
+  try {
+    dirs = readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return byUrl;
+  }
+  for (const dir of dirs) {
+    for (const fixture of listFixtures(root, dir)) {
+      if (!fixture.name.includes('/edge/')) byUrl.set(recordingKey(fixture.url), fixture);
+    }
+  }
+  return byUrl;
+}
+
+/** The checks every parsed document must pass in the pipeline too (src/workers/parse.ts). */
+function checkParsed(result: ParseResult): string | undefined {
+  for (const [index, item] of result.items.entries()) {
+    const checked = RawItem.safeParse(item);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      return `item ${index} invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`;
+    }
+  }
+  if (result.canaries) {
+    const problem = invalidCanary(result.canaries);
+    if (problem) return `invalid ${problem}`;
+  }
+  if (result.next) return checkRequests([result.next]);
+  return undefined;
+}
+
+/** Requests as the queue would carry them: valid URL, a key without `:`, keys unique. */
+function checkRequests(requests: FetchRequest[]): string | undefined {
+  const keys = new Set<string>();
+  for (const request of requests) {
+    const checked = Messages.fetch.shape.request.safeParse(request);
+    if (!checked.success) return `request ${request.key}: ${checked.error.issues[0]?.message ?? 'invalid'}`;
+    if (request.key.includes(':')) return `request key ${request.key} contains ':'`;
+    if (keys.has(request.key)) return `request key ${request.key} planned twice`;
+    keys.add(request.key);
+  }
+  return undefined;
+}
+
+function failure(sourceId: string, error: unknown): SourceCheck {
+  return { sourceId, ok: false, kind: errorKindOf(error), detail: errorMessageOf(error) };
+}
+
+/**
+ * Checks one configured source without the network: its adapter plans valid requests, and each
+ * request chain that has recordings (test/fixtures) parses into valid items, page after page.
+ */
+export function checkSourceOffline(
+  source: ConfiguredSource,
+  recordings: Map<string, RecordedFixture>,
+  recordingsDir?: string,
+): SourceCheck {
+  let requests: FetchRequest[];
+  try {
+    requests = source.adapter.requests(source);
+  } catch (error) {
+    return failure(source.id, error);
+  }
+  if (requests.length === 0) {
+    return { sourceId: source.id, ok: false, kind: 'config', detail: 'plans no request' };
+  }
+  const invalid = checkRequests(requests);
+  if (invalid) return { sourceId: source.id, ok: false, kind: 'config', detail: invalid };
+
+  let pages = 0;
+  let items = 0;
+  let unrecorded = 0;
+  for (const first of requests) {
+    let request: FetchRequest | undefined = first;
+    for (let page = 0; request && page < MAX_RECORDED_PAGES; page++) {
+      const recording = recordings.get(recordingKey(request.url));
+      if (!recording) {
+        if (page === 0) unrecorded++;
+        break;
+      }
+      const status = recording.status;
+      if ((status < 200 || status >= 300) && source.adapter.acceptStatuses?.includes(status) !== true) {
+        return {
+          sourceId: source.id,
+          ok: false,
+          kind: status >= 500 ? 'http-5xx' : 'http-4xx',
+          detail: `the recording of ${request.key} has HTTP ${status}`,
+        };
+      }
+      let result: ParseResult;
+      try {
+        result = source.adapter.parse(fixtureDocument(recording, request.url, request.key), source);
+      } catch (error) {
+        return failure(source.id, error);
+      }
+      const problem = checkParsed(result);
+      if (problem) {
+        return { sourceId: source.id, ok: false, kind: 'schema', detail: `${request.key}: ${problem}` };
+      }
+      pages++;
+      items += result.items.length;
+      request = result.next;
+    }
+  }
+  let recorded = `${pages} inspelade sidor lästa, ${items} poster`;
+  if (pages === 0 && recordingsDir !== undefined) {
+    // Recorded with other parameters (e.g. a smaller page size): each page of the source's own
+    // recordings must still parse with this source's options.
+    const own = listFixtures(recordingsDir, source.id).filter((f) => !f.name.includes('/edge/'));
+    for (const recording of own) {
+      let result: ParseResult;
+      try {
+        result = source.adapter.parse(fixtureDocument(recording), source);
+      } catch (error) {
+        return failure(source.id, error);
+      }
+      const problem = checkParsed(result);
+      if (problem) {
+        return { sourceId: source.id, ok: false, kind: 'schema', detail: `${recording.name}: ${problem}` };
+      }
+      pages++;
+      items += result.items.length;
+    }
+    recorded =
+      pages > 0
+        ? `${pages} inspelade sidor (andra parametrar) lästa, ${items} poster`
+        : 'inga inspelningar att läsa (bara konfiguration och förfrågningar kontrollerade)';
+  }
+  return {
+    sourceId: source.id,
+    ok: true,
+    detail: `${requests.length} förfrågningar; ${recorded}${pages > 0 && unrecorded > 0 ? `; ${unrecorded} utan inspelning` : ''}`,
+  };
+}
+
+export function checkSourcesOffline(
+  config: HorisontConfig,
+  recordingsDir: string = RECORDINGS_DIR,
+  sourceIds: string[] = [],
+): SourceCheck[] {
+  const recordings = recordingsByUrl(recordingsDir);
+  return selectSources(config, sourceIds, false).map((source) =>
+    checkSourceOffline(source, recordings, recordingsDir),
+  );
+}
+
+function selectSources(
+  config: HorisontConfig,
+  sourceIds: string[],
+  enabledOnly: boolean,
+): ConfiguredSource[] {
+  const unknown = sourceIds.filter((id) => !config.sources.some((source) => source.id === id));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown source(s): ${unknown.join(', ')}`);
+  return config.sources.filter((source) =>
+    sourceIds.length > 0 ? sourceIds.includes(source.id) : !enabledOnly || source.enabled,
+  );
+}
+
+/**
+ * A canary for a real deployment: fetches each source's first request once through the guarded
+ * client (SSRF policy, robots.txt, politeness) and says whether the answer still parses. Touches
+ * no run, snapshot or item. Never part of the test suite against real sites.
+ */
+export async function checkSourcesLive(ctx: AppContext, sourceIds: string[] = []): Promise<SourceCheck[]> {
+  // Concurrent: the host throttle spaces requests to one host, whatever the order.
+  return Promise.all(
+    selectSources(ctx.config, sourceIds, true).map(async (source): Promise<SourceCheck> => {
+      try {
+        const [request] = source.adapter.requests(source);
+        if (!request) return { sourceId: source.id, ok: false, kind: 'config', detail: 'plans no request' };
+        const started = Date.now();
+        const outcome = await ctx.http.get(request.url, {
+          ...(request.accept ? { accept: request.accept } : {}),
+          ...(source.adapter.acceptStatuses ? { acceptStatuses: source.adapter.acceptStatuses } : {}),
+        });
+        if (outcome.kind !== 'fetched') {
+          throw new HorisontError('http-4xx', `fetch: unsolicited 304 from ${request.url}`);
+        }
+        if (outcome.body.length === 0) {
+          throw new HorisontError('empty-body', `fetch: empty body from ${request.url}`);
+        }
+        const doc: FetchedDocument = {
+          request,
+          url: outcome.url,
+          status: outcome.status,
+          headers: outcome.headers,
+          body: outcome.body,
+          fetchedAt: new Date().toISOString(),
+        };
+        const result = source.adapter.parse(doc, source);
+        const problem = checkParsed(result);
+        if (problem) throw new HorisontError('schema', `parse(${source.id}): ${problem}`);
+        const canaries = result.canaries
+          ? `; ${Object.entries(result.canaries)
+              .map(([name, value]) => `${name} ${value}`)
+              .join(', ')}`
+          : '';
+        return {
+          sourceId: source.id,
+          ok: true,
+          detail: `HTTP ${outcome.status}, ${Math.ceil(outcome.body.length / 1024)} kB på ${Date.now() - started} ms: ${result.items.length} poster${result.next ? ', nästa sida finns' : ''}${canaries}`,
+        };
+      } catch (error) {
+        return failure(source.id, error);
+      }
+    }),
+  );
+}
+
+export function formatSourceChecks(checks: SourceCheck[]): string {
+  return table(
+    ['källa', 'utfall', 'vad'],
+    checks.map((check) => [
+      check.sourceId,
+      check.ok ? 'ok' : 'FEL',
+      oneLine(check.ok ? check.detail : `${check.kind ?? 'internal'}: ${check.detail}`, 140),
+    ]),
+  );
+}
+
+async function loadConfigOffline(program: Command): Promise<HorisontConfig> {
+  const env = parseEnv();
+  const dir = configDirOf(program).configDir ?? (env.HORISONT_CONFIG_DIR || DEFAULT_CONFIG_DIR);
+  return loadConfig(dir, adapters);
+}
+
 /**
  * `horisont sources`: health of each source (with the reason when it is failing or broken, its
  * yield history and notes), `sources reset-yield` for a list that has legitimately shrunk.
@@ -89,6 +355,36 @@ export function registerSourcesCommands(program: Command): void {
         const rows = await sourceHealthDetails(ctx.db);
         console.log(options.json ? JSON.stringify(rows, null, 2) : formatSourceHealth(rows));
       });
+    });
+
+  sources
+    .command('check')
+    .description(
+      'check every configured source offline (configuration, planned requests, recorded fixtures parse); --live fetches each first request once',
+    )
+    .option(
+      '--live',
+      "fetch each enabled source's first request once through the guarded client and parse it",
+    )
+    .option('--source <id...>', 'only these sources')
+    .option('--recordings <dir>', 'recorded fixtures to parse offline', RECORDINGS_DIR)
+    .option('--json', 'as JSON')
+    .action(async (options: { live?: boolean; source?: string[]; recordings: string; json?: boolean }) => {
+      const checks = options.live
+        ? await withApp(program, (ctx) => checkSourcesLive(ctx, options.source ?? []))
+        : checkSourcesOffline(
+            await loadConfigOffline(program),
+            path.resolve(options.recordings),
+            options.source ?? [],
+          );
+      // `--json` after the subcommand may land on `sources` itself, which has it too.
+      const json = options.json === true || sources.opts<{ json?: boolean }>().json === true;
+      console.log(json ? JSON.stringify(checks, null, 2) : formatSourceChecks(checks));
+      const failed = checks.filter((check) => !check.ok);
+      if (failed.length > 0) {
+        console.error(`Källor som inte läses: ${failed.map((check) => check.sourceId).join(', ')}`);
+        process.exitCode = 1;
+      }
     });
 
   sources
