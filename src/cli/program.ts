@@ -297,8 +297,19 @@ export function buildProgram(): Command {
           }
           const report = await latestReport(ctx.db, candidateId);
           if (!report) {
+            const current = (
+              await ctx.db.query<{ council: string; total: number; reason: string | null }>(
+                `select s.council, s.total, s.result->>'routingReason' as reason
+                 from candidates c join scores s on s.id = c.current_score_id where c.id = $1`,
+                [candidateId],
+              )
+            ).rows[0];
             console.error(
-              `Ingen rapport finns för kandidat ${candidateId} (under tröskeln för nominering, eller okänd).`,
+              current === undefined
+                ? `Ingen rapport finns för kandidat ${candidateId} (okänd eller ännu inte poängsatt).`
+                : current.council === 'utanför'
+                  ? `Ingen rapport finns för kandidat ${candidateId}: den ligger utanför rådens uppdrag och nomineras inte. ${oneLine(current.reason ?? '', 600)}`
+                  : `Ingen rapport finns för kandidat ${candidateId} (${current.total} poäng, under tröskeln för nominering).`,
             );
             process.exitCode = 1;
             return;

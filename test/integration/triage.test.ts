@@ -194,6 +194,11 @@ describe('triage on the recorded sources', () => {
     const cli = await horisont(h, ['candidates', '--json', '--limit', '200']);
     const listed = JSON.parse(cli.stdout) as RankedCandidate[];
     expect(listed.find((c) => c.id === optune.id)?.routingReason).toBe(optune.routingReason);
+    const report = await horisont(h, ['report', optune.id]);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toMatch(
+      /utanför rådens uppdrag och nomineras inte\. Redan i nationell samverkan enligt MTP-rådets egen lista/,
+    );
   });
 
   it('the same report version is never nominated twice', async () => {
