@@ -32,6 +32,8 @@ export interface AlertConfig {
   /** A claimed delivery is another relay's again after this. */
   leaseMs: number;
   maxAttempts: number;
+  /** A receiver that has not answered by then counts as failed (and is retried later). */
+  webhookTimeoutMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
 }
@@ -59,6 +61,7 @@ export function alertConfigFromEnv(
     leaseMs: 5 * 60_000,
     // About a day of retries at the production backoff (1 min doubling to 1 h).
     maxAttempts: 30,
+    webhookTimeoutMs: 15_000,
     retryBaseMs: test ? 100 : 60_000,
     retryMaxMs: test ? 2_000 : 60 * 60_000,
     ...overrides,

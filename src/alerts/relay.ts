@@ -365,12 +365,16 @@ export class AlertRelay {
       return;
     }
     if (subscription.channel === 'webhook') {
-      await postWebhook(this.options.http, {
-        url: subscription.webhook_url!,
-        secret: subscription.webhook_secret!,
-        id: `alert-${message.deliveryId}`,
-        body: JSON.stringify(webhookPayload(message)),
-      });
+      await postWebhook(
+        this.options.http,
+        {
+          url: subscription.webhook_url!,
+          secret: subscription.webhook_secret!,
+          id: `alert-${message.deliveryId}`,
+          body: JSON.stringify(webhookPayload(message)),
+        },
+        { timeoutMs: this.options.config.webhookTimeoutMs },
+      );
       return;
     }
     throw new Error(`alerts: channel ${subscription.channel} is not delivered (it is read as a feed)`);

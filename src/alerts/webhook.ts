@@ -96,10 +96,11 @@ export interface WebhookDelivery {
 export async function postWebhook(
   http: HttpClient,
   delivery: WebhookDelivery,
-  now: () => number = Date.now,
+  options: { timeoutMs: number; now?: () => number },
 ): Promise<number> {
-  const timestamp = Math.floor(now() / 1000);
+  const timestamp = Math.floor((options.now ?? Date.now)() / 1000);
   const result = await http.post(delivery.url, {
+    deadlineMs: options.timeoutMs,
     body: delivery.body,
     headers: {
       'content-type': 'application/json',

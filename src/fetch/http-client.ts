@@ -75,6 +75,8 @@ export interface PostInit {
   body: string;
   headers: Record<string, string>;
   signal?: AbortSignal;
+  /** Shorter than the client's deadline, e.g. for webhook receivers; reported as `timeout`. */
+  deadlineMs?: number;
 }
 
 const DEFAULT_ACCEPT =
@@ -193,7 +195,7 @@ export class HttpClient {
    */
   async post(url: string, init: PostInit): Promise<{ status: number }> {
     const target = parseUrl(url);
-    const deadline = AbortSignal.timeout(this.options.deadlineMs);
+    const deadline = AbortSignal.timeout(init.deadlineMs ?? this.options.deadlineMs);
     const signal = init.signal === undefined ? deadline : AbortSignal.any([deadline, init.signal]);
     try {
       assertUrlAllowed(target, this.options.allowPrivate);

@@ -13,6 +13,7 @@ import { MemoryHostThrottle } from '../../src/fetch/host-throttle.js';
 import { insertEvent, insertOutbox } from '../../src/store/alerts.js';
 import { withTransaction } from '../../src/store/db.js';
 
+// S5 and O4 of the reliability table, with a relay of the test's own (no workers run here).
 // S5: a subscriber's webhook URL that is private or loopback is refused when it is saved, and a
 // name that later resolves to a private address is refused when delivering. A sentinel server on
 // loopback stands for "internal": it must never be reached.
@@ -155,5 +156,116 @@ describe('webhook URLs and the SSRF policy', () => {
     );
     expect(delivery).toEqual({ status: 'pending', last_error: 'ssrf-blocked' });
     expect(sentinelHits).toBe(0);
+  });
+});
+
+describe('one hanging receiver', () => {
+  it('times out without holding up other subscribers (O4)', async () => {
+    const hangs: http.ServerResponse[] = [];
+    const slow = http.createServer((_req, res) => hangs.push(res));
+    let okAt = 0;
+    const fast = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        okAt = Date.now();
+        res.writeHead(204).end();
+      });
+    });
+    await Promise.all([
+      new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve)),
+      new Promise<void>((resolve) => fast.listen(0, '127.0.0.1', resolve)),
+    ]);
+    const slowHost = `127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const fastHost = `127.0.0.1:${(fast.address() as AddressInfo).port}`;
+    const app = await h.app();
+    const options = { publicOrigin: 'https://horisont.example.se', allowPrivate: [slowHost, fastHost] };
+    const hanging = await addSubscription(
+      app.db,
+      { name: 'Hänger', ownerName: 'A', channel: 'webhook', webhookUrl: `http://${slowHost}/in`, filter: {} },
+      options,
+    );
+    const healthy = await addSubscription(
+      app.db,
+      { name: 'Svarar', ownerName: 'B', channel: 'webhook', webhookUrl: `http://${fastHost}/in`, filter: {} },
+      options,
+    );
+    const [candidate] = await h.query<{ id: string }>(
+      `insert into candidates (kind, name) values ('device', 'Annan produkt') returning id`,
+    );
+    await withTransaction(app.db, async (tx) => {
+      const eventId = await insertEvent(tx, {
+        key: `new-candidate ${candidate!.id}`,
+        kind: 'new-candidate',
+        candidateId: candidate!.id,
+        runId: null,
+        details: {
+          candidate: {
+            id: candidate!.id,
+            name: 'Annan produkt',
+            manufacturer: null,
+            kind: 'device',
+            band: 'hög',
+            total: 70,
+            council: 'MTP-rådet',
+          },
+          evidence: [],
+          evidenceTotal: 0,
+          evidenceChanged: 0,
+        },
+      });
+      await insertOutbox(
+        tx,
+        [hanging, healthy].map((s) => ({
+          subscriptionId: s.subscription.id,
+          eventId: eventId!,
+          channel: 'webhook' as const,
+          candidateId: candidate!.id,
+          runId: null,
+        })),
+      );
+    });
+    const client = new HttpClient({
+      userAgent: 'Horisont-test',
+      allowPrivate: [slowHost, fastHost],
+      deadlineMs: 60_000,
+      connectTimeoutMs: 2_000,
+      headersTimeoutMs: 60_000,
+      bodyTimeoutMs: 60_000,
+      maxBodyBytes: 1024 * 1024,
+      maxRedirects: 0,
+      throttle: new MemoryHostThrottle(),
+      minIntervalMs: () => 0,
+    });
+    const relay = new AlertRelay({
+      db: app.db,
+      http: client,
+      log: pino({ level: 'silent' }),
+      config: alertConfigFromEnv({ NODE_ENV: 'test' }, { retryBaseMs: 60_000, webhookTimeoutMs: 1_500 }),
+    });
+    const started = Date.now();
+    try {
+      const result = await relay.drain();
+      expect(result).toMatchObject({ delivered: 1, failed: 1 });
+    } finally {
+      await relay.stop();
+      await client.close();
+      for (const res of hangs) res.destroy();
+      await Promise.all([
+        new Promise<void>((resolve) => slow.close(() => resolve())),
+        new Promise<void>((resolve) => fast.close(() => resolve())),
+      ]);
+    }
+    // The healthy receiver was served while the other one was still hanging.
+    expect(okAt - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    const rows = await h.query<{ subscription_id: string; status: string; last_error: string | null }>(
+      'select subscription_id, status, last_error from alert_deliveries where subscription_id = any($1::uuid[])',
+      [[hanging.subscription.id, healthy.subscription.id]],
+    );
+    expect(rows.find((r) => r.subscription_id === healthy.subscription.id)).toMatchObject({ status: 'sent' });
+    expect(rows.find((r) => r.subscription_id === hanging.subscription.id)).toMatchObject({
+      status: 'pending',
+      last_error: 'timeout',
+    });
   });
 });
