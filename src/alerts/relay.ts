@@ -192,7 +192,9 @@ export class AlertRelay {
     const wait = await nextDueAt(db, this.channels);
     if (wait !== undefined && !this.stopped) {
       if (wait > 0) await this.wake(wait + 50);
-      else this.again = true;
+      // Due now: go again while passes make progress; otherwise look again shortly.
+      else if (delivered + failed > 0) this.again = true;
+      else await this.wake(1_000);
     }
     if (planned + delivered + failed + runsChecked > 0) {
       this.log.info({ runs_checked: runsChecked, planned, delivered, failed }, 'alerts: drained');
@@ -387,7 +389,10 @@ export class AlertRelay {
       const client = await this.options.db.connect();
       this.schema = (await client.query<{ s: string }>('select current_schema() as s')).rows[0]?.s ?? '';
       client.on('notification', (n: Notification) => {
-        if (n.channel === NOTIFY_CHANNEL && n.payload === this.schema) void this.wake();
+        if (n.channel !== NOTIFY_CHANNEL || n.payload !== this.schema) return;
+        // A pass already past its planning step would miss what this commit made due.
+        if (this.running) this.again = true;
+        void this.wake();
       });
       client.on('error', (error: Error) => {
         this.log.warn({ err: error.message }, 'alerts: notification connection lost');
