@@ -337,6 +337,7 @@ export class AlertRelay {
         error: kind,
         retryInMs: retryDelayMs(delivery.attempts, config),
         maxAttempts: config.maxAttempts,
+        attempt: delivery.attempts,
       });
       this.log.warn(
         {

@@ -337,20 +337,25 @@ export async function markDelivered(db: Db, deliveryId: string): Promise<void> {
   );
 }
 
+/**
+ * Records a failed attempt, unless the claim it belongs to is no longer current: a relay that
+ * outlived its lease must not reopen a delivery another relay has since sent or claimed again.
+ */
 export async function markAttemptFailed(
   db: Db,
   deliveryId: string,
-  options: { error: string; retryInMs: number; maxAttempts: number },
-): Promise<'retry' | 'failed'> {
+  options: { error: string; retryInMs: number; maxAttempts: number; attempt: number },
+): Promise<'retry' | 'failed' | 'stale'> {
   const result = await db.query<{ status: 'pending' | 'failed' }>(
     `update alert_deliveries
         set claimed_until = null, last_error = $2,
             next_attempt_at = now() + make_interval(secs => $3),
             status = case when attempts >= $4 then 'failed' else 'pending' end
-      where id = $1 returning status`,
-    [deliveryId, options.error.slice(0, 200), options.retryInMs / 1000, options.maxAttempts],
+      where id = $1 and status = 'pending' and attempts = $5 returning status`,
+    [deliveryId, options.error.slice(0, 200), options.retryInMs / 1000, options.maxAttempts, options.attempt],
   );
-  return result.rows[0]?.status === 'failed' ? 'failed' : 'retry';
+  const status = result.rows[0]?.status;
+  return status === undefined ? 'stale' : status === 'failed' ? 'failed' : 'retry';
 }
 
 /** Milliseconds until the next pending delivery falls due (for a delayed wake-up), if any. */

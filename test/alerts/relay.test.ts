@@ -10,10 +10,13 @@ import { AlertRelay } from '../../src/alerts/relay.js';
 import { SubscriptionError, addSubscription } from '../../src/alerts/subscriptions.js';
 import { HttpClient } from '../../src/fetch/http-client.js';
 import { MemoryHostThrottle } from '../../src/fetch/host-throttle.js';
+import { createMailSender } from '../../src/alerts/mailer.js';
+import type { MailSender } from '../../src/alerts/mailer.js';
 import { insertEvent, insertOutbox } from '../../src/store/alerts.js';
+import { startSmtpSink } from './servers.js';
 import { withTransaction } from '../../src/store/db.js';
 
-// S5 and O4 of the reliability table, with a relay of the test's own (no workers run here).
+// S5, O2 and O4 of the reliability table, with a relay of the test's own (no workers run here).
 // S5: a subscriber's webhook URL that is private or loopback is refused when it is saved, and a
 // name that later resolves to a private address is refused when delivering. A sentinel server on
 // loopback stands for "internal": it must never be reached.
@@ -267,5 +270,107 @@ describe('one hanging receiver', () => {
       status: 'pending',
       last_error: 'timeout',
     });
+  });
+});
+
+describe('a relay that dies after the SMTP server accepted', () => {
+  it('leads to at most two copies with the same Message-ID, and a late relay cannot reopen it (O2)', async () => {
+    const smtp = await startSmtpSink();
+    const app = await h.app();
+    const saved = await addSubscription(
+      app.db,
+      { name: 'Glukos', ownerName: 'Anna', ownerEmail: 'anna@example.se', channel: 'email', filter: {} },
+      { publicOrigin: 'https://horisont.example.se', allowPrivate: [] },
+    );
+    const [candidate] = await h.query<{ id: string }>(
+      `insert into candidates (kind, name) values ('device', 'Tredje produkten') returning id`,
+    );
+    await withTransaction(app.db, async (tx) => {
+      const eventId = await insertEvent(tx, {
+        key: `new-candidate ${candidate!.id}`,
+        kind: 'new-candidate',
+        candidateId: candidate!.id,
+        runId: null,
+        details: {
+          candidate: {
+            id: candidate!.id,
+            name: 'Tredje produkten',
+            manufacturer: null,
+            kind: 'device',
+            band: 'hög',
+            total: 70,
+            council: 'MTP-rådet',
+          },
+          evidence: [],
+          evidenceTotal: 0,
+          evidenceChanged: 0,
+        },
+      });
+      await insertOutbox(tx, [
+        {
+          subscriptionId: saved.subscription.id,
+          eventId: eventId!,
+          channel: 'email',
+          candidateId: candidate!.id,
+          runId: null,
+        },
+      ]);
+    });
+    const config = alertConfigFromEnv(
+      { NODE_ENV: 'test', HORISONT_SMTP_URL: smtp.url },
+      { leaseMs: 300, retryBaseMs: 60_000 },
+    );
+    const smtpSender = createMailSender(config)!;
+    // The first relay's process "dies" right after the 250: it never gets to record the outcome
+    // until long after its lease ran out (then it reports a failure, which must change nothing).
+    let release: (error: Error) => void = () => {};
+    const dying: MailSender = {
+      async send(mail) {
+        await smtpSender.send(mail);
+        await new Promise<void>((_resolve, reject) => {
+          release = reject;
+        });
+      },
+      close: () => undefined,
+    };
+    const silent = pino({ level: 'silent' });
+    const http = new HttpClient({
+      userAgent: 'Horisont-test',
+      allowPrivate: [],
+      deadlineMs: 5_000,
+      connectTimeoutMs: 2_000,
+      headersTimeoutMs: 2_000,
+      bodyTimeoutMs: 2_000,
+      maxBodyBytes: 1024 * 1024,
+      maxRedirects: 0,
+      throttle: new MemoryHostThrottle(),
+      minIntervalMs: () => 0,
+    });
+    const first = new AlertRelay({ db: app.db, http, log: silent, config, mail: dying });
+    const second = new AlertRelay({ db: app.db, http, log: silent, config });
+    try {
+      const firstPass = first.drain();
+      const deadline = Date.now() + 10_000;
+      while (smtp.messages.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(smtp.messages).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await second.drain()).toMatchObject({ delivered: 1 });
+      release(new Error('process died'));
+      await firstPass;
+    } finally {
+      await first.stop();
+      await second.stop();
+      smtpSender.close();
+      await http.close();
+      await smtp.close();
+    }
+    expect(smtp.messages).toHaveLength(2);
+    expect(smtp.messages[0]!.messageId).toBe(smtp.messages[1]!.messageId);
+    const [delivery] = await h.query<{ id: string; status: string; attempts: number }>(
+      'select id, status, attempts from alert_deliveries where subscription_id = $1',
+      [saved.subscription.id],
+    );
+    expect(delivery).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(smtp.messages[0]!.messageId).toBe(`<alert-${delivery!.id}@horisont>`);
   });
 });
