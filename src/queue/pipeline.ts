@@ -1,4 +1,4 @@
-import { Queue, Worker, UnrecoverableError } from 'bullmq';
+import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { Job, ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { errorKindOf, errorMessageOf } from '../domain/errors.js';
@@ -131,7 +131,7 @@ export class Pipeline {
     const { db, log } = this.options;
     const worker = new Worker<JobData[S]>(
       stage,
-      async (job: Job<JobData[S]>) => {
+      async (job: Job<JobData[S]>, token?: string) => {
         const parsed = Messages[stage].safeParse(job.data);
         if (!parsed.success) {
           // A malformed message is a bug upstream; retrying cannot fix it.
@@ -191,10 +191,24 @@ export class Pipeline {
             `${stage}: job failed`,
           );
           if (final && !committed) {
-            const next = await withTransaction(db, async (tx) => {
-              await definition.onFinalFailure?.(tx, data, { kind, message }, jobId);
-              return runId ? (await completeJob(tx, runId, jobId, { kind })).next : [];
-            });
+            let next: PlannedJob[];
+            try {
+              next = await withTransaction(db, async (tx) => {
+                await definition.onFinalFailure?.(tx, data, { kind, message }, jobId);
+                return runId ? (await completeJob(tx, runId, jobId, { kind })).next : [];
+              });
+            } catch (bookkeeping) {
+              // The failure cannot be recorded (the database is down too). Failed in BullMQ but
+              // open in run_jobs, the job would hold its run open for good, and its id would stop
+              // the start-up reconcile from adding it again: run it again later instead.
+              const delayMs = backoffDelay(job.attemptsMade + 1, undefined, this.options.backoff);
+              jobLog.warn(
+                { err: errorMessageOf(bookkeeping), delay_ms: delayMs },
+                `${stage}: could not record the failure; the job runs again later`,
+              );
+              await job.moveToDelayed(Date.now() + delayMs, token);
+              throw new DelayedError();
+            }
             await this.enqueue(next);
           }
           if (RETRY_POLICY[kind] === 'fail') throw new UnrecoverableError(`${kind}: ${message}`);

@@ -36,16 +36,26 @@ export function createDb(options: DbOptions, log: Logger): Db {
 
 export async function withTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
   const client = await db.connect();
+  // The pool listens for errors only on idle clients. A checked-out client whose connection is
+  // lost (a server restart, a terminated backend) emits `error` itself, and with no listener that
+  // crashes the process; the transaction's own queries fail anyway, so note it and go on.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await work(client);
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback').catch(() => undefined);
+    if (!lost) await client.query('rollback').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A client whose connection was lost is discarded, never handed out again.
+    client.release(lost);
   }
 }
 

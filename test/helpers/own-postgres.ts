@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 /**
- * A PostgreSQL server of the test's own, in a temporary data directory on a free loopback port,
+ * A PostgreSQL server of the test's own (durable settings: a crash-stop must lose no committed
+ * transaction, or the queue would hold jobs for rows the database forgot), in a temporary data directory on a free loopback port,
  * so fault tests can stop, crash and restart it without touching the machine's cluster. As root
  * (CI, this machine) the server runs as the `postgres` user, as PostgreSQL insists.
  */
@@ -116,12 +117,6 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
         'listen_addresses=127.0.0.1',
         '-c',
         'unix_socket_directories=',
-        '-c',
-        'fsync=off',
-        '-c',
-        'synchronous_commit=off',
-        '-c',
-        'full_page_writes=off',
         '-c',
         'max_connections=200',
       ]);
