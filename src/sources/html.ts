@@ -61,7 +61,33 @@ export function loadHtml(adapterId: string, doc: FetchedDocument): CheerioAPI {
   if (!/<[a-z!]/i.test(text.slice(0, 4096))) {
     throw new HorisontError('parse', `parse(${adapterId}): the document is not HTML`);
   }
-  return cheerio.load(text);
+  const $ = cheerio.load(text);
+  if (nestingDepth($.root()[0]) > MAX_NESTING) {
+    throw new HorisontError(
+      'parse',
+      `parse(${adapterId}): markup nested deeper than ${MAX_NESTING} elements`,
+    );
+  }
+  return $;
+}
+
+/**
+ * Deeper than any real page. Far deeper nesting (a broken or hostile document) overflows the
+ * stack in cheerio's recursive `.text()`, which would surface as an unclassified RangeError.
+ */
+const MAX_NESTING = 1000;
+
+/** The deepest nesting of the tree, counted without recursion. */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, depth] = entry;
+    deepest = Math.max(deepest, depth);
+    const children = (node as { children?: unknown[] }).children;
+    if (children) for (const child of children) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /**
