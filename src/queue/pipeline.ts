@@ -10,7 +10,7 @@ import type { Stage } from './names.js';
 import { RETRY_POLICY, backoffDelay } from './retry-policy.js';
 import type { BackoffSettings } from './retry-policy.js';
 import type { Db, Tx } from '../store/db.js';
-import { withTransaction } from '../store/db.js';
+import { isConnectionError, withTransaction } from '../store/db.js';
 import { completeJob, registerJobs } from '../store/runs.js';
 import { commitWithBarriers } from './test-barrier.js';
 import type { PlannedJob } from '../store/runs.js';
@@ -198,6 +198,7 @@ export class Pipeline {
                 return runId ? (await completeJob(tx, runId, jobId, { kind })).next : [];
               });
             } catch (bookkeeping) {
+              if (!isConnectionError(bookkeeping)) throw bookkeeping;
               // The failure cannot be recorded (the database is down too). Failed in BullMQ but
               // open in run_jobs, the job would hold its run open for good, and its id would stop
               // the start-up reconcile from adding it again: run it again later instead.

@@ -43,7 +43,9 @@ export async function withTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): 
   const onError = (error: Error) => {
     lost = error;
   };
-  client.on('error', onError);
+  // (Test doubles of the pool hand out plain objects, not event emitters.)
+  const events = client as Partial<Pick<Tx, 'on' | 'off'>>;
+  events.on?.('error', onError);
   try {
     await client.query('begin');
     const result = await work(client);
@@ -53,7 +55,7 @@ export async function withTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): 
     if (!lost) await client.query('rollback').catch(() => undefined);
     throw error;
   } finally {
-    client.off('error', onError);
+    events.off?.('error', onError);
     // A client whose connection was lost is discarded, never handed out again.
     client.release(lost);
   }
@@ -62,4 +64,28 @@ export async function withTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): 
 /** Serialises work on one key for the rest of the transaction (released at commit/rollback). */
 export async function lockKey(tx: Tx, key: string): Promise<void> {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+}
+
+/** SQLSTATE classes and codes, and client errors, that mean the server could not be reached. */
+const CONNECTION_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+/**
+ * True when an error says the database connection failed or was lost (a restart, a terminated
+ * backend, a refused connection), as opposed to a query that the database refused.
+ */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+    message,
+  );
 }
