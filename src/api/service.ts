@@ -16,26 +16,65 @@ import type { Decision, DecisionState, Note } from '../store/decisions.js';
 import { createNomination, pushNominations } from '../app/nominate.js';
 import type { User } from '../store/users.js';
 
-const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 const Uuid = z.uuid();
 
-const emptyToUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
+export const DATE_FORMAT_MESSAGE = 'Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-12.';
+
+/** True for a real calendar date written `YYYY-MM-DD` (so 2024-02-30 is refused). */
+export function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1900 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day
+  );
+}
+
+/**
+ * A date typed into a filter. The form uses a plain text field, not `type=date`, whose display
+ * follows the browser's locale (`03/12/2024` in an English browser); the server alone decides
+ * what is valid, in the Swedish ISO form.
+ */
+export const IsoDay = z.string().trim().refine(isCalendarDate, DATE_FORMAT_MESSAGE);
+
+/** `to` before `from` is a mistake worth saying, not an empty list. */
+export function refineDateRange(
+  range: { from?: string | undefined; to?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (range.from && range.to && range.to < range.from) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: 'Slutdatumet ligger före startdatumet.',
+    });
+  }
+}
+
+const emptyToUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
 
-export const CandidateQuery = z.object({
-  q: opt(z.string().trim().max(200)),
-  npo: opt(z.string().max(200)),
-  council: opt(z.string().max(50)),
-  band: opt(z.string().max(20)),
-  status: opt(z.enum(STATUS_FILTERS)),
-  source: opt(z.string().max(100)),
-  from: opt(IsoDay),
-  to: opt(IsoDay),
-  sort: opt(z.enum(SORTS)),
-  order: opt(z.enum(['asc', 'desc'])),
-  page: opt(z.coerce.number().int().min(1).max(100_000)),
-  pageSize: opt(z.coerce.number().int().min(1).max(200)),
-});
+export const CandidateQuery = z
+  .object({
+    q: opt(z.string().trim().max(200)),
+    npo: opt(z.string().max(200)),
+    council: opt(z.string().max(50)),
+    band: opt(z.string().max(20)),
+    status: opt(z.enum(STATUS_FILTERS)),
+    source: opt(z.string().max(100)),
+    from: opt(IsoDay),
+    to: opt(IsoDay),
+    sort: opt(z.enum(SORTS)),
+    order: opt(z.enum(['asc', 'desc'])),
+    page: opt(z.coerce.number().int().min(1).max(100_000)),
+    pageSize: opt(z.coerce.number().int().min(1).max(200)),
+  })
+  .superRefine(refineDateRange);
 
 export function validationError(error: z.ZodError): ApiError {
   return new ApiError(
@@ -51,8 +90,7 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-export function parseCandidateFilter(query: unknown): CandidateFilter {
-  const q = parseOrThrow(CandidateQuery, query ?? {});
+function toCandidateFilter(q: z.infer<typeof CandidateQuery>): CandidateFilter {
   const sort = q.sort ?? 'score';
   return {
     q: q.q,
@@ -68,6 +106,48 @@ export function parseCandidateFilter(query: unknown): CandidateFilter {
     page: q.page ?? 1,
     pageSize: q.pageSize ?? 25,
   };
+}
+
+export function parseCandidateFilter(query: unknown): CandidateFilter {
+  return toCandidateFilter(parseOrThrow(CandidateQuery, query ?? {}));
+}
+
+export type DateField = 'from' | 'to';
+
+export interface DateFieldProblems {
+  /** A Swedish message per date field that was refused. */
+  errors: Partial<Record<DateField, string>>;
+  /** What the person typed into a refused field, shown back so it can be corrected. */
+  typed: Partial<Record<DateField, string>>;
+}
+
+/**
+ * A page's filter query: a mistyped date is reported next to its field and left out, and the
+ * rest of the filter applies, instead of replacing the page with an error. Other invalid
+ * parameters come only from edited URLs and still fail as a whole.
+ */
+export function parseFilterForPage<T>(
+  schema: z.ZodType<T>,
+  query: unknown,
+): DateFieldProblems & { value: T } {
+  const raw = { ...((query ?? {}) as Record<string, unknown>) };
+  const result = schema.safeParse(raw);
+  if (result.success) return { value: result.data, errors: {}, typed: {} };
+  const errors: DateFieldProblems['errors'] = {};
+  const typed: DateFieldProblems['typed'] = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path[0];
+    if (field !== 'from' && field !== 'to') throw validationError(result.error);
+    errors[field] ??= issue.message;
+    typed[field] = typeof raw[field] === 'string' ? raw[field].slice(0, 100) : '';
+    delete raw[field];
+  }
+  return { value: parseOrThrow(schema, raw), errors, typed };
+}
+
+export function parseCandidateFilterForPage(query: unknown): DateFieldProblems & { filter: CandidateFilter } {
+  const { value, errors, typed } = parseFilterForPage(CandidateQuery, query);
+  return { filter: toCandidateFilter(value), errors, typed };
 }
 
 export function parseCandidateId(value: unknown): string {

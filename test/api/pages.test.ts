@@ -104,6 +104,53 @@ describe('the ranked list', () => {
     expect(response.json()).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
+  it.each([
+    ['from=2024-02-30', 'from', 'Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-12.'],
+    ['to=03%2F12%2F2024', 'to', 'Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-12.'],
+    ['from=12+mars+2024', 'from', 'Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-12.'],
+    ['from=2026-03-01&to=2026-02-01', 'to', 'Slutdatumet ligger före startdatumet.'],
+  ])('refuses the date filter %s with a Swedish message', async (query, path, message) => {
+    const response = await w.app.inject({
+      url: `/api/candidates?${query}`,
+      headers: bearer(w.accounts.viewer),
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      error: { code: 'validation_failed', details: [{ path, message }] },
+    });
+  });
+
+  it('takes dates in the Swedish ISO form whatever the browser locale, and says what is wrong', async () => {
+    const good = await w.app.inject({
+      url: '/kandidater?from=2026-03-01',
+      headers: { cookie: viewer.cookie },
+    });
+    expect(good.statusCode).toBe(200);
+    // A text field with the format spelled out: a type=date field would follow the browser's locale.
+    expect(good.body).not.toContain('type="date"');
+    expect(good.body).toMatch(/<input\s+type="text"\s+id="from"\s+name="from"\s+value="2026-03-01"/);
+    expect(good.body).toContain('placeholder="ÅÅÅÅ-MM-DD"');
+    expect(good.body).toContain('3 kandidater');
+
+    const bad = await w.app.inject({
+      url: '/kandidater?from=03%2F01%2F2026&band=h%C3%B6g',
+      headers: { cookie: viewer.cookie },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('role="alert"');
+    expect(bad.body).toContain('Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-12.');
+    expect(bad.body).toMatch(/value="03\/01\/2026"[^>]*aria-invalid="true"/);
+    // The rest of the filter still applies.
+    expect(bad.body).toContain('2 kandidater');
+
+    const audit = await w.app.inject({
+      url: '/granskningslogg?to=2024-13-01',
+      headers: { authorization: `Bearer ${w.accounts.reviewer.token}` },
+    });
+    expect(audit.statusCode).toBe(400);
+    expect(audit.body).toContain('Skriv datumet som ÅÅÅÅ-MM-DD');
+  });
+
   it('renders the list page in Swedish with the filters kept, counts and Swedish dates', async () => {
     const response = await w.app.inject({
       url: '/kandidater?band=h%C3%B6g',

@@ -86,6 +86,34 @@ describe.skipIf(!available)('the workbench in a browser', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'kandidatlista.png'), fullPage: true });
   });
 
+  it('takes a date range typed the Swedish way, even in a browser set to English', async () => {
+    const english = await browser.newContext({ locale: 'en-US', timezoneId: 'America/New_York' });
+    try {
+      const other = await english.newPage();
+      await other.goto(`${origin}/logga-in`);
+      await other.getByLabel('Användarnamn').fill('viewer-test');
+      await other.getByLabel('Lösenord').fill(PASSWORD);
+      await other.getByRole('button', { name: 'Logga in' }).click();
+      await other.waitForURL(/\/kandidater/);
+      await other.getByLabel('Först sedd från').fill('2026-03-01');
+      await other.getByLabel('Först sedd till och med').fill('2026-03-31');
+      await other.getByRole('button', { name: 'Filtrera' }).click();
+      await other.waitForURL(/from=2026-03-01&to=2026-03-31/);
+      expect(await other.locator('#antal').textContent()).toContain('3 kandidater');
+      expect(await other.getByText('10 mars 2026').first().isVisible()).toBe(true);
+
+      await other.getByLabel('Först sedd från').fill('3/1/2026');
+      await other.getByRole('button', { name: 'Filtrera' }).click();
+      await other.waitForURL(/from=3%2F1%2F2026/);
+      expect(await other.getByRole('alert').textContent()).toContain(
+        'Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-12.',
+      );
+      expect(await other.getByLabel('Först sedd från').getAttribute('aria-invalid')).toBe('true');
+    } finally {
+      await english.close();
+    }
+  });
+
   it('opens a candidate: score per criterion, evidence timeline, report', async () => {
     await page.getByRole('link', { name: 'FreeStyle Libre 3' }).click();
     await page.waitForURL(/\/kandidater\/[0-9a-f-]{36}$/);

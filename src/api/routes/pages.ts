@@ -11,9 +11,12 @@ import {
   decide,
   decisionBodyFromForm,
   note,
-  parseCandidateFilter,
+  IsoDay,
+  parseCandidateFilterForPage,
   parseCandidateId,
+  parseFilterForPage,
   parseOrThrow,
+  refineDateRange,
   validationError,
 } from '../service.js';
 import { candidateListPage, candidatePage, conflictNotice } from '../views/candidates.js';
@@ -31,25 +34,18 @@ import { runSummary } from '../../store/runs.js';
 import { listUsers } from '../../store/users.js';
 import type { User } from '../../store/users.js';
 
-const AuditQuery = z.object({
-  action: z.string().max(100).optional(),
-  actor: z.string().max(200).optional(),
-  subject: z.string().max(100).optional(),
-  from: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .optional()
-    .or(z.literal('')),
-  to: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .optional()
-    .or(z.literal('')),
-  page: z.coerce.number().int().min(1).max(100_000).optional(),
-});
+const AuditQuery = z
+  .object({
+    action: z.string().max(100).optional(),
+    actor: z.string().max(200).optional(),
+    subject: z.string().max(100).optional(),
+    from: IsoDay.optional().or(z.literal('')),
+    to: IsoDay.optional().or(z.literal('')),
+    page: z.coerce.number().int().min(1).max(100_000).optional(),
+  })
+  .superRefine(refineDateRange);
 
-export function parseAuditFilter(query: unknown) {
-  const q = parseOrThrow(AuditQuery, query ?? {});
+function toAuditFilter(q: z.infer<typeof AuditQuery>) {
   return {
     action: q.action || undefined,
     actor: q.actor || undefined,
@@ -59,6 +55,10 @@ export function parseAuditFilter(query: unknown) {
     page: q.page ?? 1,
     pageSize: 50,
   };
+}
+
+export function parseAuditFilter(query: unknown) {
+  return toAuditFilter(parseOrThrow(AuditQuery, query ?? {}));
 }
 
 const ACTION_DONE: Record<string, string> = {
@@ -116,16 +116,21 @@ function errorList(error: ApiError): HtmlValue {
 
 export function registerPageRoutes(app: FastifyInstance, web: WebContext): void {
   app.get('/kandidater', { config: { access: 'viewer' } }, async (request, reply) => {
-    const filter = parseCandidateFilter(request.query);
+    const { filter, errors, typed } = parseCandidateFilterForPage(request.query);
     const [list, options] = await Promise.all([
       listCandidates(web.app.db, filter),
       filterOptions(web.app.db),
     ]);
-    return sendPage(reply, request, {
-      title: 'Kandidater',
-      section: 'candidates',
-      body: candidateListPage({ list, filter, options }),
-    });
+    return sendPage(
+      reply,
+      request,
+      {
+        title: 'Kandidater',
+        section: 'candidates',
+        body: candidateListPage({ list, filter, options, errors, typed }),
+      },
+      Object.keys(errors).length > 0 ? 400 : 200,
+    );
   });
 
   app.get('/kandidater/:id', { config: { access: 'viewer' } }, async (request, reply) => {
@@ -220,13 +225,19 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
   });
 
   app.get('/granskningslogg', { config: { access: 'reviewer' } }, async (request, reply) => {
-    const filter = parseAuditFilter(request.query);
+    const parsed = parseFilterForPage(AuditQuery, request.query);
+    const filter = toAuditFilter(parsed.value);
     const result = await listAudit(web.app.db, filter);
-    return sendPage(reply, request, {
-      title: 'Granskningslogg',
-      section: 'audit',
-      body: auditPage({ ...result, filter }),
-    });
+    return sendPage(
+      reply,
+      request,
+      {
+        title: 'Granskningslogg',
+        section: 'audit',
+        body: auditPage({ ...result, filter, errors: parsed.errors, typed: parsed.typed }),
+      },
+      Object.keys(parsed.errors).length > 0 ? 400 : 200,
+    );
   });
 
   app.get('/kallor', { config: { access: 'viewer' } }, async (request, reply) => {

@@ -7,12 +7,14 @@ import {
   KIND_LABELS,
   ORIGIN_LABELS,
   STATUS_LABELS,
-  isoDate,
   labelOf,
+  swedishDate,
   swedishNumber,
   timeTag,
 } from '../format.js';
 import { NPO_AREAS } from '../npo.js';
+import type { DateField } from '../service.js';
+import { dateField } from './fields.js';
 import type { CandidateDetail, CandidateFilter, CandidateList } from '../../store/workbench.js';
 import type { Decision, DecisionState, Note } from '../../store/decisions.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
@@ -80,8 +82,12 @@ export function candidateListPage(input: {
   list: CandidateList;
   filter: CandidateFilter;
   options: { sources: string[]; councils: string[]; npo: string[] };
+  errors?: Partial<Record<DateField, string>>;
+  typed?: Partial<Record<DateField, string>>;
 }): SafeHtml {
   const { list, filter, options } = input;
+  const errors = input.errors ?? {};
+  const typed = input.typed ?? {};
   const councils = [...new Set(['MTP-rådet', 'NT-rådet', 'båda', 'utanför', ...options.councils])];
   const npo = [...new Set([...NPO_AREAS, ...options.npo])];
   const first = (list.page - 1) * list.pageSize + 1;
@@ -124,14 +130,8 @@ export function candidateListPage(input: {
         options.sources.map((s) => [s, s] as const),
         filter.source,
       )}
-      <div>
-        <label for="from">Först sedd från</label
-        ><input type="date" id="from" name="from" value="${filter.from ?? ''}" />
-      </div>
-      <div>
-        <label for="to">Först sedd till och med</label
-        ><input type="date" id="to" name="to" value="${filter.to ?? ''}" />
-      </div>
+      ${dateField({ id: 'from', label: 'Först sedd från', value: typed.from ?? filter.from, error: errors.from })}
+      ${dateField({ id: 'to', label: 'Först sedd till och med', value: typed.to ?? filter.to, error: errors.to })}
       ${select('sort', 'Sortera på', Object.entries(SORT_LABELS), filter.sort, 'Poäng')}
       ${select(
         'order',
@@ -154,6 +154,14 @@ export function candidateListPage(input: {
         <button type="submit">Filtrera</button> <a class="button secondary" href="/kandidater">Rensa</a>
       </div>
     </form>
+    ${
+      errors.from || errors.to
+        ? html`<div class="notice error" role="alert">
+            Datumfiltret används inte: ${[errors.from, errors.to].filter(Boolean).join(' ')} Listan visas utan
+            det felaktiga datumet.
+          </div>`
+        : ''
+    }
     <p role="status" id="antal">
       <strong>${swedishNumber(list.total)} kandidater</strong> matchar${
         list.total > 0 ? html` – visar ${swedishNumber(first)}–${swedishNumber(last)}` : ''
@@ -486,7 +494,7 @@ function timelineSection(candidate: CandidateDetail): SafeHtml {
         html`<li>
           <div>
             ${e.date ? timeTag(e.date) : html`<span class="muted">Odaterad</span>`}
-            <span class="muted">(${e.date ? isoDate(e.date) : `först sedd ${isoDate(e.firstSeenAt)}`})</span>
+            ${e.date ? '' : html`<span class="muted">(först sedd ${swedishDate(e.firstSeenAt)})</span>`}
             · <strong>${e.sourceId}</strong> ·
             ${e.publicationType ?? (ITEM_KIND_LABELS as Record<string, string>)[e.kind] ?? e.kind}${e.region ? ` · ${e.region}` : ''}
           </div>

@@ -50,9 +50,12 @@ form.filters { display:grid; grid-template-columns:repeat(auto-fill, minmax(190p
   background:#f7f9fb; border:1px solid var(--line); padding:.75rem; border-radius:6px; }
 form.filters .wide { grid-column: span 2; }
 label { display:block; font-weight:600; font-size:.9rem; margin-bottom:.15rem; }
-input[type=text], input[type=search], input[type=date], input[type=password], select, textarea {
+input[type=text], input[type=search], input[type=password], input[type=email], input[type=url], select, textarea {
   width:100%; padding:.35rem .45rem; font:inherit; border:1px solid #6b7681; border-radius:4px; background:#fff; color:var(--fg); }
 textarea { min-height:4.5rem; }
+.hint { display:block; font-size:.8rem; color:var(--muted); }
+.field-error { display:block; font-size:.85rem; color:var(--high); font-weight:600; }
+input[aria-invalid="true"] { border-color:var(--high); border-width:2px; }
 button, .button { font:inherit; padding:.4rem .9rem; border-radius:4px; border:1px solid var(--accent); background:var(--accent);
   color:#fff; cursor:pointer; text-decoration:none; display:inline-block; }
 button.secondary, .button.secondary { background:#fff; color:var(--accent); }

@@ -17,6 +17,8 @@ import type { RunListItem } from '../../store/workbench.js';
 import type { RunSummary } from '../../store/runs.js';
 import type { User } from '../../store/users.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
+import type { DateFieldProblems } from '../service.js';
+import { dateField } from './fields.js';
 
 export function loginPage(input: {
   csrfToken: string;
@@ -135,8 +137,12 @@ function auditDetails(row: AuditRow): HtmlValue {
   return bits.map((b) => html`<div>${b}</div>`);
 }
 
-export function auditPage(input: { items: AuditRow[]; total: number; filter: AuditFilter }): SafeHtml {
+export function auditPage(
+  input: { items: AuditRow[]; total: number; filter: AuditFilter } & Partial<DateFieldProblems>,
+): SafeHtml {
   const { filter } = input;
+  const errors = input.errors ?? {};
+  const typed = input.typed ?? {};
   const pages = Math.max(1, Math.ceil(input.total / filter.pageSize));
   const query = {
     action: filter.action,
@@ -173,16 +179,19 @@ export function auditPage(input: { items: AuditRow[]; total: number; filter: Aud
         <label for="subject">Kandidat-id</label
         ><input type="text" id="subject" name="subject" value="${filter.subjectId ?? ''}" />
       </div>
-      <div>
-        <label for="from">Från</label><input type="date" id="from" name="from" value="${filter.from ?? ''}" />
-      </div>
-      <div>
-        <label for="to">Till och med</label><input type="date" id="to" name="to" value="${filter.to ?? ''}" />
-      </div>
+      ${dateField({ id: 'from', label: 'Från', value: typed.from ?? filter.from, error: errors.from })}
+      ${dateField({ id: 'to', label: 'Till och med', value: typed.to ?? filter.to, error: errors.to })}
       <div>
         <button type="submit">Filtrera</button> <a class="button secondary" href="/granskningslogg">Rensa</a>
       </div>
     </form>
+    ${
+      errors.from || errors.to
+        ? html`<div class="notice error" role="alert">
+            Datumfiltret används inte: ${[errors.from, errors.to].filter(Boolean).join(' ')}
+          </div>`
+        : ''
+    }
     <p role="status">${swedishNumber(input.total)} händelser.</p>
     <table>
       <caption class="sr-only">

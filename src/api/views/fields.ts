@@ -1,0 +1,35 @@
+import { html } from '../html.js';
+import type { SafeHtml } from '../html.js';
+
+/**
+ * A date field in the Swedish ISO form. Deliberately `type=text`: a `type=date` field shows and
+ * parses dates in the browser's locale (`03/12/2024` in an English browser), so what a person
+ * types would mean different days on different machines. No `pattern` either: the browser would
+ * refuse the form with a message in its own language. The server validates
+ * (src/api/service.ts) and its Swedish message is shown under the field.
+ */
+export function dateField(input: {
+  id: string;
+  label: string;
+  value: string | undefined;
+  error?: string | undefined;
+}): SafeHtml {
+  const { id, error } = input;
+  return html`<div>
+    <label for="${id}">${input.label}</label>
+    <input
+      type="text"
+      id="${id}"
+      name="${id}"
+      value="${input.value ?? ''}"
+      inputmode="numeric"
+      autocomplete="off"
+      maxlength="10"
+      placeholder="ÅÅÅÅ-MM-DD"
+      aria-describedby="${id}-format${error ? html` ${id}-fel` : ''}"
+      ${error ? html` aria-invalid="true"` : ''}
+    />
+    <span id="${id}-format" class="hint">ÅÅÅÅ-MM-DD</span>
+    ${error ? html`<span id="${id}-fel" class="field-error">${error}</span>` : ''}
+  </div>`;
+}
