@@ -1,5 +1,4 @@
 import type { CheerioAPI } from 'cheerio';
-import { XMLParser } from 'fast-xml-parser';
 import { unzipSync } from 'fflate';
 import { z } from 'zod';
 import { parseSourceDate } from '../domain/dates.js';
@@ -7,6 +6,8 @@ import { HorisontError } from '../domain/errors.js';
 import type { ItemKind, RawItem } from '../domain/item.js';
 import { absoluteUrl, cleanText, listRequestKey, loadHtml, unrecognisedPage } from './html.js';
 import type { Selection } from './html.js';
+import { attributesOf, decodeXmlText, scanXml, XmlError } from './ooxml.js';
+import type { XmlHandlers } from './ooxml.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
 
 const ID = 'nye-metoder';
@@ -14,9 +15,14 @@ const SITE = 'https://www.nyemetoder.no';
 const DECISIONS_PAGE = `${SITE}/innforing-av-nye-metoder/beslutning/`;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** Workbook parts larger than this are not the decisions list (it is well under 1 MB). */
-const MAX_PART_BYTES = 10_000_000;
+/**
+ * Workbook parts larger than this are not the decisions list (it is well under 1 MB). The cap
+ * also bounds the reader's time: a hostile part this large is read in well under a second.
+ */
+const MAX_PART_BYTES = 4_000_000;
 const MAX_ROWS = 5000;
+/** Excel's own limit on the characters in one cell (Excel specifications and limits). */
+const MAX_CELL_CHARS = 32_767;
 
 export const NyeMetoderOptions = z.strictObject({
   /** Upper bound on items taken from one list page or workbook. */
@@ -120,64 +126,96 @@ export function parseNorwegianDate(text: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // The decisions workbook (XLSX)
 
-/** The OOXML parts are read with entity processing off: only the five predefined entities and character references are decoded, by hand. */
-const xml = new XMLParser({
-  processEntities: false,
-  htmlEntities: false,
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  isArray: (name, _path, _leaf, isAttribute) => !isAttribute && ['si', 'r', 'row', 'c'].includes(name),
-});
-
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|amp|lt|gt|quot|apos);/gi, (whole, name: string) => {
-    if (name.startsWith('#')) {
-      const code =
-        name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return PREDEFINED[name.toLowerCase()] ?? whole;
-  });
-}
-
-function workbookError(kind: 'parse' | 'schema', what: string, cause?: unknown): HorisontError {
+function workbookError(kind: 'parse' | 'schema' | 'too-large', what: string, cause?: unknown): HorisontError {
   return new HorisontError(kind, `parse(${ID}): ${what}`, cause === undefined ? {} : { cause });
 }
 
-function readXml(part: Uint8Array, name: string): Record<string, unknown> {
-  const text = new TextDecoder('utf-8').decode(part);
-  // No OOXML part declares a DTD; one that does is not a workbook we should expand.
-  if (/<!DOCTYPE/i.test(text.slice(0, 2000))) throw workbookError('parse', `${name} declares a DTD`);
+/** Walks one part; a DTD (none of these parts has one) or broken nesting refuses the workbook. */
+function readPart(part: Uint8Array, name: string, handlers: XmlHandlers): void {
   try {
-    return xml.parse(text) as Record<string, unknown>;
+    scanXml(new TextDecoder('utf-8').decode(part), handlers);
   } catch (error) {
-    throw workbookError('parse', `${name} is not well-formed XML`, error);
+    if (!(error instanceof XmlError)) throw error;
+    throw workbookError(
+      'parse',
+      error.reason === 'dtd'
+        ? `${name} declares a DTD`
+        : error.reason === 'too-deep'
+          ? `${name} is nested too deeply`
+          : `${name} is not well-formed XML`,
+    );
   }
 }
 
-/** The text of a `<t>` (plain, or with `xml:space` and thus an object) or of rich-text runs. */
-function textOf(node: unknown): string {
-  if (node === undefined || node === null) return '';
-  if (typeof node === 'string') return decodeEntities(node);
-  if (typeof node === 'number' || typeof node === 'boolean') return String(node);
-  if (Array.isArray(node)) return node.map(textOf).join('');
-  if (typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if ('#text' in record) return textOf(record['#text']);
-    if ('t' in record || 'r' in record) return textOf(record.t) + textOf(record.r);
+/**
+ * The text of one cell or shared string: the `<t>` runs it holds (phonetic runs left out), at
+ * most MAX_CELL_CHARS long, so a hostile text is refused before it is decoded in full.
+ */
+class CellText {
+  private parts: string[] = [];
+  private length = 0;
+
+  add(raw: string, cdata: boolean): void {
+    // A character reference is at most 10 characters: a raw run this long cannot decode short.
+    if (this.length + raw.length > MAX_CELL_CHARS * 10) throw cellTooLong();
+    const text = cdata ? raw : decodeXmlText(raw);
+    this.length += text.length;
+    if (this.length > MAX_CELL_CHARS) throw cellTooLong();
+    this.parts.push(text);
   }
-  return '';
+
+  take(): string {
+    if (this.parts.length === 0) return '';
+    const text = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    this.parts = [];
+    this.length = 0;
+    return text;
+  }
 }
 
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+function cellTooLong(): HorisontError {
+  return workbookError('too-large', `a cell holds more than the ${MAX_CELL_CHARS} characters Excel allows`);
+}
+
+function sharedStrings(part: Uint8Array): string[] {
+  const strings: string[] = [];
+  const text = new CellText();
+  let inString = false;
+  let inText = false;
+  let phonetic = 0;
+  readPart(part, 'xl/sharedStrings.xml', {
+    open(name, _attributes, selfClosing) {
+      if (name === 'si') inString = true;
+      else if (name === 'rPh') phonetic += 1;
+      else if (name === 't') inText = inString && phonetic === 0 && !selfClosing;
+    },
+    close(name) {
+      if (name === 'si') {
+        strings.push(text.take());
+        inString = false;
+      } else if (name === 'rPh') phonetic -= 1;
+      else if (name === 't') inText = false;
+    },
+    text(raw, cdata) {
+      if (inText) text.add(raw, cdata);
+    },
+  });
+  return strings;
+}
+
+function isDate1904(part: Uint8Array | undefined): boolean {
+  let date1904 = false;
+  if (!part) return date1904;
+  readPart(part, 'xl/workbook.xml', {
+    open(name, attributes) {
+      if (name !== 'workbookPr') return;
+      const flag = attributesOf(attributes).get('date1904');
+      date1904 = flag !== undefined && ['1', 'true'].includes(flag.toLowerCase());
+    },
+    close() {},
+    text() {},
+  });
+  return date1904;
 }
 
 /** `B12` → 1 (zero-based column). */
@@ -192,9 +230,78 @@ interface Workbook {
   date1904: boolean;
 }
 
+/** Sheet1's cells in document order: `<c r=".." t="..">` with its `<v>` or inline `<is>` text. */
+function sheetRows(part: Uint8Array, shared: readonly string[]): string[][] {
+  const rows: string[][] = [];
+  let cells: string[] | undefined;
+  let position = 0;
+  let cell: { column: number | undefined; type: string | undefined } | undefined;
+  const value = new CellText();
+  const inline = new CellText();
+  let reading: 'v' | 'is' | undefined;
+  let inInline = false;
+  let phonetic = 0;
+  readPart(part, 'xl/worksheets/sheet1.xml', {
+    open(name, attributes) {
+      if (name === 'row') {
+        if (rows.length >= MAX_ROWS) {
+          throw workbookError('parse', `the decisions sheet has over ${MAX_ROWS} rows`);
+        }
+        cells = [];
+        position = 0;
+      } else if (name === 'c' && cells) {
+        const attrs = attributesOf(attributes);
+        const reference = attrs.get('r');
+        cell = { column: reference === undefined ? position : columnOf(reference), type: attrs.get('t') };
+        position += 1;
+      } else if (name === 'v' && cell) reading = 'v';
+      else if (name === 'is' && cell) inInline = true;
+      else if (name === 'rPh') phonetic += 1;
+      else if (name === 't' && inInline && phonetic === 0) reading = 'is';
+    },
+    close(name) {
+      if (name === 'row' && cells) {
+        const row = cells;
+        rows.push(Array.from({ length: row.length }, (_, index) => cleanText(row[index] ?? '')));
+        cells = undefined;
+      } else if (name === 'c' && cell && cells) {
+        const text = value.take();
+        const inlineText = inline.take();
+        if (cell.column !== undefined && cell.column <= 50) {
+          cells[cell.column] = cellValue(cell.type, text, inlineText, shared);
+        }
+        cell = undefined;
+      } else if (name === 'v' || name === 't') reading = undefined;
+      else if (name === 'is') inInline = false;
+      else if (name === 'rPh') phonetic -= 1;
+    },
+    text(raw, cdata) {
+      if (reading === 'v') value.add(raw, cdata);
+      else if (reading === 'is') inline.add(raw, cdata);
+    },
+  });
+  return rows;
+}
+
+function cellValue(
+  type: string | undefined,
+  value: string,
+  inline: string,
+  shared: readonly string[],
+): string {
+  if (type === 's') {
+    const index = Number(value);
+    if (value.trim() === '' || !Number.isInteger(index) || index < 0 || index >= shared.length) {
+      throw workbookError('parse', 'a cell points outside the shared strings');
+    }
+    return shared[index]!;
+  }
+  return type === 'inlineStr' ? inline : value;
+}
+
 /**
  * Sheet1 of the workbook as rows of cell texts (numbers as written, shared and inline strings
- * resolved). Pure: bytes in, strings out.
+ * resolved). Pure: bytes in, strings out; linear in the size of the parts.
  */
 export function readWorkbook(bytes: Uint8Array): Workbook {
   const wanted = new Set(['xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/worksheets/sheet1.xml']);
@@ -203,7 +310,7 @@ export function readWorkbook(bytes: Uint8Array): Workbook {
     parts = unzipSync(bytes, {
       filter: (file) => {
         if (!wanted.has(file.name)) return false;
-        if (file.originalSize > MAX_PART_BYTES) throw workbookError('parse', `${file.name} is too large`);
+        if (file.originalSize > MAX_PART_BYTES) throw workbookError('too-large', `${file.name} is too large`);
         return true;
       },
     });
@@ -213,51 +320,10 @@ export function readWorkbook(bytes: Uint8Array): Workbook {
   }
   const sheetPart = parts['xl/worksheets/sheet1.xml'];
   if (!sheetPart) throw workbookError('schema', 'the decisions workbook has no xl/worksheets/sheet1.xml');
-
-  const workbookPart = parts['xl/workbook.xml'];
-  const workbookXml = workbookPart ? readXml(workbookPart, 'xl/workbook.xml') : {};
-  const properties = (workbookXml.workbook as Record<string, unknown> | undefined)?.workbookPr as
-    Record<string, unknown> | undefined;
-  const flag = properties?.['@_date1904'];
-  const date1904 = typeof flag === 'string' && ['1', 'true'].includes(flag.toLowerCase());
-
+  const date1904 = isDate1904(parts['xl/workbook.xml']);
   const sharedPart = parts['xl/sharedStrings.xml'];
-  const shared = sharedPart
-    ? asArray(
-        (readXml(sharedPart, 'xl/sharedStrings.xml').sst as Record<string, unknown> | undefined)?.si,
-      ).map(textOf)
-    : [];
-
-  const sheet = readXml(sheetPart, 'xl/worksheets/sheet1.xml').worksheet as
-    Record<string, unknown> | undefined;
-  const rowNodes = asArray((sheet?.sheetData as Record<string, unknown> | undefined)?.row);
-  if (rowNodes.length > MAX_ROWS) {
-    throw workbookError('parse', `the decisions sheet has over ${MAX_ROWS} rows`);
-  }
-  const rows = rowNodes.map((rowNode) => {
-    const cells: string[] = [];
-    asArray((rowNode as Record<string, unknown>).c).forEach((cellNode, position) => {
-      const cell = cellNode as Record<string, unknown>;
-      const column = typeof cell['@_r'] === 'string' ? columnOf(cell['@_r']) : position;
-      if (column === undefined || column > 50) return;
-      const type = cell['@_t'];
-      let value: string;
-      if (type === 's') {
-        const index = Number(textOf(cell.v));
-        if (!Number.isInteger(index) || index < 0 || index >= shared.length) {
-          throw workbookError('parse', 'a cell points outside the shared strings');
-        }
-        value = shared[index]!;
-      } else if (type === 'inlineStr') {
-        value = textOf(cell.is ?? '');
-      } else {
-        value = textOf(cell.v);
-      }
-      cells[column] = value;
-    });
-    return Array.from({ length: cells.length }, (_, index) => cleanText(cells[index] ?? ''));
-  });
-  return { rows, date1904 };
+  const shared = sharedPart ? sharedStrings(sharedPart) : [];
+  return { rows: sheetRows(sheetPart, shared), date1904 };
 }
 
 interface DecisionRow {

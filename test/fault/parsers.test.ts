@@ -203,9 +203,9 @@ describe('P1–P4 hostile documents', () => {
   function rss(item: string, prolog = ''): string {
     return `<?xml version="1.0"?>${prolog}<rss version="2.0"><channel><title>OJ</title>${item}</channel></rss>`;
   }
-  function xlsxWith(edit: (sharedStrings: string) => string): Buffer {
+  function xlsxWith(edit: (part: string) => string, name = 'xl/sharedStrings.xml'): Buffer {
     const parts = unzipSync(fixtureDocument(workbook).body);
-    parts['xl/sharedStrings.xml'] = strToU8(edit(strFromU8(parts['xl/sharedStrings.xml']!)));
+    parts[name] = strToU8(edit(strFromU8(parts[name]!)));
     return Buffer.from(zipSync(parts));
   }
 
@@ -271,13 +271,67 @@ describe('P1–P4 hostile documents', () => {
       const outcome = parseSafely(adapter, doc);
       const took = performance.now() - started;
       console.info(`P1 ${adapter.id}: ${Math.round(took)} ms`);
-      // Known gap (docs/reliability.md): the workbook reader has no cap of its own on a shared
-      // string, and a million character references take it about 2 s. Linear, and bounded by the
-      // body cap, but over the 1 s the table asks for.
-      expect(took).toBeLessThan(adapter.id === 'nye-metoder' ? 5000 : 1000);
+      expect(took).toBeLessThan(1000);
       const text = JSON.stringify('ok' in outcome ? outcome.ok.items : outcome.error.message);
       expect(text).not.toContain('lol lol lol lol lol lol lol lol lol lol lol');
       expect(text.length).toBeLessThan(3_000_000);
+    }
+  });
+
+  it('P1 hostile workbook parts (references and elements by the million) are refused or read in < 1 s', () => {
+    const refs = (n: number) => '&#65;'.repeat(n);
+    const cases: Array<[string, Buffer, string]> = [
+      // 5 MB: over the part cap, refused before a byte is parsed.
+      [
+        '10^6 references in one shared string',
+        xlsxWith((x) => x.replace('<t>ID-nr</t>', `<t>${refs(1_000_000)}</t>`)),
+        'too-large',
+      ],
+      // Under the part cap, but more than an Excel cell can hold.
+      [
+        '600,000 references in one shared string',
+        xlsxWith((x) => x.replace('<t>ID-nr</t>', `<t>${refs(600_000)}</t>`)),
+        'too-large',
+      ],
+      [
+        '600,000 references in one inline string',
+        xlsxWith(
+          (x) =>
+            x.replace(
+              '<c r="A1" t="s"><v>0</v></c>',
+              `<c r="A1" t="inlineStr"><is><t>${refs(600_000)}</t></is></c>`,
+            ),
+          'xl/worksheets/sheet1.xml',
+        ),
+        'too-large',
+      ],
+      // Within every cap: read, linearly.
+      [
+        '780,000 references over 130 strings',
+        xlsxWith((x) => x.replace('</sst>', `${`<si><t>${refs(6000)}</t></si>`.repeat(130)}</sst>`)),
+        'ok',
+      ],
+      [
+        '280,000 empty shared strings',
+        xlsxWith((x) => x.replace('</sst>', `${'<si><t/></si>'.repeat(280_000)}</sst>`)),
+        'ok',
+      ],
+      [
+        '900,000 empty cells in one row',
+        xlsxWith(
+          (x) => x.replace('<row r="1" spans="1:9">', `<row r="1" spans="1:9">${'<c/>'.repeat(900_000)}`),
+          'xl/worksheets/sheet1.xml',
+        ),
+        'ok',
+      ],
+    ];
+    for (const [what, body, expected] of cases) {
+      const started = performance.now();
+      const outcome = parseSafely(nye, withBody(workbook, body));
+      const took = performance.now() - started;
+      console.info(`P1 nye-metoder, ${what}: ${Math.round(took)} ms`);
+      expect(took).toBeLessThan(1000);
+      expect('ok' in outcome ? 'ok' : outcome.error.kind).toBe(expected);
     }
   });
 

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { attributesOf, decodeXmlText, scanXml, XmlError } from './ooxml.js';
+import type { XmlHandlers } from './ooxml.js';
+
+function events(text: string): string[] {
+  const seen: string[] = [];
+  const handlers: XmlHandlers = {
+    open: (name, attributes, selfClosing) => seen.push(`<${name}${attributes}${selfClosing ? '/' : ''}>`),
+    close: (name) => seen.push(`</${name}>`),
+    text: (raw, cdata) => seen.push(cdata ? `cdata:${raw}` : `text:${raw}`),
+  };
+  scanXml(text, handlers);
+  return seen;
+}
+
+function reason(text: string): string | undefined {
+  try {
+    events(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof XmlError) return error.reason;
+    throw error;
+  }
+}
+
+describe('decodeXmlText', () => {
+  it('decodes the predefined entities and character references once, and leaves the rest', () => {
+    expect(decodeXmlText('a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;')).toBe(`a & b <c> "d" 'e'`);
+    expect(decodeXmlText('&#65;&#x42;&#X43;&#229;')).toBe('ABCå');
+    expect(decodeXmlText('&amp;lt;')).toBe('&lt;');
+    expect(decodeXmlText('&#0; &#x110000; &#65 &#; &#x; &nbsp; & &&amp;')).toBe(
+      '&#0; &#x110000; &#65 &#; &#x; &nbsp; & &&',
+    );
+    expect(decodeXmlText('&#00000065;')).toBe('&#00000065;');
+    expect(decodeXmlText('&#x1F600;')).toBe('😀');
+  });
+
+  it('is linear: a million references decode in well under a second', () => {
+    const started = performance.now();
+    expect(decodeXmlText('&#65;'.repeat(1_000_000))).toHaveLength(1_000_000);
+    expect(decodeXmlText('&'.repeat(1_000_000))).toHaveLength(1_000_000);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('scanXml', () => {
+  it('reports tags, attributes and text in order, with prefixes dropped from element names', () => {
+    expect(
+      events(
+        '<?xml version="1.0"?>\n<x:sst a="1"><!-- c --><si><t xml:space="preserve"> a&amp;b </t><t/></si><![CDATA[<z>]]></x:sst>\n',
+      ),
+    ).toEqual([
+      '<sst a="1">',
+      '<si>',
+      '<t xml:space="preserve">',
+      'text: a&amp;b ',
+      '</t>',
+      '<t/>',
+      '</t>',
+      '</si>',
+      'cdata:<z>',
+      '</sst>',
+    ]);
+    expect([...attributesOf(` r="A1" t='s' title="a &gt; b"`)]).toEqual([
+      ['r', 'A1'],
+      ['t', 's'],
+      ['title', 'a > b'],
+    ]);
+  });
+
+  it('refuses DTDs, broken nesting, a second root, text outside the root and deep nesting', () => {
+    expect(reason('<!DOCTYPE sst [<!ENTITY a "b">]><sst/>')).toBe('dtd');
+    expect(reason('<sst><!ENTITY a "b"></sst>')).toBe('dtd');
+    expect(reason('<sst><si></sst></si>')).toBe('malformed');
+    expect(reason('<sst><si>')).toBe('malformed');
+    expect(reason('<sst/><sst/>')).toBe('malformed');
+    expect(reason('text<sst/>')).toBe('malformed');
+    expect(reason('')).toBe('malformed');
+    expect(reason('<sst a=1/>')).toBe('malformed');
+    expect(reason('<sst><!-- unclosed</sst>')).toBe('malformed');
+    expect(reason(`${'<a>'.repeat(65)}${'</a>'.repeat(65)}`)).toBe('too-deep');
+    expect(reason(`${'<a>'.repeat(64)}${'</a>'.repeat(64)}`)).toBeUndefined();
+  });
+});
