@@ -51,15 +51,34 @@ export interface SmtpSink {
   messages: ReceivedMail[];
   refused: number;
   mode: 'accept' | 'refuse';
+  /** Recipients refused once each at RCPT TO with a 450 whose text quotes the address. */
+  refuseRecipientOnce: string[];
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
-  const sink = { messages: [] as ReceivedMail[], refused: 0, mode: 'accept' as 'accept' | 'refuse' };
+  const sink = {
+    messages: [] as ReceivedMail[],
+    refused: 0,
+    mode: 'accept' as 'accept' | 'refuse',
+    refuseRecipientOnce: [] as string[],
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const at = sink.refuseRecipientOnce.indexOf(address.address);
+      if (at === -1) return callback();
+      sink.refuseRecipientOnce.splice(at, 1);
+      sink.refused++;
+      // As real servers do: the reply names the recipient, so it must never reach a log.
+      callback(
+        Object.assign(new Error(`<${address.address}>: mailbox temporarily unavailable`), {
+          responseCode: 450,
+        }),
+      );
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
