@@ -4,6 +4,7 @@ import type { AppContext } from '../app/context.js';
 import type { Role, Session, SessionLimits, User } from '../store/users.js';
 import type { Actor } from '../store/audit.js';
 import type { OidcConfig } from './oidc.js';
+import type { HttpClient } from '../fetch/http-client.js';
 
 /** Who may call a route. Every route declares one; a route without it is refused at start. */
 export type Access = 'public' | Role;
@@ -34,6 +35,11 @@ export interface WebOptions {
   /** Key for hashing client addresses in the audit log; random per process when absent. */
   ipHashKey?: string | undefined;
   oidc?: OidcConfig | undefined;
+  /**
+   * The guarded client for the identity provider; default the application's own. Tests pass one
+   * that allowlists and trusts their loopback provider.
+   */
+  oidcHttp?: HttpClient | undefined;
   /** Failed sign-ins allowed per user name and address within the window. */
   loginRateLimit?: { max: number; windowMs: number } | undefined;
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { rootCertificates } from 'node:tls';
 import type { LookupFunction } from 'node:net';
 import { Transform, Writable } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
@@ -44,6 +45,11 @@ export interface HttpClientOptions {
   robots?: { assertAllowed(url: string): Promise<void> };
   /** DNS resolver injection for tests (dns.lookup signature, called with {all:true}). */
   lookup?: LookupFunction;
+  /**
+   * Extra trusted CA certificates (PEM), added to Node's own: a region's identity provider under
+   * an internal PKI, or a test's own provider. (`NODE_EXTRA_CA_CERTS` does the same per process.)
+   */
+  extraCa?: string;
 }
 
 export interface ConditionalState {
@@ -77,6 +83,18 @@ export interface PostInit {
   signal?: AbortSignal;
   /** Shorter than the client's deadline, e.g. for webhook receivers; reported as `timeout`. */
   deadlineMs?: number;
+  /**
+   * Keep a 2xx response's body (an OIDC token response), read under the same size cap and
+   * decoding as `get`. Otherwise it is discarded.
+   */
+  readBody?: boolean;
+}
+
+export interface PostResult {
+  status: number;
+  headers: Record<string, string>;
+  /** Present when `readBody` was asked for. */
+  body?: Buffer;
 }
 
 const DEFAULT_ACCEPT =
@@ -108,6 +126,7 @@ export class HttpClient {
         allowPrivate: options.allowPrivate,
         connectTimeoutMs: options.connectTimeoutMs,
         ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+        ...(options.extraCa === undefined ? {} : { ca: [...rootCertificates, options.extraCa] }),
       }),
       headersTimeout: options.headersTimeoutMs,
       bodyTimeout: options.bodyTimeoutMs,
@@ -191,9 +210,10 @@ export class HttpClient {
   /**
    * One POST (webhook deliveries) under the same SSRF checks, connector and deadline as `get`.
    * Redirects are not followed: a receiver that moved is registered again, and its new address
-   * is checked then. The response body is discarded; only a 2xx status counts as delivered.
+   * is checked then. Unless `readBody` asks for it, the response body is discarded; only a 2xx
+   * status counts as success.
    */
-  async post(url: string, init: PostInit): Promise<{ status: number }> {
+  async post(url: string, init: PostInit): Promise<PostResult> {
     const target = parseUrl(url);
     const deadline = AbortSignal.timeout(init.deadlineMs ?? this.options.deadlineMs);
     const signal = init.signal === undefined ? deadline : AbortSignal.any([deadline, init.signal]);
@@ -208,8 +228,14 @@ export class HttpClient {
       });
       const status = response.statusCode;
       const headers = flattenHeaders(response.headers);
+      if (status >= 200 && status < 300) {
+        if (init.readBody === true) {
+          return { status, headers, body: await this.readBody(response.body, headers, target.href, signal) };
+        }
+        await discard(response.body, signal);
+        return { status, headers };
+      }
       await discard(response.body, signal);
-      if (status >= 200 && status < 300) return { status };
       if (REDIRECT_STATUSES.has(status)) {
         throw new HorisontError('http-4xx', `post: redirect ${status} not followed: ${target.href}`, {
           status,

@@ -142,6 +142,8 @@ export interface GuardedConnectorOptions {
   allowPrivate: readonly string[];
   connectTimeoutMs: number;
   lookup?: LookupFunction;
+  /** Trusted CA certificates (PEM) replacing Node's defaults; undefined keeps the defaults. */
+  ca?: string[];
 }
 
 /**
@@ -151,13 +153,15 @@ export interface GuardedConnectorOptions {
  */
 export function guardedConnector(options: GuardedConnectorOptions): buildConnector.connector {
   const resolve = options.lookup ?? dns.lookup;
+  const tls = options.ca === undefined ? {} : { ca: options.ca };
   const strict = buildConnector({
     timeout: options.connectTimeoutMs,
     lookup: guardedLookup(resolve),
+    ...tls,
   });
   // Allowlisted hosts still go through the injected resolver so tests and the demo resolve names
   // the same way production does; they just skip the address policy.
-  const permissive = buildConnector({ timeout: options.connectTimeoutMs, lookup: resolve });
+  const permissive = buildConnector({ timeout: options.connectTimeoutMs, lookup: resolve, ...tls });
 
   return (connectOptions, callback) => {
     const { hostname, port, protocol } = connectOptions;

@@ -183,23 +183,28 @@ export async function authenticatePassword(
   return toUser(row);
 }
 
-/** Finds or creates the account of an OIDC subject; its role follows the identity provider's claim. */
+/**
+ * Finds or creates the account of an OIDC subject; its role and name follow the identity
+ * provider's claims at every sign-in. Says whether the account was created and what role it
+ * had, so the caller can audit both. A local account of the same name is never taken over.
+ */
 export async function upsertOidcUser(
   db: Db | Tx,
   input: { username: string; displayName: string; role: Role },
-): Promise<User> {
+): Promise<{ user: User; created: boolean; previousRole: Role | null }> {
   const row = (
-    await db.query<UserRow>(
-      `insert into users (username, display_name, role, auth_source) values ($1, $2, $3, 'oidc')
+    await db.query<UserRow & { previous_role: Role | null }>(
+      `with previous as (select role from users where lower(username) = lower($1))
+       insert into users (username, display_name, role, auth_source) values ($1, $2, $3, 'oidc')
        on conflict (lower(username)) do update
          set display_name = excluded.display_name, role = excluded.role, updated_at = now()
          where users.auth_source = 'oidc'
-       returning ${USER_COLUMNS}`,
+       returning ${USER_COLUMNS}, (select role from previous) as previous_role`,
       [input.username, input.displayName, input.role],
     )
   ).rows[0];
   if (!row) throw new UserExistsError(input.username);
-  return toUser(row);
+  return { user: toUser(row), created: row.previous_role === null, previousRole: row.previous_role };
 }
 
 // --- API tokens -----------------------------------------------------------------------------

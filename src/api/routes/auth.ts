@@ -6,11 +6,22 @@ import { serializeCookie } from '../security.js';
 import { sendPage } from '../app.js';
 import { loginPage } from '../views/misc.js';
 import {
+  UserExistsError,
   authenticatePassword,
   createSession,
   deleteExpiredSessions,
   deleteSession,
+  upsertOidcUser,
 } from '../../store/users.js';
+import {
+  OIDC_CALLBACK_PATH,
+  OidcClient,
+  OidcRejected,
+  OidcUnavailable,
+  PENDING_MS,
+  PendingSignIn,
+} from '../oidc.js';
+import type { OidcIdentity } from '../oidc.js';
 import { appendAudit } from '../../store/audit.js';
 
 const ANONYMOUS_SESSION_MS = 60 * 60_000;
@@ -182,16 +193,170 @@ export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void 
     return reply.redirect('/logga-in', 303);
   });
 
-  app.get('/logga-in/oidc', { config: { access: 'public' } }, () => {
-    // The configuration schema and ID-token validation exist (src/api/oidc.ts); the
-    // authorization-code exchange needs a POST through the guarded HTTP client, which it lacks.
-    return Promise.reject(
-      new ApiError(
-        'not_implemented',
-        web.options.oidc
-          ? 'Inloggning med OIDC är konfigurerad men ännu inte färdigbyggd i den här versionen. Använd ett lokalt konto.'
-          : 'OIDC är inte konfigurerat.',
-      ),
+  registerOidcRoutes(app, web);
+}
+
+const OIDC_MESSAGES = {
+  rejected: 'Inloggningen med organisationens konto kunde inte slutföras. Försök igen.',
+  noRole:
+    'Ditt konto hos organisationen ger ingen behörighet i Horisont. Be en administratör att lägga till dig i rätt grupp.',
+  taken: 'Det finns redan ett lokalt konto med samma namn; det kan inte tas över med OIDC.',
+  disabled: 'Kontot är avstängt i Horisont.',
+  unavailable: 'Organisationens inloggningstjänst svarar inte just nu. Försök igen om en stund.',
+} as const;
+
+/**
+ * OIDC sign-in. `/logga-in/oidc` starts it: a fresh pre-login session holds state, nonce and the
+ * PKCE verifier, and the browser goes to the provider. The provider sends it back to the
+ * callback, which uses that pending sign-in once (the session is deleted before the code is
+ * exchanged, so a replayed callback finds nothing) and, when everything checks out, opens a new
+ * session for the person's account, created or updated from the token's claims.
+ */
+function registerOidcRoutes(app: FastifyInstance, web: WebContext): void {
+  const config = web.options.oidc;
+  const client = config
+    ? new OidcClient(config, web.options.oidcHttp ?? web.app.http, web.log.child({ component: 'oidc' }))
+    : undefined;
+
+  const refuse = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    reason: string,
+    message: string,
+    status: number,
+    details: Record<string, unknown> = {},
+  ): Promise<FastifyReply> => {
+    await appendAudit(web.app.db, {
+      action: 'auth.login_failed',
+      details: { method: 'oidc', reason, ...details },
+      requestId: request.id,
+      ipHash: web.ipHash(request.ip),
+    });
+    web.log.warn({ reason, request_id: request.id }, 'oidc: sign-in refused');
+    // A fresh pre-login session, so the page's form (local sign-in) has a CSRF token.
+    const session = await createSession(web.app.db, { lifetimeMs: ANONYMOUS_SESSION_MS });
+    setSessionCookie(web, reply, session.id, ANONYMOUS_SESSION_MS);
+    return sendPage(
+      reply,
+      request,
+      {
+        title: 'Logga in',
+        section: 'login',
+        body: loginPage({ csrfToken: session.csrfToken, next: '/kandidater', error: message, oidc: true }),
+      },
+      status,
     );
+  };
+
+  app.get('/logga-in/oidc', { config: { access: 'public' } }, async (request, reply) => {
+    if (!client) throw new ApiError('not_found', 'OIDC är inte konfigurerat.');
+    const next = safeNext((request.query as { next?: unknown }).next);
+    if (request.user) return reply.redirect(next, 303);
+    let started: Awaited<ReturnType<OidcClient['start']>>;
+    try {
+      started = await client.start(next);
+    } catch (error) {
+      if (error instanceof OidcUnavailable) throw new ApiError('unavailable', OIDC_MESSAGES.unavailable);
+      throw error;
+    }
+    if (request.session) await deleteSession(web.app.db, request.session.idHash);
+    const session = await createSession(web.app.db, {
+      lifetimeMs: PENDING_MS,
+      pending: { oidc: started.pending },
+    });
+    setSessionCookie(web, reply, session.id, PENDING_MS);
+    return reply.redirect(started.url, 303);
+  });
+
+  app.get(OIDC_CALLBACK_PATH, { config: { access: 'public' } }, async (request, reply) => {
+    if (!client) throw new ApiError('not_found', 'OIDC är inte konfigurerat.');
+    const query = request.query as Record<string, unknown>;
+    const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+    const parsed = PendingSignIn.safeParse(request.session?.pending?.oidc);
+    const pending = parsed.success ? parsed.data : undefined;
+    // One use only, whatever happens next.
+    if (request.session && !request.session.user) await deleteSession(web.app.db, request.session.idHash);
+
+    let identity: OidcIdentity;
+    try {
+      identity = await client.finish(pending, {
+        code: text(query.code),
+        state: text(query.state),
+        error: text(query.error),
+      });
+    } catch (error) {
+      if (error instanceof OidcRejected) {
+        const noRole = error.reason === 'no mapped role';
+        return refuse(
+          request,
+          reply,
+          error.reason,
+          noRole ? OIDC_MESSAGES.noRole : OIDC_MESSAGES.rejected,
+          noRole ? 403 : 401,
+        );
+      }
+      if (error instanceof OidcUnavailable) {
+        return refuse(request, reply, error.message, OIDC_MESSAGES.unavailable, 503);
+      }
+      throw error;
+    }
+
+    let account: Awaited<ReturnType<typeof upsertOidcUser>>;
+    try {
+      account = await upsertOidcUser(web.app.db, identity);
+    } catch (error) {
+      if (error instanceof UserExistsError) {
+        return refuse(request, reply, 'local account of that name', OIDC_MESSAGES.taken, 403, {
+          username: identity.username,
+        });
+      }
+      throw error;
+    }
+    const { user } = account;
+    const actor = actorOf(user);
+    const meta = { requestId: request.id, ipHash: web.ipHash(request.ip) };
+    if (account.created) {
+      await appendAudit(web.app.db, {
+        actor,
+        action: 'user.create',
+        subjectType: 'user',
+        subjectId: user.id,
+        after: { username: user.username, role: user.role },
+        details: { method: 'oidc' },
+        ...meta,
+      });
+    } else if (account.previousRole !== user.role) {
+      await appendAudit(web.app.db, {
+        actor,
+        action: 'user.role_change',
+        subjectType: 'user',
+        subjectId: user.id,
+        before: { role: account.previousRole },
+        after: { role: user.role },
+        details: { method: 'oidc' },
+        ...meta,
+      });
+    }
+    if (user.disabled) {
+      return refuse(request, reply, 'account disabled', OIDC_MESSAGES.disabled, 403, {
+        username: user.username,
+      });
+    }
+    const session = await createSession(web.app.db, {
+      userId: user.id,
+      authMethod: 'oidc',
+      lifetimeMs: web.limits.absoluteMs,
+    });
+    setSessionCookie(web, reply, session.id, web.limits.absoluteMs);
+    await appendAudit(web.app.db, {
+      actor,
+      action: 'auth.login',
+      subjectType: 'user',
+      subjectId: user.id,
+      details: { method: 'oidc' },
+      ...meta,
+    });
+    web.log.info({ user_id: user.id, created: account.created }, 'oidc: signed in');
+    return reply.redirect(pending?.next ?? '/kandidater', 303);
   });
 }

@@ -80,6 +80,7 @@ export function errorPage(status: number, message: string): SafeHtml {
     429: 'För många försök',
     500: 'Internt fel',
     501: 'Inte tillgängligt',
+    503: 'Tillfälligt otillgängligt',
   };
   return html`<h1>${titles[status] ?? 'Fel'}</h1>
     <div class="notice error" role="alert">${message}</div>
@@ -88,6 +89,8 @@ export function errorPage(status: number, message: string): SafeHtml {
 
 function summariseState(value: unknown): string {
   if (value === null || typeof value !== 'object') return '';
+  const role = (value as { role?: unknown }).role;
+  if (typeof role === 'string') return `Roll: ${labelOf(ROLE_LABELS, role)}`;
   const s = value as { status?: string; watched?: boolean; version?: number; reasonCode?: string | null };
   if (s.status === undefined) return '';
   const parts = [labelOf(STATUS_LABELS, s.status)];
@@ -111,6 +114,7 @@ const AUDIT_ACTION_LABELS: Record<string, string> = {
   'access.denied': 'Åtkomst nekad',
   'security.csrf_rejected': 'CSRF-skydd nekade',
   'user.create': 'Användare skapad',
+  'user.role_change': 'Roll ändrad',
   'token.create': 'API-nyckel skapad',
   'nomination.cli': 'Nominering (kommandorad)',
 };
@@ -131,6 +135,7 @@ function auditDetails(row: AuditRow): HtmlValue {
   }
   if (typeof d.reason === 'string') bits.push(`Orsak: ${d.reason}`);
   if (typeof d.username === 'string') bits.push(`Användarnamn: ${d.username}`);
+  if (d.method === 'oidc') bits.push('Via organisationens konto (OIDC)');
   if (typeof d.path === 'string') bits.push(`${typeof d.method === 'string' ? d.method : ''} ${d.path}`);
   const after = row.after as { body?: string } | null;
   if (row.action === 'note.add' && after?.body) bits.push(after.body);
