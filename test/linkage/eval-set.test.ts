@@ -128,6 +128,15 @@ describe('the linkage evaluation set (test/fixtures/linkage)', () => {
       [...readme.matchAll(/^\| `([a-z-]+)` \| (\d+) \|/gm)].map((match) => [match[1]!, Number(match[2])]),
     );
     expect(Object.fromEntries(table)).toEqual(Object.fromEntries(counts));
+
+    const multiSource = [...byCluster.values()].filter(
+      (items) => new Set(items.map((e) => e.sourceId)).size >= 2,
+    );
+    const sources = new Set(entries.map((entry) => entry.sourceId));
+    expect(readme).toContain(`${entries.length} items from ${sources.size} sources`);
+    expect(readme).toContain(
+      `${byCluster.size} clusters: ${multiSource.length} with items from two or more sources`,
+    );
   });
 
   it('labels honestly where the item shows it', () => {
