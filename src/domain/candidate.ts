@@ -1,5 +1,5 @@
 import type { ItemKind, ProductFacts } from './item.js';
-import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
+import { normaliseBasicUdiDi, normaliseRiskClass, normaliseUdiDi } from './identifiers.js';
 import { extractProductMentions } from './mentions.js';
 import { normaliseText } from './normalise.js';
 
@@ -51,19 +51,8 @@ export function canonicalEvidence(evidence: readonly EvidenceItem[]): EvidenceIt
   return sorted.filter((e) => (seen.has(e.itemId) ? false : (seen.add(e.itemId), true)));
 }
 
-/**
- * EUDAMED risk-class code without its `refdata.risk-class.` prefix (`class-iib`, `class-d`,
- * `ivd-general`, …). Plain forms ("IIb", "Klass III", "Class D") map to the same codes.
- */
-export function normaliseRiskClass(s: string): string | undefined {
-  const lower = normaliseText(s).toLowerCase();
-  if (lower === '') return undefined;
-  const code = lower.includes('.') ? lower.slice(lower.lastIndexOf('.') + 1) : lower;
-  if (/^(?:class-|ivd-)/.test(code)) return code;
-  const plain = /^(?:(?:risk)?klass|class)?\s*(i{1,3}[ab]?|iv|[abcd])$/.exec(code);
-  if (plain?.[1] !== undefined) return `class-${plain[1]}`;
-  return code.replace(/\s+/g, '-');
-}
+/** Risk classes live with the other identifiers; re-exported for the callers that import them from here. */
+export { normaliseRiskClass } from './identifiers.js';
 
 /** Applicable legislation as `mdr`, `ivdr`, `mdd`, `aimdd` or `ivdd` (or the code as given). */
 export function normaliseLegislation(s: string): string | undefined {

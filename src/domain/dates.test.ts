@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SWEDISH_MONTHS, formatSwedishDate, parseSourceDate } from './dates.js';
+import {
+  NORWEGIAN_MONTHS,
+  SWEDISH_MONTHS,
+  excelSerialToIsoDate,
+  formatSwedishDate,
+  parseSourceDate,
+  parseSourceDateOrMonth,
+  parseSourceMonth,
+} from './dates.js';
 
 describe('parseSourceDate', () => {
   const cases: Array<[name: string, input: string, expected: string | undefined]> = [
@@ -35,6 +43,18 @@ describe('parseSourceDate', () => {
     ['eight digits inside prose', 'Dnr 20240312 gäller', undefined],
     ['empty', '', undefined],
     ['only a label', 'Publicerad:', undefined],
+    ['Norwegian month', '17. mai 2026', '2026-05-17'],
+    ['Norwegian desember', '1. desember 2025', '2025-12-01'],
+    ['Norwegian januar with label', 'Publisert 3. januar 2024', '2024-01-03'],
+    ['Norwegian abbreviation', '24 des 2024', '2024-12-24'],
+    ['nynorsk label', 'Sist endra: 2. februar 2026', '2026-02-02'],
+    ['RFC 822 without weekday', '10 Jun 2025 08:00:00 +0200', '2025-06-10'],
+    ['RFC 822 single-digit day', 'Mon, 3 Feb 2025 09:30:00 +0100', '2025-02-03'],
+    ['ISO week-date-looking text is no date', '2024-W11-2', undefined],
+    ['HTML entity is not decoded here', 'Publicerad&nbsp;12 mars 2024', '2024-03-12'],
+    ['Excel serial as text is not a date', '45231', undefined],
+    ['month name inside a word', 'Marsvin 2024', undefined],
+    ['year before month', '2024 mars 12', undefined],
   ];
 
   it.each(cases)('%s', (_name, input, expected) => {
@@ -63,8 +83,76 @@ describe('formatSwedishDate', () => {
     expect(formatSwedishDate('2026-12-12T10:00:00Z')).toBe('12 december 2026');
   });
 
+  it('writes a month-only date as month and year', () => {
+    expect(formatSwedishDate('2025-06')).toBe('juni 2025');
+    expect(formatSwedishDate('2025-13')).toBeUndefined();
+  });
+
   it('refuses what is not a date', () => {
     expect(formatSwedishDate('2024-02-30')).toBeUndefined();
     expect(formatSwedishDate('yesterday')).toBeUndefined();
+  });
+});
+
+describe('NORWEGIAN_MONTHS', () => {
+  it('round-trips through parseSourceDate', () => {
+    NORWEGIAN_MONTHS.forEach((name, index) => {
+      expect(parseSourceDate(`1. ${name} 2026`)).toBe(`2026-${String(index + 1).padStart(2, '0')}-01`);
+    });
+  });
+});
+
+describe('parseSourceMonth: a month-only date is YYYY-MM, never a day', () => {
+  const cases: Array<[name: string, input: string, expected: string | undefined]> = [
+    ['English (MDCG)', 'June 2025', '2025-06'],
+    ['MDCG page without the space', 'April2024', '2024-04'],
+    ['Swedish', 'juni 2025', '2025-06'],
+    ['Swedish with label', 'Publicerad: mars 2024', '2024-03'],
+    ['Norwegian', 'desember 2025', '2025-12'],
+    ['Norwegian mai', 'mai 2026', '2026-05'],
+    ['abbreviation with dot', 'Sept. 2023', '2023-09'],
+    ['CT.gov partial ISO', '2024-07', '2024-07'],
+    ['partial ISO inside prose is a document number', 'MDCG 2019-11 rev.1', undefined],
+    ['impossible partial ISO', '2024-13', undefined],
+    ['a full day is not a month', '12 mars 2024', undefined],
+    ['an impossible day is not a month either', '31 april 2024', undefined],
+    ['ISO full date is not a month', '2024-07-15', undefined],
+    ['not a month', 'Version 2025', undefined],
+    ['year out of range', 'June 1066', undefined],
+    ['empty', '', undefined],
+  ];
+  it.each(cases)('%s', (_name, input, expected) => {
+    expect(parseSourceMonth(input)).toBe(expected);
+  });
+
+  it('parseSourceDateOrMonth says which precision the text gave', () => {
+    expect(parseSourceDateOrMonth('Publicerad: 16 juni 2021')).toEqual({
+      precision: 'day',
+      value: '2021-06-16',
+    });
+    expect(parseSourceDateOrMonth('June 2025')).toEqual({ precision: 'month', value: '2025-06' });
+    expect(parseSourceDateOrMonth('snart')).toBeUndefined();
+  });
+});
+
+describe('excelSerialToIsoDate', () => {
+  const cases: Array<[name: string, serial: number, date1904: boolean, expected: string | undefined]> = [
+    ['serial 1 is 1900-01-01', 1, false, '1900-01-01'],
+    ['serial 59 is 1900-02-28', 59, false, '1900-02-28'],
+    ['serial 60 is the phantom 1900-02-29', 60, false, undefined],
+    ['serial 61 is 1900-03-01', 61, false, '1900-03-01'],
+    ['a date in the Nye Metoder workbook', 45231, false, '2023-11-01'],
+    ['a time of day is dropped', 46322.75, false, '2026-10-27'],
+    ['a leap day that existed', 45351, false, '2024-02-29'],
+    ['1904 system serial 0', 0, true, '1904-01-01'],
+    ['1904 system is 1462 days behind', 43769, true, '2023-11-01'],
+    ['serial 0 in the 1900 system', 0, false, undefined],
+    ['negative', -3, false, undefined],
+    ['NaN', Number.NaN, false, undefined],
+    ['Infinity', Number.POSITIVE_INFINITY, false, undefined],
+    ['beyond 2199', 200_000, false, undefined],
+  ];
+  it.each(cases)('%s', (_name, serial, date1904, expected) => {
+    expect(excelSerialToIsoDate(serial, date1904)).toBe(expected);
   });
 });

@@ -1,8 +1,12 @@
 /**
  * Date parsing for the dates sources print. Pure: no clock, no time zone arithmetic.
  *
- * A date is returned only when the text states a full day; month-year ("June 2025") or a day
- * without a year gives `undefined`, because a guessed day would later read as a fact.
+ * A date (`YYYY-MM-DD`) is returned only when the text states a full day. A month-only date
+ * ("June 2025", "juni 2025", CT.gov's `2024-07`) is represented as ISO 8601's reduced-precision
+ * `YYYY-MM` and only by {@link parseSourceMonth} / {@link parseSourceDateOrMonth}: it is never
+ * turned into the first (or any) day of the month, because a guessed day would later read as a
+ * fact. An item's `publishedAt` therefore stays absent for a month-only date; the month is kept
+ * where the adapter can state it (its `sourceVersion`, its summary).
  */
 
 /** Swedish month names, lower-case as Swedish writes them; index 0 is januari. */
@@ -21,7 +25,7 @@ export const SWEDISH_MONTHS = [
   'december',
 ] as const;
 
-const ENGLISH_MONTHS = [
+export const ENGLISH_MONTHS = [
   'january',
   'february',
   'march',
@@ -36,15 +40,36 @@ const ENGLISH_MONTHS = [
   'december',
 ] as const;
 
-/** Full names in both languages plus the abbreviations seen in RFC 822 and Swedish lists. */
+/** Norwegian (bokmål and nynorsk) month names, lower-case; index 0 is januar. */
+export const NORWEGIAN_MONTHS = [
+  'januar',
+  'februar',
+  'mars',
+  'april',
+  'mai',
+  'juni',
+  'juli',
+  'august',
+  'september',
+  'oktober',
+  'november',
+  'desember',
+] as const;
+
+/**
+ * Full names in Swedish, Norwegian and English plus the abbreviations seen in RFC 822 and
+ * Nordic lists. The languages never give one name two different months.
+ */
 const MONTH_BY_NAME: ReadonlyMap<string, number> = new Map<string, number>([
   ...SWEDISH_MONTHS.map((name, index): [string, number] => [name, index + 1]),
+  ...NORWEGIAN_MONTHS.map((name, index): [string, number] => [name, index + 1]),
   ...ENGLISH_MONTHS.map((name, index): [string, number] => [name, index + 1]),
   ...['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map(
     (name, index): [string, number] => [name, index + 1],
   ),
   ['sept', 9],
   ['okt', 10],
+  ['des', 12],
 ]);
 
 function daysInMonth(year: number, month: number): number {
@@ -121,8 +146,77 @@ export function parseSourceDate(text: string): string | undefined {
   return best?.date;
 }
 
-/** `2024-03-12` → `12 mars 2024`, the Swedish long form the users read. */
+/** `June 2025`, `juni 2025`, `April2024` (a page that drops the space), `mai 2026`. */
+const MONTH_YEAR = /(?<![\p{L}\d])(\p{L}{3,})\.?\s*(\d{4})(?!\d)/gu;
+
+/**
+ * The month a month-only text states, as `YYYY-MM`: "June 2025", "juni 2025", "Publicerad mars
+ * 2024", "April2024", or a partial ISO date `2024-07` when that is the whole text (inside prose
+ * `2019-11` is as likely a document number, such as MDCG 2019-11). A text that states a full day
+ * gives `undefined` here: use {@link parseSourceDate} for it, or {@link parseSourceDateOrMonth}.
+ */
+export function parseSourceMonth(text: string): string | undefined {
+  const normalized = text.normalize('NFC').replace(/\s+/gu, ' ').trim();
+  if (normalized === '' || parseSourceDate(normalized) !== undefined) return undefined;
+  const partial = /^(\d{4})-(\d{2})$/.exec(normalized);
+  if (partial) return toIsoMonth(Number(partial[1]), Number(partial[2]));
+  for (const m of normalized.matchAll(MONTH_YEAR)) {
+    // A day in front ("31 april 2024") states a day, and an impossible one is no month either.
+    if (/\d[.:ae]*\s*$/.test(normalized.slice(0, m.index))) continue;
+    const month = MONTH_BY_NAME.get(m[1]!.toLowerCase());
+    const iso = month === undefined ? undefined : toIsoMonth(Number(m[2]), month);
+    if (iso !== undefined) return iso;
+  }
+  return undefined;
+}
+
+function toIsoMonth(year: number, month: number): string | undefined {
+  return toIsoDate(year, month, 1) === undefined ? undefined : `${year}-${String(month).padStart(2, '0')}`;
+}
+
+/** A stated date with its precision: a day (`YYYY-MM-DD`) or, when no day is stated, a month. */
+export type SourceDate = { precision: 'day'; value: string } | { precision: 'month'; value: string };
+
+/** The full day a text states, else the month it states (see the module comment). */
+export function parseSourceDateOrMonth(text: string): SourceDate | undefined {
+  const day = parseSourceDate(text);
+  if (day !== undefined) return { precision: 'day', value: day };
+  const month = parseSourceMonth(text);
+  return month === undefined ? undefined : { precision: 'month', value: month };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * An Excel date serial as `YYYY-MM-DD`. In the 1900 system serial 1 is 1900-01-01 and serial 60
+ * is the 29 February 1900 that Excel counts (a bug kept from Lotus 1-2-3) but the calendar never
+ * had, so it is no date and later serials are one day ahead of a plain day count; in the 1904
+ * system serial 0 is 1904-01-01. Fractions (times of day) are dropped. Pure arithmetic on UTC
+ * days, no clock.
+ */
+export function excelSerialToIsoDate(serial: number, date1904 = false): string | undefined {
+  if (!Number.isFinite(serial) || serial < 0) return undefined;
+  const days = Math.floor(serial);
+  let epoch: number;
+  if (date1904) {
+    epoch = Date.UTC(1904, 0, 1) + days * DAY_MS;
+  } else {
+    if (days < 1 || days === 60) return undefined;
+    epoch = Date.UTC(1899, 11, 30) + (days < 60 ? days + 1 : days) * DAY_MS;
+  }
+  const iso = new Date(epoch).toISOString().slice(0, 10);
+  const year = Number(iso.slice(0, 4));
+  return year >= 1900 && year <= 2199 ? iso : undefined;
+}
+
+/** `2024-03-12` → `12 mars 2024`, the Swedish long form the users read; `2025-06` → `juni 2025`. */
 export function formatSwedishDate(isoDate: string): string | undefined {
+  const month = /^(\d{4})-(\d{2})$/.exec(isoDate);
+  if (month) {
+    return toIsoMonth(Number(month[1]), Number(month[2])) === undefined
+      ? undefined
+      : `${SWEDISH_MONTHS[Number(month[2]) - 1]} ${month[1]}`;
+  }
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate);
   if (!m) return undefined;
   const date = toIsoDate(Number(m[1]), Number(m[2]), Number(m[3]));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HorisontError } from '../domain/errors.js';
+import { findEuCtNumber, normaliseNctId } from '../domain/identifiers.js';
 import type { ItemReference, ProductFacts, RawItem } from '../domain/item.js';
 import { describeIssues, readJsonBody, shortHash, slug } from './json-body.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
@@ -83,25 +84,25 @@ function present(value: string | null | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-// EudraCT `2021-004567-12` and CTIS `2025-521234-17-00`, however the sponsor prefixed them.
-const EU_CT_NUMBER = /(?<!\d)(\d{4}-\d{6}-\d{2}(?:-\d{2})?)(?!\d)/;
-
 function referencesOf(study: Study): ItemReference[] {
   const identification = study.protocolSection.identificationModule;
-  const references: ItemReference[] = [{ scheme: 'nct', value: identification.nctId }];
+  const references: ItemReference[] = [
+    { scheme: 'nct', value: normaliseNctId(identification.nctId) ?? identification.nctId },
+  ];
   const seen = new Set<string>();
   for (const secondary of identification.secondaryIdInfos ?? []) {
     const type = (secondary.type ?? '').toUpperCase();
     // Grant and sponsor numbers can look like anything; only registry ids are read as EU CT.
     if (!['EUDRACT_NUMBER', 'CTIS', 'REGISTRY', 'OTHER'].includes(type)) continue;
-    const match = EU_CT_NUMBER.exec(secondary.id);
-    if (!match || seen.has(match[1]!)) continue;
+    // EudraCT `2021-004567-12` and CTIS `2025-521234-17-00`, however the sponsor prefixed them.
+    const number = findEuCtNumber(secondary.id);
+    if (number === undefined || seen.has(number)) continue;
     const registry = `${secondary.domain ?? ''} ${secondary.id}`;
     if (type === 'OTHER' || type === 'REGISTRY') {
       if (!/eudra|ctis|eu ?ct|clinical trials? information system|eu trial/i.test(registry)) continue;
     }
-    seen.add(match[1]!);
-    references.push({ scheme: 'eu-ct', value: match[1]! });
+    seen.add(number);
+    references.push({ scheme: 'eu-ct', value: number });
   }
   return references;
 }

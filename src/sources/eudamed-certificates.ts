@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSourceDate } from '../domain/dates.js';
+import { normaliseCertificateNumber, normaliseNotifiedBodyNumber } from '../domain/identifiers.js';
 import { HorisontError } from '../domain/errors.js';
 import type { ItemReference, RawItem } from '../domain/item.js';
 import {
@@ -102,8 +103,16 @@ function toItem(hit: CertificateHit): RawItem {
     .join(' ');
 
   const references: ItemReference[] = [];
-  if (number) references.push({ scheme: 'certificate', value: number.slice(0, 100) });
-  if (notifiedBody) references.push({ scheme: 'notified-body', value: notifiedBody.slice(0, 100) });
+  if (number) {
+    references.push({
+      scheme: 'certificate',
+      value: (normaliseCertificateNumber(number) ?? number).slice(0, 100),
+    });
+  }
+  if (notifiedBody) {
+    const nb = normaliseNotifiedBodyNumber(notifiedBody) ?? notifiedBody;
+    references.push({ scheme: 'notified-body', value: nb.slice(0, 100) });
+  }
 
   return {
     // The NB and its certificate number identify the certificate across versions (the uuid

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSourceDate } from '../domain/dates.js';
+import { normaliseEmdnCode, normaliseSrn } from '../domain/identifiers.js';
 import { HorisontError } from '../domain/errors.js';
 import type { ItemKind, ProductFacts, RawItem } from '../domain/item.js';
 import { decodeBody, looksBlocked } from './html.js';
@@ -94,9 +95,13 @@ function toItem(hit: DeviceHit): RawItem {
   const legislation = legislationCode ? lastSegment(legislationCode) : undefined;
   const statusCode = present(hit.deviceStatusType?.code);
   const marketStatus = statusCode ? lastSegment(statusCode) : undefined;
-  const emdnCodes = (hit.cndNomenclatures ?? []).map((c) => c.code.trim()).filter(Boolean);
+  // EUDAMED stores some codes with a leading space; what is no EMDN code at all is dropped.
+  const emdnCodes = [
+    ...new Set((hit.cndNomenclatures ?? []).flatMap((c) => normaliseEmdnCode(c.code) ?? [])),
+  ];
   const manufacturer = present(hit.manufacturerName);
-  const manufacturerSrn = present(hit.manufacturerSrn);
+  const rawSrn = present(hit.manufacturerSrn);
+  const manufacturerSrn = rawSrn === undefined ? undefined : (normaliseSrn(rawSrn) ?? rawSrn);
   const basicUdiDi = present(hit.basicUdi);
   const updatedAt = hit.lastUpdateDate ? parseSourceDate(hit.lastUpdateDate) : undefined;
 

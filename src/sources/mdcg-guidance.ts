@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CheerioAPI } from 'cheerio';
 import { HorisontError } from '../domain/errors.js';
+import { ENGLISH_MONTHS, parseSourceMonth } from '../domain/dates.js';
 import type { ItemReference, RawItem } from '../domain/item.js';
 import { absoluteUrl, cleanText, listRequestKey, loadHtml, unrecognisedPage } from './html.js';
 import type { Selection } from './html.js';
@@ -24,32 +25,13 @@ export const MdcgGuidanceOptions = z.strictObject({
 });
 export type MdcgGuidanceOptions = z.infer<typeof MdcgGuidanceOptions>;
 
-const ENGLISH_MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
-
 /** `June 2025`, `April2024` (the page drops the space at times) → `2025-06`. Never a day. */
 function publishedOf(text: string | undefined): { published?: { text: string; month: string } } {
-  const match = text === undefined ? null : /\b([a-z]+)\s*(\d{4})\b/i.exec(text);
-  const month = match ? ENGLISH_MONTHS.indexOf(match[1]!.toLowerCase()) : -1;
-  if (!match || month < 0) return {};
-  const name = ENGLISH_MONTHS[month]!;
+  const month = text === undefined ? undefined : parseSourceMonth(text);
+  if (month === undefined) return {};
+  const name = ENGLISH_MONTHS[Number(month.slice(5)) - 1]!;
   return {
-    published: {
-      text: `${name.charAt(0).toUpperCase()}${name.slice(1)} ${match[2]}`,
-      month: `${match[2]}-${String(month + 1).padStart(2, '0')}`,
-    },
+    published: { text: `${name.charAt(0).toUpperCase()}${name.slice(1)} ${month.slice(0, 4)}`, month },
   };
 }
 

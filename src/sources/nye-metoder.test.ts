@@ -7,7 +7,6 @@ import { fixtureDocument, listFixtures } from '../fixtures/documents.js';
 import { toFixtureUrl } from '../fixtures/server.js';
 import {
   NyeMetoderOptions,
-  excelSerialToIsoDate,
   kindForMethodType,
   normaliseMethodId,
   nyeMetoder,
@@ -38,26 +37,6 @@ function errorOf(run: () => unknown): HorisontError | undefined {
   }
   return undefined;
 }
-
-describe('excelSerialToIsoDate', () => {
-  it('converts 1900-system serials, across the phantom 29 February 1900', () => {
-    expect(excelSerialToIsoDate(1)).toBe('1900-01-01');
-    expect(excelSerialToIsoDate(59)).toBe('1900-02-28');
-    expect(excelSerialToIsoDate(60)).toBeUndefined();
-    expect(excelSerialToIsoDate(61)).toBe('1900-03-01');
-    expect(excelSerialToIsoDate(45231)).toBe('2023-11-01');
-    expect(excelSerialToIsoDate(46322.75)).toBe('2026-10-27');
-  });
-
-  it('converts 1904-system serials and refuses what is not a date', () => {
-    expect(excelSerialToIsoDate(0, true)).toBe('1904-01-01');
-    expect(excelSerialToIsoDate(43769, true)).toBe('2023-11-01');
-    expect(excelSerialToIsoDate(0)).toBeUndefined();
-    expect(excelSerialToIsoDate(-3)).toBeUndefined();
-    expect(excelSerialToIsoDate(Number.NaN)).toBeUndefined();
-    expect(excelSerialToIsoDate(200_000)).toBeUndefined();
-  });
-});
 
 describe('Norwegian helpers', () => {
   it('parses numeric and named Norwegian dates, and no impossible day', () => {

@@ -1,7 +1,7 @@
 import type { CheerioAPI } from 'cheerio';
 import { unzipSync } from 'fflate';
 import { z } from 'zod';
-import { parseSourceDate } from '../domain/dates.js';
+import { excelSerialToIsoDate, parseSourceDate } from '../domain/dates.js';
 import { HorisontError } from '../domain/errors.js';
 import type { ItemKind, RawItem } from '../domain/item.js';
 import { absoluteUrl, cleanText, listRequestKey, loadHtml, unrecognisedPage } from './html.js';
@@ -64,43 +64,6 @@ export function normaliseMethodId(text: string): string | undefined {
   return `ID${match[1]}${match[2] ? ` ${match[2].toUpperCase()}` : ''}`;
 }
 
-const DAY_MS = 86_400_000;
-
-/**
- * An Excel date serial as `YYYY-MM-DD`. In the 1900 system serial 1 is 1900-01-01 and serial 60
- * is the 29 February 1900 Excel counts but the calendar never had; in the 1904 system serial 0 is
- * 1904-01-01. Fractions (times of day) are dropped. Pure arithmetic on UTC days, no clock.
- */
-export function excelSerialToIsoDate(serial: number, date1904 = false): string | undefined {
-  if (!Number.isFinite(serial) || serial < 0) return undefined;
-  const days = Math.floor(serial);
-  let epoch: number;
-  if (date1904) {
-    epoch = Date.UTC(1904, 0, 1) + days * DAY_MS;
-  } else {
-    if (days < 1 || days === 60) return undefined;
-    epoch = Date.UTC(1899, 11, 30) + (days < 60 ? days + 1 : days) * DAY_MS;
-  }
-  const iso = new Date(epoch).toISOString().slice(0, 10);
-  const year = Number(iso.slice(0, 4));
-  return year >= 1900 && year <= 2199 ? iso : undefined;
-}
-
-const NORWEGIAN_MONTHS = [
-  'januar',
-  'februar',
-  'mars',
-  'april',
-  'mai',
-  'juni',
-  'juli',
-  'august',
-  'september',
-  'oktober',
-  'november',
-  'desember',
-];
-
 function isoDay(year: number, month: number, day: number): string | undefined {
   const epoch = Date.UTC(year, month - 1, day);
   const iso = new Date(epoch).toISOString().slice(0, 10);
@@ -115,11 +78,7 @@ export function parseNorwegianDate(text: string): string | undefined {
   const value = cleanText(text);
   const numeric = /(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)/.exec(value);
   if (numeric) return isoDay(Number(numeric[3]), Number(numeric[2]), Number(numeric[1]));
-  const named = /(?<!\d)(\d{1,2})\.?\s+(\p{L}+)\s+(\d{4})(?!\d)/u.exec(value);
-  if (named) {
-    const month = NORWEGIAN_MONTHS.indexOf(named[2]!.toLowerCase());
-    if (month >= 0) return isoDay(Number(named[3]), month + 1, Number(named[1]));
-  }
+  // Norwegian month names (`12. november 2026`, `17. mai 2026`) are read by the shared parser.
   return parseSourceDate(value);
 }
 
