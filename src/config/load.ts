@@ -5,6 +5,10 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SourceEntry, SourcesFile } from './schema.js';
 import { TriageCriteria } from '../domain/criteria.js';
+import type { ManufacturerAliases } from '../domain/manufacturers.js';
+import { ManufacturersFile, compileManufacturerAliases } from '../domain/manufacturers.js';
+import type { ProgrammeAreas } from '../domain/programme-areas.js';
+import { ProgrammeAreasFile, compileProgrammeAreas } from '../domain/programme-areas.js';
 import type { SourceAdapter, SourceSpec } from '../sources/types.js';
 
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
@@ -18,13 +22,17 @@ export interface ConfiguredSource extends SourceSpec<unknown> {
 
 export interface HorisontConfig {
   dir: string;
-  files: { sources: string; criteria: string };
+  files: { sources: string; criteria: string; manufacturers: string; programmeAreas: string };
   timezone: string;
   http: SourcesFile['http'];
   defaultMinIntervalMs: number;
   hosts: SourcesFile['hosts'];
   sources: ConfiguredSource[];
   criteria: TriageCriteria;
+  /** Manufacturer renames and group names (`manufacturers.yaml`), compiled for lookups. */
+  manufacturers: ManufacturerAliases;
+  /** The 26 programme areas and what points at them (`programme-areas.yaml`), compiled. */
+  programmeAreas: ProgrammeAreas;
 }
 
 /** Every problem found, with file and path, so an operator can fix them in one go. */
@@ -73,9 +81,16 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, file: string, problem
   return undefined;
 }
 
+/** `dir`'s own copy of a file, else the default configuration's. */
+async function ownOrDefault(dir: string, name: string): Promise<string> {
+  const own = path.join(dir, name);
+  return (await exists(own)) ? own : path.join(DEFAULT_CONFIG_DIR, name);
+}
+
 /**
- * Loads and validates `sources.yaml` and `triage-criteria.yaml` from `dir`. A directory without
- * its own `triage-criteria.yaml` (such as `config/demo`) uses the default one.
+ * Loads and validates `sources.yaml`, `triage-criteria.yaml`, `manufacturers.yaml` and
+ * `programme-areas.yaml` from `dir`. A directory without its own copy of one of the last three
+ * (such as `config/demo`) uses the default one.
  */
 export async function loadConfig(
   dir: string,
@@ -83,19 +98,28 @@ export async function loadConfig(
 ): Promise<HorisontConfig> {
   const problems: string[] = [];
   const sourcesFile = path.join(dir, 'sources.yaml');
-  const ownCriteria = path.join(dir, 'triage-criteria.yaml');
-  const criteriaFile = (await exists(ownCriteria))
-    ? ownCriteria
-    : path.join(DEFAULT_CONFIG_DIR, 'triage-criteria.yaml');
+  const [criteriaFile, manufacturersFile, programmeAreasFile] = await Promise.all([
+    ownOrDefault(dir, 'triage-criteria.yaml'),
+    ownOrDefault(dir, 'manufacturers.yaml'),
+    ownOrDefault(dir, 'programme-areas.yaml'),
+  ]);
 
-  const [rawSources, rawCriteria] = await Promise.all([
+  const [rawSources, rawCriteria, rawManufacturers, rawAreas] = await Promise.all([
     readYaml(sourcesFile, problems),
     readYaml(criteriaFile, problems),
+    readYaml(manufacturersFile, problems),
+    readYaml(programmeAreasFile, problems),
   ]);
   const parsedSources =
     rawSources === undefined ? undefined : validate(SourcesFile, rawSources, sourcesFile, problems);
   const criteria =
     rawCriteria === undefined ? undefined : validate(TriageCriteria, rawCriteria, criteriaFile, problems);
+  const manufacturers =
+    rawManufacturers === undefined
+      ? undefined
+      : validate(ManufacturersFile, rawManufacturers, manufacturersFile, problems);
+  const programmeAreas =
+    rawAreas === undefined ? undefined : validate(ProgrammeAreasFile, rawAreas, programmeAreasFile, problems);
 
   // Adapter checks run on the raw entries too, so one pass reports every problem in the file.
   const rawEntries = (rawSources as { sources?: unknown } | undefined)?.sources;
@@ -133,16 +157,25 @@ export async function loadConfig(
     });
   });
 
-  if (problems.length > 0 || !parsedSources || !criteria) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsedSources || !criteria || !manufacturers || !programmeAreas) {
+    throw new ConfigError(problems);
+  }
   return {
     dir,
-    files: { sources: sourcesFile, criteria: criteriaFile },
+    files: {
+      sources: sourcesFile,
+      criteria: criteriaFile,
+      manufacturers: manufacturersFile,
+      programmeAreas: programmeAreasFile,
+    },
     timezone: parsedSources.defaults.timezone,
     http: parsedSources.http,
     defaultMinIntervalMs: parsedSources.defaults.politeness.minIntervalMs,
     hosts: parsedSources.hosts,
     sources,
     criteria,
+    manufacturers: compileManufacturerAliases(manufacturers),
+    programmeAreas: compileProgrammeAreas(programmeAreas),
   };
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   findEuCtNumber,
@@ -269,5 +270,34 @@ describe('normaliseRiskClass', () => {
     ['Unknown class', 'unknown-class'],
   ])('%s → %s', (input, expected) => {
     expect(normaliseRiskClass(input)).toBe(expected);
+  });
+});
+
+describe('identifier normalisers on random input', () => {
+  it('are total and idempotent where they accept', () => {
+    const input = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 80 }),
+      fc.stringMatching(/^[0-9A-Za-z ()\-.:]{1,40}$/),
+    );
+    const normalisers = [
+      normaliseUdiDi,
+      normaliseSrn,
+      normaliseNotifiedBodyNumber,
+      normaliseCertificateNumber,
+      normaliseNctId,
+      normaliseEuCtNumber,
+      normaliseEmdnCode,
+      normaliseRiskClass,
+    ];
+    fc.assert(
+      fc.property(input, (s) => {
+        for (const normalise of normalisers) {
+          const once = normalise(s);
+          if (once !== undefined) expect(normalise(once)).toBe(once);
+        }
+        parseGs1Udi(s);
+      }),
+      { seed: 4, numRuns: 500 },
+    );
   });
 });

@@ -71,6 +71,29 @@ describe('normaliseProductName', () => {
     expect(normaliseProductName(input)).toBe(expected);
   });
 
+  it.each([
+    ['FreeStyle Libre 3', 'FreeStyle Libre 2'],
+    ['FreeStyle Libre 2 Plus', 'FreeStyle Libre 2'],
+    ['Dexcom G7', 'Dexcom G6'],
+    ['Omnipod 5', 'Omnipod DASH'],
+    ['Omnipod® 5 Automated Insulin Delivery System', 'Omnipod DASH® Insulin Management System'],
+    ['MiniMed 780G', 'MiniMed 670G'],
+    ['Eversense E3', 'Eversense 365'],
+    ['t:slim X2', 't:slim X3'],
+  ])('keeps %s and %s apart', (a, b) => {
+    expect(normaliseProductName(a)).not.toBe(normaliseProductName(b));
+  });
+
+  it.each([
+    ['Omnipod® 5', 'Omnipod 5'],
+    ['Omnipod™ DASH', 'Omnipod DASH'],
+    ['FreeStyle Libre&reg; 3', 'FreeStyle Libre 3'],
+    ['FREESTYLE LIBRE 3 SENSOR', 'FreeStyle Libre 3'],
+    ['Dexcom G7©', 'Dexcom G7'],
+  ])('reads %s as %s', (a, b) => {
+    expect(normaliseProductName(a)).toBe(normaliseProductName(b));
+  });
+
   it('keeps generations distinct', () => {
     expect(normaliseProductName('FreeStyle Libre 3')).not.toBe(normaliseProductName('FreeStyle Libre 2'));
     expect(normaliseProductName('Dexcom G7')).not.toBe(normaliseProductName('Dexcom G6'));
@@ -103,6 +126,29 @@ describe('normaliseManufacturer', () => {
     ['Smith & Nephew plc', 'smith nephew'],
     ['Wellspect HealthCare AB', 'wellspect healthcare'],
     ['AB', 'ab'],
+    ['Acme Medical Limited', 'acme medical'],
+    ['Acme Incorporated', 'acme'],
+    ['Acme Corporation', 'acme'],
+    ['Siemens Healthcare GmbH & Co. KG', 'siemens healthcare'],
+    ['Medicon S.p.A.', 'medicon'],
+    ['Medicon SpA', 'medicon'],
+    ['Exemple SAS', 'exemple'],
+    ['Exemple S.A.S.', 'exemple'],
+    ['Kangaroo Medical Pty Ltd', 'kangaroo medical'],
+    ['Shenzhen Mindray Co., Ltd.', 'shenzhen mindray'],
+    ['Smith & Nephew PLC', 'smith nephew'],
+    ['Medicalgorithmics Sp. z o.o.', 'medicalgorithmics'],
+    ['Linet spol. s r.o.', 'linet'],
+    ['Dispositivos S.A. de C.V.', 'dispositivos'],
+    ['Tata Medical Pvt. Ltd.', 'tata medical'],
+    ['Össur hf.', 'ossur'],
+    ['Oticon Medical A/S', 'oticon medical'],
+    ['MÖLNLYCKE HEALTH CARE AB', 'molnlycke health care'],
+    ['Mo\u0308lnlycke Health Care AB', 'molnlycke health care'],
+    ['Ｍölnlycke　Health Care AB', 'molnlycke health care'],
+    ['Mölnlycke&nbsp;Health Care <b>AB</b>', 'molnlycke health care'],
+    ['Co', 'co'],
+    ['AS Company AS', 'as'],
   ];
   it.each(cases)('%s → %s', (input, expected) => {
     expect(normaliseManufacturer(input)).toBe(expected);

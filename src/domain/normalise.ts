@@ -242,8 +242,28 @@ const LEGAL_FORMS = new Set([
   'pty',
   'kk',
   'sro',
+  'spol',
   'zoo',
   'sp',
+  'ltda',
+  'sau',
+  'sasu',
+  'eurl',
+  'sprl',
+  'bvba',
+  'cv',
+  'pte',
+  'pvt',
+  'private',
+  'ulc',
+  'kft',
+  'zrt',
+  'doo',
+  'uab',
+  'sia',
+  'ou',
+  'gesmbh',
+  'ky',
 ]);
 
 /**
@@ -255,7 +275,11 @@ const LEGAL_FORMS = new Set([
 export function normaliseManufacturer(s: string): string {
   const spaced = foldForMatching(normaliseText(s))
     // "S. A." → "S.A." so that it reads as one abbreviation.
-    .replace(/(?<![\p{L}\p{N}])(\p{L})\.\s+(?=\p{L}\.)/gu, '$1.');
+    .replace(/(?<![\p{L}\p{N}])(\p{L})\.\s+(?=\p{L}\.)/gu, '$1.')
+    // The Polish "Sp. z o.o." and Czech "spol. s r.o." are legal forms of several words.
+    .replace(/\bsp\.?\s*z\s*o\.?\s*o\.?$/u, ' sp zoo')
+    .replace(/\bspol\.?\s*s\s*r\.?\s*o\.?$/u, ' sro')
+    .replace(/\bs\.?\s*a\.?\s+de\s+c\.?\s*v\.?$/u, ' sa');
   const folded = spaced
     .split(/[\s,;()]+/u)
     // Dotted or slashed single-letter abbreviations collapse: s.a. → sa, b.v. → bv, a/s → as.

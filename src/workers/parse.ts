@@ -2,6 +2,7 @@ import type { AppContext } from '../app/context.js';
 import { sourceForRun } from '../app/backfill.js';
 import { HorisontError } from '../domain/errors.js';
 import { RawItem } from '../domain/item.js';
+import { withDetectedLanguage } from '../domain/language.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import { invalidCanary, recordCanaries } from '../store/health.js';
@@ -12,7 +13,10 @@ import { loadSnapshot, markSnapshotParsed } from '../store/snapshots.js';
 
 const RESOLVE_BATCH = 100;
 
-/** Validates every item; one invalid item means the source drifted, so the page fails as a whole. */
+/**
+ * Validates every item; one invalid item means the source drifted, so the page fails as a whole.
+ * An item the adapter left without a language gets the one its text is written in.
+ */
 function validateItems(sourceId: string, items: unknown[]): RawItem[] {
   const seen = new Set<string>();
   const valid: RawItem[] = [];
@@ -28,7 +32,7 @@ function validateItems(sourceId: string, items: unknown[]): RawItem[] {
     // The first occurrence wins: sources repeat pinned items on a page.
     if (seen.has(result.data.itemKey)) return;
     seen.add(result.data.itemKey);
-    valid.push(result.data);
+    valid.push(withDetectedLanguage(result.data));
   });
   return valid;
 }
