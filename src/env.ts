@@ -7,6 +7,18 @@ const Env = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only')
     .default('horisont'),
+  /**
+   * Database roles (migration 0008) the workbench's and the pipeline's connection pools switch
+   * to; the login must be a member of them. Unset: the login's own privileges.
+   */
+  HORISONT_DB_WEB_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only')
+    .optional(),
+  HORISONT_DB_INGEST_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only')
+    .optional(),
   /** BullMQ key prefix; Redis Cluster deployments use a hash tag such as `{horisont}`. */
   HORISONT_QUEUE_PREFIX: z.string().min(1).default('horisont'),
   HORISONT_CONFIG_DIR: z.string().optional(),

@@ -24,12 +24,18 @@ const WebEnv = z.object({
     .max(7 * 24)
     .default(12),
   HORISONT_IP_HASH_KEY: z.string().min(16).optional(),
+  HORISONT_DB_WEB_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .optional(),
 });
 
 export interface WebServerSettings {
   host: string;
   port: number;
   options: WebOptions;
+  /** The database role the workbench's pool switches to (migration 0008: `horisont_web`). */
+  dbRole: string | undefined;
 }
 
 /** Web settings from the environment (`HORISONT_WEB_*`, `HORISONT_PUBLIC_ORIGIN`, `HORISONT_OIDC_*`). */
@@ -38,6 +44,7 @@ export function webSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebSer
   return {
     host: parsed.HORISONT_WEB_HOST,
     port: parsed.HORISONT_WEB_PORT,
+    dbRole: parsed.HORISONT_DB_WEB_ROLE,
     options: {
       publicOrigin: parsed.HORISONT_PUBLIC_ORIGIN,
       trustProxy: parsed.HORISONT_TRUST_PROXY,

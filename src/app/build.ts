@@ -32,6 +32,11 @@ export interface BuildOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   applicationName?: string;
+  /**
+   * The role the application's pool switches to (`horisont start`: HORISONT_DB_INGEST_ROLE).
+   * Migrations then run on a short-lived pool of the login itself, which owns the schema.
+   */
+  dbRole?: string | undefined;
 }
 
 /** With a fixture origin every source URL is served by the fixture server, which is allowlisted. */
@@ -59,8 +64,25 @@ export function allowPrivateHosts(env: Env): string[] {
   return hosts;
 }
 
-export function openDb(env: Env, log: Logger, applicationName = 'horisont'): Db {
-  return createDb({ url: env.DATABASE_URL, schema: env.HORISONT_DB_SCHEMA, applicationName }, log);
+export function openDb(env: Env, log: Logger, applicationName = 'horisont', role?: string): Db {
+  return createDb({ url: env.DATABASE_URL, schema: env.HORISONT_DB_SCHEMA, applicationName, role }, log);
+}
+
+/** Applies pending migrations as the login (a pool switched to a role may not create tables). */
+async function migrateAsLogin(env: Env, log: Logger, db: Db, role: string | undefined): Promise<void> {
+  if (role === undefined) {
+    await migrate(db, env.HORISONT_DB_SCHEMA);
+    return;
+  }
+  const owner = createDb(
+    { url: env.DATABASE_URL, schema: env.HORISONT_DB_SCHEMA, applicationName: 'horisont-migrate', max: 1 },
+    log,
+  );
+  try {
+    await migrate(owner, env.HORISONT_DB_SCHEMA);
+  } finally {
+    await owner.end();
+  }
 }
 
 /**
@@ -96,8 +118,8 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const stalledIntervalMs =
     options.stalledIntervalMs ?? (testLock === undefined ? undefined : Math.round(testLock / 4));
   const config = await loadAppConfig(env, options.configDir);
-  const db = openDb(env, log, options.applicationName);
-  await migrate(db, env.HORISONT_DB_SCHEMA);
+  const db = openDb(env, log, options.applicationName, options.dbRole);
+  await migrateAsLogin(env, log, db, options.dbRole);
   const fixtureHost = env.HORISONT_FIXTURE_ORIGIN ? new URL(env.HORISONT_FIXTURE_ORIGIN).hostname : undefined;
   // robots.txt is read through the same guarded client (SSRF policy, limits, politeness), once
   // per origin and day per process; 4xx means allow all, 5xx or unreachable disallow all.

@@ -117,7 +117,12 @@ export function buildProgram(): Command {
       }) => {
         const env = parseEnv();
         const log = createLogger(env.LOG_LEVEL);
-        const ctx = await buildApp({ env, log, ...configDirOf(program) });
+        const ctx = await buildApp({
+          env,
+          log,
+          dbRole: env.HORISONT_DB_INGEST_ROLE,
+          ...configDirOf(program),
+        });
         try {
           await selfCheck(ctx, env, { allowEviction: options.allowEviction === true });
           if (options.scheduler) {

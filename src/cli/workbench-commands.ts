@@ -54,12 +54,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Starts the workbench on an already built app context; returns the listening server. */
+/**
+ * Starts the workbench on an already built app context; returns the listening server. With a
+ * database role (HORISONT_DB_WEB_ROLE) the workbench gets a pool of its own whose connections
+ * switch to that role, whatever role the rest of the process uses.
+ */
 export async function startWebServer(
   ctx: AppContext,
-  settings: { host: string; port: number; options: WebOptions },
+  settings: { host: string; port: number; options: WebOptions; dbRole?: string | undefined },
 ): Promise<FastifyInstance> {
-  const web = await buildWebApp(ctx, settings.options);
+  const db = settings.dbRole ? openDb(parseEnv(), ctx.log, 'horisont-web', settings.dbRole) : undefined;
+  const web = await buildWebApp(db ? { ...ctx, db } : ctx, settings.options);
+  if (db) web.addHook('onClose', async () => db.end());
   const address = await web.listen({ host: settings.host, port: settings.port });
   ctx.log.info({ url: address }, 'serve: workbench listening');
   return web;
@@ -81,9 +87,9 @@ export function registerWorkbenchCommands(program: Command): void {
       const settings = webSettingsFromEnv();
       const ctx = await buildApp({ env, log, applicationName: 'horisont-web', ...configDirOf(program) });
       const web = await startWebServer(ctx, {
+        ...settings,
         host: options.host ?? settings.host,
         port: options.port ?? settings.port,
-        options: settings.options,
       });
       console.log(`Arbetsytan körs på ${web.listeningOrigin}`);
       await new Promise<void>((resolve) => {

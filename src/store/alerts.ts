@@ -111,13 +111,14 @@ export interface MatchableSubscription {
   filter: SubscriptionFilter;
 }
 
-/** Subscriptions an event may match: those that existed when it happened. */
+/** Subscriptions an event may match: those that existed when it happened and are not paused. */
 export async function matchableSubscriptions(
   tx: Tx,
   createdBefore: Date | null = null,
 ): Promise<MatchableSubscription[]> {
   const result = await tx.query<MatchableSubscription>(
-    'select id, channel, filter from subscriptions where created_at <= coalesce($1, now()) order by id',
+    `select id, channel, filter from subscriptions
+     where created_at <= coalesce($1, now()) and paused_at is null order by id`,
     [createdBefore],
   );
   return result.rows.map((row) => ({ ...row, filter: SubscriptionFilter.parse(row.filter) }));

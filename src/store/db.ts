@@ -10,22 +10,30 @@ export interface DbOptions {
   schema: string;
   applicationName: string;
   max?: number;
+  /**
+   * A database role every connection of this pool switches to (`SET ROLE` at connection start,
+   * so `RESET ROLE` returns to it, not to the login): `horisont_web` or `horisont_ingest`
+   * (migration 0008). Undefined: the login's own privileges.
+   */
+  role?: string | undefined;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Schema and role names go into connection options unquoted, so only plain identifiers pass. */
 export function assertSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema or role name: ${schema}`);
   return schema;
 }
 
 export function createDb(options: DbOptions, log: Logger): Db {
   const schema = assertSchemaName(options.schema);
+  const role = options.role === undefined ? '' : ` -c role=${assertSchemaName(options.role)}`;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
     application_name: options.applicationName,
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema}${role}`,
   });
   // A dropped idle connection must not crash the process; the next query reconnects.
   pool.on('error', (error) =>

@@ -40,7 +40,7 @@ export interface Harness {
 }
 
 export async function createHarness(
-  options: { workers?: boolean; redisUrl?: string } = {},
+  options: { workers?: boolean; redisUrl?: string; dbRole?: string } = {},
 ): Promise<Harness> {
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const schema = `t_${id}`;
@@ -78,6 +78,7 @@ export async function createHarness(
           env,
           log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
           configDir: DEMO_CONFIG,
+          dbRole: options.dbRole,
         });
         if (options.workers !== false) startWorkers(ctx);
       }
