@@ -85,11 +85,34 @@ function stripTags(s: string): string {
 }
 
 /**
+ * True when `normaliseText` would return `s` unchanged, decided in one pass: printable ASCII
+ * without `<` and `&`, and Latin-1 letters (U+00C0–U+00FF, stable under NFKC), single spaces
+ * between words and none at either end. Most titles and register fields are like that, and
+ * scoring normalises every evidence field on every score.
+ */
+function isNormalText(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return true;
+  let previous = 0x20;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20) {
+      if (previous === 0x20) return false;
+    } else if (c < 0x20 || c === 0x3c || c === 0x26 || (c > 0x7e && c < 0xc0) || c > 0xff) {
+      return false;
+    }
+    previous = c;
+  }
+  return previous !== 0x20;
+}
+
+/**
  * NFKC, strip HTML tags and decode entities, collapse whitespace, trim. Zero-width characters,
  * soft hyphens and bidirectional controls are removed. The trade-mark signs ™/℠ are kept as they
  * are (NFKC would turn them into the letters "TM"/"SM" and glue them onto the brand name).
  */
 export function normaliseText(s: string): string {
+  if (isNormalText(s)) return s;
   const decoded = decodeEntities(stripTags(s));
   const nfkc = decoded
     .split(/([™℠])/)
@@ -351,6 +374,18 @@ function partMatches(word: string, part: string, openStart: boolean, openEnd: bo
  */
 export class TermMatcher {
   private readonly compiled: CompiledTerm[];
+  /**
+   * Which terms a word can start, by the term's first part: equal to it, beginning with it
+   * (`part*`), ending with it (`*part`) or containing it (`*part*`). A word is looked up by its
+   * prefixes and suffixes of the lengths that occur, so one lookup costs a few map probes instead
+   * of a pass over every term.
+   */
+  private readonly exact = new Map<string, number[]>();
+  private readonly prefix = new Map<string, number[]>();
+  private readonly suffix = new Map<string, number[]>();
+  private readonly infix: number[] = [];
+  private readonly prefixLengths: number[];
+  private readonly suffixLengths: number[];
 
   constructor(terms: readonly string[]) {
     this.compiled = terms
@@ -365,15 +400,35 @@ export class TermMatcher {
         return { term, parts, openStart, openEnd };
       })
       .filter((t) => t.parts.length > 0);
+    const add = (map: Map<string, number[]>, key: string, index: number): void => {
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [index]);
+      else list.push(index);
+    };
+    for (const [index, t] of this.compiled.entries()) {
+      const head = t.parts[0] ?? '';
+      const headOpenEnd = t.parts.length === 1 && t.openEnd;
+      if (t.openStart && headOpenEnd) this.infix.push(index);
+      else if (t.openStart) add(this.suffix, head, index);
+      else if (headOpenEnd) add(this.prefix, head, index);
+      else add(this.exact, head, index);
+    }
+    this.prefixLengths = [...new Set([...this.prefix.keys()].map((k) => k.length))].sort((a, b) => a - b);
+    this.suffixLengths = [...new Set([...this.suffix.keys()].map((k) => k.length))].sort((a, b) => a - b);
   }
 
   /** The first match of each term that occurs, in term order. */
   find(text: string | TokenisedText): TermMatch[] {
     const tokenised = typeof text === 'string' ? tokeniseForMatching(text) : text;
     if (tokenised.words.length === 0 || this.compiled.length === 0) return [];
+    const starts = this.startsByTerm(tokenised);
+    if (starts.size === 0) return [];
     const out: TermMatch[] = [];
-    for (const t of this.compiled) {
-      const at = this.firstMatch(t, tokenised);
+    for (const index of [...starts.keys()].sort((a, b) => a - b)) {
+      const t = this.compiled[index];
+      const candidates = starts.get(index);
+      if (t === undefined || candidates === undefined) continue;
+      const at = this.firstMatch(t, candidates, tokenised);
       if (at === undefined) continue;
       const first = tokenised.words[at];
       const end = tokenised.words[at + t.parts.length - 1];
@@ -391,25 +446,65 @@ export class TermMatcher {
 
   matches(text: string | TokenisedText): boolean {
     const tokenised = typeof text === 'string' ? tokeniseForMatching(text) : text;
-    return this.compiled.some((t) => this.firstMatch(t, tokenised) !== undefined);
+    if (tokenised.words.length === 0 || this.compiled.length === 0) return false;
+    for (const [index, candidates] of this.startsByTerm(tokenised)) {
+      const t = this.compiled[index];
+      if (t !== undefined && this.firstMatch(t, candidates, tokenised) !== undefined) return true;
+    }
+    return false;
   }
 
-  /** Word position where the term first matches. Candidate starts come from the word index. */
-  private firstMatch(t: CompiledTerm, tokenised: TokenisedText): number | undefined {
-    const last = t.parts.length - 1;
-    const head = t.parts[0] ?? '';
-    const headOpenStart = t.openStart;
-    const headOpenEnd = last === 0 && t.openEnd;
-    let starts: readonly number[];
-    if (!headOpenStart && !headOpenEnd) {
-      starts = tokenised.positions.get(head) ?? [];
-    } else {
-      const found: number[] = [];
-      for (const [word, at] of tokenised.positions) {
-        if (partMatches(word, head, headOpenStart, headOpenEnd)) found.push(...at);
+  /** Word positions where each term's first part matches, ascending, for the terms that have any. */
+  private startsByTerm(tokenised: TokenisedText): Map<number, number[]> {
+    const starts = new Map<number, number[]>();
+    const merged = new Set<number>();
+    for (const [word, at] of tokenised.positions) {
+      for (const index of this.headsOf(word)) {
+        const found = starts.get(index);
+        if (found === undefined) {
+          // Shared with `tokenised` until a second word starts the same term.
+          starts.set(index, at as number[]);
+        } else if (merged.has(index)) {
+          found.push(...at);
+        } else {
+          starts.set(index, [...found, ...at]);
+          merged.add(index);
+        }
       }
-      starts = found.sort((a, b) => a - b);
     }
+    // Several words (open heads) can start one term; each word's positions are ascending already.
+    for (const index of merged) starts.get(index)?.sort((a, b) => a - b);
+    return starts;
+  }
+
+  /** The terms whose first part matches `word` (each at most once). */
+  private headsOf(word: string): number[] {
+    const heads: number[] = [];
+    const exact = this.exact.get(word);
+    if (exact !== undefined) heads.push(...exact);
+    for (const length of this.prefixLengths) {
+      if (length > word.length) break;
+      const found = this.prefix.get(word.slice(0, length));
+      if (found !== undefined) heads.push(...found);
+    }
+    for (const length of this.suffixLengths) {
+      if (length > word.length) break;
+      const found = this.suffix.get(word.slice(word.length - length));
+      if (found !== undefined) heads.push(...found);
+    }
+    for (const index of this.infix) {
+      if (word.includes(this.compiled[index]?.parts[0] ?? '')) heads.push(index);
+    }
+    return heads;
+  }
+
+  /** The first of the candidate starts from which all of the term's parts follow in sequence. */
+  private firstMatch(
+    t: CompiledTerm,
+    starts: readonly number[],
+    tokenised: TokenisedText,
+  ): number | undefined {
+    const last = t.parts.length - 1;
     for (const i of starts) {
       let ok = true;
       for (let k = 1; k <= last && ok; k++) {
