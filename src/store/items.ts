@@ -1,22 +1,40 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Tx, Db } from './db.js';
 import type { RawItem } from '../domain/item.js';
 import type { EvidenceItem } from '../domain/candidate.js';
 
 export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  // The one-shot form: about twice as fast as createHash for the short inputs hashed per item.
+  return digest('sha256', data, 'hex');
 }
 
-/** Canonical JSON (sorted keys) so the same item always hashes the same. */
+/**
+ * Canonical JSON (sorted keys) so the same item always hashes the same. Written as loops rather
+ * than entries/sort/map/join: it runs on every stored item (W4 measured it as a third of
+ * `upsertItems`' own time).
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // As Array.prototype.join renders an element that has no JSON form.
+      out += (canonicalJson(value[i]) as string | undefined) ?? '';
+    }
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  // The default sort orders by UTF-16 code units, as `<` does.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 export interface UpsertedItems {
@@ -35,14 +53,36 @@ export async function upsertItems(
   items: RawItem[],
 ): Promise<UpsertedItems> {
   if (items.length === 0) return { newIds: [], changedIds: [] };
+  const keys: string[] = [];
+  const kinds: string[] = [];
+  const titles: string[] = [];
+  const urls: string[] = [];
+  const published: (string | null)[] = [];
+  const hashes: string[] = [];
+  const versions: (string | null)[] = [];
+  const data: string[] = [];
+  for (const item of items) {
+    // One serialisation serves as the hash input and as the stored document (jsonb does not
+    // keep key order, so the canonical form stores the same value).
+    const json = canonicalJson(item);
+    const hash = sha256(json);
+    keys.push(item.itemKey);
+    kinds.push(item.kind);
+    titles.push(item.title);
+    urls.push(item.url);
+    published.push(item.publishedAt ?? null);
+    hashes.push(hash);
+    versions.push(item.sourceVersion ?? null);
+    data.push(json);
+  }
   const result = await tx.query<{ id: string; inserted: boolean }>(
     `insert into source_items as s
        (source_id, item_key, kind, title, url, published_at, content_hash, source_version, data,
         first_snapshot_id, last_snapshot_id)
-     select $1, t.item_key, t.kind, t.title, t.url, t.published_at, t.content_hash, t.source_version, t.data,
-            $2, $2
-     from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
-       as t(item_key, kind, title, url, published_at, content_hash, source_version, data)
+     select $1, t.item_key, t.kind, t.title, t.url, t.published_at, t.content_hash, t.source_version,
+            $10::jsonb -> (t.n::int - 1), $2, $2
+     from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+       with ordinality as t(item_key, kind, title, url, published_at, content_hash, source_version, n)
      on conflict (source_id, item_key) do update
        set kind = excluded.kind, title = excluded.title, url = excluded.url,
            published_at = excluded.published_at, content_hash = excluded.content_hash,
@@ -50,18 +90,9 @@ export async function upsertItems(
            last_snapshot_id = excluded.last_snapshot_id, last_seen_at = now(), changed_at = now()
        where s.content_hash is distinct from excluded.content_hash
      returning id, (xmax = 0) as inserted`,
-    [
-      sourceId,
-      snapshotId,
-      items.map((item) => item.itemKey),
-      items.map((item) => item.kind),
-      items.map((item) => item.title),
-      items.map((item) => item.url),
-      items.map((item) => item.publishedAt ?? null),
-      items.map((item) => sha256(canonicalJson(item))),
-      items.map((item) => item.sourceVersion ?? null),
-      items.map((item) => JSON.stringify(item)),
-    ],
+    // The documents go as one JSON array rather than a jsonb[] literal, which the driver would
+    // escape character by character (≈ 10 µs per row, as much as hashing and serialising).
+    [sourceId, snapshotId, keys, kinds, titles, urls, published, hashes, versions, `[${data.join(',')}]`],
   );
   return {
     newIds: result.rows.filter((row) => row.inserted).map((row) => Number(row.id)),
