@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HorisontError } from '../domain/errors.js';
 import { MemoryHostThrottle } from './host-throttle.js';
 import { HttpClient } from './http-client.js';
 import { RobotsChecker, parseRobotsTxt } from './robots.js';
@@ -159,6 +160,30 @@ describe('RobotsChecker against a loopback server', () => {
     await expect(checker(() => 0).assertAllowed(`${origin}/ok`)).rejects.toMatchObject({
       kind: 'robots-disallowed',
     });
+  });
+
+  it('passes a refused server (tls, ssrf-blocked) on with its own kind and remembers nothing', async () => {
+    let calls = 0;
+    let failure: HorisontError | undefined = new HorisontError(
+      'tls',
+      `fetch: certificate has expired: ${origin}/robots.txt`,
+    );
+    const robots = new RobotsChecker({
+      fetch: (url) => {
+        calls++;
+        return failure ? Promise.reject(failure) : client.get(url, { accept: 'text/plain' });
+      },
+      productToken: 'Horisont',
+      now: () => 0,
+    });
+    await expect(robots.assertAllowed(`${origin}/ok`)).rejects.toMatchObject({ kind: 'tls' });
+    failure = new HorisontError('ssrf-blocked', 'fetch: blocked');
+    await expect(robots.assertAllowed(`${origin}/ok`)).rejects.toMatchObject({ kind: 'ssrf-blocked' });
+    // The certificate is fixed: the very next check reads the file.
+    failure = undefined;
+    mode.value = 'rules';
+    await robots.assertAllowed(`${origin}/ok`);
+    expect(calls).toBe(3);
   });
 
   it('keeps the last good file while robots.txt is unreachable', async () => {

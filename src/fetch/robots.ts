@@ -1,5 +1,6 @@
 import { HorisontError, errorKindOf } from '../domain/errors.js';
 import type { FetchOutcome } from './http-client.js';
+import type { ErrorKind } from '../domain/errors.js';
 
 /**
  * robots.txt per RFC 9309. Written here rather than pulled in as a dependency because the part we
@@ -204,6 +205,8 @@ interface CacheEntry {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Per-origin robots.txt cache with the RFC 9309 failure semantics. */
+const REFUSALS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['tls', 'ssrf-blocked']);
+
 export class RobotsChecker {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inFlight = new Map<string, Promise<RobotsPolicy>>();
@@ -266,6 +269,10 @@ export class RobotsChecker {
       }
     } catch (error) {
       const kind = errorKindOf(error);
+      // Refusing the server (a certificate we cannot trust, an address the SSRF policy forbids) is
+      // not the server being unreachable: say so with the real kind, which the page would meet
+      // too, and remember nothing, so a fixed certificate is used at once and not an hour later.
+      if (REFUSALS.has(kind)) throw error;
       // §2.3.1.3: 4xx means "unavailable", and the crawler may access everything. §2.3.1.2: beyond
       // the redirects we follow, the file may also be treated as unavailable. 429 is excluded:
       // it says the server is overloaded, which is the "unreachable" case.
