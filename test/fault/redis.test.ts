@@ -8,17 +8,17 @@ import { startWorkers } from '../../src/app/build.js';
 import { unfinishedJobs } from '../../src/store/runs.js';
 import { createApiToken, createUser } from '../../src/store/users.js';
 import { assertInvariants } from '../helpers/invariants.js';
-import { prepareWorld } from './support/scenario.js';
+import { logged, prepareWorld, referenceState, stateOf } from './support/scenario.js';
 import { startRedisServer } from './support/redis-server.js';
 import type { RestartableRedis } from './support/redis-server.js';
 import { createWorld } from './support/world.js';
 import type { World } from './support/world.js';
 
 /**
- * Q5, Q7, Q8, Q9: Redis restarted, down, frozen and full, each on a redis-server of the test's
- * own (AOF on, noeviction, as in production). The workers here run in the test process: what is
- * under test is how their connections live through Redis faults, not process death (that is
- * queue-kill.test.ts). Q6 (FLUSHALL) is test/integration/redis-loss.test.ts.
+ * Q5–Q9: Redis restarted, emptied, down, frozen and full, each on a redis-server of the test's
+ * own (AOF on, noeviction, as in production). Except for Q6, where a restart is the remedy, the
+ * workers run in the test process: what is under test is how their connections live through
+ * Redis faults, not process death (that is queue-kill.test.ts).
  */
 
 const worlds: World[] = [];
@@ -67,6 +67,37 @@ describe('Q5 Redis restarts in the middle of a run', () => {
     // New work after the restart is taken by the same workers.
     const after = await world.waitForRun(await world.startRun(['tlv']), 60_000);
     expect(after.sources.map((s) => s.status)).toEqual(['unchanged']);
+    await assertInvariants(world, { oracle, decisionsBefore, app });
+  });
+});
+
+describe('Q6 Redis loses its data (FLUSHALL) in the middle of a run', () => {
+  it('a restarted horisont start re-creates the schedulers and re-enqueues from PostgreSQL; the run ends as without the fault', async () => {
+    const reference = await referenceState();
+    const redis = await ownRedis();
+    const { world, decisionsBefore, oracle } = await prepareWorld({ redisUrl: redis.url });
+    worlds.push(world);
+    const app = await world.app();
+    const worker = world.startWorker();
+    const runId = await world.startRun();
+    await untilJobsDone(world, runId, 3);
+    await redis.client().flushall();
+    // Whatever was queued is gone; the worker finishes what it holds, and the run cannot end.
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const [open] = await world.query<{ n: number }>(
+      'select count(*)::int as n from run_jobs where run_id = $1 and not done',
+      [runId],
+    );
+    expect(open!.n).toBeGreaterThan(0);
+
+    const restarted = world.startWorker({ scheduler: true });
+    const summary = await world.waitForRun(runId, 90_000);
+    expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
+    expect(logged(restarted.logs, 're-enqueued unfinished work')).toHaveLength(1);
+    const schedulers = await app.pipeline.queues.scan.getJobSchedulers();
+    expect(schedulers).toHaveLength(app.config.sources.filter((s) => s.enabled).length);
+    expect(await stateOf(world)).toEqual(reference);
     await assertInvariants(world, { oracle, decisionsBefore, app });
   });
 });

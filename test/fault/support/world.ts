@@ -85,7 +85,16 @@ export interface World {
   /** The in-process app; `workers: true` also runs every stage in this process. */
   app(options?: { workers?: boolean }): Promise<AppContext>;
   childEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  startWorker(options?: { barrier?: string; args?: string[]; env?: NodeJS.ProcessEnv }): WorkerProcess;
+  /**
+   * A `horisont start --no-web` child; `scheduler: true` runs it as a full start would (job
+   * schedulers and the re-enqueueing of unfinished work), otherwise `--no-scheduler`.
+   */
+  startWorker(options?: {
+    barrier?: string;
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+    scheduler?: boolean;
+  }): WorkerProcess;
   trace(): TraceEntry[];
   waitForTrace(predicate: (entry: TraceEntry) => boolean, timeoutMs?: number): Promise<TraceEntry>;
   release(): void;
@@ -213,7 +222,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
           'tsx',
           path.join(REPO_ROOT, 'src/cli/main.ts'),
           'start',
-          '--no-scheduler',
+          ...(workerOptions.scheduler === true ? [] : ['--no-scheduler']),
           '--no-web',
           ...(workerOptions.args ?? []),
         ],
