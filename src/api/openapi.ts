@@ -212,6 +212,52 @@ export function openApiDocument(): Json {
           parameters: [q('limit', { type: 'integer', minimum: 1, maximum: 200 })],
           responses: { 200: json({ type: 'object' }), ...errors(401) },
         }),
+        post: op(
+          'Skanna nu: starta en körning av alla påslagna källor (eller de angivna). Körningen sparas i databasen innan svaret; är kön (Redis) nere startar den när kön är tillbaka (enqueued: false).',
+          'admin',
+          {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['clientRequestId'],
+                    properties: {
+                      clientRequestId: {
+                        type: 'string',
+                        format: 'uuid',
+                        description: 'Samma id två gånger är samma körning',
+                      },
+                      sources: {
+                        type: 'array',
+                        items: { type: 'string' },
+                        description: 'Standard: alla påslagna',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            responses: {
+              202: {
+                ...json({
+                  type: 'object',
+                  required: ['runId', 'enqueued'],
+                  properties: {
+                    runId: { type: 'string', format: 'uuid' },
+                    enqueued: {
+                      type: 'boolean',
+                      description: 'false: kön svarade inte; körningen startar senare',
+                    },
+                  },
+                }),
+                headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+              },
+              ...errors(400, 401, 403),
+            },
+          },
+        ),
       },
       '/api/runs/{id}': {
         get: op('En körning per källa', 'viewer', {

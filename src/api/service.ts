@@ -15,6 +15,8 @@ import {
 import type { Decision, DecisionState, Note } from '../store/decisions.js';
 import { createNomination, pushNominations } from '../app/nominate.js';
 import type { User } from '../store/users.js';
+import { appendAudit } from '../store/audit.js';
+import { UnknownSourceError, startRunFromRequest } from '../app/scan-once.js';
 
 const Uuid = z.uuid();
 
@@ -306,4 +308,53 @@ export async function note(
   if (outcome.kind === 'not-found') throw new ApiError('not_found', MESSAGES.notFound);
   if (outcome.kind === 'request-id-reused') throw new ApiError('request_id_reused', MESSAGES.requestIdReused);
   return { note: outcome.note, replayed: outcome.replayed };
+}
+
+// --- "Skanna nu" --------------------------------------------------------------------------------
+
+export const ScanBody = z.object({
+  clientRequestId: Uuid,
+  sources: z
+    .array(z.string().regex(/^[a-z0-9-]{1,100}$/))
+    .max(100)
+    .default([]),
+});
+
+/**
+ * An admin starts a scan run now. The run is in PostgreSQL before this returns, whether or not
+ * the queue answered (see `startRunFromRequest`); the same client request id is one run.
+ */
+export async function startScan(
+  web: WebContext,
+  request: FastifyRequest,
+  user: User,
+  body: z.infer<typeof ScanBody>,
+): Promise<{ runId: string; enqueued: boolean; replayed: boolean }> {
+  let started: Awaited<ReturnType<typeof startRunFromRequest>>;
+  try {
+    started = await startRunFromRequest(web.app, {
+      sourceIds: body.sources,
+      clientRequestId: body.clientRequestId,
+    });
+  } catch (error) {
+    if (error instanceof UnknownSourceError) {
+      throw new ApiError('validation_failed', 'Okänd källa.', [{ path: 'sources', message: error.message }]);
+    }
+    throw error;
+  }
+  if (started.created) {
+    await appendAudit(web.app.db, {
+      actor: actorOf(user),
+      action: 'run.start',
+      subjectType: 'run',
+      subjectId: started.runId,
+      details: { sources: body.sources, enqueued: started.enqueued },
+      ...requestMeta(web, request),
+    });
+  }
+  web.log.info(
+    { run_id: started.runId, user_id: user.id, enqueued: started.enqueued, replayed: !started.created },
+    'workbench: scan started',
+  );
+  return { runId: started.runId, enqueued: started.enqueued, replayed: !started.created };
 }

@@ -6,8 +6,7 @@ import { UnknownSourceError } from './scan-once.js';
 import type { ConfiguredSource } from '../config/load.js';
 import type { Db } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
-import { openRun } from '../store/runs.js';
-import type { PlannedJob } from '../store/runs.js';
+import { openRun, unfinishedJobsOf } from '../store/runs.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
 import { planSourceScan } from '../workers/scan.js';
@@ -169,15 +168,6 @@ export async function startBackfill(ctx: AppContext, options: BackfillOptions): 
   await ctx.pipeline.enqueue(planned);
   ctx.log.info({ run_id: runId, source_id: known.id, max_pages: maxPages }, 'backfill: run started');
   return runId;
-}
-
-/** The run's jobs that PostgreSQL records as not done. */
-async function unfinishedJobsOf(db: Db, runId: string): Promise<PlannedJob[]> {
-  const result = await db.query<{ queue: string; job_id: string; data: unknown }>(
-    'select queue, job_id, data from run_jobs where run_id = $1 and not done order by created_at, job_id',
-    [runId],
-  );
-  return result.rows.map((row) => ({ queue: row.queue, jobId: row.job_id, data: row.data }));
 }
 
 export interface ResumeResult {

@@ -160,11 +160,10 @@ export const PUSH_WAIT_MS = 2_000;
 
 /**
  * Pushes every nomination not yet confirmed on the queue. Failures are logged, not thrown: the
- * rows stay pending and the next push (any nomination, or a report) picks them up. The queue's
- * connection waits for Redis rather than failing, so while Redis is down a push would never
- * return: after `waitMs` the caller gets `false` at once and the push completes in the
- * background when Redis answers again (job ids are deterministic, so a later push of the same
- * rows adds nothing twice).
+ * rows stay pending and the next push (any nomination, or a report) picks them up. While Redis
+ * is down the caller gets `false` after `waitMs` and the push completes in the background when
+ * Redis answers again (job ids are deterministic, so a later push of the same rows adds nothing
+ * twice).
  */
 export async function pushNominations(ctx: AppContext, waitMs = PUSH_WAIT_MS): Promise<boolean> {
   const warn = (error: unknown) =>
@@ -172,19 +171,35 @@ export async function pushNominations(ctx: AppContext, waitMs = PUSH_WAIT_MS): P
       { err: error instanceof Error ? error.message : String(error) },
       'nominate: queue push failed; left pending',
     );
-  const push = pushPendingNominations(ctx.db, ctx.pipeline.nominations).then(() => true as const);
+  const done = await waitAtMost(pushPendingNominations(ctx.db, ctx.pipeline.nominations), waitMs, warn);
+  if (done === 'waited') {
+    ctx.log.warn({ wait_ms: waitMs }, 'nominate: the queue did not answer; left pending');
+  }
+  return done === 'done';
+}
+
+/**
+ * Waits for queue work at most `waitMs`. The queue's connection waits for Redis rather than
+ * failing, so while Redis is down the work would never return: after the wait the caller goes
+ * on and the work completes in the background when Redis answers again (`onError` hears of a
+ * failure, then or later).
+ */
+export async function waitAtMost(
+  work: Promise<unknown>,
+  waitMs: number,
+  onError: (error: unknown) => void,
+): Promise<'done' | 'failed' | 'waited'> {
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'waited'>((resolve) => {
     timer = setTimeout(resolve, waitMs, 'waited');
   });
   try {
-    if ((await Promise.race([push, waited])) === true) return true;
-    push.catch(warn);
-    ctx.log.warn({ wait_ms: waitMs }, 'nominate: the queue did not answer; left pending');
-    return false;
+    const outcome = await Promise.race([work.then(() => 'done' as const), waited]);
+    if (outcome === 'waited') work.catch(onError);
+    return outcome;
   } catch (error) {
-    warn(error);
-    return false;
+    onError(error);
+    return 'failed';
   } finally {
     clearTimeout(timer);
   }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
-import { openRun, runSummary } from '../store/runs.js';
+import { openRun, runSummary, unfinishedJobsOf } from '../store/runs.js';
 import type { RunSummary, PlannedJob } from '../store/runs.js';
 import { planSourceScan } from '../workers/scan.js';
+import { waitAtMost } from './nominate.js';
 
 export class UnknownSourceError extends Error {}
 
@@ -14,6 +15,21 @@ export async function startRun(
   sourceIds: string[] = [],
   trigger = 'manual',
 ): Promise<string> {
+  const { runId, planned } = await recordRun(ctx, sourceIds, trigger, `${trigger} ${randomUUID()}`);
+  await ctx.pipeline.enqueue(planned);
+  return runId;
+}
+
+/**
+ * Records a run and its first jobs in PostgreSQL (one transaction). `runKey` makes a repeated
+ * request (a double-clicked "Skanna nu") one run: the second call plans nothing.
+ */
+async function recordRun(
+  ctx: AppContext,
+  sourceIds: string[],
+  trigger: string,
+  runKey: string,
+): Promise<{ runId: string; created: boolean; planned: PlannedJob[] }> {
   const known = new Map(ctx.config.sources.map((source) => [source.id, source]));
   const unknown = sourceIds.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new UnknownSourceError(`unknown source(s): ${unknown.join(', ')}`);
@@ -21,20 +37,60 @@ export async function startRun(
     sourceIds.length > 0
       ? sourceIds.map((id) => known.get(id)!)
       : ctx.config.sources.filter((source) => source.enabled);
-  const { runId, planned } = await withTransaction(ctx.db, async (tx) => {
+  const recorded = await withTransaction(ctx.db, async (tx) => {
     const run = await openRun(
       tx,
-      `${trigger} ${randomUUID()}`,
+      runKey,
       trigger,
       sources.map((source) => source.id),
     );
     const jobs: PlannedJob[] = [];
-    for (const source of sources) jobs.push(...(await planSourceScan(tx, run.runId, source))); // eslint-disable-line no-await-in-loop
-    return { runId: run.runId, planned: jobs };
+    if (run.created) {
+      for (const source of sources) jobs.push(...(await planSourceScan(tx, run.runId, source))); // eslint-disable-line no-await-in-loop
+    }
+    return { runId: run.runId, created: run.created, planned: jobs };
   });
-  await ctx.pipeline.enqueue(planned);
-  ctx.log.info({ run_id: runId, sources: sources.map((s) => s.id) }, 'scan: run started');
-  return runId;
+  ctx.log.info(
+    { run_id: recorded.runId, sources: sources.map((s) => s.id), created: recorded.created },
+    'scan: run started',
+  );
+  return recorded;
+}
+
+/** How long a person's "scan now" waits for the queue before the run is left to start later. */
+export const START_WAIT_MS = 2_000;
+
+/**
+ * "Skanna nu" from the workbench: answers at once whether or not Redis is up. The run and its
+ * jobs are committed to PostgreSQL first; adding the jobs to the queue then waits at most
+ * `waitMs`. While Redis is down the add completes in the background when it returns, and
+ * `horisont start` re-enqueues every unfinished job of an unfinished run from PostgreSQL in any
+ * case (job ids are deterministic, so nothing runs twice).
+ */
+export async function startRunFromRequest(
+  ctx: AppContext,
+  input: { sourceIds: string[]; clientRequestId: string },
+  waitMs = START_WAIT_MS,
+): Promise<{ runId: string; created: boolean; enqueued: boolean }> {
+  const { runId, created, planned } = await recordRun(
+    ctx,
+    input.sourceIds,
+    'workbench',
+    `workbench ${input.clientRequestId}`,
+  );
+  // A repeated request adds the run's unfinished jobs again: same ids, so nothing twice, and a
+  // first attempt that met a dead queue gets another chance.
+  const jobs = created ? planned : await unfinishedJobsOf(ctx.db, runId);
+  const outcome = await waitAtMost(ctx.pipeline.enqueue(jobs), waitMs, (error) =>
+    ctx.log.warn(
+      { run_id: runId, err: error instanceof Error ? error.message : String(error) },
+      'scan: enqueue failed; the run starts when the queue is back',
+    ),
+  );
+  if (outcome === 'waited') {
+    ctx.log.warn({ run_id: runId, wait_ms: waitMs }, 'scan: the queue did not answer; run pending');
+  }
+  return { runId, created, enqueued: outcome === 'done' };
 }
 
 export type ProgressListener = (done: number, total: number) => void;

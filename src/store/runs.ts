@@ -80,6 +80,15 @@ export async function unfinishedJobs(db: Db): Promise<PlannedJob[]> {
   return result.rows.map((row) => ({ queue: row.queue, jobId: row.job_id, data: row.data }));
 }
 
+/** One run's jobs that PostgreSQL records as not done. */
+export async function unfinishedJobsOf(db: Db, runId: string): Promise<PlannedJob[]> {
+  const result = await db.query<{ queue: string; job_id: string; data: unknown }>(
+    'select queue, job_id, data from run_jobs where run_id = $1 and not done order by created_at, job_id',
+    [runId],
+  );
+  return result.rows.map((row) => ({ queue: row.queue, jobId: row.job_id, data: row.data }));
+}
+
 function sourceIdOf(data: unknown): string | null {
   const value = (data as { sourceId?: unknown }).sourceId;
   return typeof value === 'string' ? value : null;

@@ -16,6 +16,8 @@ import type { WebOptions } from '../../src/api/app.js';
 import { createApiToken, createUser } from '../../src/store/users.js';
 import type { Role } from '../../src/store/users.js';
 import { seedCandidates } from './seed.js';
+import { loadAppConfig, syncSources } from '../../src/app/build.js';
+import { DEMO_CONFIG } from '../helpers/harness.js';
 import type { Seeded } from './seed.js';
 
 export const PASSWORD = 'korrekt-häst-batteri-häftklammer';
@@ -47,7 +49,15 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(options: WebOptions = {}): Promise<World> {
+export interface WorldOptions {
+  /**
+   * Load the demo source configuration (and mirror it into `sources`), for routes that start
+   * scan runs. Off by default, so a change to sources cannot break tests that do not need them.
+   */
+  sources?: boolean;
+}
+
+export async function createWorld(options: WebOptions = {}, world: WorldOptions = {}): Promise<World> {
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const env = parseEnv({
     ...process.env,
@@ -70,7 +80,7 @@ export async function createWorld(options: WebOptions = {}): Promise<World> {
     backoff: { baseDelayMs: 100, maxDelayMs: 1000 },
   });
   const ctx: AppContext = {
-    config: undefined as unknown as HorisontConfig,
+    config: world.sources ? await loadAppConfig(env, DEMO_CONFIG) : (undefined as unknown as HorisontConfig),
     http: undefined as unknown as HttpClient,
     db,
     pipeline,
@@ -81,6 +91,7 @@ export async function createWorld(options: WebOptions = {}): Promise<World> {
     query: async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
       (await db.query<T>(sql, params)).rows,
   };
+  if (world.sources) await syncSources(ctx);
   const seeded = await seedCandidates(ctx);
   const accounts = {} as Record<Role, Account>;
   for (const role of ['viewer', 'reviewer', 'admin'] as const) {

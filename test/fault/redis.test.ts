@@ -152,6 +152,48 @@ describe('Q7 Redis down while a reviewer nominates in the workbench', () => {
   });
 });
 
+describe('Q7 Redis down while an admin presses "Skanna nu"', () => {
+  it('answers at once with the run recorded in PostgreSQL; it runs when Redis is back', async () => {
+    const redis = await ownRedis();
+    const { world, decisionsBefore, oracle } = await prepareWorld({ redisUrl: redis.url });
+    worlds.push(world);
+    const app = await world.app();
+    const web = await buildWebApp(app, {});
+    try {
+      const user = await createUser(app.db, { username: `q7s-${world.id}`, role: 'admin' });
+      const { token } = await createApiToken(app.db, user.id, 'q7');
+      await redis.shutdown();
+
+      const started = performance.now();
+      const response = await web.inject({
+        method: 'POST',
+        url: '/api/runs',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: { clientRequestId: randomUUID() },
+      });
+      const tookMs = performance.now() - started;
+      expect(response.statusCode).toBe(202);
+      expect(tookMs).toBeLessThan(3_000);
+      const { runId, enqueued } = response.json<{ runId: string; enqueued: boolean }>();
+      expect(enqueued).toBe(false);
+      const [recorded] = await world.query<{ jobs: number }>(
+        'select count(*)::int as jobs from run_jobs where run_id = $1',
+        [runId],
+      );
+      expect(recorded!.jobs).toBeGreaterThan(0);
+
+      // The add that was waiting for Redis completes by itself once Redis is back.
+      await redis.start();
+      startWorkers(app);
+      const summary = await world.waitForRun(runId, 90_000);
+      expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
+      await assertInvariants(world, { oracle, decisionsBefore, app });
+    } finally {
+      await web.close();
+    }
+  });
+});
+
 describe('Q8 Redis frozen longer than the job lock', () => {
   it('at worst a job runs twice, never with a second effect; the run completes afterwards', async () => {
     const redis = await ownRedis();

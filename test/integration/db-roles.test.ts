@@ -66,7 +66,7 @@ describe('database roles (migration 0008)', () => {
         { rolname: 'horisont_web', rolcanlogin: false },
       ]);
     } finally {
-      for (const schema of schemas) await owner.query(`drop schema if exists ${schema} cascade`);  
+      for (const schema of schemas) await owner.query(`drop schema if exists ${schema} cascade`);
       await owner.end();
     }
   });
@@ -131,14 +131,13 @@ describe('database roles (migration 0008)', () => {
       `update decisions set comment = 'ändrat i efterhand' where id = $1`,
       'delete from decisions where id = $1',
     ]) {
-      const error = await refusal(web, sql, [decision!.id]);  
+      const error = await refusal(web, sql, [decision!.id]);
       expect(error.code).toBe('42501');
       // The grant's message, not the append-only trigger's ("decisions is append-only: …").
       expect(error.message).toBe('permission denied for table decisions');
     }
     expect((await refusal(web, 'truncate decisions')).message).toBe('permission denied for table decisions');
     for (const table of ['candidate_notes', 'audit_log']) {
-       
       expect((await refusal(web, `delete from ${table}`)).message).toBe(
         `permission denied for table ${table}`,
       );
@@ -170,7 +169,7 @@ describe('database roles (migration 0008)', () => {
       ['users', `update users set role = 'admin' where id = $1`, [decision!.actor_id]],
     ];
     for (const [table, sql, params] of attempts) {
-      const error = await refusal(ingest, sql, params);  
+      const error = await refusal(ingest, sql, params);
       expect(error.code).toBe('42501');
       expect(error.message).toBe(`permission denied for table ${table}`);
     }

@@ -12,6 +12,8 @@ import {
   parseCandidateFilter,
   parseCandidateId,
   parseOrThrow,
+  ScanBody,
+  startScan,
 } from '../service.js';
 import { parseAuditFilter } from './pages.js';
 import { openApiDocument } from '../openapi.js';
@@ -176,6 +178,13 @@ export function registerApiRoutes(app: FastifyInstance, web: WebContext): void {
       request.query ?? {},
     );
     return { runs: await listRuns(db, limit) };
+  });
+
+  app.post('/api/runs', { config: { access: 'admin' } }, async (request, reply) => {
+    const body = parseOrThrow(ScanBody, request.body ?? {});
+    const result = await startScan(web, request, request.user as User, body);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(202).type(JSON_TYPE).send({ runId: result.runId, enqueued: result.enqueued });
   });
 
   app.get('/api/runs/:id', { config: { access: 'viewer' } }, async (request) => {

@@ -17,6 +17,8 @@ import {
   parseFilterForPage,
   parseOrThrow,
   refineDateRange,
+  ScanBody,
+  startScan,
   validationError,
 } from '../service.js';
 import { candidateListPage, candidatePage, conflictNotice } from '../views/candidates.js';
@@ -245,15 +247,33 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
     return sendPage(reply, request, {
       title: 'Källor och körningar',
       section: 'sources',
-      body: sourcesPage({ sources, runs }),
+      body: sourcesPage({
+        sources,
+        runs,
+        user: request.user as User,
+        csrfToken: request.session?.csrfToken ?? '',
+      }),
     });
+  });
+
+  app.post('/kallor/skanna', { config: { access: 'admin' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Record<string, string | undefined>;
+    const body = parseOrThrow(ScanBody, { clientRequestId: form.client_request_id });
+    const result = await startScan(web, request, request.user as User, body);
+    // Post/Redirect/Get, to the run's own page.
+    return reply.redirect(`/korningar/${result.runId}?klart=${result.enqueued ? 'startad' : 'vantar'}`, 303);
   });
 
   app.get('/korningar/:id', { config: { access: 'viewer' } }, async (request, reply) => {
     const id = parseCandidateId((request.params as { id: string }).id);
     const summary = await runSummary(web.app.db, id);
     if (!summary) throw new ApiError('not_found', MESSAGES.notFound);
-    return sendPage(reply, request, { title: 'Körning', section: 'sources', body: runPage(summary) });
+    const done = (request.query as { klart?: string }).klart;
+    return sendPage(reply, request, {
+      title: 'Körning',
+      section: 'sources',
+      body: runPage(summary, done === 'startad' || done === 'vantar' ? done : undefined),
+    });
   });
 
   app.get('/prenumerationer', { config: { access: 'viewer' } }, async (request, reply) =>

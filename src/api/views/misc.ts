@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { html, pathWithQuery } from '../html.js';
 import type { HtmlValue, SafeHtml } from '../html.js';
 import {
@@ -16,6 +17,7 @@ import type { SourceHealthRow } from '../../store/queries.js';
 import type { RunListItem } from '../../store/workbench.js';
 import type { RunSummary } from '../../store/runs.js';
 import type { User } from '../../store/users.js';
+import { roleAtLeast } from '../../store/users.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
 import type { DateFieldProblems } from '../service.js';
 import { dateField } from './fields.js';
@@ -117,6 +119,7 @@ const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.role_change': 'Roll ändrad',
   'token.create': 'API-nyckel skapad',
   'nomination.cli': 'Nominering (kommandorad)',
+  'run.start': 'Skanning startad',
 };
 
 function auditDetails(row: AuditRow): HtmlValue {
@@ -228,7 +231,9 @@ export function auditPage(
                     ? html`<a href="/kandidater/${row.subjectId}">${row.subjectLabel ?? row.subjectId}</a>`
                     : row.subjectType === 'user'
                       ? 'Användarkonto'
-                      : (row.subjectId ?? '')
+                      : row.subjectType === 'run' && row.subjectId
+                        ? html`<a href="/korningar/${row.subjectId}">Körning</a>`
+                        : (row.subjectId ?? '')
                 }
               </td>
               <td>${summariseState(row.before)}</td>
@@ -249,8 +254,27 @@ export function auditPage(
     }`;
 }
 
-export function sourcesPage(input: { sources: SourceHealthRow[]; runs: RunListItem[] }): SafeHtml {
+export function sourcesPage(input: {
+  sources: SourceHealthRow[];
+  runs: RunListItem[];
+  user: User;
+  csrfToken: string;
+}): SafeHtml {
   return html`<h1>Källor och körningar</h1>
+    ${
+      roleAtLeast(input.user.role, 'admin')
+        ? html`<form method="post" action="/kallor/skanna" class="panel" aria-labelledby="skanna-rubrik">
+            <h2 id="skanna-rubrik" class="sr-only">Skanna nu</h2>
+            <input type="hidden" name="_csrf" value="${input.csrfToken}" />
+            <input type="hidden" name="client_request_id" value="${randomUUID()}" />
+            <p>
+              Startar en körning av alla påslagna källor nu, utöver den schemalagda. Körningen sparas direkt; är
+              kön (Redis) nere startar den när kön svarar igen.
+            </p>
+            <button type="submit">Skanna nu</button>
+          </form>`
+        : ''
+    }
     <h2 id="kallor">Källor</h2>
     <table>
       <caption class="sr-only">
@@ -343,9 +367,19 @@ export function sourcesPage(input: { sources: SourceHealthRow[]; runs: RunListIt
     }`;
 }
 
-export function runPage(summary: RunSummary): SafeHtml {
+const RUN_NOTICES = {
+  startad: { kind: 'ok', text: 'Skanningen är startad.' },
+  vantar: {
+    kind: 'warn',
+    text: 'Skanningen är registrerad men kön (Redis) svarar inte just nu. Den startar av sig själv när kön är tillbaka.',
+  },
+} as const;
+
+export function runPage(summary: RunSummary, notice?: keyof typeof RUN_NOTICES): SafeHtml {
+  const shown = notice ? RUN_NOTICES[notice] : undefined;
   return html`<p><a href="/kallor#korningar">← Källor och körningar</a></p>
     <h1>Körning ${timeTag(summary.startedAt, true)}</h1>
+    ${shown ? html`<div class="notice ${shown.kind}" role="status">${shown.text}</div>` : ''}
     <dl class="facts">
       <dt>Id</dt>
       <dd><code>${summary.runId}</code></dd>
