@@ -1,6 +1,5 @@
 import { describeCandidate } from '../domain/candidate.js';
 import type { CandidateView, EvidenceItem } from '../domain/candidate.js';
-import { buildReport } from '../domain/report.js';
 import type { Band, ScoreResult } from '../domain/score.js';
 import type { Db, Tx } from '../store/db.js';
 import { lockKey, withTransaction } from '../store/db.js';
@@ -79,7 +78,6 @@ function evidenceRef(e: EvidenceItem): EvidenceRef {
 }
 
 function subjectOf(candidate: CandidateView, result: ScoreResult): MatchSubject {
-  let npo: readonly string[] | undefined;
   return {
     band: result.band,
     council: result.council,
@@ -90,15 +88,9 @@ function subjectOf(candidate: CandidateView, result: ScoreResult): MatchSubject 
       candidate.manufacturer ?? '',
       ...candidate.evidence.flatMap((e) => [e.title, e.summary ?? '']),
     ].filter((t) => t !== ''),
-    // The programme areas the early assessment report would suggest: the same derivation the
-    // workbench's NPO filter shows, computed only when a subscription asks for areas.
-    npo: () =>
-      (npo ??= buildReport({
-        candidate,
-        score: result,
-        version: 0,
-        generatedAt: '1970-01-01T00:00:00.000Z',
-      }).json.sections.programme.programmeAreas.map((a) => a.name)),
+    // The programme areas the score found: the same ones the report, the workbench's NPO filter
+    // and `candidates --json` show.
+    npo: () => (result.programmeAreas ?? []).map((a) => a.name),
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NPO_AREAS } from '../api/npo.js';
+import { NPO_NAMES } from '../domain/programme-areas.js';
 import type { Band, Council } from '../domain/score.js';
 import { TermMatcher, tokeniseForMatching } from '../domain/normalise.js';
 
@@ -50,7 +50,9 @@ const Term = z.string().trim().min(1).max(100);
 export const SubscriptionFilter = z.strictObject({
   /** National programme areas, as the early assessment report suggests them for a candidate. */
   npo: z
-    .array(z.string().refine((v) => NPO_AREAS.includes(v), 'okänt programområde (NPO)'))
+    .array(
+      z.string().refine((v) => (NPO_NAMES as readonly string[]).includes(v), 'okänt programområde (NPO)'),
+    )
     .max(26)
     .default([]),
   /** Words in the candidate's name, manufacturer or evidence (sv/en/no; `*` as a wildcard). */
@@ -89,7 +91,7 @@ export interface MatchSubject {
   emdnCodes: readonly string[];
   /** Name, manufacturer, evidence titles and summaries. */
   texts: readonly string[];
-  /** Computed only when a subscription asks for programme areas (it builds the report view). */
+  /** The programme areas the candidate's current score found; read only when a subscription asks. */
   npo: () => readonly string[];
 }
 

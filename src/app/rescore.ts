@@ -1,4 +1,5 @@
 import type { TriageCriteria } from '../domain/criteria.js';
+import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import { compareStrings } from '../domain/candidate.js';
 import type { Band, Council, CriterionScore } from '../domain/score.js';
 import { rankIn, weightSensitivity } from '../domain/score.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import { scoreAndStore } from '../workers/score.js';
+import type { Scoring } from '../workers/score.js';
 
 /** A candidate's current score as far as ranking goes. */
 interface Standing {
@@ -77,13 +79,14 @@ export interface RescoreResult {
  * through {@link scoreAndStore}, the same idempotent write as the score stage, so running it again
  * changes nothing. Returns the ranking before and after.
  */
-export async function rescoreAll(db: Db, criteria: TriageCriteria, log?: Logger): Promise<RescoreResult> {
+export async function rescoreAll(db: Db, scoring: Scoring, log?: Logger): Promise<RescoreResult> {
+  const { criteria } = scoring;
   const before = await standings(db);
   let changed = 0;
   for (const candidate of before) {
     // One candidate per transaction: a long rescore never holds many locks, and the score stage
     // may run beside it (both take the candidate's lock).
-    const stored = await withTransaction(db, (tx) => scoreAndStore(tx, candidate.id, criteria)); // eslint-disable-line no-await-in-loop
+    const stored = await withTransaction(db, (tx) => scoreAndStore(tx, candidate.id, scoring)); // eslint-disable-line no-await-in-loop
     if (stored?.changed) changed += 1;
   }
   const after = await standings(db);
@@ -122,15 +125,25 @@ export async function rescoreAll(db: Db, criteria: TriageCriteria, log?: Logger)
 
 /**
  * How the candidate's rank among all currently scored candidates moves if each criterion's weight
- * changes by ±50 % (see {@link weightSensitivity}). Undefined for an unknown or unscored candidate.
+ * changes by ±50 % (see {@link weightSensitivity}), with the programme areas its current score
+ * found and the evidence behind them. Undefined for an unknown or unscored candidate.
  */
 export async function explainRank(
   db: Db,
   candidateId: string,
   criteria: TriageCriteria,
-): Promise<(SensitivityResult & { name: string }) | undefined> {
+): Promise<(SensitivityResult & { name: string; programmeAreas: ProgrammeAreaMatch[] }) | undefined> {
   const all = (await standings(db)).filter((s) => s.total !== null);
   const target = all.find((s) => s.id === candidateId);
   if (target === undefined) return undefined;
-  return { ...weightSensitivity(candidateId, all, criteria), name: target.name };
+  const areas = await db.query<{ areas: ProgrammeAreaMatch[] | null }>(
+    `select s.result->'programmeAreas' as areas
+     from candidates c join scores s on s.id = c.current_score_id where c.id = $1`,
+    [candidateId],
+  );
+  return {
+    ...weightSensitivity(candidateId, all, criteria),
+    name: target.name,
+    programmeAreas: areas.rows[0]?.areas ?? [],
+  };
 }

@@ -1,3 +1,5 @@
+import { PROGRAMME_FIELD_LABELS } from '../domain/programme-areas.js';
+import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { parseEnv } from '../env.js';
@@ -90,7 +92,9 @@ function decimal(n: number): string {
 }
 
 /** How the rank moves if each criterion's weight changes, in Swedish. */
-export function formatExplanation(result: SensitivityResult & { name: string }): string {
+export function formatExplanation(
+  result: SensitivityResult & { name: string; programmeAreas?: ProgrammeAreaMatch[] },
+): string {
   const lines = [
     `${result.name} (${result.candidateId})`,
     `Plats ${result.rank} av ${result.candidates} med ${result.total} poäng. Så flyttas kandidaten om en vikt ändras (övriga vikter oförändrade; kandidater med samma poäng delar plats):`,
@@ -113,6 +117,20 @@ export function formatExplanation(result: SensitivityResult & { name: string }):
       ]),
     ),
   );
+  const areas = result.programmeAreas ?? [];
+  if (areas.length > 0) {
+    lines.push('', 'Föreslagna programområden (NPO) och vad som pekar dit:');
+    for (const area of areas) {
+      lines.push(`  ${area.name}`);
+      for (const e of area.evidence) {
+        lines.push(
+          e.field === 'emdn'
+            ? `    EMDN-kod ${e.text} (under ${e.term}), källpost ${e.itemId}`
+            : `    ”${e.term}” i ${PROGRAMME_FIELD_LABELS[e.field]}, källpost ${e.itemId}: ${oneLine(e.text, 100)}`,
+        );
+      }
+    }
+  }
   return lines.join('\n');
 }
 
@@ -153,7 +171,7 @@ export function registerTriageCommands(program: Command): void {
     .option('--all', 'list every candidate, not only those that moved')
     .action(async (options: { json?: boolean; all?: boolean }) => {
       await withDb(program, async (db, config, log) => {
-        const result = await rescoreAll(db, config.criteria, log);
+        const result = await rescoreAll(db, config, log);
         console.log(options.json ? JSON.stringify(result, null, 2) : formatRescore(result, options.all));
       });
     });

@@ -144,6 +144,14 @@ export function compileProgrammeAreas(file: ProgrammeAreasFile): ProgrammeAreas 
 /** Where in an evidence item an area was recognised. */
 export type ProgrammeAreaField = 'title' | 'summary' | 'tradeName' | 'emdn';
 
+/** Swedish names of the fields, for reports, the workbench and the CLI ("”diabetes*” i titeln"). */
+export const PROGRAMME_FIELD_LABELS: Record<ProgrammeAreaField, string> = {
+  title: 'titeln',
+  summary: 'sammanfattningen',
+  tradeName: 'produktnamnet',
+  emdn: 'EMDN-koden',
+};
+
 /** One reason a candidate belongs to an area. */
 export interface ProgrammeAreaEvidence {
   itemId: string;

@@ -2,23 +2,38 @@
 import { readFileSync } from 'node:fs';
 import { load } from 'cheerio';
 import { describe, expect, it } from 'vitest';
-import type { EvidenceItem } from './candidate.js';
+import { parse } from 'yaml';
+import type { CandidateView, EvidenceItem } from './candidate.js';
 import { describeCandidate } from './candidate.js';
 import { parseTriageCriteria } from './criteria.js';
 import { SECTION_HEADINGS, buildReport } from './report.js';
 import { escapeHtml, renderReportHtml } from './report-html.js';
+import { ProgrammeAreasFile, compileProgrammeAreas, matchProgrammeAreas } from './programme-areas.js';
 import { scoreCandidate } from './score.js';
 
 const criteria = parseTriageCriteria(
   readFileSync(new URL('../../config/triage-criteria.yaml', import.meta.url), 'utf8'),
 );
+const programmeAreas = compileProgrammeAreas(
+  ProgrammeAreasFile.parse(
+    parse(readFileSync(new URL('../../config/programme-areas.yaml', import.meta.url), 'utf8')),
+  ),
+);
 const generatedAt = '2026-11-20T01:30:00.000Z';
+
+/** The score as the score stage stores it: with the programme areas its evidence points at. */
+function scored(candidate: CandidateView) {
+  return {
+    ...scoreCandidate(candidate, criteria),
+    programmeAreas: matchProgrammeAreas(candidate.evidence, programmeAreas),
+  };
+}
 
 function reportFor(evidence: EvidenceItem[], name: string, forceName = false) {
   const described = describeCandidate('c-1', name, evidence);
   // A stored name is already text; a hostile one can reach the report only through a source.
   const candidate = forceName ? { ...described, name } : described;
-  return buildReport({ candidate, score: scoreCandidate(candidate, criteria), version: 2, generatedAt });
+  return buildReport({ candidate, score: scored(candidate), version: 2, generatedAt });
 }
 
 const evidence: EvidenceItem[] = [

@@ -1,4 +1,10 @@
-import { EarlyAssessmentReport, GAP_PREFIX, formatSwedishDate, safeHttpUrl } from './report.js';
+import {
+  EarlyAssessmentReport,
+  GAP_PREFIX,
+  formatSwedishDate,
+  programmeEvidenceText,
+  safeHttpUrl,
+} from './report.js';
 import type { ReportFact, ReportSource } from './report.js';
 
 /**
@@ -211,10 +217,20 @@ export function renderReportHtml(input: unknown): string {
     '<ul>',
     `<li><strong>Råd:</strong> ${escapeHtml(COUNCIL_TEXT[r.sections.programme.council])}</li>`,
     `<li><strong>Motivering:</strong> ${escapeHtml(r.sections.programme.routingReason)}${cite(councilRefs, byRef)}</li>`,
-    ...r.sections.programme.programmeAreas.map(
-      (a) =>
-        `<li><strong>Programområde (förslag):</strong> ${escapeHtml(a.name)}${cite(a.sources, byRef)}</li>`,
-    ),
+    ...r.sections.programme.programmeAreas.map((a) => {
+      const shown = a.evidence ?? [];
+      const list =
+        shown.length === 0
+          ? ''
+          : `<ul>${shown
+              .slice(0, 3)
+              .map((e) => {
+                const { quote, why } = programmeEvidenceText(e);
+                return `<li>${escapeHtml(quote)} (${escapeHtml(why)})${cite([e.source], byRef)}</li>`;
+              })
+              .join('')}${shown.length > 3 ? `<li>… och ${shown.length - 3} till</li>` : ''}</ul>`;
+      return `<li><strong>Programområde (förslag):</strong> ${escapeHtml(a.name)}${cite(a.sources, byRef)}${list}</li>`;
+    }),
     ...r.sections.programme.facts.filter((f) => f.status === 'gap').map((f) => fact(f, byRef)),
     '</ul>',
     '</section>',

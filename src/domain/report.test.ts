@@ -1,7 +1,8 @@
 // eslint-disable-next-line no-restricted-imports -- the test reads the shipped criteria file; the domain code itself does no I/O
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { EvidenceItem } from './candidate.js';
+import { parse } from 'yaml';
+import type { CandidateView, EvidenceItem } from './candidate.js';
 import { describeCandidate } from './candidate.js';
 import { parseTriageCriteria } from './criteria.js';
 import {
@@ -13,12 +14,26 @@ import {
   formatSwedishDate,
   safeHttpUrl,
 } from './report.js';
+import { ProgrammeAreasFile, compileProgrammeAreas, matchProgrammeAreas } from './programme-areas.js';
 import { scoreCandidate } from './score.js';
 
 const criteria = parseTriageCriteria(
   readFileSync(new URL('../../config/triage-criteria.yaml', import.meta.url), 'utf8'),
 );
+const programmeAreas = compileProgrammeAreas(
+  ProgrammeAreasFile.parse(
+    parse(readFileSync(new URL('../../config/programme-areas.yaml', import.meta.url), 'utf8')),
+  ),
+);
 const generatedAt = '2026-11-20T01:30:00.000Z';
+
+/** The score as the score stage stores it: with the programme areas its evidence points at. */
+function scored(candidate: CandidateView) {
+  return {
+    ...scoreCandidate(candidate, criteria),
+    programmeAreas: matchProgrammeAreas(candidate.evidence, programmeAreas),
+  };
+}
 
 const libre3Evidence: EvidenceItem[] = [
   {
@@ -64,8 +79,7 @@ const libre3Evidence: EvidenceItem[] = [
 
 function reportFor(evidence: EvidenceItem[], name = 'FreeStyle Libre 3', version = 1) {
   const candidate = describeCandidate('c-1', name, evidence);
-  const score = scoreCandidate(candidate, criteria);
-  return buildReport({ candidate, score, version, generatedAt });
+  return buildReport({ candidate, score: scored(candidate), version, generatedAt });
 }
 
 const headings = Object.values(SECTION_HEADINGS);
@@ -154,9 +168,41 @@ describe('buildReport', () => {
     expect(json.sections.programme.programmeAreas[0]).toEqual({
       name: 'Endokrina sjukdomar',
       sources: ['E1', 'E3'],
+      evidence: [
+        {
+          source: 'E1',
+          field: 'title',
+          term: 'glukosmätning*',
+          text: 'Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes',
+        },
+        {
+          source: 'E3',
+          field: 'title',
+          term: 'diabetes*',
+          text: 'Hälsoekonomisk bedömning av FreeStyle Libre 3 vid typ 1-diabetes',
+        },
+      ],
     });
+    expect(markdown).toContain('- **Programområde (förslag):** Endokrina sjukdomar (källa: [E1]');
+    // The term is Markdown-escaped (`\*`), so it renders as written in the configuration.
+    expect(markdown).toContain(
+      '  - ”Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes” (”glukosmätning\\*” i titeln) (källa: [E1]',
+    );
     expect(markdown).toContain('- **Råd:** MTP-rådet');
     expect(markdown).toMatch(/- \*\*Motivering:\*\* Medicinteknisk produkt registrerad i EUDAMED/);
+  });
+
+  it('writes a gap, not a guess, for a score stored before programme areas were configured', () => {
+    const candidate = describeCandidate('c-1', 'FreeStyle Libre 3', libre3Evidence);
+    const old = buildReport({
+      candidate,
+      score: scoreCandidate(candidate, criteria),
+      version: 1,
+      generatedAt,
+    });
+    expect(old.json.sections.programme.programmeAreas).toEqual([]);
+    expect(old.markdown).toContain('Uppgift saknas: programområde kunde inte härledas ur källorna');
+    expect(EarlyAssessmentReport.safeParse(old.json).success).toBe(true);
   });
 
   it('asks the open questions the sources leave', () => {

@@ -10,14 +10,8 @@ import {
 } from './candidate.js';
 import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
 import { IsoDate, ItemKind } from './item.js';
-import type { TokenisedText } from './normalise.js';
-import {
-  TermMatcher,
-  foldForMatching,
-  normaliseManufacturer,
-  normaliseText,
-  tokeniseForMatching,
-} from './normalise.js';
+import { TermMatcher, foldForMatching, normaliseManufacturer, normaliseText } from './normalise.js';
+import { PROGRAMME_FIELD_LABELS } from './programme-areas.js';
 import type { CriterionResult, ScoreResult } from './score.js';
 import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './score.js';
 
@@ -91,6 +85,15 @@ const ReportCriterion = z.strictObject({
   signals: z.array(ReportSignal),
 });
 
+const ProgrammeAreaEvidenceSchema = z.strictObject({
+  source: SourceRefId,
+  field: z.enum(['title', 'summary', 'tradeName', 'emdn']),
+  /** The configured word (`diabetes*`) or EMDN prefix (`C`) that matched. */
+  term: z.string().min(1),
+  /** The words around the match, or the EMDN code. */
+  text: z.string().min(1),
+});
+
 const Band = z.enum(['hög', 'medel', 'låg']);
 const Council = z.enum(['MTP-rådet', 'NT-rådet', 'båda', 'utanför']);
 
@@ -138,7 +141,18 @@ export const EarlyAssessmentReport = z
         heading: z.string(),
         council: Council,
         routingReason: z.string(),
-        programmeAreas: z.array(z.strictObject({ name: z.string(), sources: z.array(SourceRefId).min(1) })),
+        programmeAreas: z.array(
+          z.strictObject({
+            name: z.string(),
+            sources: z.array(SourceRefId).min(1),
+            /**
+             * What matched in which source: a word in a title, summary or trade name (with the
+             * words around it) or an EMDN code. Absent in reports written before programme areas
+             * were configured.
+             */
+            evidence: z.array(ProgrammeAreaEvidenceSchema).optional(),
+          }),
+        ),
         facts: z.array(ReportFact).min(1),
       }),
       openQuestions: z.strictObject({ heading: z.string(), questions: z.array(z.string().min(1)) }),
@@ -168,9 +182,12 @@ export const EarlyAssessmentReport = z
         fact.sources.forEach((r, j) => check(r, ['sections', 'programme', 'facts', i, 'sources', j]));
       }
     });
-    report.sections.programme.programmeAreas.forEach((area, i) =>
-      area.sources.forEach((r, j) => check(r, ['sections', 'programme', 'programmeAreas', i, 'sources', j])),
-    );
+    report.sections.programme.programmeAreas.forEach((area, i) => {
+      area.sources.forEach((r, j) => check(r, ['sections', 'programme', 'programmeAreas', i, 'sources', j]));
+      area.evidence?.forEach((e, j) =>
+        check(e.source, ['sections', 'programme', 'programmeAreas', i, 'evidence', j, 'source']),
+      );
+    });
     report.sections.criteria.criteria.forEach((c, i) =>
       c.signals.forEach((s, j) =>
         s.quotes.forEach((q, k) =>
@@ -221,142 +238,6 @@ const MARKET_STATUS_LABELS: Record<string, string> = {
   'no-longer-on-the-market': 'inte längre på marknaden',
   'not-intended-for-eu-market': 'inte avsedd för EU-marknaden',
 };
-
-/**
- * The 26 national programme areas (NPO) and words that point at them. A suggestion, shown with
- * the sources whose words matched; the beredning decides.
- */
-const PROGRAMME_AREAS: readonly (readonly [string, readonly string[]])[] = [
-  [
-    'Endokrina sjukdomar',
-    ['diabetes*', '*diabetes', 'glukos*', 'insulin*', 'hba1c', 'sköldkörtel*', 'obesitas', 'fetma'],
-  ],
-  [
-    'Cancersjukdomar',
-    [
-      '*cancer*',
-      'tumör*',
-      '*tumör',
-      'glioblastom*',
-      'gliom*',
-      'lymfom*',
-      'leukemi*',
-      'onkolog*',
-      'cytostatika*',
-      'malign*',
-      'karcinom*',
-      'melanom*',
-      'sarkom*',
-      'mammografiscreening',
-    ],
-  ],
-  [
-    'Nervsystemets sjukdomar',
-    [
-      'glioblastom*',
-      'gliom*',
-      'hjärntumör*',
-      'epilepsi*',
-      'parkinson*',
-      'stroke*',
-      'multipel skleros',
-      'neurolog*',
-      'nervstimulering',
-    ],
-  ],
-  [
-    'Hjärt- och kärlsjukdomar',
-    [
-      'hjärt*',
-      'kranskärl*',
-      'aortastenos',
-      'aortaklaff*',
-      '*aortaklaffbyte',
-      'förmaksflimmer*',
-      'kardiolog*',
-      'pacemaker*',
-      'koronar*',
-    ],
-  ],
-  [
-    'Njur- och urinvägssjukdomar',
-    [
-      'njur*',
-      'dialys*',
-      'urinväg*',
-      'prostata*',
-      'urinkateter*',
-      'kateterisering*',
-      'urolog*',
-      'blåstömning*',
-    ],
-  ],
-  ['Mag- och tarmsjukdomar', ['tarm*', '*tarm', 'fekal*', 'crohn*', 'kolit*', 'gastro*', 'lever*']],
-  [
-    'Kvinnosjukdomar och förlossning',
-    ['hysterektomi*', 'gynekolog*', 'förlossning*', 'graviditet*', 'livmoder*'],
-  ],
-  [
-    'Medicinsk diagnostik',
-    [
-      'diagnostik*',
-      '*diagnostik',
-      'in vitro',
-      'laboratori*',
-      'röntgen*',
-      'mammografi*',
-      'bilddiagnostik*',
-      'radiolog*',
-    ],
-  ],
-  ['Primärvård', ['primärvård*']],
-  [
-    'Psykisk hälsa',
-    ['psykisk*', 'depression*', 'ångest*', 'insomni*', 'sömnsvårighet*', 'kognitiv beteendeterapi', 'kbt'],
-  ],
-  [
-    'Hud- och könssjukdomar',
-    [
-      'sår',
-      'såret',
-      '*sår',
-      'sårbehandling*',
-      'sårvård*',
-      'trycksår*',
-      'förband*',
-      '*förband',
-      'hud',
-      'hudsjukdom*',
-      '*kompress',
-      '*kompressen',
-    ],
-  ],
-  ['Äldres hälsa och palliativ vård', ['äldre', 'palliativ*', 'fallförebygg*']],
-  ['Barns och ungdomars hälsa', ['barn', 'ungdomar', 'pediatri*']],
-  [
-    'Kirurgi och plastikkirurgi',
-    ['kirurgi', '*kirurgi', 'kirurgisk*', 'robotassist*', 'laparoskop*', 'prostatektomi'],
-  ],
-  ['Lung- och allergisjukdomar', ['kol', 'copd', 'astma*', 'lung*', 'sömnapné*', 'allergi*']],
-  ['Rörelseorganens sjukdomar', ['ortoped*', 'höftled*', 'knäled*', 'artros*', 'fraktur*']],
-  ['Ögonsjukdomar', ['ögon*', 'katarakt*', 'glaukom*', 'retina*', 'makula*']],
-  ['Öron-, näs- och halssjukdomar', ['hörsel*', 'hörapparat*', 'cochlea*', 'öron*']],
-  [
-    'Perioperativ vård, intensivvård och transplantation',
-    ['intensivvård*', 'anestesi*', 'transplant*', 'perioperativ*'],
-  ],
-  ['Infektionssjukdomar', ['infektion*', 'sepsis', 'antibiotika*']],
-  ['Reumatiska sjukdomar', ['reumat*']],
-  ['Sällsynta sjukdomar', ['sällsynt*', 'rare disease*']],
-  ['Tandvård', ['tandvård*', 'tänder', 'tand']],
-  ['Levnadsvanor', ['levnadsvan*', 'rökavvänjning*', 'fysisk aktivitet']],
-  ['Akut vård', ['akutsjukvård*', 'ambulans*', 'prehospital*']],
-  ['Rehabilitering, habilitering och försäkringsmedicin', ['rehabiliter*', 'habiliter*', 'hjälpmedel*']],
-];
-const PROGRAMME_MATCHERS = PROGRAMME_AREAS.map(([name, terms]) => ({
-  name,
-  matcher: new TermMatcher(terms),
-}));
 
 /** Cue words for the indication and for the care a product replaces or adds to. */
 const INDICATION_CUES = new TermMatcher([
@@ -576,18 +457,6 @@ function sentences(text: string): string[] {
     .split(/(?<=[.!?])\s+(?=[\p{Lu}\d])/u)
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
-
-const tokenisedFields = new WeakMap<EvidenceItem, TokenisedText[]>();
-
-/** An item's text fields split into words once per report (many term lists read them). */
-function tokenisedFieldsOf(e: EvidenceItem): TokenisedText[] {
-  let fields = tokenisedFields.get(e);
-  if (fields === undefined) {
-    fields = fieldsOf(e).map((f) => tokeniseForMatching(f));
-    tokenisedFields.set(e, fields);
-  }
-  return fields;
 }
 
 function fieldsOf(e: EvidenceItem): string[] {
@@ -861,17 +730,21 @@ function resourceSection(score: ScoreResult, built: Built): ReportFact[] {
   return facts;
 }
 
-function programmeAreas(evidence: EvidenceItem[], built: Built): { name: string; sources: string[] }[] {
-  const found = PROGRAMME_MATCHERS.map(({ name, matcher }, order) => {
-    const items = evidence.filter((e) => tokenisedFieldsOf(e).some((f) => matcher.matches(f)));
-    const refs = refsOf(
-      items.map((e) => e.itemId),
-      built,
-    );
-    return { name, sources: refs, order };
-  }).filter((a) => a.sources.length > 0);
-  found.sort((a, b) => b.sources.length - a.sources.length || a.order - b.order);
-  return found.slice(0, 3).map(({ name, sources }) => ({ name, sources }));
+type ReportProgrammeArea = EarlyAssessmentReport['sections']['programme']['programmeAreas'][number];
+
+/**
+ * The programme areas the score found (see `matchProgrammeAreas`), each citing the sources whose
+ * words or EMDN codes matched. A score stored before programme areas were configured has none.
+ */
+function programmeAreas(score: ScoreResult, built: Built): ReportProgrammeArea[] {
+  return (score.programmeAreas ?? []).flatMap((area) => {
+    const evidence = area.evidence.flatMap((e) => {
+      const ref = built.byItemId.get(e.itemId)?.ref;
+      return ref === undefined ? [] : [{ source: ref, field: e.field, term: e.term, text: e.text }];
+    });
+    const sources = uniq(evidence.map((e) => e.source)).sort(compareRefs);
+    return sources.length === 0 ? [] : [{ name: area.name, sources, evidence }];
+  });
 }
 
 function compareRefs(a: string, b: string): number {
@@ -954,7 +827,7 @@ export function buildReport(input: {
   const regulatory = regulatorySection(candidate, registry, built);
   const currentCare = currentCareSection(evidence, subject, built);
   const resourceImpact = resourceSection(score, built);
-  const areas = programmeAreas(evidence, built);
+  const areas = programmeAreas(score, built);
 
   // The evidence the routing rests on (a council list entry, the register record, …), as scored.
   const routedOn = new Set((score.routingEvidence ?? []).map((e) => e.itemId));
@@ -1108,6 +981,21 @@ const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = 
   utanför: 'utanför rådens uppdrag',
 };
 
+/** `”… vid glioblastom …” (”glioblastom*” i sammanfattningen)` or `EMDN-koden N0199 (under N)`. */
+export function programmeEvidenceText(e: z.infer<typeof ProgrammeAreaEvidenceSchema>): {
+  quote: string;
+  why: string;
+} {
+  return e.field === 'emdn'
+    ? { quote: `EMDN-kod ${e.text}`, why: `under ${e.term}` }
+    : { quote: `”${e.text}”`, why: `”${e.term}” i ${PROGRAMME_FIELD_LABELS[e.field]}` };
+}
+
+function programmeEvidenceLine(e: z.infer<typeof ProgrammeAreaEvidenceSchema>): string {
+  const { quote, why } = programmeEvidenceText(e);
+  return `${escapeMarkdown(quote)} (${escapeMarkdown(why)})`;
+}
+
 function renderMarkdown(r: EarlyAssessmentReport): string {
   const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
   const lines: string[] = [];
@@ -1187,6 +1075,11 @@ function renderMarkdown(r: EarlyAssessmentReport): string {
   );
   for (const area of r.sections.programme.programmeAreas) {
     lines.push(`- **Programområde (förslag):** ${escapeMarkdown(area.name)}${cite(area.sources, byRef)}`);
+    const shown = area.evidence ?? [];
+    for (const e of shown.slice(0, 3)) {
+      lines.push(`  - ${programmeEvidenceLine(e)}${cite([e.source], byRef)}`);
+    }
+    if (shown.length > 3) lines.push(`  - … och ${shown.length - 3} till`);
   }
   for (const fact of r.sections.programme.facts) {
     if (fact.status === 'gap') lines.push(renderFact(fact, byRef));

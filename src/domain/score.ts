@@ -1,3 +1,4 @@
+import type { ProgrammeAreaMatch } from './programme-areas.js';
 import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js';
 import {
   canonicalEvidence,
@@ -65,6 +66,12 @@ export interface ScoreResult {
   /** total >= criteria.nomination.minTotal and council !== 'utanför'. */
   nominate: boolean;
   criteria: CriterionResult[];
+  /**
+   * The programme areas (NPO) the evidence points at, with what matched (see
+   * `matchProgrammeAreas`). Set where the score is stored; absent in scores stored before
+   * programme areas were configured.
+   */
+  programmeAreas?: ProgrammeAreaMatch[];
 }
 
 /** Swedish names of item kinds, for explanations and reports. */

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import type { ScoreResult } from '../domain/score.js';
 
 export interface RankedCandidate {
@@ -15,6 +16,8 @@ export interface RankedCandidate {
   routingEvidence: NonNullable<ScoreResult['routingEvidence']>;
   criteriaVersion: string | null;
   explanation: ScoreResult['criteria'];
+  /** Programme areas (NPO) the score found, each with what matched in which evidence item. */
+  programmeAreas: ProgrammeAreaMatch[];
   evidence: Array<{
     sourceId: string;
     itemId: string;
@@ -62,6 +65,7 @@ export async function rankedCandidates(db: Db, limit: number): Promise<RankedCan
     routingEvidence: row.result?.routingEvidence ?? [],
     criteriaVersion: row.result?.criteriaVersion ?? null,
     explanation: row.result?.criteria ?? [],
+    programmeAreas: row.result?.programmeAreas ?? [],
     evidence: row.evidence ?? [],
     latestReportVersion: row.report_version,
   }));

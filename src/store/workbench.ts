@@ -1,3 +1,4 @@
+import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import type { Db } from './db.js';
 import type { DecisionState } from './decisions.js';
 import { INITIAL_STATE } from './decisions.js';
@@ -63,15 +64,16 @@ export interface CandidateList {
 }
 
 /**
- * Suggested programme areas (NPO) of a candidate: those its latest early assessment report
- * names (`sections.programme.programmeAreas[].name`). Candidates without a report have none yet.
+ * Suggested programme areas (NPO) of a candidate: those its current score found
+ * (`scores.result.programmeAreas[].name`, see `matchProgrammeAreas`), best supported first.
+ * A candidate not yet scored with programme areas has none.
  */
 const NPO_EXPR = `coalesce((
-  select jsonb_agg(a->>'name' order by a->>'name')
-  from (select r.json from reports r where r.candidate_id = c.id order by r.version desc limit 1) lr,
-       jsonb_array_elements(case when jsonb_typeof(lr.json->'sections'->'programme'->'programmeAreas') = 'array'
-                                 then lr.json->'sections'->'programme'->'programmeAreas' else '[]'::jsonb end) a
-  where a->>'name' is not null), '[]'::jsonb)`;
+  select jsonb_agg(a->>'name' order by ord)
+  from scores ns,
+       jsonb_array_elements(case when jsonb_typeof(ns.result->'programmeAreas') = 'array'
+                                 then ns.result->'programmeAreas' else '[]'::jsonb end) with ordinality as t(a, ord)
+  where ns.id = c.current_score_id and a->>'name' is not null), '[]'::jsonb)`;
 
 const FTS_CANDIDATE = `to_tsvector('swedish', c.name || ' ' || coalesce(c.manufacturer, ''))`;
 
@@ -261,6 +263,8 @@ export interface CandidateDetail {
   updatedAt: string;
   score: ScoreDetail | null;
   npo: string[];
+  /** The same areas with what matched in which evidence item. */
+  programmeAreas: ProgrammeAreaMatch[];
   state: DecisionState;
   regulatory: RegulatoryFact[];
   timeline: TimelineEntry[];
@@ -336,6 +340,7 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
       computed_at: Date | null;
       result: Omit<ScoreDetail, 'id' | 'computedAt'> | null;
       npo: string[];
+      programme_areas: ProgrammeAreaMatch[] | null;
       status: DecisionState['status'] | null;
       watched: boolean | null;
       version: number | null;
@@ -345,6 +350,7 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
     }>(
       `select c.id, c.name, c.manufacturer, c.kind, c.identifiers, c.created_at, c.updated_at,
               s.id as score_id, s.computed_at, s.result, ${NPO_EXPR} as npo,
+              s.result->'programmeAreas' as programme_areas,
               cs.status, cs.watched, cs.version, cs.reason_code, cs.last_decision_id, cs.updated_at as state_updated_at
        from candidates c left join scores s on s.id = c.current_score_id
        left join candidate_state cs on cs.candidate_id = c.id
@@ -468,6 +474,7 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
           }
         : null,
     npo: candidate.npo,
+    programmeAreas: candidate.programme_areas ?? [],
     state,
     regulatory,
     timeline,

@@ -1,6 +1,8 @@
 import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
 import type { TriageCriteria } from '../domain/criteria.js';
+import type { ProgrammeAreas } from '../domain/programme-areas.js';
+import { matchProgrammeAreas } from '../domain/programme-areas.js';
 import { scoreCandidate } from '../domain/score.js';
 import type { ScoreResult } from '../domain/score.js';
 import type { StageDefinition } from '../queue/pipeline.js';
@@ -18,9 +20,16 @@ export interface StoredScore {
   changed: boolean;
 }
 
+/** What scoring reads from the configuration (a loaded `HorisontConfig` is one). */
+export interface Scoring {
+  criteria: TriageCriteria;
+  programmeAreas: ProgrammeAreas;
+}
+
 /**
  * Scores a candidate on all of its current evidence and records it: the derived name, kind and
- * identifiers, the score (one row per candidate, criteria version and result; the same result
+ * identifiers, the score with the programme areas its evidence points at (one row per candidate,
+ * criteria version and result; the same result
  * again is the same row) and the candidate's current score. Idempotent: run again on the same
  * evidence and criteria, it changes nothing. Reading the evidence under the candidate's lock means
  * the last score written reflects the latest evidence, whatever order jobs ran in. The one way a
@@ -29,14 +38,17 @@ export interface StoredScore {
 export async function scoreAndStore(
   tx: Tx,
   candidateId: string,
-  criteria: TriageCriteria,
+  scoring: Scoring,
 ): Promise<StoredScore | undefined> {
   await lockKey(tx, `candidate ${candidateId}`);
   const row = await loadCandidate(tx, candidateId);
   if (!row) return undefined;
   const evidence = await loadEvidence(tx, candidateId);
   const view = describeCandidate(row.id, row.name, evidence);
-  const result = scoreCandidate(view, criteria);
+  const result: ScoreResult = {
+    ...scoreCandidate(view, scoring.criteria),
+    programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
+  };
   await tx.query(
     `update candidates set name = $2, manufacturer = $3, kind = $4, identifiers = $5, updated_at = now()
      where id = $1 and (name, manufacturer, kind, identifiers) is distinct from ($2, $3, $4, $5::jsonb)`,
@@ -73,7 +85,7 @@ export function scoreStage(ctx: AppContext): StageDefinition<'score'> {
     concurrency: 4,
     handle: async (data, job) => {
       await job.commit(async (tx) => {
-        const stored = await scoreAndStore(tx, data.candidateId, ctx.config.criteria);
+        const stored = await scoreAndStore(tx, data.candidateId, ctx.config);
         // Alerts: events and the outbox rows they match commit (or not) with this score.
         if (stored) await recordScoreEvents(tx, { runId: data.runId, stored });
         if (stored) {

@@ -200,6 +200,11 @@ describe('the candidate page', () => {
     expect(body).toContain('/rapport.md');
     expect(body).toContain('Slå ihop eller dela upp');
     expect(body).toContain('Endokrina sjukdomar');
+    // Why the programme area is suggested: the word that matched, where, and in which source.
+    expect(body).toContain('Varför dessa programområden');
+    expect(body).toMatch(
+      /”Endokrina sjukdomar” i titeln till <a\s+href="https:\/\/ec\.europa\.eu\/tools\/eudamed/,
+    );
   });
 
   it('renders hostile text inert: escaped, no javascript: link, nothing executable', async () => {

@@ -415,7 +415,16 @@ export async function seedCandidates(ctx: AppContext): Promise<Seeded> {
       evidence.push({ itemId, sourceId: item.sourceId, url: item.url, title: item.title });
     }
     if (spec.score) {
-      const result = scoreResult(spec.score, evidence);
+      // The programme areas the score found, as scoreAndStore stores them (the NPO filter reads them).
+      const result = {
+        ...scoreResult(spec.score, evidence),
+        programmeAreas: (spec.report?.npo ?? []).map((name) => ({
+          name,
+          evidence: evidence
+            .slice(0, 1)
+            .map((e) => ({ itemId: e.itemId, field: 'title', term: name, text: e.title })),
+        })),
+      };
       const scoreId = (
         await db.query<{ id: string }>(
           `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result)

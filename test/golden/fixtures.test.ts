@@ -76,6 +76,10 @@ describe('golden: the recorded fixtures', () => {
       nominate: r.result.nominate,
       routingReason: stable(r.result.routingReason, [r.id]),
       routedOn: (r.result.routingEvidence ?? []).map((e) => `${e.sourceId} ${e.url}`),
+      // Programme areas with what matched (item ids differ between runs, so the field and term).
+      programmeAreas: (r.result.programmeAreas ?? []).map(
+        (a) => `${a.name}: ${a.evidence.map((e) => `${e.field} ${e.term} → ${e.text}`).join(' | ')}`,
+      ),
       criteria: Object.fromEntries(
         r.result.criteria.map((c) => [
           c.criterionId,

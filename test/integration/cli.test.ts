@@ -77,6 +77,7 @@ describe('the horisont CLI', () => {
         'band',
         'council',
         'explanation',
+        'programmeAreas',
         'evidence',
       ]) {
         expect(candidate).toHaveProperty(key);
@@ -86,7 +87,22 @@ describe('the horisont CLI', () => {
       expect(Object.keys(evidence[0]!)).toEqual(expect.arrayContaining(['sourceId', 'url', 'date']));
       expect((candidate.explanation as unknown[]).length).toBeGreaterThan(0);
     }
+    // Every programme area comes with the evidence item and the words or EMDN code that matched.
+    const areas = candidates.flatMap(
+      (c) => c.programmeAreas as Array<{ name: string; evidence: Array<Record<string, string>> }>,
+    );
+    expect(areas.length).toBeGreaterThan(0);
+    for (const area of areas) {
+      expect(area.evidence.length).toBeGreaterThan(0);
+      for (const e of area.evidence) {
+        expect(Object.keys(e).sort()).toEqual(['field', 'itemId', 'term', 'text']);
+      }
+    }
     const top = candidates[0]!;
+    const explained = await horisont(['candidates', '--explain', String(top.id)]);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(top.programmeAreas).not.toHaveLength(0);
+    expect(explained.stdout).toContain('Föreslagna programområden (NPO)');
     const report = await horisont(['report', String(top.id)]);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain('Tidig bedömningsrapport');

@@ -154,7 +154,7 @@ describe('triage on the recorded sources', () => {
     expect(await tables()).toEqual(before);
 
     // Back to the shipped criteria: the earlier score rows are current again, nothing new is added.
-    const restored = await rescoreAll(app.db, app.config.criteria);
+    const restored = await rescoreAll(app.db, app.config);
     expect(restored.changed).toBe(scored.length);
     expect((await tables()).scores).toHaveLength(before.scores.length);
   });

@@ -18,7 +18,7 @@ import {
 import { parseAuditFilter } from './pages.js';
 import { openApiDocument } from '../openapi.js';
 import { reportDocument } from '../views/report.js';
-import { NPO_AREAS } from '../npo.js';
+import { NPO_NAMES } from '../../domain/programme-areas.js';
 import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
 import { DISMISS_REASONS, listDecisions, listNotes } from '../../store/decisions.js';
 import { latestReport } from '../../store/reports.js';
@@ -81,7 +81,7 @@ export function registerApiRoutes(app: FastifyInstance, web: WebContext): void {
 
   app.get('/api/filters', { config: { access: 'viewer' } }, async () => ({
     ...(await filterOptions(db)),
-    npoAreas: NPO_AREAS,
+    npoAreas: NPO_NAMES,
     dismissReasons: Object.entries(DISMISS_REASONS).map(([code, label]) => ({ code, label })),
   }));
 

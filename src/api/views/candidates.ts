@@ -12,7 +12,7 @@ import {
   swedishNumber,
   timeTag,
 } from '../format.js';
-import { NPO_AREAS } from '../npo.js';
+import { NPO_NAMES, PROGRAMME_FIELD_LABELS } from '../../domain/programme-areas.js';
 import type { DateField } from '../service.js';
 import { dateField } from './fields.js';
 import type { CandidateDetail, CandidateFilter, CandidateList } from '../../store/workbench.js';
@@ -89,7 +89,7 @@ export function candidateListPage(input: {
   const errors = input.errors ?? {};
   const typed = input.typed ?? {};
   const councils = [...new Set(['MTP-rådet', 'NT-rådet', 'båda', 'utanför', ...options.councils])];
-  const npo = [...new Set([...NPO_AREAS, ...options.npo])];
+  const npo = [...new Set([...NPO_NAMES, ...options.npo])];
   const first = (list.page - 1) * list.pageSize + 1;
   const last = Math.min(list.total, list.page * list.pageSize);
   const query = filterQuery(filter);
@@ -486,6 +486,37 @@ function scoreSection(candidate: CandidateDetail): SafeHtml {
     })}`;
 }
 
+/** Why each programme area is suggested: the words or EMDN code that matched, in which source. */
+function programmeAreaSection(candidate: CandidateDetail): SafeHtml | string {
+  if (candidate.programmeAreas.length === 0) return '';
+  const items = new Map(candidate.timeline.map((e) => [e.itemId, e]));
+  return html`<details class="programme-areas">
+    <summary>Varför dessa programområden</summary>
+    <ul>
+      ${candidate.programmeAreas.map(
+        (area) =>
+          html`<li>
+            <strong>${area.name}</strong>
+            <ul>
+              ${area.evidence.map((e) => {
+                const item = items.get(e.itemId);
+                const where = item
+                  ? externalLink(item.url, item.title)
+                  : html`<span class="muted">källa ${e.itemId}</span>`;
+                return e.field === 'emdn'
+                  ? html`<li>EMDN-kod <code>${e.text}</code> (under <code>${e.term}</code>) i ${where}</li>`
+                  : html`<li>
+                      ”${e.term}” i ${PROGRAMME_FIELD_LABELS[e.field]} till ${where}
+                      <blockquote class="snippet">${e.text}</blockquote>
+                    </li>`;
+              })}
+            </ul>
+          </li>`,
+      )}
+    </ul>
+  </details>`;
+}
+
 function timelineSection(candidate: CandidateDetail): SafeHtml {
   if (candidate.timeline.length === 0) return html`<p class="muted">Ingen evidens kopplad.</p>`;
   return html`<ol class="timeline">
@@ -562,6 +593,7 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
         ${candidate.npo.length ? candidate.npo.join(', ') : html`<span class="muted">Inget föreslaget</span>`}
       </dd>
     </dl>
+    ${programmeAreaSection(candidate)}
 
     <h2 id="regulatoriskt">Regulatorisk status</h2>
     ${regulatorySection(candidate)}
