@@ -212,6 +212,38 @@ describe('connect-time layers against a sentinel server', () => {
     expect(hits).toHaveLength(0);
   });
 
+  it('leaves no gap for DNS rebinding: one lookup per connection, and its answer is the one checked and used', async () => {
+    // A rebinding name: public on the first answer, the sentinel's loopback on every later one. A
+    // check-then-connect client would pass the check on the first answer and connect on the second.
+    let lookups = 0;
+    const rebinding: LookupFunction = (hostname, options, callback) => {
+      lookups++;
+      fakeLookup({ 'rebind.test': [lookups === 1 ? '93.184.216.34' : '127.0.0.1'] })(
+        hostname,
+        options,
+        callback,
+      );
+    };
+    const c = client(rebinding);
+    try {
+      // The public answer is used as given: a connection to it (unreachable or refused on this
+      // port), never to the sentinel.
+      const first = (await c.get(`http://rebind.test:${port}/secret`).catch((e: unknown) => e)) as {
+        kind: string;
+      };
+      expect(['network', 'timeout']).toContain(first.kind);
+      expect(lookups).toBe(1);
+      // The next connection looks up again, sees loopback and is refused before connecting.
+      await expect(c.get(`http://rebind.test:${port}/secret`)).rejects.toMatchObject({
+        kind: 'ssrf-blocked',
+      });
+      expect(lookups).toBe(2);
+    } finally {
+      await c.close();
+    }
+    expect(hits).toHaveLength(0);
+  });
+
   it('blocks a localhost name', async () => {
     const c = client();
     try {
