@@ -1,12 +1,20 @@
 import { z } from 'zod';
 
-/** What a source item is about. Drives routing (MTP-rådet vs NT-rådet) and how it is resolved. */
+/**
+ * What a source item is about. Drives routing (MTP-rådet vs NT-rådet) and how it is resolved.
+ * Every label has a Swedish name in `ITEM_KIND_LABELS` (score.ts), which the compiler holds
+ * complete; resolution (identity.ts) decides which kinds make candidates of their own.
+ */
 export const ItemKind = z.enum([
+  /** A medical device under MDR/MDD/AIMDD (a register record, an FDA clearance). */
   'device',
+  /** An in-vitro diagnostic under IVDR/IVDD. */
   'ivd',
   'drug',
+  /** A method or procedure (Nye Metoder's "prosedyrer", a regional method assessment). */
   'method',
   'guidance',
+  /** A field safety notice or recall. */
   'safety-notice',
   'trial',
   'news',

@@ -3,17 +3,28 @@
  * always gives the same output, so the results can be used as identity keys.
  */
 
+/** The HTML named entities for U+00A0–U+00FF, in code-point order (nbsp is U+00A0, yuml U+00FF). */
+const LATIN1_ENTITIES = (
+  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn ' +
+  'sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave ' +
+  'Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ' +
+  'ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN ' +
+  'szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute ' +
+  'icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml ' +
+  'yacute thorn yuml'
+).split(' ');
+
+/** Latin-1 plus the punctuation, dashes and quotes that sources use as named entities. */
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(LATIN1_ENTITIES.map((name, i) => [name, String.fromCodePoint(0xa0 + i)])),
   amp: '&',
   lt: '<',
   gt: '>',
   quot: '"',
   apos: "'",
-  nbsp: '\u00a0',
-  shy: '\u00ad',
-  ensp: ' ',
-  emsp: ' ',
-  thinsp: ' ',
+  ensp: '\u2002',
+  emsp: '\u2003',
+  thinsp: '\u2009',
   ndash: '–',
   mdash: '—',
   hellip: '…',
@@ -23,35 +34,30 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   ldquo: '“',
   rdquo: '”',
   bdquo: '„',
-  laquo: '«',
-  raquo: '»',
   bull: '•',
-  middot: '·',
-  copy: '©',
-  reg: '®',
   trade: '™',
-  deg: '°',
-  plusmn: '±',
-  times: '×',
-  micro: 'µ',
   euro: '€',
-  sect: '§',
-  aring: 'å',
-  Aring: 'Å',
-  auml: 'ä',
-  Auml: 'Ä',
-  ouml: 'ö',
-  Ouml: 'Ö',
-  oslash: 'ø',
-  Oslash: 'Ø',
-  aelig: 'æ',
-  AElig: 'Æ',
-  eacute: 'é',
-  Eacute: 'É',
-  egrave: 'è',
-  uuml: 'ü',
-  Uuml: 'Ü',
-  szlig: 'ß',
+  minus: '−',
+  le: '≤',
+  ge: '≥',
+  ne: '≠',
+  asymp: '≈',
+  larr: '←',
+  rarr: '→',
+  dagger: '†',
+  Dagger: '‡',
+  permil: '‰',
+  alpha: 'α',
+  beta: 'β',
+  gamma: 'γ',
+  delta: 'δ',
+  mu: 'μ',
+  OElig: 'Œ',
+  oelig: 'œ',
+  Scaron: 'Š',
+  scaron: 'š',
+  zwnj: '\u200c',
+  zwj: '\u200d',
 };
 
 /** Tags after which the text reads as a new block; replaced by a space rather than nothing. */
