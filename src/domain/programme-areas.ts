@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EvidenceItem } from './candidate.js';
 import { normaliseEmdnCode } from './identifiers.js';
-import type { TermMatch } from './normalise.js';
+import type { TermMatch, TokenisedText } from './normalise.js';
 import { TermMatcher, normaliseText, snippetAround, tokeniseForMatching } from './normalise.js';
 
 /**
@@ -107,37 +107,55 @@ export type ProgrammeAreasFile = z.infer<typeof ProgrammeAreasFile>;
 interface CompiledArea {
   name: string;
   order: number;
-  matcher: TermMatcher;
   emdn: readonly string[];
 }
 
 /** The configuration compiled for matching; build once per loaded configuration. */
 export interface ProgrammeAreas {
   readonly version: string;
+  /** In the official order. */
   readonly areas: readonly CompiledArea[];
+  /** Every area's words in one matcher, so a text is searched once for all 26 areas. */
+  readonly matcher: TermMatcher;
+  /** For each configured word: the areas (by index) that list it, and its place in their lists. */
+  readonly areasOfTerm: ReadonlyMap<string, readonly { area: number; rank: number }[]>;
+}
+
+function wordsOf(area: ProgrammeArea): string[] {
+  // Every language at once: a title's language is not always known, and the words of the three
+  // languages do not collide in a way that changes the area.
+  return [
+    ...area.terms.sv,
+    ...area.terms.en,
+    ...area.terms.no,
+    ...area.conditions.sv,
+    ...area.conditions.en,
+    ...area.conditions.no,
+  ];
 }
 
 export function compileProgrammeAreas(file: ProgrammeAreasFile): ProgrammeAreas {
   const order = new Map<string, number>(NPO_NAMES.map((name, i) => [name, i]));
+  const sorted = [...file.areas].sort(
+    (a, b) => (order.get(a.name) ?? NPO_NAMES.length) - (order.get(b.name) ?? NPO_NAMES.length),
+  );
+  const areasOfTerm = new Map<string, { area: number; rank: number }[]>();
+  sorted.forEach((area, index) =>
+    wordsOf(area).forEach((term, rank) => {
+      const listed = areasOfTerm.get(term);
+      if (listed === undefined) areasOfTerm.set(term, [{ area: index, rank }]);
+      else if (!listed.some((l) => l.area === index)) listed.push({ area: index, rank });
+    }),
+  );
   return {
     version: file.version,
-    areas: file.areas
-      .map((area) => ({
-        name: area.name,
-        order: order.get(area.name) ?? NPO_NAMES.length,
-        // Every language at once: a title's language is not always known, and the words of the
-        // three languages do not collide in a way that changes the area.
-        matcher: new TermMatcher([
-          ...area.terms.sv,
-          ...area.terms.en,
-          ...area.terms.no,
-          ...area.conditions.sv,
-          ...area.conditions.en,
-          ...area.conditions.no,
-        ]),
-        emdn: area.emdn,
-      }))
-      .sort((a, b) => a.order - b.order),
+    areas: sorted.map((area) => ({
+      name: area.name,
+      order: order.get(area.name) ?? NPO_NAMES.length,
+      emdn: area.emdn,
+    })),
+    matcher: new TermMatcher([...areasOfTerm.keys()]),
+    areasOfTerm,
   };
 }
 
@@ -178,30 +196,42 @@ function textOf(e: EvidenceItem, field: (typeof TEXT_FIELDS)[number]): string | 
   return raw === undefined ? undefined : normaliseText(raw);
 }
 
-function firstTextMatch(
-  e: EvidenceItem,
-  texts: ReadonlyMap<(typeof TEXT_FIELDS)[number], ReturnType<typeof tokeniseForMatching>>,
-  matcher: TermMatcher,
-): ProgrammeAreaEvidence | undefined {
+interface Best {
+  field: (typeof TEXT_FIELDS)[number];
+  match: TermMatch;
+  rank: number;
+  tokenised: TokenisedText;
+}
+
+/**
+ * For each area (by index), the place its words first match in the item: the first field in
+ * TEXT_FIELDS order that has a match, there the earliest match (what a reader sees first), and
+ * between words matching at the same place the one the area lists first.
+ */
+function textMatches(
+  texts: ReadonlyMap<(typeof TEXT_FIELDS)[number], TokenisedText>,
+  areas: ProgrammeAreas,
+): Map<number, Best> {
+  const best = new Map<number, Best>();
   for (const field of TEXT_FIELDS) {
     const tokenised = texts.get(field);
     if (tokenised === undefined) continue;
-    const found: TermMatch[] = matcher.find(tokenised);
-    // The earliest place in the text: what a reader sees first.
-    const first = found.reduce<TermMatch | undefined>(
-      (a, m) => (a === undefined || m.index < a.index ? m : a),
-      undefined,
-    );
-    if (first !== undefined) {
-      return {
-        itemId: e.itemId,
-        field,
-        term: first.term,
-        text: snippetAround(tokenised.text, first.index, first.length),
-      };
+    const before = new Set(best.keys());
+    for (const match of areas.matcher.find(tokenised)) {
+      for (const { area, rank } of areas.areasOfTerm.get(match.term) ?? []) {
+        if (before.has(area)) continue;
+        const current = best.get(area);
+        if (
+          current === undefined ||
+          match.index < current.match.index ||
+          (match.index === current.match.index && rank < current.rank)
+        ) {
+          best.set(area, { field, match, rank, tokenised });
+        }
+      }
     }
   }
-  return undefined;
+  return best;
 }
 
 /**
@@ -215,35 +245,42 @@ export function matchProgrammeAreas(
   evidence: readonly EvidenceItem[],
   areas: ProgrammeAreas,
 ): ProgrammeAreaMatch[] {
-  const prepared = evidence.map((e) => {
-    const texts = new Map<(typeof TEXT_FIELDS)[number], ReturnType<typeof tokeniseForMatching>>();
+  const found = areas.areas.map((area) => ({
+    name: area.name,
+    order: area.order,
+    items: 0,
+    evidence: [] as ProgrammeAreaEvidence[],
+  }));
+  for (const e of evidence) {
+    const texts = new Map<(typeof TEXT_FIELDS)[number], TokenisedText>();
     for (const field of TEXT_FIELDS) {
       const text = textOf(e, field);
       if (text !== undefined && text !== '') texts.set(field, tokeniseForMatching(text));
     }
     const codes = (e.product?.emdnCodes ?? []).flatMap((c) => normaliseEmdnCode(c) ?? []);
-    return { e, texts, codes };
-  });
-  const found = areas.areas.flatMap((area) => {
-    const out: ProgrammeAreaEvidence[] = [];
-    const items = new Set<string>();
-    for (const { e, texts, codes } of prepared) {
-      const text = firstTextMatch(e, texts, area.matcher);
-      if (text !== undefined) {
-        out.push(text);
-        items.add(e.itemId);
+    const text = textMatches(texts, areas);
+    areas.areas.forEach((area, index) => {
+      const out = found[index]!;
+      const hit = text.get(index);
+      const prefix = area.emdn.find((p) => codes.some((c) => c.startsWith(p)));
+      if (hit !== undefined) {
+        out.evidence.push({
+          itemId: e.itemId,
+          field: hit.field,
+          term: hit.match.term,
+          text: snippetAround(hit.tokenised.text, hit.match.index, hit.match.length),
+        });
       }
-      for (const prefix of area.emdn) {
-        const code = codes.find((c) => c.startsWith(prefix));
-        if (code !== undefined) {
-          out.push({ itemId: e.itemId, field: 'emdn', term: prefix, text: code });
-          items.add(e.itemId);
-          break;
-        }
+      if (prefix !== undefined) {
+        const code = codes.find((c) => c.startsWith(prefix))!;
+        out.evidence.push({ itemId: e.itemId, field: 'emdn', term: prefix, text: code });
       }
-    }
-    return out.length === 0 ? [] : [{ name: area.name, order: area.order, items: items.size, evidence: out }];
-  });
-  found.sort((a, b) => b.items - a.items || a.order - b.order);
-  return found.slice(0, MAX_PROGRAMME_AREAS).map(({ name, evidence: ev }) => ({ name, evidence: ev }));
+      if (hit !== undefined || prefix !== undefined) out.items += 1;
+    });
+  }
+  return found
+    .filter((a) => a.evidence.length > 0)
+    .sort((a, b) => b.items - a.items || a.order - b.order)
+    .slice(0, MAX_PROGRAMME_AREAS)
+    .map(({ name, evidence: ev }) => ({ name, evidence: ev }));
 }
