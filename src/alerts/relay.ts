@@ -107,7 +107,13 @@ export class AlertRelay {
         },
         { connection: queue.connection, prefix: queue.prefix, concurrency: 1 },
       );
-      this.worker.on('error', (error) => this.log.warn({ err: error.message }, 'alerts: worker error'));
+      // Without listeners BullMQ prints each lost connection as a multi-line stack on stderr.
+      this.queue.on('error', (error) =>
+        this.log.warn({ err: error.message, error_kind: 'network' }, 'alerts: queue error'),
+      );
+      this.worker.on('error', (error) =>
+        this.log.warn({ err: error.message, error_kind: 'network' }, 'alerts: worker error'),
+      );
     }
     await this.listen();
     this.timer = setInterval(() => void this.drainQuietly(), this.options.config.sweepMs);

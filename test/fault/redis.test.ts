@@ -164,13 +164,16 @@ describe('Q7 Redis down while an admin presses "Skanna nu"', () => {
       const { token } = await createApiToken(app.db, user.id, 'q7');
       await redis.shutdown();
 
+      const press = () =>
+        web.inject({
+          method: 'POST',
+          url: '/api/runs',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: { clientRequestId },
+        });
+      const clientRequestId = randomUUID();
       const started = performance.now();
-      const response = await web.inject({
-        method: 'POST',
-        url: '/api/runs',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        payload: { clientRequestId: randomUUID() },
-      });
+      const response = await press();
       const tookMs = performance.now() - started;
       expect(response.statusCode).toBe(202);
       expect(tookMs).toBeLessThan(3_000);
@@ -181,9 +184,28 @@ describe('Q7 Redis down while an admin presses "Skanna nu"', () => {
         [runId],
       );
       expect(recorded!.jobs).toBeGreaterThan(0);
+      // The admin, seeing no progress, presses again while Redis is still down: the same run.
+      const again = await press();
+      expect(again.statusCode).toBe(202);
+      expect(again.json()).toMatchObject({ runId });
 
-      // The add that was waiting for Redis completes by itself once Redis is back.
+      // The add that was waiting for Redis completes by itself once Redis is back: every job of
+      // the run is on the queue, once, before any worker runs.
       await redis.start();
+      for (let waited = 0; ; waited += 100) {
+        const queued = await app.pipeline.queues.fetch.getJobs(['waiting', 'prioritized', 'delayed']);
+        const ofRun = queued.filter((job) => job.data.runId === runId);
+        if (ofRun.length >= recorded!.jobs) {
+          expect(ofRun).toHaveLength(recorded!.jobs);
+          expect(new Set(ofRun.map((job) => job.id)).size).toBe(recorded!.jobs);
+          break;
+        }
+        if (waited > 30_000) throw new Error('the run was never queued after Redis came back');
+        await sleep(100);
+      }
+      expect(
+        await world.query('select id from runs where id <> $1 and trigger <> $2', [runId, 'test']),
+      ).toEqual([]);
       startWorkers(app);
       const summary = await world.waitForRun(runId, 90_000);
       expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
