@@ -77,7 +77,7 @@ export const SubscriptionFilter = z.strictObject({
     .default([]),
   events: z
     .array(z.enum(EVENT_KINDS))
-    .min(1)
+    .min(1, 'välj minst en händelse')
     .max(EVENT_KINDS.length)
     .default([...CANDIDATE_EVENT_KINDS]),
 });

@@ -3,7 +3,7 @@ import type { LookupFunction } from 'node:net';
 import type { z } from 'zod';
 import { HorisontError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
-import { insertSubscription } from '../store/alerts.js';
+import { insertSubscription, updateSubscription } from '../store/alerts.js';
 import type { SubscriptionRow } from '../store/alerts.js';
 import { CHANNELS, SubscriptionFilter, isEmailChannel } from './filter.js';
 import type { Channel } from './filter.js';
@@ -39,6 +39,8 @@ export interface NewSubscriptionInput {
   channel: Channel;
   filter: unknown;
   webhookUrl?: string | undefined;
+  /** The workbench account making it; absent from the CLI. */
+  ownerUserId?: string | undefined;
 }
 
 export interface AddedSubscription {
@@ -62,18 +64,15 @@ function filterError(error: z.ZodError): SubscriptionError {
   );
 }
 
-/** Validates and saves a subscription; a webhook URL is checked against the SSRF policy first. */
-export async function addSubscription(
-  db: Db,
-  input: NewSubscriptionInput,
-  options: SaveOptions,
-): Promise<AddedSubscription> {
+/** The rules every subscription obeys, whether made or changed, from the CLI or the workbench. */
+function validated(input: {
+  name: string;
+  ownerEmail?: string | undefined;
+  channel: Channel;
+  filter: unknown;
+}): { name: string; email: string | null; filter: SubscriptionFilter } {
   const name = input.name.trim();
-  const ownerName = input.ownerName.trim();
   if (name.length < 1 || name.length > 200) throw new SubscriptionError('Namnet måste vara 1–200 tecken.');
-  if (ownerName.length < 1 || ownerName.length > 200) {
-    throw new SubscriptionError('Ägarens namn måste vara 1–200 tecken.');
-  }
   if (!CHANNELS.includes(input.channel)) throw new SubscriptionError(`Okänd kanal: ${String(input.channel)}`);
   const parsed = SubscriptionFilter.safeParse(input.filter ?? {});
   if (!parsed.success) throw filterError(parsed.error);
@@ -81,6 +80,20 @@ export async function addSubscription(
   if (email !== null && !isValidEmail(email)) throw new SubscriptionError('Ogiltig e-postadress.');
   if (isEmailChannel(input.channel) && email === null) {
     throw new SubscriptionError('E-postkanaler kräver en e-postadress (--email).');
+  }
+  return { name, email, filter: parsed.data };
+}
+
+/** Validates and saves a subscription; a webhook URL is checked against the SSRF policy first. */
+export async function addSubscription(
+  db: Db,
+  input: NewSubscriptionInput,
+  options: SaveOptions,
+): Promise<AddedSubscription> {
+  const ownerName = input.ownerName.trim();
+  const { name, email, filter } = validated(input);
+  if (ownerName.length < 1 || ownerName.length > 200) {
+    throw new SubscriptionError('Ägarens namn måste vara 1–200 tecken.');
   }
 
   let webhookUrl: string | null = null;
@@ -108,16 +121,38 @@ export async function addSubscription(
     name,
     ownerName,
     ownerEmail: email,
-    filter: parsed.data,
+    filter,
     channel: input.channel,
     webhookUrl,
     webhookSecret,
     feedTokenHash: feedToken === undefined ? null : hashFeedToken(feedToken),
     unsubscribeToken: randomBytes(24).toString('base64url'),
+    ownerUserId: input.ownerUserId,
   });
   return {
     subscription,
     ...(feedToken === undefined ? {} : { feedUrl: `${options.publicOrigin}/feeds/${feedToken}.atom` }),
     ...(webhookSecret === null ? {} : { webhookSecret }),
   };
+}
+
+/**
+ * Changes a subscription's name, address, filter or pause under the same rules as when it was
+ * made. The channel is kept: a new channel means a new feed token or webhook secret, which is a
+ * new subscription.
+ */
+export async function changeSubscription(
+  db: Db,
+  existing: SubscriptionRow,
+  change: { name: string; ownerEmail?: string | undefined; filter: unknown; paused: boolean },
+): Promise<SubscriptionRow> {
+  const { name, email, filter } = validated({ ...change, channel: existing.channel });
+  const updated = await updateSubscription(db, existing.id, {
+    name,
+    ownerEmail: email,
+    filter,
+    paused: change.paused,
+  });
+  if (!updated) throw new SubscriptionError('Prenumerationen finns inte längre.');
+  return updated;
 }

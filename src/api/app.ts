@@ -21,6 +21,7 @@ import { errorPage } from './views/misc.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerPageRoutes } from './routes/pages.js';
 import { registerApiRoutes } from './routes/api.js';
+import { registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { opsRoutes } from './ops.js';
 import { registerAlertRoutes } from '../alerts/routes.js';
 
@@ -158,8 +159,13 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 64 * 1024 },
     (_request, body, done) => {
-      const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const [key, value] of new URLSearchParams(body as string)) fields[key] = value;
+      // One value per field (the last), except fields named `…[]` (checkbox groups and multiple
+      // selects), which are always arrays: no handler meets an array where it expects a string.
+      const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string>;
+      for (const [key, value] of new URLSearchParams(body as string)) {
+        if (key.endsWith('[]')) fields[key] = [...((fields[key] as string[] | undefined) ?? []), value];
+        else fields[key] = value;
+      }
       done(null, fields);
     },
   );
@@ -268,6 +274,7 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
   registerAuthRoutes(app, web);
   registerPageRoutes(app, web);
   registerApiRoutes(app, web);
+  registerSubscriptionRoutes(app, web);
   await app.register(opsRoutes, { web });
   registerAlertRoutes(app, web);
   await app.ready();

@@ -1,6 +1,8 @@
 import { DECISION_ACTIONS, DISMISS_REASONS } from '../store/decisions.js';
 import { SORTS, STATUS_FILTERS } from '../store/workbench.js';
 import { ERROR_CODES } from './errors.js';
+import { NPO_AREAS } from './npo.js';
+import { ADMIN_EVENT_KINDS, BANDS, CHANNELS, COUNCILS, EVENT_KINDS } from '../alerts/filter.js';
 
 type Json = Record<string, unknown>;
 
@@ -265,6 +267,77 @@ export function openApiDocument(): Json {
           responses: { 200: json({ type: 'object' }), ...errors(401, 404) },
         }),
       },
+      '/api/subscriptions': {
+        get: op('Prenumerationer: egna (administratör: allas)', 'viewer', {
+          responses: {
+            200: json({
+              type: 'object',
+              properties: { subscriptions: { type: 'array', items: ref('Subscription') } },
+            }),
+            ...errors(401),
+          },
+        }),
+        post: op(
+          'Skapa en prenumeration (samma regler som horisont subscriptions add). Atom-flödets adress och webhookens signeringsnyckel visas bara i detta svar.',
+          'viewer',
+          {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: ref('SubscriptionRequest') } },
+            },
+            responses: {
+              201: json({
+                type: 'object',
+                properties: {
+                  subscription: ref('Subscription'),
+                  feedUrl: { type: 'string', format: 'uri' },
+                  webhookSecret: { type: 'string' },
+                },
+              }),
+              ...errors(400, 401, 403),
+            },
+          },
+        ),
+      },
+      '/api/subscriptions/{id}': {
+        get: op('En prenumeration (egen, eller vilken som helst för administratör)', 'viewer', {
+          parameters: [idParam],
+          responses: {
+            200: json({ type: 'object', properties: { subscription: ref('Subscription') } }),
+            ...errors(401, 404),
+          },
+        }),
+        patch: op('Ändra namn, e-postadress, filter eller paus (kanalen ändras inte)', 'viewer', {
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string', maxLength: 200 },
+                    ownerEmail: { type: ['string', 'null'] },
+                    filter: ref('SubscriptionFilter'),
+                    paused: {
+                      type: 'boolean',
+                      description: 'En pausad prenumeration ger inga nya meddelanden',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            200: json({ type: 'object', properties: { subscription: ref('Subscription') } }),
+            ...errors(400, 401, 403, 404),
+          },
+        }),
+        delete: op('Ta bort en prenumeration med allt som väntar på att skickas', 'viewer', {
+          parameters: [idParam],
+          responses: { 204: { description: 'Borttagen' }, ...errors(401, 403, 404) },
+        }),
+      },
       '/api/users': {
         get: op('Användare', 'admin', { responses: { 200: json({ type: 'object' }), ...errors(401, 403) } }),
         post: op('Skapa en användare', 'admin', {
@@ -345,6 +418,54 @@ export function openApiDocument(): Json {
         DecisionResponse: {
           type: 'object',
           properties: { decision: { type: 'object' }, state: ref('DecisionState') },
+        },
+        SubscriptionFilter: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Alla angivna villkor måste gälla; inom ett villkor räcker ett av värdena.',
+          properties: {
+            npo: { type: 'array', items: { type: 'string', enum: [...NPO_AREAS] } },
+            keywords: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 50 },
+            emdn: { type: 'array', items: { type: 'string', pattern: '^[A-Z]\\d{0,12}$' } },
+            council: { type: 'array', items: { type: 'string', enum: [...COUNCILS] } },
+            minBand: { type: 'string', enum: [...BANDS] },
+            sources: { type: 'array', items: { type: 'string' } },
+            events: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'string', enum: [...EVENT_KINDS] },
+              description: `Driftshändelser (${ADMIN_EVENT_KINDS.join(', ')}) bara för administratörer`,
+            },
+          },
+        },
+        SubscriptionRequest: {
+          type: 'object',
+          required: ['name', 'channel'],
+          properties: {
+            name: { type: 'string', maxLength: 200 },
+            channel: { type: 'string', enum: [...CHANNELS] },
+            ownerEmail: { type: 'string', format: 'email', description: 'Krävs för e-postkanalerna' },
+            webhookUrl: { type: 'string', format: 'uri', description: 'https; krävs för webhook' },
+            filter: ref('SubscriptionFilter'),
+          },
+        },
+        Subscription: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            name: { type: 'string' },
+            ownerName: { type: 'string' },
+            ownerEmail: { type: ['string', 'null'] },
+            ownerUserId: { type: ['string', 'null'], description: 'null: skapad med kommandoraden' },
+            channel: { type: 'string', enum: [...CHANNELS] },
+            webhookUrl: { type: ['string', 'null'] },
+            filter: ref('SubscriptionFilter'),
+            description: { type: 'string', description: 'Filtret på svenska' },
+            paused: { type: 'boolean' },
+            pausedAt: { type: ['string', 'null'], format: 'date-time' },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
         },
         CandidateList: {
           type: 'object',

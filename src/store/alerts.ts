@@ -13,10 +13,15 @@ export interface SubscriptionRow {
   webhook_secret: string | null;
   unsubscribe_token: string;
   created_at: Date;
+  /** The workbench account that made it; null for subscriptions made with the CLI. */
+  owner_user_id: string | null;
+  /** A paused subscription matches no new events. */
+  paused_at: Date | null;
+  updated_at: Date;
 }
 
-const SUBSCRIPTION_COLUMNS =
-  'id, name, owner_name, owner_email, filter, channel, webhook_url, webhook_secret, unsubscribe_token, created_at';
+const SUBSCRIPTION_COLUMNS = `id, name, owner_name, owner_email, filter, channel, webhook_url, webhook_secret,
+  unsubscribe_token, created_at, owner_user_id, paused_at, updated_at`;
 
 /** Stored filters are re-read through the schema, so defaults added later apply to old rows. */
 function withFilter(row: SubscriptionRow): SubscriptionRow {
@@ -33,13 +38,14 @@ export interface NewSubscription {
   webhookSecret: string | null;
   feedTokenHash: string | null;
   unsubscribeToken: string;
+  ownerUserId?: string | null | undefined;
 }
 
 export async function insertSubscription(db: Db | Tx, s: NewSubscription): Promise<SubscriptionRow> {
   const result = await db.query<SubscriptionRow>(
     `insert into subscriptions (name, owner_name, owner_email, filter, channel, webhook_url, webhook_secret,
-                                feed_token_hash, unsubscribe_token)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${SUBSCRIPTION_COLUMNS}`,
+                                feed_token_hash, unsubscribe_token, owner_user_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${SUBSCRIPTION_COLUMNS}`,
     [
       s.name,
       s.ownerName,
@@ -50,16 +56,48 @@ export async function insertSubscription(db: Db | Tx, s: NewSubscription): Promi
       s.webhookSecret,
       s.feedTokenHash,
       s.unsubscribeToken,
+      s.ownerUserId ?? null,
     ],
   );
   return withFilter(result.rows[0]!);
 }
 
-export async function listSubscriptions(db: Db | Tx): Promise<SubscriptionRow[]> {
-  const result = await db.query<SubscriptionRow>(
-    `select ${SUBSCRIPTION_COLUMNS} from subscriptions order by created_at, id`,
-  );
+/** Every subscription, or only those of one workbench account. */
+export async function listSubscriptions(db: Db | Tx, ownerUserId?: string): Promise<SubscriptionRow[]> {
+  const result =
+    ownerUserId === undefined
+      ? await db.query<SubscriptionRow>(
+          `select ${SUBSCRIPTION_COLUMNS} from subscriptions order by created_at, id`,
+        )
+      : await db.query<SubscriptionRow>(
+          `select ${SUBSCRIPTION_COLUMNS} from subscriptions where owner_user_id = $1 order by created_at, id`,
+          [ownerUserId],
+        );
   return result.rows.map(withFilter);
+}
+
+export interface SubscriptionChange {
+  name: string;
+  ownerEmail: string | null;
+  filter: SubscriptionFilter;
+  paused: boolean;
+}
+
+/** Changes what a subscription asks for; its channel, feed token and webhook stay as they are. */
+export async function updateSubscription(
+  db: Db | Tx,
+  id: string,
+  change: SubscriptionChange,
+): Promise<SubscriptionRow | undefined> {
+  const row = (
+    await db.query<SubscriptionRow>(
+      `update subscriptions set name = $2, owner_email = $3, filter = $4,
+              paused_at = case when $5 then coalesce(paused_at, now()) end, updated_at = now()
+       where id = $1 returning ${SUBSCRIPTION_COLUMNS}`,
+      [id, change.name, change.ownerEmail, JSON.stringify(change.filter), change.paused],
+    )
+  ).rows[0];
+  return row && withFilter(row);
 }
 
 export async function getSubscription(db: Db | Tx, id: string): Promise<SubscriptionRow | undefined> {

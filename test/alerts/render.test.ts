@@ -32,6 +32,9 @@ const subscription: SubscriptionRow = {
   webhook_secret: null,
   unsubscribe_token: 'tok_abcdefghijklmnopqrstuvwxyz',
   created_at: new Date('2026-11-01T00:00:00Z'),
+  owner_user_id: null,
+  paused_at: null,
+  updated_at: new Date('2026-11-01T00:00:00Z'),
 };
 
 function event(id: number, kind: EventRow['kind'], extra: Record<string, unknown> = {}): EventRow {

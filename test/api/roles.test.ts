@@ -72,6 +72,13 @@ const API: Endpoint[] = [
     min: 'admin',
     body: () => ({ name: 'matris' }),
   },
+  { method: 'GET', url: () => '/api/subscriptions', min: 'viewer' },
+  {
+    method: 'POST',
+    url: () => '/api/subscriptions',
+    min: 'viewer',
+    body: () => ({ name: 'Rollmatris', channel: 'atom', filter: {} }),
+  },
   {
     method: 'POST',
     url: () => '/api/runs',

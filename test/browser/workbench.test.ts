@@ -151,6 +151,27 @@ describe.skipIf(!available)('the workbench in a browser', () => {
     expect(ours[0]!.reason).toContain('Ojämlik användning');
   });
 
+  it('subscribes to a programme area, then pauses the subscription', async () => {
+    await page.getByRole('link', { name: 'Prenumerationer' }).click();
+    await page.waitForURL(/\/prenumerationer$/);
+    await page.getByLabel('Namn', { exact: true }).fill('Diabetes, veckovis');
+    await page.getByLabel('Kanal').selectOption('email-weekly');
+    await page.getByLabel('E-postadress').fill('greta@region.example.se');
+    await page.getByLabel('Programområden (NPO)').selectOption(['Endokrina sjukdomar']);
+    await page.getByLabel('Nyckelord').fill('glukos*, insulinpump');
+    await page.getByRole('button', { name: 'Spara prenumerationen' }).click();
+    await page.waitForURL(/klart=sparad/);
+    const row = page.locator('tbody tr').filter({ hasText: 'Diabetes, veckovis' });
+    expect(await row.textContent()).toContain('NPO: Endokrina sjukdomar; nyckelord: glukos*, insulinpump');
+    expect(await row.textContent()).toContain('Aktiv');
+    await row.getByRole('button', { name: /Pausa/ }).click();
+    await page.waitForURL(/klart=pausad/);
+    expect(await page.locator('tbody tr').filter({ hasText: 'Diabetes, veckovis' }).textContent()).toContain(
+      'Pausad',
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'prenumerationer.png'), fullPage: true });
+  });
+
   it('renders a hostile candidate inert under a CSP', async () => {
     const response = await page.goto(`${origin}/kandidater/${w.seeded.xss.id}`);
     const csp = response?.headers()['content-security-policy'] ?? '';

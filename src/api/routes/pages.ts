@@ -23,7 +23,7 @@ import {
 } from '../service.js';
 import { candidateListPage, candidatePage, conflictNotice } from '../views/candidates.js';
 import type { CandidatePageInput } from '../views/candidates.js';
-import { auditPage, runPage, sourcesPage, subscriptionsPage, usersPage } from '../views/misc.js';
+import { auditPage, runPage, sourcesPage, usersPage } from '../views/misc.js';
 import { renderMarkdown } from '../views/markdown.js';
 import { reportDocument } from '../views/report.js';
 import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
@@ -275,14 +275,6 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
       body: runPage(summary, done === 'startad' || done === 'vantar' ? done : undefined),
     });
   });
-
-  app.get('/prenumerationer', { config: { access: 'viewer' } }, async (request, reply) =>
-    sendPage(reply, request, {
-      title: 'Prenumerationer',
-      section: 'subscriptions',
-      body: subscriptionsPage(),
-    }),
-  );
 
   app.get('/admin/anvandare', { config: { access: 'admin' } }, async (request, reply) =>
     sendPage(reply, request, {

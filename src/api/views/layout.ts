@@ -53,6 +53,12 @@ label { display:block; font-weight:600; font-size:.9rem; margin-bottom:.15rem; }
 input[type=text], input[type=search], input[type=password], input[type=email], input[type=url], select, textarea {
   width:100%; padding:.35rem .45rem; font:inherit; border:1px solid #6b7681; border-radius:4px; background:#fff; color:var(--fg); }
 textarea { min-height:4.5rem; }
+fieldset { border:1px solid var(--line); border-radius:4px; padding:.4rem .75rem; margin:0; }
+legend { font-weight:600; font-size:.9rem; }
+label.check { display:inline-block; font-weight:400; margin-right:1rem; }
+form.stack > * + * { margin-top:.75rem; }
+td.row-actions { white-space:nowrap; }
+td.row-actions form { display:inline; margin-left:.5rem; }
 .hint { display:block; font-size:.8rem; color:var(--muted); }
 .field-error { display:block; font-size:.85rem; color:var(--high); font-weight:600; }
 input[aria-invalid="true"] { border-color:var(--high); border-width:2px; }

@@ -93,6 +93,10 @@ function summariseState(value: unknown): string {
   if (value === null || typeof value !== 'object') return '';
   const role = (value as { role?: unknown }).role;
   if (typeof role === 'string') return `Roll: ${labelOf(ROLE_LABELS, role)}`;
+  const subscription = value as { name?: unknown; paused?: unknown; description?: unknown };
+  if (typeof subscription.name === 'string' && typeof subscription.description === 'string') {
+    return `${subscription.name} (${subscription.paused ? 'pausad' : 'aktiv'}): ${subscription.description}`;
+  }
   const s = value as { status?: string; watched?: boolean; version?: number; reasonCode?: string | null };
   if (s.status === undefined) return '';
   const parts = [labelOf(STATUS_LABELS, s.status)];
@@ -120,6 +124,9 @@ const AUDIT_ACTION_LABELS: Record<string, string> = {
   'token.create': 'API-nyckel skapad',
   'nomination.cli': 'Nominering (kommandorad)',
   'run.start': 'Skanning startad',
+  'subscription.create': 'Prenumeration skapad',
+  'subscription.change': 'Prenumeration ändrad',
+  'subscription.delete': 'Prenumeration borttagen',
 };
 
 function auditDetails(row: AuditRow): HtmlValue {
@@ -231,9 +238,11 @@ export function auditPage(
                     ? html`<a href="/kandidater/${row.subjectId}">${row.subjectLabel ?? row.subjectId}</a>`
                     : row.subjectType === 'user'
                       ? 'Användarkonto'
-                      : row.subjectType === 'run' && row.subjectId
-                        ? html`<a href="/korningar/${row.subjectId}">Körning</a>`
-                        : (row.subjectId ?? '')
+                      : row.subjectType === 'subscription'
+                        ? 'Prenumeration'
+                        : row.subjectType === 'run' && row.subjectId
+                          ? html`<a href="/korningar/${row.subjectId}">Körning</a>`
+                          : (row.subjectId ?? '')
                 }
               </td>
               <td>${summariseState(row.before)}</td>
@@ -432,18 +441,6 @@ export function runPage(summary: RunSummary, notice?: keyof typeof RUN_NOTICES):
         )}
       </tbody>
     </table>`;
-}
-
-export function subscriptionsPage(): SafeHtml {
-  return html`<h1>Prenumerationer</h1>
-    <div class="placeholder" role="note">
-      <p><strong>Prenumerationer är inte tillgängliga ännu.</strong></p>
-      <p>
-        Här kommer NPO-medlemmar och andra att kunna prenumerera på nya och ändrade kandidater inom sina
-        områden – som veckovis e-postsammanfattning, Atom-flöde eller signerad webhook. Funktionen byggs i en
-        senare version.
-      </p>
-    </div>`;
 }
 
 export function usersPage(users: User[]): SafeHtml {
