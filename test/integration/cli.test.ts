@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, REPO_ROOT } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { buildProgram } from '../../src/cli/program.js';
+import { DEFAULT_CONFIG_DIR } from '../../src/config/load.js';
 
 const run = promisify(execFile);
 let h: Harness;
@@ -136,6 +137,23 @@ describe('the horisont CLI', () => {
         '    options: { pageSize: 5000 }',
       ].join('\n'),
     );
+    // Programme areas: one missing, one misspelt; manufacturers: an alias of two makers.
+    const shipped = readFileSync(path.join(DEFAULT_CONFIG_DIR, 'programme-areas.yaml'), 'utf8');
+    writeFileSync(
+      path.join(dir, 'programme-areas.yaml'),
+      shipped.replace('name: Tandvård', 'name: Tandvard').replace(/\n {2}- name: Öron-[\s\S]*$/, '\n'),
+    );
+    writeFileSync(
+      path.join(dir, 'manufacturers.yaml'),
+      [
+        "version: '1'",
+        'manufacturers:',
+        '  - name: ICU Medical',
+        '    aliases: [Smiths Medical]',
+        '  - name: Smiths Group',
+        '    aliases: [Smiths Medical Ltd]',
+      ].join('\n'),
+    );
     const result = await horisont(['--config', dir, 'check-config'], {
       ...h.childEnv(),
       HORISONT_CONFIG_DIR: '',
@@ -146,6 +164,13 @@ describe('the horisont CLI', () => {
     expect(result.stderr).toContain(`${file}: sources.0.id`);
     expect(result.stderr).toContain(`${file}: sources.0.urls.0`);
     expect(result.stderr).toContain(`${file}: sources.1.options.pageSize`);
+    const areas = path.join(dir, 'programme-areas.yaml');
+    expect(result.stderr).toContain(`${areas}: areas.22.name: "Tandvard" is not one of the 26`);
+    expect(result.stderr).toContain(`${areas}: areas: expected exactly the 26 programme areas, got 25`);
+    expect(result.stderr).toContain('Öron-, näs- och halssjukdomar');
+    expect(result.stderr).toContain(
+      `${path.join(dir, 'manufacturers.yaml')}: manufacturers.1.aliases.0: "Smiths Medical Ltd" (key "smiths medical") is already an alias of "ICU Medical"`,
+    );
   });
 
   it('every command has --help', () => {
