@@ -178,6 +178,47 @@ async function waitRun(
   }
 }
 
+interface StageTimeline {
+  jobs: number;
+  /** Seconds after the night's start: the first job started, the last one finished. */
+  firstStart: number;
+  lastEnd: number;
+  /** Sum of the jobs' processing times, and the longest a job waited in its queue. */
+  busySeconds: number;
+  maxWaitSeconds: number;
+}
+
+/** Where the night's time went, per stage, from BullMQ's own job timestamps. */
+async function stageTimeline(ctx: AppContext, t0: number): Promise<Record<string, StageTimeline>> {
+  const out: Record<string, StageTimeline> = {};
+  for (const stage of STAGES) {
+    const jobs = (await ctx.pipeline.queues[stage].getJobs(['completed', 'failed'], 0, -1)).filter(
+      (job) => (job.processedOn ?? 0) >= t0,
+    );
+    if (jobs.length === 0) continue;
+    let firstStart = Infinity;
+    let lastEnd = 0;
+    let busy = 0;
+    let maxWait = 0;
+    for (const job of jobs) {
+      const startedAt = job.processedOn ?? t0;
+      const endedAt = job.finishedOn ?? startedAt;
+      firstStart = Math.min(firstStart, startedAt);
+      lastEnd = Math.max(lastEnd, endedAt);
+      busy += endedAt - startedAt;
+      maxWait = Math.max(maxWait, startedAt - Math.max(job.timestamp + (job.delay ?? 0), t0));
+    }
+    out[stage] = {
+      jobs: jobs.length,
+      firstStart: (firstStart - t0) / 1000,
+      lastEnd: (lastEnd - t0) / 1000,
+      busySeconds: busy / 1000,
+      maxWaitSeconds: maxWait / 1000,
+    };
+  }
+  return out;
+}
+
 async function destroyWorld(world: World): Promise<void> {
   await Promise.all(
     [...STAGES, NOMINATION_QUEUE].map(async (name) => {
@@ -316,6 +357,7 @@ try {
   let completedAt = 0;
   let reportingAt = 0;
   let minGap: number;
+  let timeline: Record<string, StageTimeline> = {};
   try {
     log('W5: world A, phase 1 (the state before the night)');
     const run1 = await startRun(ctxA, [], 'bench');
@@ -344,6 +386,26 @@ try {
     lastFetchDoneAt = Math.max(...a.fixture.hits.filter((h) => h.phase === 2).map((h) => h.doneAt));
     minGap = a.fixture.minGapMs(2);
     reference = await nominations(ctxA);
+    timeline = await stageTimeline(ctxA, t0);
+    const night = a.fixture.hits.filter((h) => h.phase === 2).sort((x, y) => x.sentAt - y.sentAt);
+    log(
+      `W5: requests of the night (host key#attempt status sent–done s): ${night
+        .map(
+          (h) =>
+            `${h.host} ${h.key}#${h.attempt} ${h.status} ${((h.sentAt - t0) / 1000).toFixed(2)}–${((h.doneAt - t0) / 1000).toFixed(2)}`,
+        )
+        .join('; ')}`,
+    );
+    log(
+      `W5: stages (s after the start: first start–last end, busy, longest wait; last response at ${((lastFetchDoneAt - t0) / 1000).toFixed(1)} s): ${Object.entries(
+        timeline,
+      )
+        .map(
+          ([stage, t]) =>
+            `${stage} ×${t.jobs} ${t.firstStart.toFixed(1)}–${t.lastEnd.toFixed(1)}, ${t.busySeconds.toFixed(1)}, ${t.maxWaitSeconds.toFixed(1)}`,
+        )
+        .join('; ')}`,
+    );
     log(
       `W5: night took ${wall.toFixed(1)} s wall, ${reference.rows.length} nominations; CPU node ${cpu.node.toFixed(1)} s, PostgreSQL ${cpu.postgres.toFixed(1)} s, Redis ${cpu.redis.toFixed(1)} s`,
     );
@@ -419,6 +481,8 @@ try {
       transientErrors: a.fixture.hits.filter((h) => h.phase === 2 && h.status === 503).length,
       minGapMsPerHost: minGap,
       reportLagSeconds: (completedAt - lastFetchDoneAt) / 1000,
+      lastResponseSeconds: (lastFetchDoneAt - (completedAt - wall * 1000)) / 1000,
+      stages: timeline,
       ingestionTailSeconds: reportingAt === 0 ? null : (reportingAt - lastFetchDoneAt) / 1000,
       reportStageSeconds: reportingAt === 0 ? null : (completedAt - reportingAt) / 1000,
       cpu,

@@ -8,7 +8,7 @@ import { ConfigError, DEFAULT_CONFIG_DIR } from '../config/load.js';
 import { buildApp, closeApp, loadAppConfig, openDb, startWorkers, upsertSchedulers } from '../app/build.js';
 import type { AppContext } from '../app/context.js';
 import { migrate } from '../store/migrate.js';
-import { runSummary, unfinishedJobs } from '../store/runs.js';
+import { runSummary, settleOpenRuns, unfinishedJobs } from '../store/runs.js';
 import { selfCheck, SelfCheckError } from '../app/self-check.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
@@ -128,7 +128,8 @@ export function buildProgram(): Command {
           if (options.scheduler) {
             await upsertSchedulers(ctx);
             // Redis holds no truth: whatever PostgreSQL records as unfinished is queued again.
-            const unfinished = await unfinishedJobs(ctx.db);
+            // A run whose last job committed but died before settling it moves on here.
+            const unfinished = [...(await unfinishedJobs(ctx.db)), ...(await settleOpenRuns(ctx.db))];
             await ctx.pipeline.enqueue(unfinished);
             if (unfinished.length > 0) {
               log.info({ jobs: unfinished.length }, 'start: re-enqueued unfinished work');

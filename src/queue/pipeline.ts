@@ -11,7 +11,7 @@ import { RETRY_POLICY, backoffDelay } from './retry-policy.js';
 import type { BackoffSettings } from './retry-policy.js';
 import type { Db, Tx } from '../store/db.js';
 import { isConnectionError, withTransaction } from '../store/db.js';
-import { completeJob, registerJobs } from '../store/runs.js';
+import { completeJob, markJobDone, registerJobs, settleRun } from '../store/runs.js';
 import { commitWithBarriers } from './test-barrier.js';
 import type { PlannedJob } from '../store/runs.js';
 
@@ -155,14 +155,18 @@ export class Pipeline {
           attempt: job.attemptsMade + 1,
           commit: async (work) => {
             if (committed) throw new Error(`${stage}: commit called twice`);
+            let registered = 0;
             planned = await commitWithBarriers(db, stage, jobId, async (tx) => {
               const next = await work(tx);
               if (!runId) return next;
-              await registerJobs(tx, runId, next);
-              const completion = await completeJob(tx, runId, jobId);
-              return [...next, ...completion.next];
+              registered = await registerJobs(tx, runId, next);
+              await markJobDone(tx, runId, jobId);
+              return next;
             });
             committed = true;
+            // Jobs it has just registered keep the run open until they finish themselves;
+            // otherwise this may have been the run's last job (see settleRun).
+            if (runId && registered === 0) planned = [...planned, ...(await settleRun(db, runId)).next];
           },
         };
         try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from './db.js';
-import { lockKey } from './db.js';
+import { lockKey, withTransaction } from './db.js';
 import type { ErrorKind } from '../domain/errors.js';
 import { emptyYieldFailure, recordSourceFailure, recordSourceSuccess, usualYield } from './health.js';
 import type { SourceFailure } from './health.js';
@@ -50,10 +50,13 @@ export async function openRun(
   return { runId, created: inserted.rows.length > 0 };
 }
 
-/** Registers jobs before they are enqueued, so a run never looks finished while work is pending. */
-export async function registerJobs(tx: Tx, runId: string, jobs: PlannedJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  await tx.query(
+/**
+ * Registers jobs before they are enqueued, so a run never looks finished while work is pending.
+ * Returns how many were new (a job id registered before is not registered again).
+ */
+export async function registerJobs(tx: Tx, runId: string, jobs: PlannedJob[]): Promise<number> {
+  if (jobs.length === 0) return 0;
+  const inserted = await tx.query(
     `insert into run_jobs (run_id, job_id, queue, source_id, data)
      select $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::jsonb[])
      on conflict do nothing`,
@@ -65,6 +68,7 @@ export async function registerJobs(tx: Tx, runId: string, jobs: PlannedJob[]): P
       jobs.map((job) => JSON.stringify(job.data)),
     ],
   );
+  return inserted.rowCount ?? 0;
 }
 
 /**
@@ -197,36 +201,38 @@ export interface JobCompletion {
   runCompleted: boolean;
 }
 
-/**
- * Marks a job done in the same transaction as its effects and advances the run: when no
- * ingestion work is left the run moves to its report pass, and when that is done too, the run
- * is completed. The run row lock serialises completions so exactly one job sees "last"; it is
- * taken FOR NO KEY UPDATE because every job's inserts hold KEY SHARE on the run row through
- * their foreign keys, and FOR UPDATE would deadlock against them.
- */
-export async function completeJob(
+/** Marks a job done, in the same transaction as its effects. */
+export async function markJobDone(
   tx: Tx,
   runId: string,
   jobId: string,
   failure?: { kind: ErrorKind },
-): Promise<JobCompletion> {
-  const run = (
-    await tx.query<{ status: string }>('select status from runs where id = $1 for no key update', [runId])
-  ).rows[0];
+): Promise<void> {
   await tx.query(
     `update run_jobs set done = true, failed = $3, error_kind = $4, finished_at = now()
      where run_id = $1 and job_id = $2`,
     [runId, jobId, failure !== undefined, failure?.kind ?? null],
   );
+}
+
+const OPEN_WORK = `select exists (select 1 from run_jobs where run_id = $1 and not done)
+                       or exists (select 1 from run_sources where run_id = $1 and status in ('pending', 'running'))
+                     as open`;
+
+/**
+ * Advances the run when no work is left: ingestion settled moves it to its report pass, the report
+ * pass done completes it. The run row lock serialises the decision so that exactly one caller
+ * acts; it is taken FOR NO KEY UPDATE because every job's inserts hold KEY SHARE on the run row
+ * through their foreign keys, and FOR UPDATE would deadlock against them. Idempotent.
+ */
+async function advanceRun(tx: Tx, runId: string): Promise<JobCompletion> {
+  const run = (
+    await tx.query<{ status: string }>('select status from runs where id = $1 for no key update', [runId])
+  ).rows[0];
   if (!run || run.status === 'completed') return { next: [], runCompleted: false };
-  const open = await tx.query<{ open_jobs: number; open_sources: number }>(
-    `select (select count(*)::int from run_jobs where run_id = $1 and not done) as open_jobs,
-            (select count(*)::int from run_sources where run_id = $1
-               and status in ('pending', 'running')) as open_sources`,
-    [runId],
-  );
-  const { open_jobs: openJobs, open_sources: openSources } = open.rows[0]!;
-  if (openJobs > 0 || openSources > 0) return { next: [], runCompleted: false };
+  if ((await tx.query<{ open: boolean }>(OPEN_WORK, [runId])).rows[0]!.open) {
+    return { next: [], runCompleted: false };
+  }
   if (run.status === 'running') {
     await tx.query(`update runs set status = 'reporting' where id = $1`, [runId]);
     const job: PlannedJob = { queue: 'report', jobId: `report-run-${runId}`, data: { type: 'run', runId } };
@@ -240,6 +246,49 @@ export async function completeJob(
     JSON.stringify(await runSummary(tx, runId)),
   ]);
   return { next: [], runCompleted: true };
+}
+
+/**
+ * Marks a job done and advances the run in the same transaction (see {@link advanceRun}). Every
+ * caller queues on the run row until it commits; the pipeline uses this only for a job that failed
+ * for good and settles completed jobs with {@link settleRun} after their commit instead.
+ */
+export async function completeJob(
+  tx: Tx,
+  runId: string,
+  jobId: string,
+  failure?: { kind: ErrorKind },
+): Promise<JobCompletion> {
+  await markJobDone(tx, runId, jobId, failure);
+  return advanceRun(tx, runId);
+}
+
+/**
+ * Advances the run if no work is left, called after a job's commit (its own row already marked
+ * done). Of several jobs that finish at the same moment, the last to commit sees all of them
+ * done, so at least one caller finds the run settled; the lock is taken only then. Deciding inside
+ * each job's transaction instead meant holding the run row lock until that job's commit, and
+ * every job of the night queued on it (W5: ≈ 6 ms a job, one job at a time, most of the tail
+ * after the last response). A process that dies between the commit and this call leaves its job
+ * to be delivered again (BullMQ's stalled-job check), which settles then; `horisont start`
+ * settles every open run once at start-up as well.
+ */
+export async function settleRun(db: Db, runId: string): Promise<JobCompletion> {
+  if ((await db.query<{ open: boolean }>(OPEN_WORK, [runId])).rows[0]?.open !== false) {
+    return { next: [], runCompleted: false };
+  }
+  return withTransaction(db, (tx) => advanceRun(tx, runId));
+}
+
+/** Settles every run not yet completed whose work is all done (after a crash between the two). */
+export async function settleOpenRuns(db: Db): Promise<PlannedJob[]> {
+  const runs = await db.query<{ id: string }>(
+    `select id from runs where status in ('running', 'reporting') order by started_at`,
+  );
+  const next: PlannedJob[] = [];
+  // One run after another: each takes its run's lock only if it looks settled.
+  for (const { id } of runs.rows) next.push(...(await settleRun(db, id)).next); // eslint-disable-line no-await-in-loop
+  return next;
 }
 
 export interface RunSourceRow {
