@@ -77,7 +77,8 @@ function daysInMonth(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-function toIsoDate(year: number, month: number, day: number): string | undefined {
+/** `YYYY-MM-DD` when the numbers are a real day of 1900–2199, else undefined. */
+export function toIsoDate(year: number, month: number, day: number): string | undefined {
   // Outside this range a "year" is more likely a number that happens to have four digits.
   if (year < 1900 || year > 2199) return undefined;
   if (month < 1 || month > 12) return undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSourceDate } from '../domain/dates.js';
+import { parseSourceDate, toIsoDate } from '../domain/dates.js';
 import { normaliseEmdnCode, normaliseSrn } from '../domain/identifiers.js';
 import { HorisontError } from '../domain/errors.js';
 import type { ItemKind, ProductFacts, RawItem } from '../domain/item.js';
@@ -77,6 +77,19 @@ function kindOf(riskClass: string | undefined, legislation: string | undefined):
   return riskClass !== undefined && IVD_RISK_CLASS.test(riskClass) ? 'ivd' : 'device';
 }
 
+/** EUDAMED's own form: a local ISO date-time such as `2026-10-28T14:05:31.207`. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T[\d:.]*)?$/;
+
+/**
+ * The day of `lastUpdateDate`. EUDAMED's own form is read directly, with the same result as
+ * `parseSourceDate` (the date at the start, checked to be a real day); the general matchers cost
+ * ≈ 10 µs a record, three times `JSON.parse` of the whole record (W2).
+ */
+function updatedAtOf(text: string): string | undefined {
+  const iso = ISO_DATE_TIME.exec(text);
+  return iso ? toIsoDate(Number(iso[1]), Number(iso[2]), Number(iso[3])) : parseSourceDate(text);
+}
+
 function toItem(hit: DeviceHit): RawItem {
   const udiDi = present(hit.primaryDi);
   const tradeName =
@@ -103,7 +116,7 @@ function toItem(hit: DeviceHit): RawItem {
   const rawSrn = present(hit.manufacturerSrn);
   const manufacturerSrn = rawSrn === undefined ? undefined : (normaliseSrn(rawSrn) ?? rawSrn);
   const basicUdiDi = present(hit.basicUdi);
-  const updatedAt = hit.lastUpdateDate ? parseSourceDate(hit.lastUpdateDate) : undefined;
+  const updatedAt = hit.lastUpdateDate ? updatedAtOf(hit.lastUpdateDate) : undefined;
 
   const product: ProductFacts = {
     tradeName,

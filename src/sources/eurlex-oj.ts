@@ -260,6 +260,20 @@ function decodeEntities(text: string): string {
   });
 }
 
+/** The characters above U+167F that `\s` matches (typographic quotes and dashes are not). */
+function isUnicodeSpace(c: number): boolean {
+  return (
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 /**
  * `cleanText`, with a fast path: most feed text has no whitespace but single spaces between words,
  * and needs no regular expression at all.
@@ -273,8 +287,8 @@ function collapse(text: string): string {
     if (c === 32) {
       if (previousSpace) return cleanText(text);
       previousSpace = true;
-    } else if (c <= 13 || c === 0xa0 || c > 0x167f) {
-      // Other whitespace (or a character that might be): the full rule.
+    } else if (c <= 13 || c === 0xa0 || (c >= 0x1680 && isUnicodeSpace(c))) {
+      // Other whitespace (or a control character): the full rule.
       return cleanText(text);
     } else {
       previousSpace = false;
@@ -392,7 +406,7 @@ function toItem(
   const description = plain(raw.description);
   const titleMatch = TITLE_CELEX.exec(rawTitle);
   const celex = (titleMatch?.[1] ?? URI_CELEX.exec(link)?.[1] ?? URI_CELEX.exec(guid)?.[1])?.toUpperCase();
-  const actTitle = titleMatch ? cleanText(titleMatch[2] ?? '') : rawTitle;
+  const actTitle = titleMatch ? collapse(titleMatch[2] ?? '') : rawTitle;
   const title = actTitle || description || (celex ? `CELEX ${celex}` : '');
   const url = canonicalUrl(link, celex) ?? canonicalUrl(guid, undefined);
   const itemKey = celex ?? (guid || link);
