@@ -1,7 +1,7 @@
 import { DECISION_ACTIONS, DISMISS_REASONS } from '../store/decisions.js';
 import { SORTS, STATUS_FILTERS } from '../store/workbench.js';
 import { ERROR_CODES } from './errors.js';
-import { NPO_AREAS } from './npo.js';
+import { NPO_NAMES } from '../domain/programme-areas.js';
 import { ADMIN_EVENT_KINDS, BANDS, CHANNELS, COUNCILS, EVENT_KINDS } from '../alerts/filter.js';
 
 type Json = Record<string, unknown>;
@@ -424,7 +424,7 @@ export function openApiDocument(): Json {
           additionalProperties: false,
           description: 'Alla angivna villkor måste gälla; inom ett villkor räcker ett av värdena.',
           properties: {
-            npo: { type: 'array', items: { type: 'string', enum: [...NPO_AREAS] } },
+            npo: { type: 'array', items: { type: 'string', enum: [...NPO_NAMES] } },
             keywords: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 50 },
             emdn: { type: 'array', items: { type: 'string', pattern: '^[A-Z]\\d{0,12}$' } },
             council: { type: 'array', items: { type: 'string', enum: [...COUNCILS] } },

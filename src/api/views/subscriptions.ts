@@ -1,7 +1,7 @@
 import { html } from '../html.js';
 import type { HtmlValue, SafeHtml } from '../html.js';
 import { labelOf, swedishDate, timeTag } from '../format.js';
-import { NPO_AREAS } from '../npo.js';
+import { NPO_NAMES } from '../../domain/programme-areas.js';
 import type { SubscriptionRow } from '../../store/alerts.js';
 import {
   ADMIN_EVENT_KINDS,
@@ -130,7 +130,7 @@ function fields(
     <div>
       <label for="sub-npo">Programområden (NPO)</label>
       <select id="sub-npo" name="npo[]" multiple size="6">
-        ${NPO_AREAS.map(
+        ${NPO_NAMES.map(
           (n) => html`<option value="${n}" ${f.npo.includes(n) ? html` selected` : ''}>${n}</option>`,
         )}
       </select>
