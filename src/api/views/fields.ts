@@ -16,7 +16,7 @@ export function dateField(input: {
 }): SafeHtml {
   const { id, error } = input;
   return html`<div>
-    <label for="${id}">${input.label}</label>
+    <label for="${id}">${input.label} <span class="muted">(ÅÅÅÅ-MM-DD)</span></label>
     <input
       type="text"
       id="${id}"
@@ -24,12 +24,10 @@ export function dateField(input: {
       value="${input.value ?? ''}"
       inputmode="numeric"
       autocomplete="off"
-      maxlength="10"
+      maxlength="40"
       placeholder="ÅÅÅÅ-MM-DD"
-      aria-describedby="${id}-format${error ? html` ${id}-fel` : ''}"
-      ${error ? html` aria-invalid="true"` : ''}
+      ${error ? html` aria-invalid="true" aria-describedby="${id}-fel"` : ''}
     />
-    <span id="${id}-format" class="hint">ÅÅÅÅ-MM-DD</span>
     ${error ? html`<span id="${id}-fel" class="field-error">${error}</span>` : ''}
   </div>`;
 }

@@ -59,7 +59,6 @@ label.check { display:inline-block; font-weight:400; margin-right:1rem; }
 form.stack > * + * { margin-top:.75rem; }
 td.row-actions { white-space:nowrap; }
 td.row-actions form { display:inline; margin-left:.5rem; }
-.hint { display:block; font-size:.8rem; color:var(--muted); }
 .field-error { display:block; font-size:.85rem; color:var(--high); font-weight:600; }
 input[aria-invalid="true"] { border-color:var(--high); border-width:2px; }
 button, .button { font:inherit; padding:.4rem .9rem; border-radius:4px; border:1px solid var(--accent); background:var(--accent);
