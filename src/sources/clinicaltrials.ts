@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HorisontError } from '../domain/errors.js';
 import { findEuCtNumber, normaliseNctId } from '../domain/identifiers.js';
 import type { ItemReference, ProductFacts, RawItem } from '../domain/item.js';
+import { cleanText } from './html.js';
 import { describeIssues, readJsonBody, shortHash, slug } from './json-body.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
 
@@ -80,7 +81,7 @@ function fullDate(value: string | null | undefined): string | undefined {
 }
 
 function present(value: string | null | undefined): string | undefined {
-  const trimmed = value?.replace(/\s+/g, ' ').trim();
+  const trimmed = value === null || value === undefined ? undefined : cleanText(value);
   return trimmed ? trimmed : undefined;
 }
 

@@ -260,49 +260,12 @@ function decodeEntities(text: string): string {
   });
 }
 
-/** The characters above U+167F that `\s` matches (typographic quotes and dashes are not). */
-function isUnicodeSpace(c: number): boolean {
-  return (
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
-/**
- * `cleanText`, with a fast path: most feed text has no whitespace but single spaces between words,
- * and needs no regular expression at all.
- */
-function collapse(text: string): string {
-  const n = text.length;
-  if (n === 0) return text;
-  let previousSpace = true;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32) {
-      if (previousSpace) return cleanText(text);
-      previousSpace = true;
-    } else if (c <= 13 || c === 0xa0 || (c >= 0x1680 && isUnicodeSpace(c))) {
-      // Other whitespace (or a control character): the full rule.
-      return cleanText(text);
-    } else {
-      previousSpace = false;
-    }
-  }
-  return previousSpace ? cleanText(text) : text;
-}
-
 /** Feed text, decoded and without the markup some descriptions carry. */
 function plain(value: string | undefined): string {
   if (value === undefined || value === '') return '';
   const decoded = decodeEntities(value);
   const stripped = decoded.includes('<') ? decoded.replace(/<[^>]*>/g, ' ') : decoded;
-  return collapse(decodeEntities(stripped));
+  return cleanText(decodeEntities(stripped));
 }
 
 const RFC822_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -406,7 +369,7 @@ function toItem(
   const description = plain(raw.description);
   const titleMatch = TITLE_CELEX.exec(rawTitle);
   const celex = (titleMatch?.[1] ?? URI_CELEX.exec(link)?.[1] ?? URI_CELEX.exec(guid)?.[1])?.toUpperCase();
-  const actTitle = titleMatch ? collapse(titleMatch[2] ?? '') : rawTitle;
+  const actTitle = titleMatch ? cleanText(titleMatch[2] ?? '') : rawTitle;
   const title = actTitle || description || (celex ? `CELEX ${celex}` : '');
   const url = canonicalUrl(link, celex) ?? canonicalUrl(guid, undefined);
   const itemKey = celex ?? (guid || link);
@@ -414,9 +377,11 @@ function toItem(
 
   const references: ItemReference[] = celex ? [{ scheme: 'celex', value: celex.slice(0, 100) }] : [];
   // Acts that amend or implement the MDR/IVDR name them; the CELEX link ties them to the act.
-  for (const [pattern, target] of MDR_IVDR) {
-    if (target !== celex && pattern.test(`${actTitle} ${description}`)) {
-      references.push({ scheme: 'celex', value: target });
+  const text = `${actTitle} ${description}`;
+  // Both numbers start so; most acts name neither.
+  if (text.includes('2017/74')) {
+    for (const [pattern, target] of MDR_IVDR) {
+      if (target !== celex && pattern.test(text)) references.push({ scheme: 'celex', value: target });
     }
   }
   const publishedAt = raw.pubDate ? feedDate(plain(raw.pubDate)) : undefined;

@@ -25,9 +25,45 @@ export function decodeBody(doc: FetchedDocument): string {
   return decoder.decode(doc.body).replace(/^\uFEFF/, '');
 }
 
-/** Collapses whitespace the way a browser renders it. */
+/** The characters above U+167F that `\s` matches (typographic quotes and dashes are not). */
+function isUnicodeSpace(c: number): boolean {
+  return (
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** True when `text` has no whitespace but single spaces between words (one pass, no regex). */
+function isCollapsed(text: string): boolean {
+  let previousSpace = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) {
+      if (previousSpace) return false;
+      previousSpace = true;
+    } else if (c <= 13 || c === 0xa0 || (c >= 0x1680 && isUnicodeSpace(c))) {
+      // Other whitespace (or a control character): the regular expression decides.
+      return false;
+    } else {
+      previousSpace = false;
+    }
+  }
+  return !previousSpace || text.length === 0;
+}
+
+/**
+ * Collapses whitespace the way a browser renders it. Most source text is collapsed already and is
+ * returned after one character pass: the regular expression was a tenth of the feed and JSON
+ * adapters' time (W2).
+ */
 export function cleanText(text: string): string {
-  return text.replace(/\s+/gu, ' ').trim();
+  return isCollapsed(text) ? text : text.replace(/\s+/gu, ' ').trim();
 }
 
 // Phrases of the challenge and denial pages of the WAFs and CDNs in front of the sources
