@@ -283,6 +283,24 @@ describe('eudamed-devices parse: field variants', () => {
     expect(item?.product?.emdnCodes).toEqual(['W0104010101']);
   });
 
+  it('normalises EMDN codes stored with a leading space and a sloppily written SRN', () => {
+    const [item] = eudamedDevices.parse(
+      json(
+        pageOf([
+          hit({
+            primaryDi: '07350000000007',
+            tradeName: 'Sensor',
+            manufacturerSrn: ' se-mf-12345 ',
+            cndNomenclatures: [{ code: ' Z12040115' }, { code: 'z12040115' }, { code: 'not emdn' }],
+          }),
+        ]),
+      ),
+      spec(),
+    ).items;
+    expect(item?.product?.emdnCodes).toEqual(['Z12040115']);
+    expect(item?.product?.manufacturerSrn).toBe('SE-MF-000012345');
+  });
+
   it('keeps the newest version when a UDI-DI appears twice on a page', () => {
     const { items } = eudamedDevices.parse(
       json(
