@@ -9,6 +9,7 @@ import type { ManufacturerAliases } from '../domain/manufacturers.js';
 import { ManufacturersFile, compileManufacturerAliases } from '../domain/manufacturers.js';
 import type { ProgrammeAreas } from '../domain/programme-areas.js';
 import { ProgrammeAreasFile, compileProgrammeAreas } from '../domain/programme-areas.js';
+import { ResolutionSettings } from '../domain/resolution.js';
 import type { SourceAdapter, SourceSpec } from '../sources/types.js';
 
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
@@ -22,7 +23,13 @@ export interface ConfiguredSource extends SourceSpec<unknown> {
 
 export interface HorisontConfig {
   dir: string;
-  files: { sources: string; criteria: string; manufacturers: string; programmeAreas: string };
+  files: {
+    sources: string;
+    criteria: string;
+    manufacturers: string;
+    programmeAreas: string;
+    resolution: string;
+  };
   timezone: string;
   http: SourcesFile['http'];
   defaultMinIntervalMs: number;
@@ -33,6 +40,8 @@ export interface HorisontConfig {
   manufacturers: ManufacturerAliases;
   /** The 26 programme areas and what points at them (`programme-areas.yaml`), compiled. */
   programmeAreas: ProgrammeAreas;
+  /** Identity resolution thresholds and word lists (`resolution.yaml`). */
+  resolution: ResolutionSettings;
 }
 
 /** Every problem found, with file and path, so an operator can fix them in one go. */
@@ -88,9 +97,9 @@ async function ownOrDefault(dir: string, name: string): Promise<string> {
 }
 
 /**
- * Loads and validates `sources.yaml`, `triage-criteria.yaml`, `manufacturers.yaml` and
- * `programme-areas.yaml` from `dir`. A directory without its own copy of one of the last three
- * (such as `config/demo`) uses the default one.
+ * Loads and validates `sources.yaml`, `triage-criteria.yaml`, `manufacturers.yaml`,
+ * `programme-areas.yaml` and `resolution.yaml` from `dir`. A directory without its own copy of one
+ * of the last four (such as `config/demo`) uses the default one.
  */
 export async function loadConfig(
   dir: string,
@@ -98,17 +107,19 @@ export async function loadConfig(
 ): Promise<HorisontConfig> {
   const problems: string[] = [];
   const sourcesFile = path.join(dir, 'sources.yaml');
-  const [criteriaFile, manufacturersFile, programmeAreasFile] = await Promise.all([
+  const [criteriaFile, manufacturersFile, programmeAreasFile, resolutionFile] = await Promise.all([
     ownOrDefault(dir, 'triage-criteria.yaml'),
     ownOrDefault(dir, 'manufacturers.yaml'),
     ownOrDefault(dir, 'programme-areas.yaml'),
+    ownOrDefault(dir, 'resolution.yaml'),
   ]);
 
-  const [rawSources, rawCriteria, rawManufacturers, rawAreas] = await Promise.all([
+  const [rawSources, rawCriteria, rawManufacturers, rawAreas, rawResolution] = await Promise.all([
     readYaml(sourcesFile, problems),
     readYaml(criteriaFile, problems),
     readYaml(manufacturersFile, problems),
     readYaml(programmeAreasFile, problems),
+    readYaml(resolutionFile, problems),
   ]);
   const parsedSources =
     rawSources === undefined ? undefined : validate(SourcesFile, rawSources, sourcesFile, problems);
@@ -120,6 +131,10 @@ export async function loadConfig(
       : validate(ManufacturersFile, rawManufacturers, manufacturersFile, problems);
   const programmeAreas =
     rawAreas === undefined ? undefined : validate(ProgrammeAreasFile, rawAreas, programmeAreasFile, problems);
+  const resolution =
+    rawResolution === undefined
+      ? undefined
+      : validate(ResolutionSettings, rawResolution, resolutionFile, problems);
 
   // Adapter checks run on the raw entries too, so one pass reports every problem in the file.
   const rawEntries = (rawSources as { sources?: unknown } | undefined)?.sources;
@@ -157,7 +172,14 @@ export async function loadConfig(
     });
   });
 
-  if (problems.length > 0 || !parsedSources || !criteria || !manufacturers || !programmeAreas) {
+  if (
+    problems.length > 0 ||
+    !parsedSources ||
+    !criteria ||
+    !manufacturers ||
+    !programmeAreas ||
+    !resolution
+  ) {
     throw new ConfigError(problems);
   }
   return {
@@ -167,6 +189,7 @@ export async function loadConfig(
       criteria: criteriaFile,
       manufacturers: manufacturersFile,
       programmeAreas: programmeAreasFile,
+      resolution: resolutionFile,
     },
     timezone: parsedSources.defaults.timezone,
     http: parsedSources.http,
@@ -176,6 +199,7 @@ export async function loadConfig(
     criteria,
     manufacturers: compileManufacturerAliases(manufacturers),
     programmeAreas: compileProgrammeAreas(programmeAreas),
+    resolution,
   };
 }
 

@@ -17,6 +17,8 @@ export interface ItemIdentity {
   displayName: string;
   /** Why this item maps here (Swedish), e.g. "UDI-DI 0…", "produktnamn nämns i titeln". */
   reason: string;
+  /** The manufacturer as the source names it (registries), for fuzzy matching. */
+  manufacturer?: string;
 }
 
 /** Item kinds that are about a method (an assessment), and so make a candidate of their own. */
@@ -95,7 +97,15 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
         : `produktnamnet ”${displayName}” i källans strukturerade uppgifter`;
     } else reason = 'registerpost utan giltig identifierare';
     if (keys.length === 0) keys.push(itemKey(sourceId, item));
-    return [{ keys, candidateKind: kindOfProduct(facts, { ...item, sourceId }), displayName, reason }];
+    return [
+      {
+        keys,
+        candidateKind: kindOfProduct(facts, { ...item, sourceId }),
+        displayName,
+        reason,
+        ...(facts.manufacturer === undefined ? {} : { manufacturer: facts.manufacturer }),
+      },
+    ];
   }
 
   if (NEVER_CANDIDATES.has(item.kind)) return [];

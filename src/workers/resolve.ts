@@ -1,49 +1,97 @@
 import type { AppContext } from '../app/context.js';
 import { identitiesOf } from '../domain/identity.js';
+import type { ItemIdentity } from '../domain/identity.js';
+import { normaliseManufacturer } from '../domain/normalise.js';
+import type { ResolutionSettings } from '../domain/resolution.js';
+import type { Logger } from '../log.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
+import type { Tx } from '../store/db.js';
 import type { PlannedJob } from '../store/runs.js';
-import { linkIdentity, lockIdentityKeys } from '../store/candidates.js';
 import { evidenceFingerprint, loadItems } from '../store/items.js';
+import type { ResolvableItem } from '../store/resolution.js';
+import { resolutionLocks, resolveIdentity, takeLocks } from '../store/resolution.js';
+
+export interface ResolveOutcome {
+  /** Candidates whose evidence may have changed: they are scored next. */
+  touched: string[];
+  /** Candidates created by this call. */
+  created: string[];
+}
 
 /**
- * Turns new and changed items into candidates: exact identifiers first, then normalised product
- * names. Keys are locked for the transaction, so concurrent workers converge on one candidate.
+ * Resolves stored items to candidates in one transaction: every key and block the items touch is
+ * locked first (one global order), then each identity is linked — exact keys, then similar
+ * names in its blocks — merging candidates the item shows to be one product. The resolve
+ * stage, `horisont resolve --all` and the linkage evaluation all go through here.
  */
-export function resolveStage(_ctx: AppContext): StageDefinition<'resolve'> {
+export async function resolveItems(
+  tx: Tx,
+  items: ResolvableItem[],
+  settings: ResolutionSettings,
+  runId: string,
+  log?: Logger,
+): Promise<ResolveOutcome> {
+  const manufacturerKey = normaliseManufacturer;
+  const ctx = { settings, manufacturerKey, runId };
+  const resolved: Array<{ stored: ResolvableItem; identities: ItemIdentity[] }> = items.map((stored) => ({
+    stored,
+    identities: identitiesOf(stored.sourceId, stored.item),
+  }));
+  await takeLocks(
+    tx,
+    resolutionLocks(
+      resolved.flatMap((entry) => entry.identities),
+      manufacturerKey,
+      settings,
+    ),
+  );
+  const touched = new Set<string>();
+  const created: string[] = [];
+  for (const { stored, identities } of resolved) {
+    for (const identity of identities) {
+      // Sequential: each link may create or merge the candidate the next identity links to.
+      // The councils' own lists mark products as handled; they never create a candidate.
+      const mayCreate = stored.item.kind !== 'council-decision';
+      // eslint-disable-next-line no-await-in-loop
+      const link = await resolveIdentity(tx, identity, stored, ctx, { mayCreate });
+      if (link.candidateId === undefined) continue;
+      touched.add(link.candidateId);
+      if (link.created) created.push(link.candidateId);
+      if (link.merged.length > 0) {
+        log?.info(
+          { candidate_id: link.candidateId, merged: link.merged, item_id: stored.id },
+          'resolve: candidates merged',
+        );
+      }
+      if (link.possibleDuplicates.length > 0) {
+        log?.info(
+          {
+            candidate_id: link.candidateId,
+            possible_duplicates: link.possibleDuplicates,
+            item_id: stored.id,
+          },
+          'resolve: possible duplicates flagged',
+        );
+      }
+    }
+  }
+  return { touched: [...touched].sort(), created };
+}
+
+/**
+ * Turns new and changed items into candidates; every candidate whose evidence changed is scored
+ * next (a history event such as a new certificate or a trial status re-scores it this way).
+ */
+export function resolveStage(ctx: AppContext): StageDefinition<'resolve'> {
   return {
     concurrency: 4,
     handle: async (data, job) => {
       await job.commit(async (tx) => {
         const items = await loadItems(tx, data.itemIds);
-        const identities = items.map((stored) => ({
-          stored,
-          identities: identitiesOf(stored.sourceId, stored.item),
-        }));
-        await lockIdentityKeys(
-          tx,
-          identities.flatMap((entry) => entry.identities.flatMap((identity) => identity.keys)),
-        );
-        const touched = new Set<string>();
-        for (const { stored, identities: forItem } of identities) {
-          for (const identity of forItem) {
-            // Sequential: each link may create the candidate the next identity links to.
-            // The councils' own lists mark products as handled; they never create a candidate.
-            const mayCreate = stored.item.kind !== 'council-decision';
-            // eslint-disable-next-line no-await-in-loop
-            const link = await linkIdentity(tx, identity, stored.id, data.runId, { mayCreate });
-            if (link.candidateId === undefined) continue;
-            touched.add(link.candidateId);
-            if (link.conflicts.length > 0) {
-              job.log.warn(
-                { candidate_id: link.candidateId, possible_duplicates: link.conflicts, item_id: stored.id },
-                'resolve: identity keys point at several candidates',
-              );
-            }
-          }
-        }
+        const { touched } = await resolveItems(tx, items, ctx.config.resolution, data.runId, job.log);
         const next: PlannedJob[] = [];
-        for (const candidateId of [...touched].sort()) {
+        for (const candidateId of touched) {
           // One query at a time: a transaction's client runs queries in sequence anyway.
           const fingerprint = await evidenceFingerprint(tx, candidateId); // eslint-disable-line no-await-in-loop
           next.push({
