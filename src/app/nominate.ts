@@ -72,9 +72,12 @@ export async function createNomination(
       kind: string;
       identifiers: Array<{ scheme: string; value: string }>;
       current_score_id: string | null;
-    }>('select id, name, manufacturer, kind, identifiers, current_score_id from candidates where id = $1', [
-      input.candidateId,
-    ])
+    }>(
+      // A nomination of a candidate merged since the list was read goes to the one it lives on in.
+      `select id, name, manufacturer, kind, identifiers, current_score_id from candidates
+       where id = (select coalesce(merged_into, id) from candidates where id = $1)`,
+      [input.candidateId],
+    )
   ).rows[0];
   if (!candidate) throw new CandidateNotFoundError(input.candidateId);
 

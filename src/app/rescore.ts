@@ -36,6 +36,7 @@ async function standings(db: Db): Promise<Standing[]> {
                      'points', (x->>'points')::float8, 'maxPoints', (x->>'maxPoints')::float8) order by ord)
                from jsonb_array_elements(s.result->'criteria') with ordinality as t(x, ord)) as criteria
      from candidates c left join scores s on s.id = c.current_score_id
+     where c.merged_into is null
      order by c.id`,
   );
   return rows.rows.map((r) => ({

@@ -48,6 +48,7 @@ export async function rankedCandidates(db: Db, limit: number): Promise<RankedCan
                      order by i.source_id, i.item_key)
                from evidence e join source_items i on i.id = e.item_id where e.candidate_id = c.id) as evidence
      from candidates c left join scores s on s.id = c.current_score_id
+     where c.merged_into is null
      order by s.total desc nulls last, c.name, c.id
      limit $1`,
     [limit],

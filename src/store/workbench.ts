@@ -2,6 +2,8 @@ import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import type { Db } from './db.js';
 import type { DecisionState } from './decisions.js';
 import { INITIAL_STATE } from './decisions.js';
+import type { HistoryKind } from '../domain/history.js';
+import { HISTORY_LABELS } from '../domain/history.js';
 
 /**
  * Read models of the workbench: the filtered, ranked candidate list, one candidate with all it
@@ -78,7 +80,8 @@ const NPO_EXPR = `coalesce((
 const FTS_CANDIDATE = `to_tsvector('swedish', c.name || ' ' || coalesce(c.manufacturer, ''))`;
 
 function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[] } {
-  const where: string[] = [];
+  // A merged candidate lives on in the one it was merged into.
+  const where: string[] = ['c.merged_into is null'];
   const params: unknown[] = [];
   const p = (value: unknown): string => {
     params.push(value);
@@ -269,6 +272,12 @@ export interface CandidateDetail {
   regulatory: RegulatoryFact[];
   timeline: TimelineEntry[];
   duplicates: PossibleDuplicate[];
+  /** What happened to the product, newest first (src/domain/history.ts). */
+  history: HistoryEntry[];
+  /** Set when this candidate was merged into another: that one is the product's page now. */
+  mergedInto: string | null;
+  /** Candidates merged into this one. */
+  mergedFrom: Array<{ id: string; name: string }>;
   report: { id: string; version: number; band: string; createdAt: string } | null;
   nominations: Array<{
     id: string;
@@ -279,6 +288,16 @@ export interface CandidateDetail {
     enqueuedAt: string | null;
     createdAt: string;
   }>;
+}
+
+export interface HistoryEntry {
+  kind: HistoryKind;
+  label: string;
+  occurredOn: string | null;
+  recordedAt: string;
+  sourceId: string | null;
+  itemId: string | null;
+  details: Record<string, unknown>;
 }
 
 export interface ScoreDetail {
@@ -336,6 +355,7 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
       identifiers: Array<{ scheme: string; value: string }>;
       created_at: Date;
       updated_at: Date;
+      merged_into: string | null;
       score_id: string | null;
       computed_at: Date | null;
       result: Omit<ScoreDetail, 'id' | 'computedAt'> | null;
@@ -348,7 +368,7 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
       last_decision_id: string | null;
       state_updated_at: Date | null;
     }>(
-      `select c.id, c.name, c.manufacturer, c.kind, c.identifiers, c.created_at, c.updated_at,
+      `select c.id, c.name, c.manufacturer, c.kind, c.identifiers, c.created_at, c.updated_at, c.merged_into,
               s.id as score_id, s.computed_at, s.result, ${NPO_EXPR} as npo,
               s.result->'programmeAreas' as programme_areas,
               cs.status, cs.watched, cs.version, cs.reason_code, cs.last_decision_id, cs.updated_at as state_updated_at
@@ -360,7 +380,7 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
   ).rows[0];
   if (!candidate) return undefined;
 
-  const [items, duplicates, report, nominations] = await Promise.all([
+  const [items, duplicates, report, nominations, history, mergedFrom] = await Promise.all([
     db.query<{
       id: string;
       source_id: string;
@@ -392,6 +412,22 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
     }>(
       `select n.id, n.origin, n.nominated_by, n.reason, r.version as report_version, n.enqueued_at, n.created_at
        from nominations n left join reports r on r.id = n.report_id where n.candidate_id = $1 order by n.id`,
+      [id],
+    ),
+    db.query<{
+      kind: HistoryKind;
+      occurred_on: string | null;
+      created_at: Date;
+      source_id: string | null;
+      item_id: string | null;
+      details: Record<string, unknown>;
+    }>(
+      `select kind, occurred_on, created_at, source_id, item_id::text, details from candidate_history
+       where candidate_id = $1 order by coalesce(occurred_on, created_at::date::text) desc, id desc`,
+      [id],
+    ),
+    db.query<{ id: string; name: string }>(
+      'select id, name from candidates where merged_into = $1 order by name, id',
       [id],
     ),
   ]);
@@ -479,6 +515,17 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
     regulatory,
     timeline,
     duplicates,
+    history: history.rows.map((row) => ({
+      kind: row.kind,
+      label: HISTORY_LABELS[row.kind],
+      occurredOn: row.occurred_on,
+      recordedAt: row.created_at.toISOString(),
+      sourceId: row.source_id,
+      itemId: row.item_id,
+      details: row.details,
+    })),
+    mergedInto: candidate.merged_into,
+    mergedFrom: mergedFrom.rows,
     report: latest
       ? {
           id: latest.id,
@@ -508,6 +555,10 @@ export async function possibleDuplicates(db: Db, id: string): Promise<PossibleDu
   return (
     await db.query<PossibleDuplicate>(
       `with me as (select id, name, manufacturer, identifiers from candidates where id = $1),
+       flagged as (
+         select case when p.candidate_a = $1 then p.candidate_b else p.candidate_a end as id,
+                'Liknande namn (' || p.reason || ', likhet ' || to_char(p.score, 'FM0.00') || ')' as reason
+         from possible_duplicates p where p.candidate_a = $1 or p.candidate_b = $1),
        shared_item as (
          select distinct e2.candidate_id as id, 'Delar källpost med denna kandidat' as reason
          from evidence e1 join evidence e2 on e2.item_id = e1.item_id and e2.candidate_id <> e1.candidate_id
@@ -524,8 +575,9 @@ export async function possibleDuplicates(db: Db, id: string): Promise<PossibleDu
            and lower(c.manufacturer) = lower(me.manufacturer)
            and split_part(lower(c.name), ' ', 1) = split_part(lower(me.name), ' ', 1))
        select c.id, c.name, c.manufacturer, string_agg(distinct d.reason, '; ') as reason
-       from (select * from shared_item union all select * from shared_identifier union all select * from similar_name) d
-       join candidates c on c.id = d.id
+       from (select * from flagged union all select * from shared_item union all select * from shared_identifier
+             union all select * from similar_name) d
+       join candidates c on c.id = d.id and c.merged_into is null
        group by c.id, c.name, c.manufacturer
        order by lower(c.name), c.id
        limit 20`,

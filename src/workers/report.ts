@@ -36,7 +36,7 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
         await job.commit(async (tx) => {
           const due = await tx.query<{ id: string }>(
             `select c.id from candidates c join scores s on s.id = c.current_score_id
-             where s.nominate order by c.id`,
+             where s.nominate and c.merged_into is null order by c.id`,
           );
           return due.rows.map((row) => ({
             queue: 'report',

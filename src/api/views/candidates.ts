@@ -560,6 +560,25 @@ function historySection(decisions: Decision[], notes: Note[]): SafeHtml {
   </ol>`;
 }
 
+/** What happened to the product, newest first: the evidence tells what is known, this when. */
+function productHistorySection(candidate: CandidateDetail): SafeHtml {
+  if (candidate.history.length === 0) return html`<p class="muted">Inga händelser registrerade.</p>`;
+  return html`<ol class="history">
+    ${candidate.history.map((event) => {
+      const title = typeof event.details.title === 'string' ? event.details.title : '';
+      const change =
+        typeof event.details.from === 'string' && typeof event.details.to === 'string'
+          ? ` (${event.details.from} → ${event.details.to})`
+          : '';
+      return html`<li>
+        ${timeTag(event.occurredOn ?? event.recordedAt)}: <strong>${event.label}</strong>${change}${
+          title ? html` – ${title}` : ''
+        }${event.sourceId ? html` <span class="muted">(${event.sourceId})</span>` : ''}
+      </li>`;
+    })}
+  </ol>`;
+}
+
 export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | undefined): SafeHtml {
   const { candidate } = input;
   return html`<p><a href="/kandidater">← Alla kandidater</a></p>
@@ -571,6 +590,14 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
       · ${stateSummary(candidate.state)}
     </p>
     ${input.notice ? html`<div class="notice ${input.notice.kind}" role="${input.notice.kind === 'error' ? 'alert' : 'status'}">${input.notice.text}</div>` : ''}
+    ${
+      candidate.mergedInto
+        ? html`<div class="notice info" role="status">
+            Kandidaten är sammanslagen med <a href="/kandidater/${candidate.mergedInto}">en annan kandidat</a>; där
+            finns all evidens nu. Beslut som fattats här finns kvar.
+          </div>`
+        : ''
+    }
 
     <h2 id="beslut">Beslut</h2>
     ${actionsPanel(input)}
@@ -603,6 +630,17 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
 
     <h2 id="evidens">Evidens (${candidate.timeline.length})</h2>
     ${timelineSection(candidate)}
+
+    <h2 id="historik">Händelser</h2>
+    ${productHistorySection(candidate)}
+    ${
+      candidate.mergedFrom.length > 0
+        ? html`<p>
+            Sammanslagna hit:
+            ${candidate.mergedFrom.map((m, i) => html`${i > 0 ? ', ' : ''}<a href="/kandidater/${m.id}">${m.name}</a>`)}
+          </p>`
+        : ''
+    }
 
     <h2 id="dubbletter">Möjliga dubbletter</h2>
     ${
