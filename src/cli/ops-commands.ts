@@ -1,5 +1,5 @@
-import path from 'node:path';
 import type { Command } from 'commander';
+import { configDirOf } from './with-app.js';
 import { InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { parseEnv } from '../env.js';
@@ -29,11 +29,6 @@ function runId(value: string): string {
     throw new InvalidArgumentError('run id must be a uuid');
   }
   return value.toLowerCase();
-}
-
-function configDirOf(program: Command): { configDir?: string } {
-  const { config } = program.opts<{ config?: string }>();
-  return config ? { configDir: path.resolve(config) } : {};
 }
 
 /** Resolves on the first SIGINT or SIGTERM, with the signal's name. */

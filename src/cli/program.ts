@@ -2,11 +2,9 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv, EnvError } from '../env.js';
-import type { Env } from '../env.js';
 import { createLogger } from '../log.js';
 import { ConfigError, DEFAULT_CONFIG_DIR } from '../config/load.js';
 import { buildApp, closeApp, loadAppConfig, openDb, startWorkers, upsertSchedulers } from '../app/build.js';
-import type { AppContext } from '../app/context.js';
 import { migrate } from '../store/migrate.js';
 import { runSummary, settleOpenRuns, unfinishedJobs } from '../store/runs.js';
 import { selfCheck, SelfCheckError } from '../app/self-check.js';
@@ -29,12 +27,10 @@ import { webSettingsFromEnv } from '../api/config.js';
 import { registerSourcesCommands } from './sources-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
+import { registerResolutionCommands } from './resolution-commands.js';
+import { configDirOf, withApp } from './with-app.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
-
-interface GlobalOptions {
-  config?: string;
-}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -49,26 +45,6 @@ function parseRoles(value: string): Stage[] {
     throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);
   }
   return roles as Stage[];
-}
-
-async function withApp<T>(
-  program: Command,
-  work: (ctx: AppContext, env: Env) => Promise<T>,
-  options: { logLevel?: string } = {},
-): Promise<T> {
-  const env = parseEnv();
-  const log = createLogger(options.logLevel ?? env.LOG_LEVEL);
-  const ctx = await buildApp({ env, log, ...configDirOf(program) });
-  try {
-    return await work(ctx, env);
-  } finally {
-    await closeApp(ctx);
-  }
-}
-
-function configDirOf(program: Command): { configDir?: string } {
-  const { config } = program.opts<GlobalOptions>();
-  return config ? { configDir: path.resolve(config) } : {};
 }
 
 export function buildProgram(): Command {
@@ -407,6 +383,7 @@ export function buildProgram(): Command {
     });
 
   registerWorkbenchCommands(program);
+  registerResolutionCommands(program);
   registerAlertCommands(program);
   registerTriageCommands(program);
   registerOpsCommands(program);

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
+import { configDirOf, withApp as withAppContext } from './with-app.js';
 import { InvalidArgumentError } from 'commander';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from '../env.js';
 import type { Env } from '../env.js';
-import { createLogger } from '../log.js';
-import { buildApp, closeApp } from '../app/build.js';
 import type { AppContext } from '../app/context.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../config/load.js';
 import type { ConfiguredSource, HorisontConfig } from '../config/load.js';
@@ -37,19 +36,8 @@ const HEALTH_SV: Record<string, string> = {
   unknown: 'okänd',
 };
 
-function configDirOf(program: Command): { configDir?: string } {
-  const { config } = program.opts<{ config?: string }>();
-  return config ? { configDir: path.resolve(config) } : {};
-}
-
-async function withApp<T>(program: Command, work: (ctx: AppContext, env: Env) => Promise<T>): Promise<T> {
-  const env = parseEnv();
-  const ctx = await buildApp({ env, log: createLogger('warn'), ...configDirOf(program) });
-  try {
-    return await work(ctx, env);
-  } finally {
-    await closeApp(ctx);
-  }
+function withApp<T>(program: Command, work: (ctx: AppContext, env: Env) => Promise<T>): Promise<T> {
+  return withAppContext(program, work, { logLevel: 'warn' });
 }
 
 function sourceId(value: string): string {

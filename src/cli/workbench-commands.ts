@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { configDirOf } from './with-app.js';
 import { InvalidArgumentError, Option } from 'commander';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parseEnv } from '../env.js';
 import { createLogger } from '../log.js';
@@ -41,11 +41,6 @@ function uuid(value: string): string {
     throw new InvalidArgumentError('candidate id must be a uuid');
   }
   return value.toLowerCase();
-}
-
-function configDirOf(program: Command): { configDir?: string } {
-  const { config } = program.opts<{ config?: string }>();
-  return config ? { configDir: path.resolve(config) } : {};
 }
 
 async function readStdin(): Promise<string> {

@@ -15,6 +15,7 @@
  * separations) win over both.
  */
 import type { IdentityKey, ItemIdentity } from '../domain/identity.js';
+import { identitiesOf } from '../domain/identity.js';
 import type { NameProfile, ResolutionSettings } from '../domain/resolution.js';
 import { blocksOf, profileOf, similarity } from '../domain/resolution.js';
 import type { HistoryKind } from '../domain/history.js';
@@ -284,8 +285,9 @@ export async function mergeCandidates(
   absorbedId: string,
   meta: MergeMeta,
 ): Promise<void> {
-  if (survivorId === absorbedId)
-    {throw new ResolutionRefusedError('en kandidat kan inte slås ihop med sig själv');}
+  if (survivorId === absorbedId) {
+    throw new ResolutionRefusedError('en kandidat kan inte slås ihop med sig själv');
+  }
   const state = await lockCandidates(tx, [survivorId, absorbedId]);
   for (const id of [survivorId, absorbedId]) {
     if (!state.has(id)) throw new ResolutionRefusedError(`kandidaten ${id} finns inte`);
@@ -563,4 +565,126 @@ async function linkEvidence(
       ...(event.occurredOn === undefined ? {} : { occurredOn: event.occurredOn }),
     });
   }
+}
+
+interface EvidenceIdentity {
+  itemId: number;
+  identityKey: string | null;
+  identities: ItemIdentity[];
+}
+
+/** The identities of a candidate's evidence items that link them to it. */
+async function evidenceIdentities(tx: Tx, candidateId: string): Promise<EvidenceIdentity[]> {
+  const rows = await tx.query<{
+    item_id: string;
+    identity_key: string | null;
+    source_id: string;
+    data: RawItem;
+  }>(
+    `select e.item_id, e.identity_key, i.source_id, i.data from evidence e join source_items i on i.id = e.item_id
+     where e.candidate_id = $1 order by e.item_id`,
+    [candidateId],
+  );
+  return rows.rows.map((row) => {
+    const all = identitiesOf(row.source_id, row.data);
+    const linked = row.identity_key === null ? all : all.filter((i) => identityKeyOf(i) === row.identity_key);
+    return { itemId: Number(row.item_id), identityKey: row.identity_key, identities: linked };
+  });
+}
+
+/**
+ * Moves the given items' links off `candidateId` onto a new candidate, on a reviewer's word:
+ * the items are pinned to the new candidate and the two are kept apart from then on, so neither
+ * a re-scan nor a later merge by similarity undoes it. Keys only the moved items give go with
+ * them; keys both sides give stay (the pins decide for the moved items).
+ */
+export async function splitCandidate(
+  tx: Tx,
+  candidateId: string,
+  itemIds: number[],
+  meta: MergeMeta & { settings: ResolutionSettings; manufacturerKey: (name: string) => string },
+): Promise<string> {
+  const state = await lockCandidates(tx, [candidateId]);
+  if (!state.has(candidateId)) throw new ResolutionRefusedError(`kandidaten ${candidateId} finns inte`);
+  if (state.get(candidateId) !== null)
+    {throw new ResolutionRefusedError('kandidaten är sammanslagen med en annan');}
+  const wanted = new Set(itemIds);
+  const evidence = await evidenceIdentities(tx, candidateId);
+  const moving = evidence.filter((e) => wanted.has(e.itemId));
+  const staying = evidence.filter((e) => !wanted.has(e.itemId));
+  if (moving.length !== wanted.size) {
+    throw new ResolutionRefusedError('alla valda poster måste vara evidens för kandidaten');
+  }
+  if (moving.length === 0 || staying.length === 0) {
+    throw new ResolutionRefusedError('en uppdelning måste lämna evidens på båda sidor');
+  }
+  const first = moving[0]!.identities[0];
+  const kind = (
+    await tx.query<{ kind: string; name: string }>('select kind, name from candidates where id = $1', [
+      candidateId,
+    ])
+  ).rows[0]!;
+  const newId = (
+    await tx.query<{ id: string }>(
+      'insert into candidates (kind, name, first_run_id) values ($1, $2, null) returning id',
+      [first?.candidateKind ?? kind.kind, first?.displayName ?? kind.name],
+    )
+  ).rows[0]!.id;
+  await tx.query(
+    'update evidence set candidate_id = $1 where candidate_id = $2 and item_id = any($3::bigint[])',
+    [newId, candidateId, [...wanted]],
+  );
+  await tx.query(
+    `insert into resolution_pins (item_id, identity_key, candidate_id, decided_by)
+     select unnest($1::bigint[]), unnest($2::text[]), $3, $4
+     on conflict (item_id, identity_key) do update set candidate_id = excluded.candidate_id,
+       decided_by = excluded.decided_by, decided_at = now()`,
+    [moving.map((e) => e.itemId), moving.map((e) => e.identityKey ?? '*'), newId, meta.actor],
+  );
+  const stayingKeys = new Set(staying.flatMap((e) => e.identities.flatMap((i) => i.keys.map(keyString))));
+  const movingKeys = [
+    ...new Set(moving.flatMap((e) => e.identities.flatMap((i) => i.keys.map(keyString)))),
+  ].filter((key) => !stayingKeys.has(key));
+  await tx.query(
+    `update candidate_keys set candidate_id = $1
+     where candidate_id = $2 and scheme || ':' || value = any($3::text[])`,
+    [newId, candidateId, movingKeys],
+  );
+  // Names are rebuilt on both sides from the identities that now link there.
+  await tx.query('delete from candidate_names where candidate_id = $1', [candidateId]);
+  for (const [target, side] of [
+    [candidateId, staying],
+    [newId, moving],
+  ] as const) {
+    for (const identity of side.flatMap((e) => e.identities)) {
+      const profile = profileOf(identity, meta.manufacturerKey);
+      // eslint-disable-next-line no-await-in-loop
+      if (profile !== undefined) await addNames(tx, target, profile, meta.settings);
+    }
+  }
+  const [a, b] = candidateId < newId ? [candidateId, newId] : [newId, candidateId];
+  await tx.query(
+    `insert into candidate_separations (candidate_a, candidate_b, decided_by, reason) values ($1, $2, $3, $4)
+     on conflict do nothing`,
+    [a, b, meta.actor, meta.reason],
+  );
+  const logged = await tx.query<{ id: string }>(
+    `insert into resolution_log (action, automatic, candidate_id, other_candidate_id, item_ids, actor, reason,
+                                 client_request_id)
+     values ('split', $1, $2, $3, $4, $5, $6, $7) returning id`,
+    [meta.automatic, candidateId, newId, [...wanted], meta.actor, meta.reason, meta.clientRequestId ?? null],
+  );
+  for (const [target, other] of [
+    [candidateId, newId],
+    [newId, candidateId],
+  ] as const) {
+    // eslint-disable-next-line no-await-in-loop
+    await recordHistory(tx, {
+      key: `split:${logged.rows[0]!.id}:${target}`,
+      candidateId: target,
+      kind: 'split',
+      details: { other, reason: meta.reason, by: meta.actor, items: [...wanted] },
+    });
+  }
+  return newId;
 }

@@ -1,0 +1,165 @@
+/**
+ * A reviewer's merge and split of candidates: the one path the CLI (`horisont merge`/`split`) and
+ * the workbench share. Each runs in one transaction that checks the role, records the change in
+ * the resolution log (remembered, so automatic resolution never undoes it), the audit log and
+ * both candidates' histories, and re-scores the candidates it changed. The same client request
+ * id twice records once.
+ */
+import type { AppContext } from './context.js';
+import { normaliseManufacturer } from '../domain/normalise.js';
+import type { Actor } from '../store/audit.js';
+import { appendAudit } from '../store/audit.js';
+import type { Tx } from '../store/db.js';
+import { withTransaction } from '../store/db.js';
+import { mergeCandidates, ResolutionRefusedError, splitCandidate } from '../store/resolution.js';
+import { roleAtLeast } from '../store/users.js';
+import type { Role } from '../store/users.js';
+import { scoreAndStore } from '../workers/score.js';
+
+export { ResolutionRefusedError };
+
+export class CurationForbiddenError extends Error {
+  constructor(role: string) {
+    super(`the role ${role} may not merge or split candidates (reviewer or admin needed)`);
+    this.name = 'CurationForbiddenError';
+  }
+}
+
+export class CurationRequestReusedError extends Error {
+  constructor(readonly clientRequestId: string) {
+    super(`client request id ${clientRequestId} was already used for another merge or split`);
+    this.name = 'CurationRequestReusedError';
+  }
+}
+
+export interface MergeInput {
+  /** The candidate that lives on (its id, decisions and page stay). */
+  survivorId: string;
+  absorbedId: string;
+  actor: Actor;
+  reason: string;
+  clientRequestId: string;
+}
+
+export interface SplitInput {
+  candidateId: string;
+  /** Evidence items that move to the new candidate. */
+  itemIds: number[];
+  actor: Actor;
+  reason: string;
+  clientRequestId: string;
+}
+
+export interface CurationResult {
+  action: 'merge' | 'split';
+  candidateId: string;
+  otherCandidateId: string;
+  /** False when the same client request id had already been recorded. */
+  created: boolean;
+}
+
+type CurationContext = Pick<AppContext, 'db' | 'config'>;
+
+function checkRole(actor: Actor): void {
+  if (!roleAtLeast(actor.role as Role, 'reviewer')) throw new CurationForbiddenError(actor.role);
+}
+
+async function recorded(
+  tx: Tx,
+  clientRequestId: string,
+  expected: { action: 'merge' | 'split'; candidateId: string; otherCandidateId?: string },
+): Promise<CurationResult | undefined> {
+  const row = (
+    await tx.query<{ action: 'merge' | 'split'; candidate_id: string; other_candidate_id: string }>(
+      'select action, candidate_id, other_candidate_id from resolution_log where client_request_id = $1',
+      [clientRequestId],
+    )
+  ).rows[0];
+  if (row === undefined) return undefined;
+  const same =
+    row.action === expected.action &&
+    row.candidate_id === expected.candidateId &&
+    (expected.otherCandidateId === undefined || row.other_candidate_id === expected.otherCandidateId);
+  if (!same) throw new CurationRequestReusedError(clientRequestId);
+  return {
+    action: row.action,
+    candidateId: row.candidate_id,
+    otherCandidateId: row.other_candidate_id,
+    created: false,
+  };
+}
+
+function reasonOf(reason: string): string {
+  const trimmed = reason.trim();
+  if (trimmed === '') throw new ResolutionRefusedError('ett skäl behövs');
+  return trimmed.slice(0, 2000);
+}
+
+export async function mergeAs(ctx: CurationContext, input: MergeInput): Promise<CurationResult> {
+  checkRole(input.actor);
+  const reason = reasonOf(input.reason);
+  return withTransaction(ctx.db, async (tx) => {
+    const again = await recorded(tx, input.clientRequestId, {
+      action: 'merge',
+      candidateId: input.survivorId,
+      otherCandidateId: input.absorbedId,
+    });
+    if (again) return again;
+    await mergeCandidates(tx, input.survivorId, input.absorbedId, {
+      automatic: false,
+      actor: input.actor.name,
+      reason,
+      clientRequestId: input.clientRequestId,
+    });
+    await appendAudit(tx, {
+      actor: input.actor,
+      action: 'candidate.merge',
+      subjectType: 'candidate',
+      subjectId: input.survivorId,
+      before: { candidates: [input.survivorId, input.absorbedId] },
+      after: { candidate: input.survivorId, mergedIntoIt: input.absorbedId },
+      details: { reason },
+      requestId: input.clientRequestId,
+    });
+    await scoreAndStore(tx, input.survivorId, ctx.config.criteria);
+    return {
+      action: 'merge',
+      candidateId: input.survivorId,
+      otherCandidateId: input.absorbedId,
+      created: true,
+    };
+  });
+}
+
+export async function splitAs(ctx: CurationContext, input: SplitInput): Promise<CurationResult> {
+  checkRole(input.actor);
+  const reason = reasonOf(input.reason);
+  return withTransaction(ctx.db, async (tx) => {
+    const again = await recorded(tx, input.clientRequestId, {
+      action: 'split',
+      candidateId: input.candidateId,
+    });
+    if (again) return again;
+    const newId = await splitCandidate(tx, input.candidateId, input.itemIds, {
+      automatic: false,
+      actor: input.actor.name,
+      reason,
+      clientRequestId: input.clientRequestId,
+      settings: ctx.config.resolution,
+      manufacturerKey: normaliseManufacturer,
+    });
+    await appendAudit(tx, {
+      actor: input.actor,
+      action: 'candidate.split',
+      subjectType: 'candidate',
+      subjectId: input.candidateId,
+      before: { candidate: input.candidateId },
+      after: { candidates: [input.candidateId, newId], moved: input.itemIds },
+      details: { reason },
+      requestId: input.clientRequestId,
+    });
+    await scoreAndStore(tx, input.candidateId, ctx.config.criteria);
+    await scoreAndStore(tx, newId, ctx.config.criteria);
+    return { action: 'split', candidateId: input.candidateId, otherCandidateId: newId, created: true };
+  });
+}

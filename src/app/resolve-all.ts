@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from './context.js';
+import { withTransaction } from '../store/db.js';
+import { loadItems } from '../store/items.js';
+import { openRun } from '../store/runs.js';
+import { resolveItems } from '../workers/resolve.js';
+import { scoreAndStore } from '../workers/score.js';
+
+export interface ResolveAllResult {
+  runId: string;
+  items: number;
+  /** Candidates that live on (not merged) afterwards. */
+  candidates: number;
+  created: number;
+  /** Candidates whose current score changed. */
+  rescored: number;
+}
+
+/**
+ * Re-resolves every stored item with the current settings (after a threshold or alias change),
+ * in-process, in id order and batches of one transaction each; then re-scores every candidate
+ * it touched. Links only add or merge: manual pins and separations win, and nothing a reviewer
+ * decided is undone. Recorded as a run (trigger `resolve`) so the new candidates have one.
+ */
+export async function resolveAll(
+  ctx: Pick<AppContext, 'db' | 'config' | 'log'>,
+  options: { batchSize: number },
+): Promise<ResolveAllResult> {
+  const runId = await withTransaction(
+    ctx.db,
+    async (tx) => (await openRun(tx, `resolve ${randomUUID()}`, 'resolve', [])).runId,
+  );
+  const touched = new Set<string>();
+  let items = 0;
+  let created = 0;
+  let after = 0;
+  for (;;) {
+    // Batches one after another: each may merge candidates the next one links to.
+    // eslint-disable-next-line no-await-in-loop
+    const ids = await ctx.db.query<{ id: string }>(
+      'select id from source_items where id > $1 order by id limit $2',
+      [after, options.batchSize],
+    );
+    if (ids.rows.length === 0) break;
+    const batch = ids.rows.map((row) => Number(row.id));
+    after = batch[batch.length - 1]!;
+    // eslint-disable-next-line no-await-in-loop
+    const outcome = await withTransaction(ctx.db, async (tx) =>
+      resolveItems(tx, await loadItems(tx, batch), ctx.config.resolution, runId, ctx.log),
+    );
+    for (const id of outcome.touched) touched.add(id);
+    created += outcome.created.length;
+    items += batch.length;
+  }
+  let rescored = 0;
+  for (const candidateId of [...touched].sort()) {
+    // eslint-disable-next-line no-await-in-loop
+    const stored = await withTransaction(ctx.db, (tx) => scoreAndStore(tx, candidateId, ctx.config.criteria));
+    if (stored?.changed) rescored += 1;
+  }
+  const live = await ctx.db.query<{ n: number }>(
+    'select count(*)::int as n from candidates where merged_into is null',
+  );
+  await ctx.db.query(`update runs set status = 'completed', finished_at = now() where id = $1`, [runId]);
+  ctx.log.info({ run_id: runId, items, created, rescored }, 'resolve: every stored item re-resolved');
+  return { runId, items, candidates: live.rows[0]!.n, created, rescored };
+}
