@@ -103,7 +103,10 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
         candidateKind: kindOfProduct(facts, { ...item, sourceId }),
         displayName,
         reason,
-        ...(facts.manufacturer === undefined ? {} : { manufacturer: facts.manufacturer }),
+        // A trial's "manufacturer" is often its sponsor (a university, a region), not the maker.
+        ...(facts.manufacturer === undefined || item.kind === 'trial'
+          ? {}
+          : { manufacturer: facts.manufacturer }),
       },
     ];
   }

@@ -197,7 +197,12 @@ const GENERIC_TRAILING: readonly (readonly string[])[] = [
  * model tokens are kept: "freestyle libre 3" ≠ "freestyle libre 2"; "minimed 780g"; "dexcom g7".
  */
 export function normaliseProductName(s: string): string {
-  const cleaned = foldForMatching(normaliseText(s).replace(/[®™©℠]/g, ' '))
+  const cleaned = foldForMatching(
+    normaliseText(s)
+      .replace(/[®™©℠]/g, ' ')
+      // "Evolut FX+" and "Dexcom ONE+" are products of their own: the plus is a word.
+      .replace(/(?<=[\p{L}\p{N}])\+(?![\p{L}\p{N}])/gu, ' plus '),
+  )
     .replace(/\((?:r|tm|c)\)/g, ' ')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();

@@ -36,6 +36,8 @@ export const ResolutionSettings = z
     descriptiveWords: z.array(z.string().min(1)),
     /** Words that name a variant or generation ("plus", "pro", "mini"): they must agree. */
     variantWords: z.array(z.string().min(1)),
+    /** First words of company names that say nothing about the group ("medical", "global"). */
+    genericManufacturerWords: z.array(z.string().min(1)),
   })
   .strict()
   .refine((s) => s.thresholds.possibleDuplicate < s.thresholds.link, {
@@ -64,39 +66,62 @@ function family(kind: CandidateKind): string {
   return kind === 'ivd' ? 'device' : kind;
 }
 
-const ROMAN = /^(?:i{1,3}|iv|v|vi{1,3}|ix|x)$/;
+const ROMAN = /^(?:i{1,3}|iv|v|vi{1,3}|ix|x|xi{1,3})$/;
 
 interface SplitName {
-  /** Model codes and variant words, sorted: they must agree for a match. */
-  codes: string[];
-  /** The remaining significant words, in order. */
+  /**
+   * The model code: tokens with digits, of one or two letters (DR, PC, SB), variant words and
+   * roman numerals, concatenated in order so that "SB 3" and "SB3", "780 G" and "780G" agree.
+   */
+  code: string;
+  /** The remaining significant words, in order, each with whether a code token followed it. */
   words: string[];
+  /** Every token (words and codes) in order, for prefix comparisons. */
+  tokens: Array<{ text: string; code: boolean }>;
 }
 
-function splitName(profile: NameProfile, settings: CompiledSettings, dropPrefix: string[]): SplitName {
-  const tokens = profile.name.split(' ').filter((token) => token !== '');
-  const codes: string[] = [];
-  const words: string[] = [];
-  for (const token of tokens) {
-    if (/\d/.test(token) || settings.variants.has(token) || ROMAN.test(token)) codes.push(token);
-    else if (!settings.descriptive.has(token)) words.push(token);
+/** "ptau217" → "ptau 217", "15day" → "15 day": glued letters and digits are two tokens. */
+function tokensOf(name: string): string[] {
+  return name
+    .split(' ')
+    .flatMap((token) => {
+      const trailing = /^(\p{L}{3,})(\d+)$/u.exec(token);
+      if (trailing) return [trailing[1]!, trailing[2]!];
+      const leading = /^(\d+)(\p{L}{3,})$/u.exec(token);
+      if (leading) return [leading[1]!, leading[2]!];
+      return [token];
+    })
+    .filter((token) => token !== '');
+}
+
+function isCode(token: string, settings: CompiledSettings): boolean {
+  return /\d/.test(token) || token.length <= 2 || settings.variants.has(token) || ROMAN.test(token);
+}
+
+function splitName(profile: NameProfile, settings: CompiledSettings, makerWords: string[]): SplitName {
+  let tokens = tokensOf(profile.name)
+    .filter((token) => !settings.descriptive.has(token))
+    .map((text) => ({ text, code: isCode(text, settings) }));
+  // A registry name often opens with the maker ("Abbott FreeStyle Libre 3", "Edwards SAPIEN 3"); a
+  // text does not. The maker's word goes, unless nothing else would be left ("Dexcom G7").
+  const first = tokens[0];
+  if (first !== undefined && makerWords.includes(first.text) && tokens.filter((t) => !t.code).length > 1) {
+    tokens = tokens.slice(1);
   }
-  codes.sort();
-  // A registry name often repeats the manufacturer ("Abbott FreeStyle Libre 3"); a text does
-  // not. The manufacturer's words go, unless they are all the name has ("Dexcom G7").
-  if (
-    dropPrefix.length > 0 &&
-    words.length > dropPrefix.length &&
-    dropPrefix.every((word, i) => words[i] === word)
-  ) {
-    return { codes, words: words.slice(dropPrefix.length) };
-  }
-  return { codes, words };
+  return {
+    code: tokens
+      .filter((t) => t.code)
+      .map((t) => t.text)
+      .join(''),
+    words: tokens.filter((t) => !t.code).map((t) => t.text),
+    tokens,
+  };
 }
 
 interface CompiledSettings {
   variants: Set<string>;
   descriptive: Set<string>;
+  genericMakerWords: Set<string>;
   affix: number;
 }
 
@@ -108,11 +133,24 @@ function compile(settings: ResolutionSettings): CompiledSettings {
     result = {
       variants: new Set(settings.variantWords),
       descriptive: new Set(settings.descriptiveWords),
+      genericMakerWords: new Set(settings.genericManufacturerWords),
       affix: settings.blocking.affixLength,
     };
     compiled.set(settings, result);
   }
   return result;
+}
+
+/**
+ * Whether two manufacturer keys can be one maker: equal, unknown on one side, or one group
+ * (the same distinctive first word: "Medtronic" and "Medtronic Neuromodulation", "Edwards
+ * Lifesciences" and "Edwards Lifesciences Services"). Renames and acquisitions come from the
+ * alias table before this (config/manufacturers.yaml).
+ */
+export function sameMaker(a: string, b: string, settings: ResolutionSettings): boolean {
+  if (a === '' || b === '' || a === b) return true;
+  const first = a.split(' ')[0]!;
+  return first === b.split(' ')[0] && first.length >= 3 && !compile(settings).genericMakerWords.has(first);
 }
 
 /** Edits the letters of two names may differ by and still be one product (typos, spacing). */
@@ -123,8 +161,17 @@ function allowedEdits(length: number): number {
   return 2;
 }
 
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
+/**
+ * Whether the shorter name is the longer one's beginning, the rest being plain words ("Axonics
+ * R20" / "Axonics R20 Rechargeable Sacral Neuromodulation", "Micra AV2" / "Micra AV2 Transcatheter
+ * Pacing"). A rest holding a code or a variant word is another product ("Watchman FLX Pro").
+ */
+function prefixOf(a: SplitName, b: SplitName): SplitName | undefined {
+  const [short, long] = a.tokens.length <= b.tokens.length ? [a, b] : [b, a];
+  if (short.tokens.length === long.tokens.length) return undefined;
+  if (!short.tokens.every((t, i) => long.tokens[i]?.text === t.text)) return undefined;
+  if (long.tokens.slice(short.tokens.length).some((t) => t.code)) return undefined;
+  return short;
 }
 
 /**
@@ -133,24 +180,22 @@ function sameList(a: string[], b: string[]): boolean {
  */
 export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionSettings): Similarity {
   if (family(a.kind) !== family(b.kind)) return { score: 0, reason: 'olika slags kandidater' };
-  if (a.manufacturer !== '' && b.manufacturer !== '' && a.manufacturer !== b.manufacturer) {
-    return { score: 0, reason: 'olika tillverkare' };
-  }
+  if (!sameMaker(a.manufacturer, b.manufacturer, settings)) return { score: 0, reason: 'olika tillverkare' };
   const c = compile(settings);
-  const maker = (a.manufacturer || b.manufacturer).split(' ').filter(Boolean);
+  // Both sides drop the same maker words, so the result does not depend on argument order.
+  const maker = [a.manufacturer, b.manufacturer].filter(Boolean).map((m) => m.split(' ')[0]!);
   const left = splitName(a, c, maker);
   const right = splitName(b, c, maker);
-  if (!sameList(left.codes, right.codes)) {
+  if (left.code !== right.code) {
     return {
       score: 0,
-      reason: `olika modell eller generation (${left.codes.join(' ') || '–'} / ${right.codes.join(' ') || '–'})`,
+      reason: `olika modell eller generation (${left.code || '–'} / ${right.code || '–'})`,
     };
   }
   const lettersA = left.words.join('');
   const lettersB = right.words.join('');
   if (lettersA === '' || lettersB === '') return { score: 0, reason: 'namnet saknar särskiljande ord' };
   if (lettersA === lettersB) return { score: 1, reason: 'samma namn efter normalisering' };
-  const longest = Math.max(lettersA.length, lettersB.length);
   const allowed = allowedEdits(Math.min(lettersA.length, lettersB.length));
   const distance = boundedEditDistance(lettersA, lettersB, Math.max(allowed, 3));
   if (distance <= allowed) {
@@ -159,13 +204,20 @@ export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionS
       reason: `namnen skiljer sig med ${distance} tecken (stavning)`,
     };
   }
-  const setA = new Set(left.words);
-  const setB = new Set(right.words);
-  const shared = [...setA].filter((word) => setB.has(word));
-  const contained = shared.length > 0 && (shared.length === setA.size || shared.length === setB.size);
-  if (contained && shared.join('').length >= 4) {
-    return { score: 0.8, reason: 'det ena namnet ingår i det andra' };
+  const shorter = prefixOf(left, right);
+  if (shorter !== undefined) {
+    // A one-word name ("Guardian", "Versius") is too thin to carry a longer one on its own.
+    const distinctive = shorter.words.length >= 2 || shorter.code !== '';
+    return distinctive
+      ? { score: 0.9, reason: 'det kortare namnet inleder det längre (beskrivande tillägg)' }
+      : { score: 0.8, reason: 'det ena namnet ingår i det andra' };
   }
+  const setA = new Set(left.words);
+  const shared = right.words.filter((word) => setA.has(word));
+  if (shared.length > 0 && shared.join('').length >= 4) {
+    return { score: 0.8, reason: 'namnen delar ord' };
+  }
+  const longest = Math.max(lettersA.length, lettersB.length);
   const ratio = 1 - Math.min(distance, longest) / longest;
   // Beyond the allowed edits a pair is at most a possible duplicate, never a link.
   return { score: Math.min(ratio, 0.85), reason: 'liknande namn' };
@@ -190,6 +242,17 @@ export function blocksOf(profile: NameProfile, settings: ResolutionSettings): st
   return [...blocks].sort();
 }
 
+/** What a name is bundled "with" ("… with Control-IQ technology") says what it works with. */
+const BUNDLED_WITH = /\s(?:with|med|mit|avec)\s.*$/iu;
+
+/**
+ * The form of a name that similarity compares: parenthesised asides (an abbreviation, a model
+ * number: "FoundationOne CDx (F1CDx)", "da Vinci Xi (IS4000)") and a "with …" tail removed.
+ */
+export function comparableName(displayName: string): string {
+  return normaliseProductName(displayName.replace(/\([^)]*\)/g, ' ').replace(BUNDLED_WITH, ''));
+}
+
 /**
  * The name an identity is compared by: its product-name key, or for a method (an HTA report
  * without a product) its title. Identities keyed only by their item (a product whose name could
@@ -200,8 +263,8 @@ export function profileOf(
   manufacturerKey: (name: string) => string,
 ): NameProfile | undefined {
   const product = identity.keys.find((key) => key.scheme === 'product')?.value;
-  const name =
-    product ?? (identity.candidateKind === 'method' ? normaliseProductName(identity.displayName) : '');
+  if (product === undefined && identity.candidateKind !== 'method') return undefined;
+  const name = comparableName(identity.displayName) || (product ?? '');
   if (name === '') return undefined;
   return {
     name,

@@ -17,7 +17,7 @@
 import type { IdentityKey, ItemIdentity } from '../domain/identity.js';
 import { identitiesOf } from '../domain/identity.js';
 import type { NameProfile, ResolutionSettings } from '../domain/resolution.js';
-import { blocksOf, profileOf, similarity } from '../domain/resolution.js';
+import { blocksOf, profileOf, sameMaker, similarity } from '../domain/resolution.js';
 import type { HistoryKind } from '../domain/history.js';
 import { itemEvents, observedStatus } from '../domain/history.js';
 import type { RawItem } from '../domain/item.js';
@@ -128,9 +128,17 @@ async function candidateFacts(tx: Tx, ids: string[]): Promise<Map<string, Candid
 }
 
 /** A name may join a candidate only if the candidate names no other manufacturer. */
-function manufacturerFits(profile: NameProfile, facts: CandidateFacts): boolean {
-  if (profile.manufacturer === '') return true;
-  return [...facts.manufacturers].every((m) => m === profile.manufacturer);
+/**
+ * A name may join a candidate whose makers include its own (or name none). A candidate can hold
+ * several spellings of its maker (a group, a subsidiary, a rename), so one match is enough.
+ */
+function manufacturerFits(
+  profile: NameProfile,
+  facts: CandidateFacts,
+  settings: ResolutionSettings,
+): boolean {
+  if (profile.manufacturer === '' || facts.manufacturers.size === 0) return true;
+  return [...facts.manufacturers].some((m) => sameMaker(profile.manufacturer, m, settings));
 }
 
 interface FuzzyMatch {
@@ -161,7 +169,7 @@ async function fuzzyMatches(
   const facts = await candidateFacts(tx, [...live]);
   const matches: FuzzyMatch[] = [];
   for (const candidate of facts.values()) {
-    if (!manufacturerFits(profile, candidate)) continue;
+    if (!manufacturerFits(profile, candidate, settings)) continue;
     let best: FuzzyMatch | undefined;
     for (const name of candidate.names) {
       const result = similarity(profile, name, settings);
@@ -370,9 +378,13 @@ function survivorOf(candidates: CandidateFacts[]): CandidateFacts {
     )[0]!;
 }
 
-function manufacturersCompatible(a: CandidateFacts, b: CandidateFacts): boolean {
+function manufacturersCompatible(
+  a: CandidateFacts,
+  b: CandidateFacts,
+  settings: ResolutionSettings,
+): boolean {
   if (a.manufacturers.size === 0 || b.manufacturers.size === 0) return true;
-  return [...a.manufacturers].every((m) => b.manufacturers.has(m));
+  return [...a.manufacturers].some((m) => [...b.manufacturers].some((n) => sameMaker(m, n, settings)));
 }
 
 /**
@@ -436,7 +448,7 @@ export async function resolveIdentity(
         if (other.id === survivor.id) continue;
         const blocked =
           (other.hasDecisions && survivor.hasDecisions) ||
-          !manufacturersCompatible(survivor, other) ||
+          !manufacturersCompatible(survivor, other, ctx.settings) ||
           // eslint-disable-next-line no-await-in-loop
           (await separated(tx, survivor.id, other.id));
         if (blocked) {
@@ -606,8 +618,9 @@ export async function splitCandidate(
 ): Promise<string> {
   const state = await lockCandidates(tx, [candidateId]);
   if (!state.has(candidateId)) throw new ResolutionRefusedError(`kandidaten ${candidateId} finns inte`);
-  if (state.get(candidateId) !== null)
-    {throw new ResolutionRefusedError('kandidaten är sammanslagen med en annan');}
+  if (state.get(candidateId) !== null) {
+    throw new ResolutionRefusedError('kandidaten är sammanslagen med en annan');
+  }
   const wanted = new Set(itemIds);
   const evidence = await evidenceIdentities(tx, candidateId);
   const moving = evidence.filter((e) => wanted.has(e.itemId));
