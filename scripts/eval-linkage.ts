@@ -1,7 +1,8 @@
 /**
  * `npm run eval:linkage`: resolves the ground-truth set (test/fixtures/linkage) with the
  * production resolver on PostgreSQL ($DATABASE_URL, a schema of its own) and prints pairwise
- * precision, recall and F1. `--verbose` lists every wrong and missed link.
+ * precision, recall and F1. `--verbose` lists every wrong and missed link; `--explain <cluster,…>`
+ * shows how the items of those ground-truth clusters were linked.
  */
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../src/config/load.js';
 import { parseEnv } from '../src/env.js';
@@ -12,7 +13,9 @@ import { evaluateLinkage } from '../test/linkage/evaluate.js';
 const env = parseEnv();
 const config = await loadConfig(env.HORISONT_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, adapters);
 const entries = loadEvalSet();
-const run = await evaluateLinkage(entries, { databaseUrl: env.DATABASE_URL, settings: config.resolution });
+const explainAt = process.argv.indexOf('--explain');
+const explain = explainAt > 0 ? (process.argv[explainAt + 1] ?? '').split(',') : [];
+const run = await evaluateLinkage(entries, { databaseUrl: env.DATABASE_URL, settings: config.resolution, explain });
 const { scores } = run;
 const clusters = new Set(entries.map((e) => e.cluster)).size;
 console.log(
@@ -37,4 +40,7 @@ console.log(
 if (process.argv.includes('--verbose')) {
   for (const [a, b] of run.falseLinks) console.log(`wrong link:  ${a}  ~  ${b}`);
   for (const [a, b] of run.missedLinks) console.log(`missed link: ${a}  ~  ${b}`);
+}
+for (const row of run.explanations) {
+  console.log(`${row.cluster}  ${row.candidate.slice(0, 8)}  ${row.item}\n    ${row.confidence.toFixed(2)} ${row.reason}`);
 }

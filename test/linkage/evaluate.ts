@@ -34,6 +34,8 @@ export interface EvaluationRun {
   /** Pairs predicted together that the truth keeps apart, and the reverse (for diagnosis). */
   falseLinks: Array<[string, string]>;
   missedLinks: Array<[string, string]>;
+  /** For `options.explain`: each item of those clusters with its candidates and link reasons. */
+  explanations: Array<{ cluster: string; item: string; candidate: string; reason: string; confidence: number }>;
 }
 
 export interface EvaluateOptions {
@@ -45,6 +47,8 @@ export interface EvaluateOptions {
   workers?: number;
   /** Items per resolve transaction, as a source page would bring them (default 10). */
   batchSize?: number;
+  /** Ground-truth clusters whose links to explain (candidate, reason, confidence per item). */
+  explain?: string[];
 }
 
 const itemId = (entry: EvalEntry): string => `${entry.sourceId}/${entry.item.itemKey}`;
@@ -158,6 +162,15 @@ export async function evaluateLinkage(
     const candidatesOf = new Map(
       links.rows.map((row) => [`${row.source_id}/${row.item_key}`, row.candidates]),
     );
+    const explained = entries.filter((e) => options.explain?.includes(e.cluster));
+    const reasons = await db.query<{ item: string; candidate: string; reason: string; confidence: number }>(
+      `select i.source_id || '/' || i.item_key as item, e.candidate_id::text as candidate, e.reason, e.confidence
+       from source_items i join evidence e on e.item_id = i.id
+       where i.source_id || '/' || i.item_key = any($1::text[]) order by e.candidate_id, item`,
+      [explained.map(itemId)],
+    );
+    const clusterOf = new Map(entries.map((e) => [itemId(e), e.cluster]));
+    const explanations = reasons.rows.map((row) => ({ cluster: clusterOf.get(row.item)!, ...row }));
     const scores = pairwiseScores(entries, candidatesOf);
     const members = new Map<string, string[]>();
     for (const [item, candidates] of candidatesOf) {
@@ -167,7 +180,7 @@ export async function evaluateLinkage(
       .map((list) => list.sort())
       .sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
     const { falseLinks, missedLinks, ...rest } = scores;
-    return { scores: rest, candidatesOf, clusters, falseLinks, missedLinks };
+    return { scores: rest, candidatesOf, clusters, falseLinks, missedLinks, explanations };
   } finally {
     await db.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
     await Promise.all(pools.map((pool) => pool.end()));
