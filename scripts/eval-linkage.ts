@@ -15,7 +15,7 @@ const config = await loadConfig(env.HORISONT_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, a
 const entries = loadEvalSet();
 const explainAt = process.argv.indexOf('--explain');
 const explain = explainAt > 0 ? (process.argv[explainAt + 1] ?? '').split(',') : [];
-const run = await evaluateLinkage(entries, { databaseUrl: env.DATABASE_URL, settings: config.resolution, explain });
+const run = await evaluateLinkage(entries, { databaseUrl: env.DATABASE_URL, config, explain });
 const { scores } = run;
 const clusters = new Set(entries.map((e) => e.cluster)).size;
 console.log(
@@ -42,5 +42,7 @@ if (process.argv.includes('--verbose')) {
   for (const [a, b] of run.missedLinks) console.log(`missed link: ${a}  ~  ${b}`);
 }
 for (const row of run.explanations) {
-  console.log(`${row.cluster}  ${row.candidate.slice(0, 8)}  ${row.item}\n    ${row.confidence.toFixed(2)} ${row.reason}`);
+  console.log(
+    `${row.cluster}  ${row.candidate.slice(0, 8)}  ${row.item}\n    ${row.confidence.toFixed(2)} ${row.reason}`,
+  );
 }

@@ -6,7 +6,7 @@
  * id twice records once.
  */
 import type { AppContext } from './context.js';
-import { normaliseManufacturer } from '../domain/normalise.js';
+import { canonicalManufacturer } from '../domain/manufacturers.js';
 import type { Actor } from '../store/audit.js';
 import { appendAudit } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
@@ -146,7 +146,7 @@ export async function splitAs(ctx: CurationContext, input: SplitInput): Promise<
       reason,
       clientRequestId: input.clientRequestId,
       settings: ctx.config.resolution,
-      manufacturerKey: normaliseManufacturer,
+      manufacturerKey: (name) => canonicalManufacturer(name, ctx.config.manufacturers),
     });
     await appendAudit(tx, {
       actor: input.actor,

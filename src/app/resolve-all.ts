@@ -46,7 +46,7 @@ export async function resolveAll(
     after = batch[batch.length - 1]!;
     // eslint-disable-next-line no-await-in-loop
     const outcome = await withTransaction(ctx.db, async (tx) =>
-      resolveItems(tx, await loadItems(tx, batch), ctx.config.resolution, runId, ctx.log),
+      resolveItems(tx, await loadItems(tx, batch), ctx.config, runId, ctx.log),
     );
     for (const id of outcome.touched) touched.add(id);
     created += outcome.created.length;

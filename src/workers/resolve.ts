@@ -1,8 +1,8 @@
 import type { AppContext } from '../app/context.js';
 import { identitiesOf } from '../domain/identity.js';
 import type { ItemIdentity } from '../domain/identity.js';
-import { normaliseManufacturer } from '../domain/normalise.js';
-import type { ResolutionSettings } from '../domain/resolution.js';
+import type { HorisontConfig } from '../config/load.js';
+import { canonicalManufacturer } from '../domain/manufacturers.js';
 import type { Logger } from '../log.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
@@ -28,11 +28,12 @@ export interface ResolveOutcome {
 export async function resolveItems(
   tx: Tx,
   items: ResolvableItem[],
-  settings: ResolutionSettings,
+  config: Pick<HorisontConfig, 'resolution' | 'manufacturers'>,
   runId: string,
   log?: Logger,
 ): Promise<ResolveOutcome> {
-  const manufacturerKey = normaliseManufacturer;
+  const settings = config.resolution;
+  const manufacturerKey = (name: string): string => canonicalManufacturer(name, config.manufacturers);
   const ctx = { settings, manufacturerKey, runId };
   const resolved: Array<{ stored: ResolvableItem; identities: ItemIdentity[] }> = items.map((stored) => ({
     stored,
@@ -89,7 +90,7 @@ export function resolveStage(ctx: AppContext): StageDefinition<'resolve'> {
     handle: async (data, job) => {
       await job.commit(async (tx) => {
         const items = await loadItems(tx, data.itemIds);
-        const { touched } = await resolveItems(tx, items, ctx.config.resolution, data.runId, job.log);
+        const { touched } = await resolveItems(tx, items, ctx.config, data.runId, job.log);
         const next: PlannedJob[] = [];
         for (const candidateId of touched) {
           // One query at a time: a transaction's client runs queries in sequence anyway.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { mulberry32 } from '../../bench/lib/prng.js';
-import type { ResolutionSettings } from '../../src/domain/resolution.js';
+import type { HorisontConfig } from '../../src/config/load.js';
 import { withTransaction } from '../../src/store/db.js';
 import type { Db } from '../../src/store/db.js';
 import { loadItems } from '../../src/store/items.js';
@@ -35,12 +35,18 @@ export interface EvaluationRun {
   falseLinks: Array<[string, string]>;
   missedLinks: Array<[string, string]>;
   /** For `options.explain`: each item of those clusters with its candidates and link reasons. */
-  explanations: Array<{ cluster: string; item: string; candidate: string; reason: string; confidence: number }>;
+  explanations: Array<{
+    cluster: string;
+    item: string;
+    candidate: string;
+    reason: string;
+    confidence: number;
+  }>;
 }
 
 export interface EvaluateOptions {
   databaseUrl: string;
-  settings: ResolutionSettings;
+  config: Pick<HorisontConfig, 'resolution' | 'manufacturers'>;
   /** Arrival order: item indexes into the set (default: as loaded). */
   order?: number[];
   /** Concurrent resolvers, each on its own connection (default 1). */
@@ -146,10 +152,10 @@ export async function evaluateLinkage(
           next += 1;
           if (batch === undefined) return;
           // Sequential per worker, as one BullMQ worker slot runs one job at a time.
-           
+
           await withRetryOnDeadlock(() =>
             withTransaction(pool, async (tx) =>
-              resolveItems(tx, await loadItems(tx, batch), options.settings, runId),
+              resolveItems(tx, await loadItems(tx, batch), options.config, runId),
             ),
           );
         }
@@ -191,7 +197,7 @@ export async function evaluateLinkage(
 async function withRetryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await work();  
+      return await work();
     } catch (error) {
       if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
     }
