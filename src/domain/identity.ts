@@ -74,8 +74,37 @@ function mentionsOf(item: RawItem): { names: string[]; where: 'titeln' | 'samman
  *
  * Kind: ivd for IVDR/IVD risk classes, drug for drug items, device otherwise for products.
  */
+/**
+ * Whether a trial's device intervention is described rather than named ("Robot-assisted
+ * laparoscopic hysterectomy", "Drug-coated balloon"): two or more words, no digits, nothing but
+ * the first letter capitalised. Such a trial tests a method, not a product; a name ("Optune",
+ * "Tandem Mobi", "FreeStyle Libre 3", "e-Stroke") has a capital, a number or one word.
+ */
+export function isDescribedIntervention(name: string): boolean {
+  const words = normaliseText(name.replace(/\([^)]*\)/g, ' '))
+    .split(/[\s-]+/u)
+    .filter((word) => word !== '');
+  if (words.length < 2 || words.some((word) => /\d/.test(word))) return false;
+  return words.every((word, i) => word.slice(i === 0 ? 1 : 0) === word.slice(i === 0 ? 1 : 0).toLowerCase());
+}
+
 export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
   const title = normaliseText(item.title);
+
+  if (
+    item.kind === 'trial' &&
+    item.product !== undefined &&
+    isDescribedIntervention(item.product.tradeName)
+  ) {
+    return [
+      {
+        keys: [itemKey(sourceId, item)],
+        candidateKind: 'method',
+        displayName: title,
+        reason: `prövning av en metod (${normaliseText(item.product.tradeName)})`,
+      },
+    ];
+  }
 
   if (item.product !== undefined) {
     const facts = item.product;

@@ -213,6 +213,9 @@ const STOP_WORDS = new Set(
     'als',
     'ms',
     // capitalised words that name categories, not products
+    // "Icke-invasiv", "Ikke-invasiv": a negation opening a sentence, not a brand
+    'icke',
+    'ikke',
     'typ',
     'type',
     'klass',

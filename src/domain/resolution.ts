@@ -15,7 +15,9 @@ import { z } from 'zod';
 import type { CandidateKind } from './candidate.js';
 import type { ItemIdentity } from './identity.js';
 import { boundedEditDistance } from './linkage.js';
-import { normaliseProductName } from './normalise.js';
+import type { MethodProfile } from './method-similarity.js';
+import { MethodTerms, methodProfile, methodSimilarity } from './method-similarity.js';
+import { normaliseProductName, normaliseText } from './normalise.js';
 
 export const ResolutionSettings = z
   .object({
@@ -38,6 +40,8 @@ export const ResolutionSettings = z
     variantWords: z.array(z.string().min(1)),
     /** First words of company names that say nothing about the group ("medical", "global"). */
     genericManufacturerWords: z.array(z.string().min(1)),
+    /** How methods (titles without a product name) are compared across languages. */
+    methods: MethodTerms,
   })
   .strict()
   .refine((s) => s.thresholds.possibleDuplicate < s.thresholds.link, {
@@ -119,6 +123,8 @@ function splitName(profile: NameProfile, settings: CompiledSettings, makerWords:
 }
 
 interface CompiledSettings {
+  /** Method titles seen, as concepts (titles repeat across comparisons). */
+  methodProfiles: Map<string, MethodProfile>;
   variants: Set<string>;
   descriptive: Set<string>;
   genericMakerWords: Set<string>;
@@ -131,6 +137,7 @@ function compile(settings: ResolutionSettings): CompiledSettings {
   let result = compiled.get(settings);
   if (result === undefined) {
     result = {
+      methodProfiles: new Map(),
       variants: new Set(settings.variantWords),
       descriptive: new Set(settings.descriptiveWords),
       genericMakerWords: new Set(settings.genericManufacturerWords),
@@ -151,6 +158,19 @@ export function sameMaker(a: string, b: string, settings: ResolutionSettings): b
   if (a === '' || b === '' || a === b) return true;
   const first = a.split(' ')[0]!;
   return first === b.split(' ')[0] && first.length >= 3 && !compile(settings).genericMakerWords.has(first);
+}
+
+const METHOD_PROFILE_CACHE = 10_000;
+
+function methodOf(title: string, settings: ResolutionSettings): MethodProfile {
+  const cache = compile(settings).methodProfiles;
+  let profile = cache.get(title);
+  if (profile === undefined) {
+    profile = methodProfile(title, settings.methods);
+    if (cache.size >= METHOD_PROFILE_CACHE) cache.clear();
+    cache.set(title, profile);
+  }
+  return profile;
 }
 
 /** Edits the letters of two names may differ by and still be one product (typos, spacing). */
@@ -180,12 +200,18 @@ function prefixOf(a: SplitName, b: SplitName): SplitName | undefined {
  */
 export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionSettings): Similarity {
   if (family(a.kind) !== family(b.kind)) return { score: 0, reason: 'olika slags kandidater' };
+  if (a.kind === 'method') {
+    return methodSimilarity(methodOf(a.name, settings), methodOf(b.name, settings), settings.methods);
+  }
   if (!sameMaker(a.manufacturer, b.manufacturer, settings)) return { score: 0, reason: 'olika tillverkare' };
   const c = compile(settings);
   // Both sides drop the same maker words, so the result does not depend on argument order.
   const maker = [a.manufacturer, b.manufacturer].filter(Boolean).map((m) => m.split(' ')[0]!);
   const left = splitName(a, c, maker);
   const right = splitName(b, c, maker);
+  const joined = (name: SplitName): string => name.tokens.map((t) => t.text).join('');
+  // "Tslim X2" and "t:slim X2", "Free Style" and "FreeStyle": the same letters, spaced otherwise.
+  if (joined(left) === joined(right)) return { score: 1, reason: 'samma namn utan mellanrum' };
   if (left.code !== right.code) {
     return {
       score: 0,
@@ -228,6 +254,9 @@ export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionS
  * that should match share at least one block unless a typo hits every word and both ends.
  */
 export function blocksOf(profile: NameProfile, settings: ResolutionSettings): string[] {
+  if (profile.kind === 'method') {
+    return methodOf(profile.name, settings).concepts.map((concept) => `method|c:${concept}`);
+  }
   const c = compile(settings);
   const { words } = splitName(profile, c, []);
   const letters = words.join('');
@@ -254,18 +283,21 @@ export function comparableName(displayName: string): string {
 }
 
 /**
- * The name an identity is compared by: its product-name key, or for a method (an HTA report
- * without a product) its title. Identities keyed only by their item (a product whose name could
- * not be read) have no name to compare and are resolved by exact keys alone.
+ * The name an identity is compared by: its product name (asides and "with …" removed), or, for a
+ * method (an HTA report without a product) and for a product whose name could not be read, its
+ * title, compared as a method across languages.
  */
 export function profileOf(
   identity: ItemIdentity,
   manufacturerKey: (name: string) => string,
 ): NameProfile | undefined {
   const product = identity.keys.find((key) => key.scheme === 'product')?.value;
-  if (product === undefined && identity.candidateKind !== 'method') return undefined;
-  const name = comparableName(identity.displayName) || (product ?? '');
-  if (name === '') return undefined;
+  if (product === undefined) {
+    // A method, or a product whose name could not be read: what the title says is all there is.
+    const title = normaliseText(identity.displayName).toLowerCase();
+    return title === '' ? undefined : { name: title, manufacturer: '', kind: 'method' };
+  }
+  const name = comparableName(identity.displayName) || product;
   return {
     name,
     manufacturer: identity.manufacturer === undefined ? '' : manufacturerKey(identity.manufacturer),
