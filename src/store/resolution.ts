@@ -17,7 +17,7 @@
 import type { IdentityKey, ItemIdentity } from '../domain/identity.js';
 import { identitiesOf } from '../domain/identity.js';
 import type { NameProfile, ResolutionSettings } from '../domain/resolution.js';
-import { blocksOf, profileOf, sameMaker, similarity } from '../domain/resolution.js';
+import { blocksOf, profileOf, similarity } from '../domain/resolution.js';
 import type { HistoryKind } from '../domain/history.js';
 import { itemEvents, observedStatus } from '../domain/history.js';
 import type { RawItem } from '../domain/item.js';
@@ -94,7 +94,6 @@ interface CandidateFacts {
   id: string;
   createdAt: string;
   hasDecisions: boolean;
-  manufacturers: Set<string>;
   names: NameProfile[];
 }
 
@@ -120,7 +119,6 @@ async function candidateFacts(tx: Tx, ids: string[]): Promise<Map<string, Candid
       id: row.id,
       createdAt: row.created_at,
       hasDecisions: row.has_decisions,
-      manufacturers: new Set(names.map((n) => n.manufacturer).filter((m) => m !== '')),
       names,
     });
   }
@@ -128,19 +126,6 @@ async function candidateFacts(tx: Tx, ids: string[]): Promise<Map<string, Candid
 }
 
 /** A name may join a candidate only if the candidate names no other manufacturer. */
-/**
- * A name may join a candidate whose makers include its own (or name none). A candidate can hold
- * several spellings of its maker (a group, a subsidiary, a rename), so one match is enough.
- */
-function manufacturerFits(
-  profile: NameProfile,
-  facts: CandidateFacts,
-  settings: ResolutionSettings,
-): boolean {
-  if (profile.manufacturer === '' || facts.manufacturers.size === 0) return true;
-  return [...facts.manufacturers].some((m) => sameMaker(profile.manufacturer, m, settings));
-}
-
 interface FuzzyMatch {
   candidateId: string;
   score: number;
@@ -169,7 +154,6 @@ async function fuzzyMatches(
   const facts = await candidateFacts(tx, [...live]);
   const matches: FuzzyMatch[] = [];
   for (const candidate of facts.values()) {
-    if (!manufacturerFits(profile, candidate, settings)) continue;
     let best: FuzzyMatch | undefined;
     for (const name of candidate.names) {
       const result = similarity(profile, name, settings);
@@ -378,15 +362,6 @@ function survivorOf(candidates: CandidateFacts[]): CandidateFacts {
     )[0]!;
 }
 
-function manufacturersCompatible(
-  a: CandidateFacts,
-  b: CandidateFacts,
-  settings: ResolutionSettings,
-): boolean {
-  if (a.manufacturers.size === 0 || b.manufacturers.size === 0) return true;
-  return [...a.manufacturers].some((m) => [...b.manufacturers].some((n) => sameMaker(m, n, settings)));
-}
-
 /**
  * Finds or creates the candidate for one identity and links the item to it. Must run with the
  * locks of {@link resolutionLocks} held.
@@ -448,7 +423,6 @@ export async function resolveIdentity(
         if (other.id === survivor.id) continue;
         const blocked =
           (other.hasDecisions && survivor.hasDecisions) ||
-          !manufacturersCompatible(survivor, other, ctx.settings) ||
           // eslint-disable-next-line no-await-in-loop
           (await separated(tx, survivor.id, other.id));
         if (blocked) {
