@@ -454,6 +454,20 @@ export async function resolveIdentity(
          select unnest($1::text[]), unnest($2::text[]), $3, $4 on conflict do nothing`,
         [scheme, values, stored.id, identity.reason],
       );
+      if (profile !== undefined) {
+        await tx.query(
+          `insert into deferred_names (block, item_id, name_key, manufacturer_key, kind, reason)
+           select unnest($1::text[]), $2, $3, $4, $5, $6 on conflict do nothing`,
+          [
+            blocksOf(profile, ctx.settings),
+            stored.id,
+            profile.name,
+            profile.manufacturer,
+            profile.kind,
+            identity.reason,
+          ],
+        );
+      }
       return { candidateId: undefined, created: false, merged: [], possibleDuplicates: [] };
     }
     target = (
@@ -490,6 +504,7 @@ export async function resolveIdentity(
      on conflict do nothing`,
     [scheme, values, target],
   );
+  if (profile !== undefined) await attachDeferredBySimilarity(tx, target, profile, ctx.settings);
   possible.delete(target);
   for (const match of possible.values()) {
     // eslint-disable-next-line no-await-in-loop
@@ -498,6 +513,42 @@ export async function resolveIdentity(
     if (other !== target) await flagPossibleDuplicate(tx, target, other, match.score, match.reason);
   }
   return { candidateId: target, created, merged, possibleDuplicates: [...possible.keys()] };
+}
+
+/** Items waiting for a candidate whose name is like this one attach to it now. */
+async function attachDeferredBySimilarity(
+  tx: Tx,
+  candidateId: string,
+  profile: NameProfile,
+  settings: ResolutionSettings,
+): Promise<void> {
+  const blocks = blocksOf(profile, settings);
+  if (blocks.length === 0) return;
+  const waiting = await tx.query<{
+    item_id: string;
+    name_key: string;
+    manufacturer_key: string;
+    kind: NameProfile['kind'];
+    reason: string;
+  }>(
+    `select distinct item_id, name_key, manufacturer_key, kind, reason from deferred_names
+     where block = any($1::text[]) order by item_id`,
+    [blocks],
+  );
+  for (const row of waiting.rows) {
+    const match = similarity(
+      profile,
+      { name: row.name_key, manufacturer: row.manufacturer_key, kind: row.kind },
+      settings,
+    );
+    if (match.score < settings.thresholds.link) continue;
+    // eslint-disable-next-line no-await-in-loop
+    await tx.query(
+      `insert into evidence (candidate_id, item_id, reason, confidence) values ($1, $2, $3, $4)
+       on conflict do nothing`,
+      [candidateId, row.item_id, `${row.reason}; liknar ”${profile.name}” (${match.reason})`, match.score],
+    );
+  }
 }
 
 /** Writes the evidence row and the history events the item gives its candidate. */

@@ -25,6 +25,19 @@ create table candidate_names (
 );
 create index candidate_names_candidate on candidate_names (candidate_id);
 
+-- The names of items waiting for a candidate (the councils' lists never create one), by block,
+-- so that a candidate with a similar name, not only one with the same key, picks them up
+-- whichever arrives first.
+create table deferred_names (
+  block text not null,
+  item_id bigint not null references source_items (id),
+  name_key text not null,
+  manufacturer_key text not null default '',
+  kind text not null,
+  reason text not null,
+  primary key (block, item_id, name_key)
+);
+
 -- A manual split: this identity of this item belongs to that candidate, whatever the keys say.
 create table resolution_pins (
   item_id bigint not null references source_items (id),
