@@ -121,7 +121,7 @@ export async function mergeAs(ctx: CurationContext, input: MergeInput): Promise<
       details: { reason },
       requestId: input.clientRequestId,
     });
-    await scoreAndStore(tx, input.survivorId, ctx.config.criteria);
+    await scoreAndStore(tx, input.survivorId, ctx.config);
     return {
       action: 'merge',
       candidateId: input.survivorId,
@@ -158,8 +158,8 @@ export async function splitAs(ctx: CurationContext, input: SplitInput): Promise<
       details: { reason },
       requestId: input.clientRequestId,
     });
-    await scoreAndStore(tx, input.candidateId, ctx.config.criteria);
-    await scoreAndStore(tx, newId, ctx.config.criteria);
+    await scoreAndStore(tx, input.candidateId, ctx.config);
+    await scoreAndStore(tx, newId, ctx.config);
     return { action: 'split', candidateId: input.candidateId, otherCandidateId: newId, created: true };
   });
 }

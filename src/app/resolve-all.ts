@@ -55,7 +55,7 @@ export async function resolveAll(
   let rescored = 0;
   for (const candidateId of [...touched].sort()) {
     // eslint-disable-next-line no-await-in-loop
-    const stored = await withTransaction(ctx.db, (tx) => scoreAndStore(tx, candidateId, ctx.config.criteria));
+    const stored = await withTransaction(ctx.db, (tx) => scoreAndStore(tx, candidateId, ctx.config));
     if (stored?.changed) rescored += 1;
   }
   const live = await ctx.db.query<{ n: number }>(
