@@ -33,6 +33,7 @@ describe('identitiesOf', () => {
         candidateKind: 'device',
         displayName: 'FreeStyle Libre® 3 Sensor',
         reason: 'UDI-DI 05021791005734 i registret',
+        manufacturer: 'Abbott Diabetes Care Ltd',
       },
     ]);
   });

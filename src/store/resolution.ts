@@ -226,6 +226,11 @@ export async function recordHistory(
   );
 }
 
+/** A name's blocks, and an exact-name row that keeps the name even when it has no usable block. */
+function nameBlocks(profile: NameProfile, settings: ResolutionSettings): string[] {
+  return [`n:${profile.kind}:${profile.name}`, ...blocksOf(profile, settings)];
+}
+
 /** Remembers the names (one row per block) a candidate is known by. */
 async function addNames(
   tx: Tx,
@@ -233,8 +238,7 @@ async function addNames(
   profile: NameProfile,
   settings: ResolutionSettings,
 ): Promise<void> {
-  // The exact-name row keeps the name and manufacturer even when the name has no usable block.
-  const blocks = [`n:${profile.kind}:${profile.name}`, ...blocksOf(profile, settings)];
+  const blocks = nameBlocks(profile, settings);
   await tx.query(
     `insert into candidate_names (block, candidate_id, name_key, manufacturer_key, kind)
      select unnest($1::text[]), $2, $3, $4, $5 on conflict do nothing`,
@@ -459,7 +463,7 @@ export async function resolveIdentity(
           `insert into deferred_names (block, item_id, name_key, manufacturer_key, kind, reason)
            select unnest($1::text[]), $2, $3, $4, $5, $6 on conflict do nothing`,
           [
-            blocksOf(profile, ctx.settings),
+            nameBlocks(profile, ctx.settings),
             stored.id,
             profile.name,
             profile.manufacturer,
@@ -497,12 +501,17 @@ export async function resolveIdentity(
   if (profile !== undefined) await addNames(tx, target, profile, ctx.settings);
   await linkEvidence(tx, target, stored, { reason, confidence, identityKey, runId: ctx.runId, created });
   // Items that waited for a candidate with one of these keys attach now.
-  await tx.query(
+  const waitingByKey = await tx.query<{ item_id: string }>(
     `insert into evidence (candidate_id, item_id, reason)
      select distinct $3::uuid, d.item_id, d.reason from deferred_links d
      join unnest($1::text[], $2::text[]) as t(scheme, value) on t.scheme = d.scheme and t.value = d.value
-     on conflict do nothing`,
+     on conflict do nothing returning item_id`,
     [scheme, values, target],
+  );
+  await adoptDeferred(
+    tx,
+    target,
+    waitingByKey.rows.map((row) => row.item_id),
   );
   if (profile !== undefined) await attachDeferredBySimilarity(tx, target, profile, ctx.settings);
   possible.delete(target);
@@ -543,12 +552,34 @@ async function attachDeferredBySimilarity(
     );
     if (match.score < settings.thresholds.link) continue;
     // eslint-disable-next-line no-await-in-loop
-    await tx.query(
+    const attached = await tx.query(
       `insert into evidence (candidate_id, item_id, reason, confidence) values ($1, $2, $3, $4)
        on conflict do nothing`,
       [candidateId, row.item_id, `${row.reason}; liknar ”${profile.name}” (${match.reason})`, match.score],
     );
+    // eslint-disable-next-line no-await-in-loop
+    if (attached.rowCount !== 0) await adoptDeferred(tx, candidateId, [row.item_id]);
   }
+}
+
+/**
+ * A waiting item that attaches brings its keys and names, as if it had been resolved after the
+ * candidate existed: resolving it again then changes nothing.
+ */
+async function adoptDeferred(tx: Tx, candidateId: string, itemIds: string[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  await tx.query(
+    `insert into candidate_keys (scheme, value, candidate_id)
+     select distinct scheme, value, $1::uuid from deferred_links where item_id = any($2::bigint[])
+     on conflict do nothing`,
+    [candidateId, itemIds],
+  );
+  await tx.query(
+    `insert into candidate_names (block, candidate_id, name_key, manufacturer_key, kind)
+     select distinct block, $1::uuid, name_key, manufacturer_key, kind from deferred_names
+     where item_id = any($2::bigint[]) on conflict do nothing`,
+    [candidateId, itemIds],
+  );
 }
 
 /** Writes the evidence row and the history events the item gives its candidate. */

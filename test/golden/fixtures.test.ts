@@ -54,7 +54,7 @@ async function candidates(): Promise<Row[]> {
     `select c.id, c.name, c.kind, c.manufacturer, c.identifiers, s.result,
             array(select distinct i.source_id from evidence e join source_items i on i.id = e.item_id
                   where e.candidate_id = c.id order by 1) as sources
-     from candidates c join scores s on s.id = c.current_score_id`,
+     from candidates c join scores s on s.id = c.current_score_id where c.merged_into is null`,
   );
   const key = (r: Row) =>
     `${r.name}\u0000${r.identifiers.map((i) => i.value).join(',')}\u0000${r.sources.join(',')}`;
