@@ -335,6 +335,11 @@ export async function mergeCandidates(
     await tx.query(`delete from ${table} where candidate_a = $1 or candidate_b = $1`, [absorbedId]);
   }
   await tx.query('update candidates set merged_into = $1 where merged_into = $2', [survivorId, absorbedId]);
+  await tx.query(
+    `update candidates s set name = a.name from candidates a
+     where s.id = $1 and a.id = $2 and s.name collate "C" > a.name collate "C"`,
+    [survivorId, absorbedId],
+  );
   await tx.query('update candidates set merged_into = $1, updated_at = now() where id = $2', [
     survivorId,
     absorbedId,
@@ -498,6 +503,14 @@ export async function resolveIdentity(
      select unnest($1::text[]), unnest($2::text[]), $3 on conflict do nothing`,
     [scheme, values, target],
   );
+  // The name shown until a registry record names the product: the least of the names its items
+  // use, so it does not depend on which item came first.
+  if (!created) {
+    await tx.query(`update candidates set name = $2 where id = $1 and name collate "C" > $2 collate "C"`, [
+      target,
+      identity.displayName,
+    ]);
+  }
   if (profile !== undefined) await addNames(tx, target, profile, ctx.settings);
   await linkEvidence(tx, target, stored, { reason, confidence, identityKey, runId: ctx.runId, created });
   // Items that waited for a candidate with one of these keys attach now.

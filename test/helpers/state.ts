@@ -23,6 +23,8 @@ export async function endState(h: Harness) {
             (select count(*)::int from reports r where r.candidate_id = c.id) as reports,
             (select count(*)::int from nominations n where n.candidate_id = c.id) as nominations
      from candidates c left join scores s on s.id = c.current_score_id
+     -- A merged candidate lives on in the one it was merged into.
+     where c.merged_into is null
      order by c.name, c.manufacturer nulls first, 5`,
   );
   const items = await h.query<{ n: number }>('select count(*)::int as n from source_items');
