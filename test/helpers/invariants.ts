@@ -104,15 +104,6 @@ async function tableExists(world: InvariantWorld, table: string): Promise<boolea
   return row!.found;
 }
 
-async function columnExists(world: InvariantWorld, table: string, column: string): Promise<boolean> {
-  const [row] = await world.query<{ found: boolean }>(
-    `select exists (select 1 from information_schema.columns
-                    where table_schema = current_schema() and table_name = $1 and column_name = $2) as found`,
-    [table, column],
-  );
-  return row!.found;
-}
-
 async function nothingLost(world: InvariantWorld, oracle: Oracle): Promise<string[]> {
   const problems: string[] = [];
   const stored = await world.query<{ id: string; source_id: string; item_key: string }>(
@@ -204,11 +195,10 @@ async function noDuplicates(world: InvariantWorld): Promise<string[]> {
   ];
   const problems = (await Promise.all(checks.map(([label, sql]) => duplicates(world, label, sql)))).flat();
   // A candidate without any identity key was created by a race that lost its keys to another;
-  // one merged into another (migration 0007) hands its keys over and lives on only as a pointer.
-  const live = (await columnExists(world, 'candidates', 'merged_into')) ? 'c.merged_into is null and' : '';
+  // one merged into another hands its keys over and lives on only as a pointer.
   const orphans = await world.query<{ id: string; name: string }>(
     `select c.id, c.name from candidates c
-     where ${live} not exists (select 1 from candidate_keys k where k.candidate_id = c.id)`,
+     where c.merged_into is null and not exists (select 1 from candidate_keys k where k.candidate_id = c.id)`,
   );
   problems.push(...orphans.map((row) => `I2 candidate without identity keys: ${row.name} (${row.id})`));
   return problems;
