@@ -57,5 +57,7 @@ export const MESSAGES = {
   conflict:
     'Kandidaten har ändrats sedan du öppnade sidan. Ditt beslut sparades inte; se det aktuella läget och försök igen.',
   invalidTransition: 'Åtgärden går inte att utföra i kandidatens nuvarande läge.',
+  merged:
+    'Kandidaten har slagits ihop med en annan kandidat sedan du öppnade sidan. Ditt beslut sparades inte; fatta det på den sammanslagna kandidatens sida.',
   requestIdReused: 'Förfrågans id (client_request_id) har redan använts för en annan åtgärd.',
 } as const;

@@ -263,6 +263,12 @@ export async function decide(
     case 'request-id-reused':
       throw new ApiError('request_id_reused', MESSAGES.requestIdReused);
     case 'conflict':
+      if (outcome.reason === 'merged') {
+        throw new ApiError('version_conflict', MESSAGES.merged, {
+          current: outcome.state,
+          mergedInto: outcome.mergedInto,
+        });
+      }
       throw new ApiError(
         outcome.reason === 'stale-version' ? 'version_conflict' : 'invalid_transition',
         outcome.reason === 'stale-version' ? MESSAGES.conflict : MESSAGES.invalidTransition,

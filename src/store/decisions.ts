@@ -163,7 +163,13 @@ export interface DecisionInput {
 
 export type DecisionOutcome =
   | { kind: 'recorded'; decision: Decision; state: DecisionState; replayed: boolean }
-  | { kind: 'conflict'; state: DecisionState; reason: 'stale-version' | 'not-allowed' }
+  | {
+      kind: 'conflict';
+      state: DecisionState;
+      reason: 'stale-version' | 'not-allowed' | 'merged';
+      /** For `merged`: the candidate the decision belongs on now. */
+      mergedInto?: string;
+    }
   | { kind: 'not-found' }
   /** The client request id was already used for a different action. */
   | { kind: 'request-id-reused'; decision: Decision };
@@ -256,10 +262,16 @@ async function recordInTransaction(
       ? { kind: 'recorded', decision: replay, state: replay.after, replayed: true }
       : { kind: 'request-id-reused', decision: replay };
   }
-  const exists = await tx.query('select 1 from candidates where id = $1', [input.candidateId]);
+  const exists = await tx.query<{ merged_into: string | null }>(
+    'select merged_into from candidates where id = $1',
+    [input.candidateId],
+  );
   if (exists.rows.length === 0) return { kind: 'not-found' };
 
   const before = await currentState(tx, input.candidateId);
+  // A page read before a merge must not record a decision on the candidate that no list shows.
+  const mergedInto = exists.rows[0]!.merged_into;
+  if (mergedInto !== null) return { kind: 'conflict', state: before, reason: 'merged', mergedInto };
   const next = before.version === input.expectedVersion ? transition(before, input) : undefined;
   if (!next) {
     const reason = before.version === input.expectedVersion ? 'not-allowed' : 'stale-version';
