@@ -137,6 +137,91 @@ export function openApiDocument(): Json {
           },
         }),
       },
+      '/api/candidates/{id}/merge': {
+        post: op(
+          'Slå ihop: den andra kandidaten slås in i denna (samma kod som horisont merge). Automatisk matchning ändrar inte på det.',
+          'reviewer',
+          {
+            parameters: [idParam],
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['otherId', 'reason', 'version', 'clientRequestId'],
+                    properties: {
+                      otherId: {
+                        type: 'string',
+                        format: 'uuid',
+                        description: 'Kandidaten som slås in i denna',
+                      },
+                      reason: { type: 'string', maxLength: 2000 },
+                      version: {
+                        type: 'string',
+                        description: 'Kandidatens updatedAt som klienten såg (annars 409)',
+                      },
+                      clientRequestId: {
+                        type: 'string',
+                        format: 'uuid',
+                        description: 'Samma id två gånger registreras en gång',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            responses: {
+              201: {
+                ...json(ref('CurationResponse')),
+                headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+              },
+              ...errors(400, 401, 403, 404, 409, 422),
+            },
+          },
+        ),
+      },
+      '/api/candidates/{id}/split': {
+        post: op(
+          'Dela upp: de valda evidensposterna flyttas till en ny kandidat (samma kod som horisont split); gäller även vid senare skanningar.',
+          'reviewer',
+          {
+            parameters: [idParam],
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['itemIds', 'reason', 'version', 'clientRequestId'],
+                    properties: {
+                      itemIds: {
+                        type: 'array',
+                        minItems: 1,
+                        items: { type: 'integer' },
+                        description: 'timeline[].itemId',
+                      },
+                      reason: { type: 'string', maxLength: 2000 },
+                      version: {
+                        type: 'string',
+                        description: 'Kandidatens updatedAt som klienten såg (annars 409)',
+                      },
+                      clientRequestId: { type: 'string', format: 'uuid' },
+                    },
+                  },
+                },
+              },
+            },
+            responses: {
+              201: {
+                ...json(ref('CurationResponse')),
+                headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
+              },
+              ...errors(400, 401, 403, 404, 409, 422),
+            },
+          },
+        ),
+      },
       '/api/candidates/{id}/notes': {
         get: op('Anteckningar', 'viewer', {
           parameters: [idParam],
@@ -465,6 +550,19 @@ export function openApiDocument(): Json {
             pausedAt: { type: ['string', 'null'], format: 'date-time' },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        CurationResponse: {
+          type: 'object',
+          properties: {
+            action: { type: 'string', enum: ['merge', 'split'] },
+            candidateId: { type: 'string', format: 'uuid' },
+            otherCandidateId: {
+              type: 'string',
+              format: 'uuid',
+              description: 'merge: den som slogs in; split: den nya kandidaten',
+            },
+            version: { type: ['string', 'null'], description: 'Kandidatens nya version' },
           },
         },
         CandidateList: {

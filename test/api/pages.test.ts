@@ -198,7 +198,7 @@ describe('the candidate page', () => {
     expect(order.every((i) => i > 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(body).toContain('/rapport.md');
-    expect(body).toContain('Slå ihop eller dela upp');
+    expect(body).toContain('Granskare kan slå ihop dubbletter och dela upp kandidater.');
     expect(body).toContain('Endokrina sjukdomar');
     // Why the programme area is suggested: the word that matched, where, and in which source.
     expect(body).toContain('Varför dessa programområden');
@@ -334,6 +334,8 @@ describe('sources, runs, subscriptions, OpenAPI', () => {
       'GET /api/runs/:id',
       'POST /api/users/:username/tokens',
       'POST /api/runs',
+      'POST /api/candidates/:id/merge',
+      'POST /api/candidates/:id/split',
       'GET /api/subscriptions',
       'POST /api/subscriptions',
       'GET /api/subscriptions/:id',

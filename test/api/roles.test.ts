@@ -72,6 +72,24 @@ const API: Endpoint[] = [
     min: 'admin',
     body: () => ({ name: 'matris' }),
   },
+  {
+    method: 'POST',
+    url: (x) => `/api/candidates/${x.seeded.optune.id}/merge`,
+    min: 'reviewer',
+    // A stale version: allowed roles get 409, so nothing is merged by the matrix.
+    body: (x) => ({
+      otherId: x.seeded.app.id,
+      reason: 'matris',
+      version: 'gammal',
+      clientRequestId: randomUUID(),
+    }),
+  },
+  {
+    method: 'POST',
+    url: (x) => `/api/candidates/${x.seeded.optune.id}/split`,
+    min: 'reviewer',
+    body: () => ({ itemIds: [1], reason: 'matris', version: 'gammal', clientRequestId: randomUUID() }),
+  },
   { method: 'GET', url: () => '/api/subscriptions', min: 'viewer' },
   {
     method: 'POST',

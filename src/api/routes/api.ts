@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
@@ -17,6 +17,8 @@ import {
 } from '../service.js';
 import { parseAuditFilter } from './pages.js';
 import { openApiDocument } from '../openapi.js';
+import { MergeBody, SplitBody, curationVersion, merge, split } from '../curation.js';
+import type { CurationResult } from '../../app/curation.js';
 import { reportDocument } from '../views/report.js';
 import { NPO_NAMES } from '../../domain/programme-areas.js';
 import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
@@ -113,6 +115,43 @@ export function registerApiRoutes(app: FastifyInstance, web: WebContext): void {
     const result = await decide(web, request, request.user as User, id, body);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(201).type(JSON_TYPE).send({ decision: result.decision, state: result.state });
+  });
+
+  const curated = (reply: FastifyReply, id: string, result: CurationResult, version: string | undefined) => {
+    if (!result.created) reply.header('idempotent-replayed', 'true');
+    return reply
+      .code(201)
+      .type(JSON_TYPE)
+      .send({
+        action: result.action,
+        candidateId: result.candidateId,
+        otherCandidateId: result.otherCandidateId,
+        version: version ?? null,
+      });
+  };
+
+  app.post('/api/candidates/:id/merge', { config: { access: 'reviewer' } }, async (request, reply) => {
+    const id = idParam(request);
+    const result = await merge(
+      web,
+      request,
+      request.user as User,
+      id,
+      parseOrThrow(MergeBody, request.body ?? {}),
+    );
+    return curated(reply, id, result, (await curationVersion(web, id))?.version);
+  });
+
+  app.post('/api/candidates/:id/split', { config: { access: 'reviewer' } }, async (request, reply) => {
+    const id = idParam(request);
+    const result = await split(
+      web,
+      request,
+      request.user as User,
+      id,
+      parseOrThrow(SplitBody, request.body ?? {}),
+    );
+    return curated(reply, id, result, (await curationVersion(web, id))?.version);
   });
 
   app.get('/api/candidates/:id/notes', { config: { access: 'viewer' } }, async (request) => ({

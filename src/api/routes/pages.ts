@@ -25,6 +25,7 @@ import { candidateListPage, candidatePage, conflictNotice } from '../views/candi
 import type { CandidatePageInput } from '../views/candidates.js';
 import { auditPage, runPage, sourcesPage, usersPage } from '../views/misc.js';
 import { renderMarkdown } from '../views/markdown.js';
+import { MergeBody, SplitBody, merge, mergeBodyFromForm, split, splitBodyFromForm } from '../curation.js';
 import { reportDocument } from '../views/report.js';
 import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
 import { listDecisions, listNotes } from '../../store/decisions.js';
@@ -70,6 +71,8 @@ const ACTION_DONE: Record<string, string> = {
   unwatch: 'Kandidaten bevakas inte längre.',
   reopen: 'Kandidaten är återöppnad.',
   note: 'Anteckningen är sparad.',
+  merge: 'Kandidaterna är sammanslagna.',
+  split: 'Kandidaten är uppdelad; de valda evidensposterna finns nu på en ny kandidat.',
 };
 
 async function renderCandidate(
@@ -194,6 +197,60 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
     await note(web, request, request.user as User, id, parsed.data);
     return reply.redirect(`/kandidater/${id}?klart=note#historik`, 303);
   });
+
+  /** Merge and split forms: a refusal is shown on the candidate page with its status. */
+  const curate = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    parse: (form: Record<string, string | string[] | undefined>) => z.ZodSafeParseResult<unknown>,
+    act: (id: string, body: never) => Promise<{ action: string }>,
+  ): Promise<FastifyReply> => {
+    const id = parseCandidateId((request.params as { id: string }).id);
+    const parsed = parse((request.body ?? {}) as Record<string, string | string[] | undefined>);
+    if (!parsed.success) {
+      return renderCandidate(
+        web,
+        request,
+        reply,
+        id,
+        { kind: 'error', text: errorList(validationError(parsed.error)) },
+        400,
+      );
+    }
+    try {
+      const result = await act(id, parsed.data as never);
+      const anchor = result.action === 'merge' ? '#dubbletter' : '#evidens';
+      return reply.redirect(`/kandidater/${id}?klart=${result.action}${anchor}`, 303);
+    } catch (error) {
+      if (
+        error instanceof ApiError &&
+        (error.code === 'version_conflict' ||
+          error.code === 'invalid_transition' ||
+          error.code === 'request_id_reused')
+      ) {
+        return renderCandidate(web, request, reply, id, { kind: 'error', text: error.message }, error.status);
+      }
+      throw error;
+    }
+  };
+
+  app.post('/kandidater/:id/sla-ihop', { config: { access: 'reviewer' } }, async (request, reply) =>
+    curate(
+      request,
+      reply,
+      (form) => MergeBody.safeParse(mergeBodyFromForm(form)),
+      (id, body) => merge(web, request, request.user as User, id, body),
+    ),
+  );
+
+  app.post('/kandidater/:id/dela-upp', { config: { access: 'reviewer' } }, async (request, reply) =>
+    curate(
+      request,
+      reply,
+      (form) => SplitBody.safeParse(splitBodyFromForm(form)),
+      (id, body) => split(web, request, request.user as User, id, body),
+    ),
+  );
 
   const reportFor = async (request: FastifyRequest) => {
     const id = parseCandidateId((request.params as { id: string }).id);

@@ -373,6 +373,90 @@ function actionsPanel(input: CandidatePageInput): SafeHtml {
   return html`<div class="actions">${forms}</div>`;
 }
 
+/**
+ * Merge and split (reviewers): the other candidate is merged into this one, or the chosen
+ * evidence moves to a new candidate. `version` is the candidate's last change as this page shows
+ * it; the server refuses an older one.
+ */
+function curationPanel(input: CandidatePageInput): SafeHtml {
+  const { candidate, user, csrfToken } = input;
+  if (candidate.mergedInto) return html``;
+  if (!roleAtLeast(user.role, 'reviewer')) {
+    return html`<p class="muted">Granskare kan slå ihop dubbletter och dela upp kandidater.</p>`;
+  }
+  const common = html`${hidden('_csrf', csrfToken)}${hidden('version', candidate.updatedAt)}${hidden(
+    'client_request_id',
+    randomUUID(),
+  )}`;
+  const merge = html`<form
+    method="post"
+    action="/kandidater/${candidate.id}/sla-ihop"
+    aria-labelledby="form-merge-rubrik"
+  >
+    <h3 id="form-merge-rubrik">Slå ihop med en annan kandidat</h3>
+    ${common}
+    <p class="muted">
+      Den andra kandidaten slås in i denna: dess evidens, identifierare och historik flyttas hit, och den
+      automatiska matchningen ändrar inte på det.
+    </p>
+    ${
+      candidate.duplicates.length > 0
+        ? html`<fieldset>
+            <legend>Möjliga dubbletter</legend>
+            ${candidate.duplicates.map(
+              (d, i) =>
+                html`<label class="check"
+                  ><input type="radio" name="other_id" id="other-${i}" value="${d.id}" /> ${d.name}</label
+                >`,
+            )}
+          </fieldset>`
+        : ''
+    }
+    <div>
+      <label for="other_id_typed">${candidate.duplicates.length > 0 ? 'eller ' : ''}kandidatens id</label>
+      <input type="text" id="other_id_typed" name="other_id_typed" maxlength="36" autocomplete="off" />
+    </div>
+    <div>
+      <label for="merge-reason">Skäl</label>
+      <textarea id="merge-reason" name="reason" required maxlength="2000"></textarea>
+    </div>
+    <div><button type="submit" class="secondary">Slå ihop</button></div>
+  </form>`;
+  const split =
+    candidate.timeline.length >= 2
+      ? html`<form
+          method="post"
+          action="/kandidater/${candidate.id}/dela-upp"
+          aria-labelledby="form-split-rubrik"
+        >
+          <h3 id="form-split-rubrik">Dela upp</h3>
+          ${common}
+          <p class="muted">
+            De valda evidensposterna flyttas till en ny kandidat; resten stannar här. Uppdelningen gäller även
+            vid senare skanningar.
+          </p>
+          <fieldset>
+            <legend>Evidens som flyttas</legend>
+            ${candidate.timeline.map(
+              (e, i) =>
+                html`<div>
+                  <label class="check"
+                    ><input type="checkbox" name="item_ids[]" id="item-${i}" value="${e.itemId}" />
+                    ${e.sourceId}: ${e.title}</label
+                  >
+                </div>`,
+            )}
+          </fieldset>
+          <div>
+            <label for="split-reason">Skäl</label>
+            <textarea id="split-reason" name="reason" required maxlength="2000"></textarea>
+          </div>
+          <div><button type="submit" class="secondary">Dela upp</button></div>
+        </form>`
+      : html`<p class="muted">Uppdelning kräver minst två evidensposter.</p>`;
+  return html`<div class="actions">${merge}${split}</div>`;
+}
+
 function stateSummary(state: DecisionState): SafeHtml {
   return html`${statusBadge(state.status, state.watched)}${
     state.reasonCode ? html` <span class="muted">(${labelOf(DISMISS_REASONS, state.reasonCode)})</span>` : ''
@@ -589,6 +673,14 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
       ${candidate.score ? html`${candidate.score.total} poäng · ` : ''}${bandBadge(candidate.score?.band ?? null)}
       · ${stateSummary(candidate.state)}
     </p>
+    ${
+      candidate.mergedInto
+        ? html`<div class="notice warn" role="note">
+            Kandidaten är sammanslagen med <a href="/kandidater/${candidate.mergedInto}">en annan kandidat</a>, som
+            nu är produktens sida.
+          </div>`
+        : ''
+    }
     ${input.notice ? html`<div class="notice ${input.notice.kind}" role="${input.notice.kind === 'error' ? 'alert' : 'status'}">${input.notice.text}</div>` : ''}
     ${
       candidate.mergedInto
@@ -656,13 +748,7 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
             )}
           </ul>`
     }
-    <div class="placeholder" role="note" aria-labelledby="merge-rubrik">
-      <h3 id="merge-rubrik">Slå ihop eller dela upp</h3>
-      <p>
-        Sammanslagning av dubbletter och uppdelning av kandidater är inte tillgängligt ännu. Det kommer i en
-        senare version; tills dess kan en dubblett avföras med skälet ”Dubblett av en annan kandidat”.
-      </p>
-    </div>
+    ${curationPanel(input)}
 
     <h2 id="rapport">Tidig bedömningsrapport</h2>
     ${
