@@ -169,6 +169,16 @@ describe('split', () => {
 });
 
 describe('the forms on the candidate page', () => {
+  it('every element id on the reviewer’s candidate page is unique (labels and anchors find theirs)', async () => {
+    const page = await w.app.inject({
+      url: `/kandidater/${w.seeded.app.id}`,
+      headers: { cookie: reviewer.cookie },
+    });
+    const ids = [...page.body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(10);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
   it('a viewer sees no merge or split forms; a reviewer does, and they need the CSRF token', async () => {
     const viewer = await login(w.app, 'viewer-test');
     const url = `/kandidater/${w.seeded.optune.id}`;

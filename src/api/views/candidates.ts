@@ -723,7 +723,7 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
     <h2 id="evidens">Evidens (${candidate.timeline.length})</h2>
     ${timelineSection(candidate)}
 
-    <h2 id="historik">Händelser</h2>
+    <h2 id="handelser">Händelser</h2>
     ${productHistorySection(candidate)}
     ${
       candidate.mergedFrom.length > 0
