@@ -93,6 +93,11 @@ function summariseState(value: unknown): string {
   if (value === null || typeof value !== 'object') return '';
   const role = (value as { role?: unknown }).role;
   if (typeof role === 'string') return `Roll: ${labelOf(ROLE_LABELS, role)}`;
+  const curated = value as { candidates?: unknown; moved?: unknown };
+  if (Array.isArray(curated.candidates)) {
+    return `${curated.candidates.length} kandidater${Array.isArray(curated.moved) ? `, ${curated.moved.length} evidensposter flyttade` : ''}`;
+  }
+  if (typeof (value as { candidate?: unknown }).candidate === 'string') return '1 kandidat';
   const subscription = value as { name?: unknown; paused?: unknown; description?: unknown };
   if (typeof subscription.name === 'string' && typeof subscription.description === 'string') {
     return `${subscription.name} (${subscription.paused ? 'pausad' : 'aktiv'}): ${subscription.description}`;
@@ -124,6 +129,8 @@ const AUDIT_ACTION_LABELS: Record<string, string> = {
   'token.create': 'API-nyckel skapad',
   'nomination.cli': 'Nominering (kommandorad)',
   'run.start': 'Skanning startad',
+  'candidate.merge': 'Slog ihop kandidater',
+  'candidate.split': 'Delade upp kandidat',
   'subscription.create': 'Prenumeration skapad',
   'subscription.change': 'Prenumeration ändrad',
   'subscription.delete': 'Prenumeration borttagen',
