@@ -93,6 +93,12 @@ describe('merge', () => {
     expect(audit).toEqual([
       { actor_name: 'Greta Granskare', details: { reason: 'Samma produkt under två namn' } },
     ]);
+    const log = await w.app.inject({
+      url: '/granskningslogg?action=candidate.merge',
+      headers: { cookie: reviewer.cookie },
+    });
+    expect(log.body).toContain('Slog ihop kandidater');
+    expect(log.body).toContain('Orsak: Samma produkt under två namn');
   });
 
   it('refuses merging a candidate that is already merged (409) and a reused request id (422)', async () => {
