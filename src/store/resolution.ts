@@ -336,8 +336,9 @@ export async function mergeCandidates(
   }
   await tx.query('update candidates set merged_into = $1 where merged_into = $2', [survivorId, absorbedId]);
   await tx.query(
-    `update candidates s set name = a.name from candidates a
-     where s.id = $1 and a.id = $2 and s.name collate "C" > a.name collate "C"`,
+    `update candidates s set resolved_name = coalesce(a.resolved_name, a.name) from candidates a
+     where s.id = $1 and a.id = $2
+       and coalesce(s.resolved_name, s.name) collate "C" > coalesce(a.resolved_name, a.name) collate "C"`,
     [survivorId, absorbedId],
   );
   await tx.query('update candidates set merged_into = $1, updated_at = now() where id = $2', [
@@ -481,7 +482,7 @@ export async function resolveIdentity(
     }
     target = (
       await tx.query<{ id: string }>(
-        'insert into candidates (kind, name, first_run_id) values ($1, $2, $3) returning id',
+        'insert into candidates (kind, name, resolved_name, first_run_id) values ($1, $2, $2, $3) returning id',
         [identity.candidateKind, identity.displayName, ctx.runId],
       )
     ).rows[0]!.id;
@@ -506,10 +507,11 @@ export async function resolveIdentity(
   // The name shown until a registry record names the product: the least of the names its items
   // use, so it does not depend on which item came first.
   if (!created) {
-    await tx.query(`update candidates set name = $2 where id = $1 and name collate "C" > $2 collate "C"`, [
-      target,
-      identity.displayName,
-    ]);
+    await tx.query(
+      `update candidates set resolved_name = $2
+       where id = $1 and coalesce(resolved_name, name) collate "C" > $2 collate "C"`,
+      [target, identity.displayName],
+    );
   }
   if (profile !== undefined) await addNames(tx, target, profile, ctx.settings);
   await linkEvidence(tx, target, stored, { reason, confidence, identityKey, runId: ctx.runId, created });
@@ -708,7 +710,7 @@ export async function splitCandidate(
   ).rows[0]!;
   const newId = (
     await tx.query<{ id: string }>(
-      'insert into candidates (kind, name, first_run_id) values ($1, $2, null) returning id',
+      'insert into candidates (kind, name, resolved_name, first_run_id) values ($1, $2, $2, null) returning id',
       [first?.candidateKind ?? kind.kind, first?.displayName ?? kind.name],
     )
   ).rows[0]!.id;

@@ -44,7 +44,7 @@ export async function scoreAndStore(
   const row = await loadCandidate(tx, candidateId);
   if (!row) return undefined;
   const evidence = await loadEvidence(tx, candidateId);
-  const view = describeCandidate(row.id, row.name, evidence);
+  const view = describeCandidate(row.id, row.resolved_name, evidence);
   const result: ScoreResult = {
     ...scoreCandidate(view, scoring.criteria),
     programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
