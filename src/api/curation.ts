@@ -6,6 +6,7 @@ import { ApiError, MESSAGES } from './errors.js';
 import {
   CurationForbiddenError,
   CurationRequestReusedError,
+  CurationStaleError,
   ResolutionRefusedError,
   mergeAs,
   splitAs,
@@ -86,6 +87,11 @@ async function run(
   try {
     result = await work();
   } catch (error) {
+    if (error instanceof CurationStaleError) {
+      throw new ApiError('version_conflict', CURATION_MESSAGES.stale, {
+        current: await curationVersion(web, candidateId),
+      });
+    }
     if (error instanceof CurationRequestReusedError) {
       throw new ApiError('request_id_reused', MESSAGES.requestIdReused);
     }
@@ -125,6 +131,7 @@ export function merge(
       actor: actorOf(user),
       reason: body.reason,
       clientRequestId: body.clientRequestId,
+      expectedVersion: body.version,
     }),
   );
 }
@@ -143,6 +150,7 @@ export function split(
       actor: actorOf(user),
       reason: body.reason,
       clientRequestId: body.clientRequestId,
+      expectedVersion: body.version,
     }),
   );
 }

@@ -32,6 +32,14 @@ export class CurationRequestReusedError extends Error {
   }
 }
 
+/** The candidate changed after the page the reviewer acted on was read. */
+export class CurationStaleError extends Error {
+  constructor(readonly currentVersion: string) {
+    super(`the candidate changed since version ${currentVersion} was read`);
+    this.name = 'CurationStaleError';
+  }
+}
+
 export interface MergeInput {
   /** The candidate that lives on (its id, decisions and page stay). */
   survivorId: string;
@@ -39,6 +47,8 @@ export interface MergeInput {
   actor: Actor;
   reason: string;
   clientRequestId: string;
+  /** The survivor's version (`updated_at`) the reviewer saw; checked under the row lock. */
+  expectedVersion?: string;
 }
 
 export interface SplitInput {
@@ -48,6 +58,8 @@ export interface SplitInput {
   actor: Actor;
   reason: string;
   clientRequestId: string;
+  /** The candidate's version (`updated_at`) the reviewer saw; checked under the row lock. */
+  expectedVersion?: string;
 }
 
 export interface CurationResult {
@@ -89,6 +101,19 @@ async function recorded(
   };
 }
 
+/** Locks the candidate's row and refuses when it changed after the reviewer's page was read. */
+async function checkVersion(tx: Tx, candidateId: string, expected: string | undefined): Promise<void> {
+  if (expected === undefined) return;
+  const row = (
+    await tx.query<{ updated_at: Date }>('select updated_at from candidates where id = $1 for update', [
+      candidateId,
+    ])
+  ).rows[0];
+  if (row !== undefined && row.updated_at.toISOString() !== expected) {
+    throw new CurationStaleError(row.updated_at.toISOString());
+  }
+}
+
 function reasonOf(reason: string): string {
   const trimmed = reason.trim();
   if (trimmed === '') throw new ResolutionRefusedError('ett skäl behövs');
@@ -105,6 +130,7 @@ export async function mergeAs(ctx: CurationContext, input: MergeInput): Promise<
       otherCandidateId: input.absorbedId,
     });
     if (again) return again;
+    await checkVersion(tx, input.survivorId, input.expectedVersion);
     await mergeCandidates(tx, input.survivorId, input.absorbedId, {
       automatic: false,
       actor: input.actor.name,
@@ -140,6 +166,7 @@ export async function splitAs(ctx: CurationContext, input: SplitInput): Promise<
       candidateId: input.candidateId,
     });
     if (again) return again;
+    await checkVersion(tx, input.candidateId, input.expectedVersion);
     const newId = await splitCandidate(tx, input.candidateId, input.itemIds, {
       automatic: false,
       actor: input.actor.name,
