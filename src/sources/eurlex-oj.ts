@@ -260,12 +260,35 @@ function decodeEntities(text: string): string {
   });
 }
 
+/**
+ * `cleanText`, with a fast path: most feed text has no whitespace but single spaces between words,
+ * and needs no regular expression at all.
+ */
+function collapse(text: string): string {
+  const n = text.length;
+  if (n === 0) return text;
+  let previousSpace = true;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) {
+      if (previousSpace) return cleanText(text);
+      previousSpace = true;
+    } else if (c <= 13 || c === 0xa0 || c > 0x167f) {
+      // Other whitespace (or a character that might be): the full rule.
+      return cleanText(text);
+    } else {
+      previousSpace = false;
+    }
+  }
+  return previousSpace ? cleanText(text) : text;
+}
+
 /** Feed text, decoded and without the markup some descriptions carry. */
 function plain(value: string | undefined): string {
   if (value === undefined || value === '') return '';
   const decoded = decodeEntities(value);
   const stripped = decoded.includes('<') ? decoded.replace(/<[^>]*>/g, ' ') : decoded;
-  return cleanText(decodeEntities(stripped));
+  return collapse(decodeEntities(stripped));
 }
 
 const RFC822_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -377,11 +400,9 @@ function toItem(
 
   const references: ItemReference[] = celex ? [{ scheme: 'celex', value: celex.slice(0, 100) }] : [];
   // Acts that amend or implement the MDR/IVDR name them; the CELEX link ties them to the act.
-  const text = `${actTitle} ${description}`;
-  // Both numbers start so; most acts name neither.
-  if (text.includes('2017/74')) {
-    for (const [pattern, target] of MDR_IVDR) {
-      if (target !== celex && pattern.test(text)) references.push({ scheme: 'celex', value: target });
+  for (const [pattern, target] of MDR_IVDR) {
+    if (target !== celex && pattern.test(`${actTitle} ${description}`)) {
+      references.push({ scheme: 'celex', value: target });
     }
   }
   const publishedAt = raw.pubDate ? feedDate(plain(raw.pubDate)) : undefined;
