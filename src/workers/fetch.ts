@@ -11,11 +11,7 @@ import { recordFetchedBytes } from '../app/metrics.js';
 /** Fetches one planned request through the guarded client and stores what came back. */
 export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
   return {
-    // A fetch job waits for its host's politeness slot while it holds a worker slot, so with
-    // fewer slots than hosts the jobs of one busy host kept the others waiting (W5 full size: 8
-    // slots, 10 hosts, a fetch queued 10 s and the last response 12 s after the critical path).
-    // The host throttle, not this number, decides how fast any one host is asked.
-    concurrency: 32,
+    concurrency: 8,
     handle: async (data, job) => {
       const source = sourceById(ctx, data.sourceId);
       const parseJob = (snapshotId: number) => ({
