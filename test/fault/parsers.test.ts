@@ -48,11 +48,22 @@ function parseSafely(adapter: SourceAdapter<unknown>, doc: FetchedDocument): Out
   }
 }
 
-function timedParse(adapter: SourceAdapter<unknown>, doc: FetchedDocument): Outcome {
+function timed(adapter: SourceAdapter<unknown>, doc: FetchedDocument): { outcome: Outcome; took: number } {
   const started = performance.now();
   const outcome = parseSafely(adapter, doc);
-  const took = performance.now() - started;
-  if (took > PARSE_BUDGET_MS) throw new Error(`${adapter.id} took ${Math.round(took)} ms`);
+  return { outcome, took: performance.now() - started };
+}
+
+function timedParse(adapter: SourceAdapter<unknown>, doc: FetchedDocument): Outcome {
+  const { outcome, took } = timed(adapter, doc);
+  // Parsing is deterministic: an input that is slow to parse is slow every time, while a pause
+  // of a box shared with other work (a GC, another process) is not. Over budget twice fails.
+  if (took > PARSE_BUDGET_MS) {
+    const again = timed(adapter, doc).took;
+    if (again > PARSE_BUDGET_MS) {
+      throw new Error(`${adapter.id} took ${Math.round(took)} ms, then ${Math.round(again)} ms`);
+    }
+  }
   if ('ok' in outcome) {
     for (const item of outcome.ok.items) {
       // What reaches the pipeline is validated there; a parser may return drift, not garbage types.
