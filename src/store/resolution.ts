@@ -398,7 +398,32 @@ export async function resolveIdentity(
      join unnest($1::text[], $2::text[]) as t(scheme, value) on t.scheme = k.scheme and t.value = k.value`,
     [scheme, values],
   );
-  const fuzzy = profile === undefined ? [] : await fuzzyMatches(tx, profile, ctx.settings);
+  // A name some candidate already carries (another UDI-DI of one trade name, a re-scan) was
+  // compared with every similar name when it was first added, and every similar name added since
+  // was compared with it: that candidate is the match, and comparing again would find nothing new.
+  const known =
+    profile === undefined
+      ? undefined
+      : (
+          await tx.query<{ candidate_id: string }>(
+            `select candidate_id from candidate_names
+             where block = $1 and name_key = $2 and manufacturer_key = $3 order by candidate_id limit 1`,
+            [nameBlocks(profile, ctx.settings)[0], profile.name, profile.manufacturer],
+          )
+        ).rows[0]?.candidate_id;
+  const fuzzy =
+    profile === undefined
+      ? []
+      : known !== undefined
+        ? [
+            {
+              candidateId: known,
+              score: 1,
+              reason: 'samma namn efter normalisering',
+              matchedName: profile.name,
+            },
+          ]
+        : await fuzzyMatches(tx, profile, ctx.settings);
 
   let target: string | undefined;
   let reason = identity.reason;
@@ -528,7 +553,9 @@ export async function resolveIdentity(
     target,
     waitingByKey.rows.map((row) => row.item_id),
   );
-  if (profile !== undefined) await attachDeferredBySimilarity(tx, target, profile, ctx.settings);
+  if (profile !== undefined && known === undefined) {
+    await attachDeferredBySimilarity(tx, target, profile, ctx.settings);
+  }
   possible.delete(target);
   for (const match of possible.values()) {
     // eslint-disable-next-line no-await-in-loop
