@@ -6,6 +6,7 @@
  */
 import { capitalise, chance, gtinCheckDigit, int, mulberry32, pick, pseudoWord } from './prng.js';
 import type { Rng } from './prng.js';
+import { SWEDISH_MONTHS } from '../../src/domain/dates.js';
 
 export interface ItemRef {
   id: number;
@@ -21,20 +22,6 @@ function itemRng(seed: number, ref: ItemRef): Rng {
 
 const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS_EN = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS_SV = [
-  'januari',
-  'februari',
-  'mars',
-  'april',
-  'maj',
-  'juni',
-  'juli',
-  'augusti',
-  'september',
-  'oktober',
-  'november',
-  'december',
-];
 
 const TOPICS_EN = [
   'medical devices',
@@ -102,7 +89,7 @@ export function rfc822(rng: Rng): { text: string; day: string } {
 }
 
 function swedishDate(rng: Rng): string {
-  return `${int(rng, 1, 28)} ${pick(rng, MONTHS_SV)} ${int(rng, 2024, 2026)}`;
+  return `${int(rng, 1, 28)} ${pick(rng, SWEDISH_MONTHS)} ${int(rng, 2024, 2026)}`;
 }
 
 function sentence(rng: Rng, words: number): string {

@@ -1,3 +1,5 @@
+import { SWEDISH_MONTHS } from '../domain/dates.js';
+
 /**
  * Digest periods in the configured time zone: a daily digest covers what arrived before today's
  * digest hour, a weekly one what arrived before Monday's. Pure: the clock is passed in.
@@ -92,21 +94,6 @@ export interface DigestPeriod {
   label: string;
 }
 
-const MONTHS = [
-  'januari',
-  'februari',
-  'mars',
-  'april',
-  'maj',
-  'juni',
-  'juli',
-  'augusti',
-  'september',
-  'oktober',
-  'november',
-  'december',
-];
-
 /** The most recent digest time at or before `now`. */
 export function currentPeriod(
   now: Date,
@@ -130,7 +117,7 @@ export function currentPeriod(
     ? {
         start,
         key: `daily ${day}`,
-        label: `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`,
+        label: `${date.getUTCDate()} ${SWEDISH_MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`,
       }
     : { start, key: `weekly ${week}`, label: `vecka ${Number(week.slice(6))}` };
 }

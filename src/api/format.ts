@@ -1,22 +1,8 @@
 import { html } from './html.js';
 import type { SafeHtml } from './html.js';
+import { SWEDISH_MONTHS } from '../domain/dates.js';
 
 const TIME_ZONE = 'Europe/Stockholm';
-
-const MONTHS = [
-  'januari',
-  'februari',
-  'mars',
-  'april',
-  'maj',
-  'juni',
-  'juli',
-  'augusti',
-  'september',
-  'oktober',
-  'november',
-  'december',
-];
 
 interface Parts {
   year: number;
@@ -67,14 +53,14 @@ export function isoDate(value: Date | string | null | undefined): string {
 /** `12 mars 2026`. */
 export function swedishDate(value: Date | string | null | undefined): string {
   const p = value ? partsOf(value) : undefined;
-  return p ? `${p.day} ${MONTHS[p.month - 1] ?? ''} ${p.year}` : '';
+  return p ? `${p.day} ${SWEDISH_MONTHS[p.month - 1] ?? ''} ${p.year}` : '';
 }
 
 /** `12 mars 2026 kl. 09:41`. */
 export function swedishDateTime(value: Date | string | null | undefined): string {
   const p = value ? partsOf(value) : undefined;
   if (!p) return '';
-  const date = `${p.day} ${MONTHS[p.month - 1] ?? ''} ${p.year}`;
+  const date = `${p.day} ${SWEDISH_MONTHS[p.month - 1] ?? ''} ${p.year}`;
   return p.hour === undefined ? date : `${date} kl. ${pad(p.hour)}:${pad(p.minute ?? 0)}`;
 }
 

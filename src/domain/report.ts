@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js';
+import { SWEDISH_MONTHS } from './dates.js';
 import {
   canonicalEvidence,
   compareStrings,
@@ -270,21 +271,6 @@ const CURRENT_CARE_CUES = new TermMatcher([
   'instead of',
   'sammenlignet med',
 ]);
-
-const SWEDISH_MONTHS = [
-  'januari',
-  'februari',
-  'mars',
-  'april',
-  'maj',
-  'juni',
-  'juli',
-  'augusti',
-  'september',
-  'oktober',
-  'november',
-  'december',
-];
 
 const STOCKHOLM_DATE = new Intl.DateTimeFormat('en-CA', {
   timeZone: 'Europe/Stockholm',

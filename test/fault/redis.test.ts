@@ -9,8 +9,8 @@ import { unfinishedJobs } from '../../src/store/runs.js';
 import { createApiToken, createUser } from '../../src/store/users.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { logged, prepareWorld, referenceState, stateOf } from './support/scenario.js';
-import { startRedisServer } from './support/redis-server.js';
-import type { RestartableRedis } from './support/redis-server.js';
+import { startOwnRedis } from '../helpers/own-redis.js';
+import type { OwnRedis } from '../helpers/own-redis.js';
 import { createWorld } from './support/world.js';
 import type { World } from './support/world.js';
 
@@ -22,14 +22,14 @@ import type { World } from './support/world.js';
  */
 
 const worlds: World[] = [];
-const servers: RestartableRedis[] = [];
+const servers: OwnRedis[] = [];
 afterAll(async () => {
   await Promise.all(worlds.map((world) => world.close()));
   await Promise.all(servers.map((server) => server.destroy()));
 });
 
-async function ownRedis(settings: Parameters<typeof startRedisServer>[0] = {}): Promise<RestartableRedis> {
-  const server = await startRedisServer(settings);
+async function ownRedis(settings: Parameters<typeof startOwnRedis>[0] = {}): Promise<OwnRedis> {
+  const server = await startOwnRedis(settings);
   servers.push(server);
   return server;
 }

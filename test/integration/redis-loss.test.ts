@@ -16,7 +16,7 @@ let redis: OwnRedis | undefined;
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await Promise.all(worlds.map((world) => world.close()));
-  await redis?.stop();
+  await redis?.destroy();
 });
 
 describe('Redis holds no truth', () => {

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOwnPostgres } from '../helpers/own-postgres.js';
 import type { OwnPostgres } from '../helpers/own-postgres.js';
-import { startRestartableRedis } from './helpers/restartable-redis.js';
-import type { RestartableRedis } from './helpers/restartable-redis.js';
+import { startOwnRedis } from '../helpers/own-redis.js';
+import type { OwnRedis } from '../helpers/own-redis.js';
 import { buildWebApp } from '../../src/api/app.js';
 import type { AppContext } from '../../src/app/context.js';
 import type { HorisontConfig } from '../../src/config/load.js';
@@ -19,14 +19,14 @@ import { migrate } from '../../src/store/migrate.js';
 // /readyz against a PostgreSQL and a Redis of the test's own (temporary data directories, free
 // loopback ports), which the test stops and starts again. The machine's servers are never touched.
 let pg: OwnPostgres;
-let redis: RestartableRedis;
+let redis: OwnRedis;
 let db: Db;
 let pipeline: Pipeline;
 let app: FastifyInstance;
 
 beforeAll(async () => {
   pg = await startOwnPostgres();
-  redis = await startRestartableRedis();
+  redis = await startOwnRedis();
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const schema = `r_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   db = createDb({ url: pg.url, schema, applicationName: 'horisont-readiness-test' }, log);
@@ -111,7 +111,7 @@ describe('/readyz through outages', () => {
   }, 90_000);
 
   it('fails within about a second while Redis is unreachable, and recovers after', async () => {
-    await redis.stop();
+    await redis.kill();
     try {
       const probe = await readyz();
       expect(probe.status).toBe(503);
