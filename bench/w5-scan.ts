@@ -5,6 +5,12 @@
  * night, phase 2 the night measured: 60 % of the list sources unchanged (304), the rest with 10
  * new items each, and a EUDAMED delta.
  *
+ * The fixture's servers run in a child process of their own (`ScanFixtureProcess`), one per
+ * world: they record when each request arrives, and W5d ("no two requests to one host closer
+ * than 1 s") is judged by those receipt times, so they must not depend on this process's event
+ * loop, which world A's in-process workers keep busy (a late look at a request would measure the
+ * bench's own lag, not the client's spacing).
+ *
  * Baseline: the critical path the fixture implies for phase 2 (see `criticalPath`).
  * Then the kill test: the same world again with two worker processes, one SIGKILLed during
  * ingestion and one when the run starts reporting; its nominations must equal those of the
@@ -27,8 +33,15 @@ import { createLogger } from '../src/log.js';
 import { NOMINATION_QUEUE, STAGES } from '../src/queue/names.js';
 import { runSummary } from '../src/store/runs.js';
 import type { RunSummary } from '../src/store/runs.js';
-import { buildSources, chains, criticalPath, MIN_INTERVAL_MS, ScanFixture } from './lib/scan-fixture.js';
-import type { ScriptedSource, WorldShape } from './lib/scan-fixture.js';
+import {
+  buildSources,
+  chains,
+  criticalPath,
+  MIN_INTERVAL_MS,
+  minGapMs,
+  ScanFixtureProcess,
+} from './lib/scan-fixture.js';
+import type { Hit, ScriptedSource, WorldShape } from './lib/scan-fixture.js';
 import { atMost, atMostRatio, emit, isQuick, log, machine, runId } from './lib/report.js';
 
 const quick = isQuick();
@@ -66,7 +79,7 @@ const shape: WorldShape = quick
       hosts: { rss: 4, sbu: 2, tlv: 2, ct: 1 },
     };
 
-function configFor(fixture: ScanFixture, sources: ScriptedSource[], dir: string): void {
+function configFor(fixture: ScanFixtureProcess, sources: ScriptedSource[], dir: string): void {
   const entries = sources.map((source) => {
     const url = fixture.url(source);
     switch (source.kind) {
@@ -120,19 +133,24 @@ interface World {
   appName: string;
   workDir: string;
   configDir: string;
-  fixture: ScanFixture;
+  fixture: ScanFixtureProcess;
   env: NodeJS.ProcessEnv;
 }
 
 async function createWorld(sources: ScriptedSource[]): Promise<World> {
   const id = runId();
-  const fixture = new ScanFixture(sources, shape, SEED);
+  // Starts the servers and renders both phases' bodies, in the fixture's own process.
+  const fixture = new ScanFixtureProcess(sources, shape, SEED);
   await fixture.start();
-  fixture.prepare(1);
-  fixture.prepare(2);
   const workDir = mkdtempSync(path.join(tmpdir(), 'horisont-bench-w5-'));
   const configDir = path.join(workDir, 'config');
-  configFor(fixture, sources, configDir);
+  try {
+    configFor(fixture, sources, configDir);
+  } catch (error) {
+    await fixture.close();
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
   const schema = `bench_w5_${id}`;
   const prefix = `bench-w5-${id}`;
   const env: NodeJS.ProcessEnv = {
@@ -166,13 +184,13 @@ async function waitRun(
   ctx: AppContext,
   runIdValue: string,
   timeoutMs: number,
-  onTick?: (status: string) => void,
+  onTick?: (status: string) => void | Promise<void>,
 ): Promise<RunSummary> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const summary = await runSummary(ctx.db, runIdValue);
     if (summary?.status === 'completed') return summary;
-    if (summary) onTick?.(summary.status);
+    if (summary) await onTick?.(summary.status);
     if (Date.now() > deadline) throw new Error(`W5: run ${runIdValue} not completed within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -357,12 +375,13 @@ try {
   let completedAt = 0;
   let reportingAt = 0;
   let minGap: number;
+  let night: Hit[];
   let timeline: Record<string, StageTimeline> = {};
   try {
     log('W5: world A, phase 1 (the state before the night)');
     const run1 = await startRun(ctxA, [], 'bench');
     await waitRun(ctxA, run1, 300_000);
-    a.fixture.phase = 2;
+    await a.fixture.setPhase(2);
     log('W5: world A, phase 2 (the night)');
     const pg0 = await pgBackendCpu(ctxA, a.appName);
     const redis0 = await redisCpu(redis);
@@ -383,11 +402,12 @@ try {
       redis: (await redisCpu(redis)) - redis0,
       postgres: pgSeconds,
     };
-    lastFetchDoneAt = Math.max(...a.fixture.hits.filter((h) => h.phase === 2).map((h) => h.doneAt));
-    minGap = a.fixture.minGapMs(2);
+    const hits = await a.fixture.hits();
+    night = hits.filter((h) => h.phase === 2).sort((x, y) => x.sentAt - y.sentAt);
+    lastFetchDoneAt = Math.max(...night.map((h) => h.doneAt));
+    minGap = minGapMs(hits, 2);
     reference = await nominations(ctxA);
     timeline = await stageTimeline(ctxA, t0);
-    const night = a.fixture.hits.filter((h) => h.phase === 2).sort((x, y) => x.sentAt - y.sentAt);
     log(
       `W5: requests of the night (host key#attempt status sent–done s): ${night
         .map(
@@ -427,15 +447,15 @@ try {
     await Promise.all([ready(w1), ready(w2)]);
     const run1 = await startRun(ctxB, [], 'bench');
     await waitRun(ctxB, run1, 300_000);
-    b.fixture.phase = 2;
+    await b.fixture.setPhase(2);
     const expectedRequests = [...chains(sources, shape, 2).values()]
       .flat()
       .reduce((n, chain) => n + chain.length, 0);
     const run2 = await startRun(ctxB, [], 'bench');
     let killedIngest = false;
     let killedReport = false;
-    await waitRun(ctxB, run2, 600_000, (status) => {
-      const served = b.fixture.hits.filter((h) => h.phase === 2).length;
+    await waitRun(ctxB, run2, 600_000, async (status) => {
+      const served = await b.fixture.served(2);
       if (!killedIngest && served >= Math.max(1, Math.floor(expectedRequests / 3))) {
         killedIngest = true;
         w1.kill('SIGKILL');
@@ -476,9 +496,9 @@ try {
       wallSeconds: wall,
       criticalHost: critical.host,
       criticalRequests: critical.requests,
-      requests: a.fixture.hits.filter((h) => h.phase === 2).length,
-      notModified: a.fixture.hits.filter((h) => h.phase === 2 && h.status === 304).length,
-      transientErrors: a.fixture.hits.filter((h) => h.phase === 2 && h.status === 503).length,
+      requests: night.length,
+      notModified: night.filter((h) => h.status === 304).length,
+      transientErrors: night.filter((h) => h.status === 503).length,
       minGapMsPerHost: minGap,
       reportLagSeconds: (completedAt - lastFetchDoneAt) / 1000,
       lastResponseSeconds: (lastFetchDoneAt - (completedAt - wall * 1000)) / 1000,

@@ -9,11 +9,21 @@
  * Latencies and failures are functions of (request, attempt), so `criticalPath` knows before
  * the run what the fixture implies: for each host, an ideal scheduler that sends each request as
  * soon as its page chain allows and the host's spacing permits, with no processing time at all.
+ *
+ * The servers (`ScanFixture`) run in a process of their own (`scan-fixture-child.ts`), driven
+ * over IPC by `ScanFixtureProcess`: they record each request's receipt time, and W5d judges the
+ * client's per-host spacing by those times, so they must not depend on the bench process's event
+ * loop, which world A shares with the workers under test (a busy loop there would see a request
+ * late and measure its own lag, not the client's spacing). Both processes read the same clock,
+ * so the parent can set the times against its own `Date.now()`.
  */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { ctPage, eudamedPage, refs, rssFeed, sbuPage, tlvPage } from './corpus.js';
 import type { ItemRef } from './corpus.js';
 import { mulberry32 } from './prng.js';
@@ -214,6 +224,23 @@ export function body(
   }
 }
 
+/** Smallest gap between the receipt of two requests to one host, over all hosts, in a phase. */
+export function minGapMs(hits: Hit[], phase: number): number {
+  const byHost = new Map<string, number[]>();
+  for (const hit of hits.filter((h) => h.phase === phase)) {
+    const list = byHost.get(hit.host) ?? [];
+    list.push(hit.sentAt);
+    byHost.set(hit.host, list);
+  }
+  let min = Infinity;
+  for (const times of byHost.values()) {
+    times.sort((a, b) => a - b);
+    for (let k = 1; k < times.length; k++) min = Math.min(min, times[k]! - times[k - 1]!);
+  }
+  return min;
+}
+
+/** The fixture's HTTP servers; runs in `scan-fixture-child.ts`, the bench uses `ScanFixtureProcess`. */
 export class ScanFixture {
   phase = 1;
   readonly hits: Hit[] = [];
@@ -261,20 +288,9 @@ export class ScanFixture {
     }
   }
 
-  /** Smallest gap between two requests to one host, over all hosts, in a phase. */
-  minGapMs(phase: number): number {
-    const byHost = new Map<string, number[]>();
-    for (const hit of this.hits.filter((h) => h.phase === phase)) {
-      const list = byHost.get(hit.host) ?? [];
-      list.push(hit.sentAt);
-      byHost.set(hit.host, list);
-    }
-    let min = Infinity;
-    for (const times of byHost.values()) {
-      times.sort((a, b) => a - b);
-      for (let k = 1; k < times.length; k++) min = Math.min(min, times[k]! - times[k - 1]!);
-    }
-    return min;
+  /** How many requests of a phase have been answered. */
+  served(phase: number): number {
+    return this.hits.filter((h) => h.phase === phase).length;
   }
 
   async close(): Promise<void> {
@@ -332,5 +348,128 @@ export class ScanFixture {
       }
       this.hits.push({ host, key, attempt, status, sentAt, doneAt: Date.now(), phase });
     }, plan.latencyMs);
+  }
+}
+
+/** What `ScanFixtureProcess` asks of its child, and what the child answers. */
+export type FixtureCommand =
+  | { op: 'start'; sources: ScriptedSource[]; shape: WorldShape; seed: number }
+  | { op: 'phase'; phase: number }
+  | { op: 'served'; phase: number }
+  | { op: 'hits' }
+  | { op: 'close' };
+export type FixtureRequest = FixtureCommand & { id: number };
+export type FixtureReply =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./scan-fixture-child.ts', import.meta.url));
+
+/**
+ * The bench's handle on a `ScanFixture` running in its own process (see the module comment): the
+ * same sources, shape and seed, the same origins, phase switches acknowledged before they return.
+ * Hits are fetched on request; `served` is the cheap count the kill test polls.
+ */
+export class ScanFixtureProcess {
+  readonly origins = new Map<string, string>();
+  private child: ChildProcess | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (e: Error) => void }
+  >();
+
+  constructor(
+    readonly sources: ScriptedSource[],
+    readonly shape: WorldShape,
+    readonly seed: number,
+  ) {}
+
+  /** Starts the child, its servers and both phases' bodies; resolves once the origins are known. */
+  async start(): Promise<void> {
+    // The child writes nothing on purpose; its stdout goes to our stderr all the same, so stray
+    // output cannot mix with the bench's JSON line.
+    const child = fork(CHILD, [], {
+      cwd: REPO,
+      execPath: process.execPath,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 2, 2, 'ipc'],
+    });
+    this.child = child;
+    child.on('message', (reply: FixtureReply) => {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.value);
+      else waiter.reject(new Error(`scan fixture: ${reply.error}`));
+    });
+    const fail = (error: Error) => {
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
+    child.on('error', fail);
+    child.once('exit', (code, signal) => fail(new Error(`scan fixture process exited (${code ?? signal})`)));
+    try {
+      const origins = (await this.request({
+        op: 'start',
+        sources: this.sources,
+        shape: this.shape,
+        seed: this.seed,
+      })) as Array<[string, string]>;
+      for (const [host, origin] of origins) this.origins.set(host, origin);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  url(source: ScriptedSource): string {
+    return `${this.origins.get(source.host)!}${source.path}`;
+  }
+
+  /** Switches the servers to a phase; in effect for every request received after this resolves. */
+  async setPhase(phase: number): Promise<void> {
+    await this.request({ op: 'phase', phase });
+  }
+
+  /** How many requests of a phase have been answered so far. */
+  async served(phase: number): Promise<number> {
+    return (await this.request({ op: 'served', phase })) as number;
+  }
+
+  /** Every answered request so far, with the child's receipt and answer times. */
+  async hits(): Promise<Hit[]> {
+    return (await this.request({ op: 'hits' })) as Hit[];
+  }
+
+  /** Closes the servers and waits for the child to exit (killed if it has not within 5 s). */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      await this.request({ op: 'close' });
+    } catch {
+      // Already gone or broken: it is stopped below all the same.
+    }
+    if (child.connected) child.disconnect();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private request(command: FixtureCommand): Promise<unknown> {
+    const child = this.child;
+    if (!child?.connected) return Promise.reject(new Error('scan fixture process not running'));
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const message: FixtureRequest = { ...command, id };
+      child.send(message, (error) => {
+        if (!error) return;
+        this.pending.delete(id);
+        reject(error);
+      });
+    });
   }
 }
