@@ -23,4 +23,21 @@ describe('MemoryHostThrottle', () => {
     now = 400;
     expect(await throttle.reserve('a', 1_000)).toBe(600);
   });
+
+  it('claims a send only an interval after the last one, and a late send pushes the next slots', async () => {
+    let now = 0;
+    const throttle = new MemoryHostThrottle(() => now);
+    expect(await throttle.reserve('a', 1_000)).toBe(0);
+    expect(await throttle.reserve('a', 1_000)).toBe(1_000);
+    // The first slot's request leaves 300 ms late; the second slot's, on time, must wait for it.
+    now = 300;
+    expect(await throttle.claim('A', 1_000)).toBe(0);
+    now = 1_000;
+    expect(await throttle.claim('a', 1_000)).toBe(300);
+    now = 1_300;
+    expect(await throttle.claim('a', 1_000)).toBe(0);
+    // Slots handed out now start an interval after the actual send, not after the reserved one.
+    expect(await throttle.reserve('a', 1_000)).toBe(1_000);
+    expect(await throttle.claim('b', 1_000)).toBe(0);
+  });
 });

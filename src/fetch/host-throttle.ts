@@ -1,21 +1,38 @@
-/** Reserves the next send slot for a host; resolves with how long to wait (ms, >= 0) before sending. Implementations must be safe under concurrency (two callers never get the same slot). */
+/**
+ * Per-host politeness in two steps. `reserve` hands out send slots in order, so parallel requests
+ * to a host queue up fairly; `claim`, called right before a request leaves, checks the spacing
+ * against the host's last actual send. Slots alone do not space sends: a request that leaves late
+ * (a busy event loop, a deferred job picked up late) would otherwise go out less than the
+ * interval before the next slot's request, which leaves on time.
+ * Implementations must be safe under concurrency: two callers never get the same slot, and never
+ * both claim a send within one interval.
+ */
 export interface HostThrottle {
+  /** Reserves the next send slot for a host; resolves with how long to wait (ms, >= 0) for it. */
   reserve(host: string, minIntervalMs: number): Promise<number>;
   /**
-   * The host asked us to stay away (429/503 with Retry-After): no slot is handed out before
-   * `ms` from now, so parallel requests to the host wait too instead of hammering it.
+   * Records a send to the host now, unless its last send was less than `minIntervalMs` ago or it
+   * asked us to stay away (`penalise`): resolves with 0 when the send may leave at once, else with
+   * how long to wait (ms, > 0) before claiming again.
+   */
+  claim(host: string, minIntervalMs: number): Promise<number>;
+  /**
+   * The host asked us to stay away (429/503 with Retry-After): no slot is handed out and no send
+   * claimed before `ms` from now, so parallel requests to the host wait too, slots already
+   * reserved included, instead of hammering it.
    */
   penalise?(host: string, ms: number): Promise<void>;
 }
 
 /**
- * In-process throttle. Reservation is synchronous inside `reserve`, so concurrent callers in one
- * process are serialised by the event loop and each gets its own slot. It does not coordinate
- * between processes; the PostgreSQL-backed throttle does that. It keeps no Retry-After
- * penalties: the client's unit tests classify many rate-limit answers from one loopback host.
+ * In-process throttle. Each call decides synchronously, so concurrent callers in one process are
+ * serialised by the event loop. It does not coordinate between processes; the PostgreSQL-backed
+ * throttle does that. It keeps no Retry-After penalties: the client's unit tests classify many
+ * rate-limit answers from one loopback host.
  */
 export class MemoryHostThrottle implements HostThrottle {
   private readonly nextFree = new Map<string, number>();
+  private readonly lastSent = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -28,11 +45,26 @@ export class MemoryHostThrottle implements HostThrottle {
     return Promise.resolve(slot - now);
   }
 
-  /** Slots in the past carry no information; dropping them keeps the map bounded by active hosts. */
+  claim(host: string, minIntervalMs: number): Promise<number> {
+    const now = this.now();
+    const key = host.toLowerCase();
+    const last = this.lastSent.get(key);
+    const spacing = Math.max(0, minIntervalMs);
+    if (last !== undefined && now - last < spacing) return Promise.resolve(last + spacing - now);
+    this.lastSent.set(key, now);
+    // A late send pushes the slots handed out next, so their waits stay honest.
+    this.nextFree.set(key, Math.max(this.nextFree.get(key) ?? now, now + spacing));
+    return Promise.resolve(0);
+  }
+
+  /** Slots in the past carry no information; dropping them keeps the maps bounded by active hosts. */
   private prune(now: number): void {
     if (this.nextFree.size < 1024) return;
     for (const [host, next] of this.nextFree) {
-      if (next <= now) this.nextFree.delete(host);
+      if (next <= now) {
+        this.nextFree.delete(host);
+        this.lastSent.delete(host);
+      }
     }
   }
 }

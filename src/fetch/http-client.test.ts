@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HorisontError } from '../domain/errors.js';
 import { MemoryHostThrottle } from './host-throttle.js';
-import { HttpClient, parseRetryAfter, resolveRedirect } from './http-client.js';
+import { HttpClient, parseRetryAfter, resolveRedirect, SlotDeferred } from './http-client.js';
 import type { HttpClientOptions } from './http-client.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -381,6 +381,49 @@ describe('HttpClient against loopback servers', () => {
       await Promise.all([polite.get(`${main.origin}/spaced-a`), polite.get(`${main.origin}/spaced-b`)]);
       const [a, b] = main.hits.slice(before);
       expect(Math.abs(b!.at - a!.at)).toBeGreaterThanOrEqual(250);
+    } finally {
+      await polite.close();
+    }
+  });
+
+  it("spaces a request from the host's last actual send, not only from its slot", async () => {
+    const throttle = new MemoryHostThrottle();
+    const polite = clientFor([main], { minIntervalMs: () => 300, throttle });
+    try {
+      // Another request to the host left just now, later than its own slot: this one holds the
+      // slot for now (it was deferred to it) and must still leave an interval after that send.
+      expect(await throttle.claim('127.0.0.1', 300)).toBe(0);
+      const sentAt = performance.now();
+      const before = main.hits.length;
+      await polite.get(`${main.origin}/late-neighbour`, { slotAt: Date.now() });
+      expect(main.hits[before]!.at - sentAt).toBeGreaterThanOrEqual(290);
+    } finally {
+      await polite.close();
+    }
+  });
+
+  it('hands a slot further away than holdSlotMs back to the caller, still reserved for it', async () => {
+    const polite = clientFor([main], { minIntervalMs: () => 400 });
+    try {
+      const before = main.hits.length;
+      const [first, second] = await Promise.allSettled([
+        polite.get(`${main.origin}/held-a`, { holdSlotMs: 100 }),
+        polite.get(`${main.origin}/held-b`, { holdSlotMs: 100 }),
+      ]);
+      expect(first.status).toBe('fulfilled');
+      const deferred = (second as PromiseRejectedResult).reason as SlotDeferred;
+      expect(deferred).toBeInstanceOf(SlotDeferred);
+      expect(deferred.kind).toBe('rate-limited');
+      expect(deferred.slotAt - Date.now()).toBeGreaterThan(100);
+      expect(main.hits.length - before).toBe(1);
+      // A third request queues behind the deferred one's slot, which stays its own.
+      const third = polite.get(`${main.origin}/held-c`);
+      await polite.get(`${main.origin}/held-b`, { slotAt: deferred.slotAt });
+      await third;
+      const times = main.hits.slice(before).map((hit) => hit.at);
+      expect(main.hits.slice(before).map((hit) => hit.path)).toEqual(['/held-a', '/held-b', '/held-c']);
+      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(390);
+      expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(390);
     } finally {
       await polite.close();
     }

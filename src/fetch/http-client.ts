@@ -75,6 +75,29 @@ export interface GetInit {
   robots?: boolean;
   /** Non-2xx statuses returned as a fetched response (with their body) instead of thrown. */
   acceptStatuses?: readonly number[];
+  /**
+   * Longest this call sleeps for the host's send slot. A slot further away is kept and thrown as
+   * `SlotDeferred`, so a queue job can wait for it as a delayed job, outside its worker slot,
+   * and pass it back as `slotAt`.
+   */
+  holdSlotMs?: number;
+  /** The send slot (epoch ms) this request already holds, from an earlier `SlotDeferred`. */
+  slotAt?: number;
+}
+
+/**
+ * The host's next send slot for this request is further away than the caller would sleep. The slot
+ * stays reserved for it: the caller comes back with `slotAt` instead of queueing again.
+ */
+export class SlotDeferred extends HorisontError {
+  constructor(
+    url: string,
+    readonly slotAt: number,
+    waitMs: number,
+  ) {
+    super('rate-limited', `fetch: the send slot for ${url} is ${waitMs} ms away`, { retryAfterMs: waitMs });
+    this.name = 'SlotDeferred';
+  }
 }
 
 export interface PostInit {
@@ -150,8 +173,9 @@ export class HttpClient {
           // eslint-disable-next-line no-await-in-loop
           await this.options.robots.assertAllowed(current.href);
         }
+        // A slot held from an earlier call is for the first hop; a redirect's hop waits in place.
         // eslint-disable-next-line no-await-in-loop
-        await this.waitForSlot(current, signal);
+        await this.waitForSlot(current, signal, redirects === 0 ? init : {});
         if (deadline === undefined) {
           deadline = AbortSignal.timeout(this.options.deadlineMs);
           signal = callerSignal === undefined ? deadline : AbortSignal.any([deadline, callerSignal]);
@@ -265,15 +289,38 @@ export class HttpClient {
     }
   }
 
-  private async waitForSlot(url: URL, signal: AbortSignal | undefined): Promise<void> {
+  private async waitForSlot(
+    url: URL,
+    signal: AbortSignal | undefined,
+    init: Pick<GetInit, 'holdSlotMs' | 'slotAt'>,
+  ): Promise<void> {
     const host = url.hostname;
-    const waitMs = await this.options.throttle.reserve(host, this.options.minIntervalMs(host));
-    if (waitMs > (this.options.maxSlotWaitMs ?? DEFAULT_MAX_SLOT_WAIT_MS)) {
-      throw new HorisontError('rate-limited', `fetch: ${host} is held back for ${waitMs} ms: ${url.href}`, {
-        retryAfterMs: waitMs,
-      });
+    const spacing = this.options.minIntervalMs(host);
+    const maxWait = this.options.maxSlotWaitMs ?? DEFAULT_MAX_SLOT_WAIT_MS;
+    const waitFor = async (ms: number) => {
+      if (ms > maxWait) {
+        throw new HorisontError('rate-limited', `fetch: ${host} is held back for ${ms} ms: ${url.href}`, {
+          retryAfterMs: ms,
+        });
+      }
+      if (init.holdSlotMs !== undefined && ms > init.holdSlotMs) {
+        throw new SlotDeferred(url.href, Date.now() + ms, ms);
+      }
+      if (ms > 0) await delay(ms, undefined, signal === undefined ? {} : { signal });
+    };
+    await waitFor(
+      init.slotAt === undefined
+        ? await this.options.throttle.reserve(host, spacing)
+        : Math.max(0, init.slotAt - Date.now()),
+    );
+    if (spacing <= 0) return;
+    for (;;) {
+      // eslint-disable-next-line no-await-in-loop
+      const rest = await this.options.throttle.claim(host, spacing);
+      if (rest <= 0) return;
+      // eslint-disable-next-line no-await-in-loop
+      await waitFor(rest);
     }
-    if (waitMs > 0) await delay(waitMs, undefined, signal === undefined ? {} : { signal });
   }
 
   private requestHeaders(init: GetInit): Record<string, string> {

@@ -13,7 +13,14 @@ const FetchRequest = z.object({
 /** Stage messages carry ids, never bodies: the data lives in PostgreSQL. */
 export const Messages = {
   scan: z.object({ sourceId: SourceId, runKey: z.string().min(1).max(200).optional() }),
-  fetch: z.object({ runId: RunId, sourceId: SourceId, request: FetchRequest, page: z.number().int().min(0) }),
+  fetch: z.object({
+    runId: RunId,
+    sourceId: SourceId,
+    request: FetchRequest,
+    page: z.number().int().min(0),
+    /** The host's send slot (epoch ms) this fetch holds, after it was deferred to wait for it. */
+    slotAt: z.number().int().positive().optional(),
+  }),
   parse: z.object({
     runId: RunId,
     sourceId: SourceId,

@@ -50,6 +50,21 @@ export interface JobContext {
   commit(work: (tx: Tx) => Promise<PlannedJob[]>): Promise<void>;
 }
 
+/**
+ * Thrown by a stage handler, before it commits, to run the job again at `at` (epoch ms) with
+ * `data`, without counting an attempt: it waits as a delayed job instead of holding a worker slot
+ * (a fetch whose host's send slot is seconds away).
+ */
+export class JobDeferral<S extends Stage = Stage> extends Error {
+  constructor(
+    readonly at: number,
+    readonly data: JobData[S],
+  ) {
+    super(`job deferred until ${new Date(at).toISOString()}`);
+    this.name = 'JobDeferral';
+  }
+}
+
 export type StageHandler<S extends Stage> = (data: JobData[S], ctx: JobContext) => Promise<void>;
 
 /** Hooks called when a job has failed for good, inside the transaction that records it. */
@@ -173,6 +188,12 @@ export class Pipeline {
           await definition.handle(data, ctx);
           if (!committed) await ctx.commit(() => Promise.resolve([]));
         } catch (error) {
+          if (error instanceof JobDeferral && !committed) {
+            await job.updateData(Messages[stage].parse(error.data) as JobData[S]);
+            await job.moveToDelayed(Math.max(error.at, Date.now()), token);
+            jobLog.debug({ delay_ms: Math.max(0, Math.round(error.at - Date.now())) }, `${stage}: deferred`);
+            throw new DelayedError();
+          }
           const kind = errorKindOf(error);
           const message = errorMessageOf(error);
           const final = RETRY_POLICY[kind] === 'fail' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

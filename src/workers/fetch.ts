@@ -2,16 +2,27 @@ import type { AppContext } from '../app/context.js';
 import { sourceById } from '../app/context.js';
 import { HorisontError } from '../domain/errors.js';
 import { jobId } from '../queue/names.js';
+import { JobDeferral } from '../queue/pipeline.js';
 import type { StageDefinition } from '../queue/pipeline.js';
+import { SlotDeferred } from '../fetch/http-client.js';
 import { settleSource, markSourceRunning } from '../store/runs.js';
 import { sha256 } from '../store/items.js';
 import { loadFetchState, saveSnapshot, storedSnapshotId } from '../store/snapshots.js';
 import { recordFetchedBytes } from '../app/metrics.js';
 
+/**
+ * How long a fetch job sleeps for its host's send slot while holding a worker slot. A slot further
+ * away is waited for as a delayed job: many requests queued for one polite host (a site's dozens
+ * of feeds at one request a second) would otherwise hold every worker slot and stall the fetches
+ * of all other hosts.
+ */
+const HOLD_SLOT_MS = 2_000;
+
 /** Fetches one planned request through the guarded client and stores what came back. */
 export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
   return {
-    concurrency: 8,
+    // Fetch jobs mostly wait on servers and on politeness slots of at most HOLD_SLOT_MS.
+    concurrency: 16,
     handle: async (data, job) => {
       const source = sourceById(ctx, data.sourceId);
       const parseJob = (snapshotId: number) => ({
@@ -36,12 +47,25 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
           }
         : undefined;
       const started = performance.now();
-      const outcome = await ctx.http.get(data.request.url, {
-        ...(conditional ? { conditional } : {}),
-        ...(data.request.accept ? { accept: data.request.accept } : {}),
-        // Statuses the adapter reads itself (openFDA says "no matches" with a 404).
-        ...(source.adapter.acceptStatuses ? { acceptStatuses: source.adapter.acceptStatuses } : {}),
-      });
+      const outcome = await ctx.http
+        .get(data.request.url, {
+          ...(conditional ? { conditional } : {}),
+          ...(data.request.accept ? { accept: data.request.accept } : {}),
+          // Statuses the adapter reads itself (openFDA says "no matches" with a 404).
+          ...(source.adapter.acceptStatuses ? { acceptStatuses: source.adapter.acceptStatuses } : {}),
+          holdSlotMs: HOLD_SLOT_MS,
+          ...(data.slotAt === undefined ? {} : { slotAt: data.slotAt }),
+        })
+        .catch((error: unknown) => {
+          // Back shortly before the slot, so the job is running when it comes.
+          if (error instanceof SlotDeferred) {
+            throw new JobDeferral<'fetch'>(error.slotAt - HOLD_SLOT_MS / 2, {
+              ...data,
+              slotAt: error.slotAt,
+            });
+          }
+          throw error;
+        });
       let bodyHash: string;
       let body: Buffer | undefined;
       if (outcome.kind === 'not-modified') {

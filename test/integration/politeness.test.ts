@@ -23,9 +23,10 @@ import { PgHostThrottle } from '../../src/store/host-throttle.js';
 
 const SPACING_MS = 1000;
 /**
- * Slots are handed out by PostgreSQL as waits relative to the query; two requests' arrivals can
- * come closer than the spacing by the difference of their query and connection latencies, which
- * on a loaded test machine reaches tens of milliseconds.
+ * Sends are claimed in PostgreSQL right before they leave; two requests' arrivals at the fixture
+ * server (in this process, on the workers' event loop) can still come closer than the spacing by
+ * the difference of what happens between a claim and the server's receipt, which on a loaded test
+ * machine reaches tens of milliseconds.
  */
 const TOLERANCE_MS = 150;
 
@@ -103,6 +104,45 @@ describe('politeness under concurrency', () => {
     const times = h.server.hits.map((hit) => hit.at);
     expect(times.length).toBeGreaterThanOrEqual(4);
     for (const gap of gaps(times)) expect(gap).toBeGreaterThanOrEqual(SPACING_MS - TOLERANCE_MS);
+    // Slots more than two seconds away were waited for as delayed jobs, not in a worker slot,
+    // and that cost no attempt.
+    const jobs = await app.pipeline.queues.fetch.getJobs(['completed', 'failed'], 0, -1);
+    const deferred = jobs.filter((job) => job.data.runId === summary.runId && job.data.slotAt !== undefined);
+    expect(deferred.length).toBeGreaterThanOrEqual(1);
+    for (const job of deferred) {
+      expect(job.finishedOn).toBeGreaterThanOrEqual(job.data.slotAt!);
+      expect(job.failedReason ?? '').toBe('');
+    }
+  });
+
+  it("a send that leaves late holds back the next slot's send, across separate clients", async () => {
+    const [first, second] = [0, 1].map(() => {
+      const db = createDb(
+        { url: h.env.DATABASE_URL, schema: h.schema, applicationName: 'politeness-test', max: 1 },
+        createLogger('silent'),
+      );
+      pools.push(db);
+      return new PgHostThrottle(db);
+    });
+    const host = 'late.example';
+    expect(await first!.reserve(host, SPACING_MS)).toBe(0);
+    expect(await second!.reserve(host, SPACING_MS)).toBeGreaterThan(SPACING_MS - TOLERANCE_MS);
+    // The first slot's request leaves 400 ms late; the second slot's request, asking at its slot,
+    // is told to wait for what is left of the interval since that send.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await first!.claim(host, SPACING_MS)).toBe(0);
+    const claimedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, SPACING_MS - 400));
+    const rest = await second!.claim(host, SPACING_MS);
+    expect(rest).toBeGreaterThan(0);
+    expect(rest).toBeLessThanOrEqual(SPACING_MS - (Date.now() - claimedAt) + TOLERANCE_MS);
+    await new Promise((resolve) => setTimeout(resolve, rest));
+    expect(await second!.claim(host, SPACING_MS)).toBe(0);
+    // A Retry-After holds back sends whose slots were reserved before it came.
+    const slotWait = await first!.reserve(host, 0);
+    await second!.penalise(host, 1500);
+    await new Promise((resolve) => setTimeout(resolve, slotWait));
+    expect(await first!.claim(host, 0)).toBeGreaterThan(1500 - TOLERANCE_MS - slotWait);
   });
 
   it('separate clients (separate processes or machines) share the host slots', async () => {
