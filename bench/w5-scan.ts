@@ -31,7 +31,7 @@ import { startRun } from '../src/app/scan-once.js';
 import { parseEnv } from '../src/env.js';
 import { createLogger } from '../src/log.js';
 import { NOMINATION_QUEUE, STAGES } from '../src/queue/names.js';
-import { runSummary } from '../src/store/runs.js';
+import { runStatus, runSummary } from '../src/store/runs.js';
 import type { RunSummary } from '../src/store/runs.js';
 import {
   buildSources,
@@ -188,9 +188,11 @@ async function waitRun(
 ): Promise<RunSummary> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const summary = await runSummary(ctx.db, runIdValue);
-    if (summary?.status === 'completed') return summary;
-    if (summary) await onTick?.(summary.status);
+    // The status alone: the full summary costs ≈ 5 ms of PostgreSQL a call by the end of the
+    // night, ≈ 12 s of the world's backend time at 20 polls a second, and W5b counts it.
+    const status = await runStatus(ctx.db, runIdValue);
+    if (status === 'completed') return (await runSummary(ctx.db, runIdValue))!;
+    if (status !== undefined) await onTick?.(status);
     if (Date.now() > deadline) throw new Error(`W5: run ${runIdValue} not completed within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
-import { openRun, runSummary, unfinishedJobsOf } from '../store/runs.js';
+import { openRun, runStatus, runSummary, unfinishedJobsOf } from '../store/runs.js';
 import type { RunSummary, PlannedJob } from '../store/runs.js';
 import { planSourceScan } from '../workers/scan.js';
 import { waitAtMost } from './nominate.js';
@@ -104,7 +104,7 @@ export async function waitForRun(
 ): Promise<RunSummary> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const summary = await runSummary(ctx.db, runId); // eslint-disable-line no-await-in-loop
+    const status = await runStatus(ctx.db, runId); // eslint-disable-line no-await-in-loop
     if (onProgress) {
       const jobs = await ctx.db.query<{ done: number; total: number }>( // eslint-disable-line no-await-in-loop
         'select count(*) filter (where done)::int as done, count(*)::int as total from run_jobs where run_id = $1',
@@ -112,7 +112,7 @@ export async function waitForRun(
       );
       onProgress(jobs.rows[0]!.done, jobs.rows[0]!.total);
     }
-    if (summary?.status === 'completed') return summary;
+    if (status === 'completed') return (await runSummary(ctx.db, runId))!; // eslint-disable-line no-await-in-loop
     if (Date.now() > deadline) throw new Error(`scan: run ${runId} did not finish within ${timeoutMs} ms`);
     await sleep(200); // eslint-disable-line no-await-in-loop
   }

@@ -17,6 +17,12 @@ export interface HostThrottle {
    */
   claim(host: string, minIntervalMs: number): Promise<number>;
   /**
+   * The claimed request's first byte is being written now: its send counts from here, which may
+   * be later than its claim (a busy event loop between the claim's answer and the write, a new
+   * connection's handshake), so the next claim measures from the actual send.
+   */
+  sent(host: string, minIntervalMs: number): Promise<void>;
+  /**
    * The host asked us to stay away (429/503 with Retry-After): no slot is handed out and no send
    * claimed before `ms` from now, so parallel requests to the host wait too, slots already
    * reserved included, instead of hammering it.
@@ -55,6 +61,14 @@ export class MemoryHostThrottle implements HostThrottle {
     // A late send pushes the slots handed out next, so their waits stay honest.
     this.nextFree.set(key, Math.max(this.nextFree.get(key) ?? now, now + spacing));
     return Promise.resolve(0);
+  }
+
+  sent(host: string, minIntervalMs: number): Promise<void> {
+    const now = this.now();
+    const key = host.toLowerCase();
+    this.lastSent.set(key, Math.max(this.lastSent.get(key) ?? now, now));
+    this.nextFree.set(key, Math.max(this.nextFree.get(key) ?? now, now + Math.max(0, minIntervalMs)));
+    return Promise.resolve();
   }
 
   /** Slots in the past carry no information; dropping them keeps the maps bounded by active hosts. */

@@ -402,6 +402,28 @@ describe('HttpClient against loopback servers', () => {
     }
   });
 
+  it('tells the throttle when a claimed request is actually written', async () => {
+    const throttle = new MemoryHostThrottle();
+    const sent: Array<{ host: string; at: number }> = [];
+    const record = throttle.sent.bind(throttle);
+    throttle.sent = (host, spacing) => {
+      sent.push({ host, at: performance.now() });
+      return record(host, spacing);
+    };
+    const polite = clientFor([main], { minIntervalMs: () => 50, throttle });
+    try {
+      const before = main.hits.length;
+      await polite.get(`${main.origin}/written?page=2`);
+      await polite.get(`${main.origin}/written?page=3`);
+      expect(sent.map((s) => s.host)).toEqual(['127.0.0.1', '127.0.0.1']);
+      const hits = main.hits.slice(before);
+      expect(hits.map((hit) => hit.path)).toEqual(['/written?page=2', '/written?page=3']);
+      for (const [index, hit] of hits.entries()) expect(hit.at).toBeGreaterThanOrEqual(sent[index]!.at);
+    } finally {
+      await polite.close();
+    }
+  });
+
   it('hands a slot further away than holdSlotMs back to the caller, still reserved for it', async () => {
     const polite = clientFor([main], { minIntervalMs: () => 400 });
     try {

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders } from 'node:http';
 import { rootCertificates } from 'node:tls';
 import type { LookupFunction } from 'node:net';
@@ -7,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { Agent, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { HorisontError } from '../domain/errors.js';
 import type { ErrorKind } from '../domain/errors.js';
 import type { HostThrottle } from './host-throttle.js';
@@ -142,8 +144,19 @@ type Coding = 'identity' | 'gzip' | 'deflate' | 'br';
  */
 export class HttpClient {
   private readonly agent: Agent;
+  /** Claimed requests by origin and path, told when undici writes their first byte. */
+  private readonly awaitingSend = new Map<string, () => void>();
+  private readonly onSendHeaders = (message: unknown): void => {
+    const { request: sending } = message as { request: { origin?: unknown; path?: unknown } };
+    const key = sendKey(String(sending.origin), String(sending.path));
+    const sent = this.awaitingSend.get(key);
+    if (sent === undefined) return;
+    this.awaitingSend.delete(key);
+    sent();
+  };
 
   constructor(private readonly options: HttpClientOptions) {
+    diagnosticsChannel.subscribe('undici:client:sendHeaders', this.onSendHeaders);
     this.agent = new Agent({
       connect: guardedConnector({
         allowPrivate: options.allowPrivate,
@@ -181,13 +194,19 @@ export class HttpClient {
           signal = callerSignal === undefined ? deadline : AbortSignal.any([deadline, callerSignal]);
         }
 
-        // eslint-disable-next-line no-await-in-loop
-        const response = await request(current, {
-          dispatcher: this.agent,
-          method: 'GET',
-          headers: this.requestHeaders(init),
-          signal,
-        });
+        const sendingKey = sendKey(current.origin, `${current.pathname}${current.search}`);
+        let response: Dispatcher.ResponseData;
+        try {
+          // eslint-disable-next-line no-await-in-loop
+          response = await request(current, {
+            dispatcher: this.agent,
+            method: 'GET',
+            headers: this.requestHeaders(init),
+            signal,
+          });
+        } finally {
+          this.awaitingSend.delete(sendingKey);
+        }
         const status = response.statusCode;
         const headers = flattenHeaders(response.headers);
 
@@ -277,6 +296,7 @@ export class HttpClient {
    * keep the process alive past that deadline.
    */
   async close(): Promise<void> {
+    diagnosticsChannel.unsubscribe('undici:client:sendHeaders', this.onSendHeaders);
     await this.agent.destroy();
   }
 
@@ -317,10 +337,15 @@ export class HttpClient {
     for (;;) {
       // eslint-disable-next-line no-await-in-loop
       const rest = await this.options.throttle.claim(host, spacing);
-      if (rest <= 0) return;
+      if (rest <= 0) break;
       // eslint-disable-next-line no-await-in-loop
       await waitFor(rest);
     }
+    this.awaitingSend.set(sendKey(url.origin, `${url.pathname}${url.search}`), () => {
+      this.options.throttle.sent(host, spacing).catch(() => {
+        // The claim already spaced this send; the actual send time only refines it.
+      });
+    });
   }
 
   private requestHeaders(init: GetInit): Record<string, string> {
@@ -582,6 +607,13 @@ function classify(codes: string[]): { kind: ErrorKind; what: string } | undefine
 }
 
 /** Maps anything thrown while fetching to a HorisontError whose message names the URL. */
+/** How a claimed request is known again when undici reports writing it. */
+function sendKey(origin: string, path: string): string {
+  // Also called for every request undici writes in this process, whatever its shape; a
+  // diagnostics subscriber that throws would crash the process.
+  return `${URL.canParse(origin) ? new URL(origin).origin : origin}${path}`;
+}
+
 function toFetchError(
   error: unknown,
   url: string,

@@ -57,6 +57,16 @@ export class PgHostThrottle implements HostThrottle {
     return row === undefined ? 1 : Math.ceil(row.wait_ms);
   }
 
+  async sent(host: string, minIntervalMs: number): Promise<void> {
+    await this.db.query(
+      `update host_throttle
+       set last_sent_at = greatest(last_sent_at, clock_timestamp()),
+           next_at = greatest(next_at, clock_timestamp() + make_interval(secs => $2::double precision / 1000))
+       where host = $1`,
+      [host.toLowerCase(), Math.max(0, minIntervalMs)],
+    );
+  }
+
   async penalise(host: string, ms: number): Promise<void> {
     await this.db.query(
       `insert into host_throttle (host, next_at, held_until)

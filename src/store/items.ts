@@ -145,11 +145,21 @@ export async function loadEvidence(db: Db | Tx, candidateId: string): Promise<Ev
 
 /** Changes exactly when the candidate's evidence set or any evidence content changes. */
 export async function evidenceFingerprint(db: Db | Tx, candidateId: string): Promise<string> {
-  const result = await db.query<{ parts: string | null }>(
-    `select string_agg(i.source_id || '/' || i.item_key || '.' || i.content_hash, ','
-                       order by i.source_id, i.item_key) as parts
-     from evidence e join source_items i on i.id = e.item_id where e.candidate_id = $1`,
-    [candidateId],
+  return (await evidenceFingerprints(db, [candidateId])).get(candidateId)!;
+}
+
+/** {@link evidenceFingerprint} of many candidates in one statement. */
+export async function evidenceFingerprints(
+  db: Db | Tx,
+  candidateIds: string[],
+): Promise<Map<string, string>> {
+  const result = await db.query<{ id: string; parts: string | null }>(
+    `select c.id, (select string_agg(i.source_id || '/' || i.item_key || '.' || i.content_hash, ','
+                                     order by i.source_id, i.item_key)
+                   from evidence e join source_items i on i.id = e.item_id
+                   where e.candidate_id = c.id) as parts
+     from unnest($1::uuid[]) as c(id)`,
+    [candidateIds],
   );
-  return sha256(result.rows[0]?.parts ?? '').slice(0, 20);
+  return new Map(result.rows.map((row) => [row.id, sha256(row.parts ?? '').slice(0, 20)]));
 }

@@ -22,7 +22,6 @@ import type { HistoryKind } from '../domain/history.js';
 import { itemEvents, observedStatus } from '../domain/history.js';
 import type { RawItem } from '../domain/item.js';
 import type { Tx } from './db.js';
-import { lockKey } from './db.js';
 import { keyString } from './candidates.js';
 
 export interface ResolutionContext {
@@ -68,11 +67,17 @@ export function resolutionLocks(
   return [...locks].sort();
 }
 
+/**
+ * Takes the locks in the given order in one statement: unnest yields the array's elements in
+ * order and each row's lock is taken before the next row is produced. One round trip instead of
+ * one per lock matters: a resolve job of 100 registry records takes about a thousand (W5: 138,000
+ * lock statements in a night, the resolve jobs' largest cost).
+ */
 export async function takeLocks(tx: Tx, locks: string[]): Promise<void> {
-  for (const lock of locks) {
-    // Sequential by design: locks must be taken in a fixed order.
-    await lockKey(tx, lock); // eslint-disable-line no-await-in-loop
-  }
+  if (locks.length === 0) return;
+  await tx.query('select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest($1::text[]) as k', [
+    locks,
+  ]);
 }
 
 /** Follows merges to the candidate that lives on, taking a share lock on it. */

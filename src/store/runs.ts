@@ -320,6 +320,15 @@ export interface RunSummary {
   failedJobs: number;
 }
 
+/**
+ * A run's status alone: what a caller waiting for the run polls. The summary counts reports,
+ * nominations and jobs, which costs milliseconds a call by the end of a large night.
+ */
+export async function runStatus(db: Db | Tx, runId: string): Promise<string | undefined> {
+  const row = await db.query<{ status: string }>('select status from runs where id = $1', [runId]);
+  return row.rows[0]?.status;
+}
+
 export async function runSummary(db: Db | Tx, runId: string): Promise<RunSummary | undefined> {
   const run = (
     await db.query<{

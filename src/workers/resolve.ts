@@ -8,7 +8,7 @@ import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
 import type { PlannedJob } from '../store/runs.js';
-import { evidenceFingerprint, loadItems } from '../store/items.js';
+import { evidenceFingerprints, loadItems } from '../store/items.js';
 import type { ResolvableItem } from '../store/resolution.js';
 import { resolutionLocks, resolveIdentity, takeLocks } from '../store/resolution.js';
 
@@ -91,17 +91,13 @@ export function resolveStage(ctx: AppContext): StageDefinition<'resolve'> {
       await job.commit(async (tx) => {
         const items = await loadItems(tx, data.itemIds);
         const { touched } = await resolveItems(tx, items, ctx.config, data.runId, job.log);
-        const next: PlannedJob[] = [];
-        for (const candidateId of touched) {
-          // One query at a time: a transaction's client runs queries in sequence anyway.
-          const fingerprint = await evidenceFingerprint(tx, candidateId); // eslint-disable-line no-await-in-loop
-          next.push({
-            queue: 'score',
-            jobId: jobId('score', data.runId, candidateId, fingerprint),
-            data: { runId: data.runId, candidateId },
-          });
-        }
-        return next;
+        // One statement for all: the job holds its resolution locks until it commits.
+        const fingerprints = await evidenceFingerprints(tx, touched);
+        return touched.map((candidateId): PlannedJob => ({
+          queue: 'score',
+          jobId: jobId('score', data.runId, candidateId, fingerprints.get(candidateId)!),
+          data: { runId: data.runId, candidateId },
+        }));
       });
     },
   };

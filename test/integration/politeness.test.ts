@@ -138,6 +138,11 @@ describe('politeness under concurrency', () => {
     expect(rest).toBeLessThanOrEqual(SPACING_MS - (Date.now() - claimedAt) + TOLERANCE_MS);
     await new Promise((resolve) => setTimeout(resolve, rest));
     expect(await second!.claim(host, SPACING_MS)).toBe(0);
+    // Its first byte is written 300 ms after the claim (a new connection's handshake): the next
+    // send counts from the write.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await second!.sent(host, SPACING_MS);
+    expect(await first!.claim(host, SPACING_MS)).toBeGreaterThan(SPACING_MS - TOLERANCE_MS);
     // A Retry-After holds back sends whose slots were reserved before it came.
     const slotWait = await first!.reserve(host, 0);
     await second!.penalise(host, 1500);
