@@ -11,6 +11,20 @@ export class SelfCheckError extends Error {
 }
 
 /**
+ * Database settings that slow the pipeline down without losing anything: warned about, not
+ * refused. With autovacuum off nothing analyses the tables as they grow, and the pipeline's
+ * prepared statements keep plans made for the sizes the planner last knew (docs/benchmarks.md, W5:
+ * the night took 46 s of PostgreSQL CPU on never-analysed tables against 17 s on analysed ones).
+ */
+export function databaseSettingWarnings(settings: { autovacuum: string }): string[] {
+  return settings.autovacuum === 'off'
+    ? [
+        'PostgreSQL autovacuum is off: tables are never analysed as they grow and queries get slow plans; turn it on, or run ANALYZE after large loads',
+      ]
+    : [];
+}
+
+/**
  * Refuses to start on a setup that would lose work silently: a Redis that may evict queue keys,
  * or a database behind the code's migrations. Configuration and adapters were already checked
  * when the configuration was loaded.
@@ -41,6 +55,12 @@ export async function selfCheck(
     problems.push(`Redis at ${new URL(env.REDIS_URL).host} is not reachable: ${(error as Error).message}`);
   } finally {
     redis.disconnect();
+  }
+  const settings = await ctx.db.query<{ autovacuum: string }>(
+    "select current_setting('autovacuum') as autovacuum",
+  );
+  for (const warning of databaseSettingWarnings(settings.rows[0]!)) {
+    ctx.log.warn({}, `self-check: ${warning}`);
   }
   const pending = await pendingMigrations(ctx.db, env.HORISONT_DB_SCHEMA);
   if (pending.length > 0) problems.push(`database migrations pending: ${pending.join(', ')}`);

@@ -20,6 +20,49 @@ export interface DbOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Distinct statement texts a connection keeps prepared; texts beyond it are parsed every time. */
+export const PREPARED_PER_CONNECTION = 256;
+
+/**
+ * A connection that prepares each parameterised statement text once and reuses it: PostgreSQL
+ * then parses the text once per connection, and after five executions may keep a generic plan,
+ * instead of parsing and planning it on every call. The pipeline's statements are short and run
+ * tens of thousands of times a night, so parsing and planning were a large share of their cost
+ * (docs/benchmarks.md, W5). The names are per connection, in order of first use; the cap bounds
+ * what a connection holds when texts are built from filters (the workbench's searches).
+ * Statements without parameters (`begin`, migrations with several statements) stay simple queries.
+ */
+class PreparingClient extends pg.Client {
+  private readonly statementNames = new Map<string, string>();
+
+  // The base method is a set of overloads; only the (text, values) form is changed.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(...args: any[]): any {
+    // The pool's own `query` passes a callback as the third argument.
+    const [text, values, callback] = args as [unknown, unknown, unknown];
+    const plain = args.length === 2 || (args.length === 3 && typeof callback === 'function');
+    if (plain && typeof text === 'string' && Array.isArray(values)) {
+      const name = this.statementName(text);
+      if (name !== undefined) {
+        const config = { name, text, values };
+        return args.length === 3
+          ? super.query(config, callback as (error: Error, result: pg.QueryResult) => void)
+          : super.query(config);
+      }
+    }
+    return super.query(...(args as [string]));
+  }
+
+  private statementName(text: string): string | undefined {
+    let name = this.statementNames.get(text);
+    if (name === undefined && this.statementNames.size < PREPARED_PER_CONNECTION) {
+      name = `horisont_${this.statementNames.size}`;
+      this.statementNames.set(text, name);
+    }
+    return name;
+  }
+}
+
 /** Schema and role names go into connection options unquoted, so only plain identifiers pass. */
 export function assertSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema or role name: ${schema}`);
@@ -30,6 +73,7 @@ export function createDb(options: DbOptions, log: Logger): Db {
   const schema = assertSchemaName(options.schema);
   const role = options.role === undefined ? '' : ` -c role=${assertSchemaName(options.role)}`;
   const pool = new pg.Pool({
+    Client: PreparingClient,
     connectionString: options.url,
     max: options.max ?? 10,
     application_name: options.applicationName,
