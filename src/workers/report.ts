@@ -30,7 +30,9 @@ export function reportFiles(
  */
 export function reportStage(ctx: AppContext, now: () => Date = () => new Date()): StageDefinition<'report'> {
   return {
-    concurrency: 2,
+    // Report jobs run after ingestion has settled, with nothing else of the run left to share
+    // the workers with: the whole run's reports wait on this stage.
+    concurrency: 4,
     handle: async (data, job) => {
       if (data.type === 'run') {
         await job.commit(async (tx) => {
