@@ -1,10 +1,8 @@
-import { describeCandidate } from '../domain/candidate.js';
 import type { CandidateView, EvidenceItem } from '../domain/candidate.js';
 import type { Band, ScoreResult } from '../domain/score.js';
 import type { Db, Tx } from '../store/db.js';
 import { lockKey, withTransaction } from '../store/db.js';
-import { loadCandidate } from '../store/candidates.js';
-import { loadEvidence, sha256 } from '../store/items.js';
+import { sha256 } from '../store/items.js';
 import {
   evidenceState,
   insertEvent,
@@ -123,7 +121,7 @@ function outboxRows(
 export interface ScoreEventInput {
   runId: string | null;
   /** What the score transaction stored (src/workers/score.ts `scoreAndStore`). */
-  stored: { candidateId: string; scoreId: string; result: ScoreResult };
+  stored: { candidateId: string; scoreId: string; result: ScoreResult; view: CandidateView };
 }
 
 /**
@@ -133,22 +131,20 @@ export interface ScoreEventInput {
  * A re-run finds the same state and records nothing.
  */
 export async function recordScoreEvents(tx: Tx, input: ScoreEventInput): Promise<void> {
-  const { result, scoreId, candidateId } = input.stored;
-  const row = await loadCandidate(tx, candidateId);
-  if (!row) return;
-  const candidate = describeCandidate(row.id, row.name, await loadEvidence(tx, candidateId));
+  const { result, scoreId, candidateId, view: candidate } = input.stored;
+  // The state before this score, read in the statement that records the new one.
   const previous = (
     await tx.query<{ score_id: string; band: Band }>(
-      'select score_id, band from alert_candidate_state where candidate_id = $1',
-      [candidateId],
+      `with previous as (select score_id, band from alert_candidate_state where candidate_id = $1),
+            recorded as (
+              insert into alert_candidate_state (candidate_id, score_id, band) values ($1, $2, $3)
+              on conflict (candidate_id) do update set score_id = excluded.score_id, band = excluded.band, updated_at = now()
+              where (alert_candidate_state.score_id, alert_candidate_state.band)
+                    is distinct from (excluded.score_id, excluded.band))
+       select score_id, band from previous`,
+      [candidateId, scoreId, result.band],
     )
   ).rows[0];
-  await tx.query(
-    `insert into alert_candidate_state (candidate_id, score_id, band) values ($1, $2, $3)
-     on conflict (candidate_id) do update set score_id = excluded.score_id, band = excluded.band, updated_at = now()
-     where (alert_candidate_state.score_id, alert_candidate_state.band) is distinct from (excluded.score_id, excluded.band)`,
-    [candidateId, scoreId, result.band],
-  );
   const state = await evidenceState(tx, candidateId);
   const fingerprint = sha256(state.join(',')).slice(0, 20);
   const last = await lastEvidenceOf(tx, candidateId);

@@ -393,29 +393,40 @@ export async function resolveIdentity(
   const values = identity.keys.map((k) => k.value);
   const profile = profileOf(identity, ctx.manufacturerKey);
 
-  const pinned = await tx.query<{ candidate_id: string }>(
-    `select candidate_id from resolution_pins where item_id = $1 and identity_key in ($2, '*')
-     order by identity_key = '*' limit 1`,
-    [stored.id, identityKey],
+  // A reviewer's pin, the candidates holding any of the keys, and a candidate that already
+  // carries this very name, in one round trip. A name some candidate already carries (another
+  // UDI-DI of one trade name, a re-scan) was compared with every similar name when it was first
+  // added, and every similar name added since was compared with it: that candidate is the match,
+  // and comparing again would find nothing new.
+  const exactName = profile === undefined ? undefined : nameBlocks(profile, ctx.settings)[0];
+  const found = await tx.query<{
+    found: 'pin' | 'key' | 'name';
+    scheme: IdentityKey['scheme'] | null;
+    candidate_id: string;
+  }>(
+    `select 'pin' as found, null as scheme, p.candidate_id from (
+       select candidate_id from resolution_pins where item_id = $1 and identity_key in ($2, '*')
+       order by identity_key = '*' limit 1) p
+     union all
+     select 'key', k.scheme, k.candidate_id from candidate_keys k
+     join unnest($3::text[], $4::text[]) as t(scheme, value) on t.scheme = k.scheme and t.value = k.value
+     union all
+     select 'name', null, n.candidate_id from (
+       select candidate_id from candidate_names
+       where block = $5::text and name_key = $6::text and manufacturer_key = $7::text order by candidate_id limit 1) n`,
+    [
+      stored.id,
+      identityKey,
+      scheme,
+      values,
+      exactName ?? null,
+      profile?.name ?? null,
+      profile?.manufacturer ?? null,
+    ],
   );
-  const exact = await tx.query<{ scheme: IdentityKey['scheme']; candidate_id: string }>(
-    `select k.scheme, k.candidate_id from candidate_keys k
-     join unnest($1::text[], $2::text[]) as t(scheme, value) on t.scheme = k.scheme and t.value = k.value`,
-    [scheme, values],
-  );
-  // A name some candidate already carries (another UDI-DI of one trade name, a re-scan) was
-  // compared with every similar name when it was first added, and every similar name added since
-  // was compared with it: that candidate is the match, and comparing again would find nothing new.
-  const known =
-    profile === undefined
-      ? undefined
-      : (
-          await tx.query<{ candidate_id: string }>(
-            `select candidate_id from candidate_names
-             where block = $1 and name_key = $2 and manufacturer_key = $3 order by candidate_id limit 1`,
-            [nameBlocks(profile, ctx.settings)[0], profile.name, profile.manufacturer],
-          )
-        ).rows[0]?.candidate_id;
+  const pinned = found.rows.find((row) => row.found === 'pin');
+  const exact = found.rows.filter((row) => row.found === 'key');
+  const known = found.rows.find((row) => row.found === 'name')?.candidate_id;
   const fuzzy =
     profile === undefined
       ? []
@@ -436,11 +447,11 @@ export async function resolveIdentity(
   const merged: string[] = [];
   const possible = new Map<string, FuzzyMatch>();
   const linkTo = new Set<string>();
-  if (pinned.rows[0] !== undefined) {
-    target = await liveCandidate(tx, pinned.rows[0].candidate_id);
+  if (pinned !== undefined) {
+    target = await liveCandidate(tx, pinned.candidate_id);
     reason = `${identity.reason}; placerad av granskare`;
   } else {
-    for (const row of exact.rows) linkTo.add(row.candidate_id);
+    for (const row of exact) linkTo.add(row.candidate_id);
     const exactTargets = new Set(linkTo);
     for (const match of fuzzy) {
       if (match.score >= ctx.settings.thresholds.link) linkTo.add(match.candidateId);
@@ -637,21 +648,16 @@ async function linkEvidence(
   link: { reason: string; confidence: number; identityKey: string; runId: string; created: boolean },
 ): Promise<void> {
   const status = observedStatus(stored.item) ?? null;
-  const before = await tx.query<{ observed_status: string | null }>(
-    'select observed_status from evidence where candidate_id = $1 and item_id = $2',
-    [candidateId, stored.id],
-  );
-  const known = before.rows[0];
-  const newSource =
-    !link.created &&
-    known === undefined &&
-    (
-      await tx.query(
-        `select 1 from evidence e join source_items i on i.id = e.item_id
-         where e.candidate_id = $1 and i.source_id = $2 limit 1`,
-        [candidateId, stored.sourceId],
-      )
-    ).rowCount === 0;
+  const before = (
+    await tx.query<{ linked: boolean; observed_status: string | null; source_known: boolean }>(
+      `select exists (select 1 from evidence where candidate_id = $1 and item_id = $2) as linked,
+              (select observed_status from evidence where candidate_id = $1 and item_id = $2) as observed_status,
+              exists (select 1 from evidence e join source_items i on i.id = e.item_id
+                      where e.candidate_id = $1 and i.source_id = $3) as source_known`,
+      [candidateId, stored.id, stored.sourceId],
+    )
+  ).rows[0]!;
+  const newSource = !link.created && !before.linked && !before.source_known;
   await tx.query(
     `insert into evidence (candidate_id, item_id, reason, confidence, identity_key, observed_status)
      values ($1, $2, $3, $4, $5, $6)
@@ -669,7 +675,7 @@ async function linkEvidence(
       ...(stored.item.publishedAt === undefined ? {} : { occurredOn: stored.item.publishedAt.slice(0, 10) }),
     });
   }
-  const previous = known?.observed_status ?? undefined;
+  const previous = before.linked ? (before.observed_status ?? undefined) : undefined;
   for (const event of itemEvents(stored.item, previous)) {
     // eslint-disable-next-line no-await-in-loop
     await recordHistory(tx, {

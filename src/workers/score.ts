@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
+import type { CandidateView } from '../domain/candidate.js';
 import type { TriageCriteria } from '../domain/criteria.js';
 import type { ProgrammeAreas } from '../domain/programme-areas.js';
 import { matchProgrammeAreas } from '../domain/programme-areas.js';
@@ -16,6 +17,8 @@ export interface StoredScore {
   candidateId: string;
   scoreId: string;
   result: ScoreResult;
+  /** The candidate as scored: what the score transaction's alert events describe. */
+  view: CandidateView;
   /** The candidate's current score changed (a new result, or another stored one). */
   changed: boolean;
 }
@@ -49,11 +52,6 @@ export async function scoreAndStore(
     ...scoreCandidate(view, scoring.criteria),
     programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
   };
-  await tx.query(
-    `update candidates set name = $2, manufacturer = $3, kind = $4, identifiers = $5, updated_at = now()
-     where id = $1 and (name, manufacturer, kind, identifiers) is distinct from ($2, $3, $4, $5::jsonb)`,
-    [row.id, view.name, view.manufacturer ?? null, view.kind, JSON.stringify(view.identifiers)],
-  );
   const inputHash = sha256(canonicalJson(result));
   const inserted = await tx.query<{ id: string }>(
     `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result)
@@ -72,11 +70,20 @@ export async function scoreAndStore(
     ],
   );
   const scoreId = inserted.rows[0]!.id;
-  const updated = await tx.query(
-    'update candidates set current_score_id = $2 where id = $1 and current_score_id is distinct from $2',
-    [row.id, scoreId],
+  // The derived facts and the current score in one statement; `updated_at` moves only with the
+  // facts, and `changed` says whether the current score moved.
+  const updated = await tx.query<{ changed: boolean }>(
+    `with before as (select current_score_id from candidates where id = $1)
+     update candidates c set name = $2, manufacturer = $3, kind = $4, identifiers = $5::jsonb, current_score_id = $6,
+       updated_at = case when (c.name, c.manufacturer, c.kind, c.identifiers) is distinct from ($2, $3, $4, $5::jsonb)
+                         then now() else c.updated_at end
+     from before
+     where c.id = $1
+       and (c.name, c.manufacturer, c.kind, c.identifiers, c.current_score_id) is distinct from ($2, $3, $4, $5::jsonb, $6)
+     returning before.current_score_id is distinct from $6 as changed`,
+    [row.id, view.name, view.manufacturer ?? null, view.kind, JSON.stringify(view.identifiers), scoreId],
   );
-  return { candidateId: row.id, scoreId, result, changed: (updated.rowCount ?? 0) > 0 };
+  return { candidateId: row.id, scoreId, result, view, changed: updated.rows[0]?.changed ?? false };
 }
 
 /** The score stage: scores one candidate with the configured criteria. */
