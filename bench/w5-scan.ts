@@ -261,7 +261,6 @@ async function destroyWorld(world: World): Promise<void> {
   rmSync(world.workDir, { recursive: true, force: true });
 }
 
-/** user + system CPU seconds of the PostgreSQL backends serving this world. */
 /**
  * What autovacuum's analyze gives a deployment's tables long before a night. The bench world is
  * created minutes earlier, and the machine's PostgreSQL runs with `autovacuum = off`: without
@@ -295,6 +294,7 @@ async function startNightProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
+/** user + system CPU seconds of the PostgreSQL backends serving this world. */
 async function pgBackendCpu(ctx: AppContext, appName: string): Promise<Map<number, number>> {
   const pids = await ctx.db.query<{ pid: number }>(
     'select pid from pg_stat_activity where application_name = $1',

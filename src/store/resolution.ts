@@ -14,7 +14,7 @@
  * components of the match relation whatever the arrival order. Manual decisions (pins,
  * separations) win over both.
  */
-import type { IdentityKey, ItemIdentity } from '../domain/identity.js';
+import type { ItemIdentity } from '../domain/identity.js';
 import { identitiesOf } from '../domain/identity.js';
 import type { NameProfile, ResolutionSettings } from '../domain/resolution.js';
 import { blocksOf, profileOf, similarity } from '../domain/resolution.js';
@@ -399,19 +399,15 @@ export async function resolveIdentity(
   // added, and every similar name added since was compared with it: that candidate is the match,
   // and comparing again would find nothing new.
   const exactName = profile === undefined ? undefined : nameBlocks(profile, ctx.settings)[0];
-  const found = await tx.query<{
-    found: 'pin' | 'key' | 'name';
-    scheme: IdentityKey['scheme'] | null;
-    candidate_id: string;
-  }>(
-    `select 'pin' as found, null as scheme, p.candidate_id from (
+  const found = await tx.query<{ found: 'pin' | 'key' | 'name'; candidate_id: string }>(
+    `select 'pin' as found, p.candidate_id from (
        select candidate_id from resolution_pins where item_id = $1 and identity_key in ($2, '*')
        order by identity_key = '*' limit 1) p
      union all
-     select 'key', k.scheme, k.candidate_id from candidate_keys k
+     select 'key', k.candidate_id from candidate_keys k
      join unnest($3::text[], $4::text[]) as t(scheme, value) on t.scheme = k.scheme and t.value = k.value
      union all
-     select 'name', null, n.candidate_id from (
+     select 'name', n.candidate_id from (
        select candidate_id from candidate_names
        where block = $5::text and name_key = $6::text and manufacturer_key = $7::text order by candidate_id limit 1) n`,
     [
