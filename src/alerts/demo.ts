@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import { oneLine, table } from '../cli/format.js';
+import { demoCommand } from '../cli/demo-world.js';
 import { deliveryLog, feedEvents, listSubscriptions } from '../store/alerts.js';
 import { atomFeed } from './atom.js';
 import { alertConfigFromEnv } from './config.js';
@@ -218,9 +219,7 @@ export async function prepareDemoAlerts(base: { HORISONT_ALLOW_PRIVATE_HOSTS: st
           `   Atom-flöde: ${events.length} poster, hemlig adress ${result.feedUrl} (kopia i ${file})`,
         );
       }
-      console.log(
-        `   Mer: HORISONT_DB_SCHEMA=horisont_demo npx horisont subscriptions list | deliveries | test <id>\n`,
-      );
+      console.log(`   Mer: ${demoCommand('subscriptions list | deliveries | test <id>')}\n`);
     },
 
     async close() {

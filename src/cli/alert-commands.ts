@@ -1,11 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { parseEnv } from '../env.js';
-import type { Env } from '../env.js';
-import { createLogger } from '../log.js';
-import { allowPrivateHosts, buildApp, closeApp } from '../app/build.js';
-import type { AppContext } from '../app/context.js';
+import { allowPrivateHosts } from '../app/build.js';
 import { alertConfigFromEnv } from '../alerts/config.js';
 import { BANDS, CHANNELS, CHANNEL_LABELS, COUNCILS, EVENT_KINDS, describeFilter } from '../alerts/filter.js';
 import type { Channel } from '../alerts/filter.js';
@@ -14,6 +9,7 @@ import { SubscriptionError, addSubscription } from '../alerts/subscriptions.js';
 import { deleteSubscription, deliveryLog, getSubscription, listSubscriptions } from '../store/alerts.js';
 import type { EventRow, SubscriptionRow } from '../store/alerts.js';
 import { oneLine, table, isoMinute } from './format.js';
+import { withApp } from './with-app.js';
 
 function uuid(value: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
@@ -30,18 +26,6 @@ function list(value: string, previous: string[] = []): string[] {
       .map((v) => v.trim())
       .filter(Boolean),
   ];
-}
-
-async function withContext<T>(program: Command, work: (ctx: AppContext, env: Env) => Promise<T>): Promise<T> {
-  const env = parseEnv();
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const { config } = program.opts<{ config?: string }>();
-  const ctx = await buildApp({ env, log, ...(config ? { configDir: path.resolve(config) } : {}) });
-  try {
-    return await work(ctx, env);
-  } finally {
-    await closeApp(ctx);
-  }
 }
 
 function channelLine(s: SubscriptionRow): string {
@@ -118,7 +102,7 @@ export function registerAlertCommands(program: Command): void {
         events?: string[];
         json?: boolean;
       }) => {
-        await withContext(program, async (ctx, env) => {
+        await withApp(program, async (ctx, env) => {
           const config = alertConfigFromEnv();
           try {
             const added = await addSubscription(
@@ -183,7 +167,7 @@ export function registerAlertCommands(program: Command): void {
     .description('list subscriptions and what each has been sent')
     .option('--json', 'as JSON (without secrets)')
     .action(async (options: { json?: boolean }) => {
-      await withContext(program, async (ctx) => {
+      await withApp(program, async (ctx) => {
         const rows = await listSubscriptions(ctx.db);
         const log = await deliveryLog(ctx.db);
         const sent = (id: string, status: string): number =>
@@ -238,7 +222,7 @@ export function registerAlertCommands(program: Command): void {
     .description('remove a subscription with its pending and sent alerts (an erasure request too)')
     .argument('<id>', 'subscription id', uuid)
     .action(async (id: string) => {
-      await withContext(program, async (ctx) => {
+      await withApp(program, async (ctx) => {
         if (await deleteSubscription(ctx.db, id)) console.log(`Prenumerationen ${id} är borttagen.`);
         else {
           console.error(`Ingen prenumeration med id ${id}.`);
@@ -252,7 +236,7 @@ export function registerAlertCommands(program: Command): void {
     .description('send a test message through the subscription channel now (outside the outbox)')
     .argument('<id>', 'subscription id', uuid)
     .action(async (id: string) => {
-      await withContext(program, async (ctx) => {
+      await withApp(program, async (ctx) => {
         const subscription = await getSubscription(ctx.db, id);
         if (!subscription) {
           console.error(`Ingen prenumeration med id ${id}.`);
@@ -300,7 +284,7 @@ export function registerAlertCommands(program: Command): void {
     .description('drain the alert outbox once now (a running `horisont start` does this by itself)')
     .option('--flush-digests', 'send daily and weekly digests now instead of at their hour')
     .action(async (options: { flushDigests?: boolean }) => {
-      await withContext(program, async (ctx) => {
+      await withApp(program, async (ctx) => {
         const relay = new AlertRelay({
           db: ctx.db,
           http: ctx.http,
@@ -323,7 +307,7 @@ export function registerAlertCommands(program: Command): void {
     .description('what has been sent, per subscription')
     .argument('[id]', 'only this subscription', uuid)
     .action(async (id: string | undefined) => {
-      await withContext(program, async (ctx) => {
+      await withApp(program, async (ctx) => {
         const rows = await deliveryLog(ctx.db, id);
         console.log(
           table(

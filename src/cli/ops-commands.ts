@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { configDirOf } from './with-app.js';
+import { buildCliApp } from './with-app.js';
 import { InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
 import { parseEnv } from '../env.js';
-import { createLogger } from '../log.js';
-import { buildApp, closeApp, startWorkers } from '../app/build.js';
+import { closeApp, startWorkers } from '../app/build.js';
 import {
   BackfillError,
   backfillProgress,
@@ -106,9 +104,7 @@ Examples:
         throw new InvalidArgumentError('--max-pages goes with --source (a resumed run keeps its own limit)');
       }
       const env = parseEnv();
-      // Logs go to stderr: stdout carries the result (JSON with --json).
-      const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, pino.destination(2));
-      const ctx = await buildApp({ env, log, applicationName: 'horisont-backfill', ...configDirOf(program) });
+      const ctx = await buildCliApp(program, { applicationName: 'horisont-backfill' });
       try {
         if (options.list) {
           const runs = await openBackfills(ctx.db);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv, EnvError } from '../env.js';
 import { createLogger } from '../log.js';
 import { ConfigError, DEFAULT_CONFIG_DIR } from '../config/load.js';
-import { buildApp, closeApp, loadAppConfig, openDb, startWorkers, upsertSchedulers } from '../app/build.js';
+import { closeApp, loadAppConfig, openDb, startWorkers, upsertSchedulers } from '../app/build.js';
 import { migrate } from '../store/migrate.js';
 import { runSummary, settleOpenRuns, unfinishedJobs } from '../store/runs.js';
 import { selfCheck, SelfCheckError } from '../app/self-check.js';
@@ -17,6 +17,7 @@ import { latestReport } from '../store/reports.js';
 import { startFixtureServer } from '../fixtures/server.js';
 import { oneLine, table, isoMinute } from './format.js';
 import { runDemo } from './demo.js';
+import { applyEnvFile } from './env-file.js';
 import { progressReporter } from './progress.js';
 import { startReplay } from '../app/replay.js';
 import { registerTriageCommands, formatExplanation } from './triage-commands.js';
@@ -28,7 +29,8 @@ import { registerSourcesCommands } from './sources-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
 import { registerResolutionCommands } from './resolution-commands.js';
-import { configDirOf, withApp } from './with-app.js';
+import { buildCliApp, cliLogLevel, configDirOf, withApp } from './with-app.js';
+import { assertReachable, ServiceUnreachableError } from '../app/reachability.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
@@ -51,15 +53,23 @@ export function buildProgram(): Command {
   const program = new Command('horisont')
     .description('Horizon scanning of new medical devices and drugs for Swedish ordered introduction')
     .option('--config <dir>', 'configuration directory (default: $HORISONT_CONFIG_DIR or ./config)')
-    .showHelpAfterError();
+    .option(
+      '--env-file <file>',
+      'read environment variables from this file first (e.g. var/demo/horisont.env)',
+    )
+    .showHelpAfterError()
+    .hook('preAction', (command) => {
+      const { envFile } = command.opts<{ envFile?: string }>();
+      if (envFile !== undefined) applyEnvFile(envFile);
+    });
 
   program
     .command('migrate')
     .description('apply pending PostgreSQL migrations (also applied at every start)')
     .action(async () => {
       const env = parseEnv();
-      const log = createLogger(env.LOG_LEVEL);
-      const db = openDb(env, log);
+      await assertReachable(env, ['postgres']);
+      const db = openDb(env, createLogger(cliLogLevel(env)));
       try {
         const applied = await migrate(db, env.HORISONT_DB_SCHEMA);
         console.log(
@@ -92,13 +102,12 @@ export function buildProgram(): Command {
         shutdownDeadline: number;
       }) => {
         const env = parseEnv();
-        const log = createLogger(env.LOG_LEVEL);
-        const ctx = await buildApp({
-          env,
-          log,
+        // A service logs at its configured level, terminal or not.
+        const ctx = await buildCliApp(program, {
           dbRole: env.HORISONT_DB_INGEST_ROLE,
-          ...configDirOf(program),
+          logLevel: env.LOG_LEVEL,
         });
+        const log = ctx.log;
         try {
           await selfCheck(ctx, env, { allowEviction: options.allowEviction === true });
           if (options.scheduler) {
@@ -399,7 +408,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    if (error instanceof UnknownSourceError || error instanceof InvalidArgumentError) {
+    if (
+      error instanceof UnknownSourceError ||
+      error instanceof InvalidArgumentError ||
+      error instanceof ServiceUnreachableError
+    ) {
       console.error(error.message);
       process.exitCode = 2;
       return;

@@ -1,42 +1,15 @@
 import { PROGRAMME_FIELD_LABELS } from '../domain/programme-areas.js';
 import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import type { Command } from 'commander';
-import path from 'node:path';
 import { parseEnv } from '../env.js';
-import { createLogger } from '../log.js';
-import type { Logger } from '../log.js';
-import { loadAppConfig, openDb } from '../app/build.js';
+import { loadAppConfig } from '../app/build.js';
 import { rescoreAll } from '../app/rescore.js';
 import type { RankChange, RescoreResult } from '../app/rescore.js';
-import type { HorisontConfig } from '../config/load.js';
 import { DEVICE_SELECTION_SIGNALS, NT_SELECTION_SIGNALS, describeDetector } from '../domain/criteria.js';
 import type { TriageCriteria } from '../domain/criteria.js';
 import type { SensitivityResult } from '../domain/score.js';
-import type { Db } from '../store/db.js';
-import { migrate } from '../store/migrate.js';
 import { oneLine, table } from './format.js';
-
-function configDirOf(program: Command): string | undefined {
-  const { config } = program.opts<{ config?: string }>();
-  return config ? path.resolve(config) : undefined;
-}
-
-/** The database and configuration only: triage commands need no queue. */
-async function withDb<T>(
-  program: Command,
-  work: (db: Db, config: HorisontConfig, log: Logger) => Promise<T>,
-): Promise<T> {
-  const env = parseEnv();
-  const log = createLogger('warn');
-  const config = await loadAppConfig(env, configDirOf(program));
-  const db = openDb(env, log, 'horisont-cli');
-  try {
-    await migrate(db, env.HORISONT_DB_SCHEMA);
-    return await work(db, config, log);
-  } finally {
-    await db.end();
-  }
-}
+import { configDirOf, withDb } from './with-app.js';
 
 function movement(change: number | null): string {
   if (change === null) return 'ny';
@@ -170,7 +143,9 @@ export function registerTriageCommands(program: Command): void {
     .option('--json', 'as JSON: every candidate with its rank and total before and after')
     .option('--all', 'list every candidate, not only those that moved')
     .action(async (options: { json?: boolean; all?: boolean }) => {
-      await withDb(program, async (db, config, log) => {
+      // The database and configuration only: rescoring needs no queue.
+      await withDb(async (db, env, log) => {
+        const config = await loadAppConfig(env, configDirOf(program).configDir);
         const result = await rescoreAll(db, config, log);
         console.log(options.json ? JSON.stringify(result, null, 2) : formatRescore(result, options.all));
       });
@@ -181,7 +156,7 @@ export function registerTriageCommands(program: Command): void {
     .description('show the triage criteria: signals, how each is detected, weights and explanations')
     .option('--json', 'as JSON (the validated configuration)')
     .action(async (options: { json?: boolean }) => {
-      const config = await loadAppConfig(parseEnv(), configDirOf(program));
+      const config = await loadAppConfig(parseEnv(), configDirOf(program).configDir);
       console.log(options.json ? JSON.stringify(config.criteria, null, 2) : formatCriteria(config.criteria));
     });
 }

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { configDirOf } from './with-app.js';
+import { buildCliApp, withDb } from './with-app.js';
 import { InvalidArgumentError, Option } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { parseEnv } from '../env.js';
-import { createLogger } from '../log.js';
-import { buildApp, closeApp, openDb } from '../app/build.js';
+import { closeApp, openDb } from '../app/build.js';
 import type { AppContext } from '../app/context.js';
-import { migrate } from '../store/migrate.js';
 import { buildWebApp } from '../api/app.js';
 import type { WebOptions } from '../api/app.js';
 import { webSettingsFromEnv } from '../api/config.js';
@@ -77,10 +75,8 @@ export function registerWorkbenchCommands(program: Command): void {
     .option('--port <port>', 'port (default: $HORISONT_WEB_PORT or 8080)', port)
     .option('--host <host>', 'address to bind (default: $HORISONT_WEB_HOST or 127.0.0.1)')
     .action(async (options: { port?: number; host?: string }) => {
-      const env = parseEnv();
-      const log = createLogger(env.LOG_LEVEL);
       const settings = webSettingsFromEnv();
-      const ctx = await buildApp({ env, log, applicationName: 'horisont-web', ...configDirOf(program) });
+      const ctx = await buildCliApp(program, { applicationName: 'horisont-web' });
       const web = await startWebServer(ctx, {
         ...settings,
         host: options.host ?? settings.host,
@@ -109,11 +105,7 @@ export function registerWorkbenchCommands(program: Command): void {
       `read the password from standard input (at least ${MIN_PASSWORD_LENGTH} characters)`,
     )
     .action(async (username: string, options: { role: Role; name?: string; passwordStdin?: boolean }) => {
-      const env = parseEnv();
-      const log = createLogger('warn');
-      const db = openDb(env, log, 'horisont-cli');
-      try {
-        await migrate(db, env.HORISONT_DB_SCHEMA);
+      await withDb(async (db) => {
         const generated = options.passwordStdin ? undefined : randomBytes(15).toString('base64url');
         const password = generated ?? (await readStdin()).replace(/\r?\n$/, '');
         const user = await createUser(db, {
@@ -131,9 +123,7 @@ export function registerWorkbenchCommands(program: Command): void {
         });
         console.log(`Användaren ${user.username} (${user.role}) är skapad.`);
         if (generated) console.log(`Lösenord (visas bara nu): ${generated}`);
-      } finally {
-        await db.end();
-      }
+      });
     });
 
   const tokens = program.command('tokens').description('API tokens (bearer) for the JSON API');
@@ -143,10 +133,7 @@ export function registerWorkbenchCommands(program: Command): void {
     .argument('<username>', 'the account the token acts as')
     .option('--name <name>', 'what the token is for', '')
     .action(async (username: string, options: { name: string }) => {
-      const env = parseEnv();
-      const db = openDb(env, createLogger('warn'), 'horisont-cli');
-      try {
-        await migrate(db, env.HORISONT_DB_SCHEMA);
+      await withDb(async (db) => {
         const user = await findUserByUsername(db, username);
         if (!user) throw new InvalidArgumentError(`no user "${username}"`);
         const created = await createApiToken(db, user.id, options.name);
@@ -158,9 +145,7 @@ export function registerWorkbenchCommands(program: Command): void {
           details: { via: 'cli' },
         });
         console.log(created.token);
-      } finally {
-        await db.end();
-      }
+      });
     });
 
   program
@@ -179,9 +164,7 @@ export function registerWorkbenchCommands(program: Command): void {
         reason?: string;
         requestId?: string;
       }) => {
-        const env = parseEnv();
-        const log = createLogger('warn');
-        const ctx = await buildApp({ env, log, applicationName: 'horisont-cli', ...configDirOf(program) });
+        const ctx = await buildCliApp(program, { applicationName: 'horisont-cli' });
         try {
           const result = await nominateCandidate(ctx, {
             candidateId: options.candidate,

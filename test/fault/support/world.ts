@@ -61,7 +61,7 @@ export interface TraceEntry {
 
 export interface WorkerProcess {
   child: ChildProcess;
-  /** pino JSON lines the worker wrote to stdout. */
+  /** pino JSON lines the worker wrote (to stderr). */
   logs: string[];
   stderr: string[];
   exited: Promise<number | null>;
@@ -242,15 +242,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
         exitCode: () => child.exitCode,
       };
+      // pino writes its JSON lines to stderr, among anything else the process says there.
       let pending = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        pending += chunk.toString('utf8');
+      child.stderr.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        handle.stderr.push(text);
+        pending += text;
         const lines = pending.split('\n');
         pending = lines.pop() ?? '';
-        handle.logs.push(...lines.filter(Boolean));
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        handle.stderr.push(chunk.toString('utf8'));
+        handle.logs.push(...lines.filter((line) => line.startsWith('{')));
         if (process.env.FAULT_VERBOSE) process.stderr.write(chunk);
       });
       children.push(handle);
