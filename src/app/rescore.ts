@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import { scoreAndStore } from '../workers/score.js';
 import type { Scoring } from '../workers/score.js';
+import type { ProgressListener } from './scan-once.js';
 
 /** A candidate's current score as far as ranking goes. */
 interface Standing {
@@ -80,15 +81,23 @@ export interface RescoreResult {
  * through {@link scoreAndStore}, the same idempotent write as the score stage, so running it again
  * changes nothing. Returns the ranking before and after.
  */
-export async function rescoreAll(db: Db, scoring: Scoring, log?: Logger): Promise<RescoreResult> {
+export async function rescoreAll(
+  db: Db,
+  scoring: Scoring,
+  log?: Logger,
+  onProgress?: ProgressListener,
+): Promise<RescoreResult> {
   const { criteria } = scoring;
   const before = await standings(db);
   let changed = 0;
+  let done = 0;
   for (const candidate of before) {
     // One candidate per transaction: a long rescore never holds many locks, and the score stage
     // may run beside it (both take the candidate's lock).
     const stored = await withTransaction(db, (tx) => scoreAndStore(tx, candidate.id, scoring)); // eslint-disable-line no-await-in-loop
     if (stored?.changed) changed += 1;
+    done += 1;
+    onProgress?.(done, before.length);
   }
   const after = await standings(db);
   const rankBefore = ranks(before);

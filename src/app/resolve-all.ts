@@ -5,6 +5,7 @@ import { loadItems } from '../store/items.js';
 import { openRun } from '../store/runs.js';
 import { resolveItems } from '../workers/resolve.js';
 import { scoreAndStore } from '../workers/score.js';
+import type { ProgressListener } from './scan-once.js';
 
 export interface ResolveAllResult {
   runId: string;
@@ -24,12 +25,13 @@ export interface ResolveAllResult {
  */
 export async function resolveAll(
   ctx: Pick<AppContext, 'db' | 'config' | 'log'>,
-  options: { batchSize: number },
+  options: { batchSize: number; onProgress?: { items: ProgressListener; rescore: ProgressListener } },
 ): Promise<ResolveAllResult> {
   const runId = await withTransaction(
     ctx.db,
     async (tx) => (await openRun(tx, `resolve ${randomUUID()}`, 'resolve', [])).runId,
   );
+  const total = (await ctx.db.query<{ n: number }>('select count(*)::int as n from source_items')).rows[0]!.n;
   const touched = new Set<string>();
   let items = 0;
   let created = 0;
@@ -51,12 +53,16 @@ export async function resolveAll(
     for (const id of outcome.touched) touched.add(id);
     created += outcome.created.length;
     items += batch.length;
+    options.onProgress?.items(items, Math.max(total, items));
   }
   let rescored = 0;
+  let scored = 0;
   for (const candidateId of [...touched].sort()) {
     // eslint-disable-next-line no-await-in-loop
     const stored = await withTransaction(ctx.db, (tx) => scoreAndStore(tx, candidateId, ctx.config));
     if (stored?.changed) rescored += 1;
+    scored += 1;
+    options.onProgress?.rescore(scored, touched.size);
   }
   const live = await ctx.db.query<{ n: number }>(
     'select count(*)::int as n from candidates where merged_into is null',

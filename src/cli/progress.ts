@@ -6,6 +6,7 @@ import type { ProgressListener } from '../app/scan-once.js';
  */
 export function progressReporter(
   label: string,
+  unit = 'jobb',
   stream: NodeJS.WriteStream = process.stderr,
 ): {
   update: ProgressListener;
@@ -18,15 +19,18 @@ export function progressReporter(
       if (stream.isTTY) {
         const width = 30;
         const filled = total === 0 ? 0 : Math.round((done / total) * width);
-        stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} jobb`);
+        stream.write(
+          `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${unit}`,
+        );
         drawn = true;
       } else if (Date.now() - lastLine > 5000 || (done === total && total > 0)) {
         lastLine = Date.now();
-        stream.write(`${label}: ${done}/${total} jobb klara\n`);
+        stream.write(`${label}: ${done}/${total} ${unit} klara\n`);
       }
     },
     done() {
       if (drawn) stream.write('\n');
+      drawn = false;
     },
   };
 }

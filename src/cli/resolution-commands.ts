@@ -8,6 +8,7 @@ import { HISTORY_LABELS } from '../domain/history.js';
 import type { HistoryKind } from '../domain/history.js';
 import type { Db } from '../store/db.js';
 import { findUserByUsername } from '../store/users.js';
+import { progressReporter } from './progress.js';
 import { oneLine, table } from './format.js';
 import { withApp } from './with-app.js';
 
@@ -215,7 +216,20 @@ export function registerResolutionCommands(program: Command): void {
       await withApp(
         program,
         async (ctx) => {
-          const result = await resolveAll(ctx, { batchSize: options.batch });
+          const items = progressReporter('Matchning', 'poster');
+          const rescore = progressReporter('Poängsättning', 'kandidater');
+          const result = await resolveAll(ctx, {
+            batchSize: options.batch,
+            onProgress: {
+              items: items.update,
+              rescore: (done, total) => {
+                if (done === 1) items.done();
+                rescore.update(done, total);
+              },
+            },
+          });
+          items.done();
+          rescore.done();
           console.log(
             `Omprövade ${result.items} poster: ${result.candidates} kandidater (${result.created} nya), ` +
               `${result.rescored} omräknade.`,

@@ -9,6 +9,7 @@ import { DEVICE_SELECTION_SIGNALS, NT_SELECTION_SIGNALS, describeDetector } from
 import type { TriageCriteria } from '../domain/criteria.js';
 import type { SensitivityResult } from '../domain/score.js';
 import { oneLine, table } from './format.js';
+import { progressReporter } from './progress.js';
 import { configDirOf, withDb } from './with-app.js';
 
 function movement(change: number | null): string {
@@ -146,7 +147,9 @@ export function registerTriageCommands(program: Command): void {
       // The database and configuration only: rescoring needs no queue.
       await withDb(async (db, env, log) => {
         const config = await loadAppConfig(env, configDirOf(program).configDir);
-        const result = await rescoreAll(db, config, log);
+        const progress = options.json ? undefined : progressReporter('Omräkning', 'kandidater');
+        const result = await rescoreAll(db, config, log, progress?.update);
+        progress?.done();
         console.log(options.json ? JSON.stringify(result, null, 2) : formatRescore(result, options.all));
       });
     });
