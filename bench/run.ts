@@ -72,7 +72,7 @@ for (const name of only) {
 
 process.stdout.write(`\n## Results${quick ? ' (quick)' : ''}\n\n${TABLE_HEADER}\n`);
 for (const result of results) for (const goal of result.goals) process.stdout.write(`${tableRow(goal)}\n`);
-const goals = results.flatMap((r) => r.goals);
+const goals = results.flatMap((r) => r.goals).filter((g) => g.gated !== false);
 process.stdout.write(
   `\n${goals.filter((g) => g.met).length} of ${goals.length} goals met; ${((performance.now() - started) / 1000).toFixed(0)} s.\n`,
 );

@@ -13,6 +13,8 @@ export interface GoalCheck {
   /** Human-readable goal, e.g. "≥ 0.6× baseline" or "≤ 2 GB". */
   goal: string;
   met: boolean;
+  /** False for a figure that is reported without a verdict (it counts in no "goals met"). */
+  gated?: boolean;
 }
 
 export interface WorkloadResult {
@@ -39,6 +41,30 @@ export function machine(): WorkloadResult['machine'] {
   };
 }
 
+/**
+ * `BENCH_LIMITS="W1b=5,W6=0.5"` replaces the limits of those goals (the minimum of a "≥" goal,
+ * the maximum of a "≤" goal) and nothing else: the figures are measured as always. It exists to
+ * show that every gate can fail (test/bench/bench-gates.test.ts); a run with it is no result.
+ */
+function limitOverrides(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of (process.env.BENCH_LIMITS ?? '').split(',')) {
+    const [id, value] = part.split('=');
+    if (id === undefined || value === undefined || id.trim() === '') continue;
+    const limit = Number(value);
+    if (!Number.isFinite(limit)) throw new Error(`BENCH_LIMITS: ${part} is not id=number`);
+    out.set(id.trim(), limit);
+  }
+  return out;
+}
+
+const overrides = limitOverrides();
+
+/** The limit of goal `id`: its own unless BENCH_LIMITS replaces it. */
+export function limitOf(id: string, limit: number): number {
+  return overrides.get(id) ?? limit;
+}
+
 /** A goal "figure / baseline ≥ min" (higher is better). */
 export function atLeastRatio(
   id: string,
@@ -47,8 +73,9 @@ export function atLeastRatio(
   unit: string,
   baseline: number,
   baselineWhat: string,
-  min: number,
+  defaultMin: number,
 ): GoalCheck {
+  const min = limitOf(id, defaultMin);
   const ratio = baseline > 0 ? figure / baseline : 0;
   return {
     id,
@@ -71,8 +98,9 @@ export function atMostRatio(
   unit: string,
   baseline: number,
   baselineWhat: string,
-  max: number,
+  defaultMax: number,
 ): GoalCheck {
+  const max = limitOf(id, defaultMax);
   const ratio = baseline > 0 ? figure / baseline : Infinity;
   return {
     id,
@@ -87,12 +115,49 @@ export function atMostRatio(
   };
 }
 
-export function atLeast(id: string, what: string, figure: number, unit: string, min: number): GoalCheck {
+export function atLeast(
+  id: string,
+  what: string,
+  figure: number,
+  unit: string,
+  defaultMin: number,
+): GoalCheck {
+  const min = limitOf(id, defaultMin);
   return { id, what, figure, unit, goal: `≥ ${min}${unit ? ` ${unit}` : ''}`, met: figure >= min };
 }
 
-export function atMost(id: string, what: string, figure: number, unit: string, max: number): GoalCheck {
+export function atMost(
+  id: string,
+  what: string,
+  figure: number,
+  unit: string,
+  defaultMax: number,
+): GoalCheck {
+  const max = limitOf(id, defaultMax);
   return { id, what, figure, unit, goal: `≤ ${max}${unit ? ` ${unit}` : ''}`, met: figure <= max };
+}
+
+/** A figure reported next to a same-run baseline without a verdict. */
+export function reported(
+  id: string,
+  what: string,
+  figure: number,
+  unit: string,
+  baseline: number,
+  baselineWhat: string,
+): GoalCheck {
+  return {
+    id,
+    what,
+    figure,
+    unit,
+    baseline,
+    baselineWhat,
+    ratio: baseline > 0 ? figure / baseline : 0,
+    goal: 'reported',
+    met: false,
+    gated: false,
+  };
 }
 
 export function fmt(value: number | undefined): string {
@@ -112,7 +177,7 @@ export function tableRow(goal: GoalCheck): string {
   const baseline = goal.baseline === undefined ? '–' : `${fmt(goal.baseline)} (${goal.baselineWhat ?? ''})`;
   return `| ${goal.id} | ${goal.what} | ${fmt(goal.figure)} ${goal.unit} | ${baseline} | ${
     goal.ratio === undefined ? '–' : `${fmt(goal.ratio)}×`
-  } | ${goal.goal} | ${goal.met ? 'yes' : '**no**'} |`;
+  } | ${goal.goal} | ${goal.gated === false ? '–' : goal.met ? 'yes' : '**no**'} |`;
 }
 
 /** Prints the workload's JSON line (stdout) and its table rows. */
