@@ -43,26 +43,36 @@ export function machine(): WorkloadResult['machine'] {
 
 /**
  * `BENCH_LIMITS="W1b=5,W6=0.5"` replaces the limits of those goals (the minimum of a "≥" goal,
- * the maximum of a "≤" goal) and nothing else: the figures are measured as always. It exists to
- * show that every gate can fail (test/bench/bench-gates.test.ts); a run with it is no result.
+ * the maximum of a "≤" goal) and nothing else: the figures are measured as always. A value of
+ * `unreachable` is a limit no figure meets, `default` keeps the goal's own, and `*` names every
+ * goal not named otherwise. It
+ * exists to show that every gate can fail (test/bench/bench-quick.test.ts); a run with it is no
+ * result.
  */
-function limitOverrides(): Map<string, number> {
-  const out = new Map<string, number>();
+type Override = number | 'unreachable' | 'default';
+
+function limitOverrides(): Map<string, Override> {
+  const out = new Map<string, Override>();
   for (const part of (process.env.BENCH_LIMITS ?? '').split(',')) {
-    const [id, value] = part.split('=');
-    if (id === undefined || value === undefined || id.trim() === '') continue;
-    const limit = Number(value);
-    if (!Number.isFinite(limit)) throw new Error(`BENCH_LIMITS: ${part} is not id=number`);
-    out.set(id.trim(), limit);
+    const at = part.lastIndexOf('=');
+    const id = part.slice(0, at).trim();
+    const value = part.slice(at + 1).trim();
+    if (at < 0 || id === '') continue;
+    if (value === 'unreachable' || value === 'default') out.set(id, value);
+    else if (Number.isFinite(Number(value)) && value !== '') out.set(id, Number(value));
+    else throw new Error(`BENCH_LIMITS: ${part} is not id=number, id=unreachable or id=default`);
   }
   return out;
 }
 
 const overrides = limitOverrides();
 
-/** The limit of goal `id`: its own unless BENCH_LIMITS replaces it. */
-export function limitOf(id: string, limit: number): number {
-  return overrides.get(id) ?? limit;
+/** The limit of goal `id` (`higher`: a "≥" goal): its own unless BENCH_LIMITS replaces it. */
+export function limitOf(id: string, limit: number, higher: boolean): number {
+  const override = overrides.get(id) ?? overrides.get('*');
+  if (override === undefined || override === 'default') return limit;
+  if (override === 'unreachable') return higher ? Infinity : -Infinity;
+  return override;
 }
 
 /** A goal "figure / baseline ≥ min" (higher is better). */
@@ -75,7 +85,7 @@ export function atLeastRatio(
   baselineWhat: string,
   defaultMin: number,
 ): GoalCheck {
-  const min = limitOf(id, defaultMin);
+  const min = limitOf(id, defaultMin, true);
   const ratio = baseline > 0 ? figure / baseline : 0;
   return {
     id,
@@ -100,7 +110,7 @@ export function atMostRatio(
   baselineWhat: string,
   defaultMax: number,
 ): GoalCheck {
-  const max = limitOf(id, defaultMax);
+  const max = limitOf(id, defaultMax, false);
   const ratio = baseline > 0 ? figure / baseline : Infinity;
   return {
     id,
@@ -122,7 +132,7 @@ export function atLeast(
   unit: string,
   defaultMin: number,
 ): GoalCheck {
-  const min = limitOf(id, defaultMin);
+  const min = limitOf(id, defaultMin, true);
   return { id, what, figure, unit, goal: `≥ ${min}${unit ? ` ${unit}` : ''}`, met: figure >= min };
 }
 
@@ -133,8 +143,13 @@ export function atMost(
   unit: string,
   defaultMax: number,
 ): GoalCheck {
-  const max = limitOf(id, defaultMax);
+  const max = limitOf(id, defaultMax, false);
   return { id, what, figure, unit, goal: `≤ ${max}${unit ? ` ${unit}` : ''}`, met: figure <= max };
+}
+
+/** A figure reported without a verdict and without a baseline (a share, a peak). */
+export function noted(id: string, what: string, figure: number, unit: string): GoalCheck {
+  return { id, what, figure, unit, goal: 'reported', met: false, gated: false };
 }
 
 /** A figure reported next to a same-run baseline without a verdict. */

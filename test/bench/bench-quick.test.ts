@@ -4,13 +4,26 @@ import { describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
+interface Goal {
+  id: string;
+  met: boolean;
+  gated?: boolean;
+  figure: number;
+  baseline?: number;
+}
+
 /**
  * `npm run bench -- --quick` end to end against the real Redis and PostgreSQL: every workload
  * must print its JSON line with its goals. No timing is asserted; the numbers are the bench's.
- * About 90 s of CPU; the timeout allows for a machine shared with other work.
+ *
+ * The same run shows that every gate can fail: W1's pipeline jobs get an artificially slow stage
+ * (busy work the in-process baseline does not do), so W1b must report a miss on its own limit;
+ * every other goal is judged against a limit no figure meets (`BENCH_LIMITS=*=unreachable`), so
+ * each must report a miss: a verdict computed from its figure, never a constant. A goal added
+ * later is covered by `*` automatically.
  */
 describe('bench --quick', () => {
-  it('runs every workload and prints one JSON line each', async () => {
+  it('runs every workload, prints one JSON line each, and every gate can report a miss', async () => {
     const { code, stdout, stderr } = await new Promise<{
       code: number | null;
       stdout: string;
@@ -18,7 +31,7 @@ describe('bench --quick', () => {
     }>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], {
         cwd: REPO,
-        env: process.env,
+        env: { ...process.env, BENCH_LIMITS: '*=unreachable,W1b=default', BENCH_W1_JOB_OVERHEAD_US: '3000' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -29,21 +42,20 @@ describe('bench --quick', () => {
     });
     const results = stdout
       .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map(
-        (line) =>
-          JSON.parse(line) as {
-            workload: string;
-            quick: boolean;
-            goals: Array<{ id: string; met: boolean }>;
-          },
-      );
+      .filter((line) => line.startsWith('{"bench":"horisont"'))
+      .map((line) => JSON.parse(line) as { workload: string; quick: boolean; goals: Goal[] });
     expect(code, stderr.slice(-2000)).toBe(0);
-    expect(results.map((r) => r.workload).sort()).toEqual(['W1', 'W2', 'W3', 'W4', 'W5']);
+    expect(results.map((r) => r.workload).sort()).toEqual(['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7']);
     for (const result of results) {
       expect(result.quick).toBe(true);
-      expect(result.goals.length).toBeGreaterThan(0);
+      const gated = result.goals.filter((goal) => goal.gated !== false);
+      expect(gated.length, result.workload).toBeGreaterThan(0);
+      for (const goal of gated) expect(goal.met, `${goal.id} reports a miss`).toBe(false);
     }
+    // The slowed stage, not a limit, makes W1b miss: its limit is its own (0.9× the baseline).
+    const w1b = results.find((r) => r.workload === 'W1')!.goals.find((goal) => goal.id === 'W1b')!;
+    expect(w1b.figure / w1b.baseline!).toBeLessThan(0.9);
     expect(stdout).toContain('| goal | what | figure | baseline | ratio | target | met |');
-  }, 600_000);
+    expect(stdout).toMatch(/\n0 of \d+ goals met/);
+  }, 1_200_000);
 });
