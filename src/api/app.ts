@@ -22,6 +22,7 @@ import { registerAuthRoutes } from './routes/auth.js';
 import { registerPageRoutes } from './routes/pages.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerSubscriptionRoutes } from './routes/subscriptions.js';
+import { registerAccountRoutes } from './routes/accounts.js';
 import { opsRoutes } from './ops.js';
 import { registerAlertRoutes } from '../alerts/routes.js';
 
@@ -275,6 +276,7 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
   registerPageRoutes(app, web);
   registerApiRoutes(app, web);
   registerSubscriptionRoutes(app, web);
+  registerAccountRoutes(app, web);
   await app.register(opsRoutes, { web });
   registerAlertRoutes(app, web);
   await app.ready();

@@ -14,6 +14,7 @@ const json = (schema: Json, description = 'OK'): Json => ({
 const errors = (...statuses: number[]): Json =>
   Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/Error${s}` }]));
 const idParam: Json = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const usernameParameter: Json = { name: 'username', in: 'path', required: true, schema: { type: 'string' } };
 const q = (name: string, schema: Json, description?: string): Json => ({
   name,
   in: 'query',
@@ -446,10 +447,72 @@ export function openApiDocument(): Json {
           responses: { 201: json({ type: 'object' }), ...errors(400, 401, 403, 409) },
         }),
       },
+      '/api/users/{username}': {
+        patch: op('Ändra roll eller stäng av / aktivera ett konto (granskningsloggas)', 'admin', {
+          parameters: [usernameParameter],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    role: { type: 'string', enum: ['viewer', 'reviewer', 'admin'] },
+                    disabled: {
+                      type: 'boolean',
+                      description: 'true: kontots sessioner och API-nycklar slutar gälla direkt',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: { 200: json({ type: 'object' }), ...errors(400, 401, 403, 404, 409) },
+        }),
+      },
+      '/api/users/{username}/password': {
+        post: op(
+          'Nytt lösenord (genereras och visas en gång om inget anges); loggar ut kontot överallt',
+          'admin',
+          {
+            parameters: [usernameParameter],
+            requestBody: {
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    additionalProperties: false,
+                    properties: { password: { type: 'string', minLength: 12 } },
+                  },
+                },
+              },
+            },
+            responses: { 200: json({ type: 'object' }), ...errors(400, 401, 403, 404, 409) },
+          },
+        ),
+      },
       '/api/users/{username}/tokens': {
+        get: op('Kontots API-nycklar (aldrig hemligheten)', 'admin', {
+          parameters: [usernameParameter],
+          responses: { 200: json({ type: 'object' }), ...errors(401, 403, 404) },
+        }),
         post: op('Skapa en API-nyckel (visas en gång)', 'admin', {
-          parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [usernameParameter],
           responses: { 201: json({ type: 'object' }), ...errors(401, 403, 404) },
+        }),
+        delete: op('Återkalla kontots alla giltiga API-nycklar', 'admin', {
+          parameters: [usernameParameter],
+          responses: { 200: json({ type: 'object' }), ...errors(401, 403, 404) },
+        }),
+      },
+      '/api/users/{username}/tokens/{tokenId}': {
+        delete: op('Återkalla en API-nyckel; den slutar gälla direkt', 'admin', {
+          parameters: [
+            usernameParameter,
+            { name: 'tokenId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: { 200: json({ type: 'object' }), ...errors(400, 401, 403, 404) },
         }),
       },
     },

@@ -31,6 +31,7 @@ import { registerOpsCommands } from './ops-commands.js';
 import { registerResolutionCommands } from './resolution-commands.js';
 import { buildCliApp, cliLogLevel, configDirOf, withApp } from './with-app.js';
 import { assertReachable, ServiceUnreachableError } from '../app/reachability.js';
+import { AccountError } from '../app/accounts.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
@@ -411,7 +412,8 @@ export async function main(argv: string[]): Promise<void> {
     if (
       error instanceof UnknownSourceError ||
       error instanceof InvalidArgumentError ||
-      error instanceof ServiceUnreachableError
+      error instanceof ServiceUnreachableError ||
+      error instanceof AccountError
     ) {
       console.error(error.message);
       process.exitCode = 2;

@@ -17,9 +17,15 @@ import {
   createUser,
   findUserByUsername,
   isRole,
+  listApiTokens,
+  listUsers,
   MIN_PASSWORD_LENGTH,
 } from '../store/users.js';
-import type { Role } from '../store/users.js';
+import type { Role, User } from '../store/users.js';
+import { changeAccount } from '../app/accounts.js';
+import type { AccountChange, AccountChangeResult } from '../app/accounts.js';
+import { ROLE_LABELS, labelOf } from '../api/format.js';
+import { isoMinute, oneLine, table } from './format.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -126,7 +132,149 @@ export function registerWorkbenchCommands(program: Command): void {
       });
     });
 
+  users
+    .command('list')
+    .description('every account: role, sign-in, status, live API tokens')
+    .option('--json', 'as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withDb(async (db) => {
+        const [accounts, allTokens] = await Promise.all([listUsers(db), listApiTokens(db)]);
+        const live = (user: User) =>
+          allTokens.filter((t) => t.userId === user.id && t.revokedAt === null).length;
+        if (options.json) {
+          console.log(
+            JSON.stringify(
+              accounts.map((user) => ({ ...user, liveTokens: live(user) })),
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        console.log(
+          table(
+            ['användarnamn', 'namn', 'roll', 'inloggning', 'status', 'nycklar', 'skapad'],
+            accounts.map((user) => [
+              user.username,
+              oneLine(user.displayName, 40),
+              labelOf(ROLE_LABELS, user.role),
+              user.authSource === 'oidc' ? 'OIDC' : 'lokalt konto',
+              user.disabled ? 'avstängd' : 'aktiv',
+              String(live(user)),
+              isoMinute(user.createdAt),
+            ]),
+          ),
+        );
+      });
+    });
+
+  const accountCommand = (
+    name: string,
+    description: string,
+    change: (options: Record<string, unknown>) => Promise<AccountChange> | AccountChange,
+    report: (result: AccountChangeResult) => string[],
+  ) =>
+    users
+      .command(name)
+      .description(description)
+      .argument('<username>', 'login name')
+      .action(async (username: string, ...rest: unknown[]) => {
+        const command = rest[rest.length - 1] as Command;
+        const wanted = await change(command.opts());
+        await withDb(async (db) => {
+          const result = await changeAccount(db, username, wanted, { via: 'cli' });
+          for (const line of report(result)) console.log(line);
+        });
+      });
+
+  accountCommand(
+    'disable',
+    'disable an account: its sessions end and its API tokens stop working at once',
+    () => ({ kind: 'disable' }),
+    (r) => [
+      `${r.user.username} är avstängd (${r.sessionsEnded ?? 0} sessioner avslutade; API-nycklarna slutar gälla).`,
+    ],
+  );
+  accountCommand(
+    'enable',
+    'enable a disabled account again',
+    () => ({ kind: 'enable' }),
+    (r) => [`${r.user.username} är aktiv igen.`],
+  );
+  accountCommand(
+    'set-role',
+    `change an account's role (${ROLES.join(', ')})`,
+    (options) => ({ kind: 'role', role: options.role as Role }),
+    (r) => [`${r.user.username} har nu rollen ${labelOf(ROLE_LABELS, r.user.role)} (${r.user.role}).`],
+  ).addOption(
+    new Option('--role <role>', `one of ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory(),
+  );
+  accountCommand(
+    'reset-password',
+    'set a new password (generated and printed once unless --password-stdin); signs the account out everywhere',
+    async (options) => ({
+      kind: 'password',
+      password: options.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined,
+    }),
+    (r) => [
+      `Nytt lösenord för ${r.user.username}; ${r.sessionsEnded ?? 0} sessioner avslutade.`,
+      ...(r.password ? [`Lösenord (visas bara nu): ${r.password}`] : []),
+    ],
+  ).option(
+    '--password-stdin',
+    `read the password from standard input (at least ${MIN_PASSWORD_LENGTH} characters)`,
+  );
+
   const tokens = program.command('tokens').description('API tokens (bearer) for the JSON API');
+  tokens
+    .command('list')
+    .description('API tokens (never the secret): owner, name, prefix, last use, whether revoked')
+    .argument('[username]', "only this account's tokens")
+    .option('--json', 'as JSON')
+    .action(async (username: string | undefined, options: { json?: boolean }) => {
+      await withDb(async (db) => {
+        const owner = username === undefined ? undefined : await findUserByUsername(db, username);
+        if (username !== undefined && !owner) throw new InvalidArgumentError(`no user "${username}"`);
+        const rows = await listApiTokens(db, owner?.id);
+        if (options.json) {
+          console.log(JSON.stringify(rows, null, 2));
+          return;
+        }
+        console.log(
+          table(
+            ['id', 'användare', 'namn', 'början', 'skapad', 'senast använd', 'status'],
+            rows.map((t) => [
+              t.id,
+              t.username,
+              oneLine(t.name || '–', 30),
+              t.prefix,
+              isoMinute(t.createdAt),
+              isoMinute(t.lastUsedAt),
+              t.revokedAt ? `återkallad ${isoMinute(t.revokedAt)}` : 'giltig',
+            ]),
+          ),
+        );
+      });
+    });
+  tokens
+    .command('revoke')
+    .description('revoke one API token (--id) or every live token of an account; it stops working at once')
+    .argument('<username>', 'the account the token belongs to')
+    .option('--id <token-id>', 'only this token (default: every live token of the account)')
+    .action(async (username: string, options: { id?: string }) => {
+      await withDb(async (db) => {
+        const result = await changeAccount(
+          db,
+          username,
+          { kind: 'revoke-tokens', tokenId: options.id },
+          { via: 'cli' },
+        );
+        console.log(
+          `${result.revokedTokens?.length ?? 0} API-nycklar för ${result.user.username} återkallade.`,
+        );
+      });
+    });
+
   tokens
     .command('create')
     .description('create an API token for a user; it is printed once and stored only as a hash')

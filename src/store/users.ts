@@ -342,3 +342,95 @@ export async function deleteSession(db: Db | Tx, idHash: string): Promise<void> 
 export async function deleteExpiredSessions(db: Db): Promise<number> {
   return (await db.query('delete from sessions where expires_at <= now()')).rowCount ?? 0;
 }
+
+// --- account management -------------------------------------------------------------------------
+
+/** Enables or disables an account. Sessions and tokens check the flag on every request. */
+export async function setUserDisabled(db: Db | Tx, userId: string, disabled: boolean): Promise<void> {
+  await db.query('update users set disabled = $2, updated_at = now() where id = $1', [userId, disabled]);
+}
+
+export async function setUserRole(db: Db | Tx, userId: string, role: Role): Promise<void> {
+  await db.query('update users set role = $2, updated_at = now() where id = $1', [userId, role]);
+}
+
+export async function setUserPassword(db: Db | Tx, userId: string, password: string): Promise<void> {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new Error(`password: at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  await db.query('update users set password_hash = $2, updated_at = now() where id = $1', [
+    userId,
+    await hashPassword(password),
+  ]);
+}
+
+/** Ends every session of an account (sign-out everywhere); returns how many there were. */
+export async function deleteUserSessions(db: Db | Tx, userId: string): Promise<number> {
+  return (await db.query('delete from sessions where user_id = $1', [userId])).rowCount ?? 0;
+}
+
+/** Enabled administrators other than `exceptUserId`: the last one may not lock everyone out. */
+export async function otherActiveAdmins(db: Db | Tx, exceptUserId: string): Promise<number> {
+  return (
+    await db.query<{ n: number }>(
+      `select count(*)::int as n from users where role = 'admin' and not disabled and id <> $1`,
+      [exceptUserId],
+    )
+  ).rows[0]!.n;
+}
+
+export interface ApiTokenInfo {
+  id: string;
+  userId: string;
+  username: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** API tokens, newest first; of one account when `userId` is given. Never the secret. */
+export async function listApiTokens(db: Db | Tx, userId?: string): Promise<ApiTokenInfo[]> {
+  const rows = await db.query<{
+    id: string;
+    user_id: string;
+    username: string;
+    name: string;
+    token_prefix: string;
+    created_at: Date;
+    last_used_at: Date | null;
+    expires_at: Date | null;
+    revoked_at: Date | null;
+  }>(
+    `select t.id, t.user_id, u.username, t.name, t.token_prefix, t.created_at, t.last_used_at, t.expires_at, t.revoked_at
+     from api_tokens t join users u on u.id = t.user_id
+     where $1::uuid is null or t.user_id = $1
+     order by t.created_at desc, t.id`,
+    [userId ?? null],
+  );
+  return rows.rows.map((r) => ({
+    id: r.id,
+    userId: r.user_id,
+    username: r.username,
+    name: r.name,
+    prefix: r.token_prefix,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+  }));
+}
+
+/** Revokes an account's live tokens (one of them with `tokenId`); returns the ids revoked. */
+export async function revokeApiTokens(db: Db | Tx, userId: string, tokenId?: string): Promise<string[]> {
+  return (
+    await db.query<{ id: string }>(
+      `update api_tokens set revoked_at = now()
+       where user_id = $1 and revoked_at is null and ($2::uuid is null or id = $2)
+       returning id`,
+      [userId, tokenId ?? null],
+    )
+  ).rows.map((r) => r.id);
+}

@@ -62,4 +62,47 @@ describe('workbench CLI commands', () => {
     const audit = await pool.query<{ action: string }>(`select action from ${schema}.audit_log order by seq`);
     expect(audit.rows.map((r) => r.action)).toEqual(['user.create', 'token.create']);
   });
+
+  it('manages accounts: list --json, disable, set-role, reset-password, revoke; each audited', async () => {
+    await run('users', 'add', 'hugo', '--role', 'viewer');
+    const [token] = await run('tokens', 'create', 'hugo');
+    expect(token).toMatch(/^hrs_/);
+    const listed = JSON.parse((await run('users', 'list', '--json')).join('\n')) as {
+      username: string;
+      liveTokens: number;
+    }[];
+    expect(listed.find((u) => u.username === 'hugo')).toMatchObject({ liveTokens: 1 });
+    expect(await run('users', 'disable', 'hugo')).toEqual([
+      'hugo är avstängd (0 sessioner avslutade; API-nycklarna slutar gälla).',
+    ]);
+    expect(await run('users', 'set-role', 'hugo', '--role', 'reviewer')).toEqual([
+      'hugo har nu rollen Granskare (reviewer).',
+    ]);
+    const reset = await run('users', 'reset-password', 'hugo');
+    expect(reset[1]).toMatch(/^Lösenord \(visas bara nu\): \S{20}$/);
+    expect(await run('tokens', 'revoke', 'hugo')).toEqual(['1 API-nycklar för hugo återkallade.']);
+    const tokens = JSON.parse((await run('tokens', 'list', 'hugo', '--json')).join('\n')) as {
+      revokedAt: string | null;
+    }[];
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]!.revokedAt).not.toBeNull();
+    const audit = await pool.query<{ action: string; details: { via: string } }>(
+      `select a.action, a.details from ${schema}.audit_log a join ${schema}.users u on u.id::text = a.subject_id
+       where u.username = 'hugo' order by a.seq`,
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual([
+      'user.create',
+      'token.create',
+      'user.disable',
+      'user.role_change',
+      'user.password_reset',
+      'token.revoke',
+    ]);
+    expect(audit.rows.slice(2).every((r) => r.details.via === 'cli')).toBe(true);
+  });
+
+  it('names an unknown account instead of succeeding', async () => {
+    await expect(run('users', 'disable', 'nobody')).rejects.toThrow('Användaren nobody finns inte.');
+    await expect(run('tokens', 'list', 'nobody')).rejects.toThrow(/no user "nobody"/);
+  });
 });

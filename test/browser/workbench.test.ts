@@ -194,6 +194,56 @@ describe.skipIf(!available)('the workbench in a browser', () => {
     expect(await page.locator(':focus').textContent()).toBe('Hoppa till innehållet');
   });
 
+  it('an administrator disables an account: its open session ends at the next click', async () => {
+    const signIn = async (username: string): Promise<{ ctx: BrowserContext; page: Page }> => {
+      const ctx = await browser.newContext({ locale: 'sv-SE', viewport: { width: 1280, height: 900 } });
+      const tab = await ctx.newPage();
+      await tab.goto(`${origin}/logga-in`);
+      await tab.getByLabel('Användarnamn').fill(username);
+      await tab.getByLabel('Lösenord').fill(PASSWORD);
+      await tab.getByRole('button', { name: 'Logga in' }).click();
+      await tab.waitForURL(/\/kandidater/);
+      return { ctx, page: tab };
+    };
+    const viewer = await signIn('viewer-test');
+    const admin = await signIn('admin-test');
+    try {
+      await admin.page.goto(`${origin}/admin/anvandare`);
+      // (`reviewer-test` contains `viewer-test`: match the user-name cell exactly.)
+      const row = admin.page
+        .locator('tbody tr')
+        .filter({ has: admin.page.getByRole('cell', { name: 'viewer-test', exact: true }) });
+      expect(await row.locator('.badge').textContent()).toContain('Aktiv');
+      await row.getByRole('button', { name: 'Stäng av: viewer-test' }).click();
+      await expect
+        .poll(() => admin.page.getByRole('status').textContent())
+        .toContain('viewer-test är avstängd');
+      expect(
+        await admin.page
+          .locator('tbody tr')
+          .filter({ hasText: 'viewer-test' })
+          .getByText('Avstängd')
+          .isVisible(),
+      ).toBe(true);
+      await admin.page.screenshot({ path: path.join(ARTIFACTS, 'anvandare.png'), fullPage: true });
+
+      await viewer.page.getByRole('link', { name: 'FreeStyle Libre 3' }).click();
+      await viewer.page.waitForURL(/\/logga-in/);
+      await viewer.page.getByLabel('Användarnamn').fill('viewer-test');
+      await viewer.page.getByLabel('Lösenord').fill(PASSWORD);
+      await viewer.page.getByRole('button', { name: 'Logga in' }).click();
+      expect(await viewer.page.getByRole('alert').textContent()).toContain('Fel användarnamn eller lösenord');
+
+      await row.getByRole('button', { name: 'Aktivera: viewer-test' }).click();
+      await expect
+        .poll(() => admin.page.getByRole('status').textContent())
+        .toContain('viewer-test är aktiv igen');
+    } finally {
+      await viewer.ctx.close();
+      await admin.ctx.close();
+    }
+  });
+
   it('keeps a copy of the screenshots for the README when asked', () => {
     if (process.env.UPDATE_SCREENSHOTS !== '1') return;
     mkdirSync(SCREENSHOTS, { recursive: true });

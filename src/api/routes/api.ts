@@ -3,6 +3,9 @@ import { z } from 'zod';
 import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { ApiError, MESSAGES } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import { AccountError, changeAccount } from '../../app/accounts.js';
+import type { AccountChange, AccountErrorCode } from '../../app/accounts.js';
 import { contentSecurityPolicy } from '../security.js';
 import {
   DecisionBody,
@@ -34,9 +37,10 @@ import {
   createApiToken,
   createUser,
   findUserByUsername,
+  listApiTokens,
   listUsers,
 } from '../../store/users.js';
-import type { User } from '../../store/users.js';
+import type { ApiTokenInfo, User } from '../../store/users.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -59,6 +63,38 @@ function userJson(user: User) {
     disabled: user.disabled,
     createdAt: user.createdAt.toISOString(),
   };
+}
+
+const UserChange = z.object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() }).strict();
+const PasswordReset = z.object({ password: z.string().min(12).max(1000).optional() }).strict();
+
+function tokenJson(token: ApiTokenInfo) {
+  return {
+    id: token.id,
+    username: token.username,
+    name: token.name,
+    prefix: token.prefix,
+    createdAt: token.createdAt.toISOString(),
+    lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+    expiresAt: token.expiresAt?.toISOString() ?? null,
+    revokedAt: token.revokedAt?.toISOString() ?? null,
+  };
+}
+
+function usernameParam(request: FastifyRequest): string {
+  return (request.params as { username: string }).username;
+}
+
+const ACCOUNT_ERRORS: Record<AccountErrorCode, ErrorCode> = {
+  not_found: 'not_found',
+  last_admin: 'invalid_transition',
+  managed_by_idp: 'invalid_transition',
+  invalid: 'validation_failed',
+};
+
+/** An account refusal as the API's error shape (the message is the same Swedish sentence). */
+export function accountApiError(error: unknown): unknown {
+  return error instanceof AccountError ? new ApiError(ACCOUNT_ERRORS[error.code], error.message) : error;
 }
 
 function idParam(request: FastifyRequest): string {
@@ -261,6 +297,61 @@ export function registerApiRoutes(app: FastifyInstance, web: WebContext): void {
       .type(JSON_TYPE)
       .send({ user: userJson(user) });
   });
+
+  /** One account change through the shared path; refusals become the API's error shape. */
+  const accountChange = async (request: FastifyRequest, change: AccountChange) => {
+    try {
+      return await changeAccount(db, usernameParam(request), change, {
+        actor: actorOf(request.user as User),
+        via: 'api',
+        requestId: request.id,
+        ipHash: web.ipHash(request.ip),
+      });
+    } catch (error) {
+      throw accountApiError(error);
+    }
+  };
+
+  app.patch('/api/users/:username', { config: { access: 'admin' } }, async (request) => {
+    const body = parseOrThrow(UserChange, request.body ?? {});
+    let result =
+      body.role === undefined ? undefined : await accountChange(request, { kind: 'role', role: body.role });
+    if (body.disabled !== undefined) {
+      result = await accountChange(request, { kind: body.disabled ? 'disable' : 'enable' });
+    }
+    if (!result) throw new ApiError('validation_failed', 'Ange role eller disabled.');
+    return { user: userJson(result.user) };
+  });
+
+  app.post('/api/users/:username/password', { config: { access: 'admin' } }, async (request) => {
+    const body = parseOrThrow(PasswordReset, request.body ?? {});
+    const result = await accountChange(request, { kind: 'password', password: body.password });
+    return {
+      user: userJson(result.user),
+      sessionsEnded: result.sessionsEnded ?? 0,
+      ...(result.password ? { password: result.password } : {}),
+    };
+  });
+
+  app.get('/api/users/:username/tokens', { config: { access: 'admin' } }, async (request) => {
+    const owner = await findUserByUsername(db, usernameParam(request));
+    if (!owner) throw new ApiError('not_found', 'Användaren finns inte.');
+    return { tokens: (await listApiTokens(db, owner.id)).map(tokenJson) };
+  });
+
+  app.delete('/api/users/:username/tokens', { config: { access: 'admin' } }, async (request) => ({
+    revoked: (await accountChange(request, { kind: 'revoke-tokens' })).revokedTokens ?? [],
+  }));
+
+  app.delete('/api/users/:username/tokens/:tokenId', { config: { access: 'admin' } }, async (request) => ({
+    revoked:
+      (
+        await accountChange(request, {
+          kind: 'revoke-tokens',
+          tokenId: (request.params as { tokenId: string }).tokenId,
+        })
+      ).revokedTokens ?? [],
+  }));
 
   app.post('/api/users/:username/tokens', { config: { access: 'admin' } }, async (request, reply) => {
     const body = parseOrThrow(NewToken, request.body ?? {});

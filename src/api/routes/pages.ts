@@ -23,7 +23,7 @@ import {
 } from '../service.js';
 import { candidateListPage, candidatePage, conflictNotice } from '../views/candidates.js';
 import type { CandidatePageInput } from '../views/candidates.js';
-import { auditPage, runPage, sourcesPage, usersPage } from '../views/misc.js';
+import { auditPage, runPage, sourcesPage } from '../views/misc.js';
 import { renderMarkdown } from '../views/markdown.js';
 import { MergeBody, SplitBody, merge, mergeBodyFromForm, split, splitBodyFromForm } from '../curation.js';
 import { reportDocument } from '../views/report.js';
@@ -34,7 +34,6 @@ import { latestReport } from '../../store/reports.js';
 import { listAudit } from '../../store/audit.js';
 import { sourceHealth } from '../../store/queries.js';
 import { runSummary } from '../../store/runs.js';
-import { listUsers } from '../../store/users.js';
 import type { User } from '../../store/users.js';
 
 const AuditQuery = z
@@ -332,12 +331,4 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
       body: runPage(summary, done === 'startad' || done === 'vantar' ? done : undefined),
     });
   });
-
-  app.get('/admin/anvandare', { config: { access: 'admin' } }, async (request, reply) =>
-    sendPage(reply, request, {
-      title: 'Användare',
-      section: 'admin',
-      body: usersPage(await listUsers(web.app.db)),
-    }),
-  );
 }

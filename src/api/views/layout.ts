@@ -59,6 +59,9 @@ label.check { display:inline-block; font-weight:400; margin-right:1rem; }
 form.stack > * + * { margin-top:.75rem; }
 td.row-actions { white-space:nowrap; }
 td.row-actions form { display:inline; margin-left:.5rem; }
+.account-actions { display:flex; flex-wrap:wrap; gap:.4rem; align-items:center; }
+.account-actions form { display:flex; gap:.3rem; margin:0; }
+.account-actions select { width:auto; }
 .field-error { display:block; font-size:.85rem; color:var(--high); font-weight:600; }
 input[aria-invalid="true"] { border-color:var(--high); border-width:2px; }
 button, .button { font:inherit; padding:.4rem .9rem; border-radius:4px; border:1px solid var(--accent); background:var(--accent);

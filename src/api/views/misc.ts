@@ -126,6 +126,10 @@ const AUDIT_ACTION_LABELS: Record<string, string> = {
   'security.csrf_rejected': 'CSRF-skydd nekade',
   'user.create': 'Användare skapad',
   'user.role_change': 'Roll ändrad',
+  'user.disable': 'Konto avstängt',
+  'user.enable': 'Konto aktiverat',
+  'user.password_reset': 'Nytt lösenord',
+  'token.revoke': 'API-nyckel återkallad',
   'token.create': 'API-nyckel skapad',
   'nomination.cli': 'Nominering (kommandorad)',
   'run.start': 'Skanning startad',
@@ -444,39 +448,6 @@ export function runPage(summary: RunSummary, notice?: keyof typeof RUN_NOTICES):
               <td class="num">${s.items_changed}</td>
               <td class="num">${s.duration_ms ?? '–'}</td>
               <td>${s.error_kind ? html`<strong>${s.error_kind}</strong>: ${s.error_message ?? ''}` : ''}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
-}
-
-export function usersPage(users: User[]): SafeHtml {
-  return html`<h1>Användare</h1>
-    <p class="muted">
-      Lokala konton skapas med <code>horisont users add &lt;användarnamn&gt; --role &lt;roll&gt;</code>,
-      API-nycklar med <code>horisont tokens create &lt;användarnamn&gt;</code> (eller via API:t).
-    </p>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Användarnamn</th>
-          <th scope="col">Namn</th>
-          <th scope="col">Roll</th>
-          <th scope="col">Inloggning</th>
-          <th scope="col">Status</th>
-          <th scope="col">Skapad</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${users.map(
-          (u) =>
-            html`<tr>
-              <td>${u.username}</td>
-              <td>${u.displayName}</td>
-              <td>${labelOf(ROLE_LABELS, u.role)}</td>
-              <td>${u.authSource === 'oidc' ? 'OIDC' : 'Lokalt konto'}</td>
-              <td>${u.disabled ? 'Avstängd' : 'Aktiv'}</td>
-              <td>${timeTag(u.createdAt)}</td>
             </tr>`,
         )}
       </tbody>
