@@ -43,6 +43,20 @@ export interface CandidateEventDetails {
   evidenceChanged: number;
   /** nominated: the early assessment report version. */
   reportVersion?: number;
+  /** case-changed: the case and what changed (its public record, in Swedish). */
+  case?: CaseChangeSummary;
+}
+
+export interface CaseChangeSummary {
+  caseNumber: string;
+  title: string;
+  status: string;
+  statusLabel: string;
+  action: string;
+  actionLabel: string;
+  lines: string[];
+  /** Whether the case is on the public list (its public page exists). */
+  public: boolean;
 }
 
 export interface AdminEventDetails {
@@ -59,7 +73,10 @@ export interface AdminEventDetails {
 /** Alerts list at most this many evidence items per event; the candidate page has all of them. */
 const MAX_EVIDENCE_LISTED = 10;
 
-function snapshot(candidate: CandidateView, result: ScoreResult): CandidateSnapshot {
+export function snapshot(
+  candidate: CandidateView,
+  result: Pick<ScoreResult, 'band' | 'total' | 'council'>,
+): CandidateSnapshot {
   return {
     id: candidate.id,
     name: candidate.name,
@@ -75,7 +92,11 @@ function evidenceRef(e: EvidenceItem): EvidenceRef {
   return { sourceId: e.sourceId, title: e.title, url: e.url, publishedAt: e.publishedAt ?? null };
 }
 
-function subjectOf(candidate: CandidateView, result: ScoreResult): MatchSubject {
+/** What subscriptions are matched against: the candidate as scored. */
+export function matchSubjectOf(
+  candidate: CandidateView,
+  result: Pick<ScoreResult, 'band' | 'council' | 'programmeAreas'>,
+): MatchSubject {
   return {
     band: result.band,
     council: result.council,
@@ -206,7 +227,7 @@ export async function recordScoreEvents(tx: Tx, input: ScoreEventInput): Promise
   const subscriptions = await matchableSubscriptions(tx);
   await insertOutbox(
     tx,
-    outboxRows(subscriptions, recorded, subjectOf(candidate, result), candidate.id, input.runId),
+    outboxRows(subscriptions, recorded, matchSubjectOf(candidate, result), candidate.id, input.runId),
   );
 }
 
@@ -243,7 +264,7 @@ export async function recordNominationEvent(tx: Tx, input: NominationEventInput)
     outboxRows(
       subscriptions,
       [{ id, kind: 'nominated' }],
-      subjectOf(candidate, result),
+      matchSubjectOf(candidate, result),
       candidate.id,
       input.runId,
     ),

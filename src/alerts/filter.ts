@@ -2,8 +2,15 @@ import { z } from 'zod';
 import { NPO_NAMES } from '../domain/programme-areas.js';
 import type { Band, Council } from '../domain/score.js';
 import { TermMatcher, tokeniseForMatching } from '../domain/normalise.js';
+import { CASE_NUMBER } from '../domain/cases.js';
 
-export const CANDIDATE_EVENT_KINDS = ['new-candidate', 'band-raised', 'new-evidence', 'nominated'] as const;
+export const CANDIDATE_EVENT_KINDS = [
+  'new-candidate',
+  'band-raised',
+  'new-evidence',
+  'nominated',
+  'case-changed',
+] as const;
 export const ADMIN_EVENT_KINDS = ['source-broken', 'run-failed'] as const;
 export const EVENT_KINDS = [...CANDIDATE_EVENT_KINDS, ...ADMIN_EVENT_KINDS] as const;
 export type CandidateEventKind = (typeof CANDIDATE_EVENT_KINDS)[number];
@@ -15,6 +22,7 @@ export const EVENT_LABELS: Record<EventKind, string> = {
   'band-raised': 'Höjd prioritetsnivå',
   'new-evidence': 'Ny eller ändrad evidens',
   nominated: 'Nominerad',
+  'case-changed': 'Ärende ändrat',
   'source-broken': 'Källa trasig',
   'run-failed': 'Körning misslyckades',
 };
@@ -75,6 +83,14 @@ export const SubscriptionFilter = z.strictObject({
     .array(z.string().regex(/^[a-z0-9-]+$/))
     .max(100)
     .default([]),
+  /**
+   * Case numbers (`HOR-2026-0042`): only these cases' changes. A nominating party's contact
+   * follows their own case this way.
+   */
+  cases: z
+    .array(z.string().trim().toUpperCase().regex(CASE_NUMBER, 'ärendenummer som HOR-2026-0042'))
+    .max(50)
+    .default([]),
   events: z
     .array(z.enum(EVENT_KINDS))
     .min(1, 'välj minst en händelse')
@@ -122,6 +138,20 @@ export function matchesCandidate(filter: SubscriptionFilter, subject: MatchSubje
   return true;
 }
 
+/**
+ * A case's change: subscriptions that follow case changes, limited to their cases when they name
+ * some, otherwise to the candidates their other conditions match.
+ */
+export function matchesCaseChange(
+  filter: SubscriptionFilter,
+  caseNumber: string,
+  subject: MatchSubject,
+): boolean {
+  if (!filter.events.includes('case-changed')) return false;
+  if (filter.cases.length > 0) return filter.cases.includes(caseNumber);
+  return matchesCandidate(filter, subject);
+}
+
 /** Operator events only look at the event kind and, for a broken source, the source filter. */
 export function matchesAdmin(filter: SubscriptionFilter, kind: AdminEventKind, sourceId?: string): boolean {
   if (!filter.events.includes(kind)) return false;
@@ -142,6 +172,7 @@ export function describeFilter(filter: SubscriptionFilter): string {
     parts.push(filter.minBand === 'hög' ? 'nivå hög' : `nivå ${filter.minBand} eller högre`);
   }
   if (filter.sources.length) parts.push(`källor: ${filter.sources.join(', ')}`);
+  if (filter.cases.length) parts.push(`ärenden: ${filter.cases.join(', ')}`);
   parts.push(`händelser: ${filter.events.map((e) => EVENT_LABELS[e].toLowerCase()).join(', ')}`);
   return parts.join('; ');
 }

@@ -61,6 +61,9 @@ export function alertLinks(
   return {
     candidate: (id) => `${origin}/kandidater/${encodeURIComponent(id)}`,
     run: (id) => `${origin}/korningar/${encodeURIComponent(id)}`,
+    // A case on the public list has a page anyone can read; before that, the workbench's page.
+    case: (caseNumber, isPublic) =>
+      `${origin}/${isPublic ? 'arenden' : 'arendehantering'}/${encodeURIComponent(caseNumber)}`,
     unsubscribe: `${origin}/prenumerationer/avsluta/${encodeURIComponent(subscription.unsubscribe_token)}`,
   };
 }

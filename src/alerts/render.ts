@@ -22,6 +22,7 @@ export function oneLine(value: string | null | undefined, max = 200): string {
 export interface AlertLinks {
   candidate(id: string): string;
   run(id: string): string;
+  case(caseNumber: string, isPublic: boolean): string;
   unsubscribe: string;
 }
 
@@ -44,6 +45,7 @@ export interface AlertMessage {
 const SIGNIFICANCE: readonly EventKind[] = [
   'source-broken',
   'run-failed',
+  'case-changed',
   'nominated',
   'new-candidate',
   'band-raised',
@@ -135,7 +137,27 @@ function changeLines(group: AlertGroup): string[] {
     const version = Math.max(...nominated.map((e) => candidateDetails(e).reportVersion ?? 0));
     lines.push(`Nominerad: tidig bedömningsrapport version ${version} ligger på nomineringskön`);
   }
+  for (const event of of('case-changed')) {
+    const change = candidateDetails(event).case;
+    if (!change) continue;
+    lines.push(
+      oneLine(
+        `Ärende ${change.caseNumber}: ${change.actionLabel} – ${change.lines.map((l) => oneLine(l, 300)).join(' ')}`,
+        800,
+      ),
+    );
+  }
   return lines;
+}
+
+/** The cases a group's changes belong to, each once, with the link to its page. */
+function caseLinksOf(group: AlertGroup, links: AlertLinks): Array<{ caseNumber: string; url: string }> {
+  const seen = new Map<string, string>();
+  for (const event of group.events) {
+    const change = candidateDetails(event).case;
+    if (change) seen.set(change.caseNumber, links.case(change.caseNumber, change.public));
+  }
+  return [...seen].map(([caseNumber, url]) => ({ caseNumber, url }));
 }
 
 function adminLines(event: EventRow): string[] {
@@ -189,6 +211,15 @@ export function subjectOf(message: AlertMessage): string {
       : oneLine('Horisont drift: körningen avslutades med fel');
   }
   const c = latest(group);
+  if (kind === 'case-changed') {
+    const change = candidateDetails(group.events.find((e) => e.kind === 'case-changed')!).case;
+    if (change) {
+      return oneLine(
+        `Horisont: ärende ${change.caseNumber} – ${change.actionLabel} – ${oneLine(c.name, 100)}`,
+        180,
+      );
+    }
+  }
   const label = kind === 'band-raised' ? `Nivå ${c.band}` : EVENT_LABELS[kind];
   return oneLine(`Horisont: ${label} – ${oneLine(c.name, 100)}`, 180);
 }
@@ -229,6 +260,7 @@ export function textOf(message: AlertMessage): string {
         out.push(`    • ${evidenceLine(e)}${url ? `\n      ${url}` : ''}`);
       }
     }
+    for (const c of caseLinksOf(group, links)) out.push(`  Ärendet ${c.caseNumber}: ${c.url}`);
     out.push(`  Kandidatsidan: ${links.candidate(group.candidateId)}`, '');
   }
   out.push(
@@ -258,6 +290,9 @@ export function htmlOf(message: AlertMessage): string {
       <ul>
         ${join(changeLines(group).map((line) => html`<li>${line}</li>`))}
       </ul>
+      ${join(
+        caseLinksOf(group, links).map((c) => html`<p><a href="${c.url}">Ärendet ${c.caseNumber}</a></p>`),
+      )}
       ${
         evidence.length > 0
           ? html`<p>Källor:</p>
@@ -329,6 +364,9 @@ export function webhookPayload(message: AlertMessage): Record<string, unknown> {
                   at: e.created_at.toISOString(),
                   ...(d.previousBand ? { previousBand: d.previousBand } : {}),
                   ...(d.reportVersion !== undefined ? { reportVersion: d.reportVersion } : {}),
+                  ...(d.case
+                    ? { case: { ...d.case, url: message.links.case(d.case.caseNumber, d.case.public) } }
+                    : {}),
                   evidence: d.evidence ?? [],
                 };
               }),
@@ -356,9 +394,10 @@ export function entryOf(
       (e) => `• ${evidenceLine(e)}${safeHttpUrl(e.url) ? ` ${safeHttpUrl(e.url)}` : ''}`,
     ),
   ];
+  const [caseLink] = caseLinksOf(group, links);
   return {
     title: `${EVENT_LABELS[event.kind]}: ${oneLine(c.name, 150)}`,
     lines,
-    link: links.candidate(event.candidate_id),
+    link: caseLink?.url ?? links.candidate(event.candidate_id),
   };
 }

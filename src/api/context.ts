@@ -42,6 +42,11 @@ export interface WebOptions {
   oidcHttp?: HttpClient | undefined;
   /** Failed sign-ins allowed per user name and address within the window. */
   loginRateLimit?: { max: number; windowMs: number } | undefined;
+  /**
+   * The clock cases read "today" from (review dates, the to-reconsider list). Default the system
+   * clock; tests move it forward to let a review date pass.
+   */
+  clock?: (() => Date) | undefined;
 }
 
 export interface WebContext {
@@ -53,6 +58,7 @@ export interface WebContext {
   https: boolean;
   cookieName: string;
   ipHash(ip: string): string;
+  now(): Date;
   expectedOrigin(request: { protocol: string; host: string }): string;
 }
 
@@ -71,6 +77,7 @@ export function createWebContext(app: AppContext, options: WebOptions): WebConte
     https,
     cookieName: https ? '__Host-horisont-session' : 'horisont-session',
     ipHash: (ip) => createHmac('sha256', key).update(ip).digest('hex').slice(0, 32),
+    now: options.clock ?? (() => new Date()),
     expectedOrigin: (request) => publicOrigin ?? `${request.protocol}://${request.host}`,
   };
 }

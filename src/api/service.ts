@@ -14,6 +14,7 @@ import {
 } from '../store/decisions.js';
 import type { Decision, DecisionState, Note } from '../store/decisions.js';
 import { createNomination, pushNominations } from '../app/nominate.js';
+import { BEREDNING_PARTY, openCaseForNomination } from '../app/cases.js';
 import type { User } from '../store/users.js';
 import { appendAudit } from '../store/audit.js';
 import { UnknownSourceError, startRunFromRequest } from '../app/scan-once.js';
@@ -167,7 +168,7 @@ export const DecisionBody = z
     clientRequestId: Uuid,
     reasonCode: opt(z.string().max(100)),
     comment: opt(z.string().trim().max(10_000)),
-    origin: opt(z.enum(['scan', 'region', 'npo'])),
+    origin: opt(z.enum(['scan', 'region', 'npo', 'profession'])),
     onBehalfOf: opt(z.string().trim().max(200)),
   })
   .superRefine((body, ctx) => {
@@ -184,13 +185,13 @@ export const DecisionBody = z
     }
     if (
       body.action === 'nominate' &&
-      (body.origin === 'region' || body.origin === 'npo') &&
+      (body.origin === 'region' || body.origin === 'npo' || body.origin === 'profession') &&
       !body.onBehalfOf
     ) {
       ctx.addIssue({
         code: 'custom',
         path: ['onBehalfOf'],
-        message: 'ange vilken region eller vilket NPO som nominerar',
+        message: 'ange vilken region, vilket NPO eller vilken profession som nominerar',
       });
     }
   });
@@ -253,6 +254,17 @@ export async function decide(
         nominatedBy: input.onBehalfOf ?? who.name,
         reason: input.comment,
         clientRequestId: `decision-${input.clientRequestId}`,
+      });
+      const origin = input.origin ?? 'scan';
+      await openCaseForNomination(tx, {
+        candidateId: input.candidateId,
+        origin,
+        party: origin === 'scan' ? BEREDNING_PARTY : (input.onBehalfOf ?? who.name),
+        reason: input.comment,
+        nominationId: nomination.nominationId,
+        actor: who,
+        requestId: input.requestId,
+        now: web.now(),
       });
       return { nominationId: nomination.nominationId };
     },

@@ -176,6 +176,7 @@ export function filterFromForm(form: Form): FormFilter {
     council: many(form, 'council'),
     ...(minBand ? { minBand } : {}),
     sources: many(form, 'sources'),
+    cases: words(one(form, 'cases')),
     events: many(form, 'events'),
   };
 }

@@ -4,12 +4,17 @@ import type { Tx } from '../store/db.js';
 import { jobId } from '../queue/names.js';
 import { NominationPayloadV1 } from '../queue/nomination.js';
 import { pushPendingNominations } from '../store/reports.js';
+import type { Actor } from '../store/audit.js';
+import { BEREDNING_PARTY, CLI_ACTOR, openCaseForNomination } from './cases.js';
 
-export type NominationOrigin = 'region' | 'npo' | 'scan';
+export type NominationOrigin = 'region' | 'npo' | 'profession' | 'scan';
 
 export interface NominateInput {
   candidateId: string;
-  /** `region`/`npo`: asked for by a region or an NPO; `scan`: chosen by the beredning from the scan. */
+  /**
+   * `region`/`npo`/`profession`: asked for by a region, an NPO or a profession; `scan`: chosen by
+   * the beredning from the scan.
+   */
   origin: NominationOrigin;
   /** Who nominates: "Region Halland", "NPO Endokrina sjukdomar", or the reviewer's name. */
   nominatedBy: string;
@@ -168,7 +173,10 @@ export const PUSH_WAIT_MS = 2_000;
  * Redis answers again (job ids are deterministic, so a later push of the same rows adds nothing
  * twice).
  */
-export async function pushNominations(ctx: AppContext, waitMs = PUSH_WAIT_MS): Promise<boolean> {
+export async function pushNominations(
+  ctx: Pick<AppContext, 'db' | 'log' | 'pipeline'>,
+  waitMs = PUSH_WAIT_MS,
+): Promise<boolean> {
   const warn = (error: unknown) =>
     ctx.log.warn(
       { err: error instanceof Error ? error.message : String(error) },
@@ -215,8 +223,23 @@ export async function waitAtMost(
 export async function nominateCandidate(
   ctx: AppContext,
   input: NominateInput,
-): Promise<{ nominationId: string; created: boolean; enqueued: boolean }> {
-  const result = await withTransaction(ctx.db, (tx) => createNomination(tx, input));
+  options: { actor?: Actor; now?: Date } = {},
+): Promise<{ nominationId: string; created: boolean; enqueued: boolean; caseNumber?: string }> {
+  const now = options.now ?? new Date();
+  const result = await withTransaction(ctx.db, async (tx) => {
+    const nomination = await createNomination(tx, input, now);
+    if (!nomination.created) return nomination;
+    const opened = await openCaseForNomination(tx, {
+      candidateId: input.candidateId,
+      origin: input.origin,
+      party: input.origin === 'scan' ? BEREDNING_PARTY : input.nominatedBy,
+      reason: input.reason,
+      nominationId: nomination.nominationId,
+      actor: options.actor ?? CLI_ACTOR,
+      now,
+    });
+    return { ...nomination, caseNumber: opened.caseNumber };
+  });
   const enqueued = await pushNominations(ctx);
   ctx.log.info(
     {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const NominationPayloadV1 = z.object({
   schemaVersion: z.literal(1),
   nominationId: z.string().regex(/^\d+$/),
-  origin: z.enum(['scan', 'region', 'npo']),
+  origin: z.enum(['scan', 'region', 'npo', 'profession']),
   nominatedBy: z.string().nullable(),
   reason: z.string().nullable(),
   nominatedAt: z.string(),

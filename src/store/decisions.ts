@@ -155,7 +155,7 @@ export interface DecisionInput {
   reasonCode?: string | undefined;
   comment?: string | undefined;
   /** Nominations: who the nomination is on behalf of. */
-  origin?: 'scan' | 'region' | 'npo' | undefined;
+  origin?: 'scan' | 'region' | 'npo' | 'profession' | undefined;
   onBehalfOf?: string | undefined;
   requestId?: string | undefined;
   ipHash?: string | undefined;
@@ -224,7 +224,7 @@ export async function recordDecision(
   effect?: DecisionEffect,
 ): Promise<DecisionOutcome> {
   try {
-    return await withTransaction(db, (tx) => recordInTransaction(tx, actor, input, effect));
+    return await withTransaction(db, (tx) => recordDecisionInTransaction(tx, actor, input, effect));
   } catch (error) {
     // Two requests with one id for different candidates are not serialised by the per-candidate
     // lock; the UNIQUE constraint catches the second.
@@ -249,7 +249,8 @@ async function findByClientRequestId(db: Db | Tx, clientRequestId: string): Prom
   return row ? toDecision(row) : undefined;
 }
 
-async function recordInTransaction(
+/** {@link recordDecision} in the caller's transaction (a nomination made with other records). */
+export async function recordDecisionInTransaction(
   tx: Tx,
   actor: Actor,
   input: DecisionInput,

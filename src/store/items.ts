@@ -163,3 +163,26 @@ export async function evidenceFingerprints(
   );
   return new Map(result.rows.map((row) => [row.id, sha256(row.parts ?? '').slice(0, 20)]));
 }
+
+/**
+ * Stores one item that did not come from a fetched page (a nomination from outside the scan, a
+ * company's signal): once per key, never changed afterwards. Returns its id and whether it is new.
+ */
+export async function insertManualItem(
+  tx: Tx,
+  sourceId: string,
+  item: RawItem,
+): Promise<{ id: number; created: boolean }> {
+  const json = canonicalJson(item);
+  const inserted = await tx.query<{ id: string }>(
+    `insert into source_items (source_id, item_key, kind, title, url, published_at, content_hash, data)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (source_id, item_key) do nothing returning id`,
+    [sourceId, item.itemKey, item.kind, item.title, item.url, item.publishedAt ?? null, sha256(json), json],
+  );
+  if (inserted.rows[0]) return { id: Number(inserted.rows[0].id), created: true };
+  const existing = await tx.query<{ id: string }>(
+    'select id from source_items where source_id = $1 and item_key = $2',
+    [sourceId, item.itemKey],
+  );
+  return { id: Number(existing.rows[0]!.id), created: false };
+}

@@ -13,6 +13,8 @@ import { loadCandidate } from '../store/candidates.js';
 import { evidenceFingerprint, loadEvidence, sha256 } from '../store/items.js';
 import { pushPendingNominations } from '../store/reports.js';
 import { recordNominationEvent } from '../alerts/events.js';
+import { stockholmDay } from '../domain/cases.js';
+import { importCouncilCases } from '../store/cases.js';
 
 export function reportFiles(
   reportDir: string,
@@ -36,6 +38,9 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
     handle: async (data, job) => {
       if (data.type === 'run') {
         await job.commit(async (tx) => {
+          // The councils' lists as this run left them: new entries become cases "handled by the council".
+          const imported = await importCouncilCases(tx, stockholmDay(now()));
+          if (imported > 0) job.log.info({ imported }, 'report: council list entries imported as cases');
           const due = await tx.query<{ id: string }>(
             `select c.id from candidates c join scores s on s.id = c.current_score_id
              where s.nominate and c.merged_into is null order by c.id`,

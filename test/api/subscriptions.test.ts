@@ -50,7 +50,7 @@ describe('subscriptions API', () => {
       channel: 'email-weekly',
       paused: false,
       description:
-        'NPO: Endokrina sjukdomar; nyckelord: glukos*; nivå medel eller högre; händelser: ny kandidat, höjd prioritetsnivå, ny eller ändrad evidens, nominerad',
+        'NPO: Endokrina sjukdomar; nyckelord: glukos*; nivå medel eller högre; händelser: ny kandidat, höjd prioritetsnivå, ny eller ändrad evidens, nominerad, ärende ändrat',
     });
     expect(JSON.stringify(body)).not.toMatch(/unsubscribe|secret|token/i);
     mine = body.subscription.id as string;

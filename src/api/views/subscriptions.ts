@@ -23,6 +23,7 @@ export interface FormFilter {
   emdn: readonly string[];
   council: readonly string[];
   sources: readonly string[];
+  cases?: readonly string[] | undefined;
   events: readonly string[];
   minBand?: string | undefined;
 }
@@ -142,6 +143,12 @@ function fields(
     <div>
       <label for="sub-emdn">EMDN-prefix <span class="muted">(t.ex. J, W0101)</span></label>
       <input type="text" id="sub-emdn" name="emdn" maxlength="500" value="${f.emdn.join(', ')}" />
+    </div>
+    <div>
+      <label for="sub-cases"
+        >Endast dessa ärenden <span class="muted">(ärendenummer, t.ex. HOR-2026-0042; gäller ändrade ärenden)</span></label
+      >
+      <input type="text" id="sub-cases" name="cases" maxlength="1000" value="${(f.cases ?? []).join(', ')}" />
     </div>
     ${checkboxes(
       'council',
