@@ -23,6 +23,7 @@ import { registerPageRoutes } from './routes/pages.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { registerAccountRoutes } from './routes/accounts.js';
+import { registerCaseRoutes } from './routes/cases.js';
 import { opsRoutes } from './ops.js';
 import { registerAlertRoutes } from '../alerts/routes.js';
 
@@ -277,6 +278,7 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
   registerApiRoutes(app, web);
   registerSubscriptionRoutes(app, web);
   registerAccountRoutes(app, web);
+  registerCaseRoutes(app, web);
   await app.register(opsRoutes, { web });
   registerAlertRoutes(app, web);
   await app.ready();

@@ -2,6 +2,7 @@ import type { AppContext } from './context.js';
 import { createNomination, pushNominations } from './nominate.js';
 import { openCaseForNomination } from './cases.js';
 import { recordScoreEvents } from '../alerts/events.js';
+import { isValidEmail } from '../alerts/subscriptions.js';
 import { CASE_ORIGIN_LABELS, SUBMITTER_LABELS, partyOf, stockholmDay } from '../domain/cases.js';
 import type { OutsideSubmission } from '../domain/cases.js';
 import { RawItem } from '../domain/item.js';
@@ -14,6 +15,17 @@ import { insertManualItem, loadItems } from '../store/items.js';
 import { openRun } from '../store/runs.js';
 import { resolveItems } from '../workers/resolve.js';
 import { scoreAndStore } from '../workers/score.js';
+
+/** A submission the domain schema accepted but that cannot be recorded as given. */
+export class InvalidSubmissionError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidSubmissionError';
+  }
+}
 
 /** The source ids of items that did not come from a scan (rows of `sources`, never scheduled). */
 export const NOMINATION_SOURCE = 'nominations';
@@ -93,6 +105,9 @@ export async function submitFromOutside(
   input: OutsideSubmission,
   options: { publicOrigin: string; now: Date; requestId?: string | undefined },
 ): Promise<SubmissionResult> {
+  if (input.contactEmail !== undefined && !isValidEmail(input.contactEmail)) {
+    throw new InvalidSubmissionError('contactEmail', 'ogiltig e-postadress');
+  }
   const today = stockholmDay(options.now);
   const result = await withTransaction(ctx.db, async (tx): Promise<SubmissionResult> => {
     if (input.origin !== 'company') {
@@ -136,8 +151,9 @@ export async function submitFromOutside(
     if (input.origin === 'company') {
       return { kind: 'signal', candidateId: candidateId ?? null, itemId: String(stored.id), replayed: false };
     }
-    if (candidateId === undefined)
-      {throw new Error(`cases: nomination item ${stored.id} resolved to no candidate`);}
+    if (candidateId === undefined) {
+      throw new Error(`cases: nomination item ${stored.id} resolved to no candidate`);
+    }
     const party = partyOf(input);
     const nomination = await createNomination(
       tx,

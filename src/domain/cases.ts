@@ -765,8 +765,9 @@ export function describeCaseEvent(
       const outcome = payload.outcome === 'omfattas' ? 'omfattas' : 'omfattas-inte';
       const lines = [`${CASE_STATUS_LABELS[outcome]} (beslut ${str(payload.decidedOn) ?? ''}).`];
       const criteria = labelsOf(COLLABORATION_CRITERIA, payload.criteria);
-      if (criteria.length > 0)
-        {lines.push(`Kriterier som talar för nationell samverkan: ${criteria.join('; ')}.`);}
+      if (criteria.length > 0) {
+        lines.push(`Kriterier som talar för nationell samverkan: ${criteria.join('; ')}.`);
+      }
       const reasons = labelsOf(NOT_INCLUDED_REASONS, payload.reasons);
       if (reasons.length > 0) lines.push(`Skäl: ${reasons.join('; ')}.`);
       if (outcome === 'omfattas-inte') {
@@ -861,8 +862,9 @@ export const OutsideSubmission = z
   })
   .superRefine((input, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (input.origin === 'region' && input.region === undefined)
-      {issue('region', 'välj vilken region som nominerar');}
+    if (input.origin === 'region' && input.region === undefined) {
+      issue('region', 'välj vilken region som nominerar');
+    }
     if (
       input.origin === 'npo' &&
       (input.party === undefined || !NPO_PARTIES.includes(npoPartyName(input.party)))

@@ -113,6 +113,7 @@ export type CaseListView = (typeof CASE_LIST_VIEWS)[number];
 export interface CaseFilter {
   /** open: not yet decided; decided: decided or handled and not closed; closed; all. */
   view: Exclude<CaseListView, 'reconsider'>;
+  status?: CaseStatus | undefined;
   council?: CaseCouncil | undefined;
   q?: string | undefined;
   candidateId?: string | undefined;
@@ -148,6 +149,7 @@ export async function listCases(
   };
   const statuses = VIEW_STATUSES[filter.view];
   if (statuses) add('c.status = any(?::text[])', statuses);
+  if (filter.status) add('c.status = ?', filter.status);
   if (filter.council) add("c.state ->> 'council' = ?", filter.council);
   if (filter.publicOnly) where.push('c.is_public');
   if (filter.q) {
@@ -503,8 +505,9 @@ export async function changeCaseInTransaction(
   ).rows[0];
   const record = (await caseByNumber(tx, input.caseNumber))!;
   if (replay) {
-    if (replay.case_id !== caseId || replay.action !== input.change.action)
-      {return { kind: 'request-id-reused' };}
+    if (replay.case_id !== caseId || replay.action !== input.change.action) {
+      return { kind: 'request-id-reused' };
+    }
     return { kind: 'recorded', record, event: toEvent(replay), replayed: true };
   }
   const transition =

@@ -10,6 +10,8 @@ import type { SafeHtml } from '../html.js';
  */
 export function dateField(input: {
   id: string;
+  /** The field's name when it differs from its id (several forms on one page). */
+  name?: string;
   label: string;
   value: string | undefined;
   error?: string | undefined;
@@ -20,7 +22,7 @@ export function dateField(input: {
     <input
       type="text"
       id="${id}"
-      name="${id}"
+      name="${input.name ?? id}"
       value="${input.value ?? ''}"
       inputmode="numeric"
       autocomplete="off"

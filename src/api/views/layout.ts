@@ -118,11 +118,36 @@ document.querySelectorAll('select[data-shows]').forEach(function (select) {
 });
 `;
 
+/**
+ * The public pages are printed as records: no navigation or forms on paper, links spelled out,
+ * nothing cut across pages that need not be.
+ */
+const PUBLIC_CSS = `
+header.public { background:#14324f; color:#fff; padding:.75rem 1.5rem; }
+header.public a { color:#fff; }
+header.public .brand { font-weight:700; font-size:1.15rem; }
+header.public p { margin:.25rem 0 0; }
+footer.public { border-top:1px solid var(--line); padding:1rem 1.5rem; color:var(--muted); max-width:1200px; margin:0 auto; }
+.case-card { border:1px solid var(--line); border-radius:6px; padding:.5rem 1rem; margin:1rem 0; break-inside:avoid; }
+.case-card h2 { border:0; margin-top:.5rem; }
+@media print {
+  header.public, footer.public { background:#fff; color:#000; }
+  header.public a, a { color:#000; }
+  .skip, form.filters, .no-print, .pager { display:none !important; }
+  main a[href^="http"]::after { content:" (" attr(href) ")"; font-size:.85em; word-break:break-all; }
+  h2, h3 { break-after:avoid; }
+  tr, .case-card { break-inside:avoid; }
+  body { font-size:11pt; }
+}
+`;
+
 // Module constants written here, never data: the only strings that bypass escaping.
 const STYLE = new SafeHtml(CSS);
+const PUBLIC_STYLE = new SafeHtml(PUBLIC_CSS);
 const BEHAVIOUR = new SafeHtml(SCRIPT);
 
-export type Section = 'candidates' | 'audit' | 'sources' | 'subscriptions' | 'admin' | 'login' | 'none';
+export type Section =
+  'candidates' | 'cases' | 'audit' | 'sources' | 'subscriptions' | 'admin' | 'login' | 'none';
 
 export interface LayoutInput {
   title: string;
@@ -143,6 +168,7 @@ export function layout(input: LayoutInput): string {
     ? html`<nav aria-label="Huvudmeny">
           <ul>
             ${navItem('/kandidater', 'Kandidater', input.section === 'candidates')}
+            ${navItem('/arendehantering', 'Ärenden', input.section === 'cases')}
             ${roleAtLeast(user.role, 'reviewer') ? navItem('/granskningslogg', 'Granskningslogg', input.section === 'audit') : ''}
             ${navItem('/kallor', 'Källor och körningar', input.section === 'sources')}
             ${navItem('/prenumerationer', 'Prenumerationer', input.section === 'subscriptions')}
@@ -178,6 +204,52 @@ export function layout(input: LayoutInput): string {
         <script nonce="${input.nonce}">
           ${BEHAVIOUR};
         </script>
+      </body>
+    </html>`.value
+  }`;
+}
+
+/**
+ * The shell of the public pages (the case list anyone may read): no account, no navigation into
+ * the workbench, no script; printable.
+ */
+export function publicLayout(input: {
+  title: string;
+  nonce: string;
+  body: HtmlValue;
+  feeds: boolean;
+}): string {
+  return `<!doctype html>\n${
+    html`<html lang="sv">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="same-origin" />
+        <title>${input.title} – Horisont</title>
+        ${
+          input.feeds
+            ? html`<link rel="alternate" type="application/atom+xml" title="Ärenden (Atom)" href="/arenden.atom" />
+                <link rel="alternate" type="application/json" title="Ärenden (JSON)" href="/arenden.json" />`
+            : ''
+        }
+        <style nonce="${input.nonce}">
+          ${STYLE}
+          ${PUBLIC_STYLE}
+        </style>
+      </head>
+      <body>
+        <a class="skip" href="#innehall">Hoppa till innehållet</a>
+        <header class="public">
+          <a class="brand" href="/arenden">Horisont – ärenden i nationellt ordnat införande</a>
+          <p>MTP-rådets och NT-rådets ärenden: beslut om nationell samverkan, rekommendationer och uppföljning.</p>
+        </header>
+        <main id="innehall" tabindex="-1">${input.body}</main>
+        <footer class="public">
+          <p>
+            Uppgifterna är offentliga. Samma lista finns som <a href="/arenden.json">JSON</a> och som
+            <a href="/arenden.atom">Atom-flöde</a>.
+          </p>
+        </footer>
       </body>
     </html>`.value
   }`;
