@@ -55,12 +55,12 @@ describe('eurlex-oj options and requests', () => {
     ]);
   });
 
-  it('asks for RSS with a key without ":"', () => {
+  it('asks for RSS or Atom with a key without ":"', () => {
     expect(eurlexOj.requests(spec())).toEqual([
       {
         key: 'list-en-display-feed-rss-rssid-222',
         url: FEED,
-        accept: 'application/rss+xml, application/xml;q=0.9, text/xml;q=0.8',
+        accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8',
       },
     ]);
   });
@@ -214,6 +214,82 @@ describe('eurlex-oj parse: feed variants', () => {
       expect(title.length).toBeLessThan(100);
       expect(title).not.toContain('medical device medical device');
     }
+  });
+});
+
+function atom(entries: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en"><title>OJ L</title><id>urn:oj-l</id>
+<updated>2026-11-20T06:00:00Z</updated><link rel="self" href="https://eur-lex.europa.eu/oj-l.atom"/>${entries}</feed>`;
+}
+
+describe('eurlex-oj parse: Atom 1.0', () => {
+  it('reads an entry as the same item its RSS form gives', () => {
+    const fromAtom = eurlexOj.parse(
+      xml(
+        atom(`<entry>
+          <title type="html">CELEX:32026R0012: Regulation (EU) 2026/0012 amending Regulation (EU) 2017/746 as regards &amp;amp;c.</title>
+          <link rel="related" href="https://eur-lex.europa.eu/eli/reg/2026/12/oj"/>
+          <link href="https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A32026R0012"/>
+          <id>urn:x</id><updated>2026-01-14T08:00:00Z</updated><published>2026-01-12T00:00:00+01:00</published>
+          <summary type="html">&lt;p&gt;Amendment of the &lt;b&gt;IVDR&lt;/b&gt;&lt;/p&gt;</summary></entry>`),
+      ),
+      spec(),
+    ).items;
+    const fromRss = eurlexOj.parse(
+      xml(
+        rss(`<item><title>CELEX:32026R0012: Regulation (EU) 2026/0012 amending Regulation (EU) 2017/746 as regards &amp;amp;c.</title>
+          <link>https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A32026R0012</link>
+          <guid>urn:x</guid><pubDate>Mon, 12 Jan 2026 00:00:00 +0100</pubDate>
+          <description><![CDATA[<p>Amendment of the <b>IVDR</b></p>]]></description></item>`),
+      ),
+      spec(),
+    ).items;
+    expect(fromAtom).toEqual(fromRss);
+    expect(fromAtom[0]).toMatchObject({
+      itemKey: '32026R0012',
+      url: 'https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A32026R0012',
+      summary: 'Amendment of the IVDR',
+      publishedAt: '2026-01-12',
+    });
+  });
+
+  it('prefers summary to content and published to updated, in whatever order they come', () => {
+    const [item] = eurlexOj.parse(
+      xml(
+        atom(`<entry><title>Notice on medical devices</title><id>https://eur-lex.europa.eu/x/2</id>
+          <content type="text">The full text</content><updated>2026-03-04T10:00:00Z</updated>
+          <summary>The summary</summary><published>2026-03-02T10:00:00Z</published></entry>`),
+      ),
+      spec(),
+    ).items;
+    expect(item).toMatchObject({ summary: 'The summary', publishedAt: '2026-03-02' });
+    const [fallback] = eurlexOj.parse(
+      xml(
+        atom(`<entry><title>Notice on medical devices</title><id>https://eur-lex.europa.eu/x/3</id>
+          <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Two</p><p>paragraphs</p></div></content>
+          <updated>2026-03-04T10:00:00Z</updated></entry>`),
+      ),
+      spec(),
+    ).items;
+    expect(fallback).toMatchObject({
+      itemKey: 'https://eur-lex.europa.eu/x/3',
+      url: 'https://eur-lex.europa.eu/x/3',
+      summary: 'Two paragraphs',
+      publishedAt: '2026-03-04',
+    });
+  });
+
+  it('refuses an entry with a repeated element, markup in its title or nothing in it, and a feed outside Atom', () => {
+    const twice = '<entry><title>Medical devices</title><title>Again</title><id>urn:a</id></entry>';
+    expect(errorKindOf(() => eurlexOj.parse(xml(atom(twice)), spec()))).toBe('schema');
+    const markup = '<entry><title>Medical <b>devices</b></title><id>urn:b</id></entry>';
+    expect(errorKindOf(() => eurlexOj.parse(xml(atom(markup)), spec()))).toBe('schema');
+    expect(errorKindOf(() => eurlexOj.parse(xml(atom('<entry/>')), spec()))).toBe('schema');
+    const other =
+      '<?xml version="1.0"?><feed xmlns="http://example.org/not-atom"><entry><title>x</title></entry></feed>';
+    expect(errorKindOf(() => eurlexOj.parse(xml(other), spec()))).toBe('schema');
+    expect(errorKindOf(() => eurlexOj.parse(xml(atom('<entry><title>x</title>')), spec()))).toBe('parse');
   });
 });
 

@@ -24,11 +24,11 @@ export const EurlexOjOptions = z.strictObject({
 export type EurlexOjOptions = z.infer<typeof EurlexOjOptions>;
 
 /**
- * The feed is read by a single-pass scanner written for RSS 2.0 rather than a general XML parser
- * plus a separate validation pass (fast-xml-parser's validate + parse read every byte twice and
- * built a tree of everything; this reads once and keeps only the five item fields). It checks
- * well-formedness as it goes: tags nest and close, attributes are quoted and unique, one root,
- * nothing unclosed, at most MAX_DEPTH levels.
+ * The feed is read by a single-pass scanner written for RSS 2.0 and Atom 1.0 rather than a general
+ * XML parser plus a separate validation pass (fast-xml-parser's validate + parse read every byte
+ * twice and built a tree of everything; this reads once and keeps only the five item fields). It
+ * checks well-formedness as it goes: tags nest and close, attributes are quoted and unique, one
+ * root, nothing unclosed, at most MAX_DEPTH levels.
  *
  * Entity processing stays off: a DOCTYPE (and any internal subset with entity declarations) is
  * skipped, never interpreted, so entity-expansion attacks expand nothing. Text keeps its
@@ -37,8 +37,25 @@ export type EurlexOjOptions = z.infer<typeof EurlexOjOptions>;
  */
 const MAX_DEPTH = 32;
 const ITEM_FIELDS = new Set(['title', 'link', 'guid', 'description', 'pubDate']);
+const ATOM_NAMESPACE = 'http://www.w3.org/2005/Atom';
 
 type FieldName = 'title' | 'link' | 'guid' | 'description' | 'pubDate';
+
+/**
+ * The elements of an Atom entry that stand for an RSS item's fields (RFC 4287): the entry's
+ * `id` is its guid, `summary` (else `content`) its description, `published` (else `updated`) its
+ * date. Its link is the `href` of its first `link` without `rel` or with `rel="alternate"`.
+ */
+const ATOM_FIELDS: Record<string, FieldName | undefined> = {
+  title: 'title',
+  id: 'guid',
+  summary: 'description',
+  content: 'description',
+  published: 'pubDate',
+  updated: 'pubDate',
+};
+/** Atom elements that give way when the element they stand in for is there too. */
+const ATOM_FALLBACKS = new Set(['content', 'updated']);
 
 interface ScannedItem {
   title?: string;
@@ -46,14 +63,28 @@ interface ScannedItem {
   guid?: string;
   description?: string;
   pubDate?: string;
+  /** Atom: the elements read so far, and those each field was taken from. */
+  elements?: string[];
+  fallbacks?: Set<FieldName>;
   /** A field repeated or holding child elements, or an empty `<item/>`: not an RSS item. */
   invalid?: boolean;
 }
 
 interface ScannedFeed {
   root: string;
+  /** Atom: the root's default namespace is Atom's. */
+  atom: boolean;
   channels: number;
   items: ScannedItem[];
+}
+
+/** Sets an Atom entry's field from `element`, unless a preferred element already set it. */
+function setAtomField(item: ScannedItem, field: FieldName, element: string, value: string): void {
+  const fallback = ATOM_FALLBACKS.has(element);
+  if (item[field] !== undefined && fallback && !item.fallbacks?.has(field)) return;
+  item[field] = value;
+  if (fallback) (item.fallbacks ??= new Set()).add(field);
+  else item.fallbacks?.delete(field);
 }
 
 class XmlSyntaxError extends Error {
@@ -100,16 +131,26 @@ function skipDoctype(text: string, from: number): number {
   throw new XmlSyntaxError('UnclosedDoctype', from);
 }
 
-/** Scans an RSS document: well-formedness throughout, the item fields of rss/channel/item. */
-function scanRss(text: string): ScannedFeed {
+/**
+ * Scans an RSS or Atom document: well-formedness throughout, the item fields of rss/channel/item
+ * or of feed/entry.
+ */
+function scanFeed(text: string): ScannedFeed {
   const n = text.length;
   const stack: string[] = [];
   const items: ScannedItem[] = [];
   let root = '';
   let rootClosed = false;
+  let atom = false;
   let channels = 0;
+  // Where items and their fields sit: rss/channel/item/field or feed/entry/field.
+  let itemDepth = 3;
+  let fieldDepth = 4;
   let current: ScannedItem | undefined;
   let field: FieldName | undefined;
+  // Atom: the element the field is read from, and whether it holds XHTML (text at any depth).
+  let fieldElement = '';
+  let xhtml = false;
   let parts: string[] = [];
   let i = 0;
   while (i < n) {
@@ -120,7 +161,10 @@ function scanRss(text: string): ScannedFeed {
         for (let k = i; k < end; k++) {
           if (!isSpace(text.charCodeAt(k))) throw new XmlSyntaxError('TextOutsideRoot', k);
         }
-      } else if (field !== undefined && stack.length === 4) {
+      } else if (
+        field !== undefined &&
+        (stack.length === fieldDepth || (xhtml && stack.length > fieldDepth))
+      ) {
         parts.push(text.slice(i, end));
       }
     }
@@ -136,7 +180,9 @@ function scanRss(text: string): ScannedFeed {
         const close = text.indexOf(']]>', i + 9);
         if (close === -1) throw new XmlSyntaxError('UnclosedCDATA', i);
         if (stack.length === 0) throw new XmlSyntaxError('CDATAOutsideRoot', i);
-        if (field !== undefined && stack.length === 4) parts.push(text.slice(i + 9, close));
+        if (field !== undefined && (stack.length === fieldDepth || (xhtml && stack.length > fieldDepth))) {
+          parts.push(text.slice(i + 9, close));
+        }
         i = close + 3;
       } else if (text.startsWith('<!DOCTYPE', i)) {
         if (root !== '') throw new XmlSyntaxError('DoctypeAfterRoot', i);
@@ -160,10 +206,13 @@ function scanRss(text: string): ScannedFeed {
       const name = text.slice(i + 2, nameEnd);
       const open = stack.pop();
       if (open !== name) throw new XmlSyntaxError('MismatchedTag', i);
-      if (stack.length === 3 && field !== undefined && current !== undefined) {
-        current[field] = parts.length === 1 ? parts[0]!.trim() : parts.join('').trim();
+      if (stack.length === fieldDepth - 1 && field !== undefined && current !== undefined) {
+        const value = parts.length === 1 ? parts[0]!.trim() : parts.join(xhtml ? ' ' : '').trim();
+        if (atom) setAtomField(current, field, fieldElement, value);
+        else current[field] = value;
         field = undefined;
-      } else if (stack.length === 2 && name === 'item') {
+        xhtml = false;
+      } else if (stack.length === itemDepth - 1 && name === (atom ? 'entry' : 'item')) {
         current = undefined;
       }
       if (stack.length === 0) rootClosed = true;
@@ -176,6 +225,10 @@ function scanRss(text: string): ScannedFeed {
     while (j < n && isNameChar(text.charCodeAt(j))) j++;
     const name = text.slice(i + 1, j);
     let attributes: string[] | undefined;
+    // Attribute values are kept only where they carry content: the root (its namespace) and the
+    // elements of an Atom entry (link href and rel, a text construct's type).
+    const keepValues = stack.length === 0 || (atom && stack.length === itemDepth && current !== undefined);
+    let values: Record<string, string> | undefined;
     let selfClosing = false;
     for (;;) {
       const before = j;
@@ -208,15 +261,47 @@ function scanRss(text: string): ScannedFeed {
       attributes ??= [];
       if (attributes.includes(attr)) throw new XmlSyntaxError('DuplicateAttribute', attrStart);
       attributes.push(attr);
+      if (keepValues) (values ??= {})[attr] = text.slice(j + 1, close);
       j = close + 1;
     }
     if (stack.length === 0) {
       if (root !== '' || rootClosed) throw new XmlSyntaxError('MultipleRoots', i);
       root = name;
+      if (name === 'feed' && values?.xmlns === ATOM_NAMESPACE) {
+        atom = true;
+        itemDepth = 2;
+        fieldDepth = 3;
+      }
     }
     const depth = stack.length + 1;
     if (depth > MAX_DEPTH) throw new XmlSyntaxError('TooDeep', i);
-    if (depth === 2 && name === 'channel' && root === 'rss') {
+    if (atom) {
+      if (depth === 2 && name === 'entry') {
+        current = selfClosing ? { invalid: true } : {};
+        items.push(current);
+      } else if (depth === 3 && current !== undefined) {
+        const elements = (current.elements ??= []);
+        if (name === 'link') {
+          const rel = values?.rel ?? 'alternate';
+          if (rel === 'alternate' && current.link === undefined) current.link = values?.href ?? '';
+        } else {
+          const fieldName = ATOM_FIELDS[name];
+          if (fieldName !== undefined) {
+            if (elements.includes(name)) current.invalid = true;
+            elements.push(name);
+            if (selfClosing) setAtomField(current, fieldName, name, '');
+            else {
+              field = fieldName;
+              fieldElement = name;
+              xhtml = values?.type === 'xhtml';
+              parts = [];
+            }
+          }
+        }
+      } else if (depth > 3 && field !== undefined && current !== undefined && !xhtml) {
+        current.invalid = true;
+      }
+    } else if (depth === 2 && name === 'channel' && root === 'rss') {
       channels++;
     } else if (depth === 3 && name === 'item' && stack[1] === 'channel' && root === 'rss') {
       current = selfClosing ? { invalid: true } : {};
@@ -241,7 +326,7 @@ function scanRss(text: string): ScannedFeed {
   }
   if (stack.length > 0) throw new XmlSyntaxError('UnclosedTag', n);
   if (root === '') throw new XmlSyntaxError('NoRoot', 0);
-  return { root, channels, items };
+  return { root, atom, channels, items };
 }
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -353,7 +438,7 @@ function readFeed(doc: FetchedDocument): ScannedFeed {
   // A feed holds the last 100 acts (tens of kB); anything near this is not the feed, and the
   // parser should not be handed it.
   if (text.length > MAX_FEED_CHARS) {
-    throw new HorisontError('too-large', `parse(${ID}): ${text.length} characters is not an RSS feed`);
+    throw new HorisontError('too-large', `parse(${ID}): ${text.length} characters is not a feed`);
   }
   const head = text.slice(0, 8000);
   // EUR-Lex sits behind an AWS WAF challenge that answers scripts with a JavaScript page.
@@ -361,7 +446,7 @@ function readFeed(doc: FetchedDocument): ScannedFeed {
     /gokuProps|awsWafCookieDomainList|AwsWafIntegration|token\.awswaf\.com/.test(head) ||
     looksBlocked(head)
   ) {
-    if (!/^<\?xml|^<rss\b/i.test(text)) {
+    if (!/^<\?xml|^<rss\b|^<feed\b/i.test(text)) {
       throw new HorisontError(
         'blocked',
         `parse(${ID}): the site answered with a bot challenge instead of the feed`,
@@ -369,10 +454,10 @@ function readFeed(doc: FetchedDocument): ScannedFeed {
     }
   }
   if (/^<!doctype html|^<html\b/i.test(text)) {
-    throw new HorisontError('parse', `parse(${ID}): expected an RSS feed, got an HTML page`);
+    throw new HorisontError('parse', `parse(${ID}): expected a feed, got an HTML page`);
   }
   try {
-    return scanRss(text);
+    return scanFeed(text);
   } catch (error) {
     if (!(error instanceof XmlSyntaxError)) throw error;
     throw new HorisontError(
@@ -424,26 +509,29 @@ function toItem(
 }
 
 /**
- * EUR-Lex RSS 2.0 feeds (the Official Journal L series, or a saved search), kept to the acts about
- * medical devices and in vitro diagnostics.
+ * EUR-Lex feeds (the Official Journal L series, or a saved search) in RSS 2.0 or Atom 1.0, kept to
+ * the acts about medical devices and in vitro diagnostics.
  */
 export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
   id: ID,
-  description: 'EUR-Lex RSS feeds (Official Journal acts), kept to MDR/IVDR and medical devices',
+  description: 'EUR-Lex RSS or Atom feeds (Official Journal acts), kept to MDR/IVDR and medical devices',
   optionsSchema: EurlexOjOptions,
 
   requests(source: SourceSpec<EurlexOjOptions>): FetchRequest[] {
     return source.urls.map((url) => ({
       key: listRequestKey(url),
       url,
-      accept: 'application/rss+xml, application/xml;q=0.9, text/xml;q=0.8',
+      accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8',
     }));
   },
 
   parse(doc: FetchedDocument, source: SourceSpec<EurlexOjOptions>): ParseResult {
     const feed = readFeed(doc);
-    if (feed.root !== 'rss' || feed.channels !== 1) {
-      throw new HorisontError('schema', `parse(${ID}): not an RSS 2.0 feed (no rss/channel)`);
+    if (!feed.atom && (feed.root !== 'rss' || feed.channels !== 1)) {
+      throw new HorisontError(
+        'schema',
+        `parse(${ID}): neither an RSS 2.0 feed (rss/channel) nor an Atom 1.0 feed (feed in Atom's namespace)`,
+      );
     }
 
     const matchers = source.options.keywords.map(matcherFor);
@@ -452,7 +540,10 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
     const seen = new Set<string>();
     feed.items.forEach((entry, index) => {
       if (entry.invalid) {
-        throw new HorisontError('schema', `parse(${ID}): item ${index} is not an RSS item`);
+        throw new HorisontError(
+          'schema',
+          `parse(${ID}): item ${index} is not an ${feed.atom ? 'Atom entry' : 'RSS item'}`,
+        );
       }
       const mapped = toItem(entry, language);
       if (!mapped) {
