@@ -104,9 +104,19 @@ export function productName(rng: Rng): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// EUR-Lex RSS 2.0
+// EUR-Lex feeds: RSS 2.0 and the same acts as Atom 1.0
 
-function rssItem(seed: number, ref: ItemRef): string {
+interface Act {
+  celex: string;
+  /** Title and description as they appear in the feed (escaped, or CDATA). */
+  title: string;
+  description: string;
+  link: string;
+  guid: string;
+  date: { text: string; day: string };
+}
+
+function actOf(seed: number, ref: ItemRef): Act {
   const rng = itemRng(seed, ref);
   const year = 2026;
   const number = 1000 + ref.id;
@@ -123,13 +133,25 @@ function rssItem(seed: number, ref: ItemRef): string {
   } else if (kind === 2) {
     description = `&lt;p&gt;This act concerns ${topic} and applies from ${date.day}.&lt;/p&gt; &lt;p&gt;Further text &amp;amp; detail for ${productName(rng)}.&lt;/p&gt;`;
   }
+  return {
+    celex,
+    title,
+    description,
+    link: `https://eur-lex.europa.eu/./legal-content/AUTO/?uri=CELEX:${celex}`,
+    guid: `https://eur-lex.europa.eu/./legal-content/AUTO/?uri=CELLAR:${pseudoWord(rng, 3)}-${ref.id}`,
+    date,
+  };
+}
+
+function rssItem(seed: number, ref: ItemRef): string {
+  const act = actOf(seed, ref);
   return `  <item>
-    <title>${title}</title>
-    ${description === '' ? '<description/>' : `<description>${description}</description>`}
-    <link>https://eur-lex.europa.eu/./legal-content/AUTO/?uri=CELEX:${celex}</link>
-    <guid isPermaLink="false">https://eur-lex.europa.eu/./legal-content/AUTO/?uri=CELLAR:${pseudoWord(rng, 3)}-${ref.id}</guid>
+    <title>${act.title}</title>
+    ${act.description === '' ? '<description/>' : `<description>${act.description}</description>`}
+    <link>${act.link}</link>
+    <guid isPermaLink="false">${act.guid}</guid>
     <category>Lex Alerts</category>
-    <pubDate>${date.text}</pubDate>
+    <pubDate>${act.date.text}</pubDate>
     <dc:creator>European Commission,</dc:creator>
   </item>
 `;
@@ -146,6 +168,37 @@ export function rssFeed(seed: number, items: readonly ItemRef[]): string {
   <language>en</language>
 ${items.map((ref) => rssItem(seed, ref)).join('')}</channel>
 </rss>
+`;
+}
+
+function atomEntry(seed: number, ref: ItemRef): string {
+  const act = actOf(seed, ref);
+  const at = `${act.date.day}T00:00:00+01:00`;
+  return `  <entry>
+    <title type="html">${act.title}</title>
+    <link rel="alternate" type="text/html" href="${act.link}"/>
+    <link rel="related" href="https://eur-lex.europa.eu/eli/${act.celex.toLowerCase()}/oj"/>
+    <id>${act.guid}</id>
+    <updated>${at}</updated>
+    <published>${at}</published>
+    ${act.description === '' ? '<summary type="html"/>' : `<summary type="html">${act.description}</summary>`}
+    <category term="Lex Alerts"/>
+    <author><name>European Commission</name></author>
+  </entry>
+`;
+}
+
+/** The acts `rssFeed` lists, as an Atom 1.0 feed (the same items once read). */
+export function atomFeed(seed: number, items: readonly ItemRef[]): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">
+  <title>Acts of the Official Journal L (${seed})</title>
+  <id>https://eur-lex.europa.eu/EN/display-feed.atom?rssId=${seed}</id>
+  <updated>2026-11-20T06:00:00Z</updated>
+  <link rel="self" type="application/atom+xml" href="https://eur-lex.europa.eu/EN/display-feed.atom?rssId=${seed}"/>
+  <link rel="alternate" href="https://eur-lex.europa.eu/oj/direct-access.html"/>
+  <subtitle>EUR-Lex: the latest acts published in the Official Journal of the European Union, L series</subtitle>
+${items.map((ref) => atomEntry(seed, ref)).join('')}</feed>
 `;
 }
 
