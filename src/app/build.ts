@@ -19,6 +19,7 @@ import { scanStage } from '../workers/scan.js';
 import { fetchStage } from '../workers/fetch.js';
 import { parseStage } from '../workers/parse.js';
 import { resolveStage } from '../workers/resolve.js';
+import { refreshNameBlocks } from '../store/resolution.js';
 import { scoreStage } from '../workers/score.js';
 import { reportStage } from '../workers/report.js';
 import { startAlertRelay, stopAlertRelay } from '../alerts/index.js';
@@ -120,6 +121,9 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const config = await loadAppConfig(env, options.configDir);
   const db = openDb(env, log, options.applicationName, options.dbRole);
   await migrateAsLogin(env, log, db, options.dbRole);
+  // Names filed under other resolution settings (or by a migration) are filed again first.
+  const refiled = await refreshNameBlocks(db, config.resolution);
+  if (refiled > 0) log.info({ names: refiled }, 'resolution: names filed under the current blocks');
   const fixtureHost = env.HORISONT_FIXTURE_ORIGIN ? new URL(env.HORISONT_FIXTURE_ORIGIN).hostname : undefined;
   // robots.txt is read through the same guarded client (SSRF policy, limits, politeness), once
   // per origin and day per process; 4xx means allow all, 5xx or unreachable disallow all.

@@ -105,6 +105,8 @@ describe('identitiesOf', () => {
       {
         keys: [{ scheme: 'product', value: 'freestyle libre 3' }],
         candidateKind: 'device',
+        // An HTA report may name a drug as well as a device: the kind is not stated.
+        kindStated: false,
         displayName: 'FreeStyle Libre 3',
         reason: 'produktnamn nämns i titeln: ”FreeStyle Libre 3”',
       },
@@ -136,6 +138,7 @@ describe('identitiesOf', () => {
       {
         keys: [{ scheme: 'product', value: 'eversense e3' }],
         candidateKind: 'device',
+        kindStated: false,
         displayName: 'Eversense E3',
         reason: 'produktnamn nämns i sammanfattningen: ”Eversense E3”',
       },

@@ -1,6 +1,6 @@
 import type { CandidateKind } from './candidate.js';
 import { isNtCouncilDecision, kindOfProduct } from './candidate.js';
-import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
+import { normaliseBasicUdiDi, normaliseSrn, normaliseUdiDi } from './identifiers.js';
 import type { RawItem } from './item.js';
 import { extractProductMentions } from './mentions.js';
 import { normaliseProductName, normaliseText } from './normalise.js';
@@ -14,17 +14,27 @@ export interface ItemIdentity {
   /** Every key that identifies the candidate; two identities sharing any key are the same candidate. */
   keys: IdentityKey[];
   candidateKind: CandidateKind;
+  /**
+   * False when the source does not say what kind of product it names (a news item, an HTA
+   * report, a trial naming a product in its title): the name may then be a drug's as well as a
+   * device's, and resolution compares it with both.
+   */
+  kindStated?: false;
   displayName: string;
   /** Why this item maps here (Swedish), e.g. "UDI-DI 0…", "produktnamn nämns i titeln". */
   reason: string;
   /** The manufacturer as the source names it (registries), for fuzzy matching. */
   manufacturer?: string;
+  /** The manufacturer's EUDAMED SRN, when the source states it: one legal manufacturer. */
+  manufacturerSrn?: string;
 }
 
 /** Item kinds that are about a method (an assessment), and so make a candidate of their own. */
 const METHOD_KINDS = new Set<RawItem['kind']>(['hta-report', 'method']);
 /** Item kinds that are about one product even when no name is recognised in the text. */
 const PRODUCT_KINDS = new Set<RawItem['kind']>(['device', 'ivd', 'drug', 'council-decision']);
+/** Item kinds whose product is of the kind they say (a drug list names drugs, an FSN devices). */
+const STATES_PRODUCT_KIND = new Set<RawItem['kind']>(['device', 'ivd', 'drug', 'safety-notice']);
 /** Item kinds that never make a candidate: legal acts name no products. */
 const NEVER_CANDIDATES = new Set<RawItem['kind']>(['regulation']);
 
@@ -112,6 +122,7 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
     const udiDi = facts.udiDi === undefined ? undefined : normaliseUdiDi(facts.udiDi);
     const basicUdiDi = facts.basicUdiDi === undefined ? undefined : normaliseBasicUdiDi(facts.basicUdiDi);
     const product = normaliseProductName(facts.tradeName);
+    const srn = facts.manufacturerSrn === undefined ? undefined : normaliseSrn(facts.manufacturerSrn);
     if (udiDi !== undefined) keys.push({ scheme: 'udi-di', value: udiDi });
     if (basicUdiDi !== undefined) keys.push({ scheme: 'basic-udi-di', value: basicUdiDi });
     if (product !== '') keys.push({ scheme: 'product', value: product });
@@ -136,6 +147,7 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
         ...(facts.manufacturer === undefined || item.kind === 'trial'
           ? {}
           : { manufacturer: facts.manufacturer }),
+        ...(srn === undefined || item.kind === 'trial' ? {} : { manufacturerSrn: srn }),
       },
     ];
   }
@@ -152,6 +164,9 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
     identities.push({
       keys: [{ scheme: 'product', value: key }],
       candidateKind: textKind(sourceId, item),
+      ...(STATES_PRODUCT_KIND.has(item.kind) || isNtCouncilDecision({ ...item, sourceId })
+        ? {}
+        : { kindStated: false as const }),
       displayName: name,
       reason: `produktnamn nämns i ${where}: ”${name}”`,
     });

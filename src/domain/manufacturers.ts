@@ -22,6 +22,11 @@ export const ManufacturersFile = z
           aliases: z.array(Name).max(100).default([]),
           /** Why (a rename, an acquisition, a spin-off, with the year), for the reviewer. */
           note: z.string().max(500).optional(),
+          /**
+           * Other makers this one is related to but is not (a former parent, a spin-off, a
+           * sister company): a product name they share is flagged for a reviewer, never merged.
+           */
+          related: z.array(Name).max(50).default([]),
         }),
       )
       .min(1),
@@ -61,6 +66,8 @@ export interface ManufacturerAliases {
   readonly byKey: ReadonlyMap<string, Canonical>;
   /** Alias keys that also match as the leading words of a longer name, longest first. */
   readonly prefixes: readonly (readonly [prefix: string, canonical: Canonical])[];
+  /** Canonical key → the canonical keys of the makers it is related to (both ways). */
+  readonly related: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -81,11 +88,39 @@ export function compileManufacturerAliases(file: ManufacturersFile): Manufacture
   const prefixes = [...byKey]
     .filter(([key]) => matchesAsPrefix(key))
     .sort(([a], [b]) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
-  return { byKey, prefixes };
+  const related = new Map<string, Set<string>>();
+  const relate = (a: string, b: string): void => {
+    const set = related.get(a) ?? new Set<string>();
+    set.add(b);
+    related.set(a, set);
+  };
+  const partial = { byKey, prefixes, related };
+  for (const entry of file.manufacturers) {
+    const own = normaliseManufacturer(entry.name);
+    for (const other of entry.related) {
+      const key = canonicalManufacturer(other, partial);
+      if (key === '' || key === own) continue;
+      relate(own, key);
+      relate(key, own);
+    }
+  }
+  return partial;
+}
+
+/**
+ * Whether two canonical maker keys are related makers (config `related`, either way): a parent
+ * and its spin-off share product names without being one maker.
+ */
+export function relatedManufacturers(a: string, b: string, aliases: ManufacturerAliases): boolean {
+  return a !== '' && b !== '' && a !== b && (aliases.related.get(a)?.has(b) ?? false);
 }
 
 /** An empty table: every name is its own maker (for tests and tools without configuration). */
-export const NO_MANUFACTURER_ALIASES: ManufacturerAliases = { byKey: new Map(), prefixes: [] };
+export const NO_MANUFACTURER_ALIASES: ManufacturerAliases = {
+  byKey: new Map(),
+  prefixes: [],
+  related: new Map(),
+};
 
 function lookup(key: string, aliases: ManufacturerAliases): Canonical | undefined {
   const exact = aliases.byKey.get(key);

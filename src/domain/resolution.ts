@@ -1,20 +1,24 @@
 /**
- * Fuzzy identity resolution: when do two names (with their manufacturers) speak of one product?
+ * Fuzzy identity resolution: when do two names (with their makers) speak of one product?
  *
- * Pure. Exact identifiers (UDI-DI, Basic UDI-DI, the normalised product name) are linked before
- * this runs; here a name that matched no key is compared with the names that share one of its
- * blocks (a significant word, the first or last letters), never with every candidate. A pair
- * scoring at least `thresholds.link` is one product; between `thresholds.possibleDuplicate` and
- * `thresholds.link` the pair stays apart and is shown to a reviewer as a possible duplicate.
+ * Pure. Exact identifiers (UDI-DI, Basic UDI-DI, an item's own key) are linked before this runs
+ * (src/domain/resolver.ts); here a name is compared with the names that share one of its blocks,
+ * never with every candidate. A pair scoring at least `thresholds.link` is one product; between
+ * `thresholds.possibleDuplicate` and `thresholds.link` the pair stays apart and is shown to a
+ * reviewer as a possible duplicate.
  *
  * Generation and model codes are distinguishing: two names whose digits or variant words differ
  * (Libre 2 / Libre 3, G6 / G7, Omnipod 5 / Omnipod DASH, Evolut PRO / Evolut FX) never match, however
- * close their letters are.
+ * close their letters are. Generation markers are read alike: "Gen 2", "G2", "II", "2nd
+ * generation", "Mk II" and "v2" are all the generation 2.
+ *
+ * Makers decide before names do: a name-only match never joins two registrations whose makers,
+ * SRNs or Basic UDI-DIs conflict (see {@link makersCompatible}).
  */
 import { z } from 'zod';
 import type { CandidateKind } from './candidate.js';
+import { boundedEditDistance } from './edit-distance.js';
 import type { ItemIdentity } from './identity.js';
-import { boundedEditDistance } from './linkage.js';
 import type { MethodProfile } from './method-similarity.js';
 import { MethodTerms, methodProfile, methodSimilarity } from './method-similarity.js';
 import { normaliseProductName, normaliseText } from './normalise.js';
@@ -50,13 +54,18 @@ export const ResolutionSettings = z
   });
 export type ResolutionSettings = z.infer<typeof ResolutionSettings>;
 
-/** A name as resolution compares it: normalised product name, manufacturer key and kind. */
+/** A name as resolution compares it: comparable product name, the maker's facts and the kind. */
 export interface NameProfile {
-  /** `normaliseProductName` form. */
+  /** `comparableName` form (for methods: the lower-case title). */
   name: string;
   /** Canonical manufacturer key, '' when the source names none. */
   manufacturer: string;
-  kind: CandidateKind;
+  /** `product`: a product of a kind the source does not state (a drug's or a device's name). */
+  kind: CandidateKind | 'product';
+  /** The manufacturer's EUDAMED SRN, when the source states it. */
+  srn?: string;
+  /** The registration's Basic UDI-DI, when the source states it. */
+  basicUdiDi?: string;
 }
 
 export interface Similarity {
@@ -66,65 +75,169 @@ export interface Similarity {
 }
 
 /** Devices and IVDs can be confused by a source; drugs and methods are their own worlds. */
-function family(kind: CandidateKind): string {
+export function family(kind: NameProfile['kind']): string {
   return kind === 'ivd' ? 'device' : kind;
 }
 
-const ROMAN = /^(?:i{1,3}|iv|v|vi{1,3}|ix|x|xi{1,3})$/;
+/** Whether two kinds may name one product: the same family, or a product of unstated kind. */
+function kindsMeet(a: NameProfile['kind'], b: NameProfile['kind']): boolean {
+  const x = family(a);
+  const y = family(b);
+  if (x === y) return true;
+  if (x === 'method' || y === 'method') return false;
+  return x === 'product' || y === 'product';
+}
+
+/** The family whose blocks a name is filed under: a product of unstated kind goes with the devices. */
+function filedFamily(kind: NameProfile['kind']): string {
+  return kind === 'product' ? 'device' : family(kind);
+}
+
+/**
+ * The families a name is looked up in: its own, and for a drug and a product of unstated kind
+ * the devices too, where the names of unstated kind are filed (drugs are few; a device's lookup
+ * stays in its own family).
+ */
+function lookupFamilies(kind: NameProfile['kind']): string[] {
+  if (kind === 'drug') return ['drug', 'device'];
+  if (kind === 'product') return ['device', 'drug'];
+  return [filedFamily(kind)];
+}
+
+const ROMAN_VALUES: Record<string, number> = {
+  i: 1,
+  ii: 2,
+  iii: 3,
+  iv: 4,
+  v: 5,
+  vi: 6,
+  vii: 7,
+  viii: 8,
+  ix: 9,
+  x: 10,
+  xi: 11,
+  xii: 12,
+};
+
+/** Words that announce a generation number after them: "Gen 2", "Mk II", "version 3". */
+const MARKER_WORDS = new Set([
+  'gen',
+  'generation',
+  'generasjon',
+  'generationen',
+  'mk',
+  'mark',
+  'version',
+  'v',
+]);
+/** Words that follow an ordinal to say it is a generation: "2nd generation", "andra generationen". */
+const GENERATION_NOUNS = new Set([
+  'gen',
+  'generation',
+  'generations',
+  'generationen',
+  'generasjon',
+  'generasjonen',
+]);
+const ORDINALS: Record<string, number> = {
+  first: 1,
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  forsta: 1,
+  andra: 2,
+  tredje: 3,
+  fjarde: 4,
+  femte: 5,
+  forste: 1,
+  andre: 2,
+  fjerde: 4,
+};
+
+/** A generation number written as digits ("2"), an English ordinal ("2nd") or a roman numeral. */
+function generationNumber(token: string, allowRoman: boolean): number | undefined {
+  if (/^\d{1,2}$/.test(token)) return Number(token);
+  const ordinal = /^(\d{1,2})(?:st|nd|rd|th|e|a)$/.exec(token);
+  if (ordinal) return Number(ordinal[1]);
+  if (ORDINALS[token] !== undefined) return ORDINALS[token];
+  if (allowRoman && ROMAN_VALUES[token] !== undefined) return ROMAN_VALUES[token];
+  return undefined;
+}
+
+/**
+ * Tokens of a normalised name with generation markers read as their number ("gen 2", "g2",
+ * "mk ii", "v2", "2nd generation", "andra generationen", a lone "II" → "2"), glued letters and
+ * digits split ("ptau217" → "ptau 217").
+ */
+export function nameTokens(name: string): string[] {
+  const raw = name.split(' ').filter((token) => token !== '');
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const token = raw[i]!;
+    const next = raw[i + 1];
+    // "gen 2", "mk ii", "version 3", "v 2"
+    if (MARKER_WORDS.has(token) && next !== undefined) {
+      const n = generationNumber(next, true);
+      if (n !== undefined && !(token === 'v' && /^\d{3,}/.test(next))) {
+        out.push(String(n));
+        i++;
+        continue;
+      }
+    }
+    // "2nd generation", "second gen", "andra generationen"
+    if (next !== undefined && GENERATION_NOUNS.has(next)) {
+      const n = generationNumber(token, false);
+      if (n !== undefined) {
+        out.push(String(n));
+        i++;
+        continue;
+      }
+    }
+    // "g2", "v3", "gen2", "mk2", "mkii": a marker glued to its number.
+    const glued = /^(?:(?:g|v|gen|mk)(\d{1,2})|(?:gen|mk)(i{1,3}|iv|vi{0,3}|ix|x))$/.exec(token);
+    if (glued) {
+      out.push(String(generationNumber(glued[1] ?? glued[2]!, true)));
+      continue;
+    }
+    const roman = ROMAN_VALUES[token];
+    // A lone roman numeral after a word is a generation ("InterStim II"); "v" alone too ("Inspire V").
+    if (roman !== undefined && out.length > 0 && token !== 'x' && token !== 'i') {
+      out.push(String(roman));
+      continue;
+    }
+    const trailing = /^(\p{L}{3,})(\d+)$/u.exec(token);
+    if (trailing) {
+      out.push(trailing[1]!, trailing[2]!);
+      continue;
+    }
+    const leading = /^(\d+)(\p{L}{3,})$/u.exec(token);
+    if (leading) {
+      out.push(leading[1]!, leading[2]!);
+      continue;
+    }
+    out.push(token);
+  }
+  return out;
+}
 
 interface SplitName {
   /**
    * The model code: tokens with digits, of one or two letters (DR, PC, SB), variant words and
-   * roman numerals, concatenated in order so that "SB 3" and "SB3", "780 G" and "780G" agree.
+   * generation numbers, concatenated in order so that "SB 3" and "SB3", "780 G" and "780G" agree.
    */
   code: string;
-  /** The remaining significant words, in order, each with whether a code token followed it. */
+  /** The remaining significant words, in order. */
   words: string[];
   /** Every token (words and codes) in order, for prefix comparisons. */
   tokens: Array<{ text: string; code: boolean }>;
 }
 
-/** "ptau217" → "ptau 217", "15day" → "15 day": glued letters and digits are two tokens. */
-function tokensOf(name: string): string[] {
-  return name
-    .split(' ')
-    .flatMap((token) => {
-      const trailing = /^(\p{L}{3,})(\d+)$/u.exec(token);
-      if (trailing) return [trailing[1]!, trailing[2]!];
-      const leading = /^(\d+)(\p{L}{3,})$/u.exec(token);
-      if (leading) return [leading[1]!, leading[2]!];
-      return [token];
-    })
-    .filter((token) => token !== '');
-}
-
-function isCode(token: string, settings: CompiledSettings): boolean {
-  return /\d/.test(token) || token.length <= 2 || settings.variants.has(token) || ROMAN.test(token);
-}
-
-function splitName(profile: NameProfile, settings: CompiledSettings, makerWords: string[]): SplitName {
-  let tokens = tokensOf(profile.name)
-    .filter((token) => !settings.descriptive.has(token))
-    .map((text) => ({ text, code: isCode(text, settings) }));
-  // A registry name often opens with the maker ("Abbott FreeStyle Libre 3", "Edwards SAPIEN 3"); a
-  // text does not. The maker's word goes, unless nothing else would be left ("Dexcom G7").
-  const first = tokens[0];
-  if (first !== undefined && makerWords.includes(first.text) && tokens.filter((t) => !t.code).length > 1) {
-    tokens = tokens.slice(1);
-  }
-  return {
-    code: tokens
-      .filter((t) => t.code)
-      .map((t) => t.text)
-      .join(''),
-    words: tokens.filter((t) => !t.code).map((t) => t.text),
-    tokens,
-  };
-}
-
 interface CompiledSettings {
   /** Method titles seen, as concepts (titles repeat across comparisons). */
   methodProfiles: Map<string, MethodProfile>;
+  /** Product names split, per maker word (names repeat across comparisons). */
+  splits: Map<string, SplitName>;
   variants: Set<string>;
   descriptive: Set<string>;
   genericMakerWords: Set<string>;
@@ -138,6 +251,7 @@ function compile(settings: ResolutionSettings): CompiledSettings {
   if (result === undefined) {
     result = {
       methodProfiles: new Map(),
+      splits: new Map(),
       variants: new Set(settings.variantWords),
       descriptive: new Set(settings.descriptiveWords),
       genericMakerWords: new Set(settings.genericManufacturerWords),
@@ -148,16 +262,111 @@ function compile(settings: ResolutionSettings): CompiledSettings {
   return result;
 }
 
+const CACHE_SIZE = 20_000;
+
+function isCode(token: string, c: CompiledSettings): boolean {
+  return /\d/.test(token) || token.length <= 2 || c.variants.has(token);
+}
+
 /**
- * Whether two manufacturer keys can be one maker: equal, unknown on one side, or one group
- * (the same distinctive first word: "Medtronic" and "Medtronic Neuromodulation", "Edwards
- * Lifesciences" and "Edwards Lifesciences Services"). Renames and acquisitions come from the
- * alias table before this (config/manufacturers.yaml).
+ * A name's code and words. A registry name often opens with the maker ("Abbott FreeStyle Libre
+ * 3", "Edwards SAPIEN 3"); a text does not. The maker's word goes, unless nothing else would be
+ * left ("Dexcom G7").
+ */
+function splitName(name: string, makerWord: string, c: CompiledSettings): SplitName {
+  const cacheKey = `${makerWord}\u0000${name}`;
+  const cached = c.splits.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const words = nameTokens(name).filter((token) => !c.descriptive.has(token));
+  let tokens: SplitName['tokens'] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const next = words[i + 1];
+    // A lone letter opening a name is part of the word after it: "t:slim X2" and "Tslim X2", "e-Stroke".
+    if (
+      i === 0 &&
+      /^\p{L}$/u.test(word) &&
+      next !== undefined &&
+      /^\p{L}{3,}$/u.test(next) &&
+      !c.variants.has(next)
+    ) {
+      tokens.push({ text: word + next, code: false });
+      i++;
+      continue;
+    }
+    tokens.push({ text: word, code: isCode(word, c) });
+  }
+  const first = tokens[0];
+  if (first !== undefined && first.text === makerWord && tokens.filter((t) => !t.code).length > 1) {
+    tokens = tokens.slice(1);
+  }
+  const split = {
+    code: tokens
+      .filter((t) => t.code)
+      .map((t) => t.text)
+      .join(''),
+    words: tokens.filter((t) => !t.code).map((t) => t.text),
+    tokens,
+  };
+  if (c.splits.size >= CACHE_SIZE) c.splits.clear();
+  c.splits.set(cacheKey, split);
+  return split;
+}
+
+function makerWordOf(manufacturer: string): string {
+  return manufacturer === '' ? '' : manufacturer.split(' ')[0]!;
+}
+
+/**
+ * Whether two manufacturer keys can be one maker by their names: equal, unknown on one side, or
+ * one group (the same distinctive first word: "Medtronic" and "Medtronic Neuromodulation",
+ * "Edwards Lifesciences" and "Edwards Lifesciences Services"). Renames and acquisitions come from
+ * the alias table before this (config/manufacturers.yaml).
  */
 export function sameMaker(a: string, b: string, settings: ResolutionSettings): boolean {
   if (a === '' || b === '' || a === b) return true;
-  const first = a.split(' ')[0]!;
-  return first === b.split(' ')[0] && first.length >= 3 && !compile(settings).genericMakerWords.has(first);
+  const first = makerWordOf(a);
+  return first === makerWordOf(b) && first.length >= 3 && !compile(settings).genericMakerWords.has(first);
+}
+
+/** A maker stated by a registration (an SRN or a Basic UDI-DI beside it), not just named by a text. */
+function registered(profile: NameProfile): boolean {
+  return profile.srn !== undefined || profile.basicUdiDi !== undefined;
+}
+
+export interface MakerCompatibility {
+  compatible: boolean;
+  /**
+   * The makers differ, but one of them is only named by a notice or a text (which often names
+   * the distributor or the group): only the very same name may link, and the reason says so.
+   */
+  weak?: boolean;
+  reason?: string;
+}
+
+/**
+ * Whether two names may be one product as far as their makers go. An SRN names one legal
+ * manufacturer: the same SRN is one maker whatever the names say; different SRNs are one maker
+ * only when the alias table makes their names one (a rename, an acquisition), never by the
+ * first-word rule of {@link sameMaker}. Different Basic UDI-DIs are different registered models.
+ * Two registrations of different makers conflict; a maker a notice or a text names (a safety
+ * notice often names the Swedish distributor) is weaker evidence and only weakens the match.
+ */
+export function makersCompatible(
+  a: NameProfile,
+  b: NameProfile,
+  settings: ResolutionSettings,
+): MakerCompatibility {
+  if (a.basicUdiDi !== undefined && b.basicUdiDi !== undefined && a.basicUdiDi !== b.basicUdiDi) {
+    return { compatible: false, reason: `olika Basic UDI-DI (${a.basicUdiDi} / ${b.basicUdiDi})` };
+  }
+  if (a.srn !== undefined && b.srn !== undefined) {
+    if (a.srn === b.srn || a.manufacturer === b.manufacturer) return { compatible: true };
+    return { compatible: false, reason: `olika tillverkare (SRN ${a.srn} / ${b.srn})` };
+  }
+  if (sameMaker(a.manufacturer, b.manufacturer, settings)) return { compatible: true };
+  if (registered(a) && registered(b)) return { compatible: false, reason: 'olika tillverkare' };
+  return { compatible: true, weak: true, reason: 'källorna anger olika tillverkare' };
 }
 
 const METHOD_PROFILE_CACHE = 10_000;
@@ -194,24 +403,28 @@ function prefixOf(a: SplitName, b: SplitName): SplitName | undefined {
   return short;
 }
 
+/** A shared word says something about identity only when it is this long. */
+const SHARED_WORD_LETTERS = 5;
+
 /**
- * How alike two names are, 0…1, with the reason in Swedish. Symmetric: similarity(a, b) equals
- * similarity(b, a), which keeps resolution independent of arrival order.
+ * How alike two product names are, 0…1, with the reason in Swedish, leaving the makers aside
+ * except for dropping a maker's name that opens a registry name. Symmetric.
  */
-export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionSettings): Similarity {
-  if (family(a.kind) !== family(b.kind)) return { score: 0, reason: 'olika slags kandidater' };
+export function nameSimilarity(a: NameProfile, b: NameProfile, settings: ResolutionSettings): Similarity {
+  if (!kindsMeet(a.kind, b.kind)) return { score: 0, reason: 'olika slags kandidater' };
   if (a.kind === 'method') {
     return methodSimilarity(methodOf(a.name, settings), methodOf(b.name, settings), settings.methods);
   }
-  if (!sameMaker(a.manufacturer, b.manufacturer, settings)) return { score: 0, reason: 'olika tillverkare' };
   const c = compile(settings);
-  // Both sides drop the same maker words, so the result does not depend on argument order.
-  const maker = [a.manufacturer, b.manufacturer].filter(Boolean).map((m) => m.split(' ')[0]!);
-  const left = splitName(a, c, maker);
-  const right = splitName(b, c, maker);
+  // Both sides drop the same maker word, so the result does not depend on argument order.
+  const makerWord = makerWordOf(a.manufacturer) || makerWordOf(b.manufacturer);
+  const left = splitName(a.name, makerWord, c);
+  const right = splitName(b.name, makerWord, c);
   const joined = (name: SplitName): string => name.tokens.map((t) => t.text).join('');
   // "Tslim X2" and "t:slim X2", "Free Style" and "FreeStyle": the same letters, spaced otherwise.
-  if (joined(left) === joined(right)) return { score: 1, reason: 'samma namn utan mellanrum' };
+  if (joined(left) === joined(right) && joined(left) !== '') {
+    return { score: 1, reason: 'samma namn efter normalisering' };
+  }
   if (left.code !== right.code) {
     return {
       score: 0,
@@ -223,7 +436,7 @@ export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionS
   if (lettersA === '' || lettersB === '') return { score: 0, reason: 'namnet saknar särskiljande ord' };
   if (lettersA === lettersB) return { score: 1, reason: 'samma namn efter normalisering' };
   const allowed = allowedEdits(Math.min(lettersA.length, lettersB.length));
-  const distance = boundedEditDistance(lettersA, lettersB, Math.max(allowed, 3));
+  const distance = boundedEditDistance(lettersA, lettersB, allowed);
   if (distance <= allowed) {
     return {
       score: distance === 1 ? 0.93 : 0.9,
@@ -238,37 +451,112 @@ export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionS
       ? { score: 0.9, reason: 'det kortare namnet inleder det längre (beskrivande tillägg)' }
       : { score: 0.8, reason: 'det ena namnet ingår i det andra' };
   }
+  // Beyond this only the letters themselves can make a possible duplicate: a shared distinctive
+  // word, or one edit more than a link allows. A shared number or pattern alone never does
+  // ("KineticPatch 2" / "VivoCore 2").
   const setA = new Set(left.words);
-  const shared = right.words.filter((word) => setA.has(word));
-  if (shared.length > 0 && shared.join('').length >= 4) {
-    return { score: 0.8, reason: 'namnen delar ord' };
+  if (right.words.some((word) => word.length >= SHARED_WORD_LETTERS && setA.has(word))) {
+    return { score: 0.8, reason: 'namnen delar ett särskiljande ord' };
   }
-  const longest = Math.max(lettersA.length, lettersB.length);
-  const ratio = 1 - Math.min(distance, longest) / longest;
-  // Beyond the allowed edits a pair is at most a possible duplicate, never a link.
-  return { score: Math.min(ratio, 0.85), reason: 'liknande namn' };
+  if (Math.min(lettersA.length, lettersB.length) >= 6) {
+    const near = boundedEditDistance(lettersA, lettersB, allowed + 1);
+    if (near === allowed + 1) return { score: 0.76, reason: `namnen skiljer sig med ${near} tecken` };
+  }
+  return { score: 0, reason: 'olika namn' };
 }
 
 /**
- * The blocks a name belongs to: each significant word, and its first and last letters. Two names
- * that should match share at least one block unless a typo hits every word and both ends.
+ * How alike two names are, 0…1, with the reason in Swedish: the makers must be compatible
+ * ({@link makersCompatible}), then the names decide ({@link nameSimilarity}). Symmetric:
+ * similarity(a, b) equals similarity(b, a), which keeps resolution independent of arrival order.
  */
-export function blocksOf(profile: NameProfile, settings: ResolutionSettings): string[] {
+export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionSettings): Similarity {
+  if (!kindsMeet(a.kind, b.kind)) return { score: 0, reason: 'olika slags kandidater' };
+  if (a.kind === 'method') return nameSimilarity(a, b, settings);
+  const makers = makersCompatible(a, b, settings);
+  if (!makers.compatible) return { score: 0, reason: makers.reason ?? 'olika tillverkare' };
+  const names = nameSimilarity(a, b, settings);
+  if (makers.weak && names.score > 0) {
+    // Only the very same name may link across the makers a notice names; a similar one is shown.
+    const score = names.score >= 1 ? 0.9 : Math.min(names.score, 0.8);
+    return { score, reason: `${names.reason}; ${makers.reason}` };
+  }
+  return names;
+}
+
+/** Where a name is filed for blocking: its head and tail block, or a method's concepts. */
+export interface NameBlocks {
+  head?: string;
+  tail?: string;
+  concepts?: string[];
+}
+
+function affixBlocks(split: SplitName, familyName: string, affix: number): { head: string; tail: string } {
+  const letters = split.words.join('');
+  const prefix = `${familyName}|${split.code}|`;
+  return { head: prefix + letters.slice(0, affix), tail: prefix + letters.slice(-affix) };
+}
+
+/**
+ * The blocks a name is stored under: the model code with the first letters of its words, and
+ * the code with the last letters (a typo rarely hits both ends; a different code never links).
+ * Methods are filed under each concept of their title.
+ */
+export function nameBlocks(profile: NameProfile, settings: ResolutionSettings): NameBlocks {
+  if (profile.kind === 'method') return { concepts: methodOf(profile.name, settings).concepts };
+  const c = compile(settings);
+  return affixBlocks(
+    splitName(profile.name, makerWordOf(profile.manufacturer), c),
+    filedFamily(profile.kind),
+    c.affix,
+  );
+}
+
+/** The blocks to look a name up in. */
+export interface LookupBlocks {
+  heads: string[];
+  tails: string[];
+  concepts: string[];
+}
+
+/**
+ * The blocks a name is looked up in: its own, and — because a text may open a name with its
+ * maker ("Abbott FreeStyle Libre 3") and a registry name does not, or the reverse — the head
+ * block without the first word of a maker-less name, and with the maker's word for a name that
+ * has a maker.
+ */
+export function lookupBlocks(profile: NameProfile, settings: ResolutionSettings): LookupBlocks {
   if (profile.kind === 'method') {
-    return methodOf(profile.name, settings).concepts.map((concept) => `method|c:${concept}`);
+    return { heads: [], tails: [], concepts: methodOf(profile.name, settings).concepts };
   }
   const c = compile(settings);
-  const { words } = splitName(profile, c, []);
-  const letters = words.join('');
-  if (letters === '') return [];
-  const prefix = family(profile.kind);
-  const blocks = new Set<string>();
-  for (const word of words) if (word.length >= 3) blocks.add(`${prefix}|w:${word}`);
-  if (letters.length >= c.affix) {
-    blocks.add(`${prefix}|p:${letters.slice(0, c.affix)}`);
-    blocks.add(`${prefix}|s:${letters.slice(-c.affix)}`);
+  const makerWord = makerWordOf(profile.manufacturer);
+  const own = splitName(profile.name, makerWord, c);
+  const heads = new Set<string>();
+  const tails = new Set<string>();
+  const add = (split: SplitName): void => {
+    for (const familyName of lookupFamilies(profile.kind)) {
+      const blocks = affixBlocks(split, familyName, c.affix);
+      heads.add(blocks.head);
+      tails.add(blocks.tail);
+    }
+  };
+  add(own);
+  if (makerWord === '' && own.words.length >= 2 && own.tokens[0]?.code === false) {
+    add(
+      splitName(
+        own.tokens
+          .slice(1)
+          .map((t) => t.text)
+          .join(' '),
+        '',
+        c,
+      ),
+    );
+  } else if (makerWord !== '' && own.tokens[0]?.text !== makerWord) {
+    add(splitName(`${makerWord} ${profile.name}`, '', c));
   }
-  return [...blocks].sort();
+  return { heads: [...heads], tails: [...tails], concepts: [] };
 }
 
 /** What a name is bundled "with" ("… with Control-IQ technology") says what it works with. */
@@ -279,13 +567,21 @@ const BUNDLED_WITH = /\s(?:with|med|mit|avec)\s.*$/iu;
  * number: "FoundationOne CDx (F1CDx)", "da Vinci Xi (IS4000)") and a "with …" tail removed.
  */
 export function comparableName(displayName: string): string {
-  return normaliseProductName(displayName.replace(/\([^)]*\)/g, ' ').replace(BUNDLED_WITH, ''));
+  return normaliseProductName(
+    displayName
+      .replace(/\(([^)]*)\)/g, (_, aside: string) => (GENERATION_ASIDE.test(aside) ? ` ${aside} ` : ' '))
+      .replace(BUNDLED_WITH, ''),
+  );
 }
 
+/** A parenthesised generation ("Guardian Sensor (3)", "(Gen 2)") is part of the name, not an aside. */
+const GENERATION_ASIDE =
+  /^\s*(?:\d{1,2}|[ivx]{1,4}|(?:gen|generation|mk|v)\.?\s*(?:\d{1,2}|[ivx]{1,4}))\s*$/i;
+
 /**
- * The name an identity is compared by: its product name (asides and "with …" removed), or, for a
- * method (an HTA report without a product) and for a product whose name could not be read, its
- * title, compared as a method across languages.
+ * The name an identity is compared by: its product name (asides and "with …" removed) with the
+ * maker's facts, or, for a method (an HTA report without a product) and for a product whose name
+ * could not be read, its title, compared as a method across languages.
  */
 export function profileOf(
   identity: ItemIdentity,
@@ -298,9 +594,15 @@ export function profileOf(
     return title === '' ? undefined : { name: title, manufacturer: '', kind: 'method' };
   }
   const name = comparableName(identity.displayName) || product;
+  const basicUdiDi = identity.keys.find((key) => key.scheme === 'basic-udi-di')?.value;
   return {
     name,
     manufacturer: identity.manufacturer === undefined ? '' : manufacturerKey(identity.manufacturer),
-    kind: identity.candidateKind,
+    kind:
+      identity.kindStated === false && identity.candidateKind === 'device'
+        ? 'product'
+        : identity.candidateKind,
+    ...(identity.manufacturerSrn === undefined ? {} : { srn: identity.manufacturerSrn }),
+    ...(basicUdiDi === undefined ? {} : { basicUdiDi }),
   };
 }

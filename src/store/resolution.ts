@@ -1,50 +1,60 @@
 /**
- * Identity resolution in PostgreSQL: links an item's identities to candidates, merges candidates
- * that turn out to be one product, splits them on a reviewer's word, and keeps each candidate's
- * history.
+ * Identity resolution in PostgreSQL: applies the resolver's decisions (src/domain/resolver.ts) a
+ * page of items at a time, merges candidates that turn out to be one product, splits them on a
+ * reviewer's word, and keeps each candidate's history.
  *
- * Concurrency: the resolve stage locks every identity key and every block an item's identities
- * touch (advisory locks in one global order) before calling {@link resolveIdentity}, so two
- * workers resolving one product — or two spellings of it — see each other's candidate. Merges
- * lock the candidates themselves (`for update`, in id order) and links take a share lock on their
- * target, so an item never lands on a candidate that is being merged away.
+ * A page costs a fixed number of statements whatever its size: the locks, one lookup (the
+ * identifiers, pins and names in the page's blocks, the candidates they belong to, separations
+ * and waiting items), then one statement per kind of write (candidates, keys, names, evidence,
+ * history, names shown, possible duplicates). Merges, rare, go one by one.
+ *
+ * Concurrency: a page locks every identifier and block it looks up (advisory locks in one global
+ * order), so two workers resolving one product — or two spellings of it — see each other's
+ * candidate. The lookup takes a share lock on every candidate it returns and merges lock the
+ * candidates themselves (`for update`, in id order), so an item never lands on a candidate that
+ * is being merged away.
  *
  * Order independence: a name is compared with every name of every candidate in its blocks, and
  * an identity matching several candidates merges them, so the clusters are the connected
  * components of the match relation whatever the arrival order. Manual decisions (pins,
  * separations) win over both.
  */
+import { createHash, randomUUID } from 'node:crypto';
+import type { HistoryKind } from '../domain/history.js';
 import type { ItemIdentity } from '../domain/identity.js';
 import { identitiesOf } from '../domain/identity.js';
-import type { NameProfile, ResolutionSettings } from '../domain/resolution.js';
-import { blocksOf, profileOf, similarity } from '../domain/resolution.js';
-import type { HistoryKind } from '../domain/history.js';
-import { itemEvents, observedStatus } from '../domain/history.js';
 import type { RawItem } from '../domain/item.js';
-import type { Tx } from './db.js';
-import { keyString } from './candidates.js';
+import type { NameBlocks, NameProfile, ResolutionSettings } from '../domain/resolution.js';
+import { nameBlocks, profileOf } from '../domain/resolution.js';
+import type {
+  CandidateRef,
+  KnownName,
+  LinkBefore,
+  PageDecision,
+  PageEntry,
+  PageItem,
+  PageLookup,
+  ResolverContext,
+  WaitingItem,
+} from '../domain/resolver.js';
+import { decidePage, keyString, linkHistory, pageEntries, pageLocks } from '../domain/resolver.js';
+import { observedStatus } from '../domain/history.js';
+import type { Db, Tx } from './db.js';
+import { withTransaction } from './db.js';
 
-export interface ResolutionContext {
-  settings: ResolutionSettings;
-  /** Canonical manufacturer key (legal forms, diacritics, aliases). */
-  manufacturerKey: (name: string) => string;
-  runId: string;
-}
+export type ResolvableItem = PageItem;
 
-export interface ResolvableItem {
-  id: number;
-  sourceId: string;
-  item: RawItem;
-}
-
-export interface LinkResult {
-  /** Absent when the identity may not create a candidate and none exists yet. */
-  candidateId: string | undefined;
-  created: boolean;
-  /** Candidates merged into `candidateId` while linking. */
-  merged: string[];
-  /** Other candidates close enough to show a reviewer. */
-  possibleDuplicates: string[];
+export interface ResolveOutcome {
+  /** Candidates whose evidence may have changed: they are scored next. */
+  touched: string[];
+  /** Candidates created by this page. */
+  created: string[];
+  /** Candidate pairs compared by name (the blocking's work). */
+  comparisons: number;
+  merged: number;
+  flagged: number;
+  /** Blocks left out of the lookup because they held more than `blocking.maxBlockSize` names. */
+  fullBlocks: number;
 }
 
 /** The key a link is remembered by: the identity's first (strongest) key. */
@@ -52,26 +62,9 @@ export function identityKeyOf(identity: ItemIdentity): string {
   return keyString(identity.keys[0]!);
 }
 
-/** Every advisory lock an identity needs: its keys and its blocks, in one global order. */
-export function resolutionLocks(
-  identities: ItemIdentity[],
-  manufacturerKey: (name: string) => string,
-  settings: ResolutionSettings,
-): string[] {
-  const locks = new Set<string>();
-  for (const identity of identities) {
-    for (const key of identity.keys) locks.add(`identity ${keyString(key)}`);
-    const profile = profileOf(identity, manufacturerKey);
-    if (profile !== undefined) for (const block of blocksOf(profile, settings)) locks.add(`block ${block}`);
-  }
-  return [...locks].sort();
-}
-
 /**
  * Takes the locks in the given order in one statement: unnest yields the array's elements in
- * order and each row's lock is taken before the next row is produced. One round trip instead of
- * one per lock matters: a resolve job of 100 registry records takes about a thousand (W5: 138,000
- * lock statements in a night, the resolve jobs' largest cost).
+ * order and each row's lock is taken before the next row is produced.
  */
 export async function takeLocks(tx: Tx, locks: string[]): Promise<void> {
   if (locks.length === 0) return;
@@ -80,109 +73,264 @@ export async function takeLocks(tx: Tx, locks: string[]): Promise<void> {
   ]);
 }
 
-/** Follows merges to the candidate that lives on, taking a share lock on it. */
-async function liveCandidate(tx: Tx, id: string): Promise<string> {
-  let current = id;
-  for (;;) {
-    // eslint-disable-next-line no-await-in-loop
-    const row = await tx.query<{ merged_into: string | null }>(
-      'select merged_into from candidates where id = $1 for share',
-      [current],
-    );
-    const next = row.rows[0]?.merged_into;
-    if (next === null || next === undefined) return current;
-    current = next;
-  }
+interface LookupRow {
+  owners: Array<[string, string]> | null;
+  pins: Array<[string, string, string]> | null;
+  names: Array<[string, string, string, string, string, string | null, string | null]> | null;
+  facts: Array<[string, string, string | null, boolean]> | null;
+  separations: Array<[string, string]> | null;
+  waiting: Array<
+    [string, string, string | null, string | null, string | null, string | null, string | null]
+  > | null;
 }
 
-interface CandidateFacts {
-  id: string;
-  createdAt: string;
-  hasDecisions: boolean;
-  names: NameProfile[];
+/**
+ * Everything the page's decision needs, in one statement: the candidates holding its identifiers,
+ * the reviewer's pins on its items, the names in its blocks (at most `maxBlockSize + 1` each, so a
+ * block too common to tell anything costs no more than that), the facts and share locks of every
+ * candidate found, separations between them, and items waiting for a key or name of the page.
+ */
+const LOOKUP = `
+with owners as (
+  select k.scheme || ':' || k.value as key, k.candidate_id
+  from unnest($1::text[], $2::text[]) as t(scheme, value)
+  join candidate_keys k on k.scheme = t.scheme and k.value = t.value),
+pins as (
+  select item_id, identity_key, candidate_id from resolution_pins where item_id = any($3::bigint[])),
+named as (
+  select 'h' || b.block as block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi
+  from unnest($4::text[]) as b(block)
+  cross join lateral (select * from candidate_names where head = b.block limit $7) n
+  union all
+  select 't' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi
+  from unnest($5::text[]) as b(block)
+  cross join lateral (select * from candidate_names where tail = b.block limit $7) n
+  union all
+  select 'c' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi
+  from unnest($6::text[]) as b(block)
+  cross join lateral (select * from candidate_names where concepts @> array[b.block] limit $7) n),
+ids as (
+  select candidate_id from owners union select candidate_id from pins union select candidate_id from named),
+facts as (
+  select c.id, c.created_at, c.merged_into,
+         exists (select 1 from candidate_state s where s.candidate_id = c.id) as decided
+  from candidates c where c.id in (select candidate_id from ids) order by c.id for share of c),
+separations as (
+  select candidate_a, candidate_b from candidate_separations
+  where candidate_a in (select candidate_id from ids) and candidate_b in (select candidate_id from ids)),
+waiting as (
+  select d.item_id, d.scheme || ':' || d.value as key, null as kind, null as name_key, null as maker_key,
+         null as srn, d.reason
+  from unnest($1::text[], $2::text[]) as t(scheme, value)
+  join deferred_links d on d.scheme = t.scheme and d.value = t.value
+  union all
+  select d.item_id, null, d.kind, d.name_key, d.maker_key, d.srn, d.reason from deferred_names d
+  where d.head = any($4::text[]) or d.tail = any($5::text[]) or d.concepts && $6::text[])
+select
+  (select json_agg(json_build_array(key, candidate_id)) from owners) as owners,
+  (select json_agg(json_build_array(item_id::text, identity_key, candidate_id)) from pins) as pins,
+  (select json_agg(json_build_array(block, candidate_id, kind, name_key, maker_key, srn, basic_udi)) from named)
+    as names,
+  (select json_agg(json_build_array(id, created_at, merged_into, decided)) from facts) as facts,
+  (select json_agg(json_build_array(candidate_a, candidate_b)) from separations) as separations,
+  (select json_agg(json_build_array(item_id::text, key, kind, name_key, maker_key, srn, reason)) from waiting)
+    as waiting`;
+
+function profileOfRow(row: {
+  kind: string;
+  name: string;
+  maker: string;
+  srn: string | null;
+  basicUdi: string | null;
+}): NameProfile {
+  return {
+    name: row.name,
+    manufacturer: row.maker,
+    kind: row.kind as NameProfile['kind'],
+    ...(row.srn === null ? {} : { srn: row.srn }),
+    ...(row.basicUdi === null ? {} : { basicUdiDi: row.basicUdi }),
+  };
 }
 
-async function candidateFacts(tx: Tx, ids: string[]): Promise<Map<string, CandidateFacts>> {
-  const rows = await tx.query<{
-    id: string;
-    created_at: string;
-    has_decisions: boolean;
-    names: Array<{ name: string; manufacturer: string; kind: NameProfile['kind'] }> | null;
-  }>(
-    `select c.id, c.created_at::text,
-            exists (select 1 from candidate_state s where s.candidate_id = c.id) as has_decisions,
-            (select json_agg(distinct jsonb_build_object('name', n.name_key, 'manufacturer', n.manufacturer_key,
-                                                         'kind', n.kind))
-               from candidate_names n where n.candidate_id = c.id) as names
-     from candidates c where c.id = any($1::uuid[])`,
+/** Follows merges to the candidates that live on (a concurrent merge committed under our feet). */
+async function liveIds(tx: Tx, ids: string[]): Promise<Map<string, string>> {
+  const rows = await tx.query<{ id: string; live: string }>(
+    `with recursive chain(id, at) as (
+       select id, id from unnest($1::uuid[]) as id
+       union all
+       select chain.id, c.merged_into from chain join candidates c on c.id = chain.at where c.merged_into is not null)
+     select distinct on (chain.id) chain.id, chain.at as live from chain join candidates c on c.id = chain.at
+     where c.merged_into is null order by chain.id`,
     [ids],
   );
-  const facts = new Map<string, CandidateFacts>();
-  for (const row of rows.rows) {
-    const names = row.names ?? [];
-    facts.set(row.id, {
-      id: row.id,
-      createdAt: row.created_at,
-      hasDecisions: row.has_decisions,
-      names,
-    });
-  }
-  return facts;
+  return new Map(rows.rows.map((row) => [row.id, row.live]));
 }
 
-/** A name may join a candidate only if the candidate names no other manufacturer. */
-interface FuzzyMatch {
-  candidateId: string;
-  score: number;
-  reason: string;
-  matchedName: string;
-}
-
-/** The best match per candidate among the names sharing a block with `profile`. */
-async function fuzzyMatches(
+async function lookupPage(
   tx: Tx,
-  profile: NameProfile,
+  entries: readonly PageEntry[],
   settings: ResolutionSettings,
-): Promise<FuzzyMatch[]> {
-  const blocks = blocksOf(profile, settings);
-  if (blocks.length === 0) return [];
-  const rows = await tx.query<{ candidate_id: string }>(
-    `with sizes as (
-       select block, count(*) as n from candidate_names where block = any($1::text[]) group by block)
-     select distinct n.candidate_id from candidate_names n join sizes s on s.block = n.block
-     where s.n <= $2`,
-    [blocks, settings.blocking.maxBlockSize],
-  );
-  const live = new Set<string>();
-  for (const row of rows.rows) live.add(row.candidate_id);
-  if (live.size === 0) return [];
-  const facts = await candidateFacts(tx, [...live]);
-  const matches: FuzzyMatch[] = [];
-  for (const candidate of facts.values()) {
-    let best: FuzzyMatch | undefined;
-    for (const name of candidate.names) {
-      const result = similarity(profile, name, settings);
-      if (best === undefined || result.score > best.score) {
-        best = {
-          candidateId: candidate.id,
-          score: result.score,
-          reason: result.reason,
-          matchedName: name.name,
-        };
-      }
-    }
-    if (best !== undefined && best.score >= settings.thresholds.possibleDuplicate) matches.push(best);
+): Promise<{
+  lookup: PageLookup;
+  fullBlocks: number;
+}> {
+  const schemes: string[] = [];
+  const values: string[] = [];
+  const keys = new Set<string>();
+  const heads = new Set<string>();
+  const tails = new Set<string>();
+  const concepts = new Set<string>();
+  for (const entry of entries) {
+    for (const key of entry.hardKeys) keys.add(key);
+    for (const head of entry.lookup.heads) heads.add(head);
+    for (const tail of entry.lookup.tails) tails.add(tail);
+    for (const concept of entry.lookup.concepts) concepts.add(concept);
   }
-  return matches;
+  for (const key of keys) {
+    const at = key.indexOf(':');
+    schemes.push(key.slice(0, at));
+    values.push(key.slice(at + 1));
+  }
+  const cap = settings.blocking.maxBlockSize;
+  const row = (
+    await tx.query<LookupRow>(LOOKUP, [
+      schemes,
+      values,
+      [...new Set(entries.map((e) => e.itemId))],
+      [...heads],
+      [...tails],
+      [...concepts],
+      cap + 1,
+    ])
+  ).rows[0]!;
+  const merged = (row.facts ?? []).filter(([, , mergedInto]) => mergedInto !== null).map(([id]) => id);
+  const live = merged.length === 0 ? new Map<string, string>() : await liveIds(tx, merged);
+  const liveOf = (id: string): string => live.get(id) ?? id;
+
+  const owners = new Map((row.owners ?? []).map(([key, id]) => [key, liveOf(id)]));
+  const byBlock = new Map<string, KnownName[]>();
+  for (const [block, id, kind, name, maker, srn, basicUdi] of row.names ?? []) {
+    const list = byBlock.get(block) ?? [];
+    list.push({ candidateId: liveOf(id), ...profileOfRow({ kind, name, maker, srn, basicUdi }) });
+    byBlock.set(block, list);
+  }
+  let fullBlocks = 0;
+  for (const [block, names] of byBlock) {
+    if (names.length > cap) {
+      byBlock.delete(block);
+      fullBlocks++;
+    }
+  }
+  const candidates = new Map<string, { id: string; createdAt: string; hasDecisions: boolean }>();
+  for (const [id, createdAt, mergedInto, decided] of row.facts ?? []) {
+    if (mergedInto === null) candidates.set(id, { id, createdAt, hasDecisions: decided });
+  }
+  if (live.size > 0) {
+    // The candidates merged into are locked and described as the others are.
+    const extra = await tx.query<{ id: string; created_at: string; decided: boolean }>(
+      `select c.id, c.created_at::text, exists (select 1 from candidate_state s where s.candidate_id = c.id) as decided
+       from candidates c where c.id = any($1::uuid[]) order by c.id for share`,
+      [[...new Set(live.values())]],
+    );
+    for (const fact of extra.rows) {
+      candidates.set(fact.id, { id: fact.id, createdAt: fact.created_at, hasDecisions: fact.decided });
+    }
+  }
+  const pins = new Map<string, string>();
+  for (const [itemId, identityKey, candidateId] of row.pins ?? []) {
+    pins.set(`${itemId} ${identityKey}`, liveOf(candidateId));
+  }
+  const separated = new Set((row.separations ?? []).map(([a, b]) => (a < b ? `${a} ${b}` : `${b} ${a}`)));
+  const waitingByItem = new Map<number, WaitingItem>();
+  for (const [itemId, key, kind, name, maker, srn, reason] of row.waiting ?? []) {
+    const id = Number(itemId);
+    const waiting = waitingByItem.get(id) ?? { itemId: id, keys: [], reason: reason ?? '' };
+    if (key !== null) waiting.keys.push(key);
+    if (kind !== null && name !== null) {
+      waiting.profile = profileOfRow({ kind, name, maker: maker ?? '', srn, basicUdi: null });
+    }
+    waitingByItem.set(id, waiting);
+  }
+  return {
+    lookup: {
+      owners,
+      namesByBlock: byBlock,
+      candidates,
+      pins,
+      separated,
+      waiting: [...waitingByItem.values()].sort((a, b) => a.itemId - b.itemId),
+    },
+    fullBlocks,
+  };
 }
 
-async function separated(tx: Tx, a: string, b: string): Promise<boolean> {
-  const [x, y] = a < b ? [a, b] : [b, a];
-  const row = await tx.query(
-    'select 1 from candidate_separations where candidate_a = $1 and candidate_b = $2',
-    [x, y],
+/** A name to store, with the candidate (or waiting item) it belongs to. */
+interface NamedRow {
+  candidateId: string;
+  profile: NameProfile;
+  blocks: NameBlocks;
+}
+
+/** Concepts travel as one string each (`|`-joined): node-postgres cannot send ragged arrays. */
+function conceptsParam(blocks: NameBlocks): string | null {
+  return blocks.concepts === undefined || blocks.concepts.length === 0 ? null : blocks.concepts.join('|');
+}
+
+async function insertNames(tx: Tx, table: 'candidate_names', rows: NamedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `insert into ${table} (candidate_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts)
+     select t.id, t.kind, t.name, t.maker, t.srn, t.basic, t.head, t.tail, string_to_array(t.concepts, '|')
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                 $9::text[]) as t(id, kind, name, maker, srn, basic, head, tail, concepts)
+     on conflict do nothing`,
+    [
+      rows.map((r) => r.candidateId),
+      rows.map((r) => r.profile.kind),
+      rows.map((r) => r.profile.name),
+      rows.map((r) => r.profile.manufacturer),
+      rows.map((r) => r.profile.srn ?? null),
+      rows.map((r) => r.profile.basicUdiDi ?? null),
+      rows.map((r) => r.blocks.head ?? null),
+      rows.map((r) => r.blocks.tail ?? null),
+      rows.map((r) => conceptsParam(r.blocks)),
+    ],
   );
-  return row.rowCount !== 0;
+}
+
+async function insertHistory(tx: Tx, events: Array<HistoryRow>): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `insert into candidate_history (event_key, candidate_id, kind, item_id, source_id, run_id, occurred_on, details)
+     select * from unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::text[],
+                          $8::jsonb[])
+     on conflict (event_key) do nothing`,
+    [
+      events.map((e) => e.key),
+      events.map((e) => e.candidateId),
+      events.map((e) => e.kind),
+      events.map((e) => e.itemId ?? null),
+      events.map((e) => e.sourceId ?? null),
+      events.map((e) => e.runId ?? null),
+      events.map((e) => e.occurredOn ?? null),
+      events.map((e) => JSON.stringify(e.details ?? {})),
+    ],
+  );
+}
+
+interface HistoryRow {
+  key: string;
+  candidateId: string;
+  kind: HistoryKind;
+  itemId?: number;
+  sourceId?: string;
+  runId?: string;
+  occurredOn?: string;
+  details?: Record<string, unknown>;
+}
+
+export async function recordHistory(tx: Tx, event: HistoryRow): Promise<void> {
+  await insertHistory(tx, [event]);
 }
 
 export async function flagPossibleDuplicate(
@@ -192,63 +340,380 @@ export async function flagPossibleDuplicate(
   score: number,
   reason: string,
 ): Promise<void> {
-  if (a === b) return;
-  const [x, y] = a < b ? [a, b] : [b, a];
+  await insertFlags(tx, [{ a, b, score, reason }]);
+}
+
+async function insertFlags(
+  tx: Tx,
+  flags: Array<{ a: string; b: string; score: number; reason: string }>,
+): Promise<void> {
+  const pairs = flags.filter((f) => f.a !== f.b);
+  if (pairs.length === 0) return;
   await tx.query(
-    `insert into possible_duplicates (candidate_a, candidate_b, score, reason) values ($1, $2, $3, $4)
+    `insert into possible_duplicates (candidate_a, candidate_b, score, reason)
+     select least(t.a, t.b), greatest(t.a, t.b), t.score, t.reason
+     from unnest($1::uuid[], $2::uuid[], $3::real[], $4::text[]) as t(a, b, score, reason)
      on conflict (candidate_a, candidate_b) do update set score = greatest(possible_duplicates.score, excluded.score),
        reason = case when excluded.score > possible_duplicates.score then excluded.reason else possible_duplicates.reason end`,
-    [x, y, score, reason],
+    [pairs.map((f) => f.a), pairs.map((f) => f.b), pairs.map((f) => f.score), pairs.map((f) => f.reason)],
   );
 }
 
-export async function recordHistory(
+/** Whether two candidates have been separated by a reviewer. */
+async function separated(tx: Tx, a: string, b: string): Promise<boolean> {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  const row = await tx.query(
+    'select 1 from candidate_separations where candidate_a = $1 and candidate_b = $2',
+    [x, y],
+  );
+  return row.rowCount !== 0;
+}
+
+/**
+ * Resolves one page of stored items to candidates in the caller's transaction: locks, one
+ * lookup, the domain's decision, and the writes. The resolve stage, `horisont resolve --all`, the
+ * linkage evaluation and the W3 benchmark all go through here.
+ */
+export async function resolvePage(
   tx: Tx,
-  event: {
-    key: string;
-    candidateId: string;
-    kind: HistoryKind;
-    itemId?: number;
-    sourceId?: string;
-    runId?: string;
-    occurredOn?: string;
-    details?: Record<string, unknown>;
-  },
+  items: readonly PageItem[],
+  ctx: ResolverContext & { runId: string },
+): Promise<
+  ResolveOutcome & { decision: PageDecision; entries: PageEntry[]; ids: Map<CandidateRef, string> }
+> {
+  const entries = pageEntries(items, ctx);
+  await takeLocks(tx, pageLocks(entries));
+  const { lookup, fullBlocks } = await lookupPage(tx, entries, ctx.settings);
+  const decision = decidePage(entries, lookup, ctx);
+
+  for (const merge of decision.merges) {
+    // Rare (a page proving two candidates one product), so one merge at a time.
+    // eslint-disable-next-line no-await-in-loop
+    await mergeCandidates(tx, merge.survivor, merge.absorbed, {
+      automatic: true,
+      actor: 'horisont',
+      reason: merge.reason,
+      runId: ctx.runId,
+    });
+  }
+
+  const ids = new Map<CandidateRef, string>();
+  for (const create of decision.creates) ids.set(create.ref, randomUUID());
+  const idOf = (ref: CandidateRef): string => ids.get(ref) ?? ref;
+  if (decision.creates.length > 0) {
+    await tx.query(
+      `insert into candidates (id, kind, name, resolved_name, first_run_id)
+       select t.id, t.kind, t.name, t.name, $4 from unnest($1::uuid[], $2::text[], $3::text[]) as t(id, kind, name)`,
+      [
+        decision.creates.map((c) => idOf(c.ref)),
+        decision.creates.map((c) => c.kind),
+        decision.creates.map((c) => c.name),
+        ctx.runId,
+      ],
+    );
+  }
+  if (decision.keys.length > 0) {
+    await tx.query(
+      `insert into candidate_keys (scheme, value, candidate_id)
+       select split_part(t.key, ':', 1), substr(t.key, strpos(t.key, ':') + 1), t.id
+       from unnest($1::text[], $2::uuid[]) as t(key, id) on conflict do nothing`,
+      [decision.keys.map((k) => k.key), decision.keys.map((k) => idOf(k.candidate))],
+    );
+  }
+  await insertNames(
+    tx,
+    'candidate_names',
+    decision.names.map((n) => ({ candidateId: idOf(n.candidate), profile: n.profile, blocks: n.blocks })),
+  );
+
+  // Evidence: one row per (candidate, item), with the history its link tells.
+  const created = new Set(decision.creates.map((c) => idOf(c.ref)));
+  const itemsById = new Map(items.map((item) => [item.id, item]));
+  const links = new Map<
+    string,
+    { candidateId: string; stored: PageItem; reason: string; confidence: number; identityKey: string }
+  >();
+  for (const link of decision.links) {
+    const entry = entries[link.entry]!;
+    const candidateId = idOf(link.candidate);
+    const key = `${candidateId} ${entry.itemId}`;
+    if (links.has(key)) continue;
+    links.set(key, {
+      candidateId,
+      stored: itemsById.get(entry.itemId)!,
+      reason: link.reason,
+      confidence: link.confidence,
+      identityKey: entry.identityKey,
+    });
+  }
+  const firstLinkOf = new Map<string, string>();
+  for (const create of decision.creates) {
+    firstLinkOf.set(idOf(create.ref), `${idOf(create.ref)} ${entries[create.entry]!.itemId}`);
+  }
+  const existing = [...links.values()].filter((l) => !created.has(l.candidateId));
+  const before = new Map<string, LinkBefore>();
+  if (existing.length > 0) {
+    const rows = await tx.query<{
+      n: string;
+      linked: boolean;
+      observed_status: string | null;
+      source_known: boolean;
+    }>(
+      `select t.n::text, e.item_id is not null as linked, e.observed_status,
+              e.item_id is null and exists (
+                select 1 from evidence x join source_items i on i.id = x.item_id
+                where x.candidate_id = t.candidate and i.source_id = t.source) as source_known
+       from unnest($1::uuid[], $2::bigint[], $3::text[]) with ordinality as t(candidate, item, source, n)
+       left join evidence e on e.candidate_id = t.candidate and e.item_id = t.item`,
+      [
+        existing.map((l) => l.candidateId),
+        existing.map((l) => l.stored.id),
+        existing.map((l) => l.stored.sourceId),
+      ],
+    );
+    for (const row of rows.rows) {
+      const link = existing[Number(row.n) - 1]!;
+      before.set(`${link.candidateId} ${link.stored.id}`, {
+        linked: row.linked,
+        sourceKnown: row.source_known,
+        ...(row.observed_status === null ? {} : { observedStatus: row.observed_status }),
+      });
+    }
+  }
+  const evidence = [...links.values()];
+  const adopted = decision.adoptions
+    .map((a) => ({ ...a, candidateId: idOf(a.candidate) }))
+    .filter((a) => !links.has(`${a.candidateId} ${a.item.itemId}`));
+  if (evidence.length > 0 || adopted.length > 0) {
+    await tx.query(
+      `insert into evidence (candidate_id, item_id, reason, confidence, identity_key, observed_status)
+       select * from unnest($1::uuid[], $2::bigint[], $3::text[], $4::real[], $5::text[], $6::text[])
+       on conflict (candidate_id, item_id) do update set observed_status = excluded.observed_status
+         where evidence.observed_status is distinct from excluded.observed_status`,
+      [
+        [...evidence.map((l) => l.candidateId), ...adopted.map((a) => a.candidateId)],
+        [...evidence.map((l) => l.stored.id), ...adopted.map((a) => a.item.itemId)],
+        [...evidence.map((l) => l.reason), ...adopted.map((a) => a.reason)],
+        [...evidence.map((l) => l.confidence), ...adopted.map((a) => a.confidence)],
+        [...evidence.map((l) => l.identityKey), ...adopted.map(() => null)],
+        [...evidence.map((l) => observedStatus(l.stored.item) ?? null), ...adopted.map(() => null)],
+      ],
+    );
+  }
+  // The creating links first, so that a later item of another source on the same page is a new source.
+  const ordered = [
+    ...evidence.filter((l) => firstLinkOf.get(l.candidateId) === `${l.candidateId} ${l.stored.id}`),
+    ...evidence.filter((l) => firstLinkOf.get(l.candidateId) !== `${l.candidateId} ${l.stored.id}`),
+  ];
+  const sourcesOnPage = new Set<string>();
+  const history: HistoryRow[] = [];
+  for (const link of ordered) {
+    const pair = `${link.candidateId} ${link.stored.id}`;
+    const isCreation = firstLinkOf.get(link.candidateId) === pair;
+    const seen = sourcesOnPage.has(`${link.candidateId} ${link.stored.sourceId}`);
+    sourcesOnPage.add(`${link.candidateId} ${link.stored.sourceId}`);
+    const known = before.get(pair) ?? { linked: false, sourceKnown: false };
+    const state = { ...known, sourceKnown: known.sourceKnown || seen };
+    for (const event of linkHistory(link.candidateId, link.stored, state, isCreation)) {
+      history.push({ ...event, runId: ctx.runId });
+    }
+  }
+  await insertHistory(tx, history);
+
+  // The name shown until a registry record names the product: the least of the names its items
+  // use, so it does not depend on which item came first.
+  const shown = decision.links.map((link) => ({
+    id: idOf(link.candidate),
+    name: entries[link.entry]!.identity.displayName,
+  }));
+  if (shown.length > 0) {
+    await tx.query(
+      `update candidates c set resolved_name = t.name
+       from (select id, min(name collate "C") as name from unnest($1::uuid[], $2::text[]) as u(id, name) group by id) t
+       where c.id = t.id and coalesce(c.resolved_name, c.name) collate "C" > t.name collate "C"`,
+      [shown.map((s) => s.id), shown.map((s) => s.name)],
+    );
+  }
+  await insertFlags(
+    tx,
+    decision.flags.map((f) => ({ a: idOf(f.a), b: idOf(f.b), score: f.score, reason: f.reason })),
+  );
+  await deferEntries(
+    tx,
+    decision.deferrals.map((index) => entries[index]!),
+  );
+  await adoptWaiting(tx, adopted);
+
+  const touched = new Set<string>();
+  for (const link of evidence) touched.add(link.candidateId);
+  for (const adoption of adopted) touched.add(adoption.candidateId);
+  return {
+    touched: [...touched].sort(),
+    created: [...created],
+    comparisons: decision.comparisons,
+    merged: decision.merges.length,
+    flagged: decision.flags.length,
+    fullBlocks,
+    decision,
+    entries,
+    ids,
+  };
+}
+
+/** Entries that may not create a candidate wait by their identifiers and their name. */
+async function deferEntries(tx: Tx, entries: PageEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const keys = entries.flatMap((entry) =>
+    entry.hardKeys.map((key) => ({ key, itemId: entry.itemId, reason: entry.identity.reason })),
+  );
+  if (keys.length > 0) {
+    await tx.query(
+      `insert into deferred_links (scheme, value, item_id, reason)
+       select split_part(t.key, ':', 1), substr(t.key, strpos(t.key, ':') + 1), t.item, t.reason
+       from unnest($1::text[], $2::bigint[], $3::text[]) as t(key, item, reason) on conflict do nothing`,
+      [keys.map((k) => k.key), keys.map((k) => k.itemId), keys.map((k) => k.reason)],
+    );
+  }
+  const named = entries.filter((entry) => entry.profile !== undefined);
+  if (named.length > 0) {
+    await tx.query(
+      `insert into deferred_names (item_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts, reason)
+       select t.item, t.kind, t.name, t.maker, t.srn, t.basic, t.head, t.tail, string_to_array(t.concepts, '|'), t.reason
+       from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[]) as t(item, kind, name, maker, srn, basic, head, tail, concepts, reason)
+       on conflict do nothing`,
+      [
+        named.map((e) => e.itemId),
+        named.map((e) => e.profile!.kind),
+        named.map((e) => e.profile!.name),
+        named.map((e) => e.profile!.manufacturer),
+        named.map((e) => e.profile!.srn ?? null),
+        named.map((e) => e.profile!.basicUdiDi ?? null),
+        named.map((e) => e.stored.head ?? null),
+        named.map((e) => e.stored.tail ?? null),
+        named.map((e) => conceptsParam(e.stored)),
+        named.map((e) => e.identity.reason),
+      ],
+    );
+  }
+}
+
+/**
+ * A waiting item that attaches brings its identifiers and names, as if it had been resolved after
+ * the candidate existed: resolving it again then changes nothing.
+ */
+async function adoptWaiting(
+  tx: Tx,
+  adopted: Array<{ item: WaitingItem; candidateId: string }>,
 ): Promise<void> {
+  if (adopted.length === 0) return;
+  const candidates = adopted.map((a) => a.candidateId);
+  const itemIds = adopted.map((a) => a.item.itemId);
   await tx.query(
-    `insert into candidate_history (event_key, candidate_id, kind, item_id, source_id, run_id, occurred_on, details)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (event_key) do nothing`,
+    `insert into candidate_keys (scheme, value, candidate_id)
+     select distinct d.scheme, d.value, t.candidate from unnest($1::uuid[], $2::bigint[]) as t(candidate, item)
+     join deferred_links d on d.item_id = t.item on conflict do nothing`,
+    [candidates, itemIds],
+  );
+  await tx.query(
+    `insert into candidate_names (candidate_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts)
+     select distinct t.candidate, d.kind, d.name_key, d.maker_key, d.srn, d.basic_udi, d.head, d.tail, d.concepts
+     from unnest($1::uuid[], $2::bigint[]) as t(candidate, item)
+     join deferred_names d on d.item_id = t.item on conflict do nothing`,
+    [candidates, itemIds],
+  );
+}
+
+/** A fingerprint of what decides where names are filed: blocks are refiled when it changes. */
+export function blocksVersion(settings: ResolutionSettings): string {
+  const relevant = {
+    algorithm: 2,
+    affix: settings.blocking.affixLength,
+    descriptive: settings.descriptiveWords,
+    variants: settings.variantWords,
+    methods: settings.methods,
+  };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+const REFILE_BATCH = 5000;
+
+/** Refiles the names of the next batch of owners after `after`; the last owner done, or undefined at the end. */
+async function refileBatch(
+  tx: Tx,
+  table: 'candidate_names' | 'deferred_names',
+  settings: ResolutionSettings,
+  after: string | null,
+): Promise<{ last: string; rows: number } | undefined> {
+  const owner = table === 'candidate_names' ? 'candidate_id' : 'item_id';
+  const found = await tx.query<{
+    ctid: string;
+    owner: string;
+    kind: string;
+    name_key: string;
+    maker_key: string;
+  }>(
+    `select n.ctid::text, n.${owner}::text as owner, n.kind, n.name_key, n.maker_key from ${table} n
+     where n.${owner}::text in (select distinct ${owner}::text from ${table}
+                                where $1::text is null or ${owner}::text > $1::text order by 1 limit $2)`,
+    [after, REFILE_BATCH],
+  );
+  if (found.rows.length === 0) return undefined;
+  const blocks = found.rows.map((row) =>
+    nameBlocks(
+      { name: row.name_key, manufacturer: row.maker_key, kind: row.kind as NameProfile['kind'] },
+      settings,
+    ),
+  );
+  await tx.query(
+    `update ${table} n set head = t.head, tail = t.tail, concepts = string_to_array(t.concepts, '|')
+     from unnest($1::tid[], $2::text[], $3::text[], $4::text[]) as t(ctid, head, tail, concepts)
+     where n.ctid = t.ctid`,
     [
-      event.key,
-      event.candidateId,
-      event.kind,
-      event.itemId ?? null,
-      event.sourceId ?? null,
-      event.runId ?? null,
-      event.occurredOn ?? null,
-      JSON.stringify(event.details ?? {}),
+      found.rows.map((row) => row.ctid),
+      blocks.map((b) => b.head ?? null),
+      blocks.map((b) => b.tail ?? null),
+      blocks.map(conceptsParam),
     ],
   );
+  return {
+    last: found.rows
+      .map((row) => row.owner)
+      .sort()
+      .pop()!,
+    rows: found.rows.length,
+  };
 }
 
-/** A name's blocks, and an exact-name row that keeps the name even when it has no usable block. */
-function nameBlocks(profile: NameProfile, settings: ResolutionSettings): string[] {
-  return [`n:${profile.kind}:${profile.name}`, ...blocksOf(profile, settings)];
-}
-
-/** Remembers the names (one row per block) a candidate is known by. */
-async function addNames(
-  tx: Tx,
-  candidateId: string,
-  profile: NameProfile,
-  settings: ResolutionSettings,
-): Promise<void> {
-  const blocks = nameBlocks(profile, settings);
-  await tx.query(
-    `insert into candidate_names (block, candidate_id, name_key, manufacturer_key, kind)
-     select unnest($1::text[]), $2, $3, $4, $5 on conflict do nothing`,
-    [blocks, candidateId, profile.name, profile.manufacturer, profile.kind],
-  );
+/**
+ * Files every stored name under the blocks the current settings give, when they were filed
+ * under other settings (or by a migration that could not compute them). Runs at start under a
+ * lock, a batch of candidates at a time; a database whose blocks are current costs one query.
+ */
+export async function refreshNameBlocks(db: Db, settings: ResolutionSettings): Promise<number> {
+  const version = blocksVersion(settings);
+  const current = await db.query<{ version: string | null }>('select version from resolution_blocks');
+  if (current.rows[0]?.version === version) return 0;
+  return withTransaction(db, async (tx) => {
+    await tx.query(`select pg_advisory_xact_lock(hashtextextended('resolution blocks', 0))`);
+    const again = await tx.query<{ version: string | null }>(
+      'select version from resolution_blocks for update',
+    );
+    if (again.rows[0]?.version === version) return 0;
+    let refiled = 0;
+    for (const table of ['candidate_names', 'deferred_names'] as const) {
+      let after: string | null = null;
+      for (;;) {
+        // eslint-disable-next-line no-await-in-loop
+        const batch = await refileBatch(tx, table, settings, after);
+        if (batch === undefined) break;
+        refiled += batch.rows;
+        after = batch.last;
+      }
+    }
+    await tx.query('update resolution_blocks set version = $1', [version]);
+    return refiled;
+  });
 }
 
 interface MergeMeta {
@@ -305,9 +770,9 @@ export async function mergeCandidates(
     absorbedId,
   ]);
   await tx.query(
-    `insert into candidate_names (block, candidate_id, name_key, manufacturer_key, kind)
-     select block, $1, name_key, manufacturer_key, kind from candidate_names where candidate_id = $2
-     on conflict do nothing`,
+    `insert into candidate_names (candidate_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts)
+     select $1, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts from candidate_names
+     where candidate_id = $2 on conflict do nothing`,
     [survivorId, absorbedId],
   );
   await tx.query('delete from candidate_names where candidate_id = $1', [absorbedId]);
@@ -363,325 +828,6 @@ export async function mergeCandidates(
     details,
     ...(meta.runId === undefined ? {} : { runId: meta.runId }),
   });
-}
-
-/** Survivor of an automatic merge: the candidate a reviewer has decided on, else the oldest. */
-function survivorOf(candidates: CandidateFacts[]): CandidateFacts {
-  return candidates
-    .slice()
-    .sort(
-      (x, y) =>
-        Number(y.hasDecisions) - Number(x.hasDecisions) ||
-        (x.createdAt < y.createdAt ? -1 : x.createdAt > y.createdAt ? 1 : 0) ||
-        (x.id < y.id ? -1 : 1),
-    )[0]!;
-}
-
-/**
- * Finds or creates the candidate for one identity and links the item to it. Must run with the
- * locks of {@link resolutionLocks} held.
- */
-export async function resolveIdentity(
-  tx: Tx,
-  identity: ItemIdentity,
-  stored: ResolvableItem,
-  ctx: ResolutionContext,
-  options: { mayCreate: boolean },
-): Promise<LinkResult> {
-  const identityKey = identityKeyOf(identity);
-  const scheme = identity.keys.map((k) => k.scheme);
-  const values = identity.keys.map((k) => k.value);
-  const profile = profileOf(identity, ctx.manufacturerKey);
-
-  // A reviewer's pin, the candidates holding any of the keys, and a candidate that already
-  // carries this very name, in one round trip. A name some candidate already carries (another
-  // UDI-DI of one trade name, a re-scan) was compared with every similar name when it was first
-  // added, and every similar name added since was compared with it: that candidate is the match,
-  // and comparing again would find nothing new.
-  const exactName = profile === undefined ? undefined : nameBlocks(profile, ctx.settings)[0];
-  const found = await tx.query<{ found: 'pin' | 'key' | 'name'; candidate_id: string }>(
-    `select 'pin' as found, p.candidate_id from (
-       select candidate_id from resolution_pins where item_id = $1 and identity_key in ($2, '*')
-       order by identity_key = '*' limit 1) p
-     union all
-     select 'key', k.candidate_id from candidate_keys k
-     join unnest($3::text[], $4::text[]) as t(scheme, value) on t.scheme = k.scheme and t.value = k.value
-     union all
-     select 'name', n.candidate_id from (
-       select candidate_id from candidate_names
-       where block = $5::text and name_key = $6::text and manufacturer_key = $7::text order by candidate_id limit 1) n`,
-    [
-      stored.id,
-      identityKey,
-      scheme,
-      values,
-      exactName ?? null,
-      profile?.name ?? null,
-      profile?.manufacturer ?? null,
-    ],
-  );
-  const pinned = found.rows.find((row) => row.found === 'pin');
-  const exact = found.rows.filter((row) => row.found === 'key');
-  const known = found.rows.find((row) => row.found === 'name')?.candidate_id;
-  const fuzzy =
-    profile === undefined
-      ? []
-      : known !== undefined
-        ? [
-            {
-              candidateId: known,
-              score: 1,
-              reason: 'samma namn efter normalisering',
-              matchedName: profile.name,
-            },
-          ]
-        : await fuzzyMatches(tx, profile, ctx.settings);
-
-  let target: string | undefined;
-  let reason = identity.reason;
-  let confidence = 1;
-  const merged: string[] = [];
-  const possible = new Map<string, FuzzyMatch>();
-  const linkTo = new Set<string>();
-  if (pinned !== undefined) {
-    target = await liveCandidate(tx, pinned.candidate_id);
-    reason = `${identity.reason}; placerad av granskare`;
-  } else {
-    for (const row of exact) linkTo.add(row.candidate_id);
-    const exactTargets = new Set(linkTo);
-    for (const match of fuzzy) {
-      if (match.score >= ctx.settings.thresholds.link) linkTo.add(match.candidateId);
-      else possible.set(match.candidateId, match);
-    }
-    const bestFuzzy = fuzzy
-      .filter((m) => m.score >= ctx.settings.thresholds.link && !exactTargets.has(m.candidateId))
-      .sort((x, y) => y.score - x.score || (x.candidateId < y.candidateId ? -1 : 1))[0];
-    if (exactTargets.size === 0 && bestFuzzy !== undefined) {
-      reason = `${identity.reason}; liknar ”${bestFuzzy.matchedName}” (${bestFuzzy.reason}, likhet ${bestFuzzy.score.toFixed(2)})`;
-      confidence = bestFuzzy.score;
-    }
-    const live = [...new Set(await Promise.all([...linkTo].map((id) => liveCandidate(tx, id))))];
-    if (live.length > 0) {
-      const facts = await candidateFacts(tx, live);
-      const ordered = [...facts.values()];
-      const survivor = survivorOf(ordered);
-      target = survivor.id;
-      for (const other of ordered) {
-        if (other.id === survivor.id) continue;
-        const blocked =
-          (other.hasDecisions && survivor.hasDecisions) ||
-          // eslint-disable-next-line no-await-in-loop
-          (await separated(tx, survivor.id, other.id));
-        if (blocked) {
-          possible.set(other.id, {
-            candidateId: other.id,
-            score: 1,
-            reason: 'samma identifierare eller namn, men kan inte slås ihop automatiskt',
-            matchedName: '',
-          });
-          continue;
-        }
-        // eslint-disable-next-line no-await-in-loop
-        await mergeCandidates(tx, survivor.id, other.id, {
-          automatic: true,
-          actor: 'horisont',
-          reason: `${identity.displayName}: samma produkt enligt ${identity.reason}`,
-          runId: ctx.runId,
-        });
-        merged.push(other.id);
-      }
-    }
-  }
-
-  let created = false;
-  if (target === undefined) {
-    if (!options.mayCreate) {
-      await tx.query(
-        `insert into deferred_links (scheme, value, item_id, reason)
-         select unnest($1::text[]), unnest($2::text[]), $3, $4 on conflict do nothing`,
-        [scheme, values, stored.id, identity.reason],
-      );
-      if (profile !== undefined) {
-        await tx.query(
-          `insert into deferred_names (block, item_id, name_key, manufacturer_key, kind, reason)
-           select unnest($1::text[]), $2, $3, $4, $5, $6 on conflict do nothing`,
-          [
-            nameBlocks(profile, ctx.settings),
-            stored.id,
-            profile.name,
-            profile.manufacturer,
-            profile.kind,
-            identity.reason,
-          ],
-        );
-      }
-      return { candidateId: undefined, created: false, merged: [], possibleDuplicates: [] };
-    }
-    target = (
-      await tx.query<{ id: string }>(
-        'insert into candidates (kind, name, resolved_name, first_run_id) values ($1, $2, $2, $3) returning id',
-        [identity.candidateKind, identity.displayName, ctx.runId],
-      )
-    ).rows[0]!.id;
-    created = true;
-    await recordHistory(tx, {
-      key: `first-seen:${target}`,
-      candidateId: target,
-      kind: 'first-seen',
-      itemId: stored.id,
-      sourceId: stored.sourceId,
-      runId: ctx.runId,
-      details: { title: stored.item.title, url: stored.item.url },
-      ...(stored.item.publishedAt === undefined ? {} : { occurredOn: stored.item.publishedAt.slice(0, 10) }),
-    });
-  }
-
-  await tx.query(
-    `insert into candidate_keys (scheme, value, candidate_id)
-     select unnest($1::text[]), unnest($2::text[]), $3 on conflict do nothing`,
-    [scheme, values, target],
-  );
-  // The name shown until a registry record names the product: the least of the names its items
-  // use, so it does not depend on which item came first.
-  if (!created) {
-    await tx.query(
-      `update candidates set resolved_name = $2
-       where id = $1 and coalesce(resolved_name, name) collate "C" > $2 collate "C"`,
-      [target, identity.displayName],
-    );
-  }
-  if (profile !== undefined) await addNames(tx, target, profile, ctx.settings);
-  await linkEvidence(tx, target, stored, { reason, confidence, identityKey, runId: ctx.runId, created });
-  // Items that waited for a candidate with one of these keys attach now.
-  const waitingByKey = await tx.query<{ item_id: string }>(
-    `insert into evidence (candidate_id, item_id, reason)
-     select distinct $3::uuid, d.item_id, d.reason from deferred_links d
-     join unnest($1::text[], $2::text[]) as t(scheme, value) on t.scheme = d.scheme and t.value = d.value
-     on conflict do nothing returning item_id`,
-    [scheme, values, target],
-  );
-  await adoptDeferred(
-    tx,
-    target,
-    waitingByKey.rows.map((row) => row.item_id),
-  );
-  if (profile !== undefined && known === undefined) {
-    await attachDeferredBySimilarity(tx, target, profile, ctx.settings);
-  }
-  possible.delete(target);
-  for (const match of possible.values()) {
-    // eslint-disable-next-line no-await-in-loop
-    const other = await liveCandidate(tx, match.candidateId);
-    // eslint-disable-next-line no-await-in-loop
-    if (other !== target) await flagPossibleDuplicate(tx, target, other, match.score, match.reason);
-  }
-  return { candidateId: target, created, merged, possibleDuplicates: [...possible.keys()] };
-}
-
-/** Items waiting for a candidate whose name is like this one attach to it now. */
-async function attachDeferredBySimilarity(
-  tx: Tx,
-  candidateId: string,
-  profile: NameProfile,
-  settings: ResolutionSettings,
-): Promise<void> {
-  const blocks = blocksOf(profile, settings);
-  if (blocks.length === 0) return;
-  const waiting = await tx.query<{
-    item_id: string;
-    name_key: string;
-    manufacturer_key: string;
-    kind: NameProfile['kind'];
-    reason: string;
-  }>(
-    `select distinct item_id, name_key, manufacturer_key, kind, reason from deferred_names
-     where block = any($1::text[]) order by item_id`,
-    [blocks],
-  );
-  for (const row of waiting.rows) {
-    const match = similarity(
-      profile,
-      { name: row.name_key, manufacturer: row.manufacturer_key, kind: row.kind },
-      settings,
-    );
-    if (match.score < settings.thresholds.link) continue;
-    // eslint-disable-next-line no-await-in-loop
-    const attached = await tx.query(
-      `insert into evidence (candidate_id, item_id, reason, confidence) values ($1, $2, $3, $4)
-       on conflict do nothing`,
-      [candidateId, row.item_id, `${row.reason}; liknar ”${profile.name}” (${match.reason})`, match.score],
-    );
-    // eslint-disable-next-line no-await-in-loop
-    if (attached.rowCount !== 0) await adoptDeferred(tx, candidateId, [row.item_id]);
-  }
-}
-
-/**
- * A waiting item that attaches brings its keys and names, as if it had been resolved after the
- * candidate existed: resolving it again then changes nothing.
- */
-async function adoptDeferred(tx: Tx, candidateId: string, itemIds: string[]): Promise<void> {
-  if (itemIds.length === 0) return;
-  await tx.query(
-    `insert into candidate_keys (scheme, value, candidate_id)
-     select distinct scheme, value, $1::uuid from deferred_links where item_id = any($2::bigint[])
-     on conflict do nothing`,
-    [candidateId, itemIds],
-  );
-  await tx.query(
-    `insert into candidate_names (block, candidate_id, name_key, manufacturer_key, kind)
-     select distinct block, $1::uuid, name_key, manufacturer_key, kind from deferred_names
-     where item_id = any($2::bigint[]) on conflict do nothing`,
-    [candidateId, itemIds],
-  );
-}
-
-/** Writes the evidence row and the history events the item gives its candidate. */
-async function linkEvidence(
-  tx: Tx,
-  candidateId: string,
-  stored: ResolvableItem,
-  link: { reason: string; confidence: number; identityKey: string; runId: string; created: boolean },
-): Promise<void> {
-  const status = observedStatus(stored.item) ?? null;
-  const before = (
-    await tx.query<{ linked: boolean; observed_status: string | null; source_known: boolean }>(
-      `select exists (select 1 from evidence where candidate_id = $1 and item_id = $2) as linked,
-              (select observed_status from evidence where candidate_id = $1 and item_id = $2) as observed_status,
-              exists (select 1 from evidence e join source_items i on i.id = e.item_id
-                      where e.candidate_id = $1 and i.source_id = $3) as source_known`,
-      [candidateId, stored.id, stored.sourceId],
-    )
-  ).rows[0]!;
-  const newSource = !link.created && !before.linked && !before.source_known;
-  await tx.query(
-    `insert into evidence (candidate_id, item_id, reason, confidence, identity_key, observed_status)
-     values ($1, $2, $3, $4, $5, $6)
-     on conflict (candidate_id, item_id) do update set observed_status = excluded.observed_status
-       where evidence.observed_status is distinct from excluded.observed_status`,
-    [candidateId, stored.id, link.reason, link.confidence, link.identityKey, status],
-  );
-  const base = { candidateId, itemId: stored.id, sourceId: stored.sourceId, runId: link.runId };
-  if (newSource) {
-    await recordHistory(tx, {
-      ...base,
-      key: `new-source:${candidateId}:${stored.sourceId}`,
-      kind: 'new-source',
-      details: { title: stored.item.title, url: stored.item.url },
-      ...(stored.item.publishedAt === undefined ? {} : { occurredOn: stored.item.publishedAt.slice(0, 10) }),
-    });
-  }
-  const previous = before.linked ? (before.observed_status ?? undefined) : undefined;
-  for (const event of itemEvents(stored.item, previous)) {
-    // eslint-disable-next-line no-await-in-loop
-    await recordHistory(tx, {
-      ...base,
-      key: `${event.kind}:${candidateId}:${stored.id}:${event.discriminator}`,
-      kind: event.kind,
-      details: event.details,
-      ...(event.occurredOn === undefined ? {} : { occurredOn: event.occurredOn }),
-    });
-  }
 }
 
 interface EvidenceIdentity {
@@ -770,16 +916,19 @@ export async function splitCandidate(
   );
   // Names are rebuilt on both sides from the identities that now link there.
   await tx.query('delete from candidate_names where candidate_id = $1', [candidateId]);
+  const names: NamedRow[] = [];
   for (const [target, side] of [
     [candidateId, staying],
     [newId, moving],
   ] as const) {
     for (const identity of side.flatMap((e) => e.identities)) {
       const profile = profileOf(identity, meta.manufacturerKey);
-      // eslint-disable-next-line no-await-in-loop
-      if (profile !== undefined) await addNames(tx, target, profile, meta.settings);
+      if (profile !== undefined) {
+        names.push({ candidateId: target, profile, blocks: nameBlocks(profile, meta.settings) });
+      }
     }
   }
+  await insertNames(tx, 'candidate_names', names);
   const [a, b] = candidateId < newId ? [candidateId, newId] : [newId, candidateId];
   await tx.query(
     `insert into candidate_separations (candidate_a, candidate_b, decided_by, reason) values ($1, $2, $3, $4)

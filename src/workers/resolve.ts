@@ -1,29 +1,52 @@
 import type { AppContext } from '../app/context.js';
-import { identitiesOf } from '../domain/identity.js';
-import type { ItemIdentity } from '../domain/identity.js';
 import type { HorisontConfig } from '../config/load.js';
-import { canonicalManufacturer } from '../domain/manufacturers.js';
+import { canonicalManufacturer, relatedManufacturers } from '../domain/manufacturers.js';
+import type { ResolverContext } from '../domain/resolver.js';
 import type { Logger } from '../log.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
 import type { PlannedJob } from '../store/runs.js';
 import { evidenceFingerprints, loadItems } from '../store/items.js';
-import type { ResolvableItem } from '../store/resolution.js';
-import { resolutionLocks, resolveIdentity, takeLocks } from '../store/resolution.js';
+import type { ResolvableItem, ResolveOutcome } from '../store/resolution.js';
+import { resolvePage } from '../store/resolution.js';
 
-export interface ResolveOutcome {
-  /** Candidates whose evidence may have changed: they are scored next. */
-  touched: string[];
-  /** Candidates created by this call. */
-  created: string[];
+export type { ResolveOutcome };
+
+const contexts = new WeakMap<object, ResolverContext>();
+
+/** The resolver's view of the configuration, built once per loaded configuration. */
+export function resolverContext(
+  config: Pick<HorisontConfig, 'resolution' | 'manufacturers'>,
+): ResolverContext {
+  let ctx = contexts.get(config);
+  if (ctx === undefined) {
+    // A registry repeats each company thousands of times: its key is computed once.
+    const keys = new Map<string, string>();
+    const manufacturers = config.manufacturers;
+    ctx = {
+      settings: config.resolution,
+      manufacturerKey: (name) => {
+        let key = keys.get(name);
+        if (key === undefined) {
+          key = canonicalManufacturer(name, manufacturers);
+          if (keys.size >= 100_000) keys.clear();
+          keys.set(name, key);
+        }
+        return key;
+      },
+      relatedMakers: (a, b) => relatedManufacturers(a, b, manufacturers),
+    };
+    contexts.set(config, ctx);
+  }
+  return ctx;
 }
 
 /**
- * Resolves stored items to candidates in one transaction: every key and block the items touch is
- * locked first (one global order), then each identity is linked — exact keys, then similar
- * names in its blocks — merging candidates the item shows to be one product. The resolve
- * stage, `horisont resolve --all` and the linkage evaluation all go through here.
+ * Resolves stored items to candidates in one transaction, as one page: every identifier and
+ * block the items touch is locked first (one global order), looked up in one statement, decided
+ * in the domain (src/domain/resolver.ts) and written set-based. The resolve stage,
+ * `horisont resolve --all`, the linkage evaluation and the W3 benchmark all go through here.
  */
 export async function resolveItems(
   tx: Tx,
@@ -32,52 +55,21 @@ export async function resolveItems(
   runId: string,
   log?: Logger,
 ): Promise<ResolveOutcome> {
-  const settings = config.resolution;
-  const manufacturerKey = (name: string): string => canonicalManufacturer(name, config.manufacturers);
-  const ctx = { settings, manufacturerKey, runId };
-  const resolved: Array<{ stored: ResolvableItem; identities: ItemIdentity[] }> = items.map((stored) => ({
-    stored,
-    identities: identitiesOf(stored.sourceId, stored.item),
-  }));
-  await takeLocks(
-    tx,
-    resolutionLocks(
-      resolved.flatMap((entry) => entry.identities),
-      manufacturerKey,
-      settings,
-    ),
-  );
-  const touched = new Set<string>();
-  const created: string[] = [];
-  for (const { stored, identities } of resolved) {
-    for (const identity of identities) {
-      // Sequential: each link may create or merge the candidate the next identity links to.
-      // The councils' own lists mark products as handled; they never create a candidate.
-      const mayCreate = stored.item.kind !== 'council-decision';
-      // eslint-disable-next-line no-await-in-loop
-      const link = await resolveIdentity(tx, identity, stored, ctx, { mayCreate });
-      if (link.candidateId === undefined) continue;
-      touched.add(link.candidateId);
-      if (link.created) created.push(link.candidateId);
-      if (link.merged.length > 0) {
-        log?.info(
-          { candidate_id: link.candidateId, merged: link.merged, item_id: stored.id },
-          'resolve: candidates merged',
-        );
-      }
-      if (link.possibleDuplicates.length > 0) {
-        log?.info(
-          {
-            candidate_id: link.candidateId,
-            possible_duplicates: link.possibleDuplicates,
-            item_id: stored.id,
-          },
-          'resolve: possible duplicates flagged',
-        );
-      }
-    }
+  const outcome = await resolvePage(tx, items, { ...resolverContext(config), runId });
+  for (const merge of outcome.decision.merges) {
+    log?.info({ candidate_id: merge.survivor, merged: merge.absorbed }, 'resolve: candidates merged');
   }
-  return { touched: [...touched].sort(), created };
+  if (outcome.flagged > 0) {
+    log?.info({ possible_duplicates: outcome.flagged }, 'resolve: possible duplicates flagged');
+  }
+  return {
+    touched: outcome.touched,
+    created: outcome.created,
+    comparisons: outcome.comparisons,
+    merged: outcome.merged,
+    flagged: outcome.flagged,
+    fullBlocks: outcome.fullBlocks,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { NameProfile } from '../../src/domain/resolution.js';
-import { blocksOf, ResolutionSettings, similarity } from '../../src/domain/resolution.js';
+import { lookupBlocks, nameBlocks, ResolutionSettings, similarity } from '../../src/domain/resolution.js';
 import { normaliseManufacturer, normaliseProductName } from '../../src/domain/normalise.js';
 
 const settings = ResolutionSettings.parse(
@@ -36,9 +36,78 @@ describe('similarity', () => {
     expect(result.reason).toMatch(/modell eller generation/);
   });
 
-  it('never links different manufacturers or kinds', () => {
-    expect(similarity(profile('Libre', 'Abbott'), profile('Libre', 'Roche'), settings).score).toBe(0);
+  const registered = (name: string, maker: string, srn: string, basicUdiDi?: string): NameProfile => ({
+    ...profile(name, maker),
+    srn,
+    ...(basicUdiDi === undefined ? {} : { basicUdiDi }),
+  });
+
+  it('never links registrations of different makers, SRNs or Basic UDI-DIs by name', () => {
+    expect(
+      similarity(
+        registered('Libre', 'Abbott', 'GB-MF-000002513'),
+        registered('Libre', 'Roche', 'DE-MF-000006014'),
+        settings,
+      ).score,
+    ).toBe(0);
+    expect(
+      similarity(
+        registered('Libre', 'Abbott', 'GB-MF-000002513', 'A1'),
+        registered('Libre', 'Abbott', 'GB-MF-000002513', 'A2'),
+        settings,
+      ).reason,
+    ).toMatch(/Basic UDI-DI/);
+    // The same SRN is one maker whatever the name says.
+    expect(
+      similarity(
+        registered('Libre', 'Abbott', 'GB-MF-000002513'),
+        registered('Libre', 'ADC Ltd', 'GB-MF-000002513'),
+        settings,
+      ).score,
+    ).toBe(1);
     expect(similarity(profile('Optune'), profile('Optune', '', 'drug'), settings).score).toBe(0);
+  });
+
+  it('links a notice naming another company (a distributor) only on the very same name', () => {
+    const registry = registered('GI Genius', 'Cosmo Intelligent Medical Devices', 'IE-MF-000011842');
+    expect(similarity(profile('GI Genius', 'Medtronic'), registry, settings).score).toBe(
+      settings.thresholds.link,
+    );
+    expect(similarity(profile('GI Genuis Module', 'Medtronic'), registry, settings).score).toBeLessThan(
+      settings.thresholds.link,
+    );
+  });
+
+  it.each([
+    ['Name Gen 2', 'Name 2'],
+    ['Name G2', 'Name 2'],
+    ['Name II', 'Name 2'],
+    ['Name 2nd generation', 'Name 2'],
+    ['Name Mk II', 'Name v2'],
+    ['InterStim (2)', 'InterStim II'],
+  ])('reads generation markers alike: %s / %s', (a, b) => {
+    expect(similarity(profile(a), profile(b), settings).score).toBe(1);
+  });
+
+  it.each([
+    ['Name Gen 2', 'Name Gen 3'],
+    ['Name II', 'Name III'],
+    ['Inspire IV', 'Inspire V'],
+  ])('never links different generations: %s / %s', (a, b) => {
+    expect(similarity(profile(a), profile(b), settings).score).toBe(0);
+  });
+
+  it('does not take a lone letter in a name for a generation ("GI Genius", "Evolut R")', () => {
+    expect(similarity(profile('GI Genius'), profile('Gi Genius'), settings).score).toBe(1);
+    expect(
+      similarity(profile('Evolut R Transcatheter Aortic Valve'), profile('Evolut R'), settings).score,
+    ).toBe(0.9);
+    expect(similarity(profile('Evolut R'), profile('Evolut 1'), settings).score).toBe(0);
+  });
+
+  it('never flags names that share only a number pattern', () => {
+    expect(similarity(profile('KineticPatch 2'), profile('VivoCore 2'), settings).score).toBe(0);
+    expect(similarity(profile('Kavoda 2'), profile('Vemora 2'), settings).score).toBe(0);
   });
 
   it('is symmetric and keeps a contained name below the link threshold', () => {
@@ -56,15 +125,34 @@ describe('similarity', () => {
   });
 });
 
-describe('blocksOf', () => {
+describe('blocks', () => {
+  const stored = (name: string, maker = '', kind: NameProfile['kind'] = 'device'): string[] => {
+    const blocks = nameBlocks(profile(name, maker, kind), settings);
+    return [`h${blocks.head}`, `t${blocks.tail}`];
+  };
+  const looked = (name: string, maker = '', kind: NameProfile['kind'] = 'device'): string[] => {
+    const blocks = lookupBlocks(profile(name, maker, kind), settings);
+    return [...blocks.heads.map((b) => `h${b}`), ...blocks.tails.map((b) => `t${b}`)];
+  };
+
   it('puts a name with a typo in its first letters in a block with the right spelling', () => {
-    const right = new Set(blocksOf(profile('FreeStyle Libre 3'), settings));
-    const typo = blocksOf(profile('Rreestyle Libre 3'), settings);
-    expect(typo.some((block) => right.has(block))).toBe(true);
+    const right = new Set(stored('FreeStyle Libre 3'));
+    expect(looked('Rreestyle Libre 3').some((block) => right.has(block))).toBe(true);
   });
 
-  it('keeps drugs and devices in different blocks', () => {
-    const device = new Set(blocksOf(profile('Optune'), settings));
-    expect(blocksOf(profile('Optune', '', 'drug'), settings).some((block) => device.has(block))).toBe(false);
+  it('finds a registry name that opens with its maker from a text that does not, and the reverse', () => {
+    expect(
+      looked('FreeStyle Libre 3').some((b) => new Set(stored('Abbott FreeStyle Libre 3', 'Abbott')).has(b)),
+    ).toBe(true);
+    expect(
+      looked('FreeStyle Libre 3', 'Abbott').some((b) => new Set(stored('Abbott FreeStyle Libre 3')).has(b)),
+    ).toBe(true);
+  });
+
+  it('keeps drugs and devices, and different model codes, in different blocks', () => {
+    const drug = new Set(stored('Optune', '', 'drug'));
+    expect(looked('Optune').some((block) => drug.has(block))).toBe(false);
+    const libre2 = new Set(stored('FreeStyle Libre 2'));
+    expect(looked('FreeStyle Libre 3').some((block) => libre2.has(block))).toBe(false);
   });
 });
