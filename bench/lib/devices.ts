@@ -1,13 +1,13 @@
-import type { LinkageRecord } from '../../src/domain/linkage.js';
 import { capitalise, chance, gtinCheckDigit, int, mulberry32, pick, pseudoWord } from './prng.js';
 import type { Rng } from './prng.js';
 
 /**
  * Synthetic device registrations with ground truth, for the identity-resolution benchmark (W3).
  *
- * Entities are devices: a manufacturer (skewed: the largest holds about 1/√M of all devices), a
- * trade name of brand + optional descriptor + model code, and a GTIN-14 UDI-DI. Half the brands
- * come in families (same brand, other model codes), and 1 % of devices copy another
+ * Entities are devices: a manufacturer with its SRN (skewed: the largest holds about 1/√M of all
+ * devices), a trade name of brand + optional descriptor + model code, a GTIN-14 UDI-DI, a Basic
+ * UDI-DI and a risk class. Half the brands come in families (same brand, other model codes; a
+ * tenth of them numbered generations, "Brand 2", "Brand 3"), and 1 % of devices copy another
  * manufacturer's trade name exactly: the hard negatives a name-only matcher merges.
  *
  * Duplicates (≈12 % of the records) are registrations of an existing device with:
@@ -16,14 +16,45 @@ import type { Rng } from './prng.js';
  *   transposition; 35 % of them in the first two letters), 20 % reformatted (case, ®, hyphen);
  * - manufacturer: legal-form variants (AB ↔ AB (publ), Ltd ↔ Limited, GmbH ↔ G.m.b.H., …),
  *   diacritics dropped (Mölnlycke → Molnlycke), upper case, and for 2 % of manufacturers a rename
- *   (a new company name) on 70 % of their later registrations.
+ *   (a new company name, the same SRN) on 70 % of their later registrations;
+ * - Basic UDI-DI: on half the records (legacy MDD devices are registered without one).
  * Typos never touch digits: a different model code is a different device.
  */
+export interface DeviceRecord {
+  udiDi?: string;
+  tradeName: string;
+  manufacturer: string;
+  srn: string;
+  basicUdiDi?: string;
+  riskClass: string;
+}
+
+export interface DeviceEntity {
+  manufacturer: number;
+  tradeName: string;
+  gtin: string;
+  basicUdiDi: string;
+  riskClass: string;
+  /** Another manufacturer's device has the very same trade name. */
+  sharedName: boolean;
+  /** The family's generation number, for "Brand 2", "Brand 3" families. */
+  generation?: number;
+}
+
+export interface DeviceMaker {
+  /** The name on the first registrations (legal form included). */
+  name: string;
+  /** A new company name some later registrations use. */
+  renamed?: string;
+  srn: string;
+}
+
 export interface DeviceCorpus {
-  records: LinkageRecord[];
+  records: DeviceRecord[];
   /** True entity of each record. */
   truth: Int32Array;
-  entities: number;
+  entities: DeviceEntity[];
+  makers: DeviceMaker[];
   duplicates: number;
 }
 
@@ -101,15 +132,15 @@ interface Manufacturer {
   legal: number;
   renamedTo?: { base: string; legal: number };
   prefix: string;
+  srn: string;
   nextItem: number;
-  brands: Array<{ brand: string; codes: Set<string> }>;
+  brands: Array<{ brand: string; codes: Set<string>; generations: boolean }>;
 }
 
-interface Entity {
-  manufacturer: number;
-  tradeName: string;
-  gtin: string;
-}
+const RISK_CLASSES = ['class-i', 'class-iia', 'class-iia', 'class-iib', 'class-iii'].map(
+  (c) => `refdata.risk-class.${c}`,
+);
+const COUNTRIES = ['SE', 'DE', 'FR', 'IT', 'NL', 'DK', 'FI', 'IE', 'US', 'GB', 'CH', 'BE', 'ES', 'AT', 'NO'];
 
 function manufacturerBase(rng: Rng): string {
   let base = capitalise(pseudoWord(rng, int(rng, 2, 3)));
@@ -247,33 +278,46 @@ export function generateDevices(count: number, seed = 20261120, duplicateShare =
         ? { renamedTo: { base: manufacturerBase(rng), legal: int(rng, 0, LEGAL_FORMS.length - 1) } }
         : {}),
       prefix: String(1_000_000 + m),
+      srn: `${pick(rng, COUNTRIES)}-MF-${String(100_000 + m).padStart(9, '0')}`,
       nextItem: 0,
       brands: [],
     });
   }
 
-  const entities: Entity[] = [];
+  const entities: DeviceEntity[] = [];
+  const byName = new Map<string, number>();
   const taken = new Set<string>();
   while (entities.length < entityCount) {
     // Skewed: P(m) ∝ the density of u² — a few manufacturers hold thousands of devices.
     const mi = Math.min(manufacturerCount - 1, Math.floor(manufacturerCount * rng() ** 2));
     const m = manufacturers[mi]!;
     let tradeName: string;
+    let copied: number | undefined;
+    let generation: number | undefined;
     if (chance(rng, 0.01) && entities.length > 0) {
       // A hard negative: another company's device with exactly the same trade name.
-      tradeName = entities[int(rng, 0, entities.length - 1)]!.tradeName;
+      copied = int(rng, 0, entities.length - 1);
+      tradeName = entities[copied]!.tradeName;
     } else {
       const family = m.brands.length > 0 && chance(rng, 0.45) ? pick(rng, m.brands) : undefined;
+      const generations = family?.generations ?? chance(rng, 0.1);
       const brand =
         family?.brand ??
         capitalise(pseudoWord(rng, int(rng, 2, 3))) +
           (chance(rng, 0.2) ? ` ${pick(rng, BRAND_SUFFIXES)}` : '');
-      const descriptor = chance(rng, 0.7) ? ` ${pick(rng, DESCRIPTORS)}` : '';
-      let code = family || chance(rng, 0.8) ? modelCode(rng) : '';
       const codes = family?.codes ?? new Set<string>();
-      while (code !== '' && codes.has(code)) code = modelCode(rng);
+      let code: string;
+      if (generations) {
+        // Numbered generations: the next one of the family ("Brand 2", "Brand 3").
+        generation = codes.size + 1;
+        code = String(generation);
+      } else {
+        code = family || chance(rng, 0.8) ? modelCode(rng) : '';
+        while (code !== '' && codes.has(code)) code = modelCode(rng);
+      }
+      const descriptor = !generations && chance(rng, 0.7) ? ` ${pick(rng, DESCRIPTORS)}` : '';
       tradeName = `${brand}${descriptor}${code === '' ? '' : ` ${code}`}`;
-      if (!family) m.brands.push({ brand, codes });
+      if (!family) m.brands.push({ brand, codes, generations });
       codes.add(code);
     }
     // Distinct devices of one manufacturer must stay distinguishable after normalisation.
@@ -282,10 +326,21 @@ export function generateDevices(count: number, seed = 20261120, duplicateShare =
     taken.add(key);
     const item = String(m.nextItem++).padStart(5, '0');
     const body = `0${m.prefix}${item}`;
-    entities.push({ manufacturer: mi, tradeName, gtin: `${body}${gtinCheckDigit(body)}` });
+    if (copied !== undefined) entities[copied]!.sharedName = true;
+    const shared = copied !== undefined || (byName.get(nameKey(tradeName)) ?? -1) >= 0;
+    byName.set(nameKey(tradeName), entities.length);
+    entities.push({
+      manufacturer: mi,
+      tradeName,
+      gtin: `${body}${gtinCheckDigit(body)}`,
+      basicUdiDi: `${m.prefix}B${item}${LETTERS[int(rng, 0, 25)]!.toUpperCase()}`,
+      riskClass: pick(rng, RISK_CLASSES),
+      sharedName: shared,
+      ...(generation === undefined ? {} : { generation }),
+    });
   }
 
-  const records: LinkageRecord[] = [];
+  const records: DeviceRecord[] = [];
   const truthList: number[] = [];
   for (let e = 0; e < entities.length; e++) {
     const entity = entities[e]!;
@@ -294,6 +349,9 @@ export function generateDevices(count: number, seed = 20261120, duplicateShare =
       ...(chance(rng, 0.92) ? { udiDi: entity.gtin } : {}),
       tradeName: entity.tradeName,
       manufacturer: manufacturerName(rng, m, false),
+      srn: m.srn,
+      ...(chance(rng, 0.5) ? { basicUdiDi: entity.basicUdiDi } : {}),
+      riskClass: entity.riskClass,
     });
     truthList.push(e);
   }
@@ -314,6 +372,9 @@ export function generateDevices(count: number, seed = 20261120, duplicateShare =
       ...(udiDi === undefined ? {} : { udiDi }),
       tradeName,
       manufacturer: manufacturerName(rng, m, true),
+      srn: m.srn,
+      ...(chance(rng, 0.5) ? { basicUdiDi: entity.basicUdiDi } : {}),
+      riskClass: entity.riskClass,
     });
     truthList.push(e);
   }
@@ -329,5 +390,11 @@ export function generateDevices(count: number, seed = 20261120, duplicateShare =
     truth[to] = truthList[from]!;
     return records[from]!;
   });
-  return { records: shuffled, truth, entities: entities.length, duplicates };
+  const makers = manufacturers.map((m): DeviceMaker => {
+    const [form] = LEGAL_FORMS[m.legal]!;
+    const renamed =
+      m.renamedTo === undefined ? undefined : `${m.renamedTo.base} ${LEGAL_FORMS[m.renamedTo.legal]![0]}`;
+    return { name: `${m.base} ${form}`, ...(renamed === undefined ? {} : { renamed }), srn: m.srn };
+  });
+  return { records: shuffled, truth, entities, makers, duplicates };
 }

@@ -27,6 +27,16 @@ export interface ItemIdentity {
   manufacturer?: string;
   /** The manufacturer's EUDAMED SRN, when the source states it: one legal manufacturer. */
   manufacturerSrn?: string;
+  /**
+   * False when the identity may link to a candidate but not make one: a certificate's scope
+   * without a registered model (a group of devices, a name without a Basic UDI-DI) waits for
+   * the product to appear.
+   */
+  mayCreate?: false;
+  /** The identity has identifiers but no name to compare (a scope listing only a Basic UDI-DI). */
+  nameless?: true;
+  /** The maker is only named by a notice (often the distributor), not stated by a registration. */
+  makerNamedOnly?: true;
 }
 
 /** Item kinds that are about a method (an assessment), and so make a candidate of their own. */
@@ -98,8 +108,49 @@ export function isDescribedIntervention(name: string): boolean {
   return words.every((word, i) => word.slice(i === 0 ? 1 : 0) === word.slice(i === 0 ? 1 : 0).toLowerCase());
 }
 
+/**
+ * The devices a certificate's scope names: by Basic UDI-DI and name, with the certificate's
+ * manufacturer and SRN. A scope entry with a Basic UDI-DI and a name is a registered model and may
+ * make a candidate (a certificate can come before the device's registration); one with only a
+ * name or only a Basic UDI-DI links to a product that exists or waits for it.
+ */
+function certificateIdentities(item: RawItem): ItemIdentity[] {
+  const certificate = item.certificate;
+  if (certificate?.scopes === undefined) return [];
+  const kind: CandidateKind = certificate.legislation?.toLowerCase() === 'ivdr' ? 'ivd' : 'device';
+  const srn =
+    certificate.manufacturerSrn === undefined ? undefined : normaliseSrn(certificate.manufacturerSrn);
+  const identities: ItemIdentity[] = [];
+  const seen = new Set<string>();
+  for (const scope of certificate.scopes) {
+    const basicUdiDi = scope.basicUdiDi === undefined ? undefined : normaliseBasicUdiDi(scope.basicUdiDi);
+    const name = scope.name === undefined ? '' : normaliseText(scope.name);
+    const product = name === '' ? '' : normaliseProductName(name);
+    const keys: IdentityKey[] = [];
+    if (basicUdiDi !== undefined) keys.push({ scheme: 'basic-udi-di', value: basicUdiDi });
+    if (product !== '') keys.push({ scheme: 'product', value: product });
+    if (keys.length === 0 || seen.has(keys.map((k) => k.value).join('|'))) continue;
+    seen.add(keys.map((k) => k.value).join('|'));
+    identities.push({
+      keys,
+      candidateKind: kind,
+      displayName: name || basicUdiDi!,
+      reason:
+        basicUdiDi !== undefined
+          ? `Basic UDI-DI ${basicUdiDi} i certifikatets omfattning`
+          : `”${name}” i certifikatets omfattning`,
+      ...(certificate.manufacturer === undefined ? {} : { manufacturer: certificate.manufacturer }),
+      ...(srn === undefined ? {} : { manufacturerSrn: srn }),
+      ...(basicUdiDi !== undefined && product !== '' ? {} : { mayCreate: false as const }),
+      ...(product === '' ? { nameless: true as const } : {}),
+    });
+  }
+  return identities;
+}
+
 export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
   const title = normaliseText(item.title);
+  if (item.kind === 'certificate') return certificateIdentities(item);
 
   if (
     item.kind === 'trial' &&
@@ -148,6 +199,9 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
           ? {}
           : { manufacturer: facts.manufacturer }),
         ...(srn === undefined || item.kind === 'trial' ? {} : { manufacturerSrn: srn }),
+        ...(item.kind === 'safety-notice' && facts.manufacturer !== undefined
+          ? { makerNamedOnly: true as const }
+          : {}),
       },
     ];
   }

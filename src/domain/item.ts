@@ -80,6 +80,39 @@ export const ItemReference = z.object({
 });
 export type ItemReference = z.infer<typeof ItemReference>;
 
+/** One device or group of devices a certificate covers, as the notified body states it. */
+export const CertificateScope = z.object({
+  basicUdiDi: z.string().max(64).optional(),
+  /** The device's name, trade name or model as the scope states it. */
+  name: z.string().min(1).max(500).optional(),
+  /** EUDAMED risk-class code, e.g. `refdata.risk-class.class-iii`. */
+  riskClass: z.string().max(100).optional(),
+  catalogueNumbers: z.array(z.string().min(1).max(100)).max(50).optional(),
+});
+export type CertificateScope = z.infer<typeof CertificateScope>;
+
+/** A notified body's certificate: who issued it, for what, when, and the devices it covers. */
+export const CertificateFacts = z.object({
+  number: z.string().min(1).max(100),
+  /** Notified-body number, four digits (`0197`). */
+  notifiedBody: z.string().max(100).optional(),
+  notifiedBodyName: z.string().max(500).optional(),
+  /** e.g. `MDR technical documentation`, `IVDR quality management system`. */
+  type: z.string().max(200).optional(),
+  /** e.g. `mdr`, `ivdr`. */
+  legislation: z.string().max(20).optional(),
+  /** e.g. `issued`, `supplemented`, `withdrawn`. */
+  status: z.string().max(50).optional(),
+  issuedOn: IsoDate.optional(),
+  validFrom: IsoDate.optional(),
+  expiresOn: IsoDate.optional(),
+  manufacturer: z.string().min(1).max(500).optional(),
+  manufacturerSrn: z.string().max(64).optional(),
+  /** The devices covered; absent when only the certificate search was read. */
+  scopes: z.array(CertificateScope).max(200).optional(),
+});
+export type CertificateFacts = z.infer<typeof CertificateFacts>;
+
 /**
  * One item as a source adapter parsed it. The pipeline validates every adapter's output with
  * this schema before storing it.
@@ -101,6 +134,8 @@ export const RawItem = z.object({
   /** For regional HTA: the publishing region or unit (`Västra Götalandsregionen`, …). */
   region: z.string().max(200).optional(),
   product: ProductFacts.optional(),
+  /** For a notified body's certificate: its facts and the devices it covers. */
+  certificate: CertificateFacts.optional(),
   references: z.array(ItemReference).max(50).optional(),
 });
 export type RawItem = z.infer<typeof RawItem>;

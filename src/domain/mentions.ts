@@ -669,6 +669,8 @@ function isTitleCase(tokens: Token[]): boolean {
       /^\p{L}/u.test(t.word) &&
       !isStop(t.word) &&
       !isCamel(t.word) &&
+      // A model token ("Q105") is no ordinary word, capitalised or not.
+      !isModel(t.word) &&
       !isModel(tokens[i + 1]?.word ?? ''),
   );
   if (long.length < 2) return false;

@@ -66,12 +66,19 @@ export interface NameProfile {
   srn?: string;
   /** The registration's Basic UDI-DI, when the source states it. */
   basicUdiDi?: string;
+  /**
+   * The maker is only named by a notice (a safety notice names the company that sends it, often
+   * the Swedish distributor), not stated by a registration, clearance or certificate.
+   */
+  makerNamedOnly?: true;
 }
 
 export interface Similarity {
   score: number;
   /** Swedish, shown with the link or the possible duplicate. */
   reason: string;
+  /** The makers differ and one is only named by a notice (see {@link makersCompatible}). */
+  weakMaker?: true;
 }
 
 /** Devices and IVDs can be confused by a source; drugs and methods are their own worlds. */
@@ -202,7 +209,8 @@ export function nameTokens(name: string): string[] {
     }
     const roman = ROMAN_VALUES[token];
     // A lone roman numeral after a word is a generation ("InterStim II"); "v" alone too ("Inspire V").
-    if (roman !== undefined && out.length > 0 && token !== 'x' && token !== 'i') {
+    // "I" closing a name is the first generation ("Sezypky I"); elsewhere it is a word or a letter.
+    if (roman !== undefined && out.length > 0 && token !== 'x' && (token !== 'i' || next === undefined)) {
       out.push(String(roman));
       continue;
     }
@@ -231,6 +239,8 @@ interface SplitName {
   words: string[];
   /** Every token (words and codes) in order, for prefix comparisons. */
   tokens: Array<{ text: string; code: boolean }>;
+  /** The letters of every word, descriptive ones too: a typo can hit "Sensor" as well ("Snsor"). */
+  allLetters: string;
 }
 
 interface CompiledSettings {
@@ -277,7 +287,8 @@ function splitName(name: string, makerWord: string, c: CompiledSettings): SplitN
   const cacheKey = `${makerWord}\u0000${name}`;
   const cached = c.splits.get(cacheKey);
   if (cached !== undefined) return cached;
-  const words = nameTokens(name).filter((token) => !c.descriptive.has(token));
+  const all = nameTokens(name);
+  const words = all.filter((token) => !c.descriptive.has(token));
   let tokens: SplitName['tokens'] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -307,6 +318,7 @@ function splitName(name: string, makerWord: string, c: CompiledSettings): SplitN
       .join(''),
     words: tokens.filter((t) => !t.code).map((t) => t.text),
     tokens,
+    allLetters: all.filter((t) => !isCode(t, c) && t !== makerWord).join(''),
   };
   if (c.splits.size >= CACHE_SIZE) c.splits.clear();
   c.splits.set(cacheKey, split);
@@ -329,16 +341,26 @@ export function sameMaker(a: string, b: string, settings: ResolutionSettings): b
   return first === makerWordOf(b) && first.length >= 3 && !compile(settings).genericMakerWords.has(first);
 }
 
-/** A maker stated by a registration (an SRN or a Basic UDI-DI beside it), not just named by a text. */
+/** A maker stated by a registration, a clearance or a certificate, not only named by a notice. */
 function registered(profile: NameProfile): boolean {
-  return profile.srn !== undefined || profile.basicUdiDi !== undefined;
+  return profile.manufacturer !== '' && profile.makerNamedOnly !== true;
+}
+
+/**
+ * Whether two names come from registrations of different makers (different SRNs not made one by
+ * the alias table, or different makers without SRNs): such names are never one product's.
+ */
+export function makersConflict(a: NameProfile, b: NameProfile, settings: ResolutionSettings): boolean {
+  if (!registered(a) || !registered(b)) return false;
+  if (a.srn !== undefined && b.srn !== undefined) return a.srn !== b.srn && a.manufacturer !== b.manufacturer;
+  return !sameMaker(a.manufacturer, b.manufacturer, settings);
 }
 
 export interface MakerCompatibility {
   compatible: boolean;
   /**
-   * The makers differ, but one of them is only named by a notice or a text (which often names
-   * the distributor or the group): only the very same name may link, and the reason says so.
+   * The makers differ, but one of them is only named by a notice (which often names the
+   * distributor or the group): only the very same name may link, and the reason says so.
    */
   weak?: boolean;
   reason?: string;
@@ -349,8 +371,8 @@ export interface MakerCompatibility {
  * manufacturer: the same SRN is one maker whatever the names say; different SRNs are one maker
  * only when the alias table makes their names one (a rename, an acquisition), never by the
  * first-word rule of {@link sameMaker}. Different Basic UDI-DIs are different registered models.
- * Two registrations of different makers conflict; a maker a notice or a text names (a safety
- * notice often names the Swedish distributor) is weaker evidence and only weakens the match.
+ * Two registrations of different makers conflict; a maker a notice names (a safety notice often
+ * names the Swedish distributor) is weaker evidence and only weakens the match.
  */
 export function makersCompatible(
   a: NameProfile,
@@ -383,9 +405,11 @@ function methodOf(title: string, settings: ResolutionSettings): MethodProfile {
 }
 
 /** Edits the letters of two names may differ by and still be one product (typos, spacing). */
-function allowedEdits(length: number): number {
-  // Short brand names one letter apart are as often two products as one typo.
-  if (length < 8) return 0;
+function allowedEdits(length: number, sameRegistrant: boolean): number {
+  // Short brand names one letter apart are as often two products as one typo, except under one
+  // legal manufacturer (one SRN), which does not register two products a letter apart.
+  if (length < 5) return 0;
+  if (length < 8) return sameRegistrant ? 1 : 0;
   if (length < 12) return 1;
   return 2;
 }
@@ -411,6 +435,7 @@ const SHARED_WORD_LETTERS = 5;
  * except for dropping a maker's name that opens a registry name. Symmetric.
  */
 export function nameSimilarity(a: NameProfile, b: NameProfile, settings: ResolutionSettings): Similarity {
+  const sameRegistrant = a.srn !== undefined && a.srn === b.srn;
   if (!kindsMeet(a.kind, b.kind)) return { score: 0, reason: 'olika slags kandidater' };
   if (a.kind === 'method') {
     return methodSimilarity(methodOf(a.name, settings), methodOf(b.name, settings), settings.methods);
@@ -435,13 +460,18 @@ export function nameSimilarity(a: NameProfile, b: NameProfile, settings: Resolut
   const lettersB = right.words.join('');
   if (lettersA === '' || lettersB === '') return { score: 0, reason: 'namnet saknar särskiljande ord' };
   if (lettersA === lettersB) return { score: 1, reason: 'samma namn efter normalisering' };
-  const allowed = allowedEdits(Math.min(lettersA.length, lettersB.length));
+  const allowed = allowedEdits(Math.min(lettersA.length, lettersB.length), sameRegistrant);
   const distance = boundedEditDistance(lettersA, lettersB, allowed);
   if (distance <= allowed) {
     return {
       score: distance === 1 ? 0.93 : 0.9,
       reason: `namnen skiljer sig med ${distance} tecken (stavning)`,
     };
+  }
+  // A typo in a descriptive word ("Kunona Snsor 25G") makes it look like a word of its own.
+  const fullAllowed = allowedEdits(Math.min(left.allLetters.length, right.allLetters.length), sameRegistrant);
+  if (fullAllowed > 0 && boundedEditDistance(left.allLetters, right.allLetters, fullAllowed) <= fullAllowed) {
+    return { score: 0.9, reason: 'namnen skiljer sig med en stavning i ett beskrivande ord' };
   }
   const shorter = prefixOf(left, right);
   if (shorter !== undefined) {
@@ -479,7 +509,7 @@ export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionS
   if (makers.weak && names.score > 0) {
     // Only the very same name may link across the makers a notice names; a similar one is shown.
     const score = names.score >= 1 ? 0.9 : Math.min(names.score, 0.8);
-    return { score, reason: `${names.reason}; ${makers.reason}` };
+    return { score, reason: `${names.reason}; ${makers.reason}`, weakMaker: true };
   }
   return names;
 }
@@ -491,10 +521,24 @@ export interface NameBlocks {
   concepts?: string[];
 }
 
-function affixBlocks(split: SplitName, familyName: string, affix: number): { head: string; tail: string } {
+/** Names shorter than this are filed by their maker instead of their last letters. */
+const SHORT_NAME = 8;
+
+/**
+ * The head and tail blocks of a split name. A short registered name ("Lifyd 12T") has too few
+ * letters for its first and last letters to survive a typo both ways, so its tail is its maker's
+ * registration (SRN) with the code: under one SRN, a typo of a short name is found by the code.
+ */
+function affixBlocks(
+  split: SplitName,
+  familyName: string,
+  affix: number,
+  srn: string | undefined,
+): { head: string; tail: string } {
   const letters = split.words.join('');
   const prefix = `${familyName}|${split.code}|`;
-  return { head: prefix + letters.slice(0, affix), tail: prefix + letters.slice(-affix) };
+  const tail = srn !== undefined && letters.length < SHORT_NAME ? `@${srn}` : letters.slice(-affix);
+  return { head: prefix + letters.slice(0, affix), tail: prefix + tail };
 }
 
 /**
@@ -509,6 +553,7 @@ export function nameBlocks(profile: NameProfile, settings: ResolutionSettings): 
     splitName(profile.name, makerWordOf(profile.manufacturer), c),
     filedFamily(profile.kind),
     c.affix,
+    profile.srn,
   );
 }
 
@@ -520,10 +565,12 @@ export interface LookupBlocks {
 }
 
 /**
- * The blocks a name is looked up in: its own, and — because a text may open a name with its
- * maker ("Abbott FreeStyle Libre 3") and a registry name does not, or the reverse — the head
- * block without the first word of a maker-less name, and with the maker's word for a name that
- * has a maker.
+ * The blocks a name is looked up in: its own, the last letters also for a short registered name
+ * (a text naming it may have filed it so), for a registry name opening with its maker's word the
+ * blocks with that word, and for a name without a maker that opens with a word that may be its
+ * maker ("Abbott FreeStyle Libre 3"), the head block without that word. The reverse — a text's
+ * "Abbott FreeStyle Libre 3" stored, a registry's "FreeStyle Libre 3" looked up — meets in the
+ * tail block, which the maker's word does not touch.
  */
 export function lookupBlocks(profile: NameProfile, settings: ResolutionSettings): LookupBlocks {
   if (profile.kind === 'method') {
@@ -534,14 +581,24 @@ export function lookupBlocks(profile: NameProfile, settings: ResolutionSettings)
   const own = splitName(profile.name, makerWord, c);
   const heads = new Set<string>();
   const tails = new Set<string>();
-  const add = (split: SplitName): void => {
+  const add = (split: SplitName, srn: string | undefined): void => {
     for (const familyName of lookupFamilies(profile.kind)) {
-      const blocks = affixBlocks(split, familyName, c.affix);
+      const blocks = affixBlocks(split, familyName, c.affix, srn);
       heads.add(blocks.head);
       tails.add(blocks.tail);
     }
   };
-  add(own);
+  add(own, profile.srn);
+  if (profile.srn !== undefined) add(own, undefined);
+  // A registry name that opens with its maker ("Dexcom G7 15 Day") is filed without it; a text
+  // naming it the same way is filed with it.
+  if (
+    makerWord !== '' &&
+    own.tokens.length < nameTokens(profile.name).length &&
+    profile.name.startsWith(makerWord)
+  ) {
+    add(splitName(profile.name, '', c), undefined);
+  }
   if (makerWord === '' && own.words.length >= 2 && own.tokens[0]?.code === false) {
     add(
       splitName(
@@ -552,9 +609,8 @@ export function lookupBlocks(profile: NameProfile, settings: ResolutionSettings)
         '',
         c,
       ),
+      undefined,
     );
-  } else if (makerWord !== '' && own.tokens[0]?.text !== makerWord) {
-    add(splitName(`${makerWord} ${profile.name}`, '', c));
   }
   return { heads: [...heads], tails: [...tails], concepts: [] };
 }
@@ -587,6 +643,7 @@ export function profileOf(
   identity: ItemIdentity,
   manufacturerKey: (name: string) => string,
 ): NameProfile | undefined {
+  if (identity.nameless === true) return undefined;
   const product = identity.keys.find((key) => key.scheme === 'product')?.value;
   if (product === undefined) {
     // A method, or a product whose name could not be read: what the title says is all there is.
@@ -604,5 +661,8 @@ export function profileOf(
         : identity.candidateKind,
     ...(identity.manufacturerSrn === undefined ? {} : { srn: identity.manufacturerSrn }),
     ...(basicUdiDi === undefined ? {} : { basicUdiDi }),
+    ...(identity.makerNamedOnly === true && identity.manufacturer !== undefined
+      ? { makerNamedOnly: true as const }
+      : {}),
   };
 }

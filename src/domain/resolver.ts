@@ -26,6 +26,7 @@ import type { LookupBlocks, NameBlocks, NameProfile, ResolutionSettings } from '
 import {
   lookupBlocks,
   makersCompatible,
+  makersConflict,
   nameBlocks,
   nameSimilarity,
   profileOf,
@@ -93,7 +94,7 @@ export function pageEntries(items: readonly PageItem[], ctx: ResolverContext): P
           profile === undefined
             ? { heads: [], tails: [], concepts: [] }
             : lookupBlocks(profile, ctx.settings),
-        mayCreate: stored.item.kind !== 'council-decision',
+        mayCreate: stored.item.kind !== 'council-decision' && identity.mayCreate !== false,
       });
     }
   }
@@ -173,6 +174,7 @@ interface Match {
   score: number;
   reason: string;
   matchedName: string;
+  weakMaker?: true;
 }
 
 class Components {
@@ -322,11 +324,27 @@ export function decidePage(
       }
       const previous = best.get(name.candidateId);
       if (previous === undefined || score > previous.score) {
-        best.set(name.candidateId, { score, reason, matchedName: name.name });
+        best.set(name.candidateId, {
+          score,
+          reason,
+          matchedName: name.name,
+          ...(result.weakMaker === true && score === result.score ? { weakMaker: true as const } : {}),
+        });
       }
     }
+    // A name the item's own maker uses wins over the same name another company uses.
+    const ownMaker = [...best.values()].some((m) => m.score >= link && m.weakMaker !== true);
+    const profile = entry.profile;
     const linking = new Map<string, Match>();
     for (const [candidateId, match] of best) {
+      if (ownMaker && match.weakMaker === true) continue;
+      // A candidate that holds another maker's registration of the name is that maker's product.
+      if (
+        match.score >= link &&
+        (namesOfCandidate.get(candidateId) ?? []).some((name) => makersConflict(profile, name, settings))
+      ) {
+        continue;
+      }
       if (match.score >= link) linking.set(candidateId, match);
       else if (match.score >= possibleDuplicate) {
         possibles.push({

@@ -76,11 +76,20 @@ export async function takeLocks(tx: Tx, locks: string[]): Promise<void> {
 interface LookupRow {
   owners: Array<[string, string]> | null;
   pins: Array<[string, string, string]> | null;
-  names: Array<[string, string, string, string, string, string | null, string | null]> | null;
+  names: Array<[string, string, string, string, string, string | null, string | null, boolean]> | null;
   facts: Array<[string, string, string | null, boolean]> | null;
   separations: Array<[string, string]> | null;
   waiting: Array<
-    [string, string, string | null, string | null, string | null, string | null, string | null]
+    [
+      string,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      boolean | null,
+      string,
+    ]
   > | null;
 }
 
@@ -98,15 +107,16 @@ with owners as (
 pins as (
   select item_id, identity_key, candidate_id from resolution_pins where item_id = any($3::bigint[])),
 named as (
-  select 'h' || b.block as block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi
+  select 'h' || b.block as block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi,
+         n.maker_named_only
   from unnest($4::text[]) as b(block)
   cross join lateral (select * from candidate_names where head = b.block limit $7) n
   union all
-  select 't' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi
+  select 't' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi, n.maker_named_only
   from unnest($5::text[]) as b(block)
   cross join lateral (select * from candidate_names where tail = b.block limit $7) n
   union all
-  select 'c' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi
+  select 'c' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi, n.maker_named_only
   from unnest($6::text[]) as b(block)
   cross join lateral (select * from candidate_names where concepts @> array[b.block] limit $7) n),
 ids as (
@@ -120,21 +130,21 @@ separations as (
   where candidate_a in (select candidate_id from ids) and candidate_b in (select candidate_id from ids)),
 waiting as (
   select d.item_id, d.scheme || ':' || d.value as key, null as kind, null as name_key, null as maker_key,
-         null as srn, d.reason
+         null as srn, null::boolean as maker_named_only, d.reason
   from unnest($1::text[], $2::text[]) as t(scheme, value)
   join deferred_links d on d.scheme = t.scheme and d.value = t.value
   union all
-  select d.item_id, null, d.kind, d.name_key, d.maker_key, d.srn, d.reason from deferred_names d
+  select d.item_id, null, d.kind, d.name_key, d.maker_key, d.srn, d.maker_named_only, d.reason from deferred_names d
   where d.head = any($4::text[]) or d.tail = any($5::text[]) or d.concepts && $6::text[])
 select
   (select json_agg(json_build_array(key, candidate_id)) from owners) as owners,
   (select json_agg(json_build_array(item_id::text, identity_key, candidate_id)) from pins) as pins,
-  (select json_agg(json_build_array(block, candidate_id, kind, name_key, maker_key, srn, basic_udi)) from named)
-    as names,
+  (select json_agg(json_build_array(block, candidate_id, kind, name_key, maker_key, srn, basic_udi,
+                                    maker_named_only)) from named) as names,
   (select json_agg(json_build_array(id, created_at, merged_into, decided)) from facts) as facts,
   (select json_agg(json_build_array(candidate_a, candidate_b)) from separations) as separations,
-  (select json_agg(json_build_array(item_id::text, key, kind, name_key, maker_key, srn, reason)) from waiting)
-    as waiting`;
+  (select json_agg(json_build_array(item_id::text, key, kind, name_key, maker_key, srn, maker_named_only, reason))
+     from waiting) as waiting`;
 
 function profileOfRow(row: {
   kind: string;
@@ -142,6 +152,7 @@ function profileOfRow(row: {
   maker: string;
   srn: string | null;
   basicUdi: string | null;
+  namedOnly: boolean | null;
 }): NameProfile {
   return {
     name: row.name,
@@ -149,6 +160,7 @@ function profileOfRow(row: {
     kind: row.kind as NameProfile['kind'],
     ...(row.srn === null ? {} : { srn: row.srn }),
     ...(row.basicUdi === null ? {} : { basicUdiDi: row.basicUdi }),
+    ...(row.namedOnly === true ? { makerNamedOnly: true as const } : {}),
   };
 }
 
@@ -209,9 +221,9 @@ async function lookupPage(
 
   const owners = new Map((row.owners ?? []).map(([key, id]) => [key, liveOf(id)]));
   const byBlock = new Map<string, KnownName[]>();
-  for (const [block, id, kind, name, maker, srn, basicUdi] of row.names ?? []) {
+  for (const [block, id, kind, name, maker, srn, basicUdi, namedOnly] of row.names ?? []) {
     const list = byBlock.get(block) ?? [];
-    list.push({ candidateId: liveOf(id), ...profileOfRow({ kind, name, maker, srn, basicUdi }) });
+    list.push({ candidateId: liveOf(id), ...profileOfRow({ kind, name, maker, srn, basicUdi, namedOnly }) });
     byBlock.set(block, list);
   }
   let fullBlocks = 0;
@@ -242,12 +254,12 @@ async function lookupPage(
   }
   const separated = new Set((row.separations ?? []).map(([a, b]) => (a < b ? `${a} ${b}` : `${b} ${a}`)));
   const waitingByItem = new Map<number, WaitingItem>();
-  for (const [itemId, key, kind, name, maker, srn, reason] of row.waiting ?? []) {
+  for (const [itemId, key, kind, name, maker, srn, namedOnly, reason] of row.waiting ?? []) {
     const id = Number(itemId);
-    const waiting = waitingByItem.get(id) ?? { itemId: id, keys: [], reason: reason ?? '' };
+    const waiting = waitingByItem.get(id) ?? { itemId: id, keys: [], reason };
     if (key !== null) waiting.keys.push(key);
     if (kind !== null && name !== null) {
-      waiting.profile = profileOfRow({ kind, name, maker: maker ?? '', srn, basicUdi: null });
+      waiting.profile = profileOfRow({ kind, name, maker: maker ?? '', srn, basicUdi: null, namedOnly });
     }
     waitingByItem.set(id, waiting);
   }
@@ -279,10 +291,12 @@ function conceptsParam(blocks: NameBlocks): string | null {
 async function insertNames(tx: Tx, table: 'candidate_names', rows: NamedRow[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
-    `insert into ${table} (candidate_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts)
-     select t.id, t.kind, t.name, t.maker, t.srn, t.basic, t.head, t.tail, string_to_array(t.concepts, '|')
-     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                 $9::text[]) as t(id, kind, name, maker, srn, basic, head, tail, concepts)
+    `insert into ${table} (candidate_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only, head, tail,
+                           concepts)
+     select t.id, t.kind, t.name, t.maker, t.srn, t.basic, t.named_only, t.head, t.tail,
+            string_to_array(t.concepts, '|')
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[],
+                 $9::text[], $10::text[]) as t(id, kind, name, maker, srn, basic, named_only, head, tail, concepts)
      on conflict do nothing`,
     [
       rows.map((r) => r.candidateId),
@@ -291,6 +305,7 @@ async function insertNames(tx: Tx, table: 'candidate_names', rows: NamedRow[]): 
       rows.map((r) => r.profile.manufacturer),
       rows.map((r) => r.profile.srn ?? null),
       rows.map((r) => r.profile.basicUdiDi ?? null),
+      rows.map((r) => r.profile.makerNamedOnly === true),
       rows.map((r) => r.blocks.head ?? null),
       rows.map((r) => r.blocks.tail ?? null),
       rows.map((r) => conceptsParam(r.blocks)),
@@ -577,10 +592,13 @@ async function deferEntries(tx: Tx, entries: PageEntry[]): Promise<void> {
   const named = entries.filter((entry) => entry.profile !== undefined);
   if (named.length > 0) {
     await tx.query(
-      `insert into deferred_names (item_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts, reason)
-       select t.item, t.kind, t.name, t.maker, t.srn, t.basic, t.head, t.tail, string_to_array(t.concepts, '|'), t.reason
-       from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::text[], $10::text[]) as t(item, kind, name, maker, srn, basic, head, tail, concepts, reason)
+      `insert into deferred_names (item_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only, head, tail,
+                                   concepts, reason)
+       select t.item, t.kind, t.name, t.maker, t.srn, t.basic, t.named_only, t.head, t.tail,
+              string_to_array(t.concepts, '|'), t.reason
+       from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[],
+                   $8::text[], $9::text[], $10::text[], $11::text[])
+         as t(item, kind, name, maker, srn, basic, named_only, head, tail, concepts, reason)
        on conflict do nothing`,
       [
         named.map((e) => e.itemId),
@@ -589,6 +607,7 @@ async function deferEntries(tx: Tx, entries: PageEntry[]): Promise<void> {
         named.map((e) => e.profile!.manufacturer),
         named.map((e) => e.profile!.srn ?? null),
         named.map((e) => e.profile!.basicUdiDi ?? null),
+        named.map((e) => e.profile!.makerNamedOnly === true),
         named.map((e) => e.stored.head ?? null),
         named.map((e) => e.stored.tail ?? null),
         named.map((e) => conceptsParam(e.stored)),
@@ -616,8 +635,10 @@ async function adoptWaiting(
     [candidates, itemIds],
   );
   await tx.query(
-    `insert into candidate_names (candidate_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts)
-     select distinct t.candidate, d.kind, d.name_key, d.maker_key, d.srn, d.basic_udi, d.head, d.tail, d.concepts
+    `insert into candidate_names (candidate_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only, head,
+                                  tail, concepts)
+     select distinct t.candidate, d.kind, d.name_key, d.maker_key, d.srn, d.basic_udi, d.maker_named_only, d.head,
+            d.tail, d.concepts
      from unnest($1::uuid[], $2::bigint[]) as t(candidate, item)
      join deferred_names d on d.item_id = t.item on conflict do nothing`,
     [candidates, itemIds],
@@ -627,7 +648,7 @@ async function adoptWaiting(
 /** A fingerprint of what decides where names are filed: blocks are refiled when it changes. */
 export function blocksVersion(settings: ResolutionSettings): string {
   const relevant = {
-    algorithm: 2,
+    algorithm: 3,
     affix: settings.blocking.affixLength,
     descriptive: settings.descriptiveWords,
     variants: settings.variantWords,
@@ -770,9 +791,10 @@ export async function mergeCandidates(
     absorbedId,
   ]);
   await tx.query(
-    `insert into candidate_names (candidate_id, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts)
-     select $1, kind, name_key, maker_key, srn, basic_udi, head, tail, concepts from candidate_names
-     where candidate_id = $2 on conflict do nothing`,
+    `insert into candidate_names (candidate_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only, head,
+                                  tail, concepts)
+     select $1, kind, name_key, maker_key, srn, basic_udi, maker_named_only, head, tail, concepts
+     from candidate_names where candidate_id = $2 on conflict do nothing`,
     [survivorId, absorbedId],
   );
   await tx.query('delete from candidate_names where candidate_id = $1', [absorbedId]);

@@ -11,7 +11,8 @@ import type { PlannedJob } from '../store/runs.js';
 import { upsertItems } from '../store/items.js';
 import { loadSnapshot, markSnapshotParsed } from '../store/snapshots.js';
 
-const RESOLVE_BATCH = 100;
+/** Items per resolve job: one page of the resolver (src/store/resolution.ts). */
+export const RESOLVE_BATCH = 100;
 
 /**
  * Validates every item; one invalid item means the source drifted, so the page fails as a whole.

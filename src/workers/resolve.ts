@@ -72,25 +72,41 @@ export async function resolveItems(
   };
 }
 
+/** How many resolve jobs a worker process runs at once. */
+export const RESOLVE_CONCURRENCY = 4;
+
 /**
- * Turns new and changed items into candidates; every candidate whose evidence changed is scored
- * next (a history event such as a new certificate or a trial status re-scores it this way).
+ * One resolve job: the page's items resolved, and a score job planned for every candidate whose
+ * evidence changed (a history event such as a new certificate or a trial status re-scores it
+ * this way). The W3 benchmark runs this very function.
  */
+export async function resolveJob(
+  tx: Tx,
+  itemIds: number[],
+  config: Pick<HorisontConfig, 'resolution' | 'manufacturers'>,
+  runId: string,
+  log?: Logger,
+): Promise<{ planned: PlannedJob[]; outcome: ResolveOutcome }> {
+  const items = await loadItems(tx, itemIds);
+  const outcome = await resolveItems(tx, items, config, runId, log);
+  // One statement for all: the job holds its resolution locks until it commits.
+  const fingerprints = await evidenceFingerprints(tx, outcome.touched);
+  const planned = outcome.touched.map((candidateId): PlannedJob => ({
+    queue: 'score',
+    jobId: jobId('score', runId, candidateId, fingerprints.get(candidateId)!),
+    data: { runId, candidateId },
+  }));
+  return { planned, outcome };
+}
+
+/** Turns new and changed items into candidates; every candidate whose evidence changed is scored next. */
 export function resolveStage(ctx: AppContext): StageDefinition<'resolve'> {
   return {
-    concurrency: 4,
+    concurrency: RESOLVE_CONCURRENCY,
     handle: async (data, job) => {
-      await job.commit(async (tx) => {
-        const items = await loadItems(tx, data.itemIds);
-        const { touched } = await resolveItems(tx, items, ctx.config, data.runId, job.log);
-        // One statement for all: the job holds its resolution locks until it commits.
-        const fingerprints = await evidenceFingerprints(tx, touched);
-        return touched.map((candidateId): PlannedJob => ({
-          queue: 'score',
-          jobId: jobId('score', data.runId, candidateId, fingerprints.get(candidateId)!),
-          data: { runId: data.runId, candidateId },
-        }));
-      });
+      await job.commit(
+        async (tx) => (await resolveJob(tx, data.itemIds, ctx.config, data.runId, job.log)).planned,
+      );
     },
   };
 }

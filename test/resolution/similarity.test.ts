@@ -70,12 +70,13 @@ describe('similarity', () => {
 
   it('links a notice naming another company (a distributor) only on the very same name', () => {
     const registry = registered('GI Genius', 'Cosmo Intelligent Medical Devices', 'IE-MF-000011842');
-    expect(similarity(profile('GI Genius', 'Medtronic'), registry, settings).score).toBe(
+    const notice = (name: string): NameProfile => ({ ...profile(name, 'Medtronic'), makerNamedOnly: true });
+    expect(similarity(notice('GI Genius'), registry, settings).score).toBe(settings.thresholds.link);
+    expect(similarity(notice('GI Genuis Module'), registry, settings).score).toBeLessThan(
       settings.thresholds.link,
     );
-    expect(similarity(profile('GI Genuis Module', 'Medtronic'), registry, settings).score).toBeLessThan(
-      settings.thresholds.link,
-    );
+    // An FDA applicant or a certificate's manufacturer is the maker: another company's name is not.
+    expect(similarity(profile('GI Genius', 'Medtronic'), registry, settings).score).toBe(0);
   });
 
   it.each([

@@ -2,7 +2,7 @@
 -- up a page's identifiers and name blocks in one statement and writes its decisions in a few.
 
 -- One row per name a candidate is known by (with the maker's facts that decide whether a name
--- may link: maker, SRN, Basic UDI-DI), filed under two blocks — the model code with the first
+-- may link: maker, SRN, Basic UDI-DI, and whether the maker is only named by a notice), filed under two blocks — the model code with the first
 -- letters of the name, and with its last letters — or, for a method, under the concepts of its
 -- title. One row instead of one per block: a million registrations write a third of the rows.
 create table candidate_names_v2 (
@@ -12,6 +12,7 @@ create table candidate_names_v2 (
   maker_key text not null default '',
   srn text,
   basic_udi text,
+  maker_named_only boolean not null default false,
   head text,
   tail text,
   concepts text[]
@@ -35,6 +36,7 @@ create table deferred_names_v2 (
   maker_key text not null default '',
   srn text,
   basic_udi text,
+  maker_named_only boolean not null default false,
   head text,
   tail text,
   concepts text[],

@@ -1,0 +1,116 @@
+/**
+ * W3's resolving process: the production resolve job (src/workers/resolve.ts `resolveJob`) over
+ * stored items, page by page as the parse stage plans them (RESOLVE_BATCH items, in id order),
+ * RESOLVE_CONCURRENCY pages at a time on the production connection pool (prepared statements),
+ * each in its own transaction. Its own process, so that its peak RSS is the resolver's and not
+ * the generated world's. Prints one JSON line per phase.
+ *
+ * argv: <schema> <phase>:<firstId>-<lastId> …
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
+import { adapters } from '../../src/sources/index.js';
+import { createDb, withTransaction } from '../../src/store/db.js';
+import { openRun } from '../../src/store/runs.js';
+import { RESOLVE_BATCH } from '../../src/workers/parse.js';
+import { RESOLVE_CONCURRENCY, resolveJob } from '../../src/workers/resolve.js';
+import { createLogger } from '../../src/log.js';
+
+const [schema, ...phases] = process.argv.slice(2);
+// Experiments only: the production concurrency unless W3_CONCURRENCY says otherwise.
+const concurrency = Number(process.env.W3_CONCURRENCY ?? RESOLVE_CONCURRENCY);
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const config = await loadConfig(DEFAULT_CONFIG_DIR, adapters);
+const db = createDb(
+  { url: DATABASE_URL, schema: schema!, applicationName: 'bench-w3-resolve', max: concurrency },
+  createLogger('silent'),
+);
+
+function cpu(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** user + system CPU seconds of the PostgreSQL backends serving this process (same machine). */
+async function backendsCpu(): Promise<number> {
+  const pids = await db.query<{ pid: number }>(
+    `select pid from pg_stat_activity where application_name = 'bench-w3-resolve' and pid <> pg_backend_pid()`,
+  );
+  let total = 0;
+  for (const { pid } of pids.rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // A backend that ended in between has no CPU to add.
+    }
+  }
+  return total;
+}
+
+/** A deadlock between two pages aborts one transaction; the queue would retry the job, so do we. */
+async function withRetryOnDeadlock<T>(work: () => Promise<T>, retried: { n: number }): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 10) throw error;
+      retried.n++;
+    }
+  }
+}
+
+const runId = await withTransaction(
+  db,
+  async (tx) => (await openRun(tx, `w3 ${schema!}`, 'bench', [])).runId,
+);
+for (const phase of phases) {
+  const [name, range] = phase.split(':') as [string, string];
+  const [first, last] = range.split('-').map(Number) as [number, number];
+  const pages: number[][] = [];
+  for (let start = first; start <= last; start += RESOLVE_BATCH) {
+    pages.push(Array.from({ length: Math.min(RESOLVE_BATCH, last - start + 1) }, (_, i) => start + i));
+  }
+  const totals = { comparisons: 0, merged: 0, flagged: 0, fullBlocks: 0, created: 0, scoreJobs: 0 };
+  const retried = { n: 0 };
+  let next = 0;
+  const startedBackends = await backendsCpu();
+  const startedCpu = cpu();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const page = pages[next++];
+        if (page === undefined) return;
+        // Sequential per slot, as one BullMQ worker slot runs one job at a time.
+        const { planned, outcome } = await withRetryOnDeadlock(
+          () => withTransaction(db, (tx) => resolveJob(tx, page, config, runId)),
+          retried,
+        );
+        totals.comparisons += outcome.comparisons;
+        totals.merged += outcome.merged;
+        totals.flagged += outcome.flagged;
+        totals.fullBlocks += outcome.fullBlocks;
+        totals.created += outcome.created.length;
+        totals.scoreJobs += planned.length;
+      }
+    }),
+  );
+  const cpuSeconds = cpu() - startedCpu;
+  const wallSeconds = (performance.now() - started) / 1000;
+  const postgresCpuSeconds = (await backendsCpu()) - startedBackends;
+  process.stdout.write(
+    `${JSON.stringify({
+      phase: name,
+      records: last - first + 1,
+      pages: pages.length,
+      wallSeconds,
+      cpuSeconds,
+      postgresCpuSeconds,
+      deadlocksRetried: retried.n,
+      ...totals,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    })}\n`,
+  );
+}
+await db.end();
