@@ -78,11 +78,12 @@ export function timeTag(value: Date | string | null | undefined, withTime = fals
 
 export const BAND_LABELS: Record<string, string> = { hög: 'Hög', medel: 'Medel', låg: 'Låg' };
 
-export const STATUS_LABELS: Record<string, string> = {
-  open: 'Ej beslutad',
-  nominated: 'Nominerad',
-  dismissed: 'Avförd',
-};
+export {
+  DECISION_STATUS_LABELS as STATUS_LABELS,
+  ORIGIN_LABELS,
+  RUN_SOURCE_STATUS_LABELS,
+  SOURCE_HEALTH_LABELS,
+} from '../domain/labels.js';
 
 export const ACTION_LABELS: Record<string, string> = {
   nominate: 'Nominerade',
@@ -100,35 +101,13 @@ export const KIND_LABELS: Record<string, string> = {
   method: 'Metod',
 };
 
-export const ORIGIN_LABELS: Record<string, string> = {
-  scan: 'Horisontspaning',
-  region: 'Region',
-  npo: 'NPO',
-};
-
-export const SOURCE_HEALTH_LABELS: Record<string, string> = {
-  unknown: 'Okänd',
-  ok: 'Fungerar',
-  failing: 'Fel (tillfälligt)',
-  broken: 'Trasig',
-};
-
-export const RUN_SOURCE_STATUS_LABELS: Record<string, string> = {
-  pending: 'Väntar',
-  running: 'Pågår',
-  ok: 'Klar',
-  unchanged: 'Oförändrad',
-  failed: 'Misslyckades',
-  broken: 'Trasig',
-};
-
 export const ROLE_LABELS: Record<string, string> = {
   viewer: 'Läsare',
   reviewer: 'Granskare',
   admin: 'Administratör',
 };
 
-export function labelOf(labels: Record<string, string>, key: string | null | undefined): string {
+export function labelOf(labels: Readonly<Record<string, string>>, key: string | null | undefined): string {
   if (key === null || key === undefined) return '–';
   return labels[key] ?? key;
 }

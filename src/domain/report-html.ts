@@ -6,6 +6,7 @@ import {
   safeHttpUrl,
 } from './report.js';
 import type { ReportFact, ReportSource } from './report.js';
+import { sourceLabel } from './labels.js';
 
 /**
  * The early assessment report as one self-contained, print-friendly HTML page (Swedish). Built
@@ -40,10 +41,15 @@ function link(text: string, url: string | null | undefined, className?: string):
     : `<a${cls} href="${escapeHtml(safe)}" rel="noopener noreferrer nofollow">${escapeHtml(text)}</a>`;
 }
 
+/**
+ * A citation points at its numbered entry in the source list (section 6), where the URL stands
+ * once: a printed report would otherwise repeat the same long URL at every citation.
+ */
 function cite(refs: readonly string[], byRef: Map<string, ReportSource>): string {
-  if (refs.length === 0) return '';
-  const links = refs.map((r) => link(r, byRef.get(r)?.url, 'ref'));
-  return ` <span class="cite">(källa: ${links.join(', ')})</span>`;
+  const known = refs.filter((r) => byRef.has(r));
+  if (known.length === 0) return '';
+  const links = known.map((r) => `<a class="ref" href="#${escapeHtml(r)}">${escapeHtml(r)}</a>`);
+  return ` <span class="cite">[${links.join(', ')}]</span>`;
 }
 
 function fact(f: ReportFact, byRef: Map<string, ReportSource>): string {
@@ -64,7 +70,8 @@ const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = 
   utanför: 'utanför rådens uppdrag',
 };
 
-const STYLE = `
+/** The report's screen and print (A4, page numbers) stylesheet. */
+export const REPORT_STYLE = `
 :root { color-scheme: light; }
 body { font: 11pt/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #111;
   max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
@@ -83,10 +90,28 @@ li.gap em { color: #7a3d00; }
 ol.sources li { margin: .35rem 0; }
 .muted { color: #555; }
 a { color: #0645ad; }
+ol.sources .url { display: none; }
+/* A4 with page numbers; each source's URL is printed once, in the numbered source list. */
+@page {
+  size: A4;
+  margin: 14mm 14mm 16mm;
+  @bottom-right { content: "Sida " counter(page) " av " counter(pages); font: 8.5pt system-ui, sans-serif; color: #555; }
+  @bottom-left { content: "Horisont · tidig bedömningsrapport"; font: 8.5pt system-ui, sans-serif; color: #555; }
+}
 @media print {
-  body { margin: 0; max-width: none; font-size: 10pt; }
+  body { margin: 0; max-width: none; font-size: 9pt; line-height: 1.3; }
+  h1 { font-size: 15pt; }
+  h2 { font-size: 11.5pt; margin: .9rem 0 .3rem; }
+  h3 { font-size: 10pt; margin: .5rem 0 .15rem; }
+  p { margin: .3rem 0; }
+  li { margin: .1rem 0; }
+  dl.meta { grid-template-columns: max-content 1fr max-content 1fr; }
   a { color: inherit; text-decoration: none; }
-  a.ref::after, ol.sources a::after { content: " <" attr(href) ">"; font-size: .85em; word-break: break-all; }
+  ol.sources { list-style: none; padding-left: 0; font-size: .92em; }
+  ol.sources .url { display: inline; font-size: .9em; color: #333; word-break: break-all; }
+  /* On paper one supporting quote per signal; the rest are a reference away (section 6). */
+  .quotes { font-size: .9em; }
+  .quotes li + li { display: none; }
   h2, h3 { break-after: avoid; }
   li { break-inside: avoid; }
   .note { background: none; }
@@ -94,7 +119,7 @@ a { color: #0645ad; }
 `;
 
 /** Renders a report (its stored JSON, validated here) as a complete HTML document. */
-export function renderReportHtml(input: unknown): string {
+export function renderReportHtml(input: unknown, options: { styleNonce?: string } = {}): string {
   const r = EarlyAssessmentReport.parse(input);
   const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
   const out: string[] = [];
@@ -108,7 +133,7 @@ export function renderReportHtml(input: unknown): string {
     '<meta name="referrer" content="no-referrer">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(r.title)}</title>`,
-    `<style>${STYLE}</style>`,
+    `<style${options.styleNonce === undefined ? '' : ` nonce="${escapeHtml(options.styleNonce)}"`}>${REPORT_STYLE}</style>`,
     '</head>',
     '<body>',
     '<header>',
@@ -154,7 +179,7 @@ export function renderReportHtml(input: unknown): string {
   } else {
     out.push('<ol class="sources">');
     for (const s of r.sections.evidence.sources) {
-      const meta = [escapeHtml(s.kindLabel), `källa: ${escapeHtml(s.sourceId)}`];
+      const meta = [escapeHtml(s.kindLabel), escapeHtml(sourceLabel(s.sourceId))];
       if (s.publicationType !== undefined) meta.push(escapeHtml(s.publicationType));
       if (s.region !== undefined) meta.push(escapeHtml(s.region));
       const published = s.publishedAt === undefined ? undefined : formatSwedishDate(s.publishedAt);
@@ -165,8 +190,9 @@ export function renderReportHtml(input: unknown): string {
         meta.push(`<em>${escapeHtml(GAP_PREFIX)}datum</em>`);
       }
       if (s.url === null) meta.push('<em>länken är inte en http(s)-adress och visas inte</em>');
+      const url = s.url === null ? '' : ` <span class="url">${escapeHtml(s.url)}</span>`;
       out.push(
-        `<li id="${escapeHtml(s.ref)}" value="${Number(s.ref.slice(1))}"><strong>${escapeHtml(s.ref)}.</strong> ${link(s.title, s.url)} <span class="muted">· ${meta.join(' · ')}</span></li>`,
+        `<li id="${escapeHtml(s.ref)}" value="${Number(s.ref.slice(1))}"><strong>${escapeHtml(s.ref)}.</strong> ${link(s.title, s.url)} <span class="muted">· ${meta.join(' · ')}</span>${url}</li>`,
       );
     }
     out.push('</ol>');
@@ -222,7 +248,7 @@ export function renderReportHtml(input: unknown): string {
       const list =
         shown.length === 0
           ? ''
-          : `<ul>${shown
+          : `<ul class="quotes">${shown
               .slice(0, 3)
               .map((e) => {
                 const { quote, why } = programmeEvidenceText(e);

@@ -66,6 +66,17 @@ export interface CandidateList {
 }
 
 /**
+ * The status people see: a reviewer's decision, or "nominated" when the candidate is on the
+ * nomination queue without one (the scan's own nomination at the threshold, or a region's or an
+ * NPO's) — nominations newer than the last decision count, so a reopening is not overruled.
+ */
+const STATUS_EXPR = `case
+  when cs.status is not null and cs.status <> 'open' then cs.status
+  when exists (select 1 from nominations n where n.candidate_id = c.id
+                 and (cs.updated_at is null or n.created_at > cs.updated_at)) then 'nominated'
+  else 'open' end`;
+
+/**
  * Suggested programme areas (NPO) of a candidate: those its current score found
  * (`scores.result.programmeAreas[].name`, see `matchProgrammeAreas`), best supported first.
  * A candidate not yet scored with programme areas has none.
@@ -100,7 +111,7 @@ function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[] }
   if (filter.council) where.push(`s.council = ${p(filter.council)}`);
   if (filter.npo) where.push(`${NPO_EXPR} ? ${p(filter.npo)}`);
   if (filter.status === 'watched') where.push('coalesce(cs.watched, false)');
-  else if (filter.status) where.push(`coalesce(cs.status, 'open') = ${p(filter.status)}`);
+  else if (filter.status) where.push(`${STATUS_EXPR} = ${p(filter.status)}`);
   if (filter.source) {
     where.push(`exists (select 1 from evidence e join source_items i on i.id = e.item_id
                         where e.candidate_id = c.id and i.source_id = ${p(filter.source)})`);
@@ -133,7 +144,7 @@ export async function listCandidates(db: Db, filter: CandidateFilter): Promise<C
       by_status: Record<string, number> | null;
       watched: number;
     }>(
-      `with f as (select s.band, coalesce(cs.status, 'open') as status, coalesce(cs.watched, false) as watched ${from})
+      `with f as (select s.band, ${STATUS_EXPR} as status, coalesce(cs.watched, false) as watched ${from})
        select (select count(*)::int from f) as total,
               (select jsonb_object_agg(coalesce(band, 'ingen'), n) from (select band, count(*)::int n from f group by band) b) as by_band,
               (select jsonb_object_agg(status, n) from (select status, count(*)::int n from f group by status) t) as by_status,
@@ -163,7 +174,7 @@ export async function listCandidates(db: Db, filter: CandidateFilter): Promise<C
     updated_at: Date;
   }>(
     `select c.id, c.name, c.manufacturer, c.kind, s.total, s.band, s.council, ${NPO_EXPR} as npo,
-            cs.status, cs.watched, cs.version,
+            ${STATUS_EXPR} as status, cs.watched, cs.version,
             (select array_agg(distinct i.source_id order by i.source_id) from evidence e
                join source_items i on i.id = e.item_id where e.candidate_id = c.id) as sources,
             (select count(*)::int from evidence e where e.candidate_id = c.id) as evidence_count,
@@ -268,7 +279,10 @@ export interface CandidateDetail {
   npo: string[];
   /** The same areas with what matched in which evidence item. */
   programmeAreas: ProgrammeAreaMatch[];
+  /** The reviewers' decision state (its version guards concurrent decisions). */
   state: DecisionState;
+  /** What people see: the decision, or `nominated` when on the queue without one (as in the list). */
+  status: DecisionState['status'];
   regulatory: RegulatoryFact[];
   timeline: TimelineEntry[];
   duplicates: PossibleDuplicate[];
@@ -512,6 +526,14 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
     npo: candidate.npo,
     programmeAreas: candidate.programme_areas ?? [],
     state,
+    status:
+      state.status !== 'open'
+        ? state.status
+        : nominations.rows.some(
+              (n) => state.updatedAt === null || n.created_at.toISOString() > state.updatedAt,
+            )
+          ? 'nominated'
+          : 'open',
     regulatory,
     timeline,
     duplicates,

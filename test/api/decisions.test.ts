@@ -180,7 +180,11 @@ describe('optimistic concurrency', () => {
     });
     expect(response.statusCode).toBe(409);
     expect(response.body).toContain('Ditt beslut sparades inte.');
-    expect(response.body).toContain('beslutsversion 1');
+    // The current state in words (watched), never an internal version counter.
+    expect(response.body).toMatch(
+      /Aktuellt läge:\s*<span class="badge status-open">Ej beslutad<\/span> <span class="badge status-open">Bevakas<\/span>/,
+    );
+    expect(response.body).not.toContain('beslutsversion');
     expect(response.body).toContain('name="version" value="1"');
   });
 });

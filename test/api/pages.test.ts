@@ -272,7 +272,8 @@ describe('report downloads', () => {
     const html = await w.app.inject({ url: `${base}.html`, headers: { cookie: viewer.cookie } });
     expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(html.headers['content-security-policy']).toContain("default-src 'none'");
-    expect(html.body).toContain('<h3>Tidig bedömningsrapport: FreeStyle Libre 3</h3>');
+    expect(html.body).toContain('<h1>Tidig bedömningsrapport: FreeStyle Libre 3</h1>');
+    expect(html.body).toContain('@page');
     const missing = await w.app.inject({
       url: `/kandidater/${w.seeded.minimed.id}/rapport.md`,
       headers: { cookie: viewer.cookie },

@@ -212,11 +212,10 @@ export function registerApiRoutes(app: FastifyInstance, web: WebContext): void {
     if (!report) throw new ApiError('not_found', 'Kandidaten har ingen rapport.');
     if (format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(report.markdown);
     if (format === 'html') {
-      const candidate = await candidateDetail(db, id);
       return reply
         .header('content-security-policy', contentSecurityPolicy(request.nonce))
         .type('text/html; charset=utf-8')
-        .send(reportDocument(candidate?.name ?? id, report.version, report.markdown, request.nonce));
+        .send(reportDocument(report, (await candidateDetail(db, id))?.name ?? id, request.nonce));
     }
     return {
       id: report.id,

@@ -277,9 +277,7 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
 
   app.get('/kandidater/:id/rapport.html', { config: { access: 'viewer' } }, async (request, reply) => {
     const { report, name } = await reportFor(request);
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(reportDocument(name, report.version, report.markdown, request.nonce));
+    return reply.type('text/html; charset=utf-8').send(reportDocument(report, name, request.nonce));
   });
 
   app.get('/granskningslogg', { config: { access: 'reviewer' } }, async (request, reply) => {

@@ -22,6 +22,7 @@ import type { User } from '../../store/users.js';
 import { roleAtLeast } from '../../store/users.js';
 import { ITEM_KIND_LABELS, legislationLabel, riskClassLabel } from '../../domain/score.js';
 import { normaliseRiskClass, normaliseLegislation } from '../../domain/candidate.js';
+import { registryCodeLabel, sourceLabel } from '../../domain/labels.js';
 
 const SORT_LABELS: Record<string, string> = {
   score: 'Poäng',
@@ -205,7 +206,7 @@ export function candidateListPage(input: {
                     <td>${bandBadge(c.band)}</td>
                     <td>${c.council ?? '–'}</td>
                     <td>${statusBadge(c.status, c.watched)}</td>
-                    <td>${c.sources.join(', ')} <span class="muted">(${c.evidenceCount})</span></td>
+                    <td>${c.sources.map(sourceLabel).join(', ')} <span class="muted">(${c.evidenceCount})</span></td>
                     <td>${timeTag(c.firstSeenAt)}</td>
                   </tr>`,
               )}
@@ -442,7 +443,7 @@ function curationPanel(input: CandidatePageInput): SafeHtml {
                 html`<div>
                   <label class="check"
                     ><input type="checkbox" name="item_ids[]" id="item-${i}" value="${e.itemId}" />
-                    ${e.sourceId}: ${e.title}</label
+                    ${sourceLabel(e.sourceId)}: ${e.title}</label
                   >
                 </div>`,
             )}
@@ -457,10 +458,10 @@ function curationPanel(input: CandidatePageInput): SafeHtml {
   return html`<div class="actions">${merge}${split}</div>`;
 }
 
-function stateSummary(state: DecisionState): SafeHtml {
-  return html`${statusBadge(state.status, state.watched)}${
+function stateSummary(state: DecisionState, shown: DecisionState['status'] = state.status): SafeHtml {
+  return html`${statusBadge(shown, state.watched)}${
     state.reasonCode ? html` <span class="muted">(${labelOf(DISMISS_REASONS, state.reasonCode)})</span>` : ''
-  } <span class="muted">· beslutsversion ${state.version}</span>`;
+  }`;
 }
 
 export function conflictNotice(current: DecisionState): SafeHtml {
@@ -495,7 +496,7 @@ function regulatorySection(candidate: CandidateDetail): SafeHtml {
           html`<tr>
             <td>
               ${externalLink(r.url, r.tradeName)}<br /><span class="muted"
-                >${r.sourceId}${r.manufacturer ? ` · ${r.manufacturer}` : ''}${
+                >${sourceLabel(r.sourceId)}${r.manufacturer ? ` · ${r.manufacturer}` : ''}${
                   r.manufacturerSrn ? ` (SRN ${r.manufacturerSrn})` : ''
                 }</span
               >
@@ -504,7 +505,7 @@ function regulatorySection(candidate: CandidateDetail): SafeHtml {
             <td>
               ${r.legislation ? legislationLabel(normaliseLegislation(r.legislation) ?? r.legislation) : '–'}
             </td>
-            <td>${r.marketStatus ?? '–'}</td>
+            <td>${registryCodeLabel(r.marketStatus)}</td>
             <td>${r.implantable === null ? '–' : r.implantable ? 'Ja' : 'Nej'}</td>
             <td>${r.udiDi ?? '–'}<br />${r.basicUdiDi ?? ''}</td>
             <td>${r.emdnCodes.join(', ') || '–'}</td>
@@ -551,7 +552,7 @@ function scoreSection(candidate: CandidateDetail): SafeHtml {
                               ${signal.evidence.map(
                                 (e) =>
                                   html`<li>
-                                    ${externalLink(e.url, e.sourceId)}${
+                                    ${externalLink(e.url, sourceLabel(e.sourceId))}${
                                       e.snippet
                                         ? html`<blockquote class="snippet">${e.snippet}</blockquote>`
                                         : ''
@@ -610,7 +611,7 @@ function timelineSection(candidate: CandidateDetail): SafeHtml {
           <div>
             ${e.date ? timeTag(e.date) : html`<span class="muted">Odaterad</span>`}
             ${e.date ? '' : html`<span class="muted">(först sedd ${swedishDate(e.firstSeenAt)})</span>`}
-            · <strong>${e.sourceId}</strong> ·
+            · <strong>${sourceLabel(e.sourceId)}</strong> ·
             ${e.publicationType ?? (ITEM_KIND_LABELS as Record<string, string>)[e.kind] ?? e.kind}${e.region ? ` · ${e.region}` : ''}
           </div>
           <div>${externalLink(e.url, e.title)}</div>
@@ -630,7 +631,7 @@ function historySection(decisions: Decision[], notes: Note[]): SafeHtml {
           d.reasonCode ? html` · skäl: ${labelOf(DISMISS_REASONS, d.reasonCode)}` : ''
         }${d.origin ? html` · ursprung: ${labelOf(ORIGIN_LABELS, d.origin)}${d.onBehalfOf ? `, ${d.onBehalfOf}` : ''}` : ''}${
           d.comment ? html`<blockquote class="snippet">${d.comment}</blockquote>` : ''
-        } <span class="muted">version ${d.before.version} → ${d.version}</span>`,
+        }`,
     })),
     ...notes.map((n) => ({
       at: n.createdAt,
@@ -652,126 +653,188 @@ function productHistorySection(candidate: CandidateDetail): SafeHtml {
       const title = typeof event.details.title === 'string' ? event.details.title : '';
       const change =
         typeof event.details.from === 'string' && typeof event.details.to === 'string'
-          ? ` (${event.details.from} → ${event.details.to})`
+          ? ` (${registryCodeLabel(event.details.from)} → ${registryCodeLabel(event.details.to)})`
           : '';
       return html`<li>
         ${timeTag(event.occurredOn ?? event.recordedAt)}: <strong>${event.label}</strong>${change}${
           title ? html` – ${title}` : ''
-        }${event.sourceId ? html` <span class="muted">(${event.sourceId})</span>` : ''}
+        }${event.sourceId ? html` <span class="muted">(${sourceLabel(event.sourceId)})</span>` : ''}
       </li>`;
     })}
   </ol>`;
+}
+
+/** The two or three criteria that weigh most in the score, each with its strongest signal. */
+function topReasons(candidate: CandidateDetail): SafeHtml | string {
+  const criteria = [...(candidate.score?.criteria ?? [])]
+    .filter((c) => c.points > 0)
+    .sort((a, b) => b.points - a.points)
+    .slice(0, 3);
+  if (criteria.length === 0) return '';
+  return html`<ul class="reasons">
+    ${criteria.map((c) => {
+      const strongest = [...c.signals].sort((a, b) => b.points - a.points)[0];
+      return html`<li>
+        <strong>${c.label}</strong> (${c.points} av ${c.maxPoints} p)${strongest ? html`: ${strongest.label}` : ''}
+      </li>`;
+    })}
+  </ul>`;
+}
+
+function nominationSummary(candidate: CandidateDetail): SafeHtml | string {
+  const { nominations } = candidate;
+  if (nominations.length === 0) return '';
+  const by = [...new Set(nominations.map((n) => n.nominatedBy ?? labelOf(ORIGIN_LABELS, n.origin)))];
+  return html` <span class="muted">(${by.join(', ')})</span>`;
+}
+
+/**
+ * What decides the candidate's fate, before anything else: band and score, status, council,
+ * report, and the reasons that weigh most. (The triage's lifecycle stage and process status
+ * belong here too, as rows of this list.)
+ */
+function keyFacts(candidate: CandidateDetail): SafeHtml {
+  const { score, report } = candidate;
+  return html`<section class="key-facts" aria-labelledby="avgorande">
+    <h2 id="avgorande" class="sr-only">Det avgörande</h2>
+    <dl>
+      <div>
+        <dt>Prioritet</dt>
+        <dd>
+          ${score ? html`${bandBadge(score.band)} ${score.total} av 100 poäng` : html`<span class="muted">Ej poängsatt</span>`}
+        </dd>
+      </div>
+      <div>
+        <dt>Status</dt>
+        <dd>${stateSummary(candidate.state, candidate.status)}${nominationSummary(candidate)}</dd>
+      </div>
+      <div>
+        <dt>Råd</dt>
+        <dd>${score ? score.council : '–'}</dd>
+      </div>
+      <div>
+        <dt>Rapport</dt>
+        <dd>
+          ${
+            report
+              ? html`<a href="/kandidater/${candidate.id}/rapport.html">Tidig bedömningsrapport</a>
+                <span class="muted">(${timeTag(report.createdAt)})</span>`
+              : html`<span class="muted">Ingen (under nomineringströskeln)</span>`
+          }
+        </dd>
+      </div>
+      <div>
+        <dt>Programområde</dt>
+        <dd>${candidate.npo.length ? candidate.npo.join(', ') : html`<span class="muted">Inget föreslaget</span>`}</dd>
+      </div>
+    </dl>
+    ${score ? html`<p class="routing"><strong>Varför ${score.council}:</strong> ${score.routingReason}</p>` : ''}
+    ${topReasons(candidate)}
+  </section>`;
+}
+
+/** A long section folded under its heading: the heading stays in the outline and is the toggle. */
+function folded(id: string, title: string, body: SafeHtml | string, open = false): SafeHtml {
+  return html`<details class="section" id="${id}" ${open ? html`open` : ''}>
+    <summary><h2>${title}</h2></summary>
+    ${body}
+  </details>`;
 }
 
 export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | undefined): SafeHtml {
   const { candidate } = input;
   return html`<p><a href="/kandidater">← Alla kandidater</a></p>
     <h1>${candidate.name}</h1>
-    <p>
+    <p class="muted">
       ${candidate.manufacturer ? html`${candidate.manufacturer} · ` : ''}${labelOf(KIND_LABELS, candidate.kind)}
-      ·
-      ${candidate.score ? html`${candidate.score.total} poäng · ` : ''}${bandBadge(candidate.score?.band ?? null)}
-      · ${stateSummary(candidate.state)}
+      · först sedd ${timeTag(candidate.firstSeenAt)}
     </p>
     ${
       candidate.mergedInto
         ? html`<div class="notice warn" role="note">
             Kandidaten är sammanslagen med <a href="/kandidater/${candidate.mergedInto}">en annan kandidat</a>, som
-            nu är produktens sida.
+            nu är produktens sida. Där finns all evidens nu; beslut som fattats här finns kvar.
           </div>`
         : ''
     }
     ${input.notice ? html`<div class="notice ${input.notice.kind}" role="${input.notice.kind === 'error' ? 'alert' : 'status'}">${input.notice.text}</div>` : ''}
-    ${
-      candidate.mergedInto
-        ? html`<div class="notice info" role="status">
-            Kandidaten är sammanslagen med <a href="/kandidater/${candidate.mergedInto}">en annan kandidat</a>; där
-            finns all evidens nu. Beslut som fattats här finns kvar.
-          </div>`
-        : ''
-    }
+    ${keyFacts(candidate)}
 
     <h2 id="beslut">Beslut</h2>
     ${actionsPanel(input)}
 
-    <h2 id="identifierare">Identifierare</h2>
-    <dl class="facts">
-      <dt>Horisont-id</dt>
-      <dd><code>${candidate.id}</code></dd>
-      ${candidate.identifiers.map(
-        (i) =>
-          html`<dt>${i.scheme.toUpperCase()}</dt>
-            <dd><code>${i.value}</code></dd>`,
-      )}
-      <dt>Först sedd</dt>
-      <dd>${timeTag(candidate.firstSeenAt, true)}</dd>
-      <dt>Senast ändrad</dt>
-      <dd>${timeTag(candidate.updatedAt, true)}</dd>
-      <dt>Programområde (NPO)</dt>
-      <dd>
-        ${candidate.npo.length ? candidate.npo.join(', ') : html`<span class="muted">Inget föreslaget</span>`}
-      </dd>
-    </dl>
-    ${programmeAreaSection(candidate)}
-
-    <h2 id="regulatoriskt">Regulatorisk status</h2>
-    ${regulatorySection(candidate)}
-
-    <h2 id="poang">Poäng per kriterium</h2>
-    ${scoreSection(candidate)}
-
-    <h2 id="evidens">Evidens (${candidate.timeline.length})</h2>
-    ${timelineSection(candidate)}
-
-    <h2 id="handelser">Händelser</h2>
-    ${productHistorySection(candidate)}
-    ${
-      candidate.mergedFrom.length > 0
-        ? html`<p>
-            Sammanslagna hit:
-            ${candidate.mergedFrom.map((m, i) => html`${i > 0 ? ', ' : ''}<a href="/kandidater/${m.id}">${m.name}</a>`)}
-          </p>`
-        : ''
-    }
-
-    <h2 id="dubbletter">Möjliga dubbletter</h2>
-    ${
-      candidate.duplicates.length === 0
-        ? html`<p class="muted">Inga möjliga dubbletter hittades.</p>`
-        : html`<ul>
-            ${candidate.duplicates.map(
-              (d) =>
-                html`<li>
-                  <a href="/kandidater/${d.id}">${d.name}</a>${d.manufacturer ? ` (${d.manufacturer})` : ''} –
-                  ${d.reason}
-                </li>`,
-            )}
-          </ul>`
-    }
-    ${curationPanel(input)}
-
-    <h2 id="rapport">Tidig bedömningsrapport</h2>
-    ${
+    ${folded('poang', 'Poäng per kriterium', scoreSection(candidate))}
+    ${folded(
+      'evidens',
+      `Evidens (${candidate.timeline.length})`,
+      timelineSection(candidate),
+      candidate.timeline.length <= 6,
+    )}
+    ${folded('regulatoriskt', 'Regulatorisk status', regulatorySection(candidate))}
+    ${folded(
+      'identifierare',
+      'Identifierare och programområden',
+      html`<dl class="facts">
+          <dt>Horisont-id</dt>
+          <dd><code>${candidate.id}</code></dd>
+          ${candidate.identifiers.map(
+            (i) =>
+              html`<dt>${i.scheme.toUpperCase()}</dt>
+                <dd><code>${i.value}</code></dd>`,
+          )}
+          <dt>Först sedd</dt>
+          <dd>${timeTag(candidate.firstSeenAt, true)}</dd>
+          <dt>Senast ändrad</dt>
+          <dd>${timeTag(candidate.updatedAt, true)}</dd>
+        </dl>
+        ${programmeAreaSection(candidate)}`,
+    )}
+    ${folded(
+      'handelser',
+      `Händelser (${candidate.history.length})`,
+      html`${productHistorySection(candidate)}${
+        candidate.mergedFrom.length > 0
+          ? html`<p>
+              Sammanslagna hit:
+              ${candidate.mergedFrom.map((m, i) => html`${i > 0 ? ', ' : ''}<a href="/kandidater/${m.id}">${m.name}</a>`)}
+            </p>`
+          : ''
+      }`,
+    )}
+    ${folded(
+      'dubbletter',
+      `Möjliga dubbletter (${candidate.duplicates.length})`,
+      html`${
+        candidate.duplicates.length === 0
+          ? html`<p class="muted">Inga möjliga dubbletter hittades.</p>`
+          : html`<ul>
+              ${candidate.duplicates.map(
+                (d) =>
+                  html`<li>
+                    <a href="/kandidater/${d.id}">${d.name}</a>${d.manufacturer ? ` (${d.manufacturer})` : ''} –
+                    ${d.reason}
+                  </li>`,
+              )}
+            </ul>`
+      }
+      ${curationPanel(input)}`,
+    )}
+    ${folded(
+      'rapport',
+      'Tidig bedömningsrapport',
       candidate.report
         ? html`<p>
-              Version ${candidate.report.version}, ${timeTag(candidate.report.createdAt, true)} · Ladda ner:
+              ${timeTag(candidate.report.createdAt, true)} · Ladda ner:
               <a href="/kandidater/${candidate.id}/rapport.md" download>Markdown</a> ·
-              <a href="/kandidater/${candidate.id}/rapport.html">HTML</a> ·
+              <a href="/kandidater/${candidate.id}/rapport.html">HTML (utskrift)</a> ·
               <a href="/kandidater/${candidate.id}/rapport.json" download>JSON</a>
             </p>
-            ${
-              reportHtml
-                ? html`<details>
-                    <summary>Visa rapporten</summary>
-                    <div class="report">${reportHtml}</div>
-                  </details>`
-                : ''
-            }`
-        : html`<p class="muted">Ingen rapport ännu (kandidaten har inte nått nomineringströskeln).</p>`
-    }
-
-    <h2 id="nomineringar">Nomineringar</h2>
-    ${
+            ${reportHtml ? html`<div class="report">${reportHtml}</div>` : ''}`
+        : html`<p class="muted">Ingen rapport ännu (kandidaten har inte nått nomineringströskeln).</p>`,
+    )}
+    ${folded(
+      'nomineringar',
+      `Nomineringar (${candidate.nominations.length})`,
       candidate.nominations.length === 0
         ? html`<p class="muted">Inga nomineringar.</p>`
         : html`<table>
@@ -792,9 +855,7 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
                     <td>${n.id}</td>
                     <td>${labelOf(ORIGIN_LABELS, n.origin)}</td>
                     <td>
-                      ${n.nominatedBy ?? '–'}${
-                        n.reason ? html`<br /><span class="muted">${n.reason}</span>` : ''
-                      }
+                      ${n.nominatedBy ?? '–'}${n.reason ? html`<br /><span class="muted">${n.reason}</span>` : ''}
                     </td>
                     <td>${n.reportVersion === null ? '–' : `v${n.reportVersion}`}</td>
                     <td>${n.enqueuedAt ? timeTag(n.enqueuedAt, true) : 'Väntar'}</td>
@@ -802,9 +863,13 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
                   </tr>`,
               )}
             </tbody>
-          </table>`
-    }
-
-    <h2 id="historik">Beslut och anteckningar</h2>
-    ${historySection(input.decisions, input.notes)} `;
+          </table>`,
+      candidate.nominations.length > 0,
+    )}
+    ${folded(
+      'historik',
+      `Beslut och anteckningar (${input.decisions.length + input.notes.length})`,
+      historySection(input.decisions, input.notes),
+      input.decisions.length + input.notes.length > 0,
+    )}`;
 }

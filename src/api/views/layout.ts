@@ -59,6 +59,16 @@ label.check { display:inline-block; font-weight:400; margin-right:1rem; }
 form.stack > * + * { margin-top:.75rem; }
 td.row-actions { white-space:nowrap; }
 td.row-actions form { display:inline; margin-left:.5rem; }
+.key-facts { border:1px solid var(--line); border-radius:6px; padding:.75rem 1rem; background:#f7f9fb; margin:.75rem 0 1rem; }
+.key-facts dl { display:grid; grid-template-columns:repeat(auto-fit, minmax(170px, 1fr)); gap:.5rem 1.5rem; margin:0; }
+.key-facts dt { font-size:.85rem; color:var(--muted); font-weight:600; }
+.key-facts dd { margin:0; }
+.key-facts .routing { margin:.6rem 0 0; }
+.key-facts .reasons { margin:.4rem 0 0; padding-left:1.2rem; }
+details.section { border-bottom:1px solid var(--line); margin:.75rem 0; }
+details.section > summary { cursor:pointer; padding:.25rem 0; }
+details.section > summary h2 { display:inline; border:0; margin:0; padding:0; }
+details.section[open] > summary { margin-bottom:.5rem; }
 .account-actions { display:flex; flex-wrap:wrap; gap:.4rem; align-items:center; }
 .account-actions form { display:flex; gap:.3rem; margin:0; }
 .account-actions select { width:auto; }

@@ -6,7 +6,10 @@ import type { SafeHtml } from '../html.js';
  * tables, paragraphs, emphasis, code and links. Raw HTML in the source is never passed through
  * (it is text, like every other character), and only http(s) links become links.
  */
-export function renderMarkdown(source: string): SafeHtml {
+export function renderMarkdown(source: string, options: { standalone?: boolean } = {}): SafeHtml {
+  // Inside a page, report headings sit under the page's own h1/h2 and start at h3; a standalone
+  // document keeps `#` as its h1.
+  const offset = options.standalone === true ? 0 : 2;
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const blocks: SafeHtml[] = [];
   let i = 0;
@@ -18,8 +21,7 @@ export function renderMarkdown(source: string): SafeHtml {
     }
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
     if (heading) {
-      // Report headings sit under the page's own h1/h2, so they start at h3.
-      const level = Math.min(6, heading[1]!.length + 2);
+      const level = Math.min(6, heading[1]!.length + offset);
       blocks.push(html`${tag(`h${level}`, inline(heading[2]!.replace(/\s+#+\s*$/, '')))}`);
       i += 1;
       continue;
@@ -120,6 +122,10 @@ export function renderMarkdown(source: string): SafeHtml {
 
 function tag(name: string, content: SafeHtml): SafeHtml {
   switch (name) {
+    case 'h1':
+      return html`<h1>${content}</h1>`;
+    case 'h2':
+      return html`<h2>${content}</h2>`;
     case 'h3':
       return html`<h3>${content}</h3>`;
     case 'h4':

@@ -1,0 +1,89 @@
+/**
+ * The words people use, in one place: source names, statuses and registry codes in Swedish, for
+ * the workbench, the reports, alerts and the CLI's tables. Codes stay codes in JSON and logs.
+ * A code without a label is shown as itself (never hidden), and src/domain/labels.test.ts checks
+ * that every configured source, status and known registry code has one.
+ */
+
+/** Each configured source by the name its publisher goes by (config/sources.yaml ids). */
+export const SOURCE_LABELS: Readonly<Record<string, string>> = {
+  'sbu-publications': 'SBU',
+  tlv: 'TLV',
+  'eudamed-devices': 'EUDAMED (produkter)',
+  'eudamed-build-info': 'EUDAMED (versionsinformation)',
+  clinicaltrials: 'ClinicalTrials.gov',
+  'eudamed-certificates': 'EUDAMED (certifikat)',
+  'openfda-devices': 'FDA (USA)',
+  'mdcg-guidance': 'MDCG-vägledningar',
+  'hta-vgr': 'HTA-centrum Västra Götaland',
+  'hta-skane': 'HTA Region Skåne',
+  'hta-stockholm': 'HTA Region Stockholm',
+  'hta-ostergotland': 'HTA Region Östergötland',
+  'eurlex-oj': 'EU:s officiella tidning',
+  'council-lists': 'MTP-rådet och NT-rådet',
+  'notified-bodies': 'Anmälda organ (NANDO)',
+  'nye-metoder': 'Nye Metoder (Norge)',
+  'lakemedelsverket-fsn': 'Läkemedelsverket (säkerhetsmeddelanden)',
+};
+
+/** A reviewer decision's state of a candidate; a scan's own nomination counts as nominated. */
+export const DECISION_STATUS_LABELS: Readonly<Record<string, string>> = {
+  open: 'Ej beslutad',
+  nominated: 'Nominerad',
+  dismissed: 'Avförd',
+};
+
+export const SOURCE_HEALTH_LABELS: Readonly<Record<string, string>> = {
+  unknown: 'Okänd',
+  ok: 'Fungerar',
+  failing: 'Fel (tillfälligt)',
+  broken: 'Trasig',
+};
+
+/** A source's outcome within one run. */
+export const RUN_SOURCE_STATUS_LABELS: Readonly<Record<string, string>> = {
+  pending: 'Väntar',
+  running: 'Pågår',
+  ok: 'Klar',
+  unchanged: 'Oförändrad',
+  failed: 'Misslyckades',
+  broken: 'Trasig',
+};
+
+/** Where a nomination came from. */
+export const ORIGIN_LABELS: Readonly<Record<string, string>> = {
+  scan: 'Horisontspaning',
+  region: 'Region',
+  npo: 'NPO',
+};
+
+/**
+ * Codes the registries themselves use: EUDAMED's device model status (`refdata.device-model-status.*`,
+ * suffix) and ClinicalTrials.gov's `overallStatus`.
+ */
+export const REGISTRY_CODE_LABELS: Readonly<Record<string, string>> = {
+  'on-the-market': 'På marknaden',
+  'no-longer-on-the-market': 'Inte längre på marknaden',
+  'no-longer-placed-on-the-market': 'Släpps inte längre ut på marknaden',
+  'not-intended-for-eu-market': 'Inte avsedd för EU-marknaden',
+  NOT_YET_RECRUITING: 'Rekryterar ännu inte',
+  RECRUITING: 'Rekryterar',
+  ENROLLING_BY_INVITATION: 'Rekryterar på inbjudan',
+  ACTIVE_NOT_RECRUITING: 'Pågår, rekryterar inte',
+  SUSPENDED: 'Tillfälligt stoppad',
+  TERMINATED: 'Avbruten',
+  COMPLETED: 'Avslutad',
+  WITHDRAWN: 'Återtagen',
+  UNKNOWN: 'Okänd status',
+};
+
+function label(labels: Readonly<Record<string, string>>, code: string | null | undefined): string {
+  if (code === null || code === undefined || code === '') return '–';
+  return Object.hasOwn(labels, code) ? labels[code]! : code;
+}
+
+export const sourceLabel = (id: string | null | undefined): string => label(SOURCE_LABELS, id);
+export const decisionStatusLabel = (status: string | null | undefined): string =>
+  label(DECISION_STATUS_LABELS, status);
+export const registryCodeLabel = (code: string | null | undefined): string =>
+  label(REGISTRY_CODE_LABELS, code);
