@@ -125,6 +125,20 @@ async function authenticate(web: WebContext, request: FastifyRequest): Promise<v
   }
 }
 
+/**
+ * True when a NUL character is anywhere in a parsed query, path parameter or body. PostgreSQL
+ * text cannot hold NUL and refuses the whole statement, so such a request would end as a 500
+ * wherever its text reaches a query; it is refused at the door instead, once for every route.
+ */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || depth > 20) return false;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\u0000') || holdsNul(inner, depth + 1)) return true;
+  }
+  return false;
+}
+
 function accessOf(request: FastifyRequest): Access | undefined {
   return request.routeOptions.config?.access;
 }
@@ -196,6 +210,14 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
     }
   });
 
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (holdsNul(request.query) || holdsNul(request.params) || holdsNul(request.body)) {
+      done(new ApiError('bad_request', MESSAGES.nul));
+      return;
+    }
+    done();
+  });
+
   // CSRF: every state-changing request made with a cookie session (including the anonymous
   // pre-login one) must come from our origin and carry the session's synchronizer token.
   app.addHook('preHandler', async (request) => {
@@ -239,6 +261,11 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
     if (error instanceof ApiError) return sendError(web, request, reply, error);
     const status = (error as { statusCode?: number }).statusCode;
     const code = (error as { code?: string }).code ?? '';
+    // Text PostgreSQL cannot store (a NUL that slipped past the door, a character the database's
+    // encoding lacks) is the request's fault, not a server error.
+    if (code === '22021' || code === '22P05') {
+      return sendError(web, request, reply, new ApiError('bad_request', MESSAGES.nul));
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const mapped: ErrorCode =
         status === 413

@@ -60,4 +60,5 @@ export const MESSAGES = {
   merged:
     'Kandidaten har slagits ihop med en annan kandidat sedan du öppnade sidan. Ditt beslut sparades inte; fatta det på den sammanslagna kandidatens sida.',
   requestIdReused: 'Förfrågans id (client_request_id) har redan använts för en annan åtgärd.',
+  nul: 'Förfrågan innehåller ett otillåtet tecken (NUL-tecken). Ta bort det och försök igen.',
 } as const;

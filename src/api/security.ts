@@ -38,6 +38,44 @@ export function setSecurityHeaders(reply: FastifyReply, options: { csp: string; 
   if (options.https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
 }
 
+// --- redirect targets -------------------------------------------------------------------------
+
+/**
+ * Characters no redirect target may hold: C0 and C1 controls, space and every other Unicode
+ * space, zero-width and bidirectional formatting characters, the BOM and backslash. Browsers
+ * drop tab and newline anywhere in a URL and read `\` as `/` (WHATWG URL), so `/\t/evil.example`
+ * and `/\\evil.example` leave the site although they start with one slash; a line break in a
+ * Location header is a 500 at best and a header injection at worst.
+ */
+const UNSAFE_IN_TARGET =
+  // eslint-disable-next-line no-control-regex -- the control characters are what it finds
+  /[\u0000-\u0020\u007f-\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\\]/;
+/** Encoded slash, backslash or control character in the path: refused, however harmless today. */
+const ENCODED_IN_PATH = /%(2f|5c|[01][0-9a-f]|7f)/i;
+
+/**
+ * The same-site path, query and fragment `value` names, or undefined when it is anything else.
+ * The value is parsed as a URL relative to the workbench's own origin and must resolve to that
+ * origin; what is returned is the parser's own serialisation of it, never the raw input, so the
+ * Location header holds exactly what the comparison saw.
+ */
+export function sameSiteTarget(value: unknown, ownOrigin: string): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2000) return undefined;
+  if (!value.startsWith('/') || UNSAFE_IN_TARGET.test(value)) return undefined;
+  const pathPart = value.split(/[?#]/, 1)[0]!;
+  if (ENCODED_IN_PATH.test(pathPart)) return undefined;
+  let origin: string;
+  let parsed: URL;
+  try {
+    origin = new URL(ownOrigin).origin;
+    parsed = new URL(value, origin);
+  } catch {
+    return undefined;
+  }
+  if (parsed.origin !== origin) return undefined;
+  return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+}
+
 // --- cookies ----------------------------------------------------------------------------------
 
 export function parseCookies(header: string | undefined): Map<string, string> {

@@ -15,7 +15,9 @@ import { fixtureDocument, listFixtures } from '../fixtures/documents.js';
 import type { RecordedFixture } from '../fixtures/documents.js';
 import { Messages } from '../queue/messages.js';
 import { adapters } from '../sources/index.js';
-import type { FetchedDocument, FetchRequest, ParseResult } from '../sources/types.js';
+import { readDocument } from '../sources/read.js';
+import type { ReadResult } from '../sources/read.js';
+import type { FetchedDocument, FetchRequest } from '../sources/types.js';
 import { invalidCanary, resetYieldBaseline, sourceHealthDetails } from '../store/health.js';
 import type { SourceHealthDetail } from '../store/health.js';
 import { isoMinute, oneLine, table } from './format.js';
@@ -118,7 +120,7 @@ function recordingsByUrl(root: string): Map<string, RecordedFixture> {
 }
 
 /** The checks every parsed document must pass in the pipeline too (src/workers/parse.ts). */
-function checkParsed(result: ParseResult): string | undefined {
+function checkParsed(result: ReadResult): string | undefined {
   for (const [index, item] of result.items.entries()) {
     const checked = RawItem.safeParse(item);
     if (!checked.success) {
@@ -192,9 +194,9 @@ export function checkSourceOffline(
           detail: `the recording of ${request.key} has HTTP ${status}`,
         };
       }
-      let result: ParseResult;
+      let result: ReadResult;
       try {
-        result = source.adapter.parse(fixtureDocument(recording, request.url, request.key), source);
+        result = readDocument(source.adapter, fixtureDocument(recording, request.url, request.key), source);
       } catch (error) {
         return failure(source.id, error);
       }
@@ -213,9 +215,9 @@ export function checkSourceOffline(
     // recordings must still parse with this source's options.
     const own = listFixtures(recordingsDir, source.id).filter((f) => !f.name.includes('/edge/'));
     for (const recording of own) {
-      let result: ParseResult;
+      let result: ReadResult;
       try {
-        result = source.adapter.parse(fixtureDocument(recording), source);
+        result = readDocument(source.adapter, fixtureDocument(recording), source);
       } catch (error) {
         return failure(source.id, error);
       }
@@ -292,7 +294,7 @@ export async function checkSourcesLive(ctx: AppContext, sourceIds: string[] = []
           body: outcome.body,
           fetchedAt: new Date().toISOString(),
         };
-        const result = source.adapter.parse(doc, source);
+        const result = readDocument(source.adapter, doc, source);
         const problem = checkParsed(result);
         if (problem) throw new HorisontError('schema', `parse(${source.id}): ${problem}`);
         const canaries = result.canaries

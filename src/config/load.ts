@@ -34,6 +34,8 @@ export interface HorisontConfig {
   http: SourcesFile['http'];
   defaultMinIntervalMs: number;
   hosts: SourcesFile['hosts'];
+  /** Drift and re-key guards (`guards:` in sources.yaml). */
+  guards: SourcesFile['guards'];
   sources: ConfiguredSource[];
   criteria: TriageCriteria;
   /** Manufacturer renames and group names (`manufacturers.yaml`), compiled for lookups. */
@@ -195,6 +197,7 @@ export async function loadConfig(
     http: parsedSources.http,
     defaultMinIntervalMs: parsedSources.defaults.politeness.minIntervalMs,
     hosts: parsedSources.hosts,
+    guards: parsedSources.guards,
     sources,
     criteria,
     manufacturers: compileManufacturerAliases(manufacturers),

@@ -65,6 +65,26 @@ export const SourcesFile = z.object({
     .prefault({}),
   /** Per-host politeness overrides, keyed by host name. */
   hosts: z.record(z.string(), Politeness).default({}),
+  /**
+   * What a source's content may do before the pipeline stops trusting it: schema drift of
+   * structured sources (src/sources/drift.ts) and mass re-keying (src/domain/rekey.ts).
+   */
+  guards: z
+    .object({
+      drift: z
+        .object({
+          jump: z.number().min(0).max(1).default(0.25),
+          minRecords: z.number().int().min(1).default(2),
+        })
+        .prefault({}),
+      rekey: z
+        .object({
+          share: z.number().gt(0).max(1).default(0.5),
+          minKnown: z.number().int().min(1).default(20),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   sources: z.array(SourceEntry).min(1),
 });
 export type SourcesFile = z.infer<typeof SourcesFile>;

@@ -9,6 +9,9 @@ export const ERROR_KINDS = [
   'tls',
   'http-4xx',
   'http-5xx',
+  /** 503 Service Unavailable: the server is in trouble (maintenance, overload), not limiting us. */
+  'server-error',
+  /** 429 Too Many Requests, or our own politeness holding a host back. */
   'rate-limited',
   'too-large',
   'too-many-redirects',
@@ -20,6 +23,16 @@ export const ERROR_KINDS = [
   'parse',
   'layout-changed',
   'schema',
+  /**
+   * A structured source's records no longer carry the fields its adapter needs, or changed type,
+   * or far more of them fail than usual: the source's format moved under us (src/sources/drift.ts).
+   */
+  'schema-drift',
+  // the system of record
+  /** PostgreSQL aborted the transaction to break a deadlock or a serialisation conflict. */
+  'db-conflict',
+  /** PostgreSQL could not be reached or refused the connection (down, restarting, out of connections). */
+  'db-unavailable',
   // our own
   'config',
   'internal',
@@ -57,9 +70,44 @@ export class HorisontError extends Error {
   }
 }
 
-/** Classifies anything thrown into a kind; unknown errors are `internal`. */
+/** SQLSTATEs of a transaction PostgreSQL rolled back to let others go on; running it again succeeds. */
+const DB_CONFLICT_CODES: ReadonlySet<string> = new Set(['40001', '40P01']);
+/**
+ * SQLSTATEs and client error codes meaning the database was not there to ask: connection
+ * exceptions (class 08), the server shutting down or starting (57P01–57P03), too many
+ * connections (53300), refused or dropped sockets.
+ */
+const DB_UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+const DB_UNAVAILABLE_MESSAGE =
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|connect ECONNREFUSED|too many clients/i;
+
+/** True when an error says the database could not be reached or refused a connection. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof HorisontError) return error.kind === 'db-unavailable';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (DB_UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  return DB_UNAVAILABLE_MESSAGE.test(error instanceof Error ? error.message : '');
+}
+
+/**
+ * Classifies anything thrown into a kind. Errors of our own carry theirs; the database's
+ * conflicts and outages are told apart by SQLSTATE (the driver's errors are plain objects with a
+ * `code`); everything else is `internal`.
+ */
 export function errorKindOf(error: unknown): ErrorKind {
-  return error instanceof HorisontError ? error.kind : 'internal';
+  if (error instanceof HorisontError) return error.kind;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && DB_CONFLICT_CODES.has(code)) return 'db-conflict';
+  return isDatabaseUnavailable(error) ? 'db-unavailable' : 'internal';
 }
 
 export function errorMessageOf(error: unknown): string {

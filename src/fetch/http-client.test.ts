@@ -268,9 +268,10 @@ describe('HttpClient against loopback servers', () => {
     expect(error.message).not.toContain('slow down');
   });
 
-  it('reads an HTTP-date Retry-After on 503', async () => {
+  it('classifies 503 as server-error, not rate-limited, and reads its HTTP-date Retry-After', async () => {
     const error = await fetchError(client.get(`${main.origin}/503-date`));
-    expect(error.kind).toBe('rate-limited');
+    expect(error.kind).toBe('server-error');
+    expect(error.message).toBe(`fetch: HTTP 503 (service unavailable): ${main.origin}/503-date`);
     expect(error.status).toBe(503);
     expect(error.retryAfterMs).toBeGreaterThan(100_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(120_000);

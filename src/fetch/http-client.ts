@@ -525,8 +525,13 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 function statusError(status: number, headers: Record<string, string>, url: string): HorisontError {
   const retryAfterMs = parseRetryAfter(headers['retry-after']);
   const options = retryAfterMs === undefined ? { status } : { status, retryAfterMs };
-  if (status === 429 || status === 503) {
-    return new HorisontError('rate-limited', `fetch: HTTP ${status} (rate limited): ${url}`, options);
+  // Both are retried, after Retry-After when given; they differ in what they say about the source:
+  // 429 is our request rate, 503 is the server's own trouble (maintenance, overload, a gateway).
+  if (status === 429) {
+    return new HorisontError('rate-limited', `fetch: HTTP 429 (rate limited): ${url}`, options);
+  }
+  if (status === 503) {
+    return new HorisontError('server-error', `fetch: HTTP 503 (service unavailable): ${url}`, options);
   }
   if (status >= 500) return new HorisontError('http-5xx', `fetch: HTTP ${status}: ${url}`, options);
   if (status >= 400) return new HorisontError('http-4xx', `fetch: HTTP ${status}: ${url}`, { status });

@@ -67,13 +67,16 @@ export class JobDeferral<S extends Stage = Stage> extends Error {
 
 export type StageHandler<S extends Stage> = (data: JobData[S], ctx: JobContext) => Promise<void>;
 
-/** Hooks called when a job has failed for good, inside the transaction that records it. */
+/**
+ * Hooks called when a job has failed for good, inside the transaction that records it. They may
+ * plan jobs of the run (a source's scan settling lets its waiting items on to resolution).
+ */
 export type FinalFailureHook<S extends Stage> = (
   tx: Tx,
   data: JobData[S],
   failure: { kind: ErrorKind; message: string },
   jobId: string,
-) => Promise<void>;
+) => Promise<PlannedJob[] | void>;
 
 export interface StageDefinition<S extends Stage> {
   handle: StageHandler<S>;
@@ -196,6 +199,18 @@ export class Pipeline {
           }
           const kind = errorKindOf(error);
           const message = errorMessageOf(error);
+          if (kind === 'db-unavailable' && !committed) {
+            // The database was not there to ask (down, restarting, out of connections): nothing
+            // about the job itself failed, so it waits for the database instead of spending an
+            // attempt and, past the budget, failing for good with work lost for the run.
+            const delayMs = backoffDelay(Math.min(job.attemptsStarted, 12), undefined, this.options.backoff);
+            jobLog.warn(
+              { error_kind: kind, err: message, delay_ms: delayMs },
+              `${stage}: the database is out of reach; the job waits and runs again`,
+            );
+            await job.moveToDelayed(Date.now() + delayMs, token);
+            throw new DelayedError();
+          }
           const final = RETRY_POLICY[kind] === 'fail' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           this.options.observer?.({
             stage,
@@ -219,8 +234,10 @@ export class Pipeline {
             let next: PlannedJob[];
             try {
               next = await withTransaction(db, async (tx) => {
-                await definition.onFinalFailure?.(tx, data, { kind, message }, jobId);
-                return runId ? (await completeJob(tx, runId, jobId, { kind })).next : [];
+                const planned = (await definition.onFinalFailure?.(tx, data, { kind, message }, jobId)) ?? [];
+                if (!runId) return planned;
+                await registerJobs(tx, runId, planned);
+                return [...planned, ...(await completeJob(tx, runId, jobId, { kind })).next];
               });
             } catch (bookkeeping) {
               if (!isConnectionError(bookkeeping)) throw bookkeeping;

@@ -4,14 +4,17 @@ export type RetryPolicy = 'retry' | 'fail';
 
 /**
  * The one place that decides what a failure means for a job. Transient faults (network,
- * timeouts, 5xx, 429) are retried with exponential backoff, or after Retry-After when given; everything
+ * timeouts, 5xx and 503, 429, a deadlock, the database out of reach) are retried with exponential backoff, or after Retry-After when given; everything
  * a retry cannot fix (4xx, parse, schema, a block page, policy refusals) fails at once.
  */
 export const RETRY_POLICY: Record<ErrorKind, RetryPolicy> = {
   network: 'retry',
   timeout: 'retry',
   'http-5xx': 'retry',
+  'server-error': 'retry',
   'rate-limited': 'retry',
+  'db-conflict': 'retry',
+  'db-unavailable': 'retry',
   internal: 'retry',
   tls: 'fail',
   'http-4xx': 'fail',
@@ -24,6 +27,7 @@ export const RETRY_POLICY: Record<ErrorKind, RetryPolicy> = {
   parse: 'fail',
   'layout-changed': 'fail',
   schema: 'fail',
+  'schema-drift': 'fail',
   config: 'fail',
 };
 

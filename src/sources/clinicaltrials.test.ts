@@ -116,12 +116,12 @@ describe('clinicaltrials parse', () => {
   });
 
   it('tells an empty search, a block page, the legacy API shape and a truncated body apart', () => {
-    expect(clinicaltrials.parse(fixture('edge/empty'), spec())).toEqual({ items: [] });
+    expect(clinicaltrials.parse(fixture('edge/empty'), spec())).toEqual({ items: [], records: [] });
     expect(errorOf(() => clinicaltrials.parse(fixture('edge/rate-limit-page'), spec()))?.kind).toBe(
       'blocked',
     );
     const legacy = errorOf(() => clinicaltrials.parse(fixture('edge/legacy-v1'), spec()));
-    expect(legacy?.kind).toBe('schema');
+    expect(legacy?.kind).toBe('schema-drift');
     expect(legacy?.message).toMatch(/^parse\(clinicaltrials\): not a v2 study search page/);
     expect(errorOf(() => clinicaltrials.parse(fixture('edge/study-drift'), spec()))?.message).toContain(
       'studies.1',

@@ -205,6 +205,11 @@ export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
   id: ID,
   description: 'ClinicalTrials.gov API v2: device trials with Nordic sites, newest update first',
   optionsSchema: ClinicalTrialsOptions,
+  recordFields: [
+    'protocolSection.identificationModule.nctId',
+    'protocolSection.identificationModule.briefTitle',
+    'protocolSection.statusModule.lastUpdatePostDateStruct.date',
+  ],
 
   requests(source: SourceSpec<ClinicalTrialsOptions>): FetchRequest[] {
     return source.urls.map((configured) => {
@@ -223,7 +228,7 @@ export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
     const envelope = Envelope.safeParse(readJsonBody(ID, doc));
     if (!envelope.success) {
       throw new HorisontError(
-        'schema',
+        'schema-drift',
         `parse(${ID}): not a v2 study search page (${describeIssues(envelope.error)})`,
       );
     }
@@ -234,7 +239,7 @@ export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
       if (!study.success) {
         // One drifted record means the shape changed for all; mapping the rest would hide it.
         throw new HorisontError(
-          'schema',
+          'schema-drift',
           `parse(${ID}): studies.${index} is not a study record (${describeIssues(study.error)})`,
         );
       }
@@ -247,11 +252,13 @@ export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
 
     const token = envelope.data.nextPageToken;
     const page = pageOf(doc.request.key);
-    if (!token || envelope.data.studies.length === 0 || page >= source.options.maxPages) return { items };
+    const records = envelope.data.studies;
+    if (!token || records.length === 0 || page >= source.options.maxPages) return { items, records };
     const url = new URL(doc.request.url);
     url.searchParams.set('pageToken', token);
     return {
       items,
+      records,
       next: { key: `${queryKey(url)}-page-${page + 1}`, url: url.toString(), accept: 'application/json' },
     };
   },

@@ -271,27 +271,27 @@ describe('eudamed-certificates parse: record variants', () => {
     expect(eudamedCertificates.parse(doc, spec({ maxPages: 2 })).next).toBeUndefined();
     expect(eudamedCertificates.parse(doc, spec({ maxPages: 3 })).next?.key).toBe('page-2');
     const empty = json(pageOf([], { last: false, totalPages: 4, totalElements: 20 }));
-    expect(eudamedCertificates.parse(empty, spec())).toEqual({ items: [] });
+    expect(eudamedCertificates.parse(empty, spec())).toEqual({ items: [], records: [] });
   });
 });
 
 describe('eudamed-certificates parse: empty and broken documents', () => {
   it('returns no items for a manufacturer without certificates', () => {
-    expect(eudamedCertificates.parse(fixture('edge/empty'), spec())).toEqual({ items: [] });
+    expect(eudamedCertificates.parse(fixture('edge/empty'), spec())).toEqual({ items: [], records: [] });
   });
 
   it.each([
     ['edge/malformed', 'parse'],
     ['edge/blocked', 'blocked'],
-    ['edge/envelope-drift', 'schema'],
-    ['edge/item-drift', 'schema'],
+    ['edge/envelope-drift', 'schema-drift'],
+    ['edge/item-drift', 'schema-drift'],
   ] as const)('%s → %s', (name, kind) => {
     expect(errorKindOf(() => eudamedCertificates.parse(fixture(name), spec()))).toBe(kind);
   });
 
   it('reports an empty body and non-page JSON', () => {
     expect(errorKindOf(() => eudamedCertificates.parse(json(''), spec()))).toBe('empty-body');
-    expect(errorKindOf(() => eudamedCertificates.parse(json('[]'), spec()))).toBe('schema');
+    expect(errorKindOf(() => eudamedCertificates.parse(json('[]'), spec()))).toBe('schema-drift');
     expect(errorKindOf(() => eudamedCertificates.parse(json('<html><body>Oops</body></html>'), spec()))).toBe(
       'parse',
     );

@@ -146,6 +146,7 @@ export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
   id: ID,
   description: "EUDAMED MDR/IVDR certificates from the public site's certificate search API",
   optionsSchema: EudamedCertificatesOptions,
+  recordFields: ['uuid', 'certificateNumber', 'notifiedBodySrn', 'actorSrn'],
 
   requests(source: SourceSpec<EudamedCertificatesOptions>): FetchRequest[] {
     return source.urls.map((configured) => firstRequest(configured, source.options.pageSize));
@@ -155,7 +156,7 @@ export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
     const envelope = SpringPage.safeParse(readEudamedJson(ID, doc));
     if (!envelope.success) {
       throw new HorisontError(
-        'schema',
+        'schema-drift',
         `parse(${ID}): not a certificate search page (${describeIssues(envelope.error)})`,
       );
     }
@@ -167,7 +168,7 @@ export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
       if (!hit.success) {
         // One drifted record means the shape changed for all; mapping the rest would hide it.
         throw new HorisontError(
-          'schema',
+          'schema-drift',
           `parse(${ID}): content.${index} is not a certificate record (${describeIssues(hit.error)})`,
         );
       }
@@ -180,6 +181,6 @@ export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
     const items = [...byKey.values()].map((entry) => entry.item);
 
     const next = nextEudamedPage(page, doc, source.options.maxPages);
-    return next ? { items, next } : { items };
+    return next ? { items, next, records: page.content } : { items, records: page.content };
   },
 };

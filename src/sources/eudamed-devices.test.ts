@@ -239,7 +239,7 @@ describe('eudamed-devices parse: when to stop', () => {
 
   it('stops on an empty page', () => {
     const doc = json(pageOf([], { last: false, totalPages: 4, totalElements: 20 }));
-    expect(eudamedDevices.parse(doc, spec())).toEqual({ items: [] });
+    expect(eudamedDevices.parse(doc, spec())).toEqual({ items: [], records: [] });
   });
 
   it('keeps the filter part of the key on the next page', () => {
@@ -328,14 +328,14 @@ describe('eudamed-devices parse: field variants', () => {
 
 describe('eudamed-devices parse: empty and broken documents', () => {
   it('returns no items for an empty result', () => {
-    expect(eudamedDevices.parse(fixture('edge/empty'), spec())).toEqual({ items: [] });
+    expect(eudamedDevices.parse(fixture('edge/empty'), spec())).toEqual({ items: [], records: [] });
   });
 
   it.each([
     ['edge/malformed', 'parse'],
     ['edge/blocked', 'blocked'],
-    ['edge/envelope-drift', 'schema'],
-    ['edge/item-drift', 'schema'],
+    ['edge/envelope-drift', 'schema-drift'],
+    ['edge/item-drift', 'schema-drift'],
   ] as const)('%s → %s', (name, kind) => {
     expect(errorKindOf(() => eudamedDevices.parse(fixture(name), spec()))).toBe(kind);
   });
@@ -351,8 +351,8 @@ describe('eudamed-devices parse: empty and broken documents', () => {
   });
 
   it('reports JSON that is not an object page as schema', () => {
-    expect(errorKindOf(() => eudamedDevices.parse(json('[]'), spec()))).toBe('schema');
-    expect(errorKindOf(() => eudamedDevices.parse(json(pageOf([42])), spec()))).toBe('schema');
+    expect(errorKindOf(() => eudamedDevices.parse(json('[]'), spec()))).toBe('schema-drift');
+    expect(errorKindOf(() => eudamedDevices.parse(json(pageOf([42])), spec()))).toBe('schema-drift');
   });
 
   it('keeps bodies out of error messages', () => {

@@ -200,6 +200,8 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
   id: ID,
   description: "EUDAMED device registrations (UDI-DI) from the public site's search API",
   optionsSchema: EudamedDevicesOptions,
+  // A renamed tradeName or primaryDi otherwise passes (both may be null) and re-keys every item.
+  recordFields: ['uuid', 'primaryDi', 'tradeName', 'manufacturerName'],
 
   requests(source: SourceSpec<EudamedDevicesOptions>): FetchRequest[] {
     return source.urls.map((configured) => {
@@ -212,7 +214,7 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
     const envelope = PageEnvelope.safeParse(readJson(doc));
     if (!envelope.success) {
       throw new HorisontError(
-        'schema',
+        'schema-drift',
         `parse(${ID}): not a device search page (${describeIssues(envelope.error)})`,
       );
     }
@@ -224,7 +226,7 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
       if (!hit.success) {
         // One drifted record means the shape changed for all; mapping the rest would hide it.
         throw new HorisontError(
-          'schema',
+          'schema-drift',
           `parse(${ID}): content.${index} is not a device hit (${describeIssues(hit.error)})`,
         );
       }
@@ -237,10 +239,11 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
 
     const nextPage = page.number + 1;
     const more = !page.last && nextPage < page.totalPages && page.content.length > 0;
-    if (!more || nextPage >= source.options.maxPages) return { items };
+    if (!more || nextPage >= source.options.maxPages) return { items, records: page.content };
     const url = pageUrl(doc.request.url, nextPage);
     return {
       items,
+      records: page.content,
       next: { key: pageKey(url, nextPage), url: url.toString(), accept: 'application/json' },
     };
   },

@@ -516,6 +516,7 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
   id: ID,
   description: 'EUR-Lex RSS or Atom feeds (Official Journal acts), kept to MDR/IVDR and medical devices',
   optionsSchema: EurlexOjOptions,
+  recordFields: ['title', 'link', 'pubDate'],
 
   requests(source: SourceSpec<EurlexOjOptions>): FetchRequest[] {
     return source.urls.map((url) => ({
@@ -529,7 +530,7 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
     const feed = readFeed(doc);
     if (!feed.atom && (feed.root !== 'rss' || feed.channels !== 1)) {
       throw new HorisontError(
-        'schema',
+        'schema-drift',
         `parse(${ID}): neither an RSS 2.0 feed (rss/channel) nor an Atom 1.0 feed (feed in Atom's namespace)`,
       );
     }
@@ -541,13 +542,16 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
     feed.items.forEach((entry, index) => {
       if (entry.invalid) {
         throw new HorisontError(
-          'schema',
+          'schema-drift',
           `parse(${ID}): item ${index} is not an ${feed.atom ? 'Atom entry' : 'RSS item'}`,
         );
       }
       const mapped = toItem(entry, language);
       if (!mapped) {
-        throw new HorisontError('schema', `parse(${ID}): item ${index} has no title, link or identifier`);
+        throw new HorisontError(
+          'schema-drift',
+          `parse(${ID}): item ${index} has no title, link or identifier`,
+        );
       }
       const { item, celex } = mapped;
       const text = `${item.title} ${item.summary ?? ''}`.toLowerCase();
@@ -557,6 +561,6 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
       seen.add(item.itemKey);
       items.push(item);
     });
-    return { items };
+    return { items, records: feed.items };
   },
 };

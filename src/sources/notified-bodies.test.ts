@@ -159,14 +159,14 @@ describe('notified-bodies parse: variants', () => {
 
 describe('notified-bodies parse: empty and broken documents', () => {
   it('returns no items for an empty list', () => {
-    expect(notifiedBodies.parse(fixture('edge/empty'), spec())).toEqual({ items: [] });
+    expect(notifiedBodies.parse(fixture('edge/empty'), spec())).toEqual({ items: [], records: [] });
   });
 
   it.each([
     ['edge/malformed', 'parse'],
     ['edge/blocked', 'blocked'],
-    ['edge/envelope-drift', 'schema'],
-    ['edge/item-drift', 'schema'],
+    ['edge/envelope-drift', 'schema-drift'],
+    ['edge/item-drift', 'schema-drift'],
   ] as const)('%s → %s', (name, kind) => {
     expect(errorKindOf(() => notifiedBodies.parse(fixture(name), spec()))).toBe(kind);
   });

@@ -91,6 +91,7 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
   id: ID,
   description: 'EUDAMED list of MDR/IVDR notified bodies (NB number, name, designation status)',
   optionsSchema: NotifiedBodiesOptions,
+  recordFields: ['uuid', 'eudamedIdentifier', 'name'],
 
   requests(source: SourceSpec<NotifiedBodiesOptions>): FetchRequest[] {
     return source.urls.map((url) => ({ key: listRequestKey(url), url, accept: 'application/json' }));
@@ -106,7 +107,7 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
       const paged = SpringPage.safeParse(json);
       if (!paged.success) {
         throw new HorisontError(
-          'schema',
+          'schema-drift',
           `parse(${ID}): neither a list nor a page of notified bodies (${describeIssues(paged.error)})`,
         );
       }
@@ -120,7 +121,7 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
       const body = NotifiedBody.safeParse(raw);
       if (!body.success) {
         throw new HorisontError(
-          'schema',
+          'schema-drift',
           `parse(${ID}): entry ${index} is not a notified body (${describeIssues(body.error)})`,
         );
       }
@@ -132,6 +133,6 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
     });
 
     const next = page ? nextEudamedPage(page, doc, source.options.maxPages, 'notified-bodies') : undefined;
-    return next ? { items, next } : { items };
+    return next ? { items, next, records: entries } : { items, records: entries };
   },
 };

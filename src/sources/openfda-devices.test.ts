@@ -124,11 +124,13 @@ describe('openfda-devices parse', () => {
   });
 
   it('reads NOT_FOUND as no matches, other API errors, drift and block pages as failures', () => {
-    expect(openfdaDevices.parse(fixture('edge/no-matches'), spec())).toEqual({ items: [] });
+    expect(openfdaDevices.parse(fixture('edge/no-matches'), spec())).toEqual({ items: [], records: [] });
     const badRequest = errorOf(() => openfdaDevices.parse(fixture('edge/skip-too-large'), spec()));
     expect(badRequest?.kind).toBe('parse');
     expect(badRequest?.message).toBe('parse(openfda-devices): the API answered with error BAD_REQUEST');
-    expect(errorOf(() => openfdaDevices.parse(fixture('edge/results-object'), spec()))?.kind).toBe('schema');
+    expect(errorOf(() => openfdaDevices.parse(fixture('edge/results-object'), spec()))?.kind).toBe(
+      'schema-drift',
+    );
     expect(errorOf(() => openfdaDevices.parse(fixture('edge/gateway-block'), spec()))?.kind).toBe('blocked');
   });
 

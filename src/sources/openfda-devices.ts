@@ -193,7 +193,7 @@ function mapRecord(endpoint: Endpoint, raw: unknown, index: number): RawItem {
   if (!parsed.success) {
     // One drifted record means the shape changed for all; mapping the rest would hide it.
     throw new HorisontError(
-      'schema',
+      'schema-drift',
       `parse(${ID}): results.${index} is not a ${endpoint} record (${describeIssues(parsed.error)})`,
     );
   }
@@ -212,6 +212,8 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
   optionsSchema: OpenFdaDevicesOptions,
   // A search without matches (and a skip past the end) is a 404 with NOT_FOUND: read, not failed.
   acceptStatuses: [404],
+  // Shared by 510(k) and PMA records; the numbers themselves are required by the record schemas.
+  recordFields: ['applicant', 'decision_date', 'product_code'],
 
   requests(source: SourceSpec<OpenFdaDevicesOptions>): FetchRequest[] {
     return source.urls.map((configured) => {
@@ -231,7 +233,7 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
     const failure = ErrorBody.safeParse(body);
     if (failure.success) {
       // openFDA answers a search without matches (and a skip past the end) with 404 NOT_FOUND.
-      if (failure.data.error.code === 'NOT_FOUND') return { items: [] };
+      if (failure.data.error.code === 'NOT_FOUND') return { items: [], records: [] };
       throw new HorisontError(
         'parse',
         `parse(${ID}): the API answered with error ${failure.data.error.code.slice(0, 40)}`,
@@ -240,7 +242,7 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
     const envelope = Envelope.safeParse(body);
     if (!envelope.success) {
       throw new HorisontError(
-        'schema',
+        'schema-drift',
         `parse(${ID}): not an openFDA result page (${describeIssues(envelope.error)})`,
       );
     }
@@ -264,10 +266,11 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
     const nextSkip = meta.results.skip + Math.max(results.length, 1);
     const page = Math.floor(meta.results.skip / Math.max(meta.results.limit, 1)) + 1;
     const more = results.length > 0 && nextSkip < meta.results.total;
-    if (!more || nextSkip > MAX_SKIP || page >= source.options.maxPages) return { items };
+    if (!more || nextSkip > MAX_SKIP || page >= source.options.maxPages) return { items, records: results };
     const url = pageUrl(doc.request.url, nextSkip);
     return {
       items,
+      records: results,
       next: { key: requestKey(url, nextSkip), url: url.toString(), accept: 'application/json' },
     };
   },

@@ -34,6 +34,11 @@ export interface ParseResult {
    * short strings.
    */
   canaries?: Record<string, string>;
+  /**
+   * Structured sources: the page's wire records (the JSON objects or XML items the items were
+   * mapped from), for the drift check against `SourceAdapter.recordFields`. Not stored.
+   */
+  records?: readonly unknown[];
 }
 
 /** The source as configured in `config/sources.yaml`, with options already validated. */
@@ -46,8 +51,10 @@ export interface SourceSpec<Opts> {
 /**
  * A source adapter: plans requests and parses bytes. No network, file system or clock; site
  * quirks stay inside the adapter. Throw `HorisontError('parse' | 'layout-changed' | 'blocked' |
- * 'schema', …)` for documents that cannot be read; never return `[]` for a page whose layout
- * was not recognised.
+ * 'schema' | 'schema-drift', …)` for documents that cannot be read (`schema-drift` when a
+ * structured source's envelope or records no longer have the shape the adapter reads); never
+ * return `[]` for a page whose layout was not recognised. The pipeline reads documents through
+ * `readDocument` (src/sources/read.ts), which sanitises the items and checks the record fields.
  */
 export interface SourceAdapter<Opts = unknown> {
   /** kebab-case, equal to the file name in `src/sources/`. */
@@ -62,6 +69,13 @@ export interface SourceAdapter<Opts = unknown> {
    * adapter must still throw for a body it does not recognise.
    */
   readonly acceptStatuses?: readonly number[];
+  /**
+   * Structured (JSON, XML) sources: the fields, as dotted paths into one wire record, that the
+   * mapping needs, e.g. `['uuid', 'primaryDi', 'tradeName']`. A page whose records lack them far
+   * more often than usual is schema drift (src/sources/drift.ts): nothing of it is stored. Declare
+   * only what every normal record carries, and return the records as `ParseResult.records`.
+   */
+  readonly recordFields?: readonly string[];
   /** The first request(s) of a scan. */
   requests(source: SourceSpec<Opts>): FetchRequest[];
   parse(doc: FetchedDocument, source: SourceSpec<Opts>): ParseResult;

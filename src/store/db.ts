@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../domain/errors.js';
 
 export type Db = pg.Pool;
 export type Tx = pg.PoolClient;
@@ -118,26 +119,9 @@ export async function lockKey(tx: Tx, key: string): Promise<void> {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
 }
 
-/** SQLSTATE classes and codes, and client errors, that mean the server could not be reached. */
-const CONNECTION_CODES = new Set([
-  '57P01',
-  '57P02',
-  '57P03',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-]);
-
 /**
  * True when an error says the database connection failed or was lost (a restart, a terminated
- * backend, a refused connection), as opposed to a query that the database refused.
+ * backend, a refused connection, no connection slot left), as opposed to a query that the
+ * database refused. One definition with the error kinds (`db-unavailable`).
  */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|not queryable|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
-    message,
-  );
-}
+export const isConnectionError = isDatabaseUnavailable;

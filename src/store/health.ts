@@ -111,6 +111,30 @@ export async function emptyYieldFailure(
   };
 }
 
+/** How many of a source's latest structured pages make up its usual share of lacking records. */
+export const DRIFT_WINDOW = 50;
+
+/**
+ * The usual share of records lacking the fields a structured source's adapter needs, over its
+ * latest accepted pages (before this run), or undefined without history (src/sources/drift.ts).
+ */
+export async function usualLackingShare(
+  db: Db | Tx,
+  sourceId: string,
+  runId: string,
+): Promise<number | undefined> {
+  const row = (
+    await db.query<{ share: number | null }>(
+      `select sum(records_lacking)::float8 / nullif(sum(records_total), 0) as share
+       from (select records_total, records_lacking from snapshots
+             where source_id = $1 and run_id <> $2 and records_total > 0 and not held
+             order by fetched_at desc limit $3) h`,
+      [sourceId, runId, DRIFT_WINDOW],
+    )
+  ).rows[0];
+  return row?.share ?? undefined;
+}
+
 /** Canary names and values an adapter may report; kept short, they end up in messages. */
 const CANARY_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const CANARY_VALUE_MAX = 200;

@@ -4,6 +4,9 @@ import { lockKey, withTransaction } from './db.js';
 import type { ErrorKind } from '../domain/errors.js';
 import { emptyYieldFailure, recordSourceFailure, recordSourceSuccess, usualYield } from './health.js';
 import type { SourceFailure } from './health.js';
+import { settleDeferred } from './holds.js';
+import { DEFAULT_REKEY } from '../domain/rekey.js';
+import type { RekeySettings } from '../domain/rekey.js';
 
 export type SourceRunStatus = 'pending' | 'running' | 'ok' | 'unchanged' | 'failed' | 'broken';
 export const TERMINAL_SOURCE_STATUSES: readonly SourceRunStatus[] = ['ok', 'unchanged', 'failed', 'broken'];
@@ -14,6 +17,7 @@ const BROKEN_KINDS: ReadonlySet<ErrorKind> = new Set([
   'parse',
   'layout-changed',
   'schema',
+  'schema-drift',
   'empty-body',
 ]);
 
@@ -106,20 +110,27 @@ export async function markSourceRunning(tx: Tx, runId: string, sourceId: string)
   );
 }
 
+export interface SettleInput {
+  runId: string;
+  sourceId: string;
+  /** The job ending the chain (its own row is not yet marked done). */
+  jobId: string;
+  failure?: SourceFailure | undefined;
+  /** The re-key guard's settings (`guards.rekey` in sources.yaml). */
+  rekey?: RekeySettings | undefined;
+}
+
 /**
  * Called when one of a source's request chains ends (its last page parsed, or a fetch/parse job
  * failed for good). A failure is recorded at once; the source's outcome and counts are settled
  * when no other chain of the source is still open. Chains of one source serialise on a lock.
  * A source that read without error but found no items where it usually finds many is settled as
- * broken with that reason, never as "nothing new" (src/store/health.ts).
+ * broken with that reason, never as "nothing new" (src/store/health.ts). New items that waited
+ * for the whole scan (the re-key guard, src/store/holds.ts) are let through or held here; the
+ * returned jobs resolve those let through.
  */
-export async function settleSource(
-  tx: Tx,
-  runId: string,
-  sourceId: string,
-  currentJobId: string,
-  failure?: SourceFailure,
-): Promise<void> {
+export async function settleSource(tx: Tx, input: SettleInput): Promise<PlannedJob[]> {
+  const { runId, sourceId, failure } = input;
   await lockKey(tx, `run-source ${runId} ${sourceId}`);
   if (failure) {
     const status = sourceStatusFor(failure.kind);
@@ -133,16 +144,17 @@ export async function settleSource(
   const open = await tx.query<{ n: number }>(
     `select count(*)::int as n from run_jobs
      where run_id = $1 and source_id = $2 and not done and job_id <> $3`,
-    [runId, sourceId, currentJobId],
+    [runId, sourceId, input.jobId],
   );
-  if (open.rows[0]!.n > 0) return;
+  if (open.rows[0]!.n > 0) return [];
   const current = (
     await tx.query<{ status: SourceRunStatus }>(
       'select status from run_sources where run_id = $1 and source_id = $2 and finished_at is null',
       [runId, sourceId],
     )
   ).rows[0];
-  if (!current) return;
+  if (!current) return [];
+  const deferred = await settleDeferred(tx, runId, sourceId, input.rekey ?? DEFAULT_REKEY);
   const totals = (
     await tx.query<{
       pages: number;
@@ -175,7 +187,7 @@ export async function settleSource(
     `update run_sources
         set status = $3, error_kind = coalesce($4, error_kind), error_message = coalesce($5, error_message),
             pages = $6, pages_changed = $7, items_seen = $8, items_new = $9, items_changed = $10,
-            usual_items = $11, finished_at = now()
+            usual_items = $11, items_held = $12, finished_at = now()
       where run_id = $1 and source_id = $2 and finished_at is null`,
     [
       runId,
@@ -186,13 +198,15 @@ export async function settleSource(
       totals.pages,
       totals.pages_changed,
       totals.items_seen,
-      totals.items_new,
+      totals.items_new + deferred.released,
       totals.items_changed,
       usual,
+      deferred.held,
     ],
   );
   if (emptied) await recordSourceFailure(tx, sourceId, runId, 'broken', emptied);
   else if (status === 'ok' || status === 'unchanged') await recordSourceSuccess(tx, sourceId, runId, status);
+  return deferred.next;
 }
 
 export interface JobCompletion {
@@ -300,6 +314,8 @@ export interface RunSourceRow {
   items_seen: number;
   items_new: number;
   items_changed: number;
+  /** New items held for review by the re-key guard (`horisont holds`). */
+  items_held: number;
   /** The usual yield (median of the previous successful runs) the run was measured against. */
   usual_items: number | null;
   duration_ms: number | null;
@@ -342,7 +358,7 @@ export async function runSummary(db: Db | Tx, runId: string): Promise<RunSummary
   if (!run) return undefined;
   const sources = await db.query<RunSourceRow>(
     `select r.source_id, r.status, r.error_kind, r.error_message, r.pages, r.items_seen, r.items_new,
-            r.items_changed, r.usual_items,
+            r.items_changed, r.items_held, r.usual_items,
             (extract(epoch from (r.finished_at - r.started_at)) * 1000)::int as duration_ms,
             array(select n.message from source_notes n where n.run_id = r.run_id and n.source_id = r.source_id
                   order by n.id) as notes

@@ -155,16 +155,29 @@ export async function loadSnapshot(db: Db, snapshotId: number): Promise<StoredSn
   };
 }
 
-export async function markSnapshotParsed(
-  tx: Tx,
-  snapshotId: number,
-  itemsSeen: number,
-  newIds: number[],
-  changedIds: number[],
-): Promise<void> {
+export interface ParsedPage {
+  itemsSeen: number;
+  newIds: number[];
+  changedIds: number[];
+  /** The keys of the page's items: what the re-key guard compares the next reading with. */
+  itemKeys: string[];
+  /** Structured sources: the page's records and how many lacked needed fields (drift baseline). */
+  census?: { records: number; lacking: number } | undefined;
+}
+
+export async function markSnapshotParsed(tx: Tx, snapshotId: number, page: ParsedPage): Promise<void> {
   await tx.query(
-    `update snapshots set parsed_at = now(), items_seen = $2, new_item_ids = $3, changed_item_ids = $4
+    `update snapshots set parsed_at = now(), items_seen = $2, new_item_ids = $3, changed_item_ids = $4,
+                          item_keys = $5, records_total = $6, records_lacking = $7
      where id = $1 and parsed_at is null`,
-    [snapshotId, itemsSeen, newIds, changedIds],
+    [
+      snapshotId,
+      page.itemsSeen,
+      page.newIds,
+      page.changedIds,
+      page.itemKeys,
+      page.census?.records ?? null,
+      page.census?.lacking ?? null,
+    ],
   );
 }

@@ -111,6 +111,13 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
         return [parseJob(snapshotId)];
       });
     },
-    onFinalFailure: (tx, data, failure, jobId) => settleSource(tx, data.runId, data.sourceId, jobId, failure),
+    onFinalFailure: (tx, data, failure, jobId) =>
+      settleSource(tx, {
+        runId: data.runId,
+        sourceId: data.sourceId,
+        jobId,
+        failure,
+        rekey: ctx.config.guards.rekey,
+      }),
   };
 }

@@ -5,10 +5,11 @@ import { RawItem } from '../domain/item.js';
 import { withDetectedLanguage } from '../domain/language.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
-import { invalidCanary, recordCanaries } from '../store/health.js';
+import { readDocument } from '../sources/read.js';
+import { invalidCanary, recordCanaries, usualLackingShare } from '../store/health.js';
+import { ingestPage } from '../store/holds.js';
 import { settleSource } from '../store/runs.js';
 import type { PlannedJob } from '../store/runs.js';
-import { upsertItems } from '../store/items.js';
 import { loadSnapshot, markSnapshotParsed } from '../store/snapshots.js';
 
 /** Items per resolve job: one page of the resolver (src/store/resolution.ts). */
@@ -39,10 +40,13 @@ function validateItems(sourceId: string, items: unknown[]): RawItem[] {
 }
 
 /**
- * Parses a stored snapshot with the source's adapter, stores new and changed items, plans their
- * resolution, and either follows the next page or ends the source's chain for this run.
+ * Parses a stored snapshot with the source's adapter (through `readDocument`: sanitised items,
+ * the drift check against the source's usual share), stores new and changed items, plans their
+ * resolution, and either follows the next page or ends the source's chain for this run. New items
+ * of a page that looks re-keyed wait for the end of the source's scan (src/store/holds.ts).
  */
 export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
+  const guards = ctx.config.guards;
   return {
     concurrency: 2,
     handle: async (data, job) => {
@@ -52,19 +56,43 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
       if (!snapshot) {
         throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);
       }
-      const result = source.adapter.parse(snapshot.document, source);
+      const usualShare = source.adapter.recordFields
+        ? await usualLackingShare(ctx.db, source.id, data.runId)
+        : undefined;
+      const result = readDocument(source.adapter, snapshot.document, source, {
+        usualShare,
+        settings: guards.drift,
+      });
       const items = validateItems(source.id, result.items);
       const canaryProblem = result.canaries ? invalidCanary(result.canaries) : undefined;
       if (canaryProblem) throw new HorisontError('schema', `parse(${source.id}): invalid ${canaryProblem}`);
       await job.commit(async (tx) => {
         let notes: string[] = [];
+        let deferred = 0;
         // A re-run after a crash reuses what the first pass recorded, so it plans the same jobs.
         let changed = snapshot.parsed;
         if (!changed) {
-          changed = snapshot.unchanged
-            ? { newIds: [], changedIds: [] }
-            : await upsertItems(tx, source.id, snapshot.id, items);
-          await markSnapshotParsed(tx, snapshot.id, items.length, changed.newIds, changed.changedIds);
+          if (snapshot.unchanged) {
+            changed = { newIds: [], changedIds: [] };
+          } else {
+            const ingested = await ingestPage(tx, {
+              runId: data.runId,
+              sourceId: source.id,
+              snapshotId: snapshot.id,
+              requestKey: snapshot.document.request.key,
+              items,
+              settings: guards.rekey,
+            });
+            changed = { newIds: ingested.newIds, changedIds: ingested.changedIds };
+            deferred = ingested.deferred;
+          }
+          await markSnapshotParsed(tx, snapshot.id, {
+            itemsSeen: items.length,
+            newIds: changed.newIds,
+            changedIds: changed.changedIds,
+            itemKeys: items.map((item) => item.itemKey),
+            census: result.census,
+          });
           if (result.canaries) notes = await recordCanaries(tx, source.id, data.runId, result.canaries);
         }
         const itemIds = [...changed.newIds, ...changed.changedIds].sort((a, b) => a - b);
@@ -83,7 +111,14 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
             data: { runId: data.runId, sourceId: source.id, request: result.next, page: data.page + 1 },
           });
         } else {
-          await settleSource(tx, data.runId, source.id, job.jobId);
+          next.push(
+            ...(await settleSource(tx, {
+              runId: data.runId,
+              sourceId: source.id,
+              jobId: job.jobId,
+              rekey: guards.rekey,
+            })),
+          );
         }
         job.log.info(
           {
@@ -91,6 +126,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
             items: items.length,
             new: changed.newIds.length,
             changed: changed.changedIds.length,
+            ...(deferred > 0 ? { deferred } : {}),
           },
           'parse: done',
         );
@@ -98,6 +134,13 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
         return next;
       });
     },
-    onFinalFailure: (tx, data, failure, jobId) => settleSource(tx, data.runId, data.sourceId, jobId, failure),
+    onFinalFailure: (tx, data, failure, jobId) =>
+      settleSource(tx, {
+        runId: data.runId,
+        sourceId: data.sourceId,
+        jobId,
+        failure,
+        rekey: guards.rekey,
+      }),
   };
 }

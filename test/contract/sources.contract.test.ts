@@ -6,11 +6,15 @@ import { RawItem } from '../../src/domain/item.js';
 import { fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
 import { toFixtureUrl } from '../../src/fixtures/server.js';
 import { adapters } from '../../src/sources/index.js';
-import type { ParseResult, SourceAdapter, SourceSpec } from '../../src/sources/types.js';
+import { readDocument } from '../../src/sources/read.js';
+import type { ReadResult } from '../../src/sources/read.js';
+import type { SourceAdapter, SourceSpec } from '../../src/sources/types.js';
 
 /**
  * Every adapter in the registry against every recording of it: the shared rules an adapter's
  * output must keep, whatever the source. Source-specific expectations live beside each adapter.
+ * Documents are read as the pipeline reads them (`readDocument`: sanitised items and, for
+ * structured sources, the record-field check with no history).
  */
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -20,7 +24,7 @@ function specFor(adapter: SourceAdapter<unknown>, url: string): SourceSpec<unkno
   return { id: adapter.id, urls: [url], options: adapter.optionsSchema.parse({}) };
 }
 
-function parseOrError(run: () => ParseResult): ParseResult | HorisontError {
+function parseOrError(run: () => ReadResult): ReadResult | HorisontError {
   try {
     return run();
   } catch (error) {
@@ -71,7 +75,7 @@ describe.each(Object.values(adapters).map((adapter) => [adapter.id, adapter] as 
 
       if (expected.error) {
         it(`throws a HorisontError of kind ${expected.error}`, () => {
-          const outcome = parseOrError(() => adapter.parse(doc, spec));
+          const outcome = parseOrError(() => readDocument(adapter, doc, spec));
           expect(outcome).toBeInstanceOf(HorisontError);
           expect((outcome as HorisontError).kind).toBe(expected.error);
           // Messages name the component and never carry the body.
@@ -81,7 +85,7 @@ describe.each(Object.values(adapters).map((adapter) => [adapter.id, adapter] as 
         return;
       }
 
-      const result = adapter.parse(doc, spec);
+      const result = readDocument(adapter, doc, spec);
 
       it('returns items that pass the RawItem schema', () => {
         for (const item of result.items) {
@@ -93,6 +97,14 @@ describe.each(Object.values(adapters).map((adapter) => [adapter.id, adapter] as 
       if (expected.items !== undefined) {
         it(`returns ${expected.items} items`, () => {
           expect(result.items).toHaveLength(expected.items!);
+        });
+      }
+
+      if (adapter.recordFields) {
+        it('hands back its wire records, each carrying the fields it declares', () => {
+          expect(result.census).toBeDefined();
+          expect(result.census!.records).toBeGreaterThanOrEqual(result.items.length);
+          expect(result.census!.lacking).toBe(0);
         });
       }
 
@@ -113,7 +125,7 @@ describe.each(Object.values(adapters).map((adapter) => [adapter.id, adapter] as 
       });
 
       it('parses identically twice', () => {
-        expect(adapter.parse(fixtureDocument(fixture), spec)).toEqual(result);
+        expect(readDocument(adapter, fixtureDocument(fixture), spec)).toEqual(result);
       });
 
       it(expected.next ? 'names the next page' : 'names no next page', () => {
@@ -129,7 +141,7 @@ describe.each(Object.values(adapters).map((adapter) => [adapter.id, adapter] as 
       it('gives the same items when the bytes come from the fixture server', () => {
         // The demo rewrites every configured URL onto the fixture origin before planning requests.
         const local = toFixtureUrl(fixture.url, 'http://127.0.0.1:4010');
-        const viaServer = adapter.parse(fixtureDocument(fixture, local), specFor(adapter, local));
+        const viaServer = readDocument(adapter, fixtureDocument(fixture, local), specFor(adapter, local));
         expect(viaServer.items).toEqual(result.items);
       });
     });

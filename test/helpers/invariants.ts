@@ -7,6 +7,7 @@ import { RawItem } from '../../src/domain/item.js';
 import { toFixtureUrl } from '../../src/fixtures/server.js';
 import { STAGES } from '../../src/queue/names.js';
 import { adapters } from '../../src/sources/index.js';
+import { readDocument } from '../../src/sources/read.js';
 import type { FetchRequest, FetchedDocument } from '../../src/sources/types.js';
 
 /**
@@ -82,7 +83,7 @@ export async function fixtureOracle(
         body: Buffer.from(await response.arrayBuffer()),
         fetchedAt: new Date().toISOString(),
       };
-      const result = source.adapter.parse(doc, spec);
+      const result = readDocument(source.adapter, doc, spec);
       for (const raw of result.items) {
         const item = RawItem.parse(raw);
         if (!items.has(item.itemKey)) items.set(item.itemKey, item);

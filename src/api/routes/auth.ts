@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { ApiError } from '../errors.js';
-import { serializeCookie } from '../security.js';
+import { sameSiteTarget, serializeCookie } from '../security.js';
 import { sendPage } from '../app.js';
 import { loginPage } from '../views/misc.js';
 import {
@@ -26,20 +26,16 @@ import { appendAudit } from '../../store/audit.js';
 
 const ANONYMOUS_SESSION_MS = 60 * 60_000;
 
-/** Only same-site paths: `next` must never send a person to another site after sign-in. */
-export function safeNext(value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    !value.startsWith('/') ||
-    value.startsWith('//') ||
-    value.startsWith('/\\')
-  ) {
+/**
+ * Where to go after sign-in: a path on the workbench itself, compared as a URL against its own
+ * origin (`sameSiteTarget`); anything else, and the sign-in pages themselves, go to the list.
+ */
+export function safeNext(value: unknown, ownOrigin: string): string {
+  const target = sameSiteTarget(value, ownOrigin);
+  if (target === undefined || target.startsWith('/logga-in') || target.startsWith('/logga-ut')) {
     return '/kandidater';
   }
-  if (value.startsWith('/logga-in') || value.startsWith('/logga-ut') || value.length > 2000) {
-    return '/kandidater';
-  }
-  return value;
+  return target;
 }
 
 /**
@@ -101,7 +97,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void 
   );
 
   app.get('/logga-in', { config: { access: 'public' } }, async (request, reply) => {
-    const next = safeNext((request.query as { next?: unknown }).next);
+    const next = safeNext((request.query as { next?: unknown }).next, web.expectedOrigin(request));
     if (request.user) return reply.redirect(next, 303);
     const csrfToken = await ensureAnonymousSession(web, request, reply);
     return sendPage(reply, request, {
@@ -115,7 +111,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void 
     const form = (request.body ?? {}) as Record<string, string | undefined>;
     const username = (form.username ?? '').trim().slice(0, 200);
     const password = form.password ?? '';
-    const next = safeNext(form.next);
+    const next = safeNext(form.next, web.expectedOrigin(request));
     const key = `${username.toLowerCase()}|${request.ip}`;
     const rerender = (error: string, status: number): FastifyReply =>
       sendPage(
@@ -250,7 +246,7 @@ function registerOidcRoutes(app: FastifyInstance, web: WebContext): void {
 
   app.get('/logga-in/oidc', { config: { access: 'public' } }, async (request, reply) => {
     if (!client) throw new ApiError('not_found', 'OIDC är inte konfigurerat.');
-    const next = safeNext((request.query as { next?: unknown }).next);
+    const next = safeNext((request.query as { next?: unknown }).next, web.expectedOrigin(request));
     if (request.user) return reply.redirect(next, 303);
     let started: Awaited<ReturnType<OidcClient['start']>>;
     try {
