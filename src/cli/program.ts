@@ -32,6 +32,7 @@ import { registerResolutionCommands } from './resolution-commands.js';
 import { buildCliApp, cliLogLevel, configDirOf, withApp } from './with-app.js';
 import { assertReachable, ServiceUnreachableError } from '../app/reachability.js';
 import { AccountError } from '../app/accounts.js';
+import { registerHoldCommands } from './holds-commands.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
@@ -394,6 +395,7 @@ export function buildProgram(): Command {
 
   registerWorkbenchCommands(program);
   registerResolutionCommands(program);
+  registerHoldCommands(program);
   registerAlertCommands(program);
   registerTriageCommands(program);
   registerOpsCommands(program);

@@ -28,7 +28,7 @@ function itemIds(value: string): number[] {
 }
 
 /** The CLI acts as a named workbench account, so the audit log says who merged or split. */
-async function actorOf(db: Db, username: string): Promise<{ id: string; name: string; role: string }> {
+export async function actorOf(db: Db, username: string): Promise<{ id: string; name: string; role: string }> {
   const user = await findUserByUsername(db, username);
   if (!user || user.disabled) {
     throw new InvalidArgumentError(`no active account "${username}" (horisont users add)`);

@@ -48,6 +48,8 @@ export interface WorldOptions {
   /** Overrides of the `http:` block of sources.yaml (the fault default is short timeouts). */
   http?: Record<string, number>;
   lockMs?: number;
+  /** The `guards:` block of sources.yaml (drift and re-key thresholds), when not the defaults. */
+  guards?: Record<string, Record<string, number>>;
 }
 
 export interface TraceEntry {
@@ -129,7 +131,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     path.join(configDir, 'sources.yaml'),
     `${readFileSync(path.join(DEMO_CONFIG, 'sources.yaml'), 'utf8')}\nhttp:\n${Object.entries(http)
       .map(([key, value]) => `  ${key}: ${value}\n`)
-      .join('')}`,
+      .join('')}${options.guards ? `guards: ${JSON.stringify(options.guards)}\n` : ''}`,
   );
   const barrierDir = path.join(workDir, 'barrier');
   mkdirSync(barrierDir);

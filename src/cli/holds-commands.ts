@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { decideHold } from '../app/holds.js';
+import { listHolds } from '../store/holds.js';
+import type { ItemHold } from '../store/holds.js';
+import { isoMinute, oneLine, table } from './format.js';
+import { actorOf } from './resolution-commands.js';
+import { withApp } from './with-app.js';
+
+const STATUS_LABELS: Record<ItemHold['status'], string> = {
+  held: 'hålls',
+  released: 'släppt',
+  discarded: 'kasserad',
+};
+
+function holdId(value: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new InvalidArgumentError('expected a hold id (a number)');
+  return id;
+}
+
+function describe(hold: ItemHold): string {
+  const lines = [
+    `Hållning ${hold.id}: ${hold.sourceId}, ${STATUS_LABELS[hold.status]} (${isoMinute(hold.createdAt)}, körning ${hold.runId})`,
+    `  ${oneLine(hold.reason)}`,
+  ];
+  if (hold.decidedBy) {
+    lines.push(
+      `  ${STATUS_LABELS[hold.status]} av ${oneLine(hold.decidedBy)} ${isoMinute(hold.decidedAt)}: ${oneLine(hold.decisionReason ?? '')}`,
+    );
+  }
+  if (hold.releaseRunId) lines.push(`  löstes upp i körning ${hold.releaseRunId}`);
+  for (const item of hold.sample) lines.push(`  – ${oneLine(item.itemKey)}: ${oneLine(item.title)}`);
+  return lines.join('\n');
+}
+
+interface DecisionOptions {
+  user: string;
+  reason: string;
+  json?: boolean;
+}
+
+/**
+ * `holds`: new items the re-key guard held for review (docs/reliability.md, "Drift and
+ * re-keying"), and a reviewer's decision on them.
+ */
+export function registerHoldCommands(program: Command): void {
+  const holds = program
+    .command('holds')
+    .description('new items held for review because a source looked re-keyed; release or discard them');
+
+  holds
+    .command('list', { isDefault: true })
+    .description('every hold, newest first')
+    .option('--json', 'as JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          const rows = await listHolds(ctx.db);
+          if (options.json) {
+            console.log(JSON.stringify(rows, null, 2));
+            return;
+          }
+          if (rows.length === 0) {
+            console.log('Inga hållna poster.');
+            return;
+          }
+          console.log(
+            table(
+              ['id', 'källa', 'läge', 'poster', 'försvann', 'kända', 'när'],
+              rows.map((hold) => [
+                String(hold.id),
+                hold.sourceId,
+                STATUS_LABELS[hold.status],
+                String(hold.fresh),
+                String(hold.gone),
+                String(hold.known),
+                isoMinute(hold.createdAt),
+              ]),
+            ),
+          );
+        },
+        { logLevel: 'warn' },
+      );
+    });
+
+  holds
+    .command('show')
+    .description('one hold: why, and a sample of the held items')
+    .argument('<hold-id>', 'the hold', holdId)
+    .option('--json', 'as JSON')
+    .action(async (id: number, options: { json?: boolean }) => {
+      await withApp(
+        program,
+        async (ctx) => {
+          const [hold] = await listHolds(ctx.db, id);
+          if (!hold) throw new InvalidArgumentError(`no hold ${id}`);
+          console.log(options.json ? JSON.stringify(hold, null, 2) : describe(hold));
+        },
+        { logLevel: 'warn' },
+      );
+    });
+
+  for (const action of ['release', 'discard'] as const) {
+    holds
+      .command(action)
+      .description(
+        action === 'release'
+          ? 'let the held items through: stored and resolved in a run of their own'
+          : 'drop the held items (the source was wrong); what was known stays as it was',
+      )
+      .argument('<hold-id>', 'the hold', holdId)
+      .requiredOption('--user <username>', 'the workbench account (reviewer or admin) deciding')
+      .requiredOption('--reason <text>', 'why (kept in the audit log)')
+      .option('--json', 'as JSON')
+      .action(async (id: number, options: DecisionOptions) => {
+        await withApp(
+          program,
+          async (ctx) => {
+            const actor = await actorOf(ctx.db, options.user);
+            const result = await decideHold(ctx, { holdId: id, action, actor, reason: options.reason });
+            if (options.json) console.log(JSON.stringify(result, null, 2));
+            else if (result.runId) {
+              console.log(`Hållning ${id} släppt; posterna löses upp i körning ${result.runId}.`);
+            } else console.log(`Hållning ${id} kasserad.`);
+          },
+          { logLevel: 'warn' },
+        );
+      });
+  }
+}
