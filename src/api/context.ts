@@ -5,6 +5,7 @@ import type { Role, Session, SessionLimits, User } from '../store/users.js';
 import type { Actor } from '../store/audit.js';
 import type { OidcConfig } from './oidc.js';
 import type { HttpClient } from '../fetch/http-client.js';
+import type { LoginThrottleSettings } from './login-throttle.js';
 
 /** Who may call a route. Every route declares one; a route without it is refused at start. */
 export type Access = 'public' | Role;
@@ -40,8 +41,8 @@ export interface WebOptions {
    * that allowlists and trusts their loopback provider.
    */
   oidcHttp?: HttpClient | undefined;
-  /** Failed sign-ins allowed per user name and address within the window. */
-  loginRateLimit?: { max: number; windowMs: number } | undefined;
+  /** Sign-in throttling per account and per address (src/api/login-throttle.ts); defaults otherwise. */
+  loginThrottle?: Partial<LoginThrottleSettings> | undefined;
   /**
    * The clock cases read "today" from (review dates, the to-reconsider list). Default the system
    * clock; tests move it forward to let a review date pass.

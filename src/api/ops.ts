@@ -2,8 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type {
@@ -20,6 +19,7 @@ import type { WebContext } from './context.js';
 import { API_CSP, tokensEqual } from './security.js';
 import { ApiError, MESSAGES } from './errors.js';
 import { renderMetrics, withTimeout } from '../app/metrics.js';
+import { failFastRedis } from './fail-fast-redis.js';
 import { assertSchemaName } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
 import { roleAtLeast } from '../store/users.js';
@@ -54,31 +54,6 @@ const MetricsToken = z
   .optional();
 
 // --- dependency probes ------------------------------------------------------------------------
-
-/**
- * A Redis client for probes that never queues a command while disconnected, so a probe fails at
- * once instead of waiting for a reconnect (BullMQ's own clients wait forever, as workers should).
- */
-function failFastRedis(queue: Queue): Redis {
-  const connection = queue.opts.connection as unknown;
-  const overrides: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: PROBE_TIMEOUT_MS,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  };
-  let client: Redis;
-  if (connection instanceof Redis) {
-    client = new Redis({ ...connection.options, ...overrides });
-  } else {
-    const { url, ...rest } = (connection ?? {}) as RedisOptions & { url?: string };
-    client = url ? new Redis(url, { ...rest, ...overrides }) : new Redis({ ...rest, ...overrides });
-  }
-  // Failures are reported by the probes; an unhandled 'error' event would only log noise.
-  client.on('error', () => undefined);
-  return client;
-}
 
 async function pingRedis(client: Redis): Promise<void> {
   if (client.status === 'wait' || client.status === 'end') {
@@ -352,7 +327,8 @@ export function opsRoutes(app: FastifyInstance, options: OpsOptions): Promise<vo
     options.metricsToken ?? (process.env.HORISONT_METRICS_TOKEN || undefined),
   );
   let redis: Redis | undefined;
-  const probeRedis = () => pingRedis((redis ??= failFastRedis(ctx.pipeline.queues.scan as Queue)));
+  const probeRedis = () =>
+    pingRedis((redis ??= failFastRedis(ctx.pipeline.queues.scan as Queue, PROBE_TIMEOUT_MS)));
   app.addHook('onClose', () => {
     redis?.disconnect();
     return Promise.resolve();

@@ -104,7 +104,7 @@ export async function createWorld(options: WebOptions = {}, world: WorldOptions 
     });
     accounts[role] = { username, role, token: (await createApiToken(ctx.db, user.id, 'test')).token };
   }
-  const app = await buildWebApp(ctx, { loginRateLimit: { max: 5, windowMs: 60_000 }, ...options });
+  const app = await buildWebApp(ctx, { loginThrottle: { accountFreeFailures: 5 }, ...options });
   return {
     h,
     ctx,

@@ -1,4 +1,7 @@
+import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { failFastRedis } from '../fail-fast-redis.js';
+import { LoginThrottle } from '../login-throttle.js';
 import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -38,36 +41,12 @@ export function safeNext(value: unknown, ownOrigin: string): string {
   return target;
 }
 
-/**
- * Failed sign-ins per user name and address in a sliding window; in memory, so per process. It
- * slows guessing down, it does not replace the identity provider's own lockout.
- */
-export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-  ) {}
-
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
-  }
-
-  blocked(key: string, now = Date.now()): boolean {
-    return this.recent(key, now).length >= this.max;
-  }
-
-  fail(key: string, now = Date.now()): void {
-    this.failures.set(key, [...this.recent(key, now), now]);
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
-  }
-
-  reset(key: string): void {
-    this.failures.delete(key);
-  }
+/** Swedish, and the same whether or not the account exists. */
+function throttledMessage(scope: 'account' | 'address', seconds: number): string {
+  const wait = seconds < 90 ? `${seconds} sekunder` : `${Math.ceil(seconds / 60)} minuter`;
+  return scope === 'account'
+    ? `För många misslyckade inloggningsförsök för kontot. Försök igen om ${wait}.`
+    : `För många misslyckade inloggningsförsök från din adress. Försök igen om ${wait}.`;
 }
 
 function setSessionCookie(web: WebContext, reply: FastifyReply, id: string, maxAgeMs: number): void {
@@ -89,8 +68,17 @@ async function ensureAnonymousSession(
 }
 
 export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void {
-  const limit = web.options.loginRateLimit ?? { max: 10, windowMs: 15 * 60_000 };
-  const limiter = new LoginLimiter(limit.max, limit.windowMs);
+  const redis = failFastRedis(web.app.pipeline.queues.scan as Queue, 1000);
+  app.addHook('onClose', () => {
+    redis.disconnect();
+    return Promise.resolve();
+  });
+  const throttle = new LoginThrottle({
+    redis,
+    prefix: web.app.pipeline.queues.scan.opts.prefix,
+    settings: web.options.loginThrottle,
+    log: web.log,
+  });
 
   app.get('/', { config: { access: 'public' } }, async (request, reply) =>
     reply.redirect(request.user ? '/kandidater' : '/logga-in', 303),
@@ -112,7 +100,6 @@ export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void 
     const username = (form.username ?? '').trim().slice(0, 200);
     const password = form.password ?? '';
     const next = safeNext(form.next, web.expectedOrigin(request));
-    const key = `${username.toLowerCase()}|${request.ip}`;
     const rerender = (error: string, status: number): FastifyReply =>
       sendPage(
         reply,
@@ -130,19 +117,27 @@ export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void 
         },
         status,
       );
-    if (limiter.blocked(key)) {
+    // Before the password is even looked at: a throttled attempt costs no hashing and tells nothing.
+    const verdict = await throttle.check(username, request.ip);
+    if (!verdict.allowed) {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
       await appendAudit(web.app.db, {
-        action: 'auth.login_failed',
-        details: { username, reason: 'rate-limited' },
+        action: 'auth.login_throttled',
+        details: { username, scope: verdict.scope, retryAfterSeconds: seconds },
         requestId: request.id,
         ipHash: web.ipHash(request.ip),
       });
-      return rerender('För många misslyckade försök. Vänta en stund och försök igen.', 429);
+      web.log.warn(
+        { scope: verdict.scope, retry_after_s: seconds, request_id: request.id },
+        'web: sign-in throttled',
+      );
+      reply.header('retry-after', String(seconds));
+      return rerender(throttledMessage(verdict.scope, seconds), 429);
     }
     const user =
       username && password ? await authenticatePassword(web.app.db, username, password) : undefined;
     if (!user) {
-      limiter.fail(key);
+      await throttle.failed(username, request.ip);
       await appendAudit(web.app.db, {
         action: 'auth.login_failed',
         details: { username, reason: 'bad-credentials' },
@@ -151,7 +146,7 @@ export function registerAuthRoutes(app: FastifyInstance, web: WebContext): void 
       });
       return rerender('Fel användarnamn eller lösenord.', 401);
     }
-    limiter.reset(key);
+    await throttle.succeeded(username);
     // A new session id at sign-in, so a planted pre-login id is worthless (session fixation).
     if (request.session) await deleteSession(web.app.db, request.session.idHash);
     const session = await createSession(web.app.db, {
