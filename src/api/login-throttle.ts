@@ -230,8 +230,9 @@ export class LoginThrottle {
     const state = await this.use((store) =>
       store.read(digest('account', username.toLowerCase()), digest('address', ip), now),
     );
-    if (state.accountUntil > now)
+    if (state.accountUntil > now) {
       return { allowed: false, scope: 'account', retryAfterMs: state.accountUntil - now };
+    }
     if (state.ipFailures >= this.settings.ipMaxFailures && state.ipResetAt > now) {
       return { allowed: false, scope: 'address', retryAfterMs: state.ipResetAt - now };
     }

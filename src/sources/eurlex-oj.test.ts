@@ -282,13 +282,13 @@ describe('eurlex-oj parse: Atom 1.0', () => {
 
   it('refuses an entry with a repeated element, markup in its title or nothing in it, and a feed outside Atom', () => {
     const twice = '<entry><title>Medical devices</title><title>Again</title><id>urn:a</id></entry>';
-    expect(errorKindOf(() => eurlexOj.parse(xml(atom(twice)), spec()))).toBe('schema');
+    expect(errorKindOf(() => eurlexOj.parse(xml(atom(twice)), spec()))).toBe('schema-drift');
     const markup = '<entry><title>Medical <b>devices</b></title><id>urn:b</id></entry>';
-    expect(errorKindOf(() => eurlexOj.parse(xml(atom(markup)), spec()))).toBe('schema');
-    expect(errorKindOf(() => eurlexOj.parse(xml(atom('<entry/>')), spec()))).toBe('schema');
+    expect(errorKindOf(() => eurlexOj.parse(xml(atom(markup)), spec()))).toBe('schema-drift');
+    expect(errorKindOf(() => eurlexOj.parse(xml(atom('<entry/>')), spec()))).toBe('schema-drift');
     const other =
       '<?xml version="1.0"?><feed xmlns="http://example.org/not-atom"><entry><title>x</title></entry></feed>';
-    expect(errorKindOf(() => eurlexOj.parse(xml(other), spec()))).toBe('schema');
+    expect(errorKindOf(() => eurlexOj.parse(xml(other), spec()))).toBe('schema-drift');
     expect(errorKindOf(() => eurlexOj.parse(xml(atom('<entry><title>x</title>')), spec()))).toBe('parse');
   });
 });
