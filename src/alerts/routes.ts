@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../api/context.js';
 import { sendPage } from '../api/app.js';
@@ -21,6 +22,24 @@ const FEED_FILE = /^([A-Za-z0-9_-]{20,100})\.atom$/;
 const UNSUBSCRIBE_TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 const FEED_ENTRIES = 100;
 const ANONYMOUS_SESSION_MS = 60 * 60_000;
+
+/**
+ * RFC 9110 §13.1: If-None-Match (weak comparison, a list or `*`) decides when present;
+ * otherwise If-Modified-Since, at the one-second precision of HTTP dates.
+ */
+export function notModified(
+  headers: { 'if-none-match'?: string | undefined; 'if-modified-since'?: string | undefined },
+  etag: string,
+  lastModified: string,
+): boolean {
+  const ifNoneMatch = headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+    return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+  }
+  const since = Date.parse(headers['if-modified-since'] ?? '');
+  return !Number.isNaN(since) && Date.parse(lastModified) <= since;
+}
 
 /**
  * The subscriber-facing routes: each Atom feed at its secret URL, and the unsubscribe page the
@@ -47,13 +66,21 @@ export function registerAlertRoutes(app: FastifyInstance, web: WebContext): void
       links: alertLinks(base, subscription),
       now: new Date(),
     });
-    web.log.info({ subscription_id: subscription.id, entries: events.length }, 'alerts: feed served');
-    return reply
+    // Readers poll: a validator lets an unchanged feed cost a 304 instead of the whole body.
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    const lastModified = (events[0]?.created_at ?? subscription.created_at ?? new Date()).toUTCString();
+    reply
       .header('content-security-policy', API_CSP)
       .header('cache-control', 'private, no-cache')
       .header('x-robots-tag', 'noindex')
-      .type('application/atom+xml; charset=utf-8')
-      .send(body);
+      .header('etag', etag)
+      .header('last-modified', lastModified);
+    if (notModified(request.headers, etag, lastModified)) {
+      web.log.info({ subscription_id: subscription.id, status: 304 }, 'alerts: feed not modified');
+      return reply.code(304).send();
+    }
+    web.log.info({ subscription_id: subscription.id, entries: events.length }, 'alerts: feed served');
+    return reply.type('application/atom+xml; charset=utf-8').send(body);
   });
 
   app.get('/prenumerationer/avsluta/:token', { config: { access: 'public' } }, async (request, reply) => {

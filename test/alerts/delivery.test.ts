@@ -261,6 +261,44 @@ describe('alerts on a scan of the recorded sources', () => {
       expect(hostileEntry?.content['#text']).toContain('<script>alert(1)</script>');
       expect(response.body).not.toContain('<script>');
 
+      // A reader polling with the validators it was given gets 304 and no body while nothing changed.
+      const { etag, 'last-modified': lastModified } = response.headers;
+      expect(etag).toMatch(/^"[\w-]{32}"$/);
+      expect(new Date(String(lastModified)).getTime()).not.toBeNaN();
+      const again = await web.inject({
+        method: 'GET',
+        url: feedPath,
+        headers: { 'if-none-match': String(etag) },
+      });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+      expect(again.headers.etag).toBe(etag);
+      const weak = await web.inject({
+        method: 'GET',
+        url: feedPath,
+        headers: { 'if-none-match': `"x", W/${etag}` },
+      });
+      expect(weak.statusCode).toBe(304);
+      const since = await web.inject({
+        method: 'GET',
+        url: feedPath,
+        headers: { 'if-modified-since': String(lastModified) },
+      });
+      expect(since.statusCode).toBe(304);
+      const older = await web.inject({
+        method: 'GET',
+        url: feedPath,
+        headers: { 'if-modified-since': new Date(Date.parse(String(lastModified)) - 1000).toUTCString() },
+      });
+      expect(older.statusCode).toBe(200);
+      const otherTag = await web.inject({
+        method: 'GET',
+        url: feedPath,
+        headers: { 'if-none-match': '"stale"', 'if-modified-since': String(lastModified) },
+      });
+      // If-None-Match decides when both are sent (RFC 9110 §13.2.2).
+      expect(otherTag.statusCode).toBe(200);
+
       // A wrong token is a plain 404, and so is a removed subscription's feed.
       expect(
         (await web.inject({ method: 'GET', url: '/feeds/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.atom' })).statusCode,
