@@ -1,7 +1,7 @@
 /**
  * The words people use, in one place: source names, statuses and registry codes in Swedish, for
  * the workbench, the reports, alerts and the CLI's tables. Codes stay codes in JSON and logs.
- * A code without a label is shown as itself (never hidden), and src/domain/labels.test.ts checks
+ * A code without a label is shown as itself (never hidden), and test/repo/labels.test.ts checks
  * that every configured source, status and known registry code has one.
  */
 

@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../helpers/harness.js';
+import {
+  DECISION_STATUS_LABELS,
+  ORIGIN_LABELS,
+  REGISTRY_CODE_LABELS,
+  RUN_SOURCE_STATUS_LABELS,
+  SOURCE_HEALTH_LABELS,
+  SOURCE_LABELS,
+} from '../../src/domain/labels.js';
+
+// The one map of words people see (src/domain/labels.ts) covers every code they can meet.
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+describe('Swedish labels', () => {
+  it('name every configured source', () => {
+    for (const file of ['config/sources.yaml', 'config/demo/sources.yaml']) {
+      const { sources } = parse(read(file)) as { sources: { id: string }[] };
+      for (const { id } of sources) expect(SOURCE_LABELS, `${file}: ${id}`).toHaveProperty([id]);
+    }
+  });
+
+  it('cover every decision, source and run status, and every nomination origin', () => {
+    const labelled = { ...DECISION_STATUS_LABELS, ...SOURCE_HEALTH_LABELS, ...RUN_SOURCE_STATUS_LABELS };
+    for (const status of [
+      'open',
+      'nominated',
+      'dismissed',
+      'ok',
+      'failing',
+      'broken',
+      'unchanged',
+      'failed',
+    ]) {
+      expect(labelled, status).toHaveProperty([status]);
+    }
+    for (const origin of ['scan', 'region', 'npo']) expect(ORIGIN_LABELS, origin).toHaveProperty([origin]);
+  });
+
+  it('cover every registry code in the recorded sources', () => {
+    const codes = new Set<string>();
+    for (const file of filesUnder(path.join(REPO_ROOT, 'test/fixtures'))) {
+      if (!/\.(json|xml|html)$/.test(file)) continue;
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/device-model-status\.([a-z-]+)/g)) codes.add(m[1]!);
+      for (const m of text.matchAll(/"overallStatus":\s*"([A-Z_]+)"/g)) codes.add(m[1]!);
+    }
+    expect(codes.size).toBeGreaterThan(2);
+    for (const code of codes) expect(REGISTRY_CODE_LABELS, code).toHaveProperty([code]);
+  });
+});
