@@ -25,6 +25,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import pg from 'pg';
 import { createLogger } from '../src/log.js';
@@ -79,9 +80,12 @@ interface Server {
   child: ChildProcess;
   origin: string;
   appName: string;
+  /** The BullMQ prefix of the server's queues (it only reads them; their keys go afterwards). */
+  prefix: string;
 }
 
 function startServer(schema: string, appName: string): Promise<Server> {
+  const prefix = `bench-w7-${runId()}`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/web-child.ts'], {
       cwd: REPO,
@@ -89,7 +93,7 @@ function startServer(schema: string, appName: string): Promise<Server> {
         ...process.env,
         DATABASE_URL,
         HORISONT_DB_SCHEMA: schema,
-        HORISONT_QUEUE_PREFIX: `bench-w7-${runId()}`,
+        HORISONT_QUEUE_PREFIX: prefix,
         BENCH_APP_NAME: appName,
         NODE_ENV: 'production',
       },
@@ -98,7 +102,7 @@ function startServer(schema: string, appName: string): Promise<Server> {
     // The server logs a line per request (pino, at its configured level): read and dropped.
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('{"event":"listening"')) {
-        resolve({ child, origin: (JSON.parse(line) as { origin: string }).origin, appName });
+        resolve({ child, origin: (JSON.parse(line) as { origin: string }).origin, appName, prefix });
       }
     });
     child.once('exit', (code) => reject(new Error(`W7: the server exited (${code}) before listening`)));
@@ -106,12 +110,18 @@ function startServer(schema: string, appName: string): Promise<Server> {
 }
 
 async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+  if (server.child.exitCode === null) {
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  for await (const keys of redis.scanStream({ match: `${server.prefix}:*`, count: 500 })) {
+    if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+  }
+  redis.disconnect();
 }
 
 /** Cancels what the server's connections still run (requests the clients gave up on). */

@@ -717,7 +717,8 @@ function itemInserts(h: (salt: number, of?: string) => string, day: (expr: strin
       from g_cand c where ${where}`);
 
   const fda = (main: string, where: string, offset: string) => {
-    const key = `'K' || lpad((200000 + c.i % 799999)::text, 6, '0')`;
+    // Unique per candidate at any size (real 510(k) numbers have six digits; a million need seven).
+    const key = `'K' || (1000000 + c.i)::text`;
     return insert(`select c.i, ${main}, null::int, 'openfda-devices', 'device', ${key},
         c.trade || ' (510(k) ' || ${key} || ')',
         'https://www.accessdata.fda.gov/scripts/cdrh/cfdocs/cfpmn/pmn.cfm?ID=' || ${key}, ${day(`c.day - 90 + ${offset}`)},
@@ -735,7 +736,7 @@ function itemInserts(h: (salt: number, of?: string) => string, day: (expr: strin
 
   const certificate = (where: string) => {
     const nb = pickSql(['0123', '0197', '0044', '2797', '0051', '0459'], h(50));
-    const cert = `'MDR ' || (600000 + c.i % 399999)::text || ' ' || lpad((${h(51)} % 100)::text, 4, '0')`;
+    const cert = `'MDR ' || (600000 + c.i)::text || ' ' || lpad((${h(51)} % 100)::text, 4, '0')`;
     return insert(`select c.i, false, null::int, 'eudamed-certificates', 'certificate', ${nb} || ':' || ${cert},
         'MDR technical documentation certificate ' || ${cert} || ' (notified body ' || ${nb} || ')',
         'https://ec.europa.eu/tools/eudamed/#/screen/certificates/' || md5('certificate ' || c.i)::uuid,
@@ -828,7 +829,7 @@ function itemInserts(h: (salt: number, of?: string) => string, day: (expr: strin
   };
 
   const nyeMetoder = (main: string, where: string, offset: string) => {
-    const id = `'ID2026_' || lpad((c.i % 100000)::text, 5, '0')`;
+    const id = `'ID2026_' || lpad(c.i::text, 7, '0')`;
     const kind = `case when ${theme('kind')} = 'drug' then 'drug' else 'device' end`;
     const titleSql = `case when ${theme('kind')} = 'drug' then initcap(${generic}) || ' (' || c.trade || ') – ' || ${theme('condNo')}
                            else initcap(${theme('en')}) || ' (' || c.trade || ') ved ' || ${theme('condNo')} end`;
