@@ -3,6 +3,19 @@ import { SORTS, STATUS_FILTERS } from '../store/workbench.js';
 import { ERROR_CODES } from './errors.js';
 import { NPO_NAMES } from '../domain/programme-areas.js';
 import { ADMIN_EVENT_KINDS, BANDS, CHANNELS, COUNCILS, EVENT_KINDS } from '../alerts/filter.js';
+import {
+  ASSESSMENT_BODIES,
+  CASE_COUNCILS,
+  CLOSE_REASONS,
+  COLLABORATION_CRITERIA,
+  NOT_INCLUDED_REASONS,
+  RECOMMENDATION_KINDS,
+  RECONSIDER_REASONS,
+  REGIONS,
+  SUBJECT_KINDS,
+  SUBMITTER_ORIGINS,
+} from '../domain/cases.js';
+import { CASE_LIST_VIEWS } from '../store/cases.js';
 
 type Json = Record<string, unknown>;
 
@@ -14,6 +27,12 @@ const json = (schema: Json, description = 'OK'): Json => ({
 const errors = (...statuses: number[]): Json =>
   Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/Error${s}` }]));
 const idParam: Json = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const caseNumberParam: Json = {
+  name: 'caseNumber',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^HOR-[0-9]{4}-[0-9]{4,}$' },
+};
 const usernameParameter: Json = { name: 'username', in: 'path', required: true, schema: { type: 'string' } };
 const q = (name: string, schema: Json, description?: string): Json => ({
   name,
@@ -271,6 +290,63 @@ export function openApiDocument(): Json {
         get: op('Nomineringar (automatiska och manuella)', 'viewer', {
           responses: { 200: json({ type: 'object' }), ...errors(401) },
         }),
+        post: op(
+          'Nominering från en region, ett NPO eller en profession (också av en produkt som skanningen inte hittat); ett företags uppgift sparas som signal',
+          'viewer',
+          {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: ref('OutsideSubmission') } },
+            },
+            responses: {
+              201: json(
+                { type: 'object' },
+                'Nomineringen och dess ärende (kind: nomination, caseNumber, candidateId)',
+              ),
+              202: json({ type: 'object' }, 'Ett företags uppgift, sparad som signal (kind: signal)'),
+              ...errors(400, 401),
+            },
+          },
+        ),
+      },
+      '/api/cases': {
+        get: op('Ärenden', 'viewer', {
+          parameters: [
+            q('view', { type: 'string', enum: [...CASE_LIST_VIEWS] }, 'reconsider: att ompröva'),
+            q('council', { type: 'string', enum: [...CASE_COUNCILS] }),
+            q('q', { type: 'string' }),
+            q('candidate', { type: 'string', format: 'uuid' }),
+            q('limit', { type: 'integer', minimum: 1, maximum: 500 }),
+            q('offset', { type: 'integer', minimum: 0 }),
+          ],
+          responses: { 200: json({ type: 'object' }), ...errors(400, 401) },
+        }),
+      },
+      '/api/cases/{caseNumber}': {
+        get: op('Ett ärende: uppgifter, nominerande parter, händelser och skäl att ompröva', 'viewer', {
+          parameters: [caseNumberParam],
+          responses: { 200: json({ type: 'object' }), ...errors(401, 404) },
+        }),
+      },
+      '/api/cases/{caseNumber}/changes': {
+        post: op('Ändra ett ärende (en händelse som inte kan ändras i efterhand)', 'reviewer', {
+          parameters: [caseNumberParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CaseChange') } } },
+          responses: {
+            201: json({ type: 'object' }, 'Ändringen (samma svar igen för samma clientRequestId)'),
+            ...errors(400, 401, 403, 404, 409, 422),
+          },
+        }),
+      },
+      '/api/candidates/{id}/cases': {
+        get: op(
+          'Kandidatens läge i rådens process (för triage): not-handled, nominated, handled, reconsider',
+          'viewer',
+          {
+            parameters: [idParam],
+            responses: { 200: json({ type: 'object' }), ...errors(401, 404) },
+          },
+        ),
       },
       '/api/audit': {
         get: op('Granskningslogg: vem, vad, när, före och efter', 'reviewer', {
@@ -522,6 +598,81 @@ export function openApiDocument(): Json {
         session: { type: 'apiKey', in: 'cookie', name: '__Host-horisont-session' },
       },
       schemas: {
+        OutsideSubmission: {
+          type: 'object',
+          required: ['origin', 'kind', 'name', 'indication', 'clientRequestId'],
+          description:
+            'region kräver region; npo kräver party (ett av de 26 programområdena); profession och company kräver party. ' +
+            'Nomineringar kräver reason, contactName och contactEmail; produkter (device, ivd) kräver maker.',
+          properties: {
+            origin: { type: 'string', enum: [...SUBMITTER_ORIGINS] },
+            party: { type: 'string', maxLength: 200 },
+            region: { type: 'string', enum: [...REGIONS] },
+            kind: { type: 'string', enum: Object.keys(SUBJECT_KINDS) },
+            name: { type: 'string', maxLength: 300 },
+            maker: { type: 'string', maxLength: 300 },
+            indication: { type: 'string', maxLength: 2000 },
+            reason: { type: 'string', maxLength: 5000 },
+            contactName: { type: 'string', maxLength: 200, description: 'Visas aldrig offentligt.' },
+            contactEmail: {
+              type: 'string',
+              maxLength: 254,
+              description: 'Får ett meddelande vid varje ändring i ärendet; visas aldrig offentligt.',
+            },
+            clientRequestId: { type: 'string', format: 'uuid' },
+          },
+        },
+        CaseChange: {
+          type: 'object',
+          required: ['version', 'clientRequestId', 'change'],
+          properties: {
+            version: { type: 'integer', minimum: 1, description: 'Ärendets version som klienten såg.' },
+            clientRequestId: { type: 'string', format: 'uuid' },
+            comment: { type: 'string', maxLength: 10000, description: 'Intern; visas aldrig offentligt.' },
+            change: {
+              type: 'object',
+              required: ['action'],
+              description:
+                'take-up {council, indication?}; decide {outcome: omfattas|omfattas-inte, decidedOn, criteria[], reasons[]}; ' +
+                'order-assessment {body, bodyName?, orderedOn, expectedOn?, deliveredOn?}; recommend {kind, text, decidedOn, reviewOn?}; ' +
+                'set-follow-up {followUpOn}; reconsider {reason}; close {reason}; acknowledge-review {reviewOn?}; ' +
+                'set-procurement {relevant, note?}; add-consequence-analysis {region, url, title?}. Datum som ÅÅÅÅ-MM-DD.',
+              properties: {
+                action: {
+                  type: 'string',
+                  enum: [
+                    'take-up',
+                    'decide',
+                    'order-assessment',
+                    'recommend',
+                    'set-follow-up',
+                    'reconsider',
+                    'close',
+                    'acknowledge-review',
+                    'set-procurement',
+                    'add-consequence-analysis',
+                  ],
+                },
+                council: { type: 'string', enum: [...CASE_COUNCILS] },
+                criteria: {
+                  type: 'array',
+                  items: { type: 'string', enum: Object.keys(COLLABORATION_CRITERIA) },
+                },
+                reasons: {
+                  type: 'array',
+                  items: { type: 'string', enum: Object.keys(NOT_INCLUDED_REASONS) },
+                },
+                body: { type: 'string', enum: Object.keys(ASSESSMENT_BODIES) },
+                kind: { type: 'string', enum: Object.keys(RECOMMENDATION_KINDS) },
+                reason: {
+                  type: 'string',
+                  description: `reconsider: ${Object.keys(RECONSIDER_REASONS).join(', ')}; close: ${Object.keys(CLOSE_REASONS).join(', ')}`,
+                },
+                region: { type: 'string', enum: [...REGIONS] },
+              },
+            },
+          },
+        },
         Error: {
           type: 'object',
           required: ['error'],

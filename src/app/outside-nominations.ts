@@ -9,7 +9,7 @@ import { RawItem } from '../domain/item.js';
 import type { Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import type { Actor } from '../store/audit.js';
-import { caseByNumber, partyByClientRequestId } from '../store/cases.js';
+import { SYSTEM_ROLE, caseByNumber, partyByClientRequestId } from '../store/cases.js';
 import { currentState, recordDecisionInTransaction } from '../store/decisions.js';
 import { insertManualItem, loadItems } from '../store/items.js';
 import { openRun } from '../store/runs.js';
@@ -168,7 +168,8 @@ export async function submitFromOutside(
     );
     // The candidate shows as nominated in the workbench, on behalf of the party (unless it is already).
     const state = await currentState(tx, candidateId);
-    if (state.status !== 'nominated') {
+    // A decision needs an account (`horisont nominate` without --user records the case only).
+    if (state.status !== 'nominated' && actor.role !== SYSTEM_ROLE) {
       await recordDecisionInTransaction(
         tx,
         actor,

@@ -29,6 +29,7 @@ import { registerSourcesCommands } from './sources-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
 import { registerOpsCommands } from './ops-commands.js';
 import { registerResolutionCommands } from './resolution-commands.js';
+import { registerCaseCommands } from './case-commands.js';
 import { buildCliApp, cliLogLevel, configDirOf, withApp } from './with-app.js';
 import { assertReachable, ServiceUnreachableError } from '../app/reachability.js';
 import { AccountError } from '../app/accounts.js';
@@ -396,6 +397,7 @@ export function buildProgram(): Command {
   registerWorkbenchCommands(program);
   registerResolutionCommands(program);
   registerHoldCommands(program);
+  registerCaseCommands(program);
   registerAlertCommands(program);
   registerTriageCommands(program);
   registerOpsCommands(program);

@@ -298,17 +298,23 @@ export function registerWorkbenchCommands(program: Command): void {
 
   program
     .command('nominate')
-    .description("nominate a candidate on a region's or NPO's behalf (onto the nomination queue)")
+    .description(
+      "nominate a candidate on a region's, NPO's or profession's behalf (onto the nomination queue; opens its case)",
+    )
     .requiredOption('--candidate <id>', 'candidate id (uuid)', uuid)
     .requiredOption('--by <name>', 'who nominates, e.g. "Region Halland"')
-    .addOption(new Option('--origin <origin>', 'who is asking').choices(['region', 'npo']).default('region'))
+    .addOption(
+      new Option('--origin <origin>', 'who is asking')
+        .choices(['region', 'npo', 'profession'])
+        .default('region'),
+    )
     .option('--reason <text>', 'why')
     .option('--request-id <id>', 'idempotency key: the same key twice is one nomination')
     .action(
       async (options: {
         candidate: string;
         by: string;
-        origin: 'region' | 'npo';
+        origin: 'region' | 'npo' | 'profession';
         reason?: string;
         requestId?: string;
       }) => {
@@ -336,7 +342,8 @@ export function registerWorkbenchCommands(program: Command): void {
           }
           console.log(
             `${result.created ? 'Nominering' : 'Redan registrerad nominering'} nr ${result.nominationId} för ${options.candidate}` +
-              ` (${options.origin}: ${options.by}); ${result.enqueued ? 'i nomineringskön' : 'väntar på att köas'}.`,
+              ` (${options.origin}: ${options.by}); ${result.enqueued ? 'i nomineringskön' : 'väntar på att köas'}` +
+              `${result.caseNumber ? `; ärende ${result.caseNumber}` : ''}.`,
           );
         } finally {
           await closeApp(ctx);

@@ -637,8 +637,28 @@ export function materialEventOf(item: {
 
 const ROMAN: Record<string, number> = { ii: 2, iii: 3, iv: 4, v: 5, vi: 6, vii: 7, viii: 8, ix: 9, x: 10 };
 const GENERATION_WORDS = new Set(['gen', 'generation', 'generationen', 'generasjon', 'series', 'serie']);
+/** A number before one of these is a size or a dose, not a generation ("Stent 20 mm"). */
+const UNITS = new Set([
+  'mm',
+  'cm',
+  'm',
+  'ml',
+  'l',
+  'mg',
+  'g',
+  'kg',
+  'mcg',
+  'µg',
+  'ug',
+  'fr',
+  'ch',
+  'f',
+  'iu',
+  'ie',
+  'mmol',
+]);
 
-/** The name without its generation marks, and the generation it states (a number), if any. */
+/** The name without its generation mark, and the generation it states (a number), if any. */
 function generationOf(name: string): { stem: string; generation: number | undefined } {
   const tokens = normaliseText(name)
     .toLowerCase()
@@ -646,19 +666,20 @@ function generationOf(name: string): { stem: string; generation: number | undefi
     .filter((t) => t !== '');
   const stem: string[] = [];
   let generation: number | undefined;
-  for (const token of tokens) {
-    const numeric = /^(\d{1,4})[a-z]{0,3}$/u.exec(token);
-    if (numeric) {
-      generation ??= Number(numeric[1]);
-      continue;
+  tokens.forEach((token, index) => {
+    // "3", "670g", "g7" (Dexcom G6 → G7: the letter stays part of the name).
+    const numeric = /^([a-z]{1,2})?(\d{1,4})[a-z]{0,3}$/u.exec(token);
+    if (numeric && !UNITS.has(tokens[index + 1] ?? '')) {
+      if (numeric[1] !== undefined) stem.push(`${numeric[1]}#`);
+      generation ??= Number(numeric[2]);
+      return;
     }
     if (ROMAN[token] !== undefined && stem.length > 0) {
       generation ??= ROMAN[token];
-      continue;
+      return;
     }
-    if (GENERATION_WORDS.has(token)) continue;
-    stem.push(token);
-  }
+    if (!GENERATION_WORDS.has(token)) stem.push(token);
+  });
   return { stem: stem.join(' '), generation };
 }
 

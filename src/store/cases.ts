@@ -786,6 +786,24 @@ export interface CaseToReconsider {
   triggers: ReconsiderTrigger[];
 }
 
+/** The reasons to reconsider each of these cases (decided ones; the rest get none). */
+export async function reconsiderTriggersOf(
+  db: Db | Tx,
+  records: readonly CaseRecord[],
+  today: string,
+): Promise<Map<string, ReconsiderTrigger[]>> {
+  return triggersOf(
+    db,
+    records
+      // An imported case whose list entry links to no candidate yet can only be overdue.
+      .filter((r) => r.candidateId !== null || reviewDatePassed(r.state, today))
+      .map((r) => ({ key: r.id, candidateId: r.candidateId ?? NO_CANDIDATE, state: r.state })),
+    today,
+  );
+}
+
+const NO_CANDIDATE = '00000000-0000-0000-0000-000000000000';
+
 /** The workbench's "to reconsider" list: decided cases with a reason to look at them again. */
 export async function casesToReconsider(db: Db | Tx, today: string): Promise<CaseToReconsider[]> {
   const rows = await db.query<CaseDbRow>(
@@ -793,17 +811,7 @@ export async function casesToReconsider(db: Db | Tx, today: string): Promise<Cas
     [REVIEWABLE],
   );
   const records = rows.rows.map(toRecord);
-  const triggers = await triggersOf(
-    db,
-    records
-      .filter((r) => r.candidateId !== null || reviewDatePassed(r.state, today))
-      .map((r) => ({
-        key: r.id,
-        candidateId: r.candidateId ?? '00000000-0000-0000-0000-000000000000',
-        state: r.state,
-      })),
-    today,
-  );
+  const triggers = await reconsiderTriggersOf(db, records, today);
   return records
     .map((record) => ({ record, triggers: triggers.get(record.id) ?? [] }))
     .filter((entry) => entry.triggers.length > 0);

@@ -342,6 +342,11 @@ describe('sources, runs, subscriptions, OpenAPI', () => {
       'GET /api/subscriptions/:id',
       'PATCH /api/subscriptions/:id',
       'DELETE /api/subscriptions/:id',
+      'POST /api/nominations',
+      'GET /api/cases',
+      'GET /api/cases/:caseNumber',
+      'POST /api/cases/:caseNumber/changes',
+      'GET /api/candidates/:id/cases',
     ]) {
       expect(documented).toContain(route);
     }

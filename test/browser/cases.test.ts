@@ -225,6 +225,9 @@ describe.skipIf(!available)('a nomination from a region, through the council, to
     await page.getByRole('link', { name: PRODUCT }).first().click();
     await page.waitForURL(/\/kandidater\//);
     expect(await page.getByText(UDI_DI).first().isVisible()).toBe(true);
+    const cases = page.locator('#arenden + p + ul');
+    expect(await page.getByRole('heading', { name: 'Ärenden i rådens process' }).isVisible()).toBe(true);
+    expect(await cases.getByRole('link', { name: caseNumber }).isVisible()).toBe(true);
     await page.goto(`${origin}/arendehantering/${caseNumber}`);
 
     await submitChange(page, 'Upptagen av beredningsgruppen', async (form) => {

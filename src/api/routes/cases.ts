@@ -36,6 +36,7 @@ import {
   listCases,
   partyByClientRequestId,
   publicCaseEvents,
+  reconsiderTriggersOf,
 } from '../../store/cases.js';
 import type { CaseRecord } from '../../store/cases.js';
 import type { User } from '../../store/users.js';
@@ -81,12 +82,12 @@ async function caseDetail(web: WebContext, record: CaseRecord) {
   const [parties, events, reconsider, candidate] = await Promise.all([
     caseParties(web.app.db, record.id),
     caseEvents(web.app.db, record.id),
-    casesToReconsider(web.app.db, today),
+    reconsiderTriggersOf(web.app.db, [record], today),
     record.candidateId
       ? web.app.db.query<{ name: string }>('select name from candidates where id = $1', [record.candidateId])
       : undefined,
   ]);
-  const triggers = reconsider.find((c) => c.record.id === record.id)?.triggers ?? [];
+  const triggers = reconsider.get(record.id) ?? [];
   return { parties, events, triggers, candidateName: candidate?.rows[0]?.name ?? null, today };
 }
 

@@ -29,6 +29,8 @@ import { MergeBody, SplitBody, merge, mergeBodyFromForm, split, splitBodyFromFor
 import { reportDocument } from '../views/report.js';
 import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
 import { listDecisions, listNotes } from '../../store/decisions.js';
+import { caseStatesOfCandidates } from '../../store/cases.js';
+import { stockholmDay } from '../../domain/cases.js';
 import type { DecisionState } from '../../store/decisions.js';
 import { latestReport } from '../../store/reports.js';
 import { listAudit } from '../../store/audit.js';
@@ -83,11 +85,12 @@ async function renderCandidate(
   status = 200,
 ): Promise<FastifyReply> {
   const user = request.user as User;
-  const [candidate, decisions, notes, report] = await Promise.all([
+  const [candidate, decisions, notes, report, cases] = await Promise.all([
     candidateDetail(web.app.db, id),
     listDecisions(web.app.db, id),
     listNotes(web.app.db, id),
     latestReport(web.app.db, id),
+    caseStatesOfCandidates(web.app.db, [id], stockholmDay(web.now())),
   ]);
   if (!candidate) throw new ApiError('not_found', MESSAGES.notFound);
   return sendPage(
@@ -97,7 +100,15 @@ async function renderCandidate(
       title: candidate.name,
       section: 'candidates',
       body: candidatePage(
-        { candidate, decisions, notes, user, csrfToken: request.session?.csrfToken ?? '', notice },
+        {
+          candidate,
+          decisions,
+          notes,
+          user,
+          csrfToken: request.session?.csrfToken ?? '',
+          notice,
+          cases: cases.get(id),
+        },
         report ? renderMarkdown(report.markdown) : undefined,
       ),
     },

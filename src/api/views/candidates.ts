@@ -23,6 +23,8 @@ import { roleAtLeast } from '../../store/users.js';
 import { ITEM_KIND_LABELS, legislationLabel, riskClassLabel } from '../../domain/score.js';
 import { normaliseRiskClass, normaliseLegislation } from '../../domain/candidate.js';
 import { registryCodeLabel, sourceLabel } from '../../domain/labels.js';
+import type { CandidateCaseState } from '../../store/cases.js';
+import { candidateCasesSection } from './cases.js';
 
 const SORT_LABELS: Record<string, string> = {
   score: 'Poäng',
@@ -237,6 +239,8 @@ export interface CandidatePageInput {
   csrfToken: string;
   /** A message after an action (or the 409 explanation). */
   notice?: { kind: 'ok' | 'error' | 'warn'; text: HtmlValue } | undefined;
+  /** Where the candidate is in the councils' process (its cases). */
+  cases?: CandidateCaseState | undefined;
 }
 
 function hidden(name: string, value: string | number): SafeHtml {
@@ -760,6 +764,7 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
     ${input.notice ? html`<div class="notice ${input.notice.kind}" role="${input.notice.kind === 'error' ? 'alert' : 'status'}">${input.notice.text}</div>` : ''}
     ${keyFacts(candidate)}
 
+    ${input.cases ? candidateCasesSection(input.cases) : ''}
     <h2 id="beslut">Beslut</h2>
     ${actionsPanel(input)}
 

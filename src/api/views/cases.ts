@@ -9,6 +9,7 @@ import {
   CASE_COUNCILS,
   CASE_ORIGIN_LABELS,
   CASE_STATUS_DESCRIPTIONS,
+  CASE_STATUS_LABELS,
   CLOSE_REASONS,
   COLLABORATION_CRITERIA,
   NOT_INCLUDED_REASONS,
@@ -24,7 +25,13 @@ import {
 import type { CaseAction, ReconsiderTrigger } from '../../domain/cases.js';
 import { NPO_NAMES } from '../../domain/programme-areas.js';
 import { statusLabelOf } from '../../domain/public-cases.js';
-import type { CaseEvent, CaseListView, CaseParty, CaseRecord } from '../../store/cases.js';
+import type {
+  CandidateCaseState,
+  CaseEvent,
+  CaseListView,
+  CaseParty,
+  CaseRecord,
+} from '../../store/cases.js';
 import type { User } from '../../store/users.js';
 import { roleAtLeast } from '../../store/users.js';
 
@@ -42,6 +49,41 @@ function option(value: string, label: string, selected: string | undefined): Saf
 
 function statusBadge(record: Pick<CaseRecord, 'state'>): SafeHtml {
   return html`<span class="badge">${statusLabelOf(record.state)}</span>`;
+}
+
+const PROCESS_LABELS: Record<CandidateCaseState['status'], string> = {
+  'not-handled': 'Inte hanterad av råden',
+  nominated: 'Nominerad – ärende under beredning',
+  handled: 'Hanterad av rådet',
+  reconsider: 'Att ompröva',
+};
+
+/** On the candidate's page: where it is in the councils' process, with its cases. */
+export function candidateCasesSection(state: CandidateCaseState): SafeHtml {
+  if (state.cases.length === 0) return html``;
+  return html`<h2 id="arenden">Ärenden i rådens process</h2>
+    <p>
+      <strong>${PROCESS_LABELS[state.status]}</strong>${state.councils.length > 0 ? ` (${state.councils.join(', ')})` : ''}.
+    </p>
+    <ul>
+      ${state.cases.map(
+        (c) =>
+          html`<li>
+            ${
+              c.caseNumber
+                ? html`<a href="/arendehantering/${c.caseNumber}">${c.caseNumber}</a>`
+                : html`<span>På rådets publicerade lista (ännu inte importerad som ärende)</span>`
+            }
+            – ${CASE_STATUS_LABELS[c.status]}${c.council ? `, ${c.council}` : ''}${
+              c.triggers.length > 0
+                ? html`<ul>
+                    ${c.triggers.map((t) => html`<li>Att ompröva: ${reconsiderTriggerLabel(t)}</li>`)}
+                  </ul>`
+                : ''
+            }
+          </li>`,
+      )}
+    </ul>`;
 }
 
 export interface CaseListEntry {
