@@ -24,6 +24,9 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = {
   'notified-bodies': 'Anmälda organ (NANDO)',
   'nye-metoder': 'Nye Metoder (Norge)',
   'lakemedelsverket-fsn': 'Läkemedelsverket (säkerhetsmeddelanden)',
+  // Not scanned: nominations from outside the scan and companies' signals (docs/cases.md).
+  nominations: 'Nomineringar (regioner, NPO, professioner)',
+  'company-signals': 'Signaler från företag',
 };
 
 /** A reviewer decision's state of a candidate; a scan's own nomination counts as nominated. */
@@ -55,6 +58,7 @@ export const ORIGIN_LABELS: Readonly<Record<string, string>> = {
   scan: 'Horisontspaning',
   region: 'Region',
   npo: 'NPO',
+  profession: 'Profession',
 };
 
 /**
