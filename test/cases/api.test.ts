@@ -265,6 +265,39 @@ describe('nominations from outside the scan through the API and the form', () =>
     expect(state.json()).toMatchObject({ status: 'handled', councils: ['MTP-rådet'] });
   });
 
+  it("a contact's unsubscribe erases them everywhere; the case and its parties stay", async () => {
+    const [row] = await w.h.query<{ unsubscribe_token: string; cookie?: string }>(
+      'select unsubscribe_token from subscriptions where owner_email = $1',
+      [MARKERS.contactEmail],
+    );
+    const page = await w.app.inject({
+      method: 'GET',
+      url: `/prenumerationer/avsluta/${row!.unsubscribe_token}`,
+    });
+    const cookie = (page.headers['set-cookie'] as string).split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const done = await w.app.inject({
+      method: 'POST',
+      url: `/prenumerationer/avsluta/${row!.unsubscribe_token}`,
+      headers: { cookie, origin: 'http://localhost:80', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(done.statusCode).toBe(200);
+    const tables = await w.h.query<{ table_name: string }>(
+      `select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`,
+    );
+    for (const { table_name } of tables) {
+      const found = await w.h.query(`select 1 from ${table_name} t where t::text like $1 limit 1`, [
+        `%${MARKERS.contactEmail}%`,
+      ]);
+      expect(found, table_name).toHaveLength(0);
+    }
+    const detail = (await api(w.accounts.viewer, 'GET', `/api/cases/${caseNumber}`)).json<{
+      parties: Array<{ party: string; contactEmail: string | null }>;
+    }>();
+    expect(detail.parties[0]).toMatchObject({ party: 'Region Halland', contactEmail: null });
+  });
+
   describe('the public case list', () => {
     it('is readable without login, shows public steps, and holds no internal field', async () => {
       const list = await w.app.inject({ method: 'GET', url: '/arenden' });
