@@ -6,6 +6,7 @@ import { InvalidSubmissionError, submitFromOutside } from '../app/outside-nomina
 import { alertConfigFromEnv } from '../alerts/config.js';
 import {
   CASE_ACTION_LABELS,
+  CASE_ORIGIN_LABELS,
   CASE_NUMBER,
   OutsideSubmission,
   describeCaseEvent,
@@ -56,7 +57,7 @@ function rows(records: ReadonlyArray<{ record: CaseRecord; why?: string }>): str
       oneLine(record.title, 40),
       record.state.council ?? '–',
       oneLine(why ?? statusLabelOf(record.state), 60),
-      oneLine(record.parties.join(', ') || record.origin, 40),
+      oneLine(record.parties.join(', ') || CASE_ORIGIN_LABELS[record.origin], 40),
       isoMinute(record.updatedAt),
     ]),
   );

@@ -200,6 +200,16 @@ describe('reasons to reconsider', () => {
     ['Optune', 'Optune 2', true],
     ['Optune', 'Optune Lua', false],
     ['FreeStyle Libre 3', 'FreeStyle Libre 3 Plus', false],
+    ['MiniMed 670G', 'MiniMed 780G Insulin Pump System', true],
+    ['FreeStyle Libre', 'FreeStyle Libre 3 Sensor', true],
+    [
+      'Dexcom G6 Continuous Glucose Monitoring System',
+      'Dexcom G7 15 Day Continuous Glucose Monitoring System',
+      true,
+    ],
+    ['MiniMed 780G Insulin Pump System', 'MiniMed 640G', false],
+    ['Omnipod DASH', 'Omnipod 5', true],
+    ['Omnipod 5', 'OmniPod DASH', false],
     ['Stent X 20 mm', 'Stent X 30 mm', false],
     ['Nova II', 'Nova III', true],
   ])('%s → %s: newer generation %s', (base, other, expected) => {

@@ -658,42 +658,46 @@ const UNITS = new Set([
   'mmol',
 ]);
 
-/** The name without its generation mark, and the generation it states (a number), if any. */
-function generationOf(name: string): { stem: string; generation: number | undefined } {
+/**
+ * The name's words before its generation mark (all of them when it has none), and the generation
+ * the mark states, if any.
+ */
+function generationOf(name: string): { head: string[]; generation: number | undefined } {
   const tokens = normaliseText(name)
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((t) => t !== '');
-  const stem: string[] = [];
-  let generation: number | undefined;
-  tokens.forEach((token, index) => {
+  const head: string[] = [];
+  for (const [index, token] of tokens.entries()) {
     // "3", "670g", "g7" (Dexcom G6 → G7: the letter stays part of the name).
     const numeric = /^([a-z]{1,2})?(\d{1,4})[a-z]{0,3}$/u.exec(token);
     if (numeric && !UNITS.has(tokens[index + 1] ?? '')) {
-      if (numeric[1] !== undefined) stem.push(`${numeric[1]}#`);
-      generation ??= Number(numeric[2]);
-      return;
+      if (numeric[1] !== undefined) head.push(`${numeric[1]}#`);
+      return { head, generation: Number(numeric[2]) };
     }
-    if (ROMAN[token] !== undefined && stem.length > 0) {
-      generation ??= ROMAN[token];
-      return;
-    }
-    if (!GENERATION_WORDS.has(token)) stem.push(token);
-  });
-  return { stem: stem.join(' '), generation };
+    if (ROMAN[token] !== undefined && head.length > 0) return { head, generation: ROMAN[token] };
+    if (!GENERATION_WORDS.has(token)) head.push(token);
+  }
+  return { head, generation: undefined };
 }
 
 /**
- * Whether `other` names a later generation of the product `base` names: the same name apart from
- * its generation mark, and a higher generation ("FreeStyle Libre 2" → "FreeStyle Libre 3",
- * "MiniMed 670G" → "MiniMed 780G"; a name without a mark counts as the first). Resolution keeps
- * generations apart as candidates of their own, so a new one shows up as another candidate.
+ * Whether `other` names a later generation of the product `base` names: the same name up to the
+ * generation mark, whatever descriptive words follow ("MiniMed 670G" → "MiniMed 780G Insulin Pump
+ * System", "Dexcom G6 CGM System" → "Dexcom G7 15 Day CGM System"), and a higher generation; a
+ * name without a mark counts as the first ("FreeStyle Libre" → "FreeStyle Libre 3 Sensor").
+ * Resolution keeps generations apart as candidates of their own, so a new one shows up as
+ * another candidate.
  */
 export function isNewerGeneration(base: string, other: string): boolean {
   const a = generationOf(base);
   const b = generationOf(other);
-  if (a.stem === '' || a.stem !== b.stem || b.generation === undefined) return false;
-  return b.generation > (a.generation ?? 1);
+  if (b.generation === undefined || b.head.length === 0) return false;
+  const sameLine =
+    a.generation === undefined
+      ? b.head.every((word, i) => a.head[i] === word)
+      : a.head.length === b.head.length && a.head.every((word, i) => b.head[i] === word);
+  return sameLine && b.generation > (a.generation ?? 1);
 }
 
 /** Makers compared without legal forms, case and diacritics ("Abbott Diabetes Care Inc." ≈ "ABBOTT DIABETES CARE"). */

@@ -690,6 +690,9 @@ interface TriggerSubject {
   /** A case id, or for a council list entry without a case `item:<id>`. */
   key: string;
   candidateId: string;
+  /** What the case calls the product: the name a later generation is compared with when the case has no candidate. */
+  title: string;
+  manufacturer: string | null;
   state: Pick<CaseState, 'status' | 'reviewOn' | 'judgedThrough'>;
 }
 
@@ -746,16 +749,18 @@ async function triggersOf(
       manufacturer: string | null;
       day: string;
     }>(
-      `select x.key, b.name as base_name, b.manufacturer as base_maker, k.id, k.name, k.manufacturer,
-              to_char(k.created_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as day
-       from unnest($1::text[], $2::uuid[], $3::text[]) as x(key, candidate_id, judged)
-       join candidates b on b.id = x.candidate_id
+      // The case's own candidate names the product when it has one; a council list entry no
+      // candidate was linked to (an older generation, say) is named by its title.
+      `select x.key, coalesce(b.name, x.title) as base_name, coalesce(b.manufacturer, x.maker) as base_maker,
+              k.id, k.name, k.manufacturer, to_char(k.created_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD') as day
+       from unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[]) as x(key, candidate_id, judged, title, maker)
+       left join candidates b on b.id = x.candidate_id
        join candidates k on k.created_at >= (x.judged::date + 1)::timestamp at time zone 'Europe/Stockholm'
-                        and k.merged_into is null and k.id <> b.id and k.manufacturer is not null
-                        and lower(split_part(k.name, ' ', 1)) = lower(split_part(b.name, ' ', 1))
+                        and k.merged_into is null and k.id <> x.candidate_id
+                        and lower(split_part(k.name, ' ', 1)) = lower(split_part(coalesce(b.name, x.title), ' ', 1))
        where x.judged <> '0000-00-00'
        order by x.key, k.created_at, k.id`,
-      [keys, candidates, judged],
+      [keys, candidates, judged, reviewable.map((s) => s.title), reviewable.map((s) => s.manufacturer)],
     ),
   ]);
   for (const item of items.rows) {
@@ -764,8 +769,10 @@ async function triggersOf(
     out.get(item.key)!.push({ kind, date: item.day, title: item.title, url: item.url, itemId: item.id });
   }
   for (const other of others.rows) {
+    // The maker must agree where both are known (a council's list names none).
+    const makers = other.base_maker !== null && other.manufacturer !== null;
     if (
-      !sameMakerName(other.base_maker, other.manufacturer) ||
+      (makers && !sameMakerName(other.base_maker, other.manufacturer)) ||
       !isNewerGeneration(other.base_name, other.name)
     ) {
       continue;
@@ -794,10 +801,13 @@ export async function reconsiderTriggersOf(
 ): Promise<Map<string, ReconsiderTrigger[]>> {
   return triggersOf(
     db,
-    records
-      // An imported case whose list entry links to no candidate yet can only be overdue.
-      .filter((r) => r.candidateId !== null || reviewDatePassed(r.state, today))
-      .map((r) => ({ key: r.id, candidateId: r.candidateId ?? NO_CANDIDATE, state: r.state })),
+    records.map((r) => ({
+      key: r.id,
+      candidateId: r.candidateId ?? NO_CANDIDATE,
+      title: r.title,
+      manufacturer: r.manufacturer,
+      state: r.state,
+    })),
     today,
   );
 }
@@ -859,14 +869,15 @@ export async function caseStatesOfCandidates(
       live: string;
       id: string;
       case_number: string;
+      title: string;
       status: CaseStatus;
       state: CaseState;
     }>(
-      `select coalesce(k.merged_into, k.id) as live, k.id as asked, c.id, c.case_number, c.status, c.state
+      `select coalesce(k.merged_into, k.id) as live, k.id as asked, c.id, c.case_number, c.title, c.status, c.state
        from candidates k join cases c on c.candidate_id = k.id
        where k.id = any($1::uuid[]) or k.merged_into = any($1::uuid[])
        union all
-       select e.candidate_id, e.candidate_id, c.id, c.case_number, c.status, c.state
+       select e.candidate_id, e.candidate_id, c.id, c.case_number, c.title, c.status, c.state
        from evidence e join cases c on c.council_item_id = e.item_id
        where e.candidate_id = any($1::uuid[])`,
       [ids],
@@ -875,10 +886,11 @@ export async function caseStatesOfCandidates(
       candidate_id: string;
       item_id: string;
       source_id: string;
+      title: string;
       publication_type: string | null;
       day: string;
     }>(
-      `select e.candidate_id, i.id as item_id, i.source_id, i.data ->> 'publicationType' as publication_type,
+      `select e.candidate_id, i.id as item_id, i.source_id, i.title, i.data ->> 'publicationType' as publication_type,
               coalesce(left(i.published_at, 10),
                        to_char(i.first_seen_at at time zone 'Europe/Stockholm', 'YYYY-MM-DD')) as day
        from evidence e join source_items i on i.id = e.item_id
@@ -888,7 +900,13 @@ export async function caseStatesOfCandidates(
     ),
   ]);
   const requested = new Set(ids);
-  type Entry = { candidateId: string; key: string; caseNumber: string | null; state: CaseState };
+  type Entry = {
+    candidateId: string;
+    key: string;
+    caseNumber: string | null;
+    title: string;
+    state: CaseState;
+  };
   const entries: Entry[] = [];
   const seen = new Set<string>();
   for (const row of cases.rows) {
@@ -898,7 +916,13 @@ export async function caseStatesOfCandidates(
     const key = `${candidateId} ${row.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    entries.push({ candidateId, key: row.id, caseNumber: row.case_number, state: row.state });
+    entries.push({
+      candidateId,
+      key: row.id,
+      caseNumber: row.case_number,
+      title: row.title,
+      state: row.state,
+    });
   }
   for (const row of listed.rows) {
     const council: CaseCouncil = isNtCouncilDecision({
@@ -912,12 +936,19 @@ export async function caseStatesOfCandidates(
       candidateId: row.candidate_id,
       key: `item:${row.item_id}`,
       caseNumber: null,
+      title: row.title,
       state: importedCaseState({ council, publishedOn: row.day }),
     });
   }
   const triggers = await triggersOf(
     db,
-    entries.map((e) => ({ key: `${e.candidateId} ${e.key}`, candidateId: e.candidateId, state: e.state })),
+    entries.map((e) => ({
+      key: `${e.candidateId} ${e.key}`,
+      candidateId: e.candidateId,
+      title: e.title,
+      manufacturer: null,
+      state: e.state,
+    })),
     today,
   );
   for (const id of ids) {

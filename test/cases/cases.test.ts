@@ -437,5 +437,20 @@ describe("the councils' published lists", () => {
     )!;
     expect(['handled', 'reconsider']).toContain(state.status);
     expect(state.cases.some((c) => c.status === 'handled-by-council' && c.caseNumber !== null)).toBe(true);
+
+    // The councils' pilot products (seed 001): what came after them is a reason to reconsider.
+    const listed = await casesToReconsider(app.db, stockholmDay(new Date()));
+    const why = (title: string) =>
+      listed
+        .find((c) => c.record.title === title)
+        ?.triggers.map((t) => `${t.kind}: ${t.kind === 'review-date-passed' ? t.reviewOn : t.title}`);
+    expect(why('MiniMed 670G')).toEqual(['new-generation: MiniMed 780G Insulin Pump System']);
+    expect(why('FreeStyle Libre')).toEqual(
+      expect.arrayContaining([
+        'new-generation: FreeStyle Libre 2 Sensor',
+        'new-generation: FreeStyle Libre 3 Sensor',
+      ]),
+    );
+    expect(why('Optune')?.some((w) => w.startsWith('safety-notice'))).toBe(true);
   });
 });
