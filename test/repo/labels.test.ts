@@ -44,8 +44,9 @@ describe('Swedish labels', () => {
     ]) {
       expect(labelled, status).toHaveProperty([status]);
     }
-    for (const origin of ['scan', 'region', 'npo', 'profession'])
+    for (const origin of ['scan', 'region', 'npo', 'profession']) {
       expect(ORIGIN_LABELS, origin).toHaveProperty([origin]);
+    }
   });
 
   it('cover every registry code in the recorded sources', () => {
