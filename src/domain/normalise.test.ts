@@ -204,6 +204,19 @@ describe('TermMatcher', () => {
     const [match] = new TermMatcher(['glioblastom']).find('Optune vid glioblastom.');
     expect(match).toMatchObject({ index: 11, length: 11, text: 'glioblastom' });
   });
+
+  it('finds every match of every term, overlapping ones too, when asked', () => {
+    const matcher = new TermMatcher(['*cancer', 'lungcancer', 'cancer hos barn']);
+    const text = 'lungcancer, prostatacancer och cancer hos barn';
+    expect(matcher.findAll(text).map((m) => [m.term, m.text])).toEqual([
+      ['*cancer', 'lungcancer'],
+      ['*cancer', 'prostatacancer'],
+      ['*cancer', 'cancer'],
+      ['lungcancer', 'lungcancer'],
+      ['cancer hos barn', 'cancer hos barn'],
+    ]);
+    expect(matcher.find(text).map((m) => m.text)).toEqual(['lungcancer', 'lungcancer', 'cancer hos barn']);
+  });
 });
 
 describe('snippetAround', () => {

@@ -327,11 +327,24 @@ export function normaliseManufacturer(s: string): string {
   return tokens.join(' ');
 }
 
-interface CompiledTerm {
+/** A term as TermMatcher reads it: folded words, and whether the first/last word may continue. */
+export interface CompiledTerm {
   term: string;
   parts: string[];
   openStart: boolean;
   openEnd: boolean;
+}
+
+/** How TermMatcher reads a term; `parts` is empty for a term without letters or digits. */
+export function compileTerm(term: string): CompiledTerm {
+  const trimmed = term.trim();
+  const openStart = trimmed.startsWith('*');
+  const openEnd = trimmed.endsWith('*') && trimmed.length > 1;
+  const core = trimmed.replace(/^\*|\*$/g, '');
+  const parts = foldForMatching(core)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((p) => p !== '');
+  return { term, parts, openStart, openEnd };
 }
 
 /** One place in a text where a term matched: offsets refer to the text as given. */
@@ -399,18 +412,7 @@ export class TermMatcher {
   private readonly suffixLengths: number[];
 
   constructor(terms: readonly string[]) {
-    this.compiled = terms
-      .map((term) => {
-        const trimmed = term.trim();
-        const openStart = trimmed.startsWith('*');
-        const openEnd = trimmed.endsWith('*') && trimmed.length > 1;
-        const core = trimmed.replace(/^\*|\*$/g, '');
-        const parts = foldForMatching(core)
-          .split(/[^\p{L}\p{N}]+/u)
-          .filter((p) => p !== '');
-        return { term, parts, openStart, openEnd };
-      })
-      .filter((t) => t.parts.length > 0);
+    this.compiled = terms.map(compileTerm).filter((t) => t.parts.length > 0);
     const add = (map: Map<string, number[]>, key: string, index: number): void => {
       const list = map.get(key);
       if (list === undefined) map.set(key, [index]);
@@ -430,6 +432,18 @@ export class TermMatcher {
 
   /** The first match of each term that occurs, in term order. */
   find(text: string | TokenisedText): TermMatch[] {
+    return this.collect(text, true);
+  }
+
+  /**
+   * Every match of every term, in term order and by position within a term. Matches of different
+   * terms may overlap; which of them counts is the caller's choice.
+   */
+  findAll(text: string | TokenisedText): TermMatch[] {
+    return this.collect(text, false);
+  }
+
+  private collect(text: string | TokenisedText, firstOnly: boolean): TermMatch[] {
     const tokenised = typeof text === 'string' ? tokeniseForMatching(text) : text;
     if (tokenised.words.length === 0 || this.compiled.length === 0) return [];
     const starts = this.startsByTerm(tokenised);
@@ -439,18 +453,18 @@ export class TermMatcher {
       const t = this.compiled[index];
       const candidates = starts.get(index);
       if (t === undefined || candidates === undefined) continue;
-      const at = this.firstMatch(t, candidates, tokenised);
-      if (at === undefined) continue;
-      const first = tokenised.words[at];
-      const end = tokenised.words[at + t.parts.length - 1];
-      if (first === undefined || end === undefined) continue;
-      const length = end.index + end.raw.length - first.index;
-      out.push({
-        term: t.term,
-        index: first.index,
-        length,
-        text: tokenised.text.slice(first.index, first.index + length),
-      });
+      for (const at of this.matchStarts(t, candidates, tokenised, firstOnly)) {
+        const first = tokenised.words[at];
+        const end = tokenised.words[at + t.parts.length - 1];
+        if (first === undefined || end === undefined) continue;
+        const length = end.index + end.raw.length - first.index;
+        out.push({
+          term: t.term,
+          index: first.index,
+          length,
+          text: tokenised.text.slice(first.index, first.index + length),
+        });
+      }
     }
     return out;
   }
@@ -460,7 +474,7 @@ export class TermMatcher {
     if (tokenised.words.length === 0 || this.compiled.length === 0) return false;
     for (const [index, candidates] of this.startsByTerm(tokenised)) {
       const t = this.compiled[index];
-      if (t !== undefined && this.firstMatch(t, candidates, tokenised) !== undefined) return true;
+      if (t !== undefined && this.matchStarts(t, candidates, tokenised, true).length > 0) return true;
     }
     return false;
   }
@@ -509,22 +523,27 @@ export class TermMatcher {
     return heads;
   }
 
-  /** The first of the candidate starts from which all of the term's parts follow in sequence. */
-  private firstMatch(
+  /** The candidate starts from which all of the term's parts follow in sequence; only the first if asked. */
+  private matchStarts(
     t: CompiledTerm,
     starts: readonly number[],
     tokenised: TokenisedText,
-  ): number | undefined {
+    firstOnly: boolean,
+  ): number[] {
     const last = t.parts.length - 1;
+    const out: number[] = [];
     for (const i of starts) {
       let ok = true;
       for (let k = 1; k <= last && ok; k++) {
         const word = tokenised.words[i + k]?.folded;
         ok = word !== undefined && partMatches(word, t.parts[k] ?? '', false, k === last && t.openEnd);
       }
-      if (ok) return i;
+      if (ok) {
+        out.push(i);
+        if (firstOnly) break;
+      }
     }
-    return undefined;
+    return out;
   }
 }
 
