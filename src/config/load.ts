@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SourceEntry, SourcesFile } from './schema.js';
+import type { ConditionIndex } from '../domain/conditions.js';
+import { ConditionVocabulary, compileConditions } from '../domain/conditions.js';
 import { TriageCriteria } from '../domain/criteria.js';
 import type { ManufacturerAliases } from '../domain/manufacturers.js';
 import { ManufacturersFile, compileManufacturerAliases } from '../domain/manufacturers.js';
@@ -29,6 +31,7 @@ export interface HorisontConfig {
     manufacturers: string;
     programmeAreas: string;
     resolution: string;
+    conditions: string;
   };
   timezone: string;
   http: SourcesFile['http'];
@@ -44,6 +47,8 @@ export interface HorisontConfig {
   programmeAreas: ProgrammeAreas;
   /** Identity resolution thresholds and word lists (`resolution.yaml`). */
   resolution: ResolutionSettings;
+  /** The condition vocabulary (`conditions.yaml`), compiled for recognising conditions in text. */
+  conditions: ConditionIndex;
 }
 
 /** Every problem found, with file and path, so an operator can fix them in one go. */
@@ -100,8 +105,8 @@ async function ownOrDefault(dir: string, name: string): Promise<string> {
 
 /**
  * Loads and validates `sources.yaml`, `triage-criteria.yaml`, `manufacturers.yaml`,
- * `programme-areas.yaml` and `resolution.yaml` from `dir`. A directory without its own copy of one
- * of the last four (such as `config/demo`) uses the default one.
+ * `programme-areas.yaml`, `resolution.yaml` and `conditions.yaml` from `dir`. A directory without
+ * its own copy of one of the last five (such as `config/demo`) uses the default one.
  */
 export async function loadConfig(
   dir: string,
@@ -109,20 +114,24 @@ export async function loadConfig(
 ): Promise<HorisontConfig> {
   const problems: string[] = [];
   const sourcesFile = path.join(dir, 'sources.yaml');
-  const [criteriaFile, manufacturersFile, programmeAreasFile, resolutionFile] = await Promise.all([
-    ownOrDefault(dir, 'triage-criteria.yaml'),
-    ownOrDefault(dir, 'manufacturers.yaml'),
-    ownOrDefault(dir, 'programme-areas.yaml'),
-    ownOrDefault(dir, 'resolution.yaml'),
-  ]);
+  const [criteriaFile, manufacturersFile, programmeAreasFile, resolutionFile, conditionsFile] =
+    await Promise.all([
+      ownOrDefault(dir, 'triage-criteria.yaml'),
+      ownOrDefault(dir, 'manufacturers.yaml'),
+      ownOrDefault(dir, 'programme-areas.yaml'),
+      ownOrDefault(dir, 'resolution.yaml'),
+      ownOrDefault(dir, 'conditions.yaml'),
+    ]);
 
-  const [rawSources, rawCriteria, rawManufacturers, rawAreas, rawResolution] = await Promise.all([
-    readYaml(sourcesFile, problems),
-    readYaml(criteriaFile, problems),
-    readYaml(manufacturersFile, problems),
-    readYaml(programmeAreasFile, problems),
-    readYaml(resolutionFile, problems),
-  ]);
+  const [rawSources, rawCriteria, rawManufacturers, rawAreas, rawResolution, rawConditions] =
+    await Promise.all([
+      readYaml(sourcesFile, problems),
+      readYaml(criteriaFile, problems),
+      readYaml(manufacturersFile, problems),
+      readYaml(programmeAreasFile, problems),
+      readYaml(resolutionFile, problems),
+      readYaml(conditionsFile, problems),
+    ]);
   const parsedSources =
     rawSources === undefined ? undefined : validate(SourcesFile, rawSources, sourcesFile, problems);
   const criteria =
@@ -137,6 +146,10 @@ export async function loadConfig(
     rawResolution === undefined
       ? undefined
       : validate(ResolutionSettings, rawResolution, resolutionFile, problems);
+  const conditions =
+    rawConditions === undefined
+      ? undefined
+      : validate(ConditionVocabulary, rawConditions, conditionsFile, problems);
 
   // Adapter checks run on the raw entries too, so one pass reports every problem in the file.
   const rawEntries = (rawSources as { sources?: unknown } | undefined)?.sources;
@@ -180,7 +193,8 @@ export async function loadConfig(
     !criteria ||
     !manufacturers ||
     !programmeAreas ||
-    !resolution
+    !resolution ||
+    !conditions
   ) {
     throw new ConfigError(problems);
   }
@@ -192,6 +206,7 @@ export async function loadConfig(
       manufacturers: manufacturersFile,
       programmeAreas: programmeAreasFile,
       resolution: resolutionFile,
+      conditions: conditionsFile,
     },
     timezone: parsedSources.defaults.timezone,
     http: parsedSources.http,
@@ -203,6 +218,7 @@ export async function loadConfig(
     manufacturers: compileManufacturerAliases(manufacturers),
     programmeAreas: compileProgrammeAreas(programmeAreas),
     resolution,
+    conditions: compileConditions(conditions),
   };
 }
 
