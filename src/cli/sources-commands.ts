@@ -132,8 +132,8 @@ function checkParsed(result: ReadResult): string | undefined {
     const problem = invalidCanary(result.canaries);
     if (problem) return `invalid ${problem}`;
   }
-  if (result.next) return checkRequests([result.next]);
-  return undefined;
+  const planned = [...(result.next ? [result.next] : []), ...(result.details ?? []).map((d) => d.request)];
+  return planned.length > 0 ? checkRequests(planned) : undefined;
 }
 
 /** Requests as the queue would carry them: valid URL, a key without `:`, keys unique. */

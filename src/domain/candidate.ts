@@ -1,4 +1,4 @@
-import type { ItemKind, ProductFacts } from './item.js';
+import type { CertificateFacts, ItemKind, ProductFacts } from './item.js';
 import { normaliseBasicUdiDi, normaliseRiskClass, normaliseUdiDi } from './identifiers.js';
 import { extractProductMentions } from './mentions.js';
 import { normaliseText } from './normalise.js';
@@ -21,6 +21,8 @@ export interface EvidenceItem {
   publicationType?: string;
   /** Registry facts, when the source states them. */
   product?: ProductFacts;
+  /** A notified body's certificate: its number, body, dates and the devices it covers. */
+  certificate?: CertificateFacts;
 }
 
 export type CandidateIdentifierScheme = 'udi-di' | 'basic-udi-di' | 'srn';

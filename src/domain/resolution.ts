@@ -79,6 +79,8 @@ export interface Similarity {
   reason: string;
   /** The makers differ and one is only named by a notice (see {@link makersCompatible}). */
   weakMaker?: true;
+  /** The makers are one only by their group's first word (see {@link sameMaker}). */
+  groupMaker?: true;
 }
 
 /** Devices and IVDs can be confused by a source; drugs and methods are their own worlds. */
@@ -363,6 +365,8 @@ export interface MakerCompatibility {
    * distributor or the group): only the very same name may link, and the reason says so.
    */
   weak?: boolean;
+  /** The makers' names differ but open with the same distinctive word (one group, perhaps). */
+  grouped?: boolean;
   reason?: string;
 }
 
@@ -386,7 +390,10 @@ export function makersCompatible(
     if (a.srn === b.srn || a.manufacturer === b.manufacturer) return { compatible: true };
     return { compatible: false, reason: `olika tillverkare (SRN ${a.srn} / ${b.srn})` };
   }
-  if (sameMaker(a.manufacturer, b.manufacturer, settings)) return { compatible: true };
+  if (sameMaker(a.manufacturer, b.manufacturer, settings)) {
+    const grouped = a.manufacturer !== '' && b.manufacturer !== '' && a.manufacturer !== b.manufacturer;
+    return grouped ? { compatible: true, grouped } : { compatible: true };
+  }
   if (registered(a) && registered(b)) return { compatible: false, reason: 'olika tillverkare' };
   return { compatible: true, weak: true, reason: 'källorna anger olika tillverkare' };
 }
@@ -511,7 +518,7 @@ export function similarity(a: NameProfile, b: NameProfile, settings: ResolutionS
     const score = names.score >= 1 ? 0.9 : Math.min(names.score, 0.8);
     return { score, reason: `${names.reason}; ${makers.reason}`, weakMaker: true };
   }
-  return names;
+  return makers.grouped === true && names.score > 0 ? { ...names, groupMaker: true } : names;
 }
 
 /** Where a name is filed for blocking: its head and tail block, or a method's concepts. */

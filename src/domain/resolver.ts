@@ -175,6 +175,7 @@ interface Match {
   reason: string;
   matchedName: string;
   weakMaker?: true;
+  groupMaker?: true;
 }
 
 class Components {
@@ -329,15 +330,21 @@ export function decidePage(
           reason,
           matchedName: name.name,
           ...(result.weakMaker === true && score === result.score ? { weakMaker: true as const } : {}),
+          ...(result.groupMaker === true && score === result.score ? { groupMaker: true as const } : {}),
         });
       }
     }
-    // A name the item's own maker uses wins over the same name another company uses.
-    const ownMaker = [...best.values()].some((m) => m.score >= link && m.weakMaker !== true);
+    // A name the item's own maker uses wins over the same name another company uses, and over
+    // the name under a maker that only shares its first word ("Inspire Surgical" is not
+    // "Inspire Medical Systems" because both are called Inspire).
+    const linkable = [...best.values()].filter((m) => m.score >= link);
+    const ownMaker = linkable.some((m) => m.weakMaker !== true);
+    const exactMaker = linkable.some((m) => m.weakMaker !== true && m.groupMaker !== true);
     const profile = entry.profile;
     const linking = new Map<string, Match>();
     for (const [candidateId, match] of best) {
       if (ownMaker && match.weakMaker === true) continue;
+      if (exactMaker && match.groupMaker === true) continue;
       // A candidate that holds another maker's registration of the name is that maker's product.
       if (
         match.score >= link &&
@@ -407,42 +414,69 @@ export function decidePage(
     }
   }
 
-  // 3. A name that matches candidates of conflicting makers is ambiguous: it links to none.
-  const candidateCompatible = (a: string, b: string): boolean => {
-    const left = namesOfCandidate.get(a) ?? [];
-    const right = namesOfCandidate.get(b) ?? [];
+  // 3. A name that matches candidates or page entries of conflicting makers is ambiguous: it
+  // links to none of them. Each entry's targets are settled on their own; a link between two
+  // entries of the page holds only when both keep it, so no third entry joins what conflicts.
+  const namesOfNode = (node: string): NameProfile[] =>
+    node.startsWith('c')
+      ? (namesOfCandidate.get(node.slice(1)) ?? [])
+      : [entries[Number(node.slice(1))]!.profile!];
+  const compatibleNodes = (a: string, b: string): boolean => {
+    const left = namesOfNode(a);
+    const right = namesOfNode(b);
     if (left.length === 0 || right.length === 0) return true;
     return left.some((x) => right.some((y) => makersCompatible(x, y, settings).compatible));
   };
-  const nameMatchOf = new Map<number, Match>();
+  const targetsOf = new Map<number, Map<string, Match>>();
+  const addTarget = (index: number, node: string, match: Match): void => {
+    const targets = targetsOf.get(index) ?? new Map<string, Match>();
+    targets.set(node, match);
+    targetsOf.set(index, targets);
+  };
   for (const [index, linking] of nameLinks) {
-    const targets = [...linking.keys()].sort();
-    const conflict = targets.some((a, i) => targets.slice(i + 1).some((b) => !candidateCompatible(a, b)));
+    for (const [candidateId, match] of linking) addTarget(index, candidateNode(candidateId), match);
+  }
+  for (const [low, links] of pageNameLinks) {
+    for (const [high, match] of links) {
+      addTarget(low, entryNode(high), match);
+      addTarget(high, entryNode(low), match);
+    }
+  }
+  const kept = new Map<number, Map<string, Match>>();
+  for (const index of [...targetsOf.keys()].sort((a, b) => a - b)) {
+    const all = targetsOf.get(index)!;
+    // As with stored candidates (step 1): the own maker's name wins over a group's or a notice's.
+    const exact = [...all.values()].some((m) => m.weakMaker !== true && m.groupMaker !== true);
+    const own = [...all.values()].some((m) => m.weakMaker !== true);
+    const targets = new Map(
+      [...all].filter(([, m]) => !(exact && m.groupMaker === true) && !(own && m.weakMaker === true)),
+    );
+    const nodes = [...targets.keys()].sort();
+    const conflict = nodes.some((a, i) => nodes.slice(i + 1).some((b) => !compatibleNodes(a, b)));
     if (conflict && !hardLinked.has(index)) {
-      for (const [candidateId, match] of linking) {
+      for (const [node, match] of targets) {
         possibles.push({
           entry: index,
-          other: candidateNode(candidateId),
+          other: node,
           score: Math.min(match.score, 0.85),
           reason: `${match.reason}; samma namn används av flera tillverkare`,
         });
       }
       continue;
     }
-    for (const candidateId of targets) {
-      const match = linking.get(candidateId)!;
-      components.union(entryNode(index), candidateNode(candidateId));
-      const previous = nameMatchOf.get(index);
-      if (previous === undefined || match.score > previous.score) nameMatchOf.set(index, match);
-    }
+    kept.set(index, targets);
   }
-  for (const [low, links] of pageNameLinks) {
-    for (const [high, match] of links) {
-      components.union(entryNode(low), entryNode(high));
-      for (const index of [low, high]) {
-        const previous = nameMatchOf.get(index);
-        if (previous === undefined || match.score > previous.score) nameMatchOf.set(index, match);
-      }
+  const nameMatchOf = new Map<number, Match>();
+  const noteMatch = (index: number, match: Match): void => {
+    const previous = nameMatchOf.get(index);
+    if (previous === undefined || match.score > previous.score) nameMatchOf.set(index, match);
+  };
+  for (const [index, targets] of kept) {
+    for (const node of [...targets.keys()].sort()) {
+      const match = targets.get(node)!;
+      if (node.startsWith('e') && kept.get(Number(node.slice(1)))?.has(entryNode(index)) !== true) continue;
+      components.union(entryNode(index), node);
+      noteMatch(index, match);
     }
   }
 

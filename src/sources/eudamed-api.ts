@@ -24,6 +24,19 @@ export type SpringPage = z.infer<typeof SpringPage>;
 /** `{ code: "refdata.…" }`, EUDAMED's reference-data value. */
 export const RefCode = z.object({ code: z.string().min(1) }).nullish();
 
+/** A text EUDAMED gives in several languages: `{ texts: [{ text }] }`. */
+export const MultilingualText = z.object({
+  texts: z.array(z.object({ text: z.string().nullish() })).nullish(),
+});
+
+/** A name given as a plain string or as a multilingual text (the first non-empty one). */
+export function textOf(
+  value: string | z.infer<typeof MultilingualText> | null | undefined,
+): string | undefined {
+  if (typeof value === 'string') return present(value);
+  return present(value?.texts?.map((entry) => entry.text ?? '').find((text) => text.trim() !== ''));
+}
+
 /** Parameters the adapters own; everything else in a configured URL is a filter. */
 const PAGING_PARAMS = new Set(['page', 'size', 'pageSize', 'iso2Code', 'languageIso2Code']);
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HorisontError } from '../domain/errors.js';
@@ -147,12 +148,47 @@ describe('eudamed-certificates parse: the two recorded pages', () => {
       language: 'en',
       sourceVersion: '1',
       publicationType: 'MDR technical documentation certificate',
+      certificate: {
+        number: 'MDR 765209',
+        notifiedBody: '2797',
+        type: 'MDR technical documentation',
+        legislation: 'mdr',
+        status: 'issued',
+        issuedOn: '2026-08-12',
+        validFrom: '2026-08-12',
+        expiresOn: '2031-08-11',
+        manufacturer: 'Abbott Diabetes Care Ltd',
+        manufacturerSrn: 'GB-MF-000002513',
+      },
       references: [
         { scheme: 'certificate', value: 'MDR 765209' },
         { scheme: 'notified-body', value: '2797' },
       ],
     });
-    expect(all.every((item) => item.product === undefined)).toBe(true);
+    // The search says nothing of the devices: no product facts, no scopes.
+    expect(all.every((item) => item.product === undefined && item.certificate?.scopes === undefined)).toBe(
+      true,
+    );
+  });
+
+  it('plans the detail of every listed certificate, keyed by its version, on the serving host', () => {
+    expect(page0.details).toHaveLength(6);
+    expect(page1.details).toHaveLength(4);
+    const minimed = page1.details!.find((detail) => detail.itemKey === '2797:MDR 701902');
+    expect(minimed?.request).toEqual({
+      key: 'certificate-ddd31b40-39f5-4389-b2ba-32e38703b7f6-v5',
+      url: 'https://ec.europa.eu/tools/eudamed/api/certificates/ddd31b40-39f5-4389-b2ba-32e38703b7f6?languageIso2Code=en',
+      accept: 'application/json',
+    });
+    // Every planned detail is recorded, so the demo reads them all.
+    for (const detail of [...page0.details!, ...page1.details!]) {
+      expect([...fixtures.values()].some((f) => f.url === detail.request.url)).toBe(true);
+    }
+    const local = toFixtureUrl(first!.url, 'http://127.0.0.1:4010');
+    const viaServer = eudamedCertificates.parse(fixture('page-0', local, first!.key), spec());
+    expect(viaServer.details![0]!.request.url).toBe(
+      `http://127.0.0.1:4010/ec.europa.eu/tools/eudamed/api/certificates/${viaServer.details![0]!.request.key.slice(12, 48)}?languageIso2Code=en`,
+    );
   });
 
   it('covers the fixture world manufacturers and real notified bodies', () => {
@@ -202,6 +238,170 @@ describe('eudamed-certificates parse: the two recorded pages', () => {
       ),
     ).toBe(true);
     expect(result.items).toEqual(page0.items);
+  });
+});
+
+describe('eudamed-certificates parse: the recorded details', () => {
+  const details = [...fixtures.values()].filter((f) => f.name.startsWith('eudamed-certificates/detail-'));
+  const read = (name: string) => eudamedCertificates.parse(fixture(name), spec());
+
+  it('gives each certificate under the key its listing gave it, with the devices it covers', () => {
+    expect(details).toHaveLength(10);
+    const { items, next, details: more } = read('detail-ddd31b40-39f5-4389-b2ba-32e38703b7f6');
+    expect(next).toBeUndefined();
+    expect(more).toBeUndefined();
+    expect(items).toHaveLength(1);
+    const [minimed] = items;
+    expect(minimed).toMatchObject({
+      itemKey: '2797:MDR 701902',
+      kind: 'certificate',
+      title: 'MDR quality management system certificate MDR 701902 (notified body 2797)',
+      publishedAt: '2022-09-19',
+      sourceVersion: '5',
+    });
+    expect(minimed!.summary).toBe(
+      'Manufacturer: Medtronic MiniMed, Inc. (US-MF-000001742). Status: amended. ' +
+        'Valid from 2022-09-19 until 2027-09-18. Covers: MiniMed 780G Insulin Pump System ' +
+        '(Basic UDI-DI 643169MM780G27); Guardian 4 Sensor (Basic UDI-DI 643169GST4LF).',
+    );
+    expect(minimed!.certificate).toEqual({
+      number: 'MDR 701902',
+      notifiedBody: '2797',
+      notifiedBodyName: 'BSI Group The Netherlands B.V.',
+      type: 'MDR quality management system',
+      legislation: 'mdr',
+      status: 'amended',
+      issuedOn: '2022-09-19',
+      validFrom: '2022-09-19',
+      expiresOn: '2027-09-18',
+      manufacturer: 'Medtronic MiniMed, Inc.',
+      manufacturerSrn: 'US-MF-000001742',
+      scopes: [
+        {
+          basicUdiDi: '643169MM780G27',
+          name: 'MiniMed 780G Insulin Pump System',
+          riskClass: 'refdata.risk-class.class-iib',
+        },
+        { basicUdiDi: '643169GST4LF', name: 'Guardian 4 Sensor', riskClass: 'refdata.risk-class.class-iib' },
+      ],
+    });
+  });
+
+  it('names only devices the device recordings register, and one certified before its registration', () => {
+    const devices = ['page-0', 'page-1', 'page-2'].flatMap(
+      (page) =>
+        (
+          JSON.parse(readFileSync(`${FIXTURES}eudamed-devices/${page}.json`, 'utf8')) as {
+            content: Array<{ basicUdi: string; tradeName: string }>;
+          }
+        ).content,
+    );
+    const registered = new Map(devices.map((device) => [device.basicUdi, device.tradeName]));
+    const unregistered: string[] = [];
+    for (const detail of details) {
+      const [item] = read(detail.name.slice('eudamed-certificates/'.length)).items;
+      expect(item!.certificate!.scopes!.length).toBeGreaterThan(0);
+      for (const scope of item!.certificate!.scopes!) {
+        const name = registered.get(scope.basicUdiDi!);
+        if (name === undefined) unregistered.push(scope.name!);
+        else expect(scope.name).toBe(name);
+      }
+    }
+    expect(unregistered).toEqual(['Dexcom G7 15 Day Continuous Glucose Monitoring System']);
+  });
+
+  it('lists and details agree on key, title and dates', () => {
+    const [first] = eudamedCertificates.requests(spec());
+    const page0 = eudamedCertificates.parse(fixture('page-0', first!.url, first!.key), spec());
+    for (const listed of page0.items) {
+      const planned = page0.details!.find((detail) => detail.itemKey === listed.itemKey)!;
+      const recording = [...fixtures.values()].find((f) => f.url === planned.request.url)!;
+      const [detailed] = eudamedCertificates.parse(
+        fixtureDocument(recording, planned.request.url, planned.request.key),
+        spec(),
+      ).items;
+      expect(detailed).toMatchObject({
+        itemKey: listed.itemKey,
+        title: listed.title,
+        url: listed.url,
+        publishedAt: listed.publishedAt,
+        sourceVersion: listed.sourceVersion,
+      });
+      expect({ ...detailed!.certificate, scopes: undefined, notifiedBodyName: undefined }).toEqual({
+        ...listed.certificate,
+        scopes: undefined,
+        notifiedBodyName: undefined,
+      });
+    }
+  });
+
+  it('reads a configured detail URL as that one certificate', () => {
+    const url =
+      'https://ec.europa.eu/tools/eudamed/api/certificates/883b5d80-c5bd-4c63-bfdf-7ba00c0ebdf9?languageIso2Code=en';
+    expect(eudamedCertificates.requests(spec({}, [url]))).toEqual([
+      { key: 'certificate-883b5d80-c5bd-4c63-bfdf-7ba00c0ebdf9', url, accept: 'application/json' },
+    ]);
+  });
+});
+
+describe('eudamed-certificates parse: detail variants', () => {
+  const url = `${BASE.replace('/search/', '/')}c266239c-462c-4840-9017-4efac3289fbc?languageIso2Code=en`;
+  function detailDoc(fields: Record<string, unknown>): FetchedDocument {
+    const body = {
+      uuid: 'c266239c-462c-4840-9017-4efac3289fbc',
+      certificateNumber: 'Z-25-052-S-IX-E',
+      notifiedBody: { srn: '0633', name: { texts: [{ text: 'DQS Medizinprodukte GmbH' }] } },
+      manufacturer: { srn: 'SE-MF-000012345', name: 'Exempel Medical AB' },
+      type: { code: 'refdata.certificate-mdr-type.technical-documentation' },
+      status: { code: 'refdata.certificate-status.issued' },
+      issueDate: '2025-09-17T00:00:00',
+      versionNumber: 2,
+      scopes: [],
+      ...fields,
+    };
+    return { ...json(body), request: { key: 'detail', url }, url };
+  }
+  const scopesOf = (fields: Record<string, unknown>) =>
+    eudamedCertificates.parse(detailDoc(fields), spec()).items[0]!.certificate!.scopes;
+
+  it('reads the Basic UDI-DI however basicUdiData gives it, and multilingual names', () => {
+    expect(
+      scopesOf({
+        scopes: [
+          { basicUdiData: '7350001EXA1', name: 'Exempla One' },
+          { basicUdiData: { basicUdi: '7350001EXA2' }, name: { texts: [{ text: 'Exempla Two' }] } },
+          {
+            basicUdiData: { basicUdi: { code: '7350001EXA3' } },
+            riskClasses: [{ code: 'refdata.risk-class.class-iii' }],
+          },
+          { basicUdiData: null, name: 'Exempla Four', referenceCatalogueNumber: 'EX-4' },
+          { basicUdiData: null, name: null, deviceGroupIdentification: 'Catheters' },
+        ],
+      }),
+    ).toEqual([
+      { basicUdiDi: '7350001EXA1', name: 'Exempla One' },
+      { basicUdiDi: '7350001EXA2', name: 'Exempla Two' },
+      { basicUdiDi: '7350001EXA3', riskClass: 'refdata.risk-class.class-iii' },
+      { name: 'Exempla Four', catalogueNumbers: ['EX-4'] },
+    ]);
+  });
+
+  it('keeps a certificate whose detail lists no devices, and names its body', () => {
+    const [item] = eudamedCertificates.parse(detailDoc({ scopes: null }), spec()).items;
+    expect(item!.itemKey).toBe('0633:Z-25-052-S-IX-E');
+    expect(item!.certificate).toMatchObject({ notifiedBodyName: 'DQS Medizinprodukte GmbH', scopes: [] });
+  });
+
+  it('fails as drift when the detail or a scope changed shape', () => {
+    expect(errorKindOf(() => eudamedCertificates.parse(detailDoc({ scopes: undefined }), spec()))).toBe(
+      'schema-drift',
+    );
+    expect(errorKindOf(() => eudamedCertificates.parse(detailDoc({ scopes: [{ name: 42 }] }), spec()))).toBe(
+      'schema-drift',
+    );
+    expect(
+      errorKindOf(() => eudamedCertificates.parse(detailDoc({ content: [], uuid: undefined }), spec())),
+    ).toBe('schema-drift');
   });
 });
 
@@ -285,6 +485,7 @@ describe('eudamed-certificates parse: empty and broken documents', () => {
     ['edge/blocked', 'blocked'],
     ['edge/envelope-drift', 'schema-drift'],
     ['edge/item-drift', 'schema-drift'],
+    ['edge/detail-scope-drift', 'schema-drift'],
   ] as const)('%s → %s', (name, kind) => {
     expect(errorKindOf(() => eudamedCertificates.parse(fixture(name), spec()))).toBe(kind);
   });

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { HorisontError } from '../domain/errors.js';
 import type { RawItem } from '../domain/item.js';
 import {
+  MultilingualText,
   SpringPage,
   describeIssues,
   lastSegment,
   nextEudamedPage,
-  present,
   readEudamedJson,
+  textOf,
 } from './eudamed-api.js';
 import { listRequestKey } from './html.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
@@ -20,10 +21,6 @@ export const NotifiedBodiesOptions = z.strictObject({
   maxPages: z.number().int().min(1).max(100).default(5),
 });
 export type NotifiedBodiesOptions = z.infer<typeof NotifiedBodiesOptions>;
-
-const MultilingualText = z.object({
-  texts: z.array(z.object({ text: z.string().nullish() })).nullish(),
-});
 
 /**
  * One entry of EUDAMED's notified-body list: `{uuid, name, eudamedIdentifier,
@@ -38,11 +35,6 @@ const NotifiedBody = z.object({
   legislationStatusMap: z.record(z.string(), z.object({ code: z.string().min(1) }).nullish()).nullish(),
 });
 type NotifiedBody = z.infer<typeof NotifiedBody>;
-
-function nameOf(name: NotifiedBody['name']): string | undefined {
-  if (typeof name === 'string') return present(name);
-  return present(name?.texts?.map((entry) => entry.text ?? '').find((text) => text.trim() !== ''));
-}
 
 const LEGISLATION_ORDER = ['mdr', 'ivdr', 'mdd', 'aimdd', 'ivdd'];
 
@@ -62,7 +54,7 @@ function statusesOf(map: NotifiedBody['legislationStatusMap']): Array<[string, s
 
 function toItem(body: NotifiedBody): RawItem {
   const number = body.eudamedIdentifier.trim();
-  const name = nameOf(body.name);
+  const name = textOf(body.name);
   const statuses = statusesOf(body.legislationStatusMap);
   const summary =
     statuses.length > 0

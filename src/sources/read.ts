@@ -4,7 +4,7 @@ import { DEFAULT_DRIFT, driftProblem, recordCensus } from './drift.js';
 import type { DriftSettings, RecordCensus } from './drift.js';
 import type { FetchedDocument, ParseResult, SourceAdapter, SourceSpec } from './types.js';
 
-export interface ReadResult extends Omit<ParseResult, 'records'> {
+export interface ReadResult extends Omit<ParseResult, 'records' | 'recordFields'> {
   /** For adapters that declare `recordFields`: how many records lacked them. */
   census?: RecordCensus;
 }
@@ -27,16 +27,17 @@ export function readDocument<Opts>(
   spec: SourceSpec<Opts>,
   baseline: DriftBaseline = {},
 ): ReadResult {
-  const { records, ...result } = adapter.parse(doc, spec);
+  const { records, recordFields, ...result } = adapter.parse(doc, spec);
   const items = result.items.map((item) => sanitiseDeep(item));
-  if (!adapter.recordFields) return { ...result, items };
+  const fields = recordFields ?? adapter.recordFields;
+  if (!fields) return { ...result, items };
   if (records === undefined) {
     throw new HorisontError(
       'internal',
       `parse(${adapter.id}): declares record fields but returned no records`,
     );
   }
-  const census = recordCensus(records, adapter.recordFields);
+  const census = recordCensus(records, fields);
   const problem = driftProblem(census, baseline.usualShare, baseline.settings ?? DEFAULT_DRIFT);
   if (problem) throw new HorisontError('schema-drift', `parse(${adapter.id}): ${problem}`);
   return { ...result, items, census };

@@ -23,10 +23,31 @@ export interface FetchedDocument {
   fetchedAt: string;
 }
 
+/**
+ * A listed record whose full item is read from a detail document of its own (EUDAMED's
+ * certificate detail names the devices a certificate covers; its search does not).
+ */
+export interface DetailRequest {
+  /** The listed item the detail document completes: its item has this key. */
+  itemKey: string;
+  /**
+   * The request; its key names the record's version, so a key once read is not asked for
+   * again until the listing shows a new version.
+   */
+  request: FetchRequest;
+}
+
 export interface ParseResult {
   items: RawItem[];
   /** The next page to fetch, when the source pages. Absent on the last page. */
   next?: FetchRequest;
+  /**
+   * Detail documents of this page's items. The pipeline reads a detail only when its item is
+   * stored and its request key was never read (a new certificate, or a new version of one), and
+   * a listing never overwrites an item a detail may have completed. The detail document's
+   * parse returns the completed item under the same key.
+   */
+  details?: DetailRequest[];
   /**
    * Values that should stay the same from run to run, such as an API's build version (EUDAMED's
    * `applicationInfo.buildVersion`). The pipeline stores them and notes a change as a warning
@@ -39,6 +60,11 @@ export interface ParseResult {
    * mapped from), for the drift check against `SourceAdapter.recordFields`. Not stored.
    */
   records?: readonly unknown[];
+  /**
+   * The fields `records` are checked for when this document's records have another shape than
+   * `SourceAdapter.recordFields` describes (a detail document of a listing).
+   */
+  recordFields?: readonly string[];
 }
 
 /** The source as configured in `config/sources.yaml`, with options already validated. */

@@ -42,7 +42,8 @@ async function previousKeys(
 /**
  * Stores a parsed page's items. When the same request listed other keys the last time, more of
  * them gone than the guard allows and about as many new keys in their place, the new items wait
- * (deferred) and only the known ones are stored now.
+ * (deferred) and only the known ones are stored now. Items in `keepStored` (stored items a detail
+ * document completes) count as listed but are not overwritten by the listing's shorter form.
  */
 export async function ingestPage(
   tx: Tx,
@@ -53,13 +54,14 @@ export async function ingestPage(
     requestKey: string;
     items: RawItem[];
     settings: RekeySettings;
+    keepStored?: ReadonlySet<string>;
   },
 ): Promise<PageIngest> {
   const { runId, sourceId, snapshotId, items } = input;
-  const store = async (): Promise<PageIngest> => ({
-    ...(await upsertItems(tx, sourceId, snapshotId, items)),
-    deferred: 0,
-  });
+  const keep = input.keepStored;
+  const upsert = (list: RawItem[]): Promise<UpsertedItems> =>
+    upsertItems(tx, sourceId, snapshotId, keep ? list.filter((item) => !keep.has(item.itemKey)) : list);
+  const store = async (): Promise<PageIngest> => ({ ...(await upsert(items)), deferred: 0 });
   const before = await previousKeys(tx, runId, sourceId, input.requestKey);
   if (!before || before.length === 0) return store();
   const now = new Set(items.map((item) => item.itemKey));
@@ -76,12 +78,7 @@ export async function ingestPage(
   );
   const fresh = items.filter((item) => !known.has(item.itemKey));
   if (!pageLooksRekeyed({ known: before.length, gone, fresh: fresh.length }, input.settings)) return store();
-  const stored = await upsertItems(
-    tx,
-    sourceId,
-    snapshotId,
-    items.filter((item) => known.has(item.itemKey)),
-  );
+  const stored = await upsert(items.filter((item) => known.has(item.itemKey)));
   await tx.query(
     `insert into held_items (run_id, source_id, item_key, snapshot_id, data)
      select $1, $2, t.item_key, $3, $5::jsonb -> (t.n::int - 1)

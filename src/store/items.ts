@@ -100,6 +100,16 @@ export async function upsertItems(
   };
 }
 
+/** Which of these item keys the source has stored. */
+export async function storedItemKeys(db: Db | Tx, sourceId: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const result = await db.query<{ item_key: string }>(
+    'select item_key from source_items where source_id = $1 and item_key = any($2::text[])',
+    [sourceId, keys],
+  );
+  return new Set(result.rows.map((row) => row.item_key));
+}
+
 export interface StoredItem {
   id: number;
   sourceId: string;
@@ -128,6 +138,7 @@ export function toEvidence(stored: StoredItem): EvidenceItem {
     ...(item.region === undefined ? {} : { region: item.region }),
     ...(item.publicationType === undefined ? {} : { publicationType: item.publicationType }),
     ...(item.product === undefined ? {} : { product: item.product }),
+    ...(item.certificate === undefined ? {} : { certificate: item.certificate }),
   };
 }
 

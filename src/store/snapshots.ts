@@ -36,6 +36,20 @@ export async function storedSnapshotId(
   return row ? Number(row.id) : undefined;
 }
 
+/**
+ * Which of these requests the source has read and accepted in any run: a detail request names
+ * its record's version, so one read need not be read again.
+ */
+export async function readRequestKeys(db: Db | Tx, sourceId: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const result = await db.query<{ request_key: string }>(
+    `select distinct request_key from snapshots
+     where source_id = $1 and request_key = any($2::text[]) and parsed_at is not null and not held`,
+    [sourceId, keys],
+  );
+  return new Set(result.rows.map((row) => row.request_key));
+}
+
 export interface SnapshotInput {
   runId: string;
   sourceId: string;

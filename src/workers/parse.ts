@@ -10,7 +10,10 @@ import { invalidCanary, recordCanaries, usualLackingShare } from '../store/healt
 import { ingestPage } from '../store/holds.js';
 import { settleSource } from '../store/runs.js';
 import type { PlannedJob } from '../store/runs.js';
-import { loadSnapshot, markSnapshotParsed } from '../store/snapshots.js';
+import { storedItemKeys } from '../store/items.js';
+import type { Tx } from '../store/db.js';
+import { loadSnapshot, markSnapshotParsed, readRequestKeys } from '../store/snapshots.js';
+import type { DetailRequest, FetchRequest } from '../sources/types.js';
 
 /** Items per resolve job: one page of the resolver (src/store/resolution.ts). */
 export const RESOLVE_BATCH = 100;
@@ -40,10 +43,33 @@ function validateItems(sourceId: string, items: unknown[]): RawItem[] {
 }
 
 /**
+ * The detail documents to read for a page: those of items stored now (not new items the re-key
+ * guard holds) whose request, which names the listed version, was never read. A detail that
+ * failed is asked for again by the next scan, whether or not the listing changed.
+ */
+async function detailsToRead(tx: Tx, sourceId: string, details: DetailRequest[]): Promise<FetchRequest[]> {
+  if (details.length === 0) return [];
+  const stored = await storedItemKeys(
+    tx,
+    sourceId,
+    details.map((detail) => detail.itemKey),
+  );
+  const read = await readRequestKeys(
+    tx,
+    sourceId,
+    details.map((detail) => detail.request.key),
+  );
+  return details
+    .filter((detail) => stored.has(detail.itemKey) && !read.has(detail.request.key))
+    .map((detail) => detail.request);
+}
+
+/**
  * Parses a stored snapshot with the source's adapter (through `readDocument`: sanitised items,
  * the drift check against the source's usual share), stores new and changed items, plans their
- * resolution, and either follows the next page or ends the source's chain for this run. New items
- * of a page that looks re-keyed wait for the end of the source's scan (src/store/holds.ts).
+ * resolution, plans the detail documents its items need, and either follows the next page or ends
+ * the source's chain for this run. New items of a page that looks re-keyed wait for the end of the
+ * source's scan (src/store/holds.ts).
  */
 export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
   const guards = ctx.config.guards;
@@ -66,6 +92,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
       const items = validateItems(source.id, result.items);
       const canaryProblem = result.canaries ? invalidCanary(result.canaries) : undefined;
       if (canaryProblem) throw new HorisontError('schema', `parse(${source.id}): invalid ${canaryProblem}`);
+      const details = result.details ?? [];
       await job.commit(async (tx) => {
         let notes: string[] = [];
         let deferred = 0;
@@ -75,6 +102,16 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
           if (snapshot.unchanged) {
             changed = { newIds: [], changedIds: [] };
           } else {
+            // A listed item a detail document completes stays as the detail left it (even on a
+            // replay); a new one is stored in its listed form until its detail is read.
+            const keepStored =
+              details.length === 0
+                ? undefined
+                : await storedItemKeys(
+                    tx,
+                    source.id,
+                    details.map((detail) => detail.itemKey),
+                  );
             const ingested = await ingestPage(tx, {
               runId: data.runId,
               sourceId: source.id,
@@ -82,6 +119,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
               requestKey: snapshot.document.request.key,
               items,
               settings: guards.rekey,
+              ...(keepStored ? { keepStored } : {}),
             });
             changed = { newIds: ingested.newIds, changedIds: ingested.changedIds };
             deferred = ingested.deferred;
@@ -104,13 +142,24 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
             data: { runId: data.runId, itemIds: itemIds.slice(start, start + RESOLVE_BATCH) },
           });
         }
-        if (result.next && !data.replay) {
+        const nextPage = data.replay ? undefined : result.next;
+        if (nextPage) {
           next.push({
             queue: 'fetch',
-            jobId: jobId('fetch', data.runId, source.id, result.next.key),
-            data: { runId: data.runId, sourceId: source.id, request: result.next, page: data.page + 1 },
+            jobId: jobId('fetch', data.runId, source.id, nextPage.key),
+            data: { runId: data.runId, sourceId: source.id, request: nextPage, page: data.page + 1 },
           });
-        } else {
+        }
+        const detailFetches = data.replay ? [] : await detailsToRead(tx, source.id, details);
+        for (const request of detailFetches) {
+          next.push({
+            queue: 'fetch',
+            jobId: jobId('fetch', data.runId, source.id, request.key),
+            data: { runId: data.runId, sourceId: source.id, request, page: data.page },
+          });
+        }
+        // Each detail is a request chain of its own; the last chain to end settles the source.
+        if (!nextPage && detailFetches.length === 0) {
           next.push(
             ...(await settleSource(tx, {
               runId: data.runId,
@@ -127,6 +176,7 @@ export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
             new: changed.newIds.length,
             changed: changed.changedIds.length,
             ...(deferred > 0 ? { deferred } : {}),
+            ...(detailFetches.length > 0 ? { details: detailFetches.length } : {}),
           },
           'parse: done',
         );

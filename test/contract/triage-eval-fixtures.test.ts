@@ -10,7 +10,7 @@ import { fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
 import type { FixtureServer } from '../../src/fixtures/server.js';
 import { startFixtureServer, toFixtureUrl } from '../../src/fixtures/server.js';
 import { adapters } from '../../src/sources/index.js';
-import type { FetchRequest } from '../../src/sources/types.js';
+import type { FetchRequest, ParseResult } from '../../src/sources/types.js';
 
 /**
  * The labelled scenario of the triage evaluation (issue 16): its recordings are what the real
@@ -78,37 +78,54 @@ function matches(product: Product, item: RawItem): boolean {
   );
 }
 
-/** Follows one source's requests through the fixture server, as the fetch and parse workers do. */
+/** One request through the fixture server, parsed as the parse worker would. */
+async function read(source: ConfiguredSource, request: FetchRequest): Promise<ParseResult> {
+  const response = await fetch(request.url, { headers: { accept: request.accept ?? '*/*' } });
+  expect(response.status, `${source.id}: ${request.url}`).toBe(200);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const doc = {
+    request,
+    url: request.url,
+    status: response.status,
+    headers,
+    body: Buffer.from(await response.arrayBuffer()),
+    fetchedAt: SCANNED_AT,
+  };
+  return source.adapter.parse(doc, source);
+}
+
+/**
+ * Follows one source's requests through the fixture server, as the fetch and parse workers do on
+ * a first scan: every page, and the detail of every listed record, whose item replaces the listed
+ * one of the same key.
+ */
 async function scan(
   source: ConfiguredSource,
   origin: string,
 ): Promise<{ items: RawItem[]; requests: number }> {
   const local = { ...source, urls: source.urls.map((url) => toFixtureUrl(url, origin)) };
-  const items: RawItem[] = [];
+  const items = new Map<string, RawItem>();
+  const listed: RawItem[] = [];
   let requests = 0;
   for (const first of source.adapter.requests(local)) {
     for (let request: FetchRequest | undefined = first; request;) {
       requests += 1;
-      const response = await fetch(request.url, { headers: { accept: request.accept ?? '*/*' } });
-      expect(response.status, `${source.id}: ${request.url}`).toBe(200);
-      const headers: Record<string, string> = {};
-      response.headers.forEach((value, name) => {
-        headers[name] = value;
-      });
-      const doc = {
-        request,
-        url: request.url,
-        status: response.status,
-        headers,
-        body: Buffer.from(await response.arrayBuffer()),
-        fetchedAt: SCANNED_AT,
-      };
-      const result = source.adapter.parse(doc, local);
-      items.push(...result.items);
+      const result = await read(local, request);
+      listed.push(...result.items);
+      for (const detail of result.details ?? []) {
+        requests += 1;
+        const [item, ...more] = (await read(local, detail.request)).items;
+        expect(more, detail.request.url).toEqual([]);
+        expect(item?.itemKey, detail.request.url).toBe(detail.itemKey);
+        items.set(detail.itemKey, item!);
+      }
       request = result.next;
     }
   }
-  return { items, requests };
+  return { items: listed.map((item) => items.get(item.itemKey) ?? item), requests };
 }
 
 describe('triage evaluation scenario', () => {

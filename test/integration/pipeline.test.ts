@@ -65,7 +65,11 @@ describe('the pipeline trunk on recorded sources', () => {
     // A different generation of the same sensor family stays a different candidate.
     const libre2 = candidateWithUdi(ranked, LIBRE_2);
     expect(libre2.id).not.toBe(libre3.id);
-    expect(libre2.evidence.every((e) => e.sourceId === 'eudamed-devices')).toBe(true);
+    // Its registration and Abbott's quality-management certificate, which covers both sensors.
+    expect([...new Set(libre2.evidence.map((e) => e.sourceId))].sort()).toEqual([
+      'eudamed-certificates',
+      'eudamed-devices',
+    ]);
 
     // The councils' own lists only mark products already handled; they create no candidate.
     expect(ranked.filter((c) => c.evidence.every((e) => e.sourceId === 'council-lists'))).toEqual([]);

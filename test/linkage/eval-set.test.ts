@@ -197,13 +197,16 @@ describe('the linkage evaluation set (test/fixtures/linkage)', () => {
     }
   });
 
-  it('puts items sharing a UDI-DI, Basic UDI-DI, NCT number or Nye Metoder id in one cluster', () => {
+  it("puts items sharing a UDI-DI, Basic UDI-DI (a certificate scope's too), NCT number or Nye Metoder id in one cluster", () => {
     const keys = (entry: EvalEntry): string[] => {
       const product = entry.item.product;
       const gtin = product?.udiDi === undefined ? undefined : gtin14(product.udiDi);
       return [
         ...(gtin ? [`udi:${gtin}`] : []),
         ...(product?.basicUdiDi ? [`basic:${product.basicUdiDi}`] : []),
+        ...(entry.item.certificate?.scopes ?? []).flatMap((scope) =>
+          scope.basicUdiDi ? [`basic:${scope.basicUdiDi}`] : [],
+        ),
         ...(entry.item.references ?? [])
           .filter((r) => r.scheme === 'nct' || r.scheme === 'nye-metoder')
           .map((r) => `${r.scheme}:${r.value}`),
