@@ -181,6 +181,38 @@ describe('identitiesOf', () => {
     ]);
   });
 
+  it.each([
+    [
+      'tlv',
+      'Hälsoekonomisk bedömning av sakral nervstimulering vid fekal inkontinens',
+      'Sakral nervstimulering vid fekal inkontinens',
+    ],
+    [
+      'sbu-publications',
+      'Robotassisterad bronkoskopi vid misstänkt lungcancer – en hälsoekonomisk utvärdering',
+      'Robotassisterad bronkoskopi vid misstänkt lungcancer',
+    ],
+    [
+      'hta-ostergotland',
+      'Telemonitorering vid hjärtsvikt – en metodvärdering',
+      'Telemonitorering vid hjärtsvikt',
+    ],
+  ])('names the method of a %s report after the method, not the report: %s', (source, title, method) => {
+    const [identity, ...more] = identitiesOf(source, item({ kind: 'hta-report', title }));
+    expect(more).toEqual([]);
+    expect(identity).toMatchObject({ candidateKind: 'method', displayName: method });
+  });
+
+  it('takes a product named in parentheses in an HTA title for the product, not the method', () => {
+    const ids = identitiesOf(
+      'hta-vgr',
+      item({ kind: 'hta-report', title: 'Blyfri förmakspacemaker (NordHeart) – tidig bedömning' }),
+    );
+    expect(ids.map((i) => [i.candidateKind, i.displayName, i.keys])).toEqual([
+      ['device', 'NordHeart', [{ scheme: 'product', value: 'nordheart' }]],
+    ]);
+  });
+
   it('does not read sentence openers of the summary as products', () => {
     const ids = identitiesOf(
       'sbu-publications',

@@ -3,6 +3,7 @@ import { isNtCouncilDecision, kindOfProduct } from './candidate.js';
 import { normaliseBasicUdiDi, normaliseSrn, normaliseUdiDi } from './identifiers.js';
 import type { RawItem } from './item.js';
 import { extractProductMentions } from './mentions.js';
+import { methodNameOf } from './method-names.js';
 import { normaliseProductName, normaliseText } from './normalise.js';
 
 export interface IdentityKey {
@@ -84,7 +85,7 @@ function mentionsOf(item: RawItem): { names: string[]; where: 'titeln' | 'samman
  *   product:<normaliseProductName(tradeName)>.
  * - Text items → one identity per extracted mention (key product:<normalised mention>).
  * - HTA reports / methods with no product mention → one method identity keyed
- *   item:<sourceId>:<itemKey>, named by the title.
+ *   item:<sourceId>:<itemKey>, named by the method its title names (src/domain/method-names.ts).
  * - Device/IVD/drug items with neither facts nor a recognised name → one identity keyed by the
  *   item, of that kind (the item is about a product even if its name was not recognised).
  * - News, guidance, trials, certificates and safety notices with no mention → [] (stored, not a
@@ -232,7 +233,8 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
       {
         keys: [itemKey(sourceId, item)],
         candidateKind: 'method',
-        displayName: title,
+        // The method, not the report: TLV's "Hälsoekonomisk bedömning av X vid Y" is X vid Y.
+        displayName: methodNameOf(title),
         reason:
           item.kind === 'hta-report' ? 'HTA-rapport utan produktnamn (metod)' : 'metod utan produktnamn',
       },

@@ -81,6 +81,11 @@ export interface Similarity {
   weakMaker?: true;
   /** The makers are one only by their group's first word (see {@link sameMaker}). */
   groupMaker?: true;
+  /**
+   * One name is only the other's maker ("NordHeart" for NordHeart Medical's "NordHeart Leadless
+   * Atrial Pacemaker System"): it names the product only while the maker has one by that name.
+   */
+  brandOnly?: true;
 }
 
 /** Devices and IVDs can be confused by a source; drugs and methods are their own worlds. */
@@ -438,6 +443,24 @@ function prefixOf(a: SplitName, b: SplitName): SplitName | undefined {
 const SHARED_WORD_LETTERS = 5;
 
 /**
+ * A text naming a product by its maker's name alone ("Blyfri förmakspacemaker (NordHeart)"):
+ * `brand` is one distinctive word, the maker's first word of `product`, whose name opens with it
+ * and names no model or generation after it. Such a name would otherwise lose its only word to
+ * the maker-word rule and look like no name at all. Undefined when the rule does not apply.
+ */
+function brandMatch(brand: NameProfile, product: NameProfile, c: CompiledSettings): Similarity | undefined {
+  const word = makerWordOf(product.manufacturer);
+  if (brand.name !== word || !isBrandWord(word, c)) return undefined;
+  if (brand.manufacturer !== '' && brand.manufacturer !== product.manufacturer) return undefined;
+  if (!product.name.startsWith(`${word} `)) return undefined;
+  const rest = splitName(product.name, word, c);
+  if (rest.code !== '') {
+    return { score: 0.8, reason: 'tillverkarens namn, men produkten har en modell eller generation' };
+  }
+  return { score: 0.9, reason: 'tillverkarens namn inleder produktnamnet', brandOnly: true };
+}
+
+/**
  * How alike two product names are, 0…1, with the reason in Swedish, leaving the makers aside
  * except for dropping a maker's name that opens a registry name. Symmetric.
  */
@@ -448,6 +471,8 @@ export function nameSimilarity(a: NameProfile, b: NameProfile, settings: Resolut
     return methodSimilarity(methodOf(a.name, settings), methodOf(b.name, settings), settings.methods);
   }
   const c = compile(settings);
+  const brand = brandMatch(a, b, c) ?? brandMatch(b, a, c);
+  if (brand !== undefined) return brand;
   // Both sides drop the same maker word, so the result does not depend on argument order.
   const makerWord = makerWordOf(a.manufacturer) || makerWordOf(b.manufacturer);
   const left = splitName(a.name, makerWord, c);
@@ -556,12 +581,24 @@ function affixBlocks(
 export function nameBlocks(profile: NameProfile, settings: ResolutionSettings): NameBlocks {
   if (profile.kind === 'method') return { concepts: methodOf(profile.name, settings).concepts };
   const c = compile(settings);
-  return affixBlocks(
-    splitName(profile.name, makerWordOf(profile.manufacturer), c),
-    filedFamily(profile.kind),
-    c.affix,
-    profile.srn,
-  );
+  const makerWord = makerWordOf(profile.manufacturer);
+  const split = splitName(profile.name, makerWord, c);
+  const blocks = affixBlocks(split, filedFamily(profile.kind), c.affix, profile.srn);
+  // A name opening with its maker's name and naming no model is also where the maker's name
+  // alone, as a text gives it ("(NordHeart)"), looks (see brandMatch).
+  return isBrandWord(makerWord, c) && profile.name.startsWith(`${makerWord} `) && split.code === ''
+    ? { ...blocks, concepts: [brandBlock(filedFamily(profile.kind), makerWord)] }
+    : blocks;
+}
+
+/** A maker's first word distinctive enough to name its product alone. */
+function isBrandWord(word: string, c: CompiledSettings): boolean {
+  return word.length >= 5 && !c.genericMakerWords.has(word);
+}
+
+/** A concept-like block; no `|`, which separates concepts on their way to PostgreSQL. */
+function brandBlock(familyName: string, word: string): string {
+  return `${familyName}@${word}`;
 }
 
 /** The blocks to look a name up in. */
@@ -619,7 +656,15 @@ export function lookupBlocks(profile: NameProfile, settings: ResolutionSettings)
       undefined,
     );
   }
-  return { heads: [...heads], tails: [...tails], concepts: [] };
+  // One word and no model may be a maker's name standing for its product.
+  const concepts =
+    own.tokens.length === 1 &&
+    own.code === '' &&
+    profile.name === own.words[0] &&
+    isBrandWord(profile.name, c)
+      ? lookupFamilies(profile.kind).map((familyName) => brandBlock(familyName, profile.name))
+      : [];
+  return { heads: [...heads], tails: [...tails], concepts };
 }
 
 /** What a name is bundled "with" ("… with Control-IQ technology") says what it works with. */

@@ -176,6 +176,7 @@ interface Match {
   matchedName: string;
   weakMaker?: true;
   groupMaker?: true;
+  brandOnly?: true;
 }
 
 class Components {
@@ -331,6 +332,7 @@ export function decidePage(
           matchedName: name.name,
           ...(result.weakMaker === true && score === result.score ? { weakMaker: true as const } : {}),
           ...(result.groupMaker === true && score === result.score ? { groupMaker: true as const } : {}),
+          ...(result.brandOnly === true && score === result.score ? { brandOnly: true as const } : {}),
         });
       }
     }
@@ -350,6 +352,22 @@ export function decidePage(
         match.score >= link &&
         (namesOfCandidate.get(candidateId) ?? []).some((name) => makersConflict(profile, name, settings))
       ) {
+        continue;
+      }
+      // A maker's name alone joins a candidate only while the candidate is no other of its
+      // products: one already holding a product name this one does not link to stays apart.
+      if (
+        match.brandOnly === true &&
+        (namesOfCandidate.get(candidateId) ?? []).some(
+          (name) => name.name !== match.matchedName && similarity(profile, name, settings).score < link,
+        )
+      ) {
+        possibles.push({
+          entry: entry.index,
+          other: candidateNode(candidateId),
+          score: Math.min(match.score, 0.85),
+          reason: `${match.reason}; kandidaten är redan en annan produkt`,
+        });
         continue;
       }
       if (match.score >= link) linking.set(candidateId, match);
@@ -452,7 +470,10 @@ export function decidePage(
       [...all].filter(([, m]) => !(exact && m.groupMaker === true) && !(own && m.weakMaker === true)),
     );
     const nodes = [...targets.keys()].sort();
-    const conflict = nodes.some((a, i) => nodes.slice(i + 1).some((b) => !compatibleNodes(a, b)));
+    // A maker's name alone names one product only while it matches one.
+    const brands = [...targets.values()].filter((m) => m.brandOnly === true).length;
+    const conflict =
+      brands > 1 || nodes.some((a, i) => nodes.slice(i + 1).some((b) => !compatibleNodes(a, b)));
     if (conflict && !hardLinked.has(index)) {
       for (const [node, match] of targets) {
         possibles.push({

@@ -648,7 +648,7 @@ async function adoptWaiting(
 /** A fingerprint of what decides where names are filed: blocks are refiled when it changes. */
 export function blocksVersion(settings: ResolutionSettings): string {
   const relevant = {
-    algorithm: 3,
+    algorithm: 4,
     affix: settings.blocking.affixLength,
     descriptive: settings.descriptiveWords,
     variants: settings.variantWords,
@@ -673,8 +673,9 @@ async function refileBatch(
     kind: string;
     name_key: string;
     maker_key: string;
+    srn: string | null;
   }>(
-    `select n.ctid::text, n.${owner}::text as owner, n.kind, n.name_key, n.maker_key from ${table} n
+    `select n.ctid::text, n.${owner}::text as owner, n.kind, n.name_key, n.maker_key, n.srn from ${table} n
      where n.${owner}::text in (select distinct ${owner}::text from ${table}
                                 where $1::text is null or ${owner}::text > $1::text order by 1 limit $2)`,
     [after, REFILE_BATCH],
@@ -682,7 +683,13 @@ async function refileBatch(
   if (found.rows.length === 0) return undefined;
   const blocks = found.rows.map((row) =>
     nameBlocks(
-      { name: row.name_key, manufacturer: row.maker_key, kind: row.kind as NameProfile['kind'] },
+      {
+        name: row.name_key,
+        manufacturer: row.maker_key,
+        kind: row.kind as NameProfile['kind'],
+        // Short names are filed under their maker's SRN (src/domain/resolution.ts affixBlocks).
+        ...(row.srn === null ? {} : { srn: row.srn }),
+      },
       settings,
     ),
   );

@@ -96,4 +96,73 @@ describe('decidePage: names on one page', () => {
     });
     expect(groups([clearance, certificate, other])).toEqual([[1], [3], [4]]);
   });
+
+  // NordHeart Medical's pacemaker, and a Swedish HTA title naming it by the maker's name alone.
+  const pacemaker = item(5, 'openfda-devices', {
+    itemKey: 'P250012',
+    kind: 'device',
+    title: 'NordHeart Leadless Atrial Pacemaker System (PMA P250012)',
+    product: {
+      tradeName: 'NordHeart Leadless Atrial Pacemaker System',
+      manufacturer: 'NordHeart Medical AB',
+    },
+  });
+  const hta = item(6, 'hta-vgr', {
+    itemKey: '/hta/blyfri-formakspacemaker-nordheart',
+    kind: 'hta-report',
+    title: 'Blyfri förmakspacemaker (NordHeart) – tidig bedömning',
+    language: 'sv',
+  });
+  const lead = item(7, 'openfda-devices', {
+    itemKey: 'P250013',
+    kind: 'device',
+    title: 'NordHeart Ventricular Lead (PMA P250013)',
+    product: { tradeName: 'NordHeart Ventricular Lead', manufacturer: 'NordHeart Medical AB' },
+  });
+
+  it("links a product named by its maker's name in an HTA title to the maker's one product", () => {
+    expect(groups([pacemaker, hta])).toEqual([[5, 6]]);
+  });
+
+  it("keeps a maker's name apart when the maker has two products by that name", () => {
+    expect(groups([pacemaker, hta, lead])).toEqual([[5], [6], [7]]);
+  });
+});
+
+describe('decidePage: generation markers', () => {
+  it('links "Name Gen 2" in a trial title to the registered "Name 2", never to "Name 3"', () => {
+    const registration = (id: number, name: string, basic: string): PageItem =>
+      item(id, 'eudamed-devices', {
+        itemKey: `0735000000${id}`,
+        kind: 'device',
+        title: name,
+        product: {
+          tradeName: name,
+          manufacturer: 'Kavoro Medical AB',
+          manufacturerSrn: 'SE-MF-000077001',
+          basicUdiDi: basic,
+        },
+      });
+    const trial = item(3, 'clinicaltrials', {
+      itemKey: 'NCT07000001',
+      kind: 'trial',
+      title: 'Kavoro Gen 2 in Patients With Heart Failure',
+      language: 'en',
+      product: { tradeName: 'Kavoro Gen 2', manufacturer: 'Karolinska Institutet' },
+    });
+    const news = item(4, 'tlv', {
+      itemKey: '/nyheter/kavoro',
+      kind: 'news',
+      title: 'TLV inleder hälsoekonomisk bedömning av Kavoro Gen 2 vid hjärtsvikt',
+      language: 'sv',
+    });
+    expect(
+      groups([
+        registration(1, 'Kavoro 2', '7350000KAVORO2A'),
+        registration(2, 'Kavoro 3', '7350000KAVORO3B'),
+        trial,
+        news,
+      ]),
+    ).toEqual([[1, 3, 4], [2]]);
+  });
 });

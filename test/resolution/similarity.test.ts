@@ -119,6 +119,23 @@ describe('similarity', () => {
     expect(similarity(a, b, settings).score).toBeGreaterThanOrEqual(settings.thresholds.possibleDuplicate);
   });
 
+  it("links a text's bare maker name to the maker's product only when it names no model", () => {
+    const registered = profile('NordHeart Leadless Atrial Pacemaker System', 'NordHeart Medical AB');
+    const brand = profile('NordHeart', '', 'product');
+    expect(similarity(brand, registered, settings)).toEqual({
+      score: 0.9,
+      reason: 'tillverkarens namn inleder produktnamnet',
+      brandOnly: true,
+    });
+    expect(similarity(registered, brand, settings)).toEqual(similarity(brand, registered, settings));
+    // A model or generation after the maker's name: which one the text means is not said.
+    expect(similarity(brand, profile('NordHeart 2 Pacemaker', 'NordHeart Medical AB'), settings).score).toBe(
+      0.8,
+    );
+    // A brand that is not the maker's name stays a contained name (Optune / Optune Lua).
+    expect(similarity(profile('Optune'), profile('Optune Lua', 'Novocure GmbH'), settings).score).toBe(0.8);
+  });
+
   it('does not link short names one letter apart', () => {
     expect(similarity(profile('Optune'), profile('Optone'), settings).score).toBeLessThan(
       settings.thresholds.link,
@@ -148,6 +165,19 @@ describe('blocks', () => {
     expect(
       looked('FreeStyle Libre 3', 'Abbott').some((b) => new Set(stored('Abbott FreeStyle Libre 3')).has(b)),
     ).toBe(true);
+  });
+
+  it("files a product opening with its maker's name where the maker's name alone looks", () => {
+    const filed = nameBlocks(
+      profile('NordHeart Leadless Atrial Pacemaker System', 'NordHeart Medical AB'),
+      settings,
+    );
+    const looking = lookupBlocks(profile('NordHeart', '', 'product'), settings);
+    expect(filed.concepts).toEqual(['device@nordheart']);
+    expect(looking.concepts).toContain('device@nordheart');
+    expect(
+      nameBlocks(profile('NordHeart 2 Pacemaker', 'NordHeart Medical AB'), settings).concepts,
+    ).toBeUndefined();
   });
 
   it('keeps drugs and devices, and different model codes, in different blocks', () => {
