@@ -9,7 +9,8 @@ import type { World } from './support/world.js';
 
 /**
  * Q10 (the same poll twice), Q11 (a poison message), S6 (hostile links in a feed), P8 (hostile
- * text and logs) and W7 (what Redis holds) on one world with in-process workers.
+ * text and logs, through the HTML and the JSON adapters) and W7 (what Redis holds) on one world
+ * with in-process workers.
  */
 
 let world: World;
@@ -104,6 +105,74 @@ describe('S6 and P8 hostile links and text in a source', () => {
       const entry = JSON.parse(line) as { msg?: string };
       expect(entry.msg).not.toBe('forged');
     }
+  });
+});
+
+/** C0/C1 controls but tab and newline, bidi embeddings, overrides and isolates, BOM, lone surrogates. */
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+describe('P8 hostile text through the JSON adapters', () => {
+  it('a BEL, a right-to-left override, a NUL and a lone surrogate never reach source_items', async () => {
+    // As the outside tester sent them: JSON escapes, so the adapters see the real characters.
+    const edit = (relative: string, from: string, to: string): void => {
+      const file = path.join(world.fixturesDir, relative);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain(from);
+      writeFileSync(file, text.replace(from, to));
+    };
+    edit(
+      'openfda-devices/510k-page-0.json',
+      '"device_name": "Dexcom G7 15 Day Continuous Glucose Monitoring System"',
+      '"device_name": "Dexcom G7\\u0007 15 Day \\u202eCGM\\u202c System\\u0000"',
+    );
+    edit(
+      'openfda-devices/510k-page-0.json',
+      '"applicant": "DexCom, Inc."',
+      '"applicant": "DexCom,\\u0085 Inc.\\ud800"',
+    );
+    edit(
+      'clinicaltrials/page-1.json',
+      '"briefTitle": "Accuracy and Wear of the Dexcom G7 15 Day CGM System',
+      '"briefTitle": "Accuracy\\u001b[31m and Wear of the \\u2066Dexcom\\u2069 G7 15 Day CGM System',
+    );
+    edit(
+      'eudamed-devices/page-0.json',
+      '"tradeName" : "FreeStyle Libre 2 Sensor"',
+      '"tradeName" : "FreeStyle\\u0000 Libre 2\\u202e Sensor\\ufeff"',
+    );
+    const summary = await world.waitForRun(
+      await world.startRun(['openfda-devices', 'clinicaltrials', 'eudamed-devices']),
+    );
+    expect(summary.sources.map((s) => [s.source_id, s.status])).toEqual(
+      expect.arrayContaining([
+        ['openfda-devices', 'ok'],
+        ['clinicaltrials', 'ok'],
+        ['eudamed-devices', 'ok'],
+      ]),
+    );
+    const rows = await world.query<{ source_id: string; title: string; data: unknown }>(
+      `select source_id, title, data from source_items
+       where source_id in ('openfda-devices', 'clinicaltrials', 'eudamed-devices')`,
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) {
+      expect(row.title, row.source_id).not.toMatch(UNSAFE);
+      expect(
+        JSON.stringify(row.data).replace(/\\u[0-9a-f]{4}/gi, (e) => JSON.parse(`"${e}"`) as string),
+      ).not.toMatch(UNSAFE);
+    }
+    const titles = rows.map((row) => row.title);
+    expect(titles).toContain('Dexcom G7 15 Day CGM System (510(k) K252318)');
+    expect(titles.some((t) => t.startsWith('Accuracy[31m and Wear of the Dexcom G7 15 Day CGM System'))).toBe(
+      true,
+    );
+    const candidates = await world.query<{ name: string }>(
+      `select name from candidates where name like 'FreeStyle Libre 2%'`,
+    );
+    expect(candidates.map((c) => c.name)).not.toContainEqual(expect.stringMatching(UNSAFE));
+    await assertInvariants(world, { app });
   });
 });
 

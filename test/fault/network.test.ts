@@ -47,14 +47,21 @@ const SCRIPTED: Array<[string, string, Parameters<World['source']['on']>[1], num
     '/clinicaltrials.gov/',
     { kind: 'body', contentType: 'application/json', body: '{"studies": [{"protocolSection": ' },
   ],
-  // N1 headers never sent; N2 one byte at a time; N3 503 with Retry-After, twice, then the page.
+  // N1 headers never sent; N2 one byte at a time; N3 503 with Retry-After, then 429 with
+  // Retry-After, then the page.
   ['hta-vgr', '/www.sahlgrenska.se/', { kind: 'hang' }],
   ['hta-skane', '/vardgivare.skane.se/', { kind: 'drip', intervalMs: 500 }],
   [
     'hta-stockholm',
     '/www.regionstockholm.se/',
     { kind: 'status', status: 503, headers: { 'retry-after': '1' } },
-    2,
+    1,
+  ],
+  [
+    'hta-stockholm',
+    '/www.regionstockholm.se/',
+    { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
+    1,
   ],
   // N4 Content-Length 10000, 5000 bytes, then the connection closes.
   [
@@ -205,13 +212,19 @@ describe('one scan against misbehaving sources', () => {
     expect(world.source.hitsOn('/vardgivare.skane.se/')).toBe(4);
   });
 
-  it('N3 503 with Retry-After is retried after the server-given delay, within the budget', () => {
+  it('N3 503 is server-error and 429 rate-limited, each retried after its Retry-After, within the budget', () => {
     expect(outcome('hta-stockholm').status).toBe('ok');
     const times = world.source.hits
       .filter((h) => h.path.includes('/www.regionstockholm.se/'))
       .map((h) => h.at);
     expect(times).toHaveLength(3);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(900);
+    // Each failed attempt is logged with its kind: the server's trouble first, then our rate.
+    const attempts = world.logs
+      .map((line) => JSON.parse(line) as { msg?: string; source_id?: string; error_kind?: string })
+      .filter((entry) => entry.source_id === 'hta-stockholm' && entry.msg === 'fetch: job failed')
+      .map((entry) => entry.error_kind);
+    expect(attempts).toEqual(['server-error', 'rate-limited']);
   });
 
   it('N4 a truncated body is a network failure and nothing of it is stored', async () => {
