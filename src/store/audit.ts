@@ -1,4 +1,5 @@
 import type { Db, Tx } from './db.js';
+import { likeLiteral } from './db.js';
 
 /** Who acted: a stable user id plus the name and role they had at the time. */
 export interface Actor {
@@ -81,8 +82,8 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<{ items: A
     params.push(value);
     where.push(sql.replace('?', `$${params.length}`));
   };
-  if (filter.action) add("a.action like ? || '%'", filter.action);
-  if (filter.actor) add("a.actor_name ilike '%' || ? || '%'", filter.actor);
+  if (filter.action) add("a.action like ? || '%'", likeLiteral(filter.action));
+  if (filter.actor) add("a.actor_name ilike '%' || ? || '%'", likeLiteral(filter.actor));
   if (filter.subjectId) add('a.subject_id = ?', filter.subjectId);
   if (filter.from) add("a.at >= (?::date::timestamp at time zone 'Europe/Stockholm')", filter.from);
   if (filter.to) add("a.at < ((?::date + 1)::timestamp at time zone 'Europe/Stockholm')", filter.to);

@@ -1,5 +1,5 @@
 import type { Db, Tx } from './db.js';
-import { lockKey } from './db.js';
+import { likeLiteral, lockKey } from './db.js';
 import { appendAudit } from './audit.js';
 import type { Actor } from './audit.js';
 import {
@@ -156,7 +156,7 @@ export async function listCases(
     add(
       `(c.title ilike '%' || ? || '%' or c.manufacturer ilike '%' || ? || '%' or c.case_number ilike ? || '%'
         or c.state ->> 'indication' ilike '%' || ? || '%')`,
-      filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`),
+      likeLiteral(filter.q),
     );
   }
   if (filter.candidateId) add(`${LIVE_CANDIDATE} = ?::uuid`, filter.candidateId);

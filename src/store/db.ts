@@ -114,6 +114,14 @@ export async function withTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): 
   }
 }
 
+/**
+ * Text for a LIKE pattern, matched as written: `%`, `_` and the escape character itself would
+ * otherwise be wildcards, so a search for "%" listed every row.
+ */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
 /** Serialises work on one key for the rest of the transaction (released at commit/rollback). */
 export async function lockKey(tx: Tx, key: string): Promise<void> {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);

@@ -215,3 +215,214 @@ describe('NUL and control characters in what people send', () => {
     expect(response.body).toMatch(NUL_MESSAGE);
   });
 });
+
+describe('SQL-injection strings through every list filter, path parameter and the API', () => {
+  // No digits and no real words, so a search treating them as text finds nothing, whatever the
+  // search syntax makes of quotes and operators; a filter that let them into SQL would list rows.
+  const INJECTIONS = [
+    "zq' OR 'zq'='zq",
+    "zq' OR 'x'='x' --",
+    "zq'; DROP TABLE candidates; --",
+    'zq"; DROP TABLE users; --',
+    "zq') UNION SELECT password_hash FROM users --",
+    "zq' AND pg_sleep(10) IS NULL --",
+    "zq'||pg_sleep(10)||'",
+    'zq$$; SELECT pg_sleep(10); $$',
+    "zq\\'; --",
+    "zq%' OR '%'='",
+    'zq*/ OR /*',
+    '%',
+    '_',
+    '%_%',
+    '\\',
+  ];
+
+  /** Free-text filters: nothing found (or refused as too long for the field), never a 500. */
+  const TEXT_FILTERS: Array<[string, string, 'viewer' | 'reviewer']> = [
+    ['/api/candidates', 'q', 'viewer'],
+    ['/api/candidates', 'npo', 'viewer'],
+    ['/api/candidates', 'council', 'viewer'],
+    ['/api/candidates', 'band', 'viewer'],
+    ['/api/candidates', 'source', 'viewer'],
+    ['/api/audit', 'action', 'reviewer'],
+    ['/api/audit', 'actor', 'reviewer'],
+    ['/api/audit', 'subject', 'reviewer'],
+    ['/api/cases', 'q', 'viewer'],
+    ['/arenden.json', 'q', 'viewer'],
+  ];
+  /** The same filters on the pages, and the typed ones (dates, enums, numbers, ids): 200 or 400. */
+  const PAGE_AND_TYPED: Array<[string, string, 'viewer' | 'reviewer']> = [
+    ...[
+      'q',
+      'npo',
+      'council',
+      'band',
+      'source',
+      'status',
+      'sort',
+      'order',
+      'from',
+      'to',
+      'page',
+      'pageSize',
+    ].map((field): [string, string, 'viewer'] => ['/kandidater', field, 'viewer']),
+    ...['status', 'sort', 'order', 'from', 'to', 'page', 'pageSize'].map(
+      (field): [string, string, 'viewer'] => ['/api/candidates', field, 'viewer'],
+    ),
+    ...['action', 'actor', 'subject', 'from', 'to', 'page'].map((field): [string, string, 'reviewer'] => [
+      '/granskningslogg',
+      field,
+      'reviewer',
+    ]),
+    ...['from', 'to', 'page'].map((field): [string, string, 'reviewer'] => ['/api/audit', field, 'reviewer']),
+    ...['q', 'vy', 'rad', 'kandidat'].map((field): [string, string, 'viewer'] => [
+      '/arendehantering',
+      field,
+      'viewer',
+    ]),
+    ...['view', 'council', 'candidate', 'limit', 'offset'].map((field): [string, string, 'viewer'] => [
+      '/api/cases',
+      field,
+      'viewer',
+    ]),
+    ...['q', 'rad', 'status', 'sida'].map((field): [string, string, 'viewer'] => [
+      '/arenden',
+      field,
+      'viewer',
+    ]),
+    ['/api/runs', 'limit', 'viewer'],
+    [`/api/candidates/${'{id}'}/report`, 'format', 'viewer'],
+  ];
+  const PATHS = ['/api/candidates/', '/kandidater/', '/api/runs/', '/korningar/', '/api/cases/', '/arenden/'];
+
+  let reviewer: Session;
+  beforeAll(async () => {
+    reviewer = await login(w.app, 'reviewer-test');
+  });
+
+  /** What an injected statement would change; the audit log is checked by its hash chain. */
+  async function integrity() {
+    const [row] = await w.h.query<Record<string, number>>(
+      `select (select count(*)::int from candidates) as candidates, (select count(*)::int from users) as users,
+              (select count(*)::int from decisions) as decisions, (select count(*)::int from cases) as cases`,
+    );
+    const chain = await w.app.inject({ url: '/api/audit/verify', headers: bearer(w.accounts.admin) });
+    return { ...row!, auditIntact: chain.json<{ intact: boolean }>().intact };
+  }
+
+  async function get(url: string, role: 'viewer' | 'reviewer') {
+    const session = role === 'viewer' ? viewer : reviewer;
+    const started = performance.now();
+    const response = await w.app.inject({
+      url: url.replace('{id}', w.seeded.libre.id),
+      headers: url.startsWith('/api/') ? bearer(w.accounts[role]) : { cookie: session.cookie },
+    });
+    // pg_sleep(10) never ran.
+    expect(performance.now() - started, url).toBeLessThan(5000);
+    return response;
+  }
+
+  it('free-text filters treat them as text: nothing found, or too long for the field', async () => {
+    const before = await integrity();
+    for (const injection of INJECTIONS) {
+      for (const [route, field, role] of TEXT_FILTERS) {
+        const url = `${route}?${new URLSearchParams({ [field]: injection }).toString()}`;
+        const response = await get(url, role);
+        expect([200, 400], `${url} → ${response.statusCode}`).toContain(response.statusCode);
+        if (response.statusCode === 200) expect(response.json<{ total: number }>().total, url).toBe(0);
+      }
+    }
+    expect(await integrity()).toEqual(before);
+  });
+
+  it('typed filters and path parameters refuse them as invalid or not found, never a 500', async () => {
+    const before = await integrity();
+    for (const injection of INJECTIONS) {
+      for (const [route, field, role] of PAGE_AND_TYPED) {
+        const url = `${route}?${new URLSearchParams({ [field]: injection }).toString()}`;
+        const response = await get(url, role);
+        expect([200, 400], `${url} → ${response.statusCode}`).toContain(response.statusCode);
+      }
+      for (const prefix of PATHS) {
+        const url = `${prefix}${encodeURIComponent(injection)}`;
+        const response = await get(url, 'viewer');
+        expect([400, 404], `${url} → ${response.statusCode}`).toContain(response.statusCode);
+      }
+    }
+    expect(await integrity()).toEqual(before);
+  });
+
+  it('LIKE wildcards in the audit log filters match themselves, not every row', async () => {
+    const all = await get('/api/audit', 'reviewer');
+    expect(all.json<{ total: number }>().total).toBeGreaterThan(0);
+    for (const field of ['action', 'actor']) {
+      for (const wildcard of ['%', '_', '%%', '\\']) {
+        const response = await get(
+          `/api/audit?${new URLSearchParams({ [field]: wildcard }).toString()}`,
+          'reviewer',
+        );
+        expect(response.json<{ total: number }>().total, `${field}=${wildcard}`).toBe(0);
+      }
+    }
+    const prefix = await get('/api/audit?action=auth.', 'reviewer');
+    expect(prefix.json<{ total: number }>().total).toBeGreaterThan(0);
+  });
+
+  it('text sent in a body is stored and read back as written', async () => {
+    const reviewer = await login(w.app, 'reviewer-test');
+    const text = '\'); DELETE FROM decisions; -- $$ \\ %_ " */';
+    const note = await w.app.inject({
+      method: 'POST',
+      url: `/api/candidates/${w.seeded.libre.id}/notes`,
+      headers: { ...bearer(w.accounts.reviewer), 'content-type': 'application/json' },
+      payload: JSON.stringify({ body: text, clientRequestId: crypto.randomUUID() }),
+    });
+    expect(note.statusCode).toBe(201);
+    const detail = await w.app.inject({
+      url: `/api/candidates/${w.seeded.libre.id}`,
+      headers: { cookie: reviewer.cookie },
+    });
+    expect(detail.json<{ notes: Array<{ body: string }> }>().notes.map((n) => n.body)).toContain(text);
+  });
+});
+
+describe('session fixation', () => {
+  it('a session id handed out before sign-in is worthless afterwards; the signed-in one is new', async () => {
+    const page = await w.app.inject({ url: '/logga-in' });
+    const planted = setCookieOf(page)!.split(';')[0]!;
+    const response = await w.app.inject({
+      method: 'POST',
+      url: '/logga-in',
+      headers: {
+        cookie: planted,
+        origin: 'http://localhost:80',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams({
+        username: 'viewer-test',
+        password: PASSWORD,
+        _csrf: csrfFrom(page.body),
+      }).toString(),
+    });
+    expect(response.statusCode).toBe(303);
+    const issued = setCookieOf(response)!.split(';')[0]!;
+    expect(issued).not.toBe(planted);
+    expect((await w.app.inject({ url: '/api/me', headers: { cookie: issued } })).statusCode).toBe(200);
+    // The attacker who planted (or read) the pre-login id gets nothing from it.
+    expect((await w.app.inject({ url: '/api/me', headers: { cookie: planted } })).statusCode).toBe(401);
+    const [name, value] = planted.split('=') as [string, string];
+    const reused = await w.app.inject({ url: '/kandidater', headers: { cookie: `${name}=${value}` } });
+    expect(reused.statusCode).toBe(303);
+    expect(reused.headers.location).toMatch(/^\/logga-in/);
+  });
+
+  it('a made-up session id is never adopted: the server answers with one of its own', async () => {
+    const page = await w.app.inject({
+      url: '/logga-in',
+      headers: { cookie: 'horisont-session=attacker-chosen-id' },
+    });
+    const issued = setCookieOf(page)!.split(';')[0]!;
+    expect(issued).toMatch(/^horisont-session=/);
+    expect(issued).not.toBe('horisont-session=attacker-chosen-id');
+  });
+});

@@ -110,10 +110,13 @@ describe('OIDC sign-in (authorization code, PKCE, state, nonce)', () => {
   });
 
   it('signs a person in, creates the account with the mapped role and audits both', async () => {
-    const { callback } = await signIn(GRETA);
+    const { callback, cookie } = await signIn(GRETA);
     expect(callback.statusCode).toBe(303);
     expect(callback.headers.location).toBe('/kallor');
     const session = setCookieOf(callback)!.split(';')[0]!;
+    // Session fixation: the id the browser carried to the provider is not the signed-in one.
+    expect(session).not.toBe(cookie);
+    expect((await w.app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(401);
     const me = await w.app.inject({ url: '/api/me', headers: { cookie: session } });
     expect(me.json()).toMatchObject({
       user: {
