@@ -30,7 +30,16 @@ export const BACKFILL_TRIGGER = 'backfill';
 /** "Until the source's last page": far beyond any registry this pipeline reads. */
 export const UNBOUNDED_PAGES = 10_000_000;
 
-export class BackfillError extends Error {}
+export class BackfillError extends Error {
+  /** True when the run asked for does not exist (the CLI's unknown-id exit). */
+  constructor(
+    message: string,
+    readonly notFound = false,
+  ) {
+    super(message);
+    this.name = 'BackfillError';
+  }
+}
 
 /** Option overrides a run stores for one of its sources. */
 export interface RunSourceOptions {
@@ -128,15 +137,15 @@ export async function openBackfills(db: Db, sourceId?: string): Promise<Backfill
  */
 export async function startBackfill(ctx: AppContext, options: BackfillOptions): Promise<string> {
   const known = ctx.config.sources.find((source) => source.id === options.sourceId);
-  if (!known) throw new UnknownSourceError(`unknown source "${options.sourceId}"`);
+  if (!known) throw new UnknownSourceError(`Okänd källa: ${options.sourceId}`);
   if (!pagedSource(known)) {
     throw new BackfillError(
-      `source "${known.id}" (${known.adapterId}) does not page (no maxPages option); a scan reads all of it`,
+      `källan ${known.id} (${known.adapterId}) bläddrar inte (ingen inställning maxPages); en skanning läser allt`,
     );
   }
   const maxPages = options.maxPages ?? UNBOUNDED_PAGES;
   if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > UNBOUNDED_PAGES) {
-    throw new BackfillError(`--max-pages must be a whole number from 1 to ${UNBOUNDED_PAGES}`);
+    throw new BackfillError(`--max-pages ska vara ett heltal från 1 till ${UNBOUNDED_PAGES}`);
   }
   const overrides: RunSourceOptions = { maxPages };
   const source = withRunOptions(known, overrides);
@@ -152,7 +161,7 @@ export async function startBackfill(ctx: AppContext, options: BackfillOptions): 
     ).rows[0];
     if (running) {
       throw new BackfillError(
-        `a backfill of "${known.id}" is still unfinished (run ${running.id}); continue it with --resume ${running.id}`,
+        `en bakåtfyllning av ${known.id} är inte klar (körning ${running.id}); fortsätt den med --resume ${running.id}`,
       );
     }
     const run = await openRun(tx, `${BACKFILL_TRIGGER} ${known.id} ${randomUUID()}`, BACKFILL_TRIGGER, [
@@ -194,9 +203,9 @@ export async function resumeBackfill(ctx: AppContext, runId: string): Promise<Re
       [runId],
     )
   ).rows[0];
-  if (!run) throw new BackfillError(`no run ${runId}`);
+  if (!run) throw new BackfillError(`Ingen körning ${runId}.`, true);
   if (run.trigger !== BACKFILL_TRIGGER) {
-    throw new BackfillError(`run ${runId} is a ${run.trigger} run, not a backfill`);
+    throw new BackfillError(`körning ${runId} är en körning av typen ${run.trigger}, inte en bakåtfyllning`);
   }
   if (run.status === 'completed') {
     return { runId, sourceId: run.source_id, requeued: 0, retried: 0, completed: true };

@@ -1,7 +1,9 @@
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
-export type Service = 'postgres' | 'redis';
+/** The two servers every command needs, and the fixture server a world scanning recordings reads. */
+export type Service = 'postgres' | 'redis' | 'fixtures';
 
 /** How long a probe waits for a server before it counts as unreachable (a command answers within 5 s). */
 export const PROBE_TIMEOUT_MS = 3_000;
@@ -41,6 +43,11 @@ const HOW_TO_START: Record<Service, { name: string; variable: string; lines: str
       'Debian/Ubuntu: sudo apt-get install redis-server && sudo systemctl start redis-server',
       'macOS (Homebrew): brew install redis && brew services start redis',
     ],
+  },
+  fixtures: {
+    name: 'fixturservern (fixture server)',
+    variable: 'HORISONT_FIXTURE_ORIGIN',
+    lines: ['npx horisont fixtures serve   (i en egen terminal / in a terminal of its own; port 4870)'],
   },
 };
 
@@ -123,12 +130,30 @@ export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Pro
   }
 }
 
+/** Undefined when something accepts a TCP connection at the HTTP origin `url`; the reason otherwise. */
+export async function probeOrigin(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<string | undefined> {
+  const { hostname, port, protocol } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({
+      host: hostname.replace(/^\[|\]$/g, ''),
+      port: Number(port || (protocol === 'https:' ? 443 : 80)),
+    });
+    const done = (reason: string | undefined) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs} ms`));
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (error) => done(reasonOf(error)));
+  });
+}
+
 /** Which of the given servers do not answer, probed in parallel. */
 export async function unreachableServices(
   urls: Partial<Record<Service, string>>,
   timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<Unreachable[]> {
-  const probes = { postgres: probePostgres, redis: probeRedis };
+  const probes = { postgres: probePostgres, redis: probeRedis, fixtures: probeOrigin };
   const results = await Promise.all(
     (Object.entries(urls) as [Service, string][]).map(async ([service, url]) => {
       const reason = await probes[service](url, timeoutMs);
@@ -143,12 +168,16 @@ export async function unreachableServices(
  * answer: without it ioredis retries forever and the command hangs.
  */
 export async function assertReachable(
-  env: { DATABASE_URL: string; REDIS_URL: string },
+  env: { DATABASE_URL: string; REDIS_URL: string; HORISONT_FIXTURE_ORIGIN?: string | undefined },
   services: readonly Service[],
 ): Promise<void> {
   const urls: Partial<Record<Service, string>> = {};
   if (services.includes('postgres')) urls.postgres = env.DATABASE_URL;
   if (services.includes('redis')) urls.redis = env.REDIS_URL;
+  // A world that scans recordings (the demo's env file names one) fetches nothing else.
+  if (services.includes('fixtures') && env.HORISONT_FIXTURE_ORIGIN) {
+    urls.fixtures = env.HORISONT_FIXTURE_ORIGIN;
+  }
   const problems = await unreachableServices(urls);
   if (problems.length > 0) throw new ServiceUnreachableError(problems);
 }

@@ -21,7 +21,7 @@ export interface ReplayOptions {
 export async function startReplay(ctx: AppContext, options: ReplayOptions = {}): Promise<string | undefined> {
   const known = new Set(ctx.config.sources.map((source) => source.id));
   const unknown = (options.sourceIds ?? []).filter((id) => !known.has(id));
-  if (unknown.length > 0) throw new UnknownSourceError(`unknown source(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new UnknownSourceError(`Okänd källa: ${unknown.join(', ')}`);
   const wanted = options.sourceIds?.length ? options.sourceIds : [...known];
 
   const planned = await withTransaction(ctx.db, async (tx) => {

@@ -32,7 +32,7 @@ async function recordRun(
 ): Promise<{ runId: string; created: boolean; planned: PlannedJob[] }> {
   const known = new Map(ctx.config.sources.map((source) => [source.id, source]));
   const unknown = sourceIds.filter((id) => !known.has(id));
-  if (unknown.length > 0) throw new UnknownSourceError(`unknown source(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new UnknownSourceError(`Okänd källa: ${unknown.join(', ')}`);
   const sources =
     sourceIds.length > 0
       ? sourceIds.map((id) => known.get(id)!)

@@ -10,10 +10,16 @@ import { deleteSubscription, deliveryLog, getSubscription, listSubscriptions } f
 import type { EventRow, SubscriptionRow } from '../store/alerts.js';
 import { oneLine, table, isoMinute } from './format.js';
 import { withApp } from './with-app.js';
+import { NotFoundError } from './errors.js';
+import { DELIVERY_KIND_LABELS, DELIVERY_STATUS_LABELS, label } from '../domain/labels.js';
+
+function noSubscription(id: string): NotFoundError {
+  return new NotFoundError(`Ingen prenumeration med id ${id}.`);
+}
 
 function uuid(value: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
-    throw new InvalidArgumentError('subscription id must be a uuid');
+    throw new InvalidArgumentError('prenumerationens id är ett uuid');
   }
   return value.toLowerCase();
 }
@@ -63,29 +69,36 @@ function testEvent(): EventRow {
 export function registerAlertCommands(program: Command): void {
   const subscriptions = program
     .command('subscriptions')
-    .description('topic subscriptions and alerts (e-mail, digests, webhooks, Atom feeds)');
+    .description(
+      'prenumerationer på ämnen och aviseringar (e-post, sammanställningar, webhooks, Atom-flöden)',
+    );
 
   subscriptions
     .command('add')
-    .description('add a subscription; prints the Atom feed URL or the webhook signing secret once')
-    .requiredOption(
-      '--name <name>',
-      'what the subscription is called, e.g. "NPO Endokrina sjukdomar: diabetes"',
+    .description(
+      'lägg till en prenumeration; skriver ut Atom-flödets adress eller webhookens signeringsnyckel en gång',
     )
-    .requiredOption('--owner <name>', "the subscriber's name")
-    .option('--email <address>', "the subscriber's e-mail address (required for e-mail channels)")
+    .requiredOption('--name <name>', 'prenumerationens namn, t.ex. "NPO Endokrina sjukdomar: diabetes"')
+    .requiredOption('--owner <name>', 'prenumerantens namn')
+    .option('--email <address>', 'prenumerantens e-postadress (krävs för e-postkanalerna)')
     .addOption(
-      new Option('--channel <channel>', 'how alerts are delivered').choices(CHANNELS).makeOptionMandatory(),
+      new Option('--channel <channel>', 'hur aviseringarna levereras')
+        .choices(CHANNELS)
+        .makeOptionMandatory(),
     )
-    .option('--webhook-url <url>', 'https URL of the receiving system (channel webhook)')
-    .option('--npo <name>', 'programme area (NPO), repeatable or comma separated', list)
-    .option('--keyword <word>', 'keyword (sv/en/no, * as wildcard), repeatable or comma separated', list)
-    .option('--emdn <prefix>', 'EMDN code prefix such as J or W0101, repeatable', list)
-    .addOption(new Option('--council <council...>', 'council').choices(COUNCILS))
-    .addOption(new Option('--min-band <band>', 'lowest band').choices(BANDS))
-    .option('--source <id>', 'only candidates with evidence from these sources, repeatable', list)
-    .option('--events <kinds>', `event kinds, comma separated (${EVENT_KINDS.join(', ')})`, list)
-    .option('--json', 'print the result as JSON')
+    .option('--webhook-url <url>', 'https-adress till det mottagande systemet (kanalen webhook)')
+    .option('--npo <name>', 'programområde (NPO); upprepa flaggan eller skilj med kommatecken', list)
+    .option(
+      '--keyword <word>',
+      'sökord (sv/en/no, * som jokertecken); upprepa eller skilj med kommatecken',
+      list,
+    )
+    .option('--emdn <prefix>', 'början på EMDN-kod, t.ex. J eller W0101; kan upprepas', list)
+    .addOption(new Option('--council <council...>', 'råd').choices(COUNCILS))
+    .addOption(new Option('--min-band <band>', 'lägsta prioritetsnivå').choices(BANDS))
+    .option('--source <id>', 'bara kandidater med belägg från dessa källor; kan upprepas', list)
+    .option('--events <kinds>', `händelsetyper, skilda med kommatecken (${EVENT_KINDS.join(', ')})`, list)
+    .option('--json', 'resultatet som JSON')
     .action(
       async (options: {
         name: string;
@@ -164,8 +177,8 @@ export function registerAlertCommands(program: Command): void {
 
   subscriptions
     .command('list')
-    .description('list subscriptions and what each has been sent')
-    .option('--json', 'as JSON (without secrets)')
+    .description('prenumerationerna och vad var och en har fått')
+    .option('--json', 'som JSON (utan hemligheter)')
     .action(async (options: { json?: boolean }) => {
       await withApp(program, async (ctx) => {
         const rows = await listSubscriptions(ctx.db);
@@ -219,30 +232,25 @@ export function registerAlertCommands(program: Command): void {
 
   subscriptions
     .command('remove')
-    .description('remove a subscription with its pending and sent alerts (an erasure request too)')
-    .argument('<id>', 'subscription id', uuid)
+    .description(
+      'ta bort en prenumeration med dess väntande och skickade aviseringar (även vid begäran om radering)',
+    )
+    .argument('<id>', 'prenumerationens id', uuid)
     .action(async (id: string) => {
       await withApp(program, async (ctx) => {
-        if (await deleteSubscription(ctx.db, id)) console.log(`Prenumerationen ${id} är borttagen.`);
-        else {
-          console.error(`Ingen prenumeration med id ${id}.`);
-          process.exitCode = 1;
-        }
+        if (!(await deleteSubscription(ctx.db, id))) throw noSubscription(id);
+        console.log(`Prenumerationen ${id} är borttagen.`);
       });
     });
 
   subscriptions
     .command('test')
-    .description('send a test message through the subscription channel now (outside the outbox)')
-    .argument('<id>', 'subscription id', uuid)
+    .description('skicka ett provmeddelande genom prenumerationens kanal nu (utanför utkorgen)')
+    .argument('<id>', 'prenumerationens id', uuid)
     .action(async (id: string) => {
       await withApp(program, async (ctx) => {
         const subscription = await getSubscription(ctx.db, id);
-        if (!subscription) {
-          console.error(`Ingen prenumeration med id ${id}.`);
-          process.exitCode = 1;
-          return;
-        }
+        if (!subscription) throw noSubscription(id);
         if (subscription.channel === 'atom') {
           console.log(
             'Atom-flöden hämtas av läsaren; det finns inget att skicka. Flödets adress visades när den lades till.',
@@ -281,8 +289,8 @@ export function registerAlertCommands(program: Command): void {
 
   subscriptions
     .command('deliver')
-    .description('drain the alert outbox once now (a running `horisont start` does this by itself)')
-    .option('--flush-digests', 'send daily and weekly digests now instead of at their hour')
+    .description('töm utkorgen för aviseringar en gång nu (en körande `horisont start` gör det själv)')
+    .option('--flush-digests', 'skicka dags- och veckosammanställningar nu i stället för på sin timme')
     .action(async (options: { flushDigests?: boolean }) => {
       await withApp(program, async (ctx) => {
         const relay = new AlertRelay({
@@ -304,21 +312,27 @@ export function registerAlertCommands(program: Command): void {
 
   subscriptions
     .command('deliveries')
-    .description('what has been sent, per subscription')
-    .argument('[id]', 'only this subscription', uuid)
-    .action(async (id: string | undefined) => {
+    .description('vad som har skickats, per prenumeration')
+    .argument('[id]', 'bara denna prenumeration', uuid)
+    .option('--json', 'som JSON')
+    .action(async (id: string | undefined, options: { json?: boolean }) => {
       await withApp(program, async (ctx) => {
+        if (id !== undefined && !(await getSubscription(ctx.db, id))) throw noSubscription(id);
         const rows = await deliveryLog(ctx.db, id);
+        if (options.json) {
+          console.log(JSON.stringify(rows, null, 2));
+          return;
+        }
         console.log(
           table(
             ['utskick', 'prenumeration', 'kanal', 'typ', 'händelser', 'status', 'försök', 'fel', 'skickat'],
             rows.map((d) => [
               d.id,
               oneLine(d.subscription_name, 36),
-              d.channel,
-              d.kind,
+              CHANNEL_LABELS[d.channel],
+              label(DELIVERY_KIND_LABELS, d.kind),
               String(d.events),
-              d.status,
+              label(DELIVERY_STATUS_LABELS, d.status),
               String(d.attempts),
               d.last_error ?? '',
               d.sent_at ? isoMinute(d.sent_at) : '–',

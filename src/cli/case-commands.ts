@@ -27,26 +27,23 @@ import {
   reconsiderTriggersOf,
 } from '../store/cases.js';
 import type { CaseListView, CaseRecord } from '../store/cases.js';
-import { findUserByUsername } from '../store/users.js';
 import type { Actor } from '../store/audit.js';
 import { isoMinute, oneLine, table } from './format.js';
 import { withApp } from './with-app.js';
+import { actorOf } from './resolution-commands.js';
+import { NotFoundError } from './errors.js';
 
 function caseNumber(value: string): string {
   const upper = value.toUpperCase();
   if (!CASE_NUMBER.test(upper)) {
-    throw new InvalidArgumentError('expected a case number such as HOR-2026-0042');
+    throw new InvalidArgumentError('väntade ett ärendenummer som HOR-2026-0042');
   }
   return upper;
 }
 
 async function accountActor(db: Db, username: string | undefined): Promise<Actor> {
   if (username === undefined) return CLI_ACTOR;
-  const user = await findUserByUsername(db, username);
-  if (!user || user.disabled) {
-    throw new InvalidArgumentError(`no active account "${username}" (horisont users add)`);
-  }
-  return { id: user.id, name: user.displayName, role: user.role };
+  return actorOf(db, username);
 }
 
 function rows(records: ReadonlyArray<{ record: CaseRecord; why?: string }>): string {
@@ -85,15 +82,13 @@ interface NominateProductOptions {
  * (the same path as the workbench's form and `POST /api/nominations`).
  */
 export function registerCaseCommands(program: Command): void {
-  const cases = program
-    .command('cases')
-    .description('cases (ärenden) after a nomination: list, show, import');
+  const cases = program.command('cases').description('ärenden efter en nominering: lista, visa, importera');
 
   cases
     .command('list', { isDefault: true })
-    .description('list cases (default: those being prepared)')
-    .addOption(new Option('--view <view>', 'which list').choices(CASE_LIST_VIEWS).default('open'))
-    .option('--json', 'JSON')
+    .description('lista ärenden (standard: de som bereds)')
+    .addOption(new Option('--view <view>', 'vilken lista').choices(CASE_LIST_VIEWS).default('open'))
+    .option('--json', 'som JSON')
     .action(async (options: { view: CaseListView; json?: boolean }) => {
       await withApp(program, async (ctx) => {
         const today = stockholmDay(new Date());
@@ -125,13 +120,13 @@ export function registerCaseCommands(program: Command): void {
 
   cases
     .command('show')
-    .description('one case: its facts, parties, reasons to reconsider and every event')
-    .argument('<case-number>', 'e.g. HOR-2026-0042', caseNumber)
-    .option('--json', 'JSON')
+    .description('ett ärende: uppgifter, parter, skäl att ompröva och varje händelse')
+    .argument('<case-number>', 'ärendenummer, t.ex. HOR-2026-0042', caseNumber)
+    .option('--json', 'som JSON')
     .action(async (number: string, options: { json?: boolean }) => {
       await withApp(program, async (ctx) => {
         const record = await caseByNumber(ctx.db, number);
-        if (!record) throw new InvalidArgumentError(`no case ${number}`);
+        if (!record) throw new NotFoundError(`Inget ärende ${number}.`);
         const [parties, events, triggers] = await Promise.all([
           caseParties(ctx.db, record.id),
           caseEvents(ctx.db, record.id),
@@ -163,9 +158,7 @@ export function registerCaseCommands(program: Command): void {
 
   cases
     .command('import')
-    .description(
-      "import the councils' published lists (source council-lists) as cases handled by the council",
-    )
+    .description('importera rådens publicerade listor (källan council-lists) som ärenden som rådet hanterar')
     .action(async () => {
       await withApp(program, async (ctx) => {
         const imported = await withTransaction(ctx.db, (tx) =>
@@ -178,29 +171,29 @@ export function registerCaseCommands(program: Command): void {
   program
     .command('nominate-product')
     .description(
-      'a nomination from a region, an NPO or a profession of a product or method, found by the scan or not (a --company submission is recorded as a signal)',
+      'en nominering från en region, ett NPO eller en profession av en produkt eller metod, funnen av skanningen eller inte (ett företags inspel med --company registreras som en signal)',
     )
-    .requiredOption('--product <name>', 'the product or method')
+    .requiredOption('--product <name>', 'produkten eller metoden')
     .addOption(
-      new Option('--kind <kind>', 'what it is')
+      new Option('--kind <kind>', 'vad det är')
         .choices(['device', 'ivd', 'drug', 'method'])
         .default('device'),
     )
-    .option('--maker <name>', 'manufacturer (required for devices and IVDs)')
-    .requiredOption('--indication <text>', 'indication or use')
-    .option('--region <name>', 'the nominating region ("Region Halland")')
-    .option('--npo <name>', 'the nominating programme area ("Endokrina sjukdomar")')
-    .option('--profession <organisation>', 'the nominating professional organisation')
-    .option('--company <name>', "a company's submission: recorded as a signal, not a nomination")
-    .option('--reason <text>', 'why it is nominated')
-    .option('--contact-name <name>', 'contact person (told of every change to the case)')
-    .option('--contact-email <address>', "the contact's e-mail address")
-    .option('--request-id <uuid>', 'idempotency key: the same key twice is one nomination')
+    .option('--maker <name>', 'tillverkare (krävs för medicintekniska produkter och IVD)')
+    .requiredOption('--indication <text>', 'indikation eller användning')
+    .option('--region <name>', 'den nominerande regionen ("Region Halland")')
+    .option('--npo <name>', 'det nominerande programområdet ("Endokrina sjukdomar")')
+    .option('--profession <organisation>', 'den nominerande professionsorganisationen')
+    .option('--company <name>', 'ett företags inspel: registreras som en signal, inte som en nominering')
+    .option('--reason <text>', 'varför den nomineras')
+    .option('--contact-name <name>', 'kontaktperson (får besked om varje ändring i ärendet)')
+    .option('--contact-email <address>', 'kontaktpersonens e-postadress')
+    .option('--request-id <uuid>', 'idempotensnyckel: samma nyckel två gånger är en nominering')
     .option(
       '--user <username>',
-      'the workbench account that records it (the candidate gets its nominate decision)',
+      'arbetsytans konto som registrerar den (kandidaten får dess beslut att nominera)',
     )
-    .option('--json', 'JSON')
+    .option('--json', 'som JSON')
     .action(async (options: NominateProductOptions) => {
       const origin = options.company
         ? 'company'

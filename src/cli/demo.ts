@@ -21,10 +21,13 @@ import { findPostgresBinaries, onPath, startLocalPostgres, startLocalRedis } fro
 import { redactUrl, ServiceUnreachableError, unreachableServices } from '../app/reachability.js';
 import { writeEnvFile } from './env-file.js';
 import { DEMO_ENV_FILE, demoCommand } from './demo-world.js';
+import { sourceLabel } from '../domain/labels.js';
 
 const DEMO_SCHEMA = 'horisont_demo';
 const DEMO_PREFIX = 'horisont-demo';
 const DEMO_REPORT_DIR = path.join('var', 'demo', 'reports');
+/** Where `horisont fixtures serve` answers by default: later scans in the demo world read it. */
+const DEMO_FIXTURE_ORIGIN = 'http://127.0.0.1:4870';
 /** A demo waits less for the configured servers than a command does: it has a fallback. */
 const DEMO_PROBE_MS = 2_000;
 
@@ -134,10 +137,13 @@ async function demoWith(
       HORISONT_QUEUE_PREFIX: DEMO_PREFIX,
       HORISONT_REPORT_DIR: DEMO_REPORT_DIR,
       HORISONT_CONFIG_DIR: path.relative(process.cwd(), configDir) || '.',
+      HORISONT_FIXTURE_ORIGIN: DEMO_FIXTURE_ORIGIN,
     },
     [
       'Written by `horisont demo`: the demo world (schema, queue prefix, servers, reports).',
       'Use: npx horisont --env-file var/demo/horisont.env candidates',
+      'A scan in this world reads the recordings, never the real sources: it needs',
+      '`npx horisont fixtures serve` (port 4870) running, and says so when it is not.',
       ...(temporaryServers
         ? ['The servers below are temporary: they answer only while `npm run demo -- --serve` runs.']
         : []),
@@ -182,7 +188,7 @@ async function demoWith(
           c.council ?? '–',
           oneLine(c.name, 40),
           oneLine(c.manufacturer ?? '–', 30),
-          [...new Set(c.evidence.map((e) => e.sourceId))].join(', '),
+          [...new Set(c.evidence.map((e) => sourceLabel(e.sourceId)))].join(', '),
         ]),
       ),
       '\n',

@@ -6,6 +6,8 @@ import type { ItemHold } from '../store/holds.js';
 import { isoMinute, oneLine, table } from './format.js';
 import { actorOf } from './resolution-commands.js';
 import { withApp } from './with-app.js';
+import { NotFoundError } from './errors.js';
+import { sourceLabel } from '../domain/labels.js';
 
 const STATUS_LABELS: Record<ItemHold['status'], string> = {
   held: 'hålls',
@@ -15,13 +17,15 @@ const STATUS_LABELS: Record<ItemHold['status'], string> = {
 
 function holdId(value: string): number {
   const id = Number(value);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new InvalidArgumentError('expected a hold id (a number)');
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    throw new InvalidArgumentError('väntade ett hållnings-id (ett tal)');
+  }
   return id;
 }
 
 function describe(hold: ItemHold): string {
   const lines = [
-    `Hållning ${hold.id}: ${hold.sourceId}, ${STATUS_LABELS[hold.status]} (${isoMinute(hold.createdAt)}, körning ${hold.runId})`,
+    `Hållning ${hold.id}: ${sourceLabel(hold.sourceId)}, ${STATUS_LABELS[hold.status]} (${isoMinute(hold.createdAt)}, körning ${hold.runId})`,
     `  ${oneLine(hold.reason)}`,
   ];
   if (hold.decidedBy) {
@@ -47,12 +51,14 @@ interface DecisionOptions {
 export function registerHoldCommands(program: Command): void {
   const holds = program
     .command('holds')
-    .description('new items held for review because a source looked re-keyed; release or discard them');
+    .description(
+      'nya poster som hålls för granskning eftersom en källa såg ut att ha bytt nycklar; släpp eller kassera dem',
+    );
 
   holds
     .command('list', { isDefault: true })
-    .description('every hold, newest first')
-    .option('--json', 'as JSON')
+    .description('varje hållning, nyaste först')
+    .option('--json', 'som JSON')
     .action(async (options: { json?: boolean }) => {
       await withApp(
         program,
@@ -71,7 +77,7 @@ export function registerHoldCommands(program: Command): void {
               ['id', 'källa', 'läge', 'poster', 'försvann', 'kända', 'när'],
               rows.map((hold) => [
                 String(hold.id),
-                hold.sourceId,
+                sourceLabel(hold.sourceId),
                 STATUS_LABELS[hold.status],
                 String(hold.fresh),
                 String(hold.gone),
@@ -87,15 +93,15 @@ export function registerHoldCommands(program: Command): void {
 
   holds
     .command('show')
-    .description('one hold: why, and a sample of the held items')
-    .argument('<hold-id>', 'the hold', holdId)
-    .option('--json', 'as JSON')
+    .description('en hållning: varför, och ett urval av de hållna posterna')
+    .argument('<hold-id>', 'hållningens id', holdId)
+    .option('--json', 'som JSON')
     .action(async (id: number, options: { json?: boolean }) => {
       await withApp(
         program,
         async (ctx) => {
           const [hold] = await listHolds(ctx.db, id);
-          if (!hold) throw new InvalidArgumentError(`no hold ${id}`);
+          if (!hold) throw new NotFoundError(`Ingen hållning ${id}.`);
           console.log(options.json ? JSON.stringify(hold, null, 2) : describe(hold));
         },
         { logLevel: 'warn' },
@@ -107,13 +113,13 @@ export function registerHoldCommands(program: Command): void {
       .command(action)
       .description(
         action === 'release'
-          ? 'let the held items through: stored and resolved in a run of their own'
-          : 'drop the held items (the source was wrong); what was known stays as it was',
+          ? 'släpp igenom de hållna posterna: de lagras och matchas i en egen körning'
+          : 'kassera de hållna posterna (källan hade fel); det som var känt förblir som det var',
       )
-      .argument('<hold-id>', 'the hold', holdId)
-      .requiredOption('--user <username>', 'the workbench account (reviewer or admin) deciding')
-      .requiredOption('--reason <text>', 'why (kept in the audit log)')
-      .option('--json', 'as JSON')
+      .argument('<hold-id>', 'hållningens id', holdId)
+      .requiredOption('--user <username>', 'arbetsytans konto (granskare eller administratör) som beslutar')
+      .requiredOption('--reason <text>', 'varför (sparas i granskningsloggen)')
+      .option('--json', 'som JSON')
       .action(async (id: number, options: DecisionOptions) => {
         await withApp(
           program,

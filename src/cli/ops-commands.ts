@@ -15,19 +15,9 @@ import { selfCheck } from '../app/self-check.js';
 import { formatRunSummary, failedSources } from './summary.js';
 import { progressReporter } from './progress.js';
 import { isoMinute, oneLine, table } from './format.js';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
-
-function runId(value: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
-    throw new InvalidArgumentError('run id must be a uuid');
-  }
-  return value.toLowerCase();
-}
+import { positiveInt, uuidArg } from './args.js';
+import { NotFoundError } from './errors.js';
+import { sourceLabel } from '../domain/labels.js';
 
 /** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
 function interrupted(): { promise: Promise<'SIGINT' | 'SIGTERM'>; dispose(): void } {
@@ -64,47 +54,52 @@ export function registerOpsCommands(program: Command): void {
   program
     .command('backfill')
     .description(
-      "page through a source's whole registry (e.g. all of EUDAMED) in one resumable run; after a crash, --resume continues without refetching finished pages",
+      'bläddra igenom en källas hela register (t.ex. hela EUDAMED) i en körning som kan återupptas; efter en krasch fortsätter --resume utan att hämta klara sidor igen',
     )
-    .option('--source <id>', 'the source to backfill (one that pages, such as eudamed-devices)')
+    .option('--source <id>', 'källan som ska fyllas bakåt (en som bläddrar, t.ex. eudamed-devices)')
     .option(
       '--max-pages <n>',
-      "pages per configured URL (default: until the source's last page)",
+      'sidor per konfigurerad adress (standard: till källans sista sida)',
       positiveInt,
     )
     .option(
       '--resume <run-id>',
-      'continue an unfinished backfill run (what `horisont start` also does)',
-      runId,
+      'fortsätt en oavslutad bakåtfyllning (det gör även `horisont start`)',
+      uuidArg('körningens id'),
     )
-    .option('--list', 'list unfinished backfill runs')
-    .option('--no-workers', 'only enqueue; let the workers of a running `horisont start` do the work')
-    .option('--json', 'print the run summary as JSON')
+    .option('--list', 'lista oavslutade bakåtfyllningar')
+    .option('--no-workers', 'köa bara; låt arbetarna i en körande `horisont start` göra jobbet')
+    .option('--json', 'körningens sammanfattning (eller listan) som JSON')
     .option(
       '--timeout <seconds>',
-      'stop waiting after this many seconds (the run goes on; default: no limit)',
+      'sluta vänta efter så här många sekunder (körningen fortsätter; standard: ingen gräns)',
       positiveInt,
     )
-    .option('--allow-eviction', 'run even if Redis may evict keys (maxmemory-policy other than noeviction)')
+    .option('--allow-eviction', 'kör även om Redis kan kasta nycklar (maxmemory-policy annan än noeviction)')
     .addHelpText(
       'after',
       `
-Examples:
-  horisont backfill --source eudamed-devices                 # all of it; ~10,700 pages at 3 s each
+Exempel:
+  horisont backfill --source eudamed-devices                 # allt; ~10 700 sidor à 3 s
   horisont backfill --source eudamed-devices --max-pages 500
-  horisont backfill --resume 7c0c…                            # after a crash or Ctrl-C
+  horisont backfill --resume 7c0c…                            # efter en krasch eller Ctrl-C
   horisont backfill --list`,
     )
     .action(async (options: BackfillCommandOptions) => {
       const modes = [options.source !== undefined, options.resume !== undefined, options.list === true];
       if (modes.filter(Boolean).length !== 1) {
-        throw new InvalidArgumentError('give exactly one of --source ID, --resume RUN_ID or --list');
+        throw new InvalidArgumentError('ange precis en av --source ID, --resume KÖRNINGS-ID och --list');
       }
       if (options.maxPages !== undefined && options.source === undefined) {
-        throw new InvalidArgumentError('--max-pages goes with --source (a resumed run keeps its own limit)');
+        throw new InvalidArgumentError(
+          '--max-pages hör till --source (en återupptagen körning behåller sin gräns)',
+        );
       }
       const env = parseEnv();
-      const ctx = await buildCliApp(program, { applicationName: 'horisont-backfill' });
+      const ctx = await buildCliApp(program, {
+        applicationName: 'horisont-backfill',
+        fetches: options.list !== true,
+      });
       try {
         if (options.list) {
           const runs = await openBackfills(ctx.db);
@@ -121,7 +116,7 @@ Examples:
               const progress = await backfillProgress(ctx.db, run.runId);
               return [
                 run.runId,
-                run.sourceId,
+                sourceLabel(run.sourceId),
                 isoMinute(run.startedAt),
                 String(progress.pages),
                 String(progress.items),
@@ -192,7 +187,9 @@ Examples:
           process.exitCode = 1;
         }
       } catch (error) {
-        if (error instanceof BackfillError) throw new InvalidArgumentError(error.message);
+        if (error instanceof BackfillError) {
+          throw error.notFound ? new NotFoundError(error.message) : new InvalidArgumentError(error.message);
+        }
         throw error;
       } finally {
         await closeApp(ctx);

@@ -5,24 +5,26 @@ import { mergeAs, splitAs } from '../app/curation.js';
 import type { CurationResult } from '../app/curation.js';
 import { resolveAll } from '../app/resolve-all.js';
 import { HISTORY_LABELS } from '../domain/history.js';
+import { sourceLabel } from '../domain/labels.js';
 import type { HistoryKind } from '../domain/history.js';
 import type { Db } from '../store/db.js';
 import { findUserByUsername } from '../store/users.js';
 import { progressReporter } from './progress.js';
 import { oneLine, table } from './format.js';
 import { withApp } from './with-app.js';
+import { NotFoundError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function uuid(value: string): string {
-  if (!UUID.test(value)) throw new InvalidArgumentError('expected a uuid');
+  if (!UUID.test(value)) throw new InvalidArgumentError('väntade ett uuid');
   return value.toLowerCase();
 }
 
 function itemIds(value: string): number[] {
   const ids = value.split(',').map((part) => Number(part.trim()));
   if (ids.length === 0 || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
-    throw new InvalidArgumentError('expected item ids separated by commas, e.g. 12,15');
+    throw new InvalidArgumentError('väntade post-id skilda med kommatecken, t.ex. 12,15');
   }
   return [...new Set(ids)];
 }
@@ -31,9 +33,15 @@ function itemIds(value: string): number[] {
 export async function actorOf(db: Db, username: string): Promise<{ id: string; name: string; role: string }> {
   const user = await findUserByUsername(db, username);
   if (!user || user.disabled) {
-    throw new InvalidArgumentError(`no active account "${username}" (horisont users add)`);
+    throw new NotFoundError(`Inget aktivt konto "${username}" (skapa med horisont users add).`);
   }
   return { id: user.id, name: user.displayName, role: user.role };
+}
+
+/** A candidate id that names no candidate is an error, not an empty history. */
+export async function assertCandidate(db: Db, id: string): Promise<void> {
+  const found = await db.query('select 1 from candidates where id = $1', [id]);
+  if (found.rowCount === 0) throw new NotFoundError(`Ingen kandidat med id ${id}.`);
 }
 
 function printResult(result: CurationResult, json: boolean | undefined): void {
@@ -71,17 +79,22 @@ interface CurationOptions {
 export function registerResolutionCommands(program: Command): void {
   const curation = (command: Command): Command =>
     command
-      .requiredOption('--user <username>', 'the workbench account (reviewer or admin) acting')
-      .requiredOption('--reason <text>', 'why (kept in the audit log)')
-      .option('--request-id <uuid>', 'the same id twice records once (default: a new one)', uuid)
-      .option('--json', 'as JSON');
+      .requiredOption(
+        '--user <username>',
+        'arbetsytans konto (granskare eller administratör) som utför ändringen',
+      )
+      .requiredOption('--reason <text>', 'varför (sparas i granskningsloggen)')
+      .option('--request-id <uuid>', 'samma id två gånger registreras en gång (standard: ett nytt)', uuid)
+      .option('--json', 'som JSON');
 
   curation(
     program
       .command('merge')
-      .description('merge two candidates that are one product; the first keeps its id and decisions')
-      .argument('<survivor-id>', 'candidate that lives on', uuid)
-      .argument('<absorbed-id>', 'candidate merged into it', uuid),
+      .description(
+        'slå ihop två kandidater som är samma produkt; den första behåller sitt id och sina beslut',
+      )
+      .argument('<survivor-id>', 'kandidaten som finns kvar', uuid)
+      .argument('<absorbed-id>', 'kandidaten som slås ihop med den', uuid),
   ).action(async (survivorId: string, absorbedId: string, options: CurationOptions) => {
     await withApp(
       program,
@@ -103,9 +116,9 @@ export function registerResolutionCommands(program: Command): void {
   curation(
     program
       .command('split')
-      .description('move evidence items of a candidate to a new candidate (a different product)')
-      .argument('<candidate-id>', 'candidate to split', uuid)
-      .requiredOption('--items <ids>', 'evidence item ids that move, separated by commas', itemIds),
+      .description('flytta belägg från en kandidat till en ny kandidat (en annan produkt)')
+      .argument('<candidate-id>', 'kandidaten som delas upp', uuid)
+      .requiredOption('--items <ids>', 'id för beläggen som flyttas, skilda med kommatecken', itemIds),
   ).action(async (candidateId: string, options: CurationOptions & { items: number[] }) => {
     await withApp(
       program,
@@ -126,8 +139,8 @@ export function registerResolutionCommands(program: Command): void {
 
   program
     .command('duplicates')
-    .description('pairs of candidates flagged as possible duplicates, most similar first')
-    .option('--json', 'as JSON')
+    .description('par av kandidater som kan vara dubbletter, de mest lika först')
+    .option('--json', 'som JSON')
     .action(async (options: { json?: boolean }) => {
       await withApp(
         program,
@@ -167,13 +180,14 @@ export function registerResolutionCommands(program: Command): void {
 
   program
     .command('history')
-    .description("a candidate's history: first seen, new sources, certificates, status changes, trials, …")
-    .argument('<candidate-id>', 'candidate id', uuid)
-    .option('--json', 'as JSON')
+    .description('en kandidats historik: först sedd, nya källor, certifikat, statusändringar, prövningar, …')
+    .argument('<candidate-id>', 'kandidatens id', uuid)
+    .option('--json', 'som JSON')
     .action(async (candidateId: string, options: { json?: boolean }) => {
       await withApp(
         program,
         async (ctx) => {
+          await assertCandidate(ctx.db, candidateId);
           const rows = await ctx.db.query<{
             kind: HistoryKind;
             occurred_on: string | null;
@@ -195,7 +209,7 @@ export function registerResolutionCommands(program: Command): void {
               rows.rows.map((r) => [
                 r.occurred_on ?? r.created_at.toISOString().slice(0, 10),
                 HISTORY_LABELS[r.kind],
-                r.source_id ?? '–',
+                sourceLabel(r.source_id),
                 oneLine(describeEvent(r.details), 60),
               ]),
             ),
@@ -208,10 +222,10 @@ export function registerResolutionCommands(program: Command): void {
   program
     .command('resolve')
     .description(
-      're-resolve every stored item with the current resolution settings (merges and splits are kept)',
+      'matcha om varje lagrad post med de aktuella matchningsinställningarna (sammanslagningar och uppdelningar behålls)',
     )
-    .requiredOption('--all', 'every stored item (the only mode)')
-    .option('--batch <n>', 'items per transaction', (value) => Number(value), 500)
+    .requiredOption('--all', 'varje lagrad post (det enda läget)')
+    .option('--batch <n>', 'poster per transaktion', (value) => Number(value), 500)
     .action(async (options: { batch: number }) => {
       await withApp(
         program,

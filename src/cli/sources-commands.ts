@@ -21,29 +21,21 @@ import type { FetchedDocument, FetchRequest } from '../sources/types.js';
 import { invalidCanary, resetYieldBaseline, sourceHealthDetails } from '../store/health.js';
 import type { SourceHealthDetail } from '../store/health.js';
 import { isoMinute, oneLine, table } from './format.js';
+import { RUN_SOURCE_STATUS_LABELS, SOURCE_HEALTH_LABELS, label, sourceLabel } from '../domain/labels.js';
+import { NotFoundError } from './errors.js';
 
 const RECORDINGS_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
-const OUTCOME_SV: Record<string, string> = {
-  ok: 'ok',
-  unchanged: 'oförändrad',
-  failed: 'misslyckades',
-  broken: 'trasig',
-};
-
-const HEALTH_SV: Record<string, string> = {
-  ok: 'ok',
-  failing: 'felar',
-  broken: 'trasig',
-  unknown: 'okänd',
-};
-
-function withApp<T>(program: Command, work: (ctx: AppContext, env: Env) => Promise<T>): Promise<T> {
-  return withAppContext(program, work, { logLevel: 'warn' });
+function withApp<T>(
+  program: Command,
+  work: (ctx: AppContext, env: Env) => Promise<T>,
+  fetches = false,
+): Promise<T> {
+  return withAppContext(program, work, { logLevel: 'warn', fetches });
 }
 
 function sourceId(value: string): string {
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(value)) throw new InvalidArgumentError('expected a source id');
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(value)) throw new InvalidArgumentError('väntade ett käll-id');
   return value;
 }
 
@@ -51,12 +43,12 @@ function sourceId(value: string): string {
 export function formatSourceHealth(rows: SourceHealthDetail[]): string {
   const lines = [
     table(
-      ['källa', 'på', 'hälsa', 'senast', 'poster', 'skörd (nyast först)', 'senast ok', 'orsak'],
+      ['källa', 'på', 'hälsa', 'senast', 'poster', 'skörd (nyast först)', 'senast ok', 'orsak', 'id'],
       rows.map((row) => [
-        row.id,
+        sourceLabel(row.id),
         row.enabled ? 'ja' : 'nej',
-        HEALTH_SV[row.health] ?? row.health,
-        row.last_outcome ? (OUTCOME_SV[row.last_outcome] ?? row.last_outcome) : '–',
+        label(SOURCE_HEALTH_LABELS, row.health),
+        label(RUN_SOURCE_STATUS_LABELS, row.last_outcome),
         String(row.items),
         row.recent_yields.length > 0
           ? `${row.recent_yields.slice(0, 5).join(' ')}${row.usual_items !== null ? ` (brukar ${row.usual_items})` : ''}`
@@ -65,6 +57,7 @@ export function formatSourceHealth(rows: SourceHealthDetail[]): string {
         row.health !== 'ok' && row.last_error_kind
           ? `${row.last_error_kind} ${isoMinute(row.last_error_at)}: ${oneLine(row.last_error_message ?? '', 70)}`
           : '',
+        row.id,
       ]),
     ),
   ];
@@ -72,7 +65,7 @@ export function formatSourceHealth(rows: SourceHealthDetail[]): string {
   if (notes.length > 0) {
     lines.push('Anmärkningar (senaste 30 dagarna):');
     for (const row of notes) {
-      lines.push(`  ${row.id} ${isoMinute(row.note_at)}: ${oneLine(row.note ?? '', 160)}`);
+      lines.push(`  ${sourceLabel(row.id)} ${isoMinute(row.note_at)}: ${oneLine(row.note ?? '', 160)}`);
     }
   }
   return lines.join('\n');
@@ -257,7 +250,7 @@ function selectSources(
   enabledOnly: boolean,
 ): ConfiguredSource[] {
   const unknown = sourceIds.filter((id) => !config.sources.some((source) => source.id === id));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown source(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new NotFoundError(`Okänd källa: ${unknown.join(', ')}`);
   return config.sources.filter((source) =>
     sourceIds.length > 0 ? sourceIds.includes(source.id) : !enabledOnly || source.enabled,
   );
@@ -316,11 +309,12 @@ export async function checkSourcesLive(ctx: AppContext, sourceIds: string[] = []
 
 export function formatSourceChecks(checks: SourceCheck[]): string {
   return table(
-    ['källa', 'utfall', 'vad'],
+    ['källa', 'utfall', 'vad', 'id'],
     checks.map((check) => [
-      check.sourceId,
+      sourceLabel(check.sourceId),
       check.ok ? 'ok' : 'FEL',
       oneLine(check.ok ? check.detail : `${check.kind ?? 'internal'}: ${check.detail}`, 140),
+      check.sourceId,
     ]),
   );
 }
@@ -338,8 +332,8 @@ async function loadConfigOffline(program: Command): Promise<HorisontConfig> {
 export function registerSourcesCommands(program: Command): void {
   const sources = program
     .command('sources')
-    .description('health of each source: outcome, reason when broken, yield history, notes')
-    .option('--json', 'as JSON')
+    .description('varje källas hälsa: utfall, orsak när den är trasig, skördehistorik, anmärkningar')
+    .option('--json', 'som JSON')
     .action(async (options: { json?: boolean }) => {
       await withApp(program, async (ctx) => {
         const rows = await sourceHealthDetails(ctx.db);
@@ -350,18 +344,15 @@ export function registerSourcesCommands(program: Command): void {
   sources
     .command('check')
     .description(
-      'check every configured source offline (configuration, planned requests, recorded fixtures parse); --live fetches each first request once',
+      'kontrollera varje konfigurerad källa offline (konfiguration, planerade anrop, att inspelade svar kan läsas); --live hämtar varje första anrop en gång',
     )
-    .option(
-      '--live',
-      "fetch each enabled source's first request once through the guarded client and parse it",
-    )
-    .option('--source <id...>', 'only these sources')
-    .option('--recordings <dir>', 'recorded fixtures to parse offline', RECORDINGS_DIR)
-    .option('--json', 'as JSON')
+    .option('--live', 'hämta varje aktiv källas första anrop en gång genom den skyddade klienten och läs det')
+    .option('--source <id...>', 'bara dessa källor')
+    .option('--recordings <dir>', 'inspelade svar att läsa offline', RECORDINGS_DIR)
+    .option('--json', 'som JSON')
     .action(async (options: { live?: boolean; source?: string[]; recordings: string; json?: boolean }) => {
       const checks = options.live
-        ? await withApp(program, (ctx) => checkSourcesLive(ctx, options.source ?? []))
+        ? await withApp(program, (ctx) => checkSourcesLive(ctx, options.source ?? []), true)
         : checkSourcesOffline(
             await loadConfigOffline(program),
             path.resolve(options.recordings),
@@ -380,16 +371,12 @@ export function registerSourcesCommands(program: Command): void {
   sources
     .command('reset-yield')
     .description(
-      "forget a source's usual yield, so an empty list is no longer taken as broken (after a real shrink)",
+      'glöm en källas vanliga skörd, så att en tom lista inte längre tas för ett fel (efter en verklig minskning)',
     )
-    .argument('<source-id>', 'source id', sourceId)
+    .argument('<source-id>', 'källans id', sourceId)
     .action(async (id: string) => {
       await withApp(program, async (ctx) => {
-        if (!(await resetYieldBaseline(ctx.db, id))) {
-          console.error(`Okänd källa: ${id}`);
-          process.exitCode = 2;
-          return;
-        }
+        if (!(await resetYieldBaseline(ctx.db, id))) throw new NotFoundError(`Okänd källa: ${id}`);
         console.log(`${id}: tidigare körningars skörd räknas inte längre som det vanliga.`);
       });
     });

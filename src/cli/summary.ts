@@ -1,22 +1,14 @@
 import type { RunSummary } from '../store/runs.js';
 import { oneLine, table } from './format.js';
-
-const STATUS_SV: Record<string, string> = {
-  ok: 'ok',
-  unchanged: 'oförändrad',
-  failed: 'misslyckades',
-  broken: 'trasig',
-  pending: 'väntar',
-  running: 'pågår',
-};
+import { RUN_SOURCE_STATUS_LABELS, label, sourceLabel } from '../domain/labels.js';
 
 export function formatRunSummary(summary: RunSummary): string {
   const rows = summary.sources.map((source) => {
     // A source that failed or broke has no "new" to report: never show it as 0 new.
     const settled = source.status !== 'failed' && source.status !== 'broken';
     return [
-      source.source_id,
-      STATUS_SV[source.status] ?? source.status,
+      sourceLabel(source.source_id),
+      label(RUN_SOURCE_STATUS_LABELS, source.status),
       String(source.pages),
       // The usual yield only where this run fell well short of it.
       source.usual_items !== null &&
@@ -27,14 +19,15 @@ export function formatRunSummary(summary: RunSummary): string {
       settled ? String(source.items_new) : '–',
       settled ? String(source.items_changed) : '–',
       source.error_kind ? `${source.error_kind}: ${oneLine(source.error_message ?? '', 70)}` : '',
+      source.source_id,
     ];
   });
   const notes = summary.sources.flatMap((source) =>
-    (source.notes ?? []).map((note) => `  ${source.source_id}: ${oneLine(note, 160)}`),
+    (source.notes ?? []).map((note) => `  ${sourceLabel(source.source_id)}: ${oneLine(note, 160)}`),
   );
   return [
     `Körning ${summary.runId} (${summary.trigger}): ${summary.status === 'completed' ? 'klar' : summary.status}`,
-    table(['källa', 'utfall', 'sidor', 'poster', 'nya', 'ändrade', 'fel'], rows),
+    table(['källa', 'utfall', 'sidor', 'poster', 'nya', 'ändrade', 'fel', 'id'], rows),
     ...(notes.length > 0 ? ['Anmärkningar:', ...notes] : []),
     `Nya kandidater: ${summary.candidatesNew} · rapporter: ${summary.reports} · nomineringar: ${summary.nominations}` +
       (summary.failedJobs > 0 ? ` · misslyckade jobb: ${summary.failedJobs}` : ''),

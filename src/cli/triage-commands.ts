@@ -140,9 +140,11 @@ export function formatCriteria(criteria: TriageCriteria): string {
 export function registerTriageCommands(program: Command): void {
   program
     .command('rescore')
-    .description('re-score every candidate with the current criteria and print the rank changes')
-    .option('--json', 'as JSON: every candidate with its rank and total before and after')
-    .option('--all', 'list every candidate, not only those that moved')
+    .description(
+      'räkna om varje kandidats poäng med de aktuella kriterierna och visa hur rangordningen ändras',
+    )
+    .option('--json', 'som JSON: varje kandidat med plats och poäng före och efter')
+    .option('--all', 'lista varje kandidat, inte bara de som flyttade')
     .action(async (options: { json?: boolean; all?: boolean }) => {
       // The database and configuration only: rescoring needs no queue.
       await withDb(async (db, env, log) => {
@@ -156,8 +158,8 @@ export function registerTriageCommands(program: Command): void {
 
   program
     .command('criteria')
-    .description('show the triage criteria: signals, how each is detected, weights and explanations')
-    .option('--json', 'as JSON (the validated configuration)')
+    .description('visa triagekriterierna: signaler, hur var och en upptäcks, vikter och förklaringar')
+    .option('--json', 'som JSON (den validerade konfigurationen)')
     .action(async (options: { json?: boolean }) => {
       const config = await loadAppConfig(parseEnv(), configDirOf(program).configDir);
       console.log(options.json ? JSON.stringify(config.criteria, null, 2) : formatCriteria(config.criteria));

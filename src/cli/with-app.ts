@@ -26,14 +26,17 @@ export function cliLogLevel(env: Env, quietLevel = 'warn'): string {
   return process.stderr.isTTY ? quietLevel : env.LOG_LEVEL;
 }
 
+export interface CliAppOptions extends Omit<BuildOptions, 'env' | 'log'> {
+  logLevel?: string | undefined;
+  /** The command fetches from the sources: with HORISONT_FIXTURE_ORIGIN set, that server must answer. */
+  fetches?: boolean | undefined;
+}
+
 /** The app context for a command, after checking that Redis and PostgreSQL answer. */
-export async function buildCliApp(
-  program: Command,
-  options: Omit<BuildOptions, 'env' | 'log'> & { logLevel?: string } = {},
-): Promise<AppContext> {
+export async function buildCliApp(program: Command, options: CliAppOptions = {}): Promise<AppContext> {
   const env = parseEnv();
-  await assertReachable(env, ['postgres', 'redis']);
-  const { logLevel, ...build } = options;
+  const { logLevel, fetches, ...build } = options;
+  await assertReachable(env, fetches ? ['postgres', 'redis', 'fixtures'] : ['postgres', 'redis']);
   const log = createLogger(logLevel ?? cliLogLevel(env));
   return buildApp({ env, log, ...configDirOf(program), ...build });
 }
@@ -42,7 +45,7 @@ export async function buildCliApp(
 export async function withApp<T>(
   program: Command,
   work: (ctx: AppContext, env: Env) => Promise<T>,
-  options: { logLevel?: string } = {},
+  options: Pick<CliAppOptions, 'logLevel' | 'fetches'> = {},
 ): Promise<T> {
   const ctx = await buildCliApp(program, options);
   try {

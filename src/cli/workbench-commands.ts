@@ -9,7 +9,7 @@ import type { AppContext } from '../app/context.js';
 import { buildWebApp } from '../api/app.js';
 import type { WebOptions } from '../api/app.js';
 import { webSettingsFromEnv } from '../api/config.js';
-import { nominateCandidate } from '../app/nominate.js';
+import { CandidateNotFoundError, nominateCandidate } from '../app/nominate.js';
 import { appendAudit } from '../store/audit.js';
 import {
   ROLES,
@@ -26,25 +26,20 @@ import { changeAccount } from '../app/accounts.js';
 import type { AccountChange, AccountChangeResult } from '../app/accounts.js';
 import { ROLE_LABELS, labelOf } from '../api/format.js';
 import { isoMinute, oneLine, table } from './format.js';
+import { uuidArg } from './args.js';
+import { NotFoundError } from './errors.js';
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InvalidArgumentError('expected a port number (0–65535)');
+    throw new InvalidArgumentError('väntade ett portnummer (0–65535)');
   }
   return n;
 }
 
 function role(value: string): Role {
-  if (!isRole(value)) throw new InvalidArgumentError(`expected one of ${ROLES.join(', ')}`);
+  if (!isRole(value)) throw new InvalidArgumentError(`väntade en av ${ROLES.join(', ')}`);
   return value;
-}
-
-function uuid(value: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
-    throw new InvalidArgumentError('candidate id must be a uuid');
-  }
-  return value.toLowerCase();
 }
 
 async function readStdin(): Promise<string> {
@@ -77,9 +72,9 @@ export async function startWebServer(
 export function registerWorkbenchCommands(program: Command): void {
   program
     .command('serve')
-    .description('serve the workbench (Swedish web UI and JSON API) until SIGTERM')
-    .option('--port <port>', 'port (default: $HORISONT_WEB_PORT or 8080)', port)
-    .option('--host <host>', 'address to bind (default: $HORISONT_WEB_HOST or 127.0.0.1)')
+    .description('kör arbetsytan (webbgränssnittet och JSON-API:t) tills SIGTERM')
+    .option('--port <port>', 'port (standard: $HORISONT_WEB_PORT eller 8080)', port)
+    .option('--host <host>', 'adress att lyssna på (standard: $HORISONT_WEB_HOST eller 127.0.0.1)')
     .action(async (options: { port?: number; host?: string }) => {
       const settings = webSettingsFromEnv();
       const ctx = await buildCliApp(program, { applicationName: 'horisont-web' });
@@ -97,19 +92,14 @@ export function registerWorkbenchCommands(program: Command): void {
       await closeApp(ctx);
     });
 
-  const users = program.command('users').description('local workbench accounts');
+  const users = program.command('users').description('arbetsytans konton');
   users
     .command('add')
-    .description('create a local account (prints a generated password unless --password-stdin)')
-    .argument('<username>', 'login name')
-    .addOption(
-      new Option('--role <role>', `one of ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory(),
-    )
-    .option('--name <display-name>', 'name shown in the audit log (default: the username)')
-    .option(
-      '--password-stdin',
-      `read the password from standard input (at least ${MIN_PASSWORD_LENGTH} characters)`,
-    )
+    .description('skapa ett lokalt konto (skriver ut ett genererat lösenord om inte --password-stdin)')
+    .argument('<username>', 'användarnamn')
+    .addOption(new Option('--role <role>', `en av ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory())
+    .option('--name <display-name>', 'namnet i granskningsloggen (standard: användarnamnet)')
+    .option('--password-stdin', `läs lösenordet från standard in (minst ${MIN_PASSWORD_LENGTH} tecken)`)
     .action(async (username: string, options: { role: Role; name?: string; passwordStdin?: boolean }) => {
       await withDb(async (db) => {
         const generated = options.passwordStdin ? undefined : randomBytes(15).toString('base64url');
@@ -134,8 +124,8 @@ export function registerWorkbenchCommands(program: Command): void {
 
   users
     .command('list')
-    .description('every account: role, sign-in, status, live API tokens')
-    .option('--json', 'as JSON')
+    .description('varje konto: roll, inloggning, status, giltiga API-nycklar')
+    .option('--json', 'som JSON')
     .action(async (options: { json?: boolean }) => {
       await withDb(async (db) => {
         const [accounts, allTokens] = await Promise.all([listUsers(db), listApiTokens(db)]);
@@ -177,7 +167,7 @@ export function registerWorkbenchCommands(program: Command): void {
     users
       .command(name)
       .description(description)
-      .argument('<username>', 'login name')
+      .argument('<username>', 'användarnamn')
       .action(async (username: string, ...rest: unknown[]) => {
         const command = rest[rest.length - 1] as Command;
         const wanted = await change(command.opts());
@@ -189,7 +179,7 @@ export function registerWorkbenchCommands(program: Command): void {
 
   accountCommand(
     'disable',
-    'disable an account: its sessions end and its API tokens stop working at once',
+    'stäng av ett konto: dess sessioner avslutas och dess API-nycklar slutar gälla direkt',
     () => ({ kind: 'disable' }),
     (r) => [
       `${r.user.username} är avstängd (${r.sessionsEnded ?? 0} sessioner avslutade; API-nycklarna slutar gälla).`,
@@ -197,21 +187,19 @@ export function registerWorkbenchCommands(program: Command): void {
   );
   accountCommand(
     'enable',
-    'enable a disabled account again',
+    'aktivera ett avstängt konto igen',
     () => ({ kind: 'enable' }),
     (r) => [`${r.user.username} är aktiv igen.`],
   );
   accountCommand(
     'set-role',
-    `change an account's role (${ROLES.join(', ')})`,
+    `ändra ett kontos roll (${ROLES.join(', ')})`,
     (options) => ({ kind: 'role', role: options.role as Role }),
     (r) => [`${r.user.username} har nu rollen ${labelOf(ROLE_LABELS, r.user.role)} (${r.user.role}).`],
-  ).addOption(
-    new Option('--role <role>', `one of ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory(),
-  );
+  ).addOption(new Option('--role <role>', `en av ${ROLES.join(', ')}`).argParser(role).makeOptionMandatory());
   accountCommand(
     'reset-password',
-    'set a new password (generated and printed once unless --password-stdin); signs the account out everywhere',
+    'sätt ett nytt lösenord (genereras och skrivs ut en gång om inte --password-stdin); loggar ut kontot överallt',
     async (options) => ({
       kind: 'password',
       password: options.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined,
@@ -220,21 +208,18 @@ export function registerWorkbenchCommands(program: Command): void {
       `Nytt lösenord för ${r.user.username}; ${r.sessionsEnded ?? 0} sessioner avslutade.`,
       ...(r.password ? [`Lösenord (visas bara nu): ${r.password}`] : []),
     ],
-  ).option(
-    '--password-stdin',
-    `read the password from standard input (at least ${MIN_PASSWORD_LENGTH} characters)`,
-  );
+  ).option('--password-stdin', `läs lösenordet från standard in (minst ${MIN_PASSWORD_LENGTH} tecken)`);
 
-  const tokens = program.command('tokens').description('API tokens (bearer) for the JSON API');
+  const tokens = program.command('tokens').description('API-nycklar (bearer) för JSON-API:t');
   tokens
     .command('list')
-    .description('API tokens (never the secret): owner, name, prefix, last use, whether revoked')
-    .argument('[username]', "only this account's tokens")
-    .option('--json', 'as JSON')
+    .description('API-nycklar (aldrig hemligheten): ägare, namn, början, senaste användning, om återkallad')
+    .argument('[username]', 'bara detta kontos nycklar')
+    .option('--json', 'som JSON')
     .action(async (username: string | undefined, options: { json?: boolean }) => {
       await withDb(async (db) => {
         const owner = username === undefined ? undefined : await findUserByUsername(db, username);
-        if (username !== undefined && !owner) throw new InvalidArgumentError(`no user "${username}"`);
+        if (username !== undefined && !owner) throw new NotFoundError(`Användaren ${username} finns inte.`);
         const rows = await listApiTokens(db, owner?.id);
         if (options.json) {
           console.log(JSON.stringify(rows, null, 2));
@@ -258,9 +243,11 @@ export function registerWorkbenchCommands(program: Command): void {
     });
   tokens
     .command('revoke')
-    .description('revoke one API token (--id) or every live token of an account; it stops working at once')
-    .argument('<username>', 'the account the token belongs to')
-    .option('--id <token-id>', 'only this token (default: every live token of the account)')
+    .description(
+      'återkalla en API-nyckel (--id) eller alla ett kontos giltiga nycklar; de slutar gälla direkt',
+    )
+    .argument('<username>', 'kontot som nyckeln hör till')
+    .option('--id <token-id>', 'bara denna nyckel (standard: alla kontots giltiga nycklar)')
     .action(async (username: string, options: { id?: string }) => {
       await withDb(async (db) => {
         const result = await changeAccount(
@@ -277,13 +264,13 @@ export function registerWorkbenchCommands(program: Command): void {
 
   tokens
     .command('create')
-    .description('create an API token for a user; it is printed once and stored only as a hash')
-    .argument('<username>', 'the account the token acts as')
-    .option('--name <name>', 'what the token is for', '')
+    .description('skapa en API-nyckel för ett konto; den skrivs ut en gång och lagras bara som hash')
+    .argument('<username>', 'kontot som nyckeln agerar som')
+    .option('--name <name>', 'vad nyckeln är till för', '')
     .action(async (username: string, options: { name: string }) => {
       await withDb(async (db) => {
         const user = await findUserByUsername(db, username);
-        if (!user) throw new InvalidArgumentError(`no user "${username}"`);
+        if (!user) throw new NotFoundError(`Användaren ${username} finns inte.`);
         const created = await createApiToken(db, user.id, options.name);
         await appendAudit(db, {
           action: 'token.create',
@@ -299,17 +286,17 @@ export function registerWorkbenchCommands(program: Command): void {
   program
     .command('nominate')
     .description(
-      "nominate a candidate on a region's, NPO's or profession's behalf (onto the nomination queue; opens its case)",
+      'nominera en kandidat för en regions, ett NPO:s eller en professions räkning (till nomineringskön; öppnar dess ärende)',
     )
-    .requiredOption('--candidate <id>', 'candidate id (uuid)', uuid)
-    .requiredOption('--by <name>', 'who nominates, e.g. "Region Halland"')
+    .requiredOption('--candidate <id>', 'kandidatens id (uuid)', uuidArg('kandidatens id'))
+    .requiredOption('--by <name>', 'vem som nominerar, t.ex. "Region Halland"')
     .addOption(
-      new Option('--origin <origin>', 'who is asking')
+      new Option('--origin <origin>', 'vem som frågar')
         .choices(['region', 'npo', 'profession'])
         .default('region'),
     )
-    .option('--reason <text>', 'why')
-    .option('--request-id <id>', 'idempotency key: the same key twice is one nomination')
+    .option('--reason <text>', 'varför')
+    .option('--request-id <id>', 'idempotensnyckel: samma nyckel två gånger är en nominering')
     .action(
       async (options: {
         candidate: string;
@@ -326,6 +313,11 @@ export function registerWorkbenchCommands(program: Command): void {
             nominatedBy: options.by,
             reason: options.reason,
             clientRequestId: options.requestId,
+          }).catch((error: unknown) => {
+            if (error instanceof CandidateNotFoundError) {
+              throw new NotFoundError(`Ingen kandidat med id ${options.candidate}.`);
+            }
+            throw error;
           });
           if (result.created) {
             await appendAudit(ctx.db, {

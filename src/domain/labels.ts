@@ -61,6 +61,19 @@ export const ORIGIN_LABELS: Readonly<Record<string, string>> = {
   profession: 'Profession',
 };
 
+/** An alert delivery's state (alert_deliveries.status) and kind (alert_deliveries.kind). */
+export const DELIVERY_STATUS_LABELS: Readonly<Record<string, string>> = {
+  pending: 'Väntar',
+  sent: 'Skickad',
+  failed: 'Misslyckades',
+};
+
+export const DELIVERY_KIND_LABELS: Readonly<Record<string, string>> = {
+  single: 'Enskild',
+  storm: 'Samlad (många på en gång)',
+  digest: 'Sammanställning',
+};
+
 /**
  * Codes the registries themselves use: EUDAMED's device model status (`refdata.device-model-status.*`,
  * suffix) and ClinicalTrials.gov's `overallStatus`.
@@ -81,7 +94,7 @@ export const REGISTRY_CODE_LABELS: Readonly<Record<string, string>> = {
   UNKNOWN: 'Okänd status',
 };
 
-function label(labels: Readonly<Record<string, string>>, code: string | null | undefined): string {
+export function label(labels: Readonly<Record<string, string>>, code: string | null | undefined): string {
   if (code === null || code === undefined || code === '') return '–';
   return Object.hasOwn(labels, code) ? labels[code]! : code;
 }

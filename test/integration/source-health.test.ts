@@ -81,8 +81,10 @@ describe('source health', () => {
       last_error_kind: 'layout-changed',
     });
     const text = formatRunSummary(summary);
-    const line = text.split('\n').find((l) => l.startsWith('eudamed-devices'))!;
-    expect(line).toContain('trasig');
+    // Named in Swedish, the id at the end of the line for typing it.
+    const line = text.split('\n').find((l) => l.endsWith(' eudamed-devices'))!;
+    expect(line.startsWith('EUDAMED (produkter)')).toBe(true);
+    expect(line).toContain('Trasig');
     expect(line).toContain('0 (brukar 13)');
     expect(line).toContain('inga poster där det brukar finnas 13');
     // Neither "0 new" nor "0 changed": a broken source has nothing to report as new.
@@ -96,8 +98,9 @@ describe('source health', () => {
     expect((await health('eudamed-devices')).consecutive_failures).toBe(2);
 
     const listing = formatSourceHealth(await sourceHealthDetails((await h.app()).db));
-    const devicesLine = listing.split('\n').find((l) => l.startsWith('eudamed-devices'))!;
-    expect(devicesLine).toContain('trasig');
+    const devicesLine = listing.split('\n').find((l) => l.endsWith(' eudamed-devices'))!;
+    expect(devicesLine.startsWith('EUDAMED (produkter)')).toBe(true);
+    expect(devicesLine).toContain('Trasig');
     expect(devicesLine).toContain('0 0 13');
     expect(devicesLine).toContain('inga poster där det brukar finnas 13');
   });
@@ -164,7 +167,7 @@ describe('source health', () => {
     ]);
     expect(await health('eudamed-build-info')).toMatchObject({ health: 'ok', consecutive_failures: 0 });
     expect(formatRunSummary(summary)).toContain(
-      'Anmärkningar:\n  eudamed-build-info: buildVersion ändrades från 4.12.1 till 4.13.0',
+      'Anmärkningar:\n  EUDAMED (versionsinformation): buildVersion ändrades från 4.12.1 till 4.13.0',
     );
     const details = await sourceHealthDetails((await h.app()).db);
     expect(details.find((d) => d.id === 'eudamed-build-info')).toMatchObject({
