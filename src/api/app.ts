@@ -24,6 +24,7 @@ import { registerApiRoutes } from './routes/api.js';
 import { registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerCaseRoutes } from './routes/cases.js';
+import { registerExportRoutes } from './export.js';
 import { opsRoutes } from './ops.js';
 import { registerAlertRoutes } from '../alerts/routes.js';
 
@@ -306,6 +307,7 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
   registerSubscriptionRoutes(app, web);
   registerAccountRoutes(app, web);
   registerCaseRoutes(app, web);
+  registerExportRoutes(app, web);
   await app.register(opsRoutes, { web });
   registerAlertRoutes(app, web);
   await app.ready();
