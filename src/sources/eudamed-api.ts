@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HorisontError } from '../domain/errors.js';
-import { decodeBody, looksBlocked } from './html.js';
+import { decodeBody } from './charset.js';
+import { looksBlocked } from './html.js';
 import type { FetchedDocument, FetchRequest } from './types.js';
 
 /**

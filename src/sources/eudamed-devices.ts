@@ -3,7 +3,8 @@ import { parseSourceDate, toIsoDate } from '../domain/dates.js';
 import { normaliseEmdnCode, normaliseSrn } from '../domain/identifiers.js';
 import { HorisontError } from '../domain/errors.js';
 import type { ItemKind, ProductFacts, RawItem } from '../domain/item.js';
-import { decodeBody, looksBlocked } from './html.js';
+import { decodeBody } from './charset.js';
+import { looksBlocked } from './html.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
 
 const ID = 'eudamed-devices';

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { parseSourceDate } from '../domain/dates.js';
 import { HorisontError } from '../domain/errors.js';
 import type { ItemReference, RawItem } from '../domain/item.js';
-import { cleanText, decodeBody, listRequestKey, looksBlocked } from './html.js';
+import { decodeBody } from './charset.js';
+import { cleanText, listRequestKey, looksBlocked } from './html.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
 
 const ID = 'eurlex-oj';

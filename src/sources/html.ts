@@ -1,7 +1,7 @@
-import { TextDecoder } from 'node:util';
 import * as cheerio from 'cheerio';
 import type { CheerioAPI } from 'cheerio';
 import { HorisontError } from '../domain/errors.js';
+import { decodeBody } from './charset.js';
 import type { FetchedDocument } from './types.js';
 
 /**
@@ -11,19 +11,6 @@ import type { FetchedDocument } from './types.js';
 
 /** A selection of elements, as `find` returns it (cheerio does not export its element type). */
 export type Selection = ReturnType<ReturnType<CheerioAPI['root']>['find']>;
-
-/** Decodes the body with the charset the server declared (UTF-8 when none), without the BOM. */
-export function decodeBody(doc: FetchedDocument): string {
-  const declared = /charset\s*=\s*"?([\w-]+)/i.exec(doc.headers['content-type'] ?? '')?.[1];
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(declared ?? 'utf-8');
-  } catch {
-    // An unknown label is a server quirk, not a reason to fail: every source we read is UTF-8.
-    decoder = new TextDecoder('utf-8');
-  }
-  return decoder.decode(doc.body).replace(/^\uFEFF/, '');
-}
 
 /** The characters above U+167F that `\s` matches (typographic quotes and dashes are not). */
 function isUnicodeSpace(c: number): boolean {

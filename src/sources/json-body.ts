@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { HorisontError } from '../domain/errors.js';
-import { decodeBody, looksBlocked } from './html.js';
+import { decodeBody } from './charset.js';
+import { looksBlocked } from './html.js';
 import type { FetchedDocument } from './types.js';
 
 /**

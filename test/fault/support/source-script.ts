@@ -6,9 +6,9 @@ import zlib from 'node:zlib';
 /**
  * A scripted source server on 127.0.0.1, placed in front of the fixture server: requests are
  * passed through to the recordings unless a rule matching the path says to misbehave (hang,
- * drip, fail with a status, truncate, oversize, gzip bomb, encoding chain, redirect, reset or
- * serve another body). Rules can apply a limited number of times, so a source can fail and then
- * recover. Every request is recorded with its time.
+ * drip, fail with a status, truncate, oversize, gzip bomb, encoding chain, redirect, reset, serve
+ * another body, or rewrite the recording's bytes and Content-Type). Rules can apply a limited
+ * number of times, so a source can fail and then recover. Every request is recorded with its time.
  */
 export type Behaviour =
   | { kind: 'hang' }
@@ -20,7 +20,11 @@ export type Behaviour =
   | { kind: 'encoding-chain' }
   | { kind: 'body'; body: string | Buffer; contentType: string; status?: number }
   | { kind: 'redirect'; location: string; status?: number }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  | {
+      kind: 'rewrite';
+      rewrite: (body: Buffer, contentType: string) => { body: Buffer; contentType: string };
+    };
 
 interface Rule {
   match: string;
@@ -121,7 +125,45 @@ function apply(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse):
     case 'reset':
       res.socket?.resetAndDestroy();
       return;
+    case 'rewrite':
+      throw new Error('rewrite rules are served by rewritten()');
   }
+}
+
+/**
+ * The recording as the rule rewrites it, always in full: the conditional request headers are
+ * dropped and no validators are sent back, so the client parses what it gets.
+ */
+function rewritten(
+  target: URL,
+  rewrite: Extract<Behaviour, { kind: 'rewrite' }>['rewrite'],
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const headers = { ...req.headers, host: target.host };
+  delete headers['if-none-match'];
+  delete headers['if-modified-since'];
+  delete headers['accept-encoding'];
+  const upstream = http.request(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+    (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const out = rewrite(Buffer.concat(chunks), String(answer.headers['content-type'] ?? ''));
+        res.writeHead(answer.statusCode ?? 502, {
+          'content-type': out.contentType,
+          'content-length': String(out.body.length),
+        });
+        res.end(req.method === 'HEAD' ? undefined : out.body);
+      });
+    },
+  );
+  upstream.on('error', () => {
+    if (!res.headersSent) res.writeHead(502);
+    res.end();
+  });
+  req.pipe(upstream);
 }
 
 function passThrough(target: URL, req: IncomingMessage, res: ServerResponse): void {
@@ -168,6 +210,7 @@ export async function startScriptedSource(fixtureOrigin: string): Promise<Script
     hits.push({ path, at: performance.now(), scripted: rule !== undefined });
     if (!rule) return passThrough(target, req, res);
     rule.remaining -= 1;
+    if (rule.behaviour.kind === 'rewrite') return rewritten(target, rule.behaviour.rewrite, req, res);
     return apply(rule.behaviour, req, res);
   });
   const port = await listen(server);
