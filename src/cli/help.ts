@@ -1,3 +1,4 @@
+import { Help } from 'commander';
 import type { Argument, Command, Option } from 'commander';
 
 /**
@@ -79,6 +80,11 @@ function argumentDescription(argument: Argument): string {
   return `${argument.description}${extras(argument.argChoices, defaultText)}`.trim();
 }
 
+/** `[options]` and `[command]` in usage lines and command lists, in Swedish. */
+function placeholders(text: string): string {
+  return text.replace(/\[options\]/g, '[flaggor]').replace(/\[command\]/g, '[kommando]');
+}
+
 /** Swedish help and error texts for `program` and every command added to it afterwards. */
 export function useSwedishHelp(program: Command): Command {
   return program
@@ -86,6 +92,12 @@ export function useSwedishHelp(program: Command): Command {
     .helpCommand('help [kommando]', 'visa hjälp för ett kommando')
     .configureHelp({
       styleTitle: (title) => TITLES[title] ?? title,
+      commandUsage(this: Help, command: Command) {
+        return placeholders(Help.prototype.commandUsage.call(this, command));
+      },
+      subcommandTerm(this: Help, command: Command) {
+        return placeholders(Help.prototype.subcommandTerm.call(this, command));
+      },
       optionDescription,
       argumentDescription,
     })

@@ -34,32 +34,26 @@ import { buildCliApp, cliLogLevel, configDirOf, withApp } from './with-app.js';
 import { assertReachable, ServiceUnreachableError } from '../app/reachability.js';
 import { AccountError } from '../app/accounts.js';
 import { registerHoldCommands } from './holds-commands.js';
+import { useSwedishHelp } from './help.js';
+import { positiveInt } from './args.js';
+import { NotFoundError } from './errors.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
 
 function parseRoles(value: string): Stage[] {
   const roles = value.split(',').map((role) => role.trim());
   const unknown = roles.filter((role) => !(STAGES as readonly string[]).includes(role));
   if (unknown.length > 0) {
-    throw new InvalidArgumentError(`unknown role(s) ${unknown.join(', ')}; known: ${STAGES.join(', ')}`);
+    throw new InvalidArgumentError(`okänd roll: ${unknown.join(', ')}; kända: ${STAGES.join(', ')}`);
   }
   return roles as Stage[];
 }
 
 export function buildProgram(): Command {
-  const program = new Command('horisont')
-    .description('Horizon scanning of new medical devices and drugs for Swedish ordered introduction')
-    .option('--config <dir>', 'configuration directory (default: $HORISONT_CONFIG_DIR or ./config)')
-    .option(
-      '--env-file <file>',
-      'read environment variables from this file first (e.g. var/demo/horisont.env)',
-    )
+  const program = useSwedishHelp(new Command('horisont'))
+    .description('Horisontspaning av nya medicintekniska produkter och läkemedel för ordnat införande')
+    .option('--config <dir>', 'konfigurationskatalog (standard: $HORISONT_CONFIG_DIR eller ./config)')
+    .option('--env-file <file>', 'läs miljövariabler från den här filen först (t.ex. var/demo/horisont.env)')
     .showHelpAfterError()
     .hook('preAction', (command) => {
       const { envFile } = command.opts<{ envFile?: string }>();
@@ -68,7 +62,7 @@ export function buildProgram(): Command {
 
   program
     .command('migrate')
-    .description('apply pending PostgreSQL migrations (also applied at every start)')
+    .description('tillämpa väntande PostgreSQL-migreringar (görs också vid varje start)')
     .action(async () => {
       const env = parseEnv();
       await assertReachable(env, ['postgres']);
@@ -85,17 +79,25 @@ export function buildProgram(): Command {
 
   program
     .command('start')
-    .description('run the schedulers and workers until SIGTERM')
+    .description('kör schemaläggarna och arbetarna tills SIGTERM')
     .addOption(
       new Option(
         '--roles <list>',
-        `stages this process works on, comma separated (${STAGES.join(',')})`,
+        `steg som processen arbetar med, skilda med kommatecken (${STAGES.join(',')})`,
       ).argParser(parseRoles),
     )
-    .option('--no-scheduler', 'do not (re)create the per-source job schedulers')
-    .option('--no-web', 'do not serve the workbench (HORISONT_WEB_HOST/HORISONT_WEB_PORT) from this process')
-    .option('--allow-eviction', 'start even if Redis may evict keys (maxmemory-policy other than noeviction)')
-    .option('--shutdown-deadline <seconds>', 'on SIGTERM, wait this long for running jobs', positiveInt, 25)
+    .option('--no-scheduler', 'skapa inte (om) källornas jobbschemaläggare')
+    .option('--no-web', 'kör inte arbetsytan (HORISONT_WEB_HOST/HORISONT_WEB_PORT) i den här processen')
+    .option(
+      '--allow-eviction',
+      'starta även om Redis kan kasta nycklar (maxmemory-policy annan än noeviction)',
+    )
+    .option(
+      '--shutdown-deadline <seconds>',
+      'vid SIGTERM, vänta så här länge på pågående jobb',
+      positiveInt,
+      25,
+    )
     .action(
       async (options: {
         roles?: Stage[];
@@ -144,9 +146,9 @@ export function buildProgram(): Command {
 
   program
     .command('runs')
-    .description("recent runs: each source's outcome, items, candidates, reports and nominations")
-    .option('--json', 'as JSON (the stored run reports)')
-    .option('--limit <n>', 'how many', positiveInt, 10)
+    .description('senaste körningarna: varje källas utfall, poster, kandidater, rapporter och nomineringar')
+    .option('--json', 'som JSON (de lagrade körningsrapporterna)')
+    .option('--limit <n>', 'hur många', positiveInt, 10)
     .action(async (options: { json?: boolean; limit: number }) => {
       await withApp(
         program,
@@ -170,12 +172,12 @@ export function buildProgram(): Command {
 
   program
     .command('scan')
-    .description('scan sources now, wait until the pipeline has drained, and print the run summary')
-    .requiredOption('--once', 'run one scan and exit (the only mode; `start` runs on schedule)')
-    .option('--source <id...>', 'only these sources (default: every enabled source)')
-    .option('--no-workers', 'only enqueue; rely on workers of a running `horisont start`')
-    .option('--json', 'print the summary as JSON')
-    .option('--timeout <seconds>', 'give up waiting after this many seconds', positiveInt, 1800)
+    .description('skanna källorna nu, vänta tills flödet är tömt och skriv ut körningens sammanfattning')
+    .requiredOption('--once', 'kör en skanning och avsluta (det enda läget; `start` kör enligt schema)')
+    .option('--source <id...>', 'bara dessa källor (standard: varje aktiv källa)')
+    .option('--no-workers', 'köa bara; låt arbetarna i en körande `horisont start` göra jobbet')
+    .option('--json', 'sammanfattningen som JSON')
+    .option('--timeout <seconds>', 'ge upp efter så här många sekunder', positiveInt, 1800)
     .action(async (options: { source?: string[]; workers: boolean; json?: boolean; timeout: number }) => {
       await withApp(
         program,
@@ -194,7 +196,7 @@ export function buildProgram(): Command {
             process.exitCode = 1;
           }
         },
-        { logLevel: options.json ? 'warn' : undefined },
+        { logLevel: options.json ? 'warn' : undefined, fetches: true },
       );
     });
 
@@ -319,8 +321,8 @@ export function buildProgram(): Command {
 
   program
     .command('nominations')
-    .description('list nominations pushed onto the nomination queue')
-    .option('--json', 'as JSON')
+    .description('nomineringar som lagts i nomineringskön')
+    .option('--json', 'som JSON')
     .action(async (options: { json?: boolean }) => {
       await withApp(
         program,
@@ -351,12 +353,12 @@ export function buildProgram(): Command {
 
   registerSourcesCommands(program);
 
-  const fixtures = program.command('fixtures').description('recorded source responses for offline scans');
+  const fixtures = program.command('fixtures').description('inspelade källsvar för skanningar utan nätverk');
   fixtures
     .command('serve')
-    .description('serve the recorded fixtures on 127.0.0.1 until interrupted')
-    .option('--port <port>', 'port (0 = any free one)', (v) => Number(v), 4870)
-    .option('--root <dir>', 'fixture directory', FIXTURES_DIR)
+    .description('servera de inspelade svaren på 127.0.0.1 tills den avbryts')
+    .option('--port <port>', 'port (0 = valfri ledig)', (v) => Number(v), 4870)
+    .option('--root <dir>', 'katalog med inspelade svar', FIXTURES_DIR)
     .action(async (options: { port: number; root: string }) => {
       const server = await startFixtureServer({ root: path.resolve(options.root), port: options.port });
       console.log(`Fixturer serveras på ${server.origin}`);
@@ -373,9 +375,9 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description(
-      'offline demo: migrate, serve the fixtures, scan them twice, print ranked candidates and reports',
+      'demo utan nätverk: migrera, servera de inspelade svaren, skanna dem två gånger, visa rangordnade kandidater och rapporter',
     )
-    .option('--serve', 'afterwards, serve the workbench on the demo data until interrupted')
+    .option('--serve', 'kör sedan arbetsytan på demons data tills den avbryts')
     .action(async (options: { serve?: boolean }) => {
       await runDemo({
         fixturesDir: FIXTURES_DIR,
@@ -386,7 +388,7 @@ export function buildProgram(): Command {
 
   program
     .command('check-config')
-    .description('validate the configuration and exit (2 when invalid)')
+    .description('kontrollera konfigurationen och avsluta (2 när den är ogiltig)')
     .action(async () => {
       const config = await loadAppConfig(parseEnv(), configDirOf(program).configDir);
       console.log(
@@ -416,6 +418,7 @@ export async function main(argv: string[]): Promise<void> {
     if (
       error instanceof UnknownSourceError ||
       error instanceof InvalidArgumentError ||
+      error instanceof NotFoundError ||
       error instanceof ServiceUnreachableError ||
       error instanceof AccountError
     ) {

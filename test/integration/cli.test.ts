@@ -192,7 +192,7 @@ describe('the horisont CLI', () => {
     const all = program.commands.flatMap((command) => [command, ...command.commands]);
     for (const command of all) {
       expect(command.description(), command.name()).not.toBe('');
-      expect(command.helpInformation()).toContain('Usage: horisont');
+      expect(command.helpInformation()).toContain('Användning: horisont');
     }
   });
 });
