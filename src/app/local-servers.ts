@@ -326,19 +326,42 @@ function asServerUser(command: string, args: string[]): [string, string[]] {
   return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', command, ...args]];
 }
 
+export interface LocalPostgresSettings {
+  /** Server settings (`-c name=value`) over the defaults, e.g. a low `max_connections`. */
+  settings?: Record<string, string>;
+  /**
+   * An existing directory for the cluster, left in place by `destroy` (default: a new temporary
+   * directory, removed by `destroy`).
+   */
+  root?: string;
+  /** A command prefix `initdb` and `postgres` run under, e.g. `nsenter` into a mount namespace. */
+  launcher?: string[];
+  /** initdb arguments beyond the defaults (e.g. a small `--wal-segsize`). */
+  initdbArgs?: string[];
+}
+
 /**
  * A fresh cluster (trust authentication, user `postgres`) in a temporary directory. Durable
  * settings: a crash-stop loses no committed transaction, as the fault tests require.
  */
-export async function startLocalPostgres(binaries?: PostgresBinaries): Promise<LocalPostgres> {
+export async function startLocalPostgres(
+  binaries?: PostgresBinaries,
+  options: LocalPostgresSettings = {},
+): Promise<LocalPostgres> {
   const found = binaries ?? (await findPostgresBinaries());
   if (!found) throw new Error('no PostgreSQL server binaries (initdb, postgres) found');
   const account = serverAccount();
   const port = await freePort();
-  const root = mkdtempSync(path.join(tmpdir(), 'horisont-pg-'));
+  const ownRoot = options.root === undefined;
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), 'horisont-pg-'));
   const data = path.join(root, 'data');
-  if (account) chownSync(root, account.uid, account.gid);
-  const [initCmd, initArgs] = asServerUser(path.join(found.dir, 'initdb'), [
+  if (account && ownRoot) chownSync(root, account.uid, account.gid);
+  const launch = (command: string, args: string[]): [string, string[]] => {
+    const [cmd, cmdArgs] = asServerUser(command, args);
+    const launcher = options.launcher ?? [];
+    return launcher.length === 0 ? [cmd, cmdArgs] : [launcher[0]!, [...launcher.slice(1), cmd, ...cmdArgs]];
+  };
+  const [initCmd, initArgs] = launch(path.join(found.dir, 'initdb'), [
     '-D',
     data,
     '-U',
@@ -348,13 +371,20 @@ export async function startLocalPostgres(binaries?: PostgresBinaries): Promise<L
     '-E',
     'UTF8',
     '--locale=C',
+    ...(options.initdbArgs ?? []),
   ]);
   try {
     execFileSync(initCmd, initArgs, { stdio: 'ignore' });
   } catch (error) {
-    rmSync(root, { recursive: true, force: true });
+    if (ownRoot) rmSync(root, { recursive: true, force: true });
     throw new Error(`initdb (${found.dir}) failed: ${(error as Error).message}`, { cause: error });
   }
+  const settings = {
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: '',
+    max_connections: '200',
+    ...options.settings,
+  };
 
   const child = new Child();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -380,17 +410,12 @@ export async function startLocalPostgres(binaries?: PostgresBinaries): Promise<L
     pid: () => child.pid,
     async start() {
       if (child.running) return;
-      const [cmd, args] = asServerUser(path.join(found.dir, 'postgres'), [
+      const [cmd, args] = launch(path.join(found.dir, 'postgres'), [
         '-D',
         data,
         '-p',
         String(port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'max_connections=200',
+        ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ]);
       child.spawn(cmd, args);
       await retryUntil(answers, () => child.running, `PostgreSQL on port ${port}`);
@@ -400,7 +425,7 @@ export async function startLocalPostgres(binaries?: PostgresBinaries): Promise<L
     stopImmediate: () => child.signal('SIGQUIT'),
     async destroy() {
       await child.signal('SIGQUIT');
-      rmSync(root, { recursive: true, force: true });
+      if (ownRoot) rmSync(root, { recursive: true, force: true });
     },
   };
   try {

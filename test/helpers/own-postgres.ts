@@ -1,5 +1,5 @@
 import { startLocalPostgres } from '../../src/app/local-servers.js';
-import type { LocalPostgres } from '../../src/app/local-servers.js';
+import type { LocalPostgres, LocalPostgresSettings } from '../../src/app/local-servers.js';
 
 /**
  * A PostgreSQL server of the test's own (durable settings: a crash-stop must lose no committed
@@ -10,6 +10,6 @@ import type { LocalPostgres } from '../../src/app/local-servers.js';
  */
 export type OwnPostgres = LocalPostgres;
 
-export async function startOwnPostgres(): Promise<OwnPostgres> {
-  return startLocalPostgres();
+export async function startOwnPostgres(settings: LocalPostgresSettings = {}): Promise<OwnPostgres> {
+  return startLocalPostgres(undefined, settings);
 }

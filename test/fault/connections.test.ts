@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebApp } from '../../src/api/app.js';
+import { createLogger } from '../../src/log.js';
+import { createDb } from '../../src/store/db.js';
+import { assertInvariants } from '../helpers/invariants.js';
+import { startOwnPostgres } from '../helpers/own-postgres.js';
+import type { OwnPostgres } from '../helpers/own-postgres.js';
+import { logged, prepareWorld } from './support/scenario.js';
+import type { World } from './support/world.js';
+
+/**
+ * PostgreSQL out of connections (issue 21): on a server of the test's own with a low
+ * `max_connections`, every free slot is taken while a worker child is in the middle of a run and
+ * has no connection of its own left. Jobs that cannot connect wait (`db-unavailable`) instead of
+ * spending attempts, a workbench process starting meanwhile reports itself unready with the
+ * reason, and once the slots are free again the run completes with nothing lost or doubled.
+ */
+
+const MAX_CONNECTIONS = 30;
+let server: OwnPostgres;
+let world: World;
+const hogs: pg.Client[] = [];
+
+beforeAll(async () => {
+  server = await startOwnPostgres({ settings: { max_connections: String(MAX_CONNECTIONS) } });
+});
+afterAll(async () => {
+  await Promise.all(hogs.map((client) => client.end().catch(() => undefined)));
+  await world?.close();
+  await server?.destroy();
+});
+
+/** Opens connections until the server refuses one; returns the refusal. */
+async function takeEverySlot(): Promise<Error & { code?: string }> {
+  for (let i = 0; i < MAX_CONNECTIONS + 5; i++) {
+    const client = new pg.Client({ connectionString: server.url, application_name: 'connection-hog' });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      hogs.push(client);
+    } catch (error) {
+      return error as Error & { code?: string };
+    }
+  }
+  throw new Error('the server never refused a connection');
+}
+
+describe('PostgreSQL max_connections reached', () => {
+  it('jobs wait for a slot, readiness says why, and the run completes once slots are free', async () => {
+    const prepared = await prepareWorld({ databaseUrl: server.url });
+    world = prepared.world;
+    const app = await world.app();
+    const worker = world.startWorker({ barrier: 'begin@resolve#1' });
+    const runId = await world.startRun();
+    await world.waitForTrace((e) => e.event === 'hold');
+
+    // The worker keeps only the held transaction's connection; every other slot is taken.
+    await world.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'horisont' and state = 'idle'`,
+    );
+    const refusal = await takeEverySlot();
+    expect(refusal.code).toBe('53300');
+    world.release();
+
+    // A workbench process starting now cannot get a connection: unready, with the reason.
+    const log = createLogger('silent');
+    const db = createDb({ url: server.url, schema: world.schema, applicationName: 'horisont-web' }, log);
+    const web = await buildWebApp({ ...app, db });
+    try {
+      const started = performance.now();
+      const ready = await web.inject({ url: '/readyz' });
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json<{ reasons: string[] }>().reasons).toContain('postgres: 53300');
+
+      // Jobs that cannot connect wait for the database rather than failing.
+      const refused = () =>
+        logged(worker.logs, 'the database is out of reach').filter((entry) =>
+          /too many clients/.test(String(entry.err)),
+        );
+      const deadline = Date.now() + 60_000;
+      while (refused().length === 0) {
+        if (Date.now() > deadline) throw new Error('no job met the full server');
+        await sleep(200);
+      }
+      expect(
+        logged(worker.logs, 'the database is out of reach').every((e) => e.error_kind === 'db-unavailable'),
+      ).toBe(true);
+      await sleep(2000);
+
+      // Slots free again: the same worker finishes the run.
+      await Promise.all(hogs.splice(0).map((client) => client.end()));
+      const summary = await world.waitForRun(runId, 120_000);
+      expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
+      expect(worker.exitCode()).toBeNull();
+      expect((await web.inject({ url: '/readyz' })).statusCode).toBe(200);
+    } finally {
+      await web.close();
+      await db.end();
+    }
+    const failed = await world.query('select job_id from run_jobs where run_id = $1 and failed', [runId]);
+    expect(failed).toEqual([]);
+    console.info(
+      `connections: ${logged(worker.logs, 'the database is out of reach').length} job(s) waited for a slot`,
+    );
+    await assertInvariants(world, {
+      oracle: prepared.oracle,
+      decisionsBefore: prepared.decisionsBefore,
+      app,
+    });
+  });
+});
