@@ -89,6 +89,9 @@ function runIdOf(data: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** BullMQ's reason for a job that stalled more than `maxStalledCount` times (its worker kept dying). */
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+
 /** Queues, typed enqueueing and the one worker wrapper that maps error kinds to retry policy. */
 export class Pipeline {
   readonly queues: { [S in Stage]: Queue<JobData[S]> };
@@ -233,12 +236,7 @@ export class Pipeline {
           if (final && !committed) {
             let next: PlannedJob[];
             try {
-              next = await withTransaction(db, async (tx) => {
-                const planned = (await definition.onFinalFailure?.(tx, data, { kind, message }, jobId)) ?? [];
-                if (!runId) return planned;
-                await registerJobs(tx, runId, planned);
-                return [...planned, ...(await completeJob(tx, runId, jobId, { kind })).next];
-              });
+              next = await this.recordFinalFailure(definition, data, jobId, { kind, message });
             } catch (bookkeeping) {
               if (!isConnectionError(bookkeeping)) throw bookkeeping;
               // The failure cannot be recorded (the database is down too). Failed in BullMQ but
@@ -292,8 +290,59 @@ export class Pipeline {
     worker.on('stalled', (id) =>
       log.warn({ queue: stage, job_id: id }, 'worker: job stalled; it will run again'),
     );
+    worker.on('failed', (job, error) => {
+      if (job === undefined || error.message !== STALLED_TOO_OFTEN) return;
+      this.recordLostJob(stage, definition, job).catch((bookkeeping: unknown) =>
+        log.error(
+          { queue: stage, job_id: job.id, err: errorMessageOf(bookkeeping) },
+          `${stage}: a job whose workers died could not be recorded as failed`,
+        ),
+      );
+    });
     this.workers.push(worker);
     return worker;
+  }
+
+  /**
+   * Records a job that failed for good, in one transaction: the stage's hook (a source's failure),
+   * the job done and failed in its run, and the jobs that leaves to do (the run's next step).
+   */
+  private async recordFinalFailure<S extends Stage>(
+    definition: StageDefinition<S>,
+    data: JobData[S],
+    jobId: string,
+    failure: { kind: ErrorKind; message: string },
+  ): Promise<PlannedJob[]> {
+    const runId = runIdOf(data);
+    return withTransaction(this.options.db, async (tx) => {
+      const planned = (await definition.onFinalFailure?.(tx, data, failure, jobId)) ?? [];
+      if (!runId) return planned;
+      await registerJobs(tx, runId, planned);
+      return [...planned, ...(await completeJob(tx, runId, jobId, { kind: failure.kind })).next];
+    });
+  }
+
+  /**
+   * A job whose worker process died each time it ran it (out of memory, killed) is failed by
+   * BullMQ itself once it has stalled more often than allowed, without reaching the processor.
+   * Unrecorded, its run would wait for it for good; it is recorded here as failed instead.
+   */
+  private async recordLostJob<S extends Stage>(
+    stage: S,
+    definition: StageDefinition<S>,
+    job: Job<JobData[S]>,
+  ): Promise<void> {
+    const parsed = Messages[stage].safeParse(job.data);
+    if (!parsed.success || job.id === undefined) return;
+    const failure = {
+      kind: 'internal' as const,
+      message: `${stage}: the processes running this job died each time (out of memory or killed); it is not run again`,
+    };
+    this.options.log.error(
+      { queue: stage, job_id: job.id, error_kind: failure.kind, err: failure.message, final: true },
+      `${stage}: job failed`,
+    );
+    await this.enqueue(await this.recordFinalFailure(definition, parsed.data as JobData[S], job.id, failure));
   }
 
   /** Number of jobs not yet finished across the stage queues. */
