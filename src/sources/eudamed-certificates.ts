@@ -102,8 +102,11 @@ const CertificateDetail = z.object({
 });
 type CertificateDetail = z.infer<typeof CertificateDetail>;
 
-/** The fields every detail record carries (the search's `recordFields` are named otherwise). */
-const DETAIL_FIELDS = ['uuid', 'certificateNumber', 'notifiedBody', 'scopes'] as const;
+/**
+ * The fields every detail record carries (the search's `recordFields` are named otherwise). Not
+ * `scopes`: a certificate may list none, and the schema already requires the key.
+ */
+const DETAIL_FIELDS = ['uuid', 'certificateNumber', 'notifiedBody'] as const;
 
 /** What the search and the detail both say about a certificate, in one shape. */
 interface CertificateRecord {
