@@ -205,12 +205,6 @@ function fromDetail(detail: CertificateDetail): CertificateRecord {
   };
 }
 
-/** `Afinion HbA1c (Basic UDI-DI 7050281AFINIONHBA1CTH)`. */
-function describeScope(scope: CertificateScope): string {
-  if (scope.name === undefined) return `Basic UDI-DI ${scope.basicUdiDi!}`;
-  return scope.basicUdiDi === undefined ? scope.name : `${scope.name} (Basic UDI-DI ${scope.basicUdiDi})`;
-}
-
 function toItem(record: CertificateRecord): RawItem {
   const { number, notifiedBody, manufacturer, manufacturerSrn, scopes } = record;
   const { legislation, label } = typeOf(record.typeCode);
@@ -229,8 +223,10 @@ function toItem(record: CertificateRecord): RawItem {
     .filter(Boolean)
     .join(' ');
 
-  // The search names the manufacturer but no device; only the detail's scopes name devices (a
-  // manufacturer is not a trade name, and a guessed one would make a candidate of a company).
+  // The search names the manufacturer but no device (a manufacturer is not a trade name, and a
+  // guessed one would make a candidate of a company). The detail's scopes name the devices; they
+  // stay structured (`certificate.scopes`) rather than repeated in the text, where the triage
+  // would read the devices' words a second time as the certificate's.
   const summary = [
     manufacturer
       ? `Manufacturer: ${manufacturer}${manufacturerSrn ? ` (${manufacturerSrn})` : ''}.`
@@ -241,7 +237,6 @@ function toItem(record: CertificateRecord): RawItem {
     validFrom || expires
       ? `Valid${validFrom ? ` from ${validFrom}` : ''}${expires ? ` until ${expires}` : ''}.`
       : undefined,
-    scopes && scopes.length > 0 ? `Covers: ${scopes.map(describeScope).join('; ')}.` : undefined,
   ]
     .filter(Boolean)
     .join(' ');
