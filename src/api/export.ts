@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from './context.js';
-import { parseCandidateFilter } from './service.js';
-import { BAND_LABELS, KIND_LABELS, STATUS_LABELS, isoDate, labelOf } from './format.js';
+import { parseCandidateFilterForPage } from './service.js';
+import { html, pathWithQuery } from './html.js';
+import type { SafeHtml } from './html.js';
+import { BAND_LABELS, KIND_LABELS, STATUS_LABELS, isoDate, labelOf, swedishNumber } from './format.js';
 import { toCsv, toXlsx } from './spreadsheet.js';
 import type { Cell, Table } from './spreadsheet.js';
 import { listCandidates } from '../store/workbench.js';
@@ -11,8 +13,8 @@ import { stockholmDay } from '../domain/cases.js';
 
 /**
  * The ranked list as a spreadsheet: `/kandidater.csv` and `/kandidater.xlsx` take the list
- * page's query string (search, filters, sort) and give every matching candidate, not one page,
- * in the list's order, with Swedish headers and words.
+ * page's query string (search, filters, sort), read as the page reads it, and give every matching
+ * candidate, not one page, in the list's order, with Swedish headers and words.
  */
 
 /** More rows than anyone reads; a list this long is filtered first (the reply says it was cut). */
@@ -52,13 +54,28 @@ const FORMATS = {
   },
 } as const;
 
+/** The list page's links to its export, with the page's own query (minus the page number). */
+export function exportLinks(query: Record<string, string | number | undefined>): SafeHtml {
+  const rest = { ...query, page: undefined, pageSize: undefined };
+  return html`<p class="export">
+    Exportera listan (alla träffar, högst ${swedishNumber(EXPORT_MAX_ROWS)}):
+    <a href="${pathWithQuery('/kandidater.csv', rest)}" download>CSV</a> ·
+    <a href="${pathWithQuery('/kandidater.xlsx', rest)}" download>Excel (XLSX)</a>
+  </p>`;
+}
+
 export function registerExportRoutes(app: FastifyInstance, web: WebContext): void {
   const send = async (
     format: keyof typeof FORMATS,
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<FastifyReply> => {
-    const filter = { ...parseCandidateFilter(request.query), page: 1, pageSize: EXPORT_MAX_ROWS };
+    // As the page reads it (its default list; a mistyped date left out, as the page shows it).
+    const filter = {
+      ...parseCandidateFilterForPage(request.query).filter,
+      page: 1,
+      pageSize: EXPORT_MAX_ROWS,
+    };
     const list = await listCandidates(web.app.db, filter);
     const origin = web.expectedOrigin(request);
     const table: Table = {

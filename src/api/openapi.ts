@@ -116,7 +116,11 @@ export function openApiDocument(): Json {
               { type: 'string', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
               'Först sedd till och med, ÅÅÅÅ-MM-DD; inte före from',
             ),
-            q('sort', { type: 'string', enum: [...SORTS], default: 'score' }),
+            q(
+              'sort',
+              { type: 'string', enum: [...SORTS] },
+              'score utan q; relevance (bästa träff först) med q',
+            ),
             q('order', { type: 'string', enum: ['asc', 'desc'] }),
             q('page', { type: 'integer', minimum: 1, default: 1 }),
             q('pageSize', { type: 'integer', minimum: 1, maximum: 200, default: 25 }),

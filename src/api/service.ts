@@ -104,7 +104,8 @@ function toCandidateFilter(q: z.infer<typeof CandidateQuery>): CandidateFilter {
     source: q.source,
     from: q.from,
     to: q.to,
-    sort,
+    // A search lists its best matches first unless another order is asked for.
+    sort: q.sort === undefined && q.q ? 'relevance' : sort,
     order: q.order ?? (sort === 'name' ? 'asc' : 'desc'),
     page: q.page ?? 1,
     pageSize: q.pageSize ?? 25,

@@ -4,13 +4,15 @@ import type { DecisionState } from './decisions.js';
 import { INITIAL_STATE } from './decisions.js';
 import type { HistoryKind } from '../domain/history.js';
 import { HISTORY_LABELS } from '../domain/history.js';
+import { candidateSearch } from './search.js';
 
 /**
  * Read models of the workbench: the filtered, ranked candidate list, one candidate with all it
  * rests on, and source/run health. Ingestion tables are only read here.
  */
 
-export const SORTS = ['score', 'name', 'first-seen', 'updated'] as const;
+/** `relevance` ranks a search's matches by how well they match (the order without a search is by score). */
+export const SORTS = ['score', 'name', 'first-seen', 'updated', 'relevance'] as const;
 export type Sort = (typeof SORTS)[number];
 
 export const STATUS_FILTERS = ['open', 'nominated', 'dismissed', 'watched'] as const;
@@ -88,9 +90,7 @@ const NPO_EXPR = `coalesce((
                                  then ns.result->'programmeAreas' else '[]'::jsonb end) with ordinality as t(a, ord)
   where ns.id = c.current_score_id and a->>'name' is not null), '[]'::jsonb)`;
 
-const FTS_CANDIDATE = `to_tsvector('swedish', c.name || ' ' || coalesce(c.manufacturer, ''))`;
-
-function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[] } {
+function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[]; rank?: string } {
   // A merged candidate lives on in the one it was merged into.
   const where: string[] = ['c.merged_into is null'];
   const params: unknown[] = [];
@@ -98,14 +98,11 @@ function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[] }
     params.push(value);
     return `$${params.length}`;
   };
+  let rank: string | undefined;
   if (filter.q) {
-    const q = p(filter.q);
-    where.push(`(${FTS_CANDIDATE} @@ websearch_to_tsquery('swedish', ${q})
-      or exists (select 1 from evidence e join source_items i on i.id = e.item_id
-                 where e.candidate_id = c.id and to_tsvector('swedish', i.title) @@ websearch_to_tsquery('swedish', ${q}))
-      or exists (select 1 from candidate_keys k where k.candidate_id = c.id and k.value = ${q})
-      or exists (select 1 from jsonb_array_elements(c.identifiers) i where i->>'value' = ${q})
-      or c.id::text = ${q})`);
+    const search = candidateSearch(filter.q, p);
+    where.push(search.where);
+    rank = search.rank;
   }
   if (filter.band) where.push(`s.band = ${p(filter.band)}`);
   if (filter.council) where.push(`s.council = ${p(filter.council)}`);
@@ -122,10 +119,10 @@ function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[] }
   if (filter.to) {
     where.push(`c.created_at < ((${p(filter.to)}::date + 1)::timestamp at time zone 'Europe/Stockholm')`);
   }
-  return { sql: where.length ? `where ${where.join(' and ')}` : '', params };
+  return { sql: where.length ? `where ${where.join(' and ')}` : '', params, rank };
 }
 
-const ORDER_BY: Record<Sort, string> = {
+const ORDER_BY: Record<Exclude<Sort, 'relevance'>, string> = {
   score: 's.total',
   // Swedish alphabetical order: å, ä, ö after z.
   name: 'lower(c.name) collate "sv-SE-x-icu"',
@@ -134,7 +131,7 @@ const ORDER_BY: Record<Sort, string> = {
 };
 
 export async function listCandidates(db: Db, filter: CandidateFilter): Promise<CandidateList> {
-  const { sql: whereSql, params } = buildWhere(filter);
+  const { sql: whereSql, params, rank } = buildWhere(filter);
   const from = `from candidates c left join scores s on s.id = c.current_score_id
                 left join candidate_state cs on cs.candidate_id = c.id ${whereSql}`;
   const counts = (
@@ -153,7 +150,9 @@ export async function listCandidates(db: Db, filter: CandidateFilter): Promise<C
     )
   ).rows[0]!;
   const direction = filter.order === 'asc' ? 'asc' : 'desc';
-  const orderBy = `${ORDER_BY[filter.sort]} ${direction} nulls last, lower(c.name), c.id`;
+  // Without a search there is nothing to be relevant to: the list's own order, by score.
+  const key = filter.sort === 'relevance' ? (rank ?? ORDER_BY.score) : ORDER_BY[filter.sort];
+  const orderBy = `${key} ${direction} nulls last${filter.sort === 'relevance' ? `, ${ORDER_BY.score} desc nulls last` : ''}, lower(c.name), c.id`;
   const limit = params.length + 1;
   const rows = await db.query<{
     id: string;

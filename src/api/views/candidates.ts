@@ -25,12 +25,14 @@ import { normaliseRiskClass, normaliseLegislation } from '../../domain/candidate
 import { registryCodeLabel, sourceLabel } from '../../domain/labels.js';
 import type { CandidateCaseState } from '../../store/cases.js';
 import { candidateCasesSection } from './cases.js';
+import { exportLinks } from '../export.js';
 
 const SORT_LABELS: Record<string, string> = {
   score: 'Poäng',
   name: 'Namn',
   'first-seen': 'Först sedd',
   updated: 'Senast ändrad',
+  relevance: 'Bästa träff (vid sökning)',
 };
 
 const STATUS_FILTER_LABELS: Record<string, string> = { ...STATUS_LABELS, watched: 'Bevakade' };
@@ -173,6 +175,7 @@ export function candidateListPage(input: {
         >${bandCounts}. ${statusCounts}. Bevakade: ${swedishNumber(list.counts.watched)}.</span
       >
     </p>
+    ${list.total > 0 ? exportLinks(query) : ''}
     ${
       list.items.length === 0
         ? html`<p class="notice">Inga kandidater matchar filtret.</p>`
