@@ -21,7 +21,6 @@ import { findPostgresBinaries, onPath, startLocalPostgres, startLocalRedis } fro
 import { redactUrl, ServiceUnreachableError, unreachableServices } from '../app/reachability.js';
 import { writeEnvFile } from './env-file.js';
 import { DEMO_ENV_FILE, demoCommand } from './demo-world.js';
-import { sourceLabel } from '../domain/labels.js';
 
 const DEMO_SCHEMA = 'horisont_demo';
 const DEMO_PREFIX = 'horisont-demo';
@@ -188,7 +187,7 @@ async function demoWith(
           c.council ?? '–',
           oneLine(c.name, 40),
           oneLine(c.manufacturer ?? '–', 30),
-          [...new Set(c.evidence.map((e) => sourceLabel(e.sourceId)))].join(', '),
+          [...new Set(c.evidence.map((e) => e.sourceId))].join(', '),
         ]),
       ),
       '\n',

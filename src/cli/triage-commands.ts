@@ -140,11 +140,9 @@ export function formatCriteria(criteria: TriageCriteria): string {
 export function registerTriageCommands(program: Command): void {
   program
     .command('rescore')
-    .description(
-      'räkna om varje kandidats poäng med de aktuella kriterierna och visa hur rangordningen ändras',
-    )
-    .option('--json', 'som JSON: varje kandidat med plats och poäng före och efter')
-    .option('--all', 'lista varje kandidat, inte bara de som flyttade')
+    .description('re-score every candidate with the current criteria and print the rank changes')
+    .option('--json', 'as JSON: every candidate with its rank and total before and after')
+    .option('--all', 'list every candidate, not only those that moved')
     .action(async (options: { json?: boolean; all?: boolean }) => {
       // The database and configuration only: rescoring needs no queue.
       await withDb(async (db, env, log) => {
