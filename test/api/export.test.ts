@@ -48,7 +48,8 @@ describe('exporting the candidate list', () => {
   });
 
   it('gives every matching candidate as CSV, in the list’s order, with Swedish headers and words', async () => {
-    const response = await download('/kandidater.csv');
+    // Every list (the page opens on one of them; `scope=all` asks for all, as the API's default).
+    const response = await download('/kandidater.csv?scope=all');
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(response.headers['content-disposition']).toMatch(
       /^attachment; filename="kandidater-\d{4}-\d{2}-\d{2}\.csv"$/,
@@ -74,7 +75,7 @@ describe('exporting the candidate list', () => {
       'Länk',
       'Id',
     ]);
-    const list = await listed('');
+    const list = await listed('scope=all');
     expect(rows.map((row) => row[16])).toEqual(list.items.map((c) => c.id));
     expect(rows.map((row) => row[0])).toEqual(list.items.map((_c, i) => String(i + 1)));
     const libre = rows.find((row) => row[16] === w.seeded.libre.id)!;
@@ -97,27 +98,30 @@ describe('exporting the candidate list', () => {
     const rows = parseCsv(response.body.slice(1), ';').slice(1);
     expect(rows.map((row) => row[1])).toEqual(['FreeStyle Libre 3', 'Optune']);
     expect(response.headers['x-horisont-total']).toBe('2');
-    const sorted = parseCsv((await download('/kandidater.csv?sort=name&order=asc')).body.slice(1), ';');
+    const sorted = parseCsv(
+      (await download('/kandidater.csv?scope=all&sort=name&order=asc')).body.slice(1),
+      ';',
+    );
     expect(sorted.slice(1).map((row) => row[16])).toEqual(
-      (await listed('sort=name&order=asc')).items.map((c) => c.id),
+      (await listed('scope=all&sort=name&order=asc')).items.map((c) => c.id),
     );
   });
 
   it('neutralises text a spreadsheet would run as a formula', async () => {
-    const rows = parseCsv((await download('/kandidater.csv')).body.slice(1), ';');
+    const rows = parseCsv((await download('/kandidater.csv?scope=all')).body.slice(1), ';');
     const hostile = rows.find((row) => row[16] === w.seeded.minimed.id)!;
     expect(hostile[1]).toBe(`'${HOSTILE_NAME}`);
     expect(hostile[2]).toBe(`'${HOSTILE_MAKER}`);
   });
 
   it('gives the same table as an XLSX workbook', async () => {
-    const response = await download('/kandidater.xlsx');
+    const response = await download('/kandidater.xlsx?scope=all');
     expect(response.headers['content-type']).toBe(
       'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     );
     expect(response.headers['content-disposition']).toMatch(/filename="kandidater-[\d-]+\.xlsx"$/);
     const { rows } = readWorkbook(response.rawPayload);
-    const csv = parseCsv((await download('/kandidater.csv')).body.slice(1), ';');
+    const csv = parseCsv((await download('/kandidater.csv?scope=all')).body.slice(1), ';');
     // The workbook reader flattens whitespace as it reads; so does this comparison.
     const flat = (table: string[][]) =>
       table.map((row) => row.map((cell) => cell.replace(/\s+/g, ' ').trim()));
