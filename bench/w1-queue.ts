@@ -21,16 +21,15 @@
  * baseline): the artificially slowed stage that shows the gate can fail.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { describeCandidate } from '../src/domain/candidate.js';
 import type { EvidenceItem } from '../src/domain/candidate.js';
-import { parseTriageCriteria } from '../src/domain/criteria.js';
+import { BENCH_AS_OF, loadScoring } from './lib/scale-world.js';
+import { describeCandidate } from '../src/domain/candidate.js';
+import { scoreCandidate } from '../src/domain/score.js';
 import { identitiesOf } from '../src/domain/identity.js';
 import { RawItem } from '../src/domain/item.js';
-import { scoreCandidate } from '../src/domain/score.js';
 import { createLogger } from '../src/log.js';
 import { jobId, STAGES } from '../src/queue/names.js';
 import { Pipeline } from '../src/queue/pipeline.js';
@@ -64,9 +63,7 @@ function jobOverhead(): void {
   }
 }
 
-const criteria = parseTriageCriteria(
-  readFileSync(new URL('../config/triage-criteria.yaml', import.meta.url), 'utf8'),
-);
+const scoring = await loadScoring();
 const source: SourceSpec<unknown> = {
   id: 'eudamed-devices',
   urls: ['https://ec.europa.eu/tools/eudamed/api/devices/udiDiData'],
@@ -226,7 +223,7 @@ function world(perPage: number, pages: number) {
     },
     score(candidateId: string): void {
       const view = describeCandidate(candidateId, candidateId, evidence.get(candidateId) ?? []);
-      scoreCandidate(view, criteria);
+      scoreCandidate(view, { criteria: scoring.criteria, conditions: scoring.conditions, asOf: BENCH_AS_OF });
     },
   };
 }

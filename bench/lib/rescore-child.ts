@@ -6,6 +6,7 @@
  */
 import { loadAppConfig, openDb } from '../../src/app/build.js';
 import { rescoreAll } from '../../src/app/rescore.js';
+import { BENCH_AS_OF } from './scale-world.js';
 import { parseEnv } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 
@@ -18,7 +19,7 @@ try {
   const cpu0 = process.cpuUsage();
   const startedAt = Date.now();
   process.stdout.write(`${JSON.stringify({ event: 'start', at: startedAt })}\n`);
-  const result = await rescoreAll(db, config, log);
+  const result = await rescoreAll(db, config, BENCH_AS_OF, log);
   const endedAt = Date.now();
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(

@@ -65,6 +65,9 @@ const CONFIG_DIR = path.join(REPO, 'config');
 
 // --- scoring as the score stage does it, in memory --------------------------------------------
 
+/** The day the scale world is judged as: fixed, so every run scores the same world alike. */
+export const BENCH_AS_OF = '2026-12-01';
+
 /**
  * What `scoreAndStore` (src/workers/score.ts) computes for a candidate before it writes: the
  * candidate view from its evidence, the triage score and the programme areas. Pure domain code,
@@ -75,10 +78,11 @@ export function scoreInMemory(
   resolvedName: string,
   evidence: EvidenceItem[],
   scoring: Scoring,
+  asOf: string = BENCH_AS_OF,
 ): { view: CandidateView; result: ScoreResult } {
   const view = describeCandidate(id, resolvedName, evidence);
   const result: ScoreResult = {
-    ...scoreCandidate(view, scoring.criteria),
+    ...scoreCandidate(view, { criteria: scoring.criteria, conditions: scoring.conditions, asOf }),
     programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
   };
   return { view, result };
@@ -153,7 +157,7 @@ export function changedCriteriaConfig(suffix: string): string {
 
 export async function loadScoring(configDir: string = CONFIG_DIR): Promise<Scoring> {
   const config = await loadAppConfig(parseEnv({ ...process.env, HORISONT_CONFIG_DIR: configDir }), configDir);
-  return { criteria: config.criteria, programmeAreas: config.programmeAreas };
+  return { criteria: config.criteria, conditions: config.conditions, programmeAreas: config.programmeAreas };
 }
 
 export function removeConfig(dir: string): void {

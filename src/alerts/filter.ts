@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NPO_NAMES } from '../domain/programme-areas.js';
-import type { Band, Council } from '../domain/score.js';
+import type { Band } from '../domain/score.js';
+import type { Council } from '../domain/routing.js';
 import { TermMatcher, tokeniseForMatching } from '../domain/normalise.js';
 import { CASE_NUMBER } from '../domain/cases.js';
 

@@ -1,3 +1,5 @@
+import { RANKED_SECTIONS } from '../store/queries.js';
+import type { RankedSection } from '../store/queries.js';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, MESSAGES } from './errors.js';
@@ -64,6 +66,8 @@ const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, s
 
 export const CandidateQuery = z
   .object({
+    /** new | handled | other, or all (the API's default; the page opens on `new`). */
+    scope: opt(z.enum([...RANKED_SECTIONS, 'all'])),
     q: opt(z.string().trim().max(200)),
     npo: opt(z.string().max(200)),
     council: opt(z.string().max(50)),
@@ -93,9 +97,14 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-function toCandidateFilter(q: z.infer<typeof CandidateQuery>): CandidateFilter {
+function toCandidateFilter(
+  q: z.infer<typeof CandidateQuery>,
+  defaultScope: RankedSection | 'all' = 'all',
+): CandidateFilter {
   const sort = q.sort ?? 'score';
+  const scope = q.scope ?? defaultScope;
   return {
+    scope: scope === 'all' ? undefined : scope,
     q: q.q,
     npo: q.npo,
     council: q.council,
@@ -151,7 +160,8 @@ export function parseFilterForPage<T>(
 
 export function parseCandidateFilterForPage(query: unknown): DateFieldProblems & { filter: CandidateFilter } {
   const { value, errors, typed } = parseFilterForPage(CandidateQuery, query);
-  return { filter: toCandidateFilter(value), errors, typed };
+  // The beredning opens the list on what is new and coming; the other lists are a tab away.
+  return { filter: toCandidateFilter(value, 'new'), errors, typed };
 }
 
 export function parseCandidateId(value: unknown): string {

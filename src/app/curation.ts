@@ -1,3 +1,4 @@
+import { stockholmDay } from '../domain/cases.js';
 /**
  * A reviewer's merge and split of candidates: the one path the CLI (`horisont merge`/`split`) and
  * the workbench share. Each runs in one transaction that checks the role, records the change in
@@ -147,7 +148,7 @@ export async function mergeAs(ctx: CurationContext, input: MergeInput): Promise<
       details: { reason },
       requestId: input.clientRequestId,
     });
-    await scoreAndStore(tx, input.survivorId, ctx.config);
+    await scoreAndStore(tx, input.survivorId, ctx.config, stockholmDay(new Date()));
     return {
       action: 'merge',
       candidateId: input.survivorId,
@@ -185,8 +186,9 @@ export async function splitAs(ctx: CurationContext, input: SplitInput): Promise<
       details: { reason },
       requestId: input.clientRequestId,
     });
-    await scoreAndStore(tx, input.candidateId, ctx.config);
-    await scoreAndStore(tx, newId, ctx.config);
+    const today = stockholmDay(new Date());
+    await scoreAndStore(tx, input.candidateId, ctx.config, today);
+    await scoreAndStore(tx, newId, ctx.config, today);
     return { action: 'split', candidateId: input.candidateId, otherCandidateId: newId, created: true };
   });
 }

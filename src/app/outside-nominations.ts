@@ -14,7 +14,7 @@ import { currentState, recordDecisionInTransaction } from '../store/decisions.js
 import { insertManualItem, loadItems } from '../store/items.js';
 import { openRun } from '../store/runs.js';
 import { resolveItems } from '../workers/resolve.js';
-import { scoreAndStore } from '../workers/score.js';
+import { asOfOfRun, scoreAndStore } from '../workers/score.js';
 
 /** A submission the domain schema accepted but that cannot be recorded as given. */
 export class InvalidSubmissionError extends Error {
@@ -143,7 +143,7 @@ export async function submitFromOutside(
     for (const touched of resolved.touched) {
       // Sequential: each score takes its candidate's lock in this transaction.
       // eslint-disable-next-line no-await-in-loop
-      const score = await scoreAndStore(tx, touched, ctx.config);
+      const score = await scoreAndStore(tx, touched, ctx.config, await asOfOfRun(tx, runId));
       // eslint-disable-next-line no-await-in-loop
       if (score) await recordScoreEvents(tx, { runId, stored: score });
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
 import { UnknownSourceError } from './scan-once.js';
 import { withTransaction } from '../store/db.js';
+import type { Tx } from '../store/db.js';
 import { jobId } from '../queue/names.js';
 import { markSourceRunning, openRun, registerJobs } from '../store/runs.js';
 import type { PlannedJob } from '../store/runs.js';
@@ -42,17 +43,27 @@ export async function startReplay(ctx: AppContext, options: ReplayOptions = {}):
        returning id, source_id`,
       [runId, latest.rows.map((row) => row.id)],
     );
-    for (const source of sources) await markSourceRunning(tx, runId, source); // eslint-disable-line no-await-in-loop
-    const jobs: PlannedJob[] = copies.rows.map((row) => ({
-      queue: 'parse',
-      jobId: jobId('parse', row.id),
-      data: { runId, sourceId: row.source_id, snapshotId: Number(row.id), page: 0, replay: true },
-    }));
-    await registerJobs(tx, runId, jobs);
-    return { runId, jobs };
+    return { runId, jobs: await planReplayParses(tx, runId, sources, copies.rows) };
   });
   if (!planned) return undefined;
   await ctx.pipeline.enqueue(planned.jobs);
   ctx.log.info({ run_id: planned.runId, snapshots: planned.jobs.length }, 'replay: run started');
   return planned.runId;
+}
+
+/** Marks the replayed sources running and registers one parse job per copied snapshot. */
+export async function planReplayParses(
+  tx: Tx,
+  runId: string,
+  sources: readonly string[],
+  copies: readonly { id: string; source_id: string }[],
+): Promise<PlannedJob[]> {
+  for (const source of sources) await markSourceRunning(tx, runId, source); // eslint-disable-line no-await-in-loop
+  const jobs: PlannedJob[] = copies.map((row) => ({
+    queue: 'parse',
+    jobId: jobId('parse', row.id),
+    data: { runId, sourceId: row.source_id, snapshotId: Number(row.id), page: 0, replay: true },
+  }));
+  await registerJobs(tx, runId, jobs);
+  return jobs;
 }

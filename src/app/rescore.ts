@@ -1,7 +1,8 @@
 import type { TriageCriteria } from '../domain/criteria.js';
 import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import { compareStrings } from '../domain/candidate.js';
-import type { Band, Council, CriterionScore } from '../domain/score.js';
+import type { Council } from '../domain/routing.js';
+import type { Band, CriterionScore } from '../domain/score.js';
 import { rankIn, weightSensitivity } from '../domain/score.js';
 import type { SensitivityResult } from '../domain/score.js';
 import type { Logger } from '../log.js';
@@ -20,6 +21,7 @@ interface Standing {
   council: Council | null;
   criteriaVersion: string | null;
   criteria: CriterionScore[];
+  timing: number;
 }
 
 async function standings(db: Db): Promise<Standing[]> {
@@ -31,10 +33,12 @@ async function standings(db: Db): Promise<Standing[]> {
     council: Council | null;
     criteria_version: string | null;
     criteria: CriterionScore[] | null;
+    timing: number | null;
   }>(
-    `select c.id, c.name, s.total, s.band, s.council, s.criteria_version,
+    `select c.id, c.name, s.total, s.band, s.council, s.criteria_version, (s.result->>'timing')::float8 as timing,
             (select json_agg(json_build_object('criterionId', x->>'criterionId', 'weight', (x->>'weight')::float8,
-                     'points', (x->>'points')::float8, 'maxPoints', (x->>'maxPoints')::float8) order by ord)
+                     'points', (x->>'points')::float8, 'maxPoints', (x->>'maxPoints')::float8,
+                     'known', coalesce((x->>'known')::boolean, true)) order by ord)
                from jsonb_array_elements(s.result->'criteria') with ordinality as t(x, ord)) as criteria
      from candidates c left join scores s on s.id = c.current_score_id
      where c.merged_into is null
@@ -48,6 +52,8 @@ async function standings(db: Db): Promise<Standing[]> {
     council: r.council,
     criteriaVersion: r.criteria_version,
     criteria: r.criteria ?? [],
+    // Scores stored before the lifecycle judged timing ranked on importance alone.
+    timing: r.timing ?? 1,
   }));
 }
 
@@ -79,11 +85,12 @@ export interface RescoreResult {
 /**
  * Re-scores every candidate with `criteria`, in-process: each candidate in its own transaction
  * through {@link scoreAndStore}, the same idempotent write as the score stage, so running it again
- * changes nothing. Returns the ranking before and after.
+ * changes nothing. `asOf` is the day judged. Returns the ranking before and after.
  */
 export async function rescoreAll(
   db: Db,
   scoring: Scoring,
+  asOf: string,
   log?: Logger,
   onProgress?: ProgressListener,
 ): Promise<RescoreResult> {
@@ -94,7 +101,7 @@ export async function rescoreAll(
   for (const candidate of before) {
     // One candidate per transaction: a long rescore never holds many locks, and the score stage
     // may run beside it (both take the candidate's lock).
-    const stored = await withTransaction(db, (tx) => scoreAndStore(tx, candidate.id, scoring)); // eslint-disable-line no-await-in-loop
+    const stored = await withTransaction(db, (tx) => scoreAndStore(tx, candidate.id, scoring, asOf)); // eslint-disable-line no-await-in-loop
     if (stored?.changed) changed += 1;
     done += 1;
     onProgress?.(done, before.length);

@@ -1,3 +1,4 @@
+import { stockholmDay } from '../domain/cases.js';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
@@ -59,7 +60,9 @@ export async function resolveAll(
   let scored = 0;
   for (const candidateId of [...touched].sort()) {
     // eslint-disable-next-line no-await-in-loop
-    const stored = await withTransaction(ctx.db, (tx) => scoreAndStore(tx, candidateId, ctx.config));
+    const stored = await withTransaction(ctx.db, (tx) =>
+      scoreAndStore(tx, candidateId, ctx.config, stockholmDay(new Date())),
+    );
     if (stored?.changed) rescored += 1;
     scored += 1;
     options.onProgress?.rescore(scored, touched.size);

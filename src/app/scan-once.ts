@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
-import { openRun, runStatus, runSummary, unfinishedJobsOf } from '../store/runs.js';
+import type { Tx } from '../store/db.js';
+import { jobId } from '../queue/names.js';
+import { openRun, registerJobs, runStatus, runSummary, unfinishedJobsOf } from '../store/runs.js';
 import type { RunSummary, PlannedJob } from '../store/runs.js';
 import { planSourceScan } from '../workers/scan.js';
 import { waitAtMost } from './nominate.js';
@@ -14,8 +16,15 @@ export async function startRun(
   ctx: AppContext,
   sourceIds: string[] = [],
   trigger = 'manual',
+  options: { asOf?: string } = {},
 ): Promise<string> {
-  const { runId, planned } = await recordRun(ctx, sourceIds, trigger, `${trigger} ${randomUUID()}`);
+  const { runId, planned } = await recordRun(
+    ctx,
+    sourceIds,
+    trigger,
+    `${trigger} ${randomUUID()}`,
+    options.asOf,
+  );
   await ctx.pipeline.enqueue(planned);
   return runId;
 }
@@ -29,6 +38,7 @@ async function recordRun(
   sourceIds: string[],
   trigger: string,
   runKey: string,
+  asOf?: string,
 ): Promise<{ runId: string; created: boolean; planned: PlannedJob[] }> {
   const known = new Map(ctx.config.sources.map((source) => [source.id, source]));
   const unknown = sourceIds.filter((id) => !known.has(id));
@@ -43,10 +53,12 @@ async function recordRun(
       runKey,
       trigger,
       sources.map((source) => source.id),
+      asOf,
     );
     const jobs: PlannedJob[] = [];
     if (run.created) {
       for (const source of sources) jobs.push(...(await planSourceScan(tx, run.runId, source))); // eslint-disable-line no-await-in-loop
+      jobs.push(...(await planRejudging(tx, run.runId)));
     }
     return { runId: run.runId, created: run.created, planned: jobs };
   });
@@ -116,4 +128,24 @@ export async function waitForRun(
     if (Date.now() > deadline) throw new Error(`scan: run ${runId} did not finish within ${timeoutMs} ms`);
     await sleep(200); // eslint-disable-line no-await-in-loop
   }
+}
+
+/**
+ * Score jobs for the candidates whose judgement is due to change on the run's day with the same
+ * evidence (a fact left the fresh or the entry window): the list follows time, not only news.
+ */
+async function planRejudging(tx: Tx, runId: string): Promise<PlannedJob[]> {
+  const due = await tx.query<{ id: string; rejudge_on: string }>(
+    `select c.id, to_char(c.rejudge_on, 'YYYY-MM-DD') as rejudge_on from candidates c join runs r on r.id = $1
+     where c.merged_into is null and c.rejudge_on <= r.as_of
+     order by c.id`,
+    [runId],
+  );
+  const jobs: PlannedJob[] = due.rows.map((row) => ({
+    queue: 'score',
+    jobId: jobId('score', runId, row.id, 'rejudge', row.rejudge_on),
+    data: { runId, candidateId: row.id },
+  }));
+  await registerJobs(tx, runId, jobs);
+  return jobs;
 }

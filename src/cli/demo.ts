@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Queue } from 'bullmq';
 import { parseEnv } from '../env.js';
 import type { Env } from '../env.js';
 import type { Logger } from '../log.js';
@@ -8,14 +7,15 @@ import { createLogger } from '../log.js';
 import { buildApp, closeApp, openDb, startWorkers } from '../app/build.js';
 import { startRun, waitForRun } from '../app/scan-once.js';
 import { startFixtureServer } from '../fixtures/server.js';
-import { STAGES, NOMINATION_QUEUE } from '../queue/names.js';
+import { NOMINATION_QUEUE, obliterateQueues } from '../queue/names.js';
 import { rankedCandidates } from '../store/queries.js';
+import { formatRankedSections } from './ranked.js';
 import { reportFiles } from '../workers/report.js';
 import { formatRunSummary } from './summary.js';
 import { createUser } from '../store/users.js';
 import { startWebServer } from './workbench-commands.js';
 import { webSettingsFromEnv } from '../api/config.js';
-import { oneLine, table } from './format.js';
+import { oneLine } from './format.js';
 import { prepareDemoAlerts } from '../alerts/demo.js';
 import { findPostgresBinaries, onPath, startLocalPostgres, startLocalRedis } from '../app/local-servers.js';
 import { redactUrl, ServiceUnreachableError, unreachableServices } from '../app/reachability.js';
@@ -153,13 +153,7 @@ async function demoWith(
   const db = openDb(env, log);
   await db.query(`drop schema if exists ${DEMO_SCHEMA} cascade`);
   await db.end();
-  await Promise.all(
-    [...STAGES, NOMINATION_QUEUE].map(async (name) => {
-      const queue = new Queue(name, { connection: { url: env.REDIS_URL }, prefix: DEMO_PREFIX });
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }),
-  );
+  await obliterateQueues(env.REDIS_URL, DEMO_PREFIX);
 
   const ctx = await buildApp({ env, log, configDir });
   try {
@@ -175,23 +169,9 @@ async function demoWith(
     console.log(formatRunSummary(second), '\n');
     await alerts.afterScan(ctx, 2);
 
-    const ranked = await rankedCandidates(ctx.db, 20);
-    console.log('3. Rangordnade kandidater');
-    console.log(
-      table(
-        ['#', 'poäng', 'nivå', 'råd', 'kandidat', 'tillverkare', 'källor'],
-        ranked.map((c, index) => [
-          String(index + 1),
-          c.score === null ? '–' : String(c.score),
-          c.band ?? '–',
-          c.council ?? '–',
-          oneLine(c.name, 40),
-          oneLine(c.manufacturer ?? '–', 30),
-          [...new Set(c.evidence.map((e) => e.sourceId))].join(', '),
-        ]),
-      ),
-      '\n',
-    );
+    console.log('3. Rangordnade kandidater (prioritet = betydelse × tidpunkt)');
+    console.log(await formatRankedSections(ctx.db, 15), '\n');
+    const ranked = await rankedCandidates(ctx.db, 500);
     const reported = ranked.filter((c) => c.latestReportVersion !== null);
     console.log('4. Tidiga bedömningsrapporter (på nomineringskön)');
     for (const candidate of reported) {

@@ -20,6 +20,11 @@ import { runDemo } from './demo.js';
 import { applyEnvFile } from './env-file.js';
 import { progressReporter } from './progress.js';
 import { startReplay } from '../app/replay.js';
+import { replayAsOf } from '../app/replay-as-of.js';
+import { formatRankedSections } from './ranked.js';
+import type { ScoreResult } from '../domain/score.js';
+import { STAGE_LABELS } from '../domain/lifecycle.js';
+import { parseDay } from './triage-commands.js';
 import { registerTriageCommands, formatExplanation } from './triage-commands.js';
 import { explainRank } from '../app/rescore.js';
 import { renderReportHtml } from '../domain/report-html.js';
@@ -207,33 +212,75 @@ export function buildProgram(): Command {
     )
     .option('--source <id...>', 'only these sources (default: every configured source)')
     .option('--since <date>', 'only snapshots fetched on or after this date (YYYY-MM-DD)')
+    .option(
+      '--as-of <date>',
+      'rank as on this day (YYYY-MM-DD): per request the snapshot current then, in a world of its own',
+      parseDay,
+    )
+    .option('--into <schema>', 'with --as-of: the schema of that world (default <schema>_per_YYYYMMDD)')
     .option('--json', 'print the run summary as JSON')
     .option('--timeout <seconds>', 'give up waiting after this many seconds', positiveInt, 3600)
-    .action(async (options: { source?: string[]; since?: string; json?: boolean; timeout: number }) => {
-      const since = options.since === undefined ? undefined : new Date(options.since);
-      if (since && Number.isNaN(since.getTime())) {
-        throw new InvalidArgumentError('--since expects a date such as 2026-11-01');
-      }
-      await withApp(
-        program,
-        async (ctx) => {
-          startWorkers(ctx);
-          const runId = await startReplay(ctx, {
-            ...(options.source ? { sourceIds: options.source } : {}),
-            ...(since ? { since } : {}),
-          });
-          if (!runId) {
-            console.log('Inga lagrade ögonblicksbilder att spela upp.');
-            return;
-          }
-          const progress = progressReporter('Uppspelning');
-          const summary = await waitForRun(ctx, runId, options.timeout * 1000, progress.update);
-          progress.done();
-          console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
-        },
-        { logLevel: 'warn' },
-      );
-    });
+    .action(
+      async (options: {
+        source?: string[];
+        since?: string;
+        asOf?: string;
+        into?: string;
+        json?: boolean;
+        timeout: number;
+      }) => {
+        if (options.asOf !== undefined) {
+          await withApp(
+            program,
+            async (ctx, env) => {
+              const progress = options.json ? undefined : progressReporter('Uppspelning');
+              const replayed = await replayAsOf(ctx, env, ctx.log, {
+                asOf: options.asOf!,
+                ...(options.into === undefined ? {} : { into: options.into }),
+                timeoutMs: options.timeout * 1000,
+                ...configDirOf(program),
+                ...(progress === undefined ? {} : { onProgress: progress.update }),
+              });
+              progress?.done();
+              if (options.json) {
+                console.log(JSON.stringify(replayed, null, 2));
+                return;
+              }
+              console.log(formatRunSummary(replayed.summary));
+              console.log(
+                `\nRangordning per ${options.asOf} i schema ${replayed.schema} (${replayed.snapshots} ögonblicksbilder). ` +
+                  `Visa den med HORISONT_DB_SCHEMA=${replayed.schema} HORISONT_QUEUE_PREFIX=${replayed.queuePrefix} horisont candidates.`,
+              );
+            },
+            { logLevel: 'warn' },
+          );
+          return;
+        }
+        const since = options.since === undefined ? undefined : new Date(options.since);
+        if (since && Number.isNaN(since.getTime())) {
+          throw new InvalidArgumentError('--since expects a date such as 2026-11-01');
+        }
+        await withApp(
+          program,
+          async (ctx) => {
+            startWorkers(ctx);
+            const runId = await startReplay(ctx, {
+              ...(options.source ? { sourceIds: options.source } : {}),
+              ...(since ? { since } : {}),
+            });
+            if (!runId) {
+              console.log('Inga lagrade ögonblicksbilder att spela upp.');
+              return;
+            }
+            const progress = progressReporter('Uppspelning');
+            const summary = await waitForRun(ctx, runId, options.timeout * 1000, progress.update);
+            progress.done();
+            console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+          },
+          { logLevel: 'warn' },
+        );
+      },
+    );
 
   program
     .command('candidates')
@@ -254,26 +301,11 @@ export function buildProgram(): Command {
             console.log(options.json ? JSON.stringify(explained, null, 2) : formatExplanation(explained));
             return;
           }
-          const candidates = await rankedCandidates(ctx.db, options.limit);
           if (options.json) {
-            console.log(JSON.stringify(candidates, null, 2));
+            console.log(JSON.stringify(await rankedCandidates(ctx.db, options.limit), null, 2));
             return;
           }
-          console.log(
-            table(
-              ['#', 'poäng', 'nivå', 'råd', 'kandidat', 'tillverkare', 'källor', 'id'],
-              candidates.map((c, index) => [
-                String(index + 1),
-                c.score === null ? '–' : String(c.score),
-                c.band ?? '–',
-                c.council ?? '–',
-                oneLine(c.name, 40),
-                oneLine(c.manufacturer ?? '–', 28),
-                [...new Set(c.evidence.map((e) => e.sourceId))].join(','),
-                c.id,
-              ]),
-            ),
-          );
+          console.log(await formatRankedSections(ctx.db, options.limit, { ids: true }));
         },
         { logLevel: 'warn' },
       );
@@ -294,18 +326,13 @@ export function buildProgram(): Command {
           const report = await latestReport(ctx.db, candidateId);
           if (!report) {
             const current = (
-              await ctx.db.query<{ council: string; total: number; reason: string | null }>(
-                `select s.council, s.total, s.result->>'routingReason' as reason
-                 from candidates c join scores s on s.id = c.current_score_id where c.id = $1`,
+              await ctx.db.query<{ result: ScoreResult }>(
+                `select s.result from candidates c join scores s on s.id = c.current_score_id where c.id = $1`,
                 [candidateId],
               )
-            ).rows[0];
+            ).rows[0]?.result;
             console.error(
-              current === undefined
-                ? `Ingen rapport finns för kandidat ${candidateId} (okänd eller ännu inte poängsatt).`
-                : current.council === 'utanför'
-                  ? `Ingen rapport finns för kandidat ${candidateId}: den ligger utanför rådens uppdrag och nomineras inte. ${oneLine(current.reason ?? '', 600)}`
-                  : `Ingen rapport finns för kandidat ${candidateId} (${current.total} poäng, under tröskeln för nominering).`,
+              `Ingen rapport finns för kandidat ${candidateId}${current === undefined ? ' (okänd eller ännu inte poängsatt).' : `: ${whyNoReport(current)}`}`,
             );
             process.exitCode = 1;
             return;
@@ -429,4 +456,19 @@ export async function main(argv: string[]): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   }
+}
+
+/** Why a scored candidate has no early assessment report, in Swedish. */
+function whyNoReport(score: ScoreResult): string {
+  if (score.council === 'utanför' || score.council === 'TLV') {
+    return `den ligger utanför rådens uppdrag och nomineras inte. ${oneLine(score.routingReason, 600)}`;
+  }
+  if (score.processStatus === 'hanteras-av-mtp-radet' || score.processStatus === 'hanteras-av-nt-radet') {
+    const council = score.processStatus === 'hanteras-av-nt-radet' ? 'NT-rådet' : 'MTP-rådet';
+    return `den hanteras redan av ${council} och nomineras inte på nytt. ${oneLine(score.statusReason, 600)}`;
+  }
+  if (score.stage === 'established' || score.stage === 'withdrawn') {
+    return `den är ${STAGE_LABELS[score.stage]} och nomineras inte. ${oneLine(score.lifecycle.expected, 400)}`;
+  }
+  return `prioritet ${score.total} av 100, under tröskeln för nominering${score.insufficientEvidence ? ' (underlag saknas)' : ''}.`;
 }

@@ -1,5 +1,6 @@
 import { PROGRAMME_FIELD_LABELS } from '../domain/programme-areas.js';
 import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { parseEnv } from '../env.js';
 import { loadAppConfig } from '../app/build.js';
@@ -8,6 +9,8 @@ import type { RankChange, RescoreResult } from '../app/rescore.js';
 import { DEVICE_SELECTION_SIGNALS, NT_SELECTION_SIGNALS, describeDetector } from '../domain/criteria.js';
 import type { TriageCriteria } from '../domain/criteria.js';
 import type { SensitivityResult } from '../domain/score.js';
+import { stockholmDay } from '../domain/cases.js';
+import { CalendarDate } from '../domain/cases.js';
 import { oneLine, table } from './format.js';
 import { progressReporter } from './progress.js';
 import { configDirOf, withDb } from './with-app.js';
@@ -113,12 +116,18 @@ export function formatCriteria(criteria: TriageCriteria): string {
   const labels: Record<string, string> = { ...NT_SELECTION_SIGNALS, ...DEVICE_SELECTION_SIGNALS };
   const lines = [`Triagekriterier version ${criteria.version}`, ''];
   lines.push(
-    `Nivåer: hög från ${criteria.bands.hög}, medel från ${criteria.bands.medel}; nominering från ${criteria.nomination.minTotal} (utom kandidater utanför rådens uppdrag).`,
+    'Prioritet = betydelse × tidpunkt. Betydelse: viktat potensmedelvärde (potens ' +
+      `${decimal(criteria.importance.power)}) av de kända kriterierna nedan. Tidpunkt: livscykelns vikt ` +
+      `(${Object.entries(criteria.lifecycle.timing)
+        .map(([key, weight]) => `${key} ${decimal(weight)}`)
+        .join(', ')}).`,
+    `Nivåer på prioriteten: hög från ${criteria.bands.hög}, medel från ${criteria.bands.medel}; nominering från ${criteria.nomination.minTotal}, ` +
+      'om kandidaten hör till MTP-rådet eller NT-rådet, inte redan hanteras (utom vid omprövning) och inte är etablerad.',
+    `Underlag saknas: inget känt tillstånd och färre än ${criteria.insufficientBelow.signals} uppfyllda signaler.`,
     '',
-    'Grindar (utanför med motivering): redan på rådens egna listor (' +
-      `${criteria.routing.alreadyHandled.kinds.join(', ')} från ${criteria.routing.alreadyHandled.sourceIds.join(', ')}); ` +
-      `inte en medicinteknisk produkt (${criteria.routing.outOfScopeTerms.length} uttryck); etablerad (enbart ` +
-      `${criteria.routing.established.legislation.join('/')} eller ${criteria.routing.established.terms.length} uttryck); inte längre på marknaden.`,
+    `Utanför rådens uppdrag: inte en medicinteknisk produkt (${criteria.routing.outOfScopeTerms.length} uttryck). ` +
+      `Läkemedel: rekvisition (${criteria.drugs.requisitionTerms.length} uttryck) till NT-rådet, recept ` +
+      `(${criteria.drugs.prescriptionTerms.length} uttryck) till TLV utom vid undantagen i NT-rådets princip för receptläkemedel.`,
     '',
   );
   for (const c of criteria.criteria) {
@@ -143,12 +152,14 @@ export function registerTriageCommands(program: Command): void {
     .description('re-score every candidate with the current criteria and print the rank changes')
     .option('--json', 'as JSON: every candidate with its rank and total before and after')
     .option('--all', 'list every candidate, not only those that moved')
-    .action(async (options: { json?: boolean; all?: boolean }) => {
+    .option('--as-of <date>', 'judge as of this day (YYYY-MM-DD); default today in Stockholm', parseDay)
+    .action(async (options: { json?: boolean; all?: boolean; asOf?: string }) => {
+      const asOf = options.asOf ?? stockholmDay(new Date());
       // The database and configuration only: rescoring needs no queue.
       await withDb(async (db, env, log) => {
         const config = await loadAppConfig(env, configDirOf(program).configDir);
         const progress = options.json ? undefined : progressReporter('Omräkning', 'kandidater');
-        const result = await rescoreAll(db, config, log, progress?.update);
+        const result = await rescoreAll(db, config, asOf, log, progress?.update);
         progress?.done();
         console.log(options.json ? JSON.stringify(result, null, 2) : formatRescore(result, options.all));
       });
@@ -162,4 +173,11 @@ export function registerTriageCommands(program: Command): void {
       const config = await loadAppConfig(parseEnv(), configDirOf(program).configDir);
       console.log(options.json ? JSON.stringify(config.criteria, null, 2) : formatCriteria(config.criteria));
     });
+}
+
+/** A `YYYY-MM-DD` option value (commander's argument parser), or a usage error. */
+export function parseDay(value: string): string {
+  const parsed = CalendarDate.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'ogiltigt datum');
+  return parsed.data;
 }

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { SourceEntry, SourcesFile } from './schema.js';
 import type { ConditionIndex } from '../domain/conditions.js';
 import { ConditionVocabulary, compileConditions } from '../domain/conditions.js';
-import { TriageCriteria } from '../domain/criteria.js';
+import { TriageCriteria, criteriaWordProblems } from '../domain/criteria.js';
 import type { ManufacturerAliases } from '../domain/manufacturers.js';
 import { ManufacturersFile, compileManufacturerAliases } from '../domain/manufacturers.js';
 import type { ProgrammeAreas } from '../domain/programme-areas.js';
@@ -151,6 +151,13 @@ export async function loadConfig(
       ? undefined
       : validate(ConditionVocabulary, rawConditions, conditionsFile, problems);
 
+  const conditionIndex = conditions === undefined ? undefined : compileConditions(conditions);
+  if (criteria !== undefined && conditionIndex !== undefined) {
+    for (const problem of criteriaWordProblems(criteria, conditionIndex)) {
+      problems.push(`${criteriaFile}: ${problem}`);
+    }
+  }
+
   // Adapter checks run on the raw entries too, so one pass reports every problem in the file.
   const rawEntries = (rawSources as { sources?: unknown } | undefined)?.sources;
   const sources: ConfiguredSource[] = [];
@@ -194,7 +201,7 @@ export async function loadConfig(
     !manufacturers ||
     !programmeAreas ||
     !resolution ||
-    !conditions
+    !conditionIndex
   ) {
     throw new ConfigError(problems);
   }
@@ -218,7 +225,7 @@ export async function loadConfig(
     manufacturers: compileManufacturerAliases(manufacturers),
     programmeAreas: compileProgrammeAreas(programmeAreas),
     resolution,
-    conditions: compileConditions(conditions),
+    conditions: conditionIndex,
   };
 }
 

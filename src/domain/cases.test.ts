@@ -8,6 +8,7 @@ import {
   formatCaseNumber,
   initialCaseState,
   isNewerGeneration,
+  isSameLine,
   isPublicEvent,
   materialEventOf,
   processStatusOf,
@@ -212,8 +213,20 @@ describe('reasons to reconsider', () => {
     ['Omnipod 5', 'OmniPod DASH', false],
     ['Stent X 20 mm', 'Stent X 30 mm', false],
     ['Nova II', 'Nova III', true],
+    ['Andova NIV', 'Andova NIV 150', false],
   ])('%s → %s: newer generation %s', (base, other, expected) => {
     expect(isNewerGeneration(base, other)).toBe(expected);
+  });
+
+  it.each([
+    ['Sakralis', 'Sakralis Sacral Neuromodulation System', true],
+    ['Andova NIV', 'Andova NIV 150', true],
+    ['FreeStyle Libre', 'FreeStyle Libre 3 Sensor', false],
+    ['MiniMed 670G', 'MiniMed 670G Insulin Pump', true],
+    ['MiniMed 670G', 'MiniMed 780G', false],
+    ['Optune', 'Novocure TTFields', false],
+  ])('%s → %s: same product line %s', (listed, name, expected) => {
+    expect(isSameLine(listed, name)).toBe(expected);
   });
 
   it('compares makers without legal forms and case', () => {

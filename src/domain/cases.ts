@@ -637,6 +637,9 @@ export function materialEventOf(item: {
 
 const ROMAN: Record<string, number> = { ii: 2, iii: 3, iv: 4, v: 5, vi: 6, vii: 7, viii: 8, ix: 9, x: 10 };
 const GENERATION_WORDS = new Set(['gen', 'generation', 'generationen', 'generasjon', 'series', 'serie']);
+/** The highest number that reads as a generation after a name without one. */
+const MAX_FIRST_SUCCESSOR = 9;
+
 /** A number before one of these is a size or a dose, not a generation ("Stent 20 mm"). */
 const UNITS = new Set([
   'mm',
@@ -697,7 +700,24 @@ export function isNewerGeneration(base: string, other: string): boolean {
     a.generation === undefined
       ? b.head.every((word, i) => a.head[i] === word)
       : a.head.length === b.head.length && a.head.every((word, i) => b.head[i] === word);
+  // After an unnumbered first model, only a small number reads as a generation ("FreeStyle Libre"
+  // → "FreeStyle Libre 3"); a larger one is a model number ("Andova NIV" → "Andova NIV 150").
+  if (a.generation === undefined && b.generation > MAX_FIRST_SUCCESSOR) return false;
   return sameLine && b.generation > (a.generation ?? 1);
+}
+
+/**
+ * Whether `name` names the product `listed` names, or a model of its line: the listed name's words
+ * open it and it is not a newer generation ("Sakralis" → "Sakralis Sacral Neuromodulation System",
+ * "Andova NIV" → "Andova NIV 150"). A council's listing of a product line covers its models.
+ */
+export function isSameLine(listed: string, name: string): boolean {
+  const a = generationOf(listed);
+  const b = generationOf(name);
+  if (a.head.length === 0 || isNewerGeneration(listed, name)) return false;
+  const opens = a.head.every((word, i) => b.head[i] === word);
+  if (!opens) return false;
+  return a.generation === undefined || a.generation === b.generation;
 }
 
 /** Makers compared without legal forms, case and diacritics ("Abbott Diabetes Care Inc." ≈ "ABBOTT DIABETES CARE"). */

@@ -16,9 +16,9 @@ describe('config/triage-criteria.yaml', () => {
   const criteria = parseTriageCriteria(shipped);
 
   it('is valid and versioned', () => {
-    expect(criteria.version).toBe('2026.2');
-    expect(criteria.nomination.minTotal).toBe(60);
-    expect(criteria.bands).toEqual({ hög: 60, medel: 35 });
+    expect(criteria.version).toBe('2027.1');
+    expect(criteria.nomination.minTotal).toBe(40);
+    expect(criteria.bands).toEqual({ hög: 40, medel: 20 });
   });
 
   it("holds the councils' four criteria and the device criterion", () => {
@@ -38,7 +38,10 @@ describe('config/triage-criteria.yaml', () => {
   });
 
   it("expresses each of NT-rådet's selection signals and MTP-rådet's device signals", () => {
-    const covered = new Set(criteria.criteria.flatMap((c) => c.signals.flatMap((s) => s.covers ?? [])));
+    const covered = new Set([
+      ...criteria.criteria.flatMap((c) => c.signals.flatMap((s) => s.covers ?? [])),
+      ...criteria.lifecycle.covers,
+    ]);
     for (const id of [...Object.keys(NT_SELECTION_SIGNALS), ...Object.keys(DEVICE_SELECTION_SIGNALS)]) {
       expect(covered, id).toContain(id);
     }
@@ -64,13 +67,19 @@ describe('config/triage-criteria.yaml', () => {
     );
   });
 
-  it('gates candidates already on the councils’ lists and established products', () => {
-    expect(criteria.routing.alreadyHandled).toEqual({
-      kinds: ['council-decision'],
-      sourceIds: ['council-lists'],
-    });
-    expect(criteria.routing.established.legislation).toEqual(['mdd', 'aimdd', 'ivdd']);
-    expect(criteria.criteria.flatMap((c) => c.signals).map((s) => s.id)).not.toContain('redan-hos-radet');
+  it('scores nothing for how well a product is already documented', () => {
+    const detectors = criteria.criteria.flatMap((c) => c.signals.map((s) => s.detect));
+    expect(detectors.some((d) => d.type === 'evidence-kind' && d.kinds.includes('hta-report'))).toBe(false);
+    expect(JSON.stringify(detectors)).not.toMatch(/tlv|nye-metoder/);
+    expect(criteria.lifecycle.legacyLegislation).toEqual(['mdd', 'aimdd', 'ivdd']);
+  });
+
+  it('judges severity and patient group from conditions, unknown when none is named', () => {
+    for (const id of ['svarighetsgrad', 'patientgrupp']) {
+      const criterion = criteria.criteria.find((c) => c.id === id)!;
+      expect(criterion.basis).toBe('conditions');
+      expect(criterion.signals.every((s) => s.detect.type.startsWith('condition-'))).toBe(true);
+    }
   });
 
   it('has weights that sum to 100, so a weight is the most a criterion adds', () => {
@@ -88,6 +97,7 @@ describe('config/triage-criteria.yaml', () => {
       'kinds',
       'codes',
       'titles',
+      'conditions',
     ]);
     for (const signal of criteria.criteria.flatMap((c) => c.signals)) {
       for (const [, name] of signal.explanation.matchAll(/\{(\w+)\}/g)) expect(known).toContain(name);
@@ -100,14 +110,46 @@ describe('TriageCriteria schema', () => {
     version: 'test',
     bands: { hög: 60, medel: 35 },
     nomination: { minTotal: 60 },
+    importance: { power: 2 },
+    insufficientBelow: { signals: 2 },
     routing: {
       deviceTerms: ['sensor'],
       drugTerms: ['läkemedel'],
       outOfScopeTerms: ['not a medical device'],
-      alreadyHandled: { kinds: ['council-decision'], sourceIds: ['council-lists'] },
-      established: {
-        legislation: ['mdd'],
-        terms: { sv: ['väletablerad'], en: ['well-established'], no: ['veletablert'] },
+    },
+    status: { commissionedByMtp: ['på uppdrag av mtp-rådet'], commissionedByNt: ['på uppdrag av nt-rådet'] },
+    drugs: {
+      requisitionTerms: ['rekvisition'],
+      prescriptionTerms: ['recept'],
+      exceptionTerms: ['följetest'],
+      exceptionSeverities: ['mycket-hog'],
+    },
+    lifecycle: {
+      covers: ['ny-eller-etablerad'],
+      entryMonths: 24,
+      freshMonths: 12,
+      legacyLegislation: ['mdd'],
+      timing: {
+        'pre-market': 1,
+        'market-entry-fresh': 0.9,
+        'market-entry': 0.8,
+        'market-entry-undated': 0.5,
+        'market-entry-assessed': 0.8,
+        'new-indication': 0.9,
+        unknown: 0.5,
+        established: 0.1,
+        withdrawn: 0,
+      },
+      terms: {
+        breakthrough: ['breakthrough device'],
+        notCeMarked: ['not ce-marked'],
+        notYetApproved: ['not yet approved'],
+        euApproval: ['approved in the eu'],
+        newIndication: ['new indication'],
+        established: { sv: ['väletablerad'], en: ['well-established'], no: ['veletablert'] },
+        earlyNotice: ['metodevarsel'],
+        reimbursement: ['läkemedelsförmånerna'],
+        notAssessments: [],
       },
     },
     criteria: [
@@ -156,18 +198,25 @@ describe('TriageCriteria schema', () => {
     ['duplicate signal ids', (c) => ({ ...c, criteria: [c.criteria[0], { ...c.criteria[0], id: 'b' }] })],
     ['`*` inside a term', (c) => ({ ...c, routing: { ...c.routing, deviceTerms: ['sen*sor'] } })],
     [
-      'max below min',
+      'an unknown severity',
       (c) => ({
         ...c,
         criteria: [
           {
             ...c.criteria[0],
             signals: [
-              { ...c.criteria[0]!.signals[0], detect: { type: 'regional-hta-count', min: 3, max: 2 } },
+              {
+                ...c.criteria[0]!.signals[0],
+                detect: { type: 'condition-severity', severities: ['extrem'] },
+              },
             ],
           },
         ],
       }),
+    ],
+    [
+      'a timing above 1',
+      (c) => ({ ...c, lifecycle: { ...c.lifecycle, timing: { ...c.lifecycle.timing, unknown: 2 } } }),
     ],
     ['non-kebab id', (c) => ({ ...c, criteria: [{ ...c.criteria[0], id: 'Not Kebab' }] })],
     [
@@ -193,10 +242,10 @@ describe('TriageCriteria schema', () => {
       'a language missing from a term list',
       (c) => ({
         ...c,
-        routing: { ...c.routing, established: { legislation: ['mdd'], terms: { sv: ['x'], en: ['y'] } } },
+        lifecycle: { ...c.lifecycle, terms: { ...c.lifecycle.terms, established: { sv: ['x'], en: ['y'] } } },
       }),
     ],
-    ['no council lists', (c) => ({ ...c, routing: { ...c.routing, alreadyHandled: undefined } })],
+    ['no drug rules', (c) => ({ ...c, drugs: undefined })],
   ];
   it.each(broken)('rejects %s', (_name, change) => {
     expect(TriageCriteria.safeParse(change(minimal)).success).toBe(false);

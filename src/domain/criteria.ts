@@ -1,6 +1,9 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HorisontError } from './errors.js';
+import type { ConditionIndex } from './conditions.js';
+import { SEVERITY_LABELS, SEVERITY_ORDER, recogniseConditions } from './conditions.js';
+import { foldForMatching } from './normalise.js';
 import { ItemKind } from './item.js';
 
 /**
@@ -72,6 +75,8 @@ const SelectionSignalId = z.enum([
   ...(Object.keys(DEVICE_SELECTION_SIGNALS) as (keyof typeof DEVICE_SELECTION_SIGNALS)[]),
 ]);
 
+const Share = z.number().min(0).max(1);
+
 const CandidateKindSchema = z.enum(['device', 'ivd', 'drug', 'method']);
 
 export const Detector = z.discriminatedUnion('type', [
@@ -88,17 +93,13 @@ export const Detector = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('implantable'), terms: Terms.optional() }),
   /** Applicable legislation: `mdr`, `ivdr`, `mdd`, `aimdd`, `ivdd`. */
   z.strictObject({ type: z.literal('legislation'), values: z.array(z.string().min(1)).min(1) }),
-  /**
-   * Distinct regions among regional HTA reports. With `max` below the number of regions it says
-   * "assessed in some regions but not in all": a risk of unequal use.
-   */
+  /** A condition the evidence names, of one of these severities (config/conditions.yaml). */
   z.strictObject({
-    type: z.literal('regional-hta-count'),
-    min: z.number().int().min(1),
-    max: z.number().int().min(1).optional(),
+    type: z.literal('condition-severity'),
+    severities: z.array(z.enum(SEVERITY_ORDER)).min(1),
   }),
-  /** Evidence from at least `min` different sources. */
-  z.strictObject({ type: z.literal('independent-sources'), min: z.number().int().min(1) }),
+  /** A condition the evidence names with at least `min` patients in Sweden (order of magnitude). */
+  z.strictObject({ type: z.literal('condition-prevalence'), min: z.number().int().min(1) }),
   /** Evidence of a given kind, optionally from given sources and/or mentioning given terms. */
   z.strictObject({
     type: z.literal('evidence-kind'),
@@ -145,6 +146,11 @@ export const Criterion = z.strictObject({
   maxPoints: z.number().int().positive(),
   /** Candidate kinds the criterion applies to; all when absent. */
   appliesTo: z.array(CandidateKindSchema).min(1).optional(),
+  /**
+   * `conditions`: the criterion is judged from the conditions the evidence names; when it names
+   * none, the criterion is unknown (left out of the importance) rather than zero.
+   */
+  basis: z.literal('conditions').optional(),
   signals: z.array(Signal).min(1),
 });
 export type Criterion = z.infer<typeof Criterion>;
@@ -155,28 +161,50 @@ export const TriageCriteria = z
     description: z.string().optional(),
     bands: z.strictObject({ hög: z.number().min(0).max(100), medel: z.number().min(0).max(100) }),
     nomination: z.strictObject({ minTotal: z.number().int().min(0).max(100) }),
+    /** Importance = weighted power mean of the known criteria's shares; higher powers let a strong criterion carry. */
+    importance: z.strictObject({ power: z.number().min(1).max(8) }),
+    /** Fewer signals than this and no recognised condition: "underlag saknas" instead of a band. */
+    insufficientBelow: z.strictObject({ signals: z.number().int().min(0) }),
     routing: z.strictObject({
-      /** A method whose evidence uses these terms builds on a medical device → MTP-rådet. */
       deviceTerms: Terms,
-      /** A method whose evidence uses these terms is about a drug → NT-rådet. */
       drugTerms: Terms,
-      /** Evidence saying the product is not a medical device → outside both councils. */
       outOfScopeTerms: Terms,
-      /**
-       * Already in national collaboration: evidence of these kinds from these sources (the
-       * councils' own lists) routes the candidate out of scope, naming the council and the entry.
-       */
-      alreadyHandled: z.strictObject({
-        kinds: z.array(ItemKind).min(1),
-        sourceIds: z.array(z.string().min(1)).min(1),
+    }),
+    /** Words that say a council commissioned an assessment: the product is in that council's process. */
+    status: z.strictObject({ commissionedByMtp: Terms, commissionedByNt: Terms }),
+    /** Seed 004: requisition drugs are NT-rådet's; prescription drugs go to TLV unless an exception holds. */
+    drugs: z.strictObject({
+      requisitionTerms: Terms,
+      prescriptionTerms: Terms,
+      exceptionTerms: Terms,
+      exceptionSeverities: z.array(z.enum(SEVERITY_ORDER)).min(1),
+    }),
+    lifecycle: z.strictObject({
+      covers: z.array(SelectionSignalId).min(1),
+      entryMonths: z.number().int().min(1).max(120),
+      freshMonths: z.number().int().min(1).max(120),
+      legacyLegislation: z.array(z.string().min(1)).min(1),
+      timing: z.strictObject({
+        'pre-market': Share,
+        'market-entry-fresh': Share,
+        'market-entry': Share,
+        'market-entry-undated': Share,
+        'market-entry-assessed': Share,
+        'new-indication': Share,
+        unknown: Share,
+        established: Share,
+        withdrawn: Share,
       }),
-      /**
-       * Established on the market → out of scope for MTP-rådet: a device registered only under
-       * these (pre-MDR) legislations, or a source calling the product or method established.
-       */
-      established: z.strictObject({
-        legislation: z.array(z.string().min(1)).min(1),
-        terms: Terms,
+      terms: z.strictObject({
+        breakthrough: Terms,
+        notCeMarked: Terms,
+        notYetApproved: Terms,
+        euApproval: Terms,
+        newIndication: Terms,
+        established: Terms,
+        earlyNotice: Terms,
+        reimbursement: Terms,
+        notAssessments: z.array(z.string().min(1)),
       }),
     }),
     criteria: z.array(Criterion).min(1),
@@ -187,7 +215,10 @@ export const TriageCriteria = z
     }
     const criterionIds = new Set<string>();
     const signalIds = new Set<string>();
-    const covered = new Set<string>(value.criteria.flatMap((c) => c.signals.flatMap((s) => s.covers ?? [])));
+    const covered = new Set<string>([
+      ...value.criteria.flatMap((c) => c.signals.flatMap((s) => s.covers ?? [])),
+      ...value.lifecycle.covers,
+    ]);
     for (const [id, label] of [
       ...Object.entries(NT_SELECTION_SIGNALS),
       ...Object.entries(DEVICE_SELECTION_SIGNALS),
@@ -218,14 +249,6 @@ export const TriageCriteria = z
           });
         }
         signalIds.add(signal.id);
-        const d = signal.detect;
-        if (d.type === 'regional-hta-count' && d.max !== undefined && d.max < d.min) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['criteria', ci, 'signals', si, 'detect', 'max'],
-            message: 'max must not be below min',
-          });
-        }
       });
     });
   });
@@ -250,10 +273,10 @@ export function describeDetector(d: Detector): string {
       return `Strukturerat fält: implanterbar enligt registret${d.terms === undefined ? '' : `, eller ord: ${list(d.terms)}`}`;
     case 'legislation':
       return `Strukturerat fält: tillämplig lagstiftning ${d.values.join(', ')}`;
-    case 'regional-hta-count':
-      return `Antal regioner med egen regional HTA-rapport: minst ${d.min}${d.max === undefined ? '' : `, högst ${d.max}`}`;
-    case 'independent-sources':
-      return `Antal oberoende källor: minst ${d.min}`;
+    case 'condition-severity':
+      return `Tillstånd i tillståndsvokabulären med svårighetsgrad ${d.severities.map((s) => SEVERITY_LABELS[s]).join(', ')}`;
+    case 'condition-prevalence':
+      return `Tillstånd i tillståndsvokabulären med minst ${d.min.toLocaleString('sv-SE')} patienter i Sverige`;
     case 'evidence-kind':
       return `Evidens av typen ${d.kinds.join(', ')}${d.sourceIdIncludes === undefined ? '' : ` från källa ${d.sourceIdIncludes.join(', ')}`}${d.terms === undefined ? '' : ` som nämner ${list(d.terms)}`}`;
     case 'candidate-kind':
@@ -286,4 +309,63 @@ export function parseTriageCriteria(
     throw new HorisontError('config', `criteria: ${origin} is invalid: ${issues}`, { cause: result.error });
   }
   return result.data;
+}
+
+/** The words a detector matches, when it matches words. */
+function termsOf(detector: Detector): readonly string[] {
+  switch (detector.type) {
+    case 'terms':
+      return detector.terms;
+    case 'implantable':
+    case 'evidence-kind':
+      return detector.terms ?? [];
+    default:
+      return [];
+  }
+}
+
+/** What a structured detector reads, as one key: two signals reading the same fact count it twice. */
+function structuredKey(detector: Detector): string | undefined {
+  if (detector.type === 'terms') return undefined;
+  const { terms: _terms, ...rest } = detector as Detector & { terms?: unknown };
+  return JSON.stringify(rest);
+}
+
+/**
+ * What counts once (issue 16): no criteria term may name a condition, since conditions count only
+ * through the vocabulary (severity and patient group), and no word or structured fact may be scored
+ * by two signals. Returns one problem per offence, with its path in the criteria file.
+ */
+export function criteriaWordProblems(criteria: TriageCriteria, conditions: ConditionIndex): string[] {
+  const problems: string[] = [];
+  const owners = new Map<string, string>();
+  const claim = (key: string, signalId: string, where: string, what: string): void => {
+    const owner = owners.get(key);
+    if (owner !== undefined && owner !== signalId) {
+      problems.push(
+        `${where}: ${what} is also scored by the signal ${owner}; one piece of evidence counts for one signal`,
+      );
+    }
+    if (owner === undefined) owners.set(key, signalId);
+  };
+  criteria.criteria.forEach((criterion, ci) => {
+    criterion.signals.forEach((signal, si) => {
+      const where = `criteria.${ci}.signals.${si} (${signal.id})`;
+      for (const term of termsOf(signal.detect)) {
+        const words = term.replace(/^\*|\*$/g, '');
+        const named = recogniseConditions(conditions, words)[0];
+        if (named !== undefined) {
+          problems.push(
+            `${where}: the term "${term}" names the condition ${named.label} (${named.id}); conditions count only through conditions.yaml`,
+          );
+        }
+        claim(`term ${foldForMatching(words)}`, signal.id, where, `the term "${term}"`);
+      }
+      const key = structuredKey(signal.detect);
+      if (key !== undefined && signal.detect.type !== 'evidence-kind') {
+        claim(key, signal.id, where, `the fact ${key}`);
+      }
+    });
+  });
+  return problems;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ItemKind, RawItem } from './item.js';
-import { ITEM_KIND_LABELS } from './score.js';
+import { ITEM_KIND_LABELS } from './labels.js';
 
 describe('ItemKind', () => {
   it('covers device, IVD, drug, method/procedure, guidance, safety notice and trial', () => {

@@ -1,3 +1,5 @@
+import { foldForMatching, normaliseText } from './normalise.js';
+import type { ItemKind } from './item.js';
 /**
  * The words people use, in one place: source names, statuses and registry codes in Swedish, for
  * the workbench, the reports, alerts and the CLI's tables. Codes stay codes in JSON and logs.
@@ -41,26 +43,6 @@ export const SOURCE_HEALTH_LABELS: Readonly<Record<string, string>> = {
   ok: 'Fungerar',
   failing: 'Fel (tillfälligt)',
   broken: 'Trasig',
-};
-
-/** What started a run (runs.trigger). */
-export const RUN_TRIGGER_LABELS: Readonly<Record<string, string>> = {
-  schedule: 'Schemalagd',
-  manual: 'Manuell (kommandorad)',
-  workbench: 'Från arbetsytan',
-  demo: 'Demo',
-  replay: 'Omläsning av lagrade svar',
-  release: 'Släppta hållna poster',
-  resolve: 'Ny matchning',
-  nomination: 'Nominering utifrån',
-  backfill: 'Bakåtfyllning',
-};
-
-/** A run's own state (runs.status). */
-export const RUN_STATUS_LABELS: Readonly<Record<string, string>> = {
-  running: 'Pågår',
-  reporting: 'Skriver rapporter',
-  completed: 'Klar',
 };
 
 /** A source's outcome within one run. */
@@ -124,3 +106,82 @@ export const decisionStatusLabel = (status: string | null | undefined): string =
   label(DECISION_STATUS_LABELS, status);
 export const registryCodeLabel = (code: string | null | undefined): string =>
   label(REGISTRY_CODE_LABELS, code);
+
+/** Swedish names of item kinds, for explanations and reports. */
+export const ITEM_KIND_LABELS: Record<ItemKind, string> = {
+  device: 'registerpost (medicinteknisk produkt)',
+  ivd: 'registerpost (IVD)',
+  drug: 'läkemedel',
+  method: 'metod',
+  guidance: 'vägledning',
+  'safety-notice': 'säkerhetsmeddelande',
+  trial: 'klinisk studie',
+  news: 'nyhet',
+  'hta-report': 'HTA-rapport',
+  certificate: 'certifikat',
+  regulation: 'rättsakt',
+  'council-decision': 'rådsbeslut',
+};
+
+const LEGISLATION_LABELS: Record<string, string> = {
+  mdr: 'MDR (EU) 2017/745',
+  ivdr: 'IVDR (EU) 2017/746',
+  mdd: 'MDD 93/42/EEG',
+  aimdd: 'AIMDD 90/385/EEG',
+  ivdd: 'IVDD 98/79/EG',
+};
+
+export function legislationLabel(code: string): string {
+  return LEGISLATION_LABELS[code] ?? code.toUpperCase();
+}
+
+/** "class-iib" → "IIb", "class-d" → "D", "ivd-general" → "IVD, övriga". */
+export function riskClassLabel(code: string): string {
+  const m = /^class-(i{1,3}|iv)([ab]?)$/.exec(code);
+  if (m?.[1] !== undefined) return `${m[1].toUpperCase()}${m[2] ?? ''}`;
+  const ivd = /^class-([abcd])$/.exec(code);
+  if (ivd?.[1] !== undefined) return ivd[1].toUpperCase();
+  const special: Record<string, string> = {
+    'ivd-general': 'IVD, övriga',
+    'ivd-annex-ii-list-a': 'IVD, bilaga II lista A',
+    'ivd-annex-ii-list-b': 'IVD, bilaga II lista B',
+    'ivd-devices-self-testing': 'IVD för självtestning',
+  };
+  return special[code] ?? code;
+}
+
+/** The 21 Swedish regions, with the spellings that identify them in a publisher name. */
+const REGIONS: readonly (readonly [string, readonly string[]])[] = [
+  ['stockholm', ['stockholm', 'sll']],
+  ['uppsala', ['uppsala']],
+  ['sormland', ['sormland', 'sodermanland']],
+  ['ostergotland', ['ostergotland']],
+  ['jonkoping', ['jonkoping']],
+  ['kronoberg', ['kronoberg']],
+  ['kalmar', ['kalmar']],
+  ['gotland', ['gotland']],
+  ['blekinge', ['blekinge']],
+  ['skane', ['skane']],
+  ['halland', ['halland']],
+  ['vastra-gotaland', ['vastra gotaland', 'vastra gotalandsregionen', 'vgr']],
+  ['varmland', ['varmland']],
+  ['orebro', ['orebro']],
+  ['vastmanland', ['vastmanland']],
+  ['dalarna', ['dalarna']],
+  ['gavleborg', ['gavleborg']],
+  ['vasternorrland', ['vasternorrland']],
+  ['jamtland', ['jamtland', 'harjedalen']],
+  ['vasterbotten', ['vasterbotten']],
+  ['norrbotten', ['norrbotten']],
+];
+
+/** One key per Swedish region, whatever the unit's name ("HTA-centrum Västra Götaland" = "VGR"). */
+export function regionKey(region: string): string {
+  const folded = ` ${foldForMatching(normaliseText(region))
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()} `;
+  for (const [key, stems] of REGIONS) {
+    if (stems.some((stem) => folded.includes(` ${stem}`))) return key;
+  }
+  return folded.trim();
+}

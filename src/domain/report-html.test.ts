@@ -1,33 +1,15 @@
-// eslint-disable-next-line no-restricted-imports -- the test reads the shipped criteria file; the domain code itself does no I/O
-import { readFileSync } from 'node:fs';
 import { load } from 'cheerio';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import type { CandidateView, EvidenceItem } from './candidate.js';
 import { describeCandidate } from './candidate.js';
-import { parseTriageCriteria } from './criteria.js';
 import { SECTION_HEADINGS, buildReport } from './report.js';
 import { escapeHtml, renderReportHtml } from './report-html.js';
-import { ProgrammeAreasFile, compileProgrammeAreas, matchProgrammeAreas } from './programme-areas.js';
-import { scoreCandidate } from './score.js';
+import type { ScoreResult } from './score.js';
+import { storedScore } from '../../test/helpers/shipped-config.js';
 
-const criteria = parseTriageCriteria(
-  readFileSync(new URL('../../config/triage-criteria.yaml', import.meta.url), 'utf8'),
-);
-const programmeAreas = compileProgrammeAreas(
-  ProgrammeAreasFile.parse(
-    parse(readFileSync(new URL('../../config/programme-areas.yaml', import.meta.url), 'utf8')),
-  ),
-);
 const generatedAt = '2026-11-20T01:30:00.000Z';
 
-/** The score as the score stage stores it: with the programme areas its evidence points at. */
-function scored(candidate: CandidateView) {
-  return {
-    ...scoreCandidate(candidate, criteria),
-    programmeAreas: matchProgrammeAreas(candidate.evidence, programmeAreas),
-  };
-}
+const scored = (candidate: CandidateView): ScoreResult => storedScore(candidate);
 
 function reportFor(evidence: EvidenceItem[], name: string, forceName = false) {
   const described = describeCandidate('c-1', name, evidence);

@@ -1,5 +1,9 @@
 import {
+  COUNCIL_TEXT,
   EarlyAssessmentReport,
+  criteriaSummaryText,
+  decimal,
+  criterionLineText,
   GAP_PREFIX,
   formatSwedishDate,
   programmeEvidenceText,
@@ -7,6 +11,8 @@ import {
 } from './report.js';
 import type { ReportFact, ReportSource } from './report.js';
 import { sourceLabel } from './labels.js';
+import { STAGE_LABELS } from './lifecycle.js';
+import { PROCESS_STATUS_LABELS } from './routing.js';
 
 /**
  * The early assessment report as one self-contained, print-friendly HTML page (Swedish). Built
@@ -58,17 +64,6 @@ function fact(f: ReportFact, byRef: Map<string, ReportSource>): string {
   }
   return `<li><strong>${escapeHtml(f.label)}:</strong> ${escapeHtml(f.text)}${cite(f.sources, byRef)}</li>`;
 }
-
-function decimal(n: number): string {
-  return String(n).replace('.', ',');
-}
-
-const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = {
-  'MTP-rådet': 'MTP-rådet',
-  'NT-rådet': 'NT-rådet',
-  båda: 'både MTP-rådet och NT-rådet',
-  utanför: 'utanför rådens uppdrag',
-};
 
 /** The report's screen and print (A4, page numbers) stylesheet. */
 export const REPORT_STYLE = `
@@ -144,7 +139,10 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
     `<dt>Kandidat</dt><dd>${escapeHtml(r.candidate.id)}</dd>`,
     `<dt>Typ</dt><dd>${escapeHtml(r.candidate.kindLabel)}</dd>`,
     `<dt>Kriterieversion</dt><dd>${escapeHtml(r.score.criteriaVersion)}</dd>`,
-    `<dt>Samlad poäng</dt><dd>${r.score.total} av 100 (${escapeHtml(r.score.band)})</dd>`,
+    `<dt>Prioritet</dt><dd>${r.score.total} av 100, nivå ${escapeHtml(r.score.insufficientEvidence ? 'underlag saknas' : r.score.band)} (betydelse ${decimal(r.score.importance)} × tidpunkt ${decimal(r.score.timing)}, bedömd per ${escapeHtml(r.score.asOf)})</dd>`,
+    `<dt>Livscykel</dt><dd>${escapeHtml(STAGE_LABELS[r.score.stage])}</dd>`,
+    `<dt>Status hos råden</dt><dd>${escapeHtml(PROCESS_STATUS_LABELS[r.score.processStatus])}</dd>`,
+    `<dt>Avgörande skäl</dt><dd><ul>${r.score.decisive.map((reason) => `<li>${escapeHtml(reason)}</li>`).join('')}</ul></dd>`,
     `<dt>Föreslaget råd</dt><dd>${escapeHtml(COUNCIL_TEXT[r.score.council])}</dd>`,
     `<dt>Föreslås för nominering</dt><dd>${r.score.nominate ? 'ja' : 'nej'}</dd>`,
     '</dl>',
@@ -201,14 +199,9 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
 
   out.push('<section>');
   heading(r.sections.criteria.heading);
-  out.push(
-    `<p>Samlad poäng <strong>${r.sections.criteria.total} av 100</strong>, nivå <strong>${escapeHtml(r.sections.criteria.band)}</strong>.</p>`,
-  );
+  out.push(`<p>${escapeHtml(criteriaSummaryText(r))}</p>`);
   for (const c of r.sections.criteria.criteria) {
-    out.push(
-      `<h3>${escapeHtml(c.label)}</h3>`,
-      `<p>${c.points} av ${c.maxPoints} poäng (vikt ${decimal(c.weight)}, bidrar med ${decimal(c.contribution)} av 100 till totalen).</p>`,
-    );
+    out.push(`<h3>${escapeHtml(c.label)}</h3>`, `<p>${escapeHtml(criterionLineText(c))}</p>`);
     if (c.signals.length === 0) {
       out.push('<ul><li><em>Inga signaler i källorna.</em></li></ul>');
       continue;
@@ -232,6 +225,17 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
     out.push('</ul>');
   }
   out.push('</section>');
+
+  out.push('<section>');
+  heading(r.sections.timing.heading);
+  out.push(
+    '<ul>',
+    `<li><strong>Livscykel:</strong> ${escapeHtml(STAGE_LABELS[r.sections.timing.stage])}. ${escapeHtml(r.sections.timing.expected)}</li>`,
+    `<li><strong>Rådens hantering:</strong> ${escapeHtml(PROCESS_STATUS_LABELS[r.sections.timing.processStatus])}. ${escapeHtml(r.sections.timing.statusReason)}</li>`,
+    ...r.sections.timing.facts.map((f) => fact(f, byRef)),
+    '</ul>',
+    '</section>',
+  );
 
   factSection(r.sections.resourceImpact);
 

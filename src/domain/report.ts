@@ -14,7 +14,9 @@ import { IsoDate, ItemKind } from './item.js';
 import { TermMatcher, foldForMatching, normaliseManufacturer, normaliseText } from './normalise.js';
 import { PROGRAMME_FIELD_LABELS } from './programme-areas.js';
 import type { CriterionResult, ScoreResult } from './score.js';
-import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './score.js';
+import { LIFECYCLE_STAGES, STAGE_LABELS, swedishDay } from './lifecycle.js';
+import { COUNCIL_VALUES, PROCESS_STATUSES, PROCESS_STATUS_LABELS } from './routing.js';
+import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './labels.js';
 
 /**
  * The early assessment report (tidig bedömningsrapport), as versioned JSON and as Swedish
@@ -23,7 +25,7 @@ import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from '.
  * the JSON and escaped when it is written into Markdown.
  */
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export const GAP_PREFIX = 'Uppgift saknas: ';
 
@@ -81,7 +83,9 @@ const ReportCriterion = z.strictObject({
   weight: z.number(),
   points: z.number(),
   maxPoints: z.number().int().positive(),
-  /** Share of the total this criterion contributed (0–100 scale). */
+  /** False when the evidence cannot tell (no condition recognised): left out of the importance. */
+  known: z.boolean(),
+  /** This criterion's weighted share of the known criteria (0–100 scale). */
   contribution: z.number(),
   signals: z.array(ReportSignal),
 });
@@ -96,7 +100,9 @@ const ProgrammeAreaEvidenceSchema = z.strictObject({
 });
 
 const Band = z.enum(['hög', 'medel', 'låg']);
-const Council = z.enum(['MTP-rådet', 'NT-rådet', 'båda', 'utanför']);
+const Council = z.enum(COUNCIL_VALUES);
+const Stage = z.enum(LIFECYCLE_STAGES);
+const Status = z.enum(PROCESS_STATUSES);
 
 export const EarlyAssessmentReport = z
   .strictObject({
@@ -118,11 +124,21 @@ export const EarlyAssessmentReport = z
     }),
     score: z.strictObject({
       criteriaVersion: z.string().min(1),
+      /** The day judged. */
+      asOf: IsoDate,
+      /** Priority = importance × timing. */
       total: z.number().int().min(0).max(100),
+      importance: z.number().min(0).max(100),
+      timing: z.number().min(0).max(1),
       band: Band,
+      insufficientEvidence: z.boolean(),
+      stage: Stage,
+      processStatus: Status,
       council: Council,
       routingReason: z.string(),
       nominate: z.boolean(),
+      /** The reasons that decide the rank, most decisive first. */
+      decisive: z.array(z.string().min(1)),
     }),
     sections: z.strictObject({
       product: FactSection,
@@ -136,6 +152,15 @@ export const EarlyAssessmentReport = z
         total: z.number().int().min(0).max(100),
         band: Band,
         criteria: z.array(ReportCriterion),
+      }),
+      timing: z.strictObject({
+        heading: z.string(),
+        stage: Stage,
+        /** When the product can be expected in Swedish care, as far as the evidence says. */
+        expected: z.string().min(1),
+        processStatus: Status,
+        statusReason: z.string().min(1),
+        facts: z.array(ReportFact).min(1),
       }),
       resourceImpact: FactSection,
       programme: z.strictObject({
@@ -178,6 +203,11 @@ export const EarlyAssessmentReport = z
         }
       });
     }
+    report.sections.timing.facts.forEach((fact, i) => {
+      if (fact.status === 'known') {
+        fact.sources.forEach((r, j) => check(r, ['sections', 'timing', 'facts', i, 'sources', j]));
+      }
+    });
     report.sections.programme.facts.forEach((fact, i) => {
       if (fact.status === 'known') {
         fact.sources.forEach((r, j) => check(r, ['sections', 'programme', 'facts', i, 'sources', j]));
@@ -214,6 +244,7 @@ export const SECTION_HEADINGS = {
   currentCare: 'Nuvarande vård som påverkas',
   evidence: 'Funnen evidens',
   criteria: 'Bedömning mot kriterierna',
+  timing: 'Livscykel, tidpunkt och rådens hantering',
   resourceImpact: 'Förväntad resurspåverkan',
   programme: 'Föreslaget programområde och råd',
   openQuestions: 'Öppna frågor',
@@ -564,6 +595,83 @@ function indicationSection(evidence: EvidenceItem[], built: Built): ReportFact[]
   return facts;
 }
 
+/** EUDAMED certificate statuses (`refdata.certificate-status.*`) in Swedish. */
+const CERTIFICATE_STATUS_LABELS: Record<string, string> = {
+  issued: 'utfärdat',
+  supplemented: 'kompletterat',
+  amended: 'ändrat',
+  reissued: 'återutfärdat',
+  restricted: 'begränsat',
+  suspended: 'tillfälligt indraget',
+  withdrawn: 'indraget',
+  cancelled: 'upphävt',
+};
+
+/** "MDR technical documentation" → "teknisk dokumentation (MDR)". */
+function certificateTypeLabel(type: string): string {
+  const match = /^(MDR|IVDR)\s+(.+)$/i.exec(type);
+  const kind = (match?.[2] ?? type).toLowerCase();
+  const swedish =
+    kind === 'technical documentation'
+      ? 'teknisk dokumentation'
+      : kind === 'quality management system'
+        ? 'kvalitetsledningssystem'
+        : kind;
+  return match ? `${swedish} (${match[1]!.toUpperCase()})` : swedish;
+}
+
+/**
+ * The notified bodies and certificates the evidence names (EUDAMED certificate details linked to
+ * the candidate through their scopes), newest first; gaps when none is linked.
+ */
+function certificateFacts(evidence: readonly EvidenceItem[], built: Built): ReportFact[] {
+  const certified = evidence
+    .filter(
+      (e): e is EvidenceItem & { certificate: NonNullable<EvidenceItem['certificate']> } =>
+        e.certificate !== undefined,
+    )
+    .sort(
+      (a, b) =>
+        compareStrings(b.certificate.issuedOn ?? '', a.certificate.issuedOn ?? '') ||
+        compareStrings(a.itemId, b.itemId),
+    );
+  if (certified.length === 0) {
+    return [
+      gap('Anmält organ', 'anmält organ (inget certifikat för produkten i källorna)'),
+      gap('Certifikat', 'certifikatnummer, utfärdandedatum och giltighetstid'),
+    ];
+  }
+  const facts: ReportFact[] = [];
+  const bodies = new Map<string, EvidenceItem[]>();
+  for (const e of certified) {
+    const { notifiedBody, notifiedBodyName } = e.certificate;
+    const body = [notifiedBody, notifiedBodyName].filter(Boolean).join(' ');
+    if (body !== '') bodies.set(body, [...(bodies.get(body) ?? []), e]);
+  }
+  for (const [body, items] of bodies) {
+    const fact = known('Anmält organ', body, items, built);
+    if (fact !== undefined) facts.push(fact);
+  }
+  for (const e of certified) {
+    const c = e.certificate;
+    const dates = [
+      c.issuedOn === undefined ? undefined : `utfärdat ${formatSwedishDate(c.issuedOn) ?? c.issuedOn}`,
+      c.expiresOn === undefined ? undefined : `giltigt till ${formatSwedishDate(c.expiresOn) ?? c.expiresOn}`,
+    ].filter(Boolean);
+    // "Utfärdat" goes with the date; another status (supplemented, withdrawn …) is said apart.
+    const status =
+      c.status === undefined || c.status === 'issued'
+        ? undefined
+        : (CERTIFICATE_STATUS_LABELS[c.status] ?? c.status);
+    const text = [c.number, c.type === undefined ? undefined : certificateTypeLabel(c.type), status, ...dates]
+      .filter(Boolean)
+      .join(', ');
+    const fact = known('Certifikat', text, [e], built);
+    if (fact !== undefined) facts.push(fact);
+  }
+  return facts;
+}
+
 function regulatorySection(candidate: CandidateView, registry: Registry[], built: Built): ReportFact[] {
   const facts: ReportFact[] = [];
   const isProduct = candidate.kind === 'device' || candidate.kind === 'ivd';
@@ -633,8 +741,7 @@ function regulatorySection(candidate: CandidateView, registry: Registry[], built
       if (fact !== undefined) facts.push(fact);
     }
   }
-  facts.push(gap('Anmält organ', 'anmält organ (certifikatuppgifter har inte lästs in)'));
-  facts.push(gap('Certifikat', 'certifikatnummer, utfärdandedatum och giltighetstid'));
+  facts.push(...certificateFacts(candidate.evidence, built));
 
   const schemes = [
     ['udi-di', 'UDI-DI'],
@@ -750,8 +857,10 @@ function openQuestions(
   if (isProduct && !registry.some((e) => isEuRegistryRecord(e))) {
     q.push('Är produkten CE-märkt som medicinteknisk produkt enligt MDR/IVDR, och i vilken riskklass?');
   }
-  if (isProduct) {
+  if (isProduct && !evidence.some((e) => e.certificate !== undefined)) {
     q.push('Vilket anmält organ har certifierat produkten, och hur länge gäller certifikatet?');
+  }
+  if (isProduct) {
     q.push('Är produkten ny, eller redan etablerad i svensk vård?');
   }
   if (candidate.kind === 'method') {
@@ -787,6 +896,25 @@ function openQuestions(
     );
   }
   return q;
+}
+
+/**
+ * The dated facts the lifecycle stage rests on, oldest first, each with its source; a gap when
+ * the evidence dates nothing.
+ */
+function timingFacts(score: ScoreResult, evidence: readonly EvidenceItem[], built: Built): ReportFact[] {
+  const byId = new Map(evidence.map((e) => [e.itemId, e]));
+  const facts = score.lifecycle.facts.flatMap((f) => {
+    const item = byId.get(f.itemId);
+    const fact =
+      item === undefined
+        ? undefined
+        : known(f.date === undefined ? 'Odaterat' : swedishDay(f.date), f.text, [item], built);
+    return fact === undefined ? [] : [fact];
+  });
+  return facts.length > 0
+    ? facts
+    : [gap('Livscykel', 'källorna anger inga datum för godkännande, prövning eller marknadsintroduktion')];
 }
 
 /**
@@ -836,15 +964,18 @@ export function buildReport(input: {
     programmeFacts.push(gap('Programområde', 'programområde kunde inte härledas ur källorna'));
   }
 
-  const weightSum = score.criteria.reduce((acc, c) => acc + c.weight, 0);
+  const weightSum = score.criteria.reduce((acc, c) => acc + (c.known ? c.weight : 0), 0);
   const criteria = score.criteria.map((c) => ({
     criterionId: c.criterionId,
     label: c.label,
     weight: c.weight,
     points: c.points,
     maxPoints: c.maxPoints,
+    known: c.known,
     contribution:
-      weightSum === 0 ? 0 : Math.round((1000 * c.weight * c.points) / c.maxPoints / weightSum) / 10,
+      weightSum === 0 || !c.known
+        ? 0
+        : Math.round((1000 * c.weight * c.points) / c.maxPoints / weightSum) / 10,
     signals: c.signals.map((s) => ({
       signalId: s.signalId,
       label: s.label,
@@ -885,11 +1016,18 @@ export function buildReport(input: {
     },
     score: {
       criteriaVersion: score.criteriaVersion,
+      asOf: score.asOf,
       total: score.total,
+      importance: score.importance,
+      timing: score.timing,
       band: score.band,
+      insufficientEvidence: score.insufficientEvidence,
+      stage: score.stage,
+      processStatus: score.processStatus,
       council: score.council,
       routingReason: score.routingReason,
       nominate: score.nominate,
+      decisive: score.decisive,
     },
     sections: {
       product: { heading: SECTION_HEADINGS.product, facts: product },
@@ -899,6 +1037,14 @@ export function buildReport(input: {
       currentCare: { heading: SECTION_HEADINGS.currentCare, facts: currentCare },
       evidence: { heading: SECTION_HEADINGS.evidence, sources: built.sources },
       criteria: { heading: SECTION_HEADINGS.criteria, total: score.total, band: score.band, criteria },
+      timing: {
+        heading: SECTION_HEADINGS.timing,
+        stage: score.stage,
+        expected: score.lifecycle.expected,
+        processStatus: score.processStatus,
+        statusReason: score.statusReason,
+        facts: timingFacts(score, evidence, built),
+      },
       resourceImpact: { heading: SECTION_HEADINGS.resourceImpact, facts: resourceImpact },
       programme: {
         heading: SECTION_HEADINGS.programme,
@@ -956,14 +1102,31 @@ function uniqueQuotes(
 }
 
 /** Swedish decimal comma: 12.5 → "12,5". */
-function decimal(n: number): string {
+export function decimal(n: number): string {
   return String(n).replace('.', ',');
 }
 
-const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = {
+/** The priority and how it is made, for the criteria section of the Markdown and HTML reports. */
+export function criteriaSummaryText(r: EarlyAssessmentReport): string {
+  const band = r.score.insufficientEvidence ? 'underlag saknas' : r.sections.criteria.band;
+  return `Prioritet ${r.sections.criteria.total} av 100 = betydelse ${decimal(r.score.importance)} × tidpunkt ${decimal(r.score.timing)}; nivå ${band}. Betydelsen är ett viktat kvadratiskt medelvärde av de kända kriteriernas andelar; tidpunkten följer av livscykeln.`;
+}
+
+/** One criterion's points, or why it is unknown. */
+export function criterionLineText(
+  c: EarlyAssessmentReport['sections']['criteria']['criteria'][number],
+): string {
+  return c.known
+    ? `${c.points} av ${c.maxPoints} poäng (vikt ${decimal(c.weight)}, väger ${decimal(c.contribution)} av 100 bland de kända kriterierna).`
+    : `Okänt: källorna nämner inget tillstånd som tillståndsvokabulären känner (vikt ${decimal(c.weight)}, räknas inte in).`;
+}
+
+/** The council in running text, for the Markdown and HTML reports. */
+export const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = {
   'MTP-rådet': 'MTP-rådet',
   'NT-rådet': 'NT-rådet',
   båda: 'både MTP-rådet och NT-rådet',
+  TLV: 'TLV:s förmånsprocess (receptläkemedel), inte rådens uppdrag',
   utanför: 'utanför rådens uppdrag',
 };
 
@@ -992,7 +1155,12 @@ function renderMarkdown(r: EarlyAssessmentReport): string {
     `- **Skapad:** ${generated}`,
     `- **Kandidat:** ${escapeMarkdown(r.candidate.id)}`,
     `- **Kriterieversion:** ${escapeMarkdown(r.score.criteriaVersion)}`,
-    `- **Samlad poäng:** ${r.score.total} av 100 (${r.score.band})`,
+    `- **Prioritet:** ${r.score.total} av 100, nivå ${r.score.insufficientEvidence ? 'underlag saknas' : r.score.band} (betydelse ${decimal(r.score.importance)} × tidpunkt ${decimal(r.score.timing)}, bedömd per ${r.score.asOf})`,
+    `- **Livscykel:** ${STAGE_LABELS[r.score.stage]}`,
+    `- **Status hos råden:** ${PROCESS_STATUS_LABELS[r.score.processStatus]}`,
+    ...r.score.decisive.map(
+      (reason, i) => `${i === 0 ? '- **Avgörande skäl:**\n' : ''}  - ${escapeMarkdown(reason)}`,
+    ),
     `- **Föreslaget råd:** ${COUNCIL_TEXT[r.score.council]}`,
     `- **Föreslås för nominering:** ${r.score.nominate ? 'ja' : 'nej'}`,
     '',
@@ -1024,17 +1192,9 @@ function renderMarkdown(r: EarlyAssessmentReport): string {
   lines.push('');
 
   heading(r.sections.criteria.heading);
-  lines.push(
-    `Samlad poäng **${r.sections.criteria.total} av 100**, nivå **${r.sections.criteria.band}**.`,
-    '',
-  );
+  lines.push(escapeMarkdown(criteriaSummaryText(r)), '');
   for (const c of r.sections.criteria.criteria) {
-    lines.push(
-      `### ${escapeMarkdown(c.label)}`,
-      '',
-      `${c.points} av ${c.maxPoints} poäng (vikt ${decimal(c.weight)}, bidrar med ${decimal(c.contribution)} av 100 till totalen).`,
-      '',
-    );
+    lines.push(`### ${escapeMarkdown(c.label)}`, '', criterionLineText(c), '');
     if (c.signals.length === 0) lines.push('- _Inga signaler i källorna._');
     for (const s of c.signals) {
       const sign = s.points > 0 ? `+${s.points}` : String(s.points);
@@ -1049,6 +1209,14 @@ function renderMarkdown(r: EarlyAssessmentReport): string {
     }
     lines.push('');
   }
+
+  heading(r.sections.timing.heading);
+  lines.push(
+    `- **Livscykel:** ${STAGE_LABELS[r.sections.timing.stage]}. ${escapeMarkdown(r.sections.timing.expected)}`,
+    `- **Rådens hantering:** ${PROCESS_STATUS_LABELS[r.sections.timing.processStatus]}. ${escapeMarkdown(r.sections.timing.statusReason)}`,
+  );
+  for (const fact of r.sections.timing.facts) lines.push(renderFact(fact, byRef));
+  lines.push('');
 
   factSection(r.sections.resourceImpact);
 

@@ -1,31 +1,33 @@
-import type { ProgrammeAreaMatch } from './programme-areas.js';
-import type { CandidateKind, CandidateView, EvidenceItem } from './candidate.js';
-import {
-  canonicalEvidence,
-  compareStrings,
-  isEuRegistryRecord,
-  isNtCouncilDecision,
-  isRegistryRecord,
-  normaliseLegislation,
-  normaliseRiskClass,
-} from './candidate.js';
+import type { CandidateKind, CandidateView } from './candidate.js';
+import { canonicalEvidence, normaliseLegislation, normaliseRiskClass } from './candidate.js';
+import type { ConditionIndex, Severity } from './conditions.js';
+import { SEVERITY_LABELS, recogniseConditions, severityRank } from './conditions.js';
 import type { Criterion, Detector, Signal, TriageCriteria } from './criteria.js';
-import type { ItemKind } from './item.js';
-import type { TokenisedText } from './normalise.js';
+import type { PreparedEvidence, SignalEvidence } from './evidence-text.js';
 import {
-  TermMatcher,
-  foldForMatching,
-  normaliseText,
-  snippetAround,
-  tokeniseForMatching,
-} from './normalise.js';
-
-export interface SignalEvidence {
-  itemId: string;
-  sourceId: string;
-  url: string;
-  snippet: string;
-}
+  compareSignalEvidence,
+  firstMatch,
+  matcherFor,
+  prepare,
+  ref,
+  termHit,
+  uniq,
+} from './evidence-text.js';
+import { ITEM_KIND_LABELS, legislationLabel, riskClassLabel } from './labels.js';
+import type { Lifecycle, LifecycleFact, LifecycleStage, TimingKey } from './lifecycle.js';
+import { STAGE_LABELS, judgeLifecycle } from './lifecycle.js';
+import { normaliseText } from './normalise.js';
+import { isNewerGeneration, isSameLine } from './cases.js';
+import type { ProgrammeAreaMatch } from './programme-areas.js';
+import type {
+  CaseStatusInput,
+  Council,
+  CouncilListEntry,
+  DrugForm,
+  HandlingEvidence,
+  ProcessStatus,
+} from './routing.js';
+import { PROCESS_STATUS_LABELS, processStatus, route } from './routing.js';
 
 export interface SignalHit {
   signalId: string;
@@ -44,137 +46,83 @@ export interface CriterionResult {
   /** Sum of the signal points, capped to 0..maxPoints. */
   points: number;
   maxPoints: number;
+  /**
+   * False when the evidence cannot tell (a criterion judged from conditions when no condition is
+   * recognised): shown as unknown and left out of the importance, never counted as zero.
+   */
+  known: boolean;
   signals: SignalHit[];
 }
 
 export type Band = 'hög' | 'medel' | 'låg';
-export type Council = 'MTP-rådet' | 'NT-rådet' | 'båda' | 'utanför';
+
+/** A condition the evidence names, as the vocabulary knows it. */
+export interface RecognisedCondition {
+  id: string;
+  label: string;
+  severity: Severity;
+  patientsInSweden: number;
+  /** The words matched, as written in the source. */
+  term: string;
+  evidence: SignalEvidence;
+}
+
+/** The lifecycle judgement as stored with the score. */
+export interface ScoredLifecycle {
+  timingKey: TimingKey;
+  /** When the same evidence would be judged differently (see `Lifecycle.reviewOn`). */
+  reviewOn?: string;
+  facts: LifecycleFact[];
+  decisive: LifecycleFact[];
+  /** Swedish. */
+  expected: string;
+}
 
 export interface ScoreResult {
   criteriaVersion: string;
-  /** 0..100 integer. */
+  /** The day judged (the run's as-of date), ISO. */
+  asOf: string;
+  /** Priority 0..100 (integer) = importance × timing: what ranks the list. */
   total: number;
+  /** What the product would mean, 0..100: the weighted power mean of the known criteria. */
+  importance: number;
+  /** Whether now is the time, 0..1, from the lifecycle stage. */
+  timing: number;
   band: Band;
+  /** Too little evidence to judge ("underlag saknas"): shown instead of the band. */
+  insufficientEvidence: boolean;
+  stage: LifecycleStage;
+  lifecycle: ScoredLifecycle;
   council: Council;
   /** Swedish. */
   routingReason: string;
-  /**
-   * The evidence the routing rests on (a council list entry, the register record, the words that
-   * say "not a medical device", …). Absent in scores stored before criteria 2026.2.
-   */
-  routingEvidence?: SignalEvidence[];
-  /** total >= criteria.nomination.minTotal and council !== 'utanför'. */
+  routingEvidence: SignalEvidence[];
+  drugForm?: DrugForm;
+  processStatus: ProcessStatus;
+  /** Swedish. */
+  statusReason: string;
+  /** Should get an early assessment report in the nomination queue now. */
   nominate: boolean;
+  /** The two or three reasons that decide the rank, Swedish, most decisive first. */
+  decisive: string[];
+  conditions: RecognisedCondition[];
   criteria: CriterionResult[];
   /**
    * The programme areas (NPO) the evidence points at, with what matched (see
-   * `matchProgrammeAreas`). Set where the score is stored; absent in scores stored before
-   * programme areas were configured.
+   * `matchProgrammeAreas`). Set where the score is stored.
    */
   programmeAreas?: ProgrammeAreaMatch[];
 }
 
-/** Swedish names of item kinds, for explanations and reports. */
-export const ITEM_KIND_LABELS: Record<ItemKind, string> = {
-  device: 'registerpost (medicinteknisk produkt)',
-  ivd: 'registerpost (IVD)',
-  drug: 'läkemedel',
-  method: 'metod',
-  guidance: 'vägledning',
-  'safety-notice': 'säkerhetsmeddelande',
-  trial: 'klinisk studie',
-  news: 'nyhet',
-  'hta-report': 'HTA-rapport',
-  certificate: 'certifikat',
-  regulation: 'rättsakt',
-  'council-decision': 'rådsbeslut',
-};
-
-const LEGISLATION_LABELS: Record<string, string> = {
-  mdr: 'MDR (EU) 2017/745',
-  ivdr: 'IVDR (EU) 2017/746',
-  mdd: 'MDD 93/42/EEG',
-  aimdd: 'AIMDD 90/385/EEG',
-  ivdd: 'IVDD 98/79/EG',
-};
-
-export function legislationLabel(code: string): string {
-  return LEGISLATION_LABELS[code] ?? code.toUpperCase();
-}
-
-/** "class-iib" → "IIb", "class-d" → "D", "ivd-general" → "IVD, övriga". */
-export function riskClassLabel(code: string): string {
-  const m = /^class-(i{1,3}|iv)([ab]?)$/.exec(code);
-  if (m?.[1] !== undefined) return `${m[1].toUpperCase()}${m[2] ?? ''}`;
-  const ivd = /^class-([abcd])$/.exec(code);
-  if (ivd?.[1] !== undefined) return ivd[1].toUpperCase();
-  const special: Record<string, string> = {
-    'ivd-general': 'IVD, övriga',
-    'ivd-annex-ii-list-a': 'IVD, bilaga II lista A',
-    'ivd-annex-ii-list-b': 'IVD, bilaga II lista B',
-    'ivd-devices-self-testing': 'IVD för självtestning',
-  };
-  return special[code] ?? code;
-}
-
-/** The 21 Swedish regions, with the spellings that identify them in a publisher name. */
-const REGIONS: readonly (readonly [string, readonly string[]])[] = [
-  ['stockholm', ['stockholm', 'sll']],
-  ['uppsala', ['uppsala']],
-  ['sormland', ['sormland', 'sodermanland']],
-  ['ostergotland', ['ostergotland']],
-  ['jonkoping', ['jonkoping']],
-  ['kronoberg', ['kronoberg']],
-  ['kalmar', ['kalmar']],
-  ['gotland', ['gotland']],
-  ['blekinge', ['blekinge']],
-  ['skane', ['skane']],
-  ['halland', ['halland']],
-  ['vastra-gotaland', ['vastra gotaland', 'vastra gotalandsregionen', 'vgr']],
-  ['varmland', ['varmland']],
-  ['orebro', ['orebro']],
-  ['vastmanland', ['vastmanland']],
-  ['dalarna', ['dalarna']],
-  ['gavleborg', ['gavleborg']],
-  ['vasternorrland', ['vasternorrland']],
-  ['jamtland', ['jamtland', 'harjedalen']],
-  ['vasterbotten', ['vasterbotten']],
-  ['norrbotten', ['norrbotten']],
-];
-
-/** One key per Swedish region, whatever the unit's name ("HTA-centrum Västra Götaland" = "VGR"). */
-export function regionKey(region: string): string {
-  const folded = ` ${foldForMatching(normaliseText(region))
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim()} `;
-  for (const [key, stems] of REGIONS) {
-    if (stems.some((stem) => folded.includes(` ${stem}`))) return key;
-  }
-  return folded.trim();
-}
-
-interface PreparedEvidence {
-  item: EvidenceItem;
-  /** Normalised text fields searched by term detectors, in priority order, split into words once. */
-  fields: TokenisedText[];
-  riskClass?: string;
-  legislation?: string;
-}
-
-function prepare(item: EvidenceItem): PreparedEvidence {
-  const fields = [item.title, item.summary, item.product?.tradeName, item.publicationType]
-    .filter((f): f is string => f !== undefined)
-    .map((f) => normaliseText(f))
-    .filter((f) => f !== '')
-    .map((f) => tokeniseForMatching(f));
-  const prepared: PreparedEvidence = { item, fields };
-  const riskClass =
-    item.product?.riskClass === undefined ? undefined : normaliseRiskClass(item.product.riskClass);
-  if (riskClass !== undefined) prepared.riskClass = riskClass;
-  const legislation =
-    item.product?.legislation === undefined ? undefined : normaliseLegislation(item.product.legislation);
-  if (legislation !== undefined) prepared.legislation = legislation;
-  return prepared;
+/** What scoring needs besides the candidate: the configuration, the day judged and the case register. */
+export interface ScoringInput {
+  criteria: TriageCriteria;
+  conditions: ConditionIndex;
+  /** ISO day; the domain never reads the clock. */
+  asOf: string;
+  cases?: CaseStatusInput;
+  /** The councils' own lists, to see whether the candidate is a newer generation of a listed product. */
+  councilLists?: readonly CouncilListEntry[];
 }
 
 interface Detection {
@@ -182,51 +130,35 @@ interface Detection {
   vars: Record<string, string>;
 }
 
-const matcherCache = new WeakMap<readonly string[], TermMatcher>();
-function matcherFor(terms: readonly string[]): TermMatcher {
-  let matcher = matcherCache.get(terms);
-  if (matcher === undefined) {
-    matcher = new TermMatcher(terms);
-    matcherCache.set(terms, matcher);
-  }
-  return matcher;
+interface DetectionContext {
+  candidate: CandidateView;
+  evidence: PreparedEvidence[];
+  conditions: RecognisedCondition[];
 }
 
-function ref(item: EvidenceItem, snippet: string): SignalEvidence {
-  return { itemId: item.itemId, sourceId: item.sourceId, url: item.url, snippet };
-}
-
-/** First term match in an item's fields, as evidence with a snippet; the matched words too. */
-function termHit(
-  p: PreparedEvidence,
-  matcher: TermMatcher,
-): { evidence: SignalEvidence; words: string[] } | undefined {
-  const words: string[] = [];
-  let evidence: SignalEvidence | undefined;
-  for (const field of p.fields) {
-    const found = matcher.find(field);
-    if (found.length === 0) continue;
-    const first = found.reduce((a, b) => (b.index < a.index ? b : a));
-    evidence ??= ref(p.item, snippetAround(field.text, first.index, first.length));
-    for (const m of found) words.push(m.text.toLowerCase());
-  }
-  return evidence === undefined ? undefined : { evidence, words };
-}
-
-function uniq(values: readonly string[]): string[] {
-  return [...new Set(values)];
-}
-
-function quoteTitles(items: readonly EvidenceItem[]): string {
-  const titles = items.slice(0, 3).map((e) => `”${normaliseText(e.title)}”`);
+function quoteTitles(items: readonly PreparedEvidence[]): string {
+  const titles = items.slice(0, 3).map((p) => `”${normaliseText(p.item.title)}”`);
   return items.length > 3 ? `${titles.join(', ')} m.fl.` : titles.join(', ');
 }
 
-function detect(
-  detector: Detector,
-  candidate: CandidateView,
-  evidence: PreparedEvidence[],
-): Detection | undefined {
+function conditionDetection(hits: readonly RecognisedCondition[]): Detection | undefined {
+  if (hits.length === 0) return undefined;
+  return {
+    evidence: hits.map((c) => c.evidence),
+    vars: {
+      conditions: hits
+        .map(
+          (c) =>
+            `${c.label} (${SEVERITY_LABELS[c.severity]} svårighetsgrad, storleksordning ${c.patientsInSweden.toLocaleString('sv-SE')} patienter i Sverige)`,
+        )
+        .join('; '),
+      terms: uniq(hits.map((c) => c.term)).join(', '),
+    },
+  };
+}
+
+function detect(detector: Detector, ctx: DetectionContext): Detection | undefined {
+  const { candidate, evidence } = ctx;
   switch (detector.type) {
     case 'terms': {
       const matcher = matcherFor(detector.terms);
@@ -281,50 +213,14 @@ function detect(
         vars: { legislation: uniq(hits.map((p) => legislationLabel(p.legislation ?? ''))).join(', ') },
       };
     }
-    case 'regional-hta-count': {
-      const byRegion = new Map<string, PreparedEvidence[]>();
-      for (const p of evidence) {
-        if (p.item.kind !== 'hta-report' || p.item.region === undefined || p.item.region.trim() === '') {
-          continue;
-        }
-        const key = regionKey(p.item.region);
-        byRegion.set(key, [...(byRegion.get(key) ?? []), p]);
-      }
-      const count = byRegion.size;
-      if (count < detector.min || (detector.max !== undefined && count > detector.max)) return undefined;
-      const keys = [...byRegion.keys()].sort(compareStrings);
-      const regions = keys.map((k) => normaliseText(byRegion.get(k)?.[0]?.item.region ?? k));
-      const hits = keys
-        .flatMap((k) => byRegion.get(k) ?? [])
-        .sort((a, b) => compareStrings(a.item.itemId, b.item.itemId));
-      return {
-        evidence: hits.map((p) =>
-          ref(p.item, `${normaliseText(p.item.region ?? '')}: ${normaliseText(p.item.title)}`),
-        ),
-        vars: { count: String(count), regions: regions.join(', ') },
-      };
-    }
-    case 'independent-sources': {
-      const firstPerSource = new Map<string, PreparedEvidence>();
-      for (const p of evidence) {
-        if (!firstPerSource.has(p.item.sourceId)) firstPerSource.set(p.item.sourceId, p);
-      }
-      if (firstPerSource.size < detector.min) return undefined;
-      const sources = [...firstPerSource.keys()].sort(compareStrings);
-      return {
-        evidence: sources.map((s) => {
-          const p = firstPerSource.get(s);
-          return p === undefined
-            ? { itemId: '', sourceId: s, url: '', snippet: '' }
-            : ref(p.item, normaliseText(p.item.title));
-        }),
-        vars: { count: String(firstPerSource.size), sources: sources.join(', ') },
-      };
-    }
+    case 'condition-severity':
+      return conditionDetection(ctx.conditions.filter((c) => detector.severities.includes(c.severity)));
+    case 'condition-prevalence':
+      return conditionDetection(ctx.conditions.filter((c) => c.patientsInSweden >= detector.min));
     case 'evidence-kind': {
       const matcher = detector.terms === undefined ? undefined : matcherFor(detector.terms);
       const hits: SignalEvidence[] = [];
-      const items: EvidenceItem[] = [];
+      const items: PreparedEvidence[] = [];
       for (const p of evidence) {
         if (!detector.kinds.includes(p.item.kind)) continue;
         if (
@@ -340,7 +236,7 @@ function detect(
         } else {
           hits.push(ref(p.item, normaliseText(p.item.title)));
         }
-        items.push(p.item);
+        items.push(p);
       }
       if (hits.length === 0) return undefined;
       return {
@@ -348,7 +244,7 @@ function detect(
         vars: {
           count: String(hits.length),
           titles: quoteTitles(items),
-          kinds: uniq(items.map((e) => ITEM_KIND_LABELS[e.kind])).join(', '),
+          kinds: uniq(items.map((p) => ITEM_KIND_LABELS[p.item.kind])).join(', '),
         },
       };
     }
@@ -394,16 +290,8 @@ function fill(template: string, vars: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
 }
 
-function compareSignalEvidence(a: SignalEvidence, b: SignalEvidence): number {
-  return compareStrings(a.sourceId, b.sourceId) || compareStrings(a.itemId, b.itemId);
-}
-
-function scoreSignal(
-  signal: Signal,
-  candidate: CandidateView,
-  evidence: PreparedEvidence[],
-): SignalHit | undefined {
-  const detection = detect(signal.detect, candidate, evidence);
+function scoreSignal(signal: Signal, ctx: DetectionContext): SignalHit | undefined {
+  const detection = detect(signal.detect, ctx);
   if (detection === undefined) return undefined;
   return {
     signalId: signal.id,
@@ -418,13 +306,9 @@ function applies(criterion: Criterion, kind: CandidateKind): boolean {
   return criterion.appliesTo === undefined || criterion.appliesTo.includes(kind);
 }
 
-function scoreCriterion(
-  criterion: Criterion,
-  candidate: CandidateView,
-  evidence: PreparedEvidence[],
-): CriterionResult {
+function scoreCriterion(criterion: Criterion, ctx: DetectionContext): CriterionResult {
   const signals = criterion.signals
-    .map((s) => scoreSignal(s, candidate, evidence))
+    .map((s) => scoreSignal(s, ctx))
     .filter((s): s is SignalHit => s !== undefined);
   const sum = signals.reduce((acc, s) => acc + s.points, 0);
   return {
@@ -433,256 +317,68 @@ function scoreCriterion(
     weight: criterion.weight,
     points: Math.min(criterion.maxPoints, Math.max(0, sum)),
     maxPoints: criterion.maxPoints,
+    known: criterion.basis !== 'conditions' || ctx.conditions.length > 0,
     signals,
   };
 }
 
-function firstMatch(
-  evidence: PreparedEvidence[],
-  terms: readonly string[],
-): { item: EvidenceItem; text: string; snippet: string } | undefined {
-  const matcher = matcherFor(terms);
+/**
+ * The conditions the evidence names, each once (the most specific words win inside one text; the
+ * first item that names a condition is its evidence), in the order of the evidence.
+ */
+function recogniseAll(evidence: readonly PreparedEvidence[], index: ConditionIndex): RecognisedCondition[] {
+  const found = new Map<string, RecognisedCondition>();
   for (const p of evidence) {
-    for (const field of p.fields) {
-      const found = matcher.find(field);
-      const first = found[0];
-      if (first !== undefined) {
-        return {
-          item: p.item,
-          text: first.text,
-          snippet: snippetAround(field.text, first.index, first.length),
-        };
+    // A certificate names its holder and its scope, never an indication ("Abbott Diabetes Care").
+    if (p.item.kind === 'certificate') continue;
+    for (const text of [p.item.title, p.item.summary ?? '']) {
+      for (const m of recogniseConditions(index, text)) {
+        if (found.has(m.id)) continue;
+        found.set(m.id, {
+          id: m.id,
+          label: m.label,
+          severity: m.severity,
+          patientsInSweden: m.patientsInSweden,
+          term: m.term,
+          evidence: ref(p.item, `${m.label}: ”${m.term}”`),
+        });
       }
     }
   }
-  return undefined;
+  return [...found.values()];
 }
 
-interface Route {
-  council: Council;
-  reason: string;
-  evidence: SignalEvidence[];
-}
-
-/** "MTP-rådets lista", "NT-rådets lista", "MTP-rådets och NT-rådets listor". */
-function councilLists(councils: readonly ('MTP-rådet' | 'NT-rådet')[]): string {
-  const genitive = councils.map((c) => `${c}s`);
-  return genitive.length > 1
-    ? `${genitive.join(' och ')} egna listor`
-    : `${genitive[0] ?? 'rådets'} egen lista`;
-}
-
-/** Which council the candidate belongs to, or why it is out of scope (Swedish), and on what. */
-function route(candidate: CandidateView, evidence: PreparedEvidence[], criteria: TriageCriteria): Route {
-  const { alreadyHandled, established } = criteria.routing;
-
-  // The councils' own lists: the product is already in national collaboration.
-  const handled = evidence.filter(
-    (p) => alreadyHandled.kinds.includes(p.item.kind) && alreadyHandled.sourceIds.includes(p.item.sourceId),
-  );
-  if (handled.length > 0) {
-    const councils = (['MTP-rådet', 'NT-rådet'] as const).filter((council) =>
-      handled.some((p) => (isNtCouncilDecision(p.item) ? 'NT-rådet' : 'MTP-rådet') === council),
-    );
-    const entries = handled
-      .slice(0, 3)
-      .map((p) => `”${normaliseText(p.item.title)}” (${p.item.url})`)
-      .join(', ');
-    return {
-      council: 'utanför',
-      reason: `Redan i nationell samverkan enligt ${councilLists(councils)}: ${entries}${handled.length > 3 ? ' m.fl.' : ''}. Kandidaten hanteras redan av ${councils.join(' och ')} och nomineras inte på nytt; ny evidens kan i stället lämnas till rådet som underlag för en omprövning.`,
-      evidence: handled.map((p) => ref(p.item, normaliseText(p.item.publicationType ?? p.item.title))),
-    };
-  }
-
-  const outOfScope = firstMatch(evidence, criteria.routing.outOfScopeTerms);
-  if (outOfScope !== undefined) {
-    return {
-      council: 'utanför',
-      reason: `Inte en medicinteknisk produkt: källan ”${normaliseText(outOfScope.item.title)}” anger ”${outOfScope.text}”. Produkten är varken en medicinteknisk produkt enligt MDR/IVDR eller ett läkemedel och ligger utanför MTP-rådets och NT-rådets uppdrag.`,
-      evidence: [ref(outOfScope.item, outOfScope.snippet)],
-    };
-  }
-
-  const registry = evidence.filter((p) => isRegistryRecord(p.item));
-  const withStatus = registry.filter((p) => p.item.product?.marketStatus !== undefined);
-  if (
-    withStatus.length > 0 &&
-    withStatus.length === registry.length &&
-    withStatus.every((p) =>
-      (p.item.product?.marketStatus ?? '').toLowerCase().endsWith('no-longer-on-the-market'),
-    )
-  ) {
-    return {
-      council: 'utanför',
-      reason:
-        'Produkten finns enligt registret inte längre på marknaden; den är inte aktuell för ordnat införande.',
-      evidence: withStatus.map((p) => ref(p.item, `Marknadsstatus: ${p.item.product?.marketStatus ?? ''}`)),
-    };
-  }
-
-  // Established on the market: registered only under the pre-MDR directives, or called so.
-  if (candidate.kind === 'device' || candidate.kind === 'ivd') {
-    const legacy = new Set(established.legislation.map((l) => normaliseLegislation(l) ?? l));
-    const eu = registry.filter((p) => isEuRegistryRecord(p.item) && p.legislation !== undefined);
-    if (eu.length > 0 && eu.every((p) => legacy.has(p.legislation ?? ''))) {
-      const labels = uniq(eu.map((p) => legislationLabel(p.legislation ?? ''))).join(', ');
-      return {
-        council: 'utanför',
-        reason: `Etablerad produkt: registrerad i EUDAMED enbart enligt äldre direktiv (${labels}), alltså släppt på marknaden före MDR/IVDR. Nationellt ordnat införande omfattar inte produkter som redan är etablerade på marknaden.`,
-        evidence: eu.map((p) =>
-          ref(p.item, `Tillämplig lagstiftning: ${legislationLabel(p.legislation ?? '')}`),
-        ),
-      };
-    }
-  }
-  const called = firstMatch(evidence, established.terms);
-  if (called !== undefined) {
-    return {
-      council: 'utanför',
-      reason: `Etablerad ${candidate.kind === 'method' ? 'metod' : 'produkt'}: källan ”${normaliseText(called.item.title)}” anger ”${called.text}”. Nationellt ordnat införande omfattar inte produkter och terapiområden som redan är etablerade på marknaden.`,
-      evidence: [ref(called.item, called.snippet)],
-    };
-  }
-
-  return routeByKind(candidate, evidence, registry, criteria);
-}
-
-function routeByKind(
-  candidate: CandidateView,
-  evidence: PreparedEvidence[],
-  registry: PreparedEvidence[],
-  criteria: TriageCriteria,
-): Route {
-  const basis = (items: readonly PreparedEvidence[]): SignalEvidence[] =>
-    items.map((p) => ref(p.item, normaliseText(p.item.title)));
-  const drugItems = evidence.filter((p) => p.item.kind === 'drug');
-  const hasDrugItems = evidence.some((p) => p.item.kind === 'drug');
-  const hasDeviceItems = evidence.some(
-    (p) => p.item.kind === 'device' || p.item.kind === 'ivd' || isRegistryRecord(p.item),
-  );
-
-  switch (candidate.kind) {
-    case 'drug':
-      return hasDeviceItems
-        ? {
-            council: 'båda',
-            reason:
-              'Läkemedel som enligt källorna också omfattar en medicinteknisk produkt: NT-rådet bedömer läkemedlet och MTP-rådet den medicintekniska delen.',
-            evidence: basis(evidence.filter((p) => p.item.kind === 'drug' || isRegistryRecord(p.item))),
-          }
-        : {
-            council: 'NT-rådet',
-            reason: 'Läkemedel: nya terapier bedöms av NT-rådet.',
-            evidence: basis(drugItems.length > 0 ? drugItems : evidence),
-          };
-    case 'device':
-    case 'ivd': {
-      const what =
-        candidate.kind === 'ivd'
-          ? 'Medicinteknisk produkt för in vitro-diagnostik'
-          : 'Medicinteknisk produkt';
-      const legislation = uniq(
-        registry.map((p) => p.legislation).filter((l): l is string => l !== undefined),
-      );
-      const classes = uniq(registry.map((p) => p.riskClass).filter((c): c is string => c !== undefined));
-      const facts = [
-        ...legislation.map((l) => legislationLabel(l)),
-        ...classes.map((c) => `riskklass ${riskClassLabel(c)}`),
-      ].join(', ');
-      const eu = registry.some((p) => isEuRegistryRecord(p.item));
-      // A drug in a device list (a safety notice list, a register outside the EU): the sources say
-      // "läkemedel" and nothing says medical device, and EUDAMED does not register it.
-      if (!eu && !hasDrugItems) {
-        const drug = firstMatch(evidence, criteria.routing.drugTerms);
-        const device = firstMatch(evidence, criteria.routing.deviceTerms);
-        if (drug !== undefined && device === undefined) {
-          return {
-            council: 'NT-rådet',
-            reason: `Läkemedel i en förteckning över medicintekniska produkter: källan ”${normaliseText(drug.item.title)}” anger ”${drug.text}”, och ingen källa beskriver en medicinteknisk produkt eller en registrering i EUDAMED. Läkemedel bedöms av NT-rådet, inte av MTP-rådet.`,
-            evidence: [ref(drug.item, drug.snippet)],
-          };
-        }
-      }
-      const others = uniq(registry.filter((p) => !isEuRegistryRecord(p.item)).map((p) => p.item.sourceId));
-      const base = eu
-        ? `${what} registrerad i EUDAMED${facts === '' ? '' : ` (${facts})`}`
-        : others.length > 0
-          ? `${what} enligt registeruppgifter utanför EU (${others.join(', ')}); CE-märkning enligt MDR/IVDR är inte bekräftad i källorna`
-          : `${what} (CE-märkning enligt MDR/IVDR är inte bekräftad i källorna)`;
-      const legacyOnly =
-        legislation.length > 0 && legislation.every((l) => l === 'mdd' || l === 'aimdd' || l === 'ivdd');
-      const legacyNote = legacyOnly
-        ? ' Produkten är registrerad under äldre direktiv; kontrollera om den redan är etablerad.'
-        : '';
-      const registryBasis = basis(registry.length > 0 ? registry : evidence);
-      if (hasDrugItems) {
-        return {
-          council: 'båda',
-          reason: `${base}; källorna omfattar även läkemedel, så både MTP-rådet och NT-rådet berörs.${legacyNote}`,
-          evidence: [...registryBasis, ...basis(drugItems)],
-        };
-      }
-      return {
-        council: 'MTP-rådet',
-        reason: `${base}: MTP-rådet rekommenderar om medicintekniska produkter enligt MDR/IVDR.${legacyNote}`,
-        evidence: registryBasis,
-      };
-    }
-    case 'method': {
-      const device = firstMatch(evidence, criteria.routing.deviceTerms);
-      const drug = firstMatch(evidence, criteria.routing.drugTerms);
-      if (device !== undefined && drug !== undefined) {
-        return {
-          council: 'båda',
-          reason: `Metoden bygger både på medicintekniska produkter (”${device.text}”) och läkemedel (”${drug.text}”).`,
-          evidence: [ref(device.item, device.snippet), ref(drug.item, drug.snippet)],
-        };
-      }
-      if (device !== undefined) {
-        return {
-          council: 'MTP-rådet',
-          reason: `Metoden bygger på medicintekniska produkter (”${device.text}”); MTP-rådet kan bedöma metoden i stället för en enskild produkt när flera produkter konkurrerar.`,
-          evidence: [ref(device.item, device.snippet)],
-        };
-      }
-      if (drug !== undefined) {
-        return {
-          council: 'NT-rådet',
-          reason: `Metoden gäller läkemedel (”${drug.text}”); nya terapier bedöms av NT-rådet.`,
-          evidence: [ref(drug.item, drug.snippet)],
-        };
-      }
-      return {
-        council: 'utanför',
-        reason:
-          'Inte en medicinteknisk produkt: metoden omfattar ingen identifierad medicinteknisk produkt eller något läkemedel i källorna; den ligger utanför rådens uppdrag och kan hanteras regionalt eller av SBU.',
-        evidence: basis(evidence),
-      };
-    }
-  }
-}
-
-/** The criterion fields the total is computed from. */
-export type CriterionScore = Pick<CriterionResult, 'criterionId' | 'weight' | 'points' | 'maxPoints'>;
+/** The criterion fields importance is computed from. */
+export type CriterionScore = Pick<
+  CriterionResult,
+  'criterionId' | 'weight' | 'points' | 'maxPoints' | 'known'
+>;
 
 /**
- * Total = Σ weight·points/maxPoints ÷ Σ weight, as an integer 0–100; `weights` overrides the
- * weight of some criteria (by id). The one formula for scoring and for sensitivity analysis.
+ * Importance = (Σ w·sᵖ ÷ Σ w)^(1/p) × 100 over the known criteria, s = points ÷ maxPoints: a
+ * weighted power mean, so one criterion met in full (a very severe condition) carries more than
+ * many met a little. `weights` overrides some criteria's weights (by id): the one formula for
+ * scoring and for sensitivity analysis.
  */
-export function totalOf(
+export function importanceOf(
   results: readonly CriterionScore[],
+  power: number,
   weights: ReadonlyMap<string, number> = new Map(),
 ): number {
   let weightSum = 0;
   let weighted = 0;
   for (const r of results) {
+    if (!r.known) continue;
     const weight = weights.get(r.criterionId) ?? r.weight;
     weightSum += weight;
-    weighted += (weight * r.points) / r.maxPoints;
+    weighted += weight * (r.points / r.maxPoints) ** power;
   }
-  // Rounded twice so that float noise (59.99999…) cannot flip a band boundary.
-  return weightSum === 0 ? 0 : Math.round(Number(((100 * weighted) / weightSum).toFixed(6)));
+  return weightSum === 0 ? 0 : 100 * (weighted / weightSum) ** (1 / power);
+}
+
+/** Priority = importance × timing, as an integer 0..100 (rounded twice so float noise cannot flip a band). */
+export function priorityOf(importance: number, timing: number): number {
+  return Math.round(Number((importance * timing).toFixed(6)));
 }
 
 function bandOf(total: number, criteria: TriageCriteria): Band {
@@ -691,27 +387,181 @@ function bandOf(total: number, criteria: TriageCriteria): Band {
   return 'låg';
 }
 
+const NOMINABLE_STATUSES: readonly ProcessStatus[] = ['ej-hanterad', 'nominerad', 'omprovning'];
+const NOMINABLE_COUNCILS: readonly Council[] = ['MTP-rådet', 'NT-rådet', 'båda'];
+const NOT_NOMINABLE_STAGES: readonly LifecycleStage[] = ['established', 'withdrawn'];
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The two or three reasons that decide the rank, most decisive first (Swedish). */
+function decisiveReasons(
+  lifecycle: Lifecycle,
+  status: { status: ProcessStatus; reason: string },
+  council: Council,
+  routingReason: string,
+  conditions: readonly RecognisedCondition[],
+  results: readonly CriterionResult[],
+  insufficient: boolean,
+  fromConditions: ReadonlySet<string>,
+): string[] {
+  const reasons: string[] = [];
+  if (council === 'utanför' || council === 'TLV') reasons.push(routingReason);
+  if (status.status !== 'ej-hanterad') {
+    reasons.push(`${capitalise(PROCESS_STATUS_LABELS[status.status])}: ${status.reason}`);
+  }
+  const stageFacts = lifecycle.decisive.slice(0, 2).map((f) => f.text);
+  reasons.push(
+    stageFacts.length > 0
+      ? `${capitalise(STAGE_LABELS[lifecycle.stage])}: ${stageFacts.join('; ')}.`
+      : `Livscykel ${STAGE_LABELS[lifecycle.stage]}: källorna daterar inget godkännande, ingen prövning och ingen marknadsintroduktion.`,
+  );
+  const worst = [...conditions].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))[0];
+  if (worst !== undefined) {
+    reasons.push(
+      `${capitalise(SEVERITY_LABELS[worst.severity])} svårighetsgrad: ${worst.label} (storleksordning ${worst.patientsInSweden.toLocaleString('sv-SE')} patienter i Sverige).`,
+    );
+  } else if (insufficient) {
+    reasons.push(
+      'Underlag saknas: inget känt tillstånd och för få kriterier uppfyllda för att bedöma betydelsen.',
+    );
+  }
+  const strongest = results
+    .filter((r) => r.known && r.points > 0 && !fromConditions.has(r.criterionId))
+    .sort((a, b) => (b.weight * b.points) / b.maxPoints - (a.weight * a.points) / a.maxPoints)[0];
+  if (strongest !== undefined) {
+    const signal = strongest.signals[0];
+    reasons.push(`${strongest.label}${signal === undefined ? '' : `: ${signal.explanation}`}`);
+  }
+  return reasons.slice(0, 3);
+}
+
 /**
- * Scores a candidate against the triage criteria. Deterministic: evidence is put in canonical
- * order first, criteria and signals keep the configuration's order, and the evidence behind each
- * signal is sorted. Criteria that do not apply to the candidate's kind are left out (of the
- * result and of the normalisation). Total = Σ weight·points/maxPoints ÷ Σ weight, as 0–100.
+ * Evidence dated after the listing names a condition the listing does not, where the listing names
+ * one: a new indication of a listed product ("Optune" listed for glioblastoma, "Optune Lua" for
+ * lung cancer).
  */
-export function scoreCandidate(candidate: CandidateView, criteria: TriageCriteria): ScoreResult {
-  const evidence = canonicalEvidence(candidate.evidence).map(prepare);
+function namesNewCondition(
+  entry: CouncilListEntry,
+  evidence: readonly PreparedEvidence[],
+  index: ConditionIndex,
+): boolean {
+  const listed = new Set(recogniseConditions(index, entry.text ?? entry.title).map((c) => c.id));
+  if (listed.size === 0) return false;
+  return evidence.some((p) => {
+    const day = (p.item.publishedAt ?? p.item.updatedAt)?.slice(0, 10);
+    if (day === undefined || (entry.listedOn !== undefined && day <= entry.listedOn)) return false;
+    return recogniseConditions(index, `${p.item.title}. ${p.item.summary ?? ''}`).some(
+      (c) => !listed.has(c.id),
+    );
+  });
+}
+
+/** What the evidence says about the councils' handling besides the case register. */
+function handlingEvidence(
+  candidate: CandidateView,
+  evidence: readonly PreparedEvidence[],
+  lifecycle: Lifecycle,
+  input: ScoringInput,
+): HandlingEvidence {
+  const handling: HandlingEvidence = {};
+  for (const [council, terms] of [
+    ['MTP-rådet', input.criteria.status.commissionedByMtp],
+    ['NT-rådet', input.criteria.status.commissionedByNt],
+  ] as const) {
+    const hit = firstMatch(evidence, terms);
+    if (hit !== undefined && handling.commissioned === undefined) {
+      handling.commissioned = { council, text: hit.text, title: normaliseText(hit.item.title) };
+    }
+  }
+  const listed = (input.councilLists ?? []).filter(
+    (entry) => entry.listedOn === undefined || entry.listedOn <= input.asOf,
+  );
+  const predecessor = listed.find((entry) => isNewerGeneration(entry.title, candidate.name));
+  if (predecessor !== undefined) handling.predecessor = predecessor;
+  const line = listed.find((entry) => isSameLine(entry.title, candidate.name));
+  if (line !== undefined) handling.listedLine = line;
+  handling.novel =
+    lifecycle.stage === 'pre-market' ||
+    lifecycle.timingKey === 'new-indication' ||
+    (line !== undefined && namesNewCondition(line, evidence, input.conditions));
+  return handling;
+}
+
+/**
+ * Scores a candidate as of a day: importance from the councils' criteria (what the product would
+ * mean), timing from its lifecycle stage (whether now is the time), routing and process status
+ * apart. Deterministic: evidence is put in canonical order first, criteria and signals keep the
+ * configuration's order, and the evidence behind each signal is sorted.
+ */
+export function scoreCandidate(candidate: CandidateView, input: ScoringInput): ScoreResult {
+  const { criteria } = input;
+  const evidence = canonicalEvidence(candidate.evidence)
+    .filter((e) => (e.publishedAt ?? e.updatedAt ?? '').slice(0, 10) <= input.asOf)
+    .map(prepare);
+  const conditions = recogniseAll(evidence, input.conditions);
+  const ctx: DetectionContext = { candidate, evidence, conditions };
   const results = criteria.criteria
     .filter((c) => applies(c, candidate.kind))
-    .map((c) => scoreCriterion(c, candidate, evidence));
-  const total = totalOf(results);
-  const routed = route(candidate, evidence, criteria);
+    .map((c) => scoreCriterion(c, ctx));
+  const routed = route(candidate, evidence, conditions, criteria);
+  const lifecycle = judgeLifecycle(
+    evidence.map((p) => p.item),
+    candidate.kind,
+    input.asOf,
+    criteria.lifecycle,
+    routed.council !== 'utanför',
+  );
+  const status = processStatus(
+    input.cases,
+    routed.council,
+    handlingEvidence(candidate, evidence, lifecycle, input),
+  );
+  const importance = importanceOf(results, criteria.importance.power);
+  const total = priorityOf(importance, lifecycle.timing);
+  const signalCount = results.reduce((n, r) => n + r.signals.length, 0);
+  const insufficientEvidence = conditions.length === 0 && signalCount < criteria.insufficientBelow.signals;
+  const nominate =
+    total >= criteria.nomination.minTotal &&
+    !insufficientEvidence &&
+    NOMINABLE_COUNCILS.includes(routed.council) &&
+    NOMINABLE_STATUSES.includes(status.status) &&
+    !NOT_NOMINABLE_STAGES.includes(lifecycle.stage);
   return {
     criteriaVersion: criteria.version,
+    asOf: input.asOf,
     total,
+    importance: Number(importance.toFixed(2)),
+    timing: lifecycle.timing,
     band: bandOf(total, criteria),
+    insufficientEvidence,
+    stage: lifecycle.stage,
+    lifecycle: {
+      timingKey: lifecycle.timingKey,
+      ...(lifecycle.reviewOn === undefined ? {} : { reviewOn: lifecycle.reviewOn }),
+      facts: lifecycle.facts,
+      decisive: lifecycle.decisive,
+      expected: lifecycle.expected,
+    },
     council: routed.council,
     routingReason: routed.reason,
     routingEvidence: [...routed.evidence].sort(compareSignalEvidence),
-    nominate: total >= criteria.nomination.minTotal && routed.council !== 'utanför',
+    ...(routed.drugForm === undefined ? {} : { drugForm: routed.drugForm }),
+    processStatus: status.status,
+    statusReason: status.reason,
+    nominate,
+    decisive: decisiveReasons(
+      lifecycle,
+      status,
+      routed.council,
+      routed.reason,
+      conditions,
+      results,
+      insufficientEvidence,
+      new Set(criteria.criteria.filter((c) => c.basis === 'conditions').map((c) => c.id)),
+    ),
+    conditions,
     criteria: results,
   };
 }
@@ -723,6 +573,8 @@ export function scoreCandidate(candidate: CandidateView, criteria: TriageCriteri
 export interface ScoredCandidate {
   id: string;
   criteria: readonly CriterionScore[];
+  /** The lifecycle timing the priority multiplies importance by. */
+  timing: number;
 }
 
 /**
@@ -768,7 +620,7 @@ export interface SensitivityResult {
 /**
  * How the candidate's rank among all `candidates` moves if each criterion's weight is multiplied
  * by each factor (default −50 % and +50 %), all else equal. Pure: totals are recomputed from the
- * stored per-criterion points with {@link totalOf}, the formula scoring uses, and ranks with
+ * stored per-criterion points and timing with {@link importanceOf} and {@link priorityOf}, the formulas scoring uses, and ranks with
  * {@link rankIn}. The criteria varied are those of `criteria` (the configuration; its weights are
  * the base), in its order.
  */
@@ -781,7 +633,12 @@ export function weightSensitivity(
   const target = candidates.find((c) => c.id === candidateId);
   if (target === undefined) throw new Error(`weightSensitivity: unknown candidate ${candidateId}`);
   const totalsWith = (weights: ReadonlyMap<string, number>): Map<string, number> =>
-    new Map(candidates.map((c) => [c.id, totalOf(c.criteria, weights)]));
+    new Map(
+      candidates.map((c) => [
+        c.id,
+        priorityOf(importanceOf(c.criteria, criteria.importance.power, weights), c.timing),
+      ]),
+    );
   const base = totalsWith(new Map(criteria.criteria.map((c) => [c.id, c.weight])));
   const baseRank = rankIn(base, candidateId);
   return {

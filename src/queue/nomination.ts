@@ -1,3 +1,4 @@
+import { COUNCIL_VALUES } from '../domain/routing.js';
 import { z } from 'zod';
 
 /**
@@ -22,7 +23,7 @@ export const NominationPayloadV1 = z.object({
     .object({
       total: z.number().int().min(0).max(100),
       band: z.enum(['hög', 'medel', 'låg']),
-      council: z.enum(['MTP-rådet', 'NT-rådet', 'båda', 'utanför']),
+      council: z.enum(COUNCIL_VALUES),
       criteriaVersion: z.string(),
     })
     .nullable(),

@@ -1,3 +1,4 @@
+import type { CouncilListEntry } from '../domain/routing.js';
 import type { Db, Tx } from './db.js';
 import { likeLiteral, lockKey } from './db.js';
 import { appendAudit } from './audit.js';
@@ -10,6 +11,7 @@ import {
   importedCaseState,
   initialCaseState,
   isNewerGeneration,
+  isSameLine,
   isPublicEvent,
   materialEventOf,
   processStatusOf,
@@ -1026,4 +1028,62 @@ export async function nominatedOn(db: Db | Tx, caseIds: string[]): Promise<Map<s
     [caseIds],
   );
   return new Map(rows.rows.map((r) => [r.case_id, r.at]));
+}
+
+/**
+ * Scoring reads the councils' lists under this lock shared, and a job that changes them takes it
+ * alone, so a candidate is either scored after the change or re-scored by the job that made it.
+ */
+export const COUNCIL_LISTS_LOCK = 'council lists';
+
+/** Every entry of the councils' own lists, as triage compares candidate names with them. */
+export async function councilListEntries(db: Db | Tx): Promise<CouncilListEntry[]> {
+  const rows = await db.query<{
+    title: string;
+    summary: string | null;
+    source_id: string;
+    publication_type: string | null;
+    day: string | null;
+  }>(
+    `select title, data ->> 'summary' as summary, source_id, data ->> 'publicationType' as publication_type,
+            left(published_at, 10) as day
+     from source_items where kind = 'council-decision' order by id`,
+  );
+  return rows.rows.map((row) => ({
+    title: row.title,
+    council: isNtCouncilDecision({
+      kind: 'council-decision',
+      sourceId: row.source_id,
+      ...(row.publication_type === null ? {} : { publicationType: row.publication_type }),
+    })
+      ? 'NT-rådet'
+      : 'MTP-rådet',
+    ...(row.day === null ? {} : { listedOn: row.day }),
+    text: row.summary === null ? row.title : `${row.title}. ${row.summary}`,
+  }));
+}
+
+/**
+ * Candidates a council list entry speaks for whose current score does not know it yet: the listed
+ * product line's models and its newer generations (by name; `isSameLine`, `isNewerGeneration`)
+ * still judged not handled. They are scored again; once they are, a repeated job finds none.
+ */
+export async function candidatesNamedByListEntries(tx: Tx, itemIds: readonly number[]): Promise<string[]> {
+  const rows = await tx.query<{ id: string; name: string; title: string }>(
+    `select c.id, c.name, i.title
+     from source_items i
+     join candidates c on c.merged_into is null
+       and starts_with(lower(c.name), lower(split_part(i.title, ' ', 1)))
+     left join scores s on s.id = c.current_score_id
+     where i.id = any($1::bigint[]) and i.kind = 'council-decision'
+       and coalesce(s.process_status, 'ej-hanterad') = 'ej-hanterad'`,
+    [itemIds],
+  );
+  return [
+    ...new Set(
+      rows.rows
+        .filter((row) => isSameLine(row.title, row.name) || isNewerGeneration(row.title, row.name))
+        .map((row) => row.id),
+    ),
+  ];
 }

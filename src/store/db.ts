@@ -127,6 +127,11 @@ export async function lockKey(tx: Tx, key: string): Promise<void> {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
 }
 
+/** {@link lockKey} shared: many readers at once, each waiting for a writer holding it alone. */
+export async function lockKeyShared(tx: Tx, key: string): Promise<void> {
+  await tx.query('select pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [key]);
+}
+
 /**
  * True when an error says the database connection failed or was lost (a restart, a terminated
  * backend, a refused connection, no connection slot left), as opposed to a query that the

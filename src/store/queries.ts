@@ -8,8 +8,15 @@ export interface RankedCandidate {
   manufacturer: string | null;
   kind: string;
   identifiers: Array<{ scheme: string; value: string }>;
+  /** Priority 0..100. */
   score: number | null;
   band: string | null;
+  /** Too little evidence to judge: shown as "underlag saknas" instead of the band. */
+  insufficientEvidence: boolean;
+  stage: ScoreResult['stage'] | null;
+  processStatus: ScoreResult['processStatus'] | null;
+  /** The reasons that decide the rank (Swedish). */
+  decisive: string[];
   council: string | null;
   routingReason: string | null;
   /** The evidence the routing rests on (e.g. the council list entry that puts it out of scope). */
@@ -29,8 +36,44 @@ export interface RankedCandidate {
   latestReportVersion: number | null;
 }
 
-/** Candidates ranked by score (highest first), with the explanation and evidence behind each. */
-export async function rankedCandidates(db: Db, limit: number): Promise<RankedCandidate[]> {
+/**
+ * The three lists the beredning reads: what is new and coming (in the councils' remit, not handled
+ * yet, not established), what the councils handle or handled (with reasons to reconsider), and the rest
+ * (established, withdrawn, outside the remit, TLV's prescription drugs).
+ */
+export type RankedSection = 'new' | 'handled' | 'other';
+
+export const RANKED_SECTIONS: readonly RankedSection[] = ['new', 'handled', 'other'];
+
+export const RANKED_SECTION_LABELS: Record<RankedSection, string> = {
+  new: 'Nya och kommande',
+  handled: 'Hanteras redan av råden (eller omprövas)',
+  other: 'Etablerade, utanför rådens uppdrag eller till TLV',
+};
+
+/** The SQL condition on a current score `s` for a section (no parameters: fixed text). */
+export function sectionCondition(section: RankedSection, alias = 's'): string {
+  const handled = `${alias}.process_status in ('hanteras-av-mtp-radet', 'hanteras-av-nt-radet', 'omprovning')`;
+  const fresh = `${alias}.council in ('MTP-rådet', 'NT-rådet', 'båda') and coalesce(${alias}.stage, 'unknown') not in ('established', 'withdrawn')`;
+  switch (section) {
+    case 'new':
+      return `(not ${handled} or ${alias}.process_status is null) and ${fresh}`;
+    case 'handled':
+      return handled;
+    case 'other':
+      return `(${alias}.process_status is null or not ${handled}) and not (${fresh})`;
+  }
+}
+
+/**
+ * Candidates ranked by priority (highest first), with the explanation and evidence behind each;
+ * only those of `section` when given.
+ */
+export async function rankedCandidates(
+  db: Db,
+  limit: number,
+  section?: RankedSection,
+): Promise<RankedCandidate[]> {
   const rows = await db.query<{
     id: string;
     name: string;
@@ -48,7 +91,7 @@ export async function rankedCandidates(db: Db, limit: number): Promise<RankedCan
                      order by i.source_id, i.item_key)
                from evidence e join source_items i on i.id = e.item_id where e.candidate_id = c.id) as evidence
      from candidates c left join scores s on s.id = c.current_score_id
-     where c.merged_into is null
+     where c.merged_into is null${section === undefined ? '' : ` and ${sectionCondition(section)}`}
      order by s.total desc nulls last, c.name, c.id
      limit $1`,
     [limit],
@@ -61,6 +104,10 @@ export async function rankedCandidates(db: Db, limit: number): Promise<RankedCan
     identifiers: row.identifiers,
     score: row.result?.total ?? null,
     band: row.result?.band ?? null,
+    insufficientEvidence: row.result?.insufficientEvidence ?? false,
+    stage: row.result?.stage ?? null,
+    processStatus: row.result?.processStatus ?? null,
+    decisive: row.result?.decisive ?? [],
     council: row.result?.council ?? null,
     routingReason: row.result?.routingReason ?? null,
     routingEvidence: row.result?.routingEvidence ?? [],

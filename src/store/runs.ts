@@ -31,17 +31,23 @@ export interface PlannedJob {
   data: unknown;
 }
 
-/** Creates the run (or returns the existing one with the same key) with its sources pending. */
+/**
+ * Creates the run (or returns the existing one with the same key) with its sources pending. The
+ * run judges as of `asOf` (a replay of an earlier day) or, by default, the day it starts in
+ * Stockholm: a run that goes on past midnight judges every candidate on the same day.
+ */
 export async function openRun(
   tx: Tx,
   runKey: string,
   trigger: string,
   sourceIds: string[],
+  asOf?: string,
 ): Promise<{ runId: string; created: boolean }> {
   const inserted = await tx.query<{ id: string }>(
-    `insert into runs (id, run_key, trigger) values ($1, $2, $3)
+    `insert into runs (id, run_key, trigger, as_of)
+     values ($1, $2, $3, coalesce($4::date, (now() at time zone 'Europe/Stockholm')::date))
      on conflict (run_key) do nothing returning id`,
-    [randomUUID(), runKey, trigger],
+    [randomUUID(), runKey, trigger, asOf ?? null],
   );
   const runId =
     inserted.rows[0]?.id ??

@@ -1,3 +1,6 @@
+import type { ScoreResult } from '../domain/score.js';
+import { sectionCondition } from './queries.js';
+import type { RankedSection } from './queries.js';
 import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import type { Db } from './db.js';
 import type { DecisionState } from './decisions.js';
@@ -19,6 +22,8 @@ export const STATUS_FILTERS = ['open', 'nominated', 'dismissed', 'watched'] as c
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
 
 export interface CandidateFilter {
+  /** Which of the three lists (new and coming, handled by the councils, the rest); all when absent. */
+  scope?: RankedSection | undefined;
   q?: string | undefined;
   npo?: string | undefined;
   council?: string | undefined;
@@ -42,6 +47,9 @@ export interface CandidateListItem {
   kind: string;
   score: number | null;
   band: string | null;
+  insufficientEvidence: boolean;
+  stage: string | null;
+  processStatus: string | null;
   council: string | null;
   npo: string[];
   status: DecisionState['status'];
@@ -104,6 +112,7 @@ function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[]; 
     where.push(search.where);
     rank = search.rank;
   }
+  if (filter.scope) where.push(sectionCondition(filter.scope));
   if (filter.band) where.push(`s.band = ${p(filter.band)}`);
   if (filter.council) where.push(`s.council = ${p(filter.council)}`);
   if (filter.npo) where.push(`${NPO_EXPR} ? ${p(filter.npo)}`);
@@ -161,6 +170,9 @@ export async function listCandidates(db: Db, filter: CandidateFilter): Promise<C
     kind: string;
     total: number | null;
     band: string | null;
+    insufficient: boolean | null;
+    stage: string | null;
+    process_status: string | null;
     council: string | null;
     npo: string[];
     status: DecisionState['status'] | null;
@@ -173,6 +185,7 @@ export async function listCandidates(db: Db, filter: CandidateFilter): Promise<C
     updated_at: Date;
   }>(
     `select c.id, c.name, c.manufacturer, c.kind, s.total, s.band, s.council, ${NPO_EXPR} as npo,
+            (s.result->>'insufficientEvidence')::boolean as insufficient, s.stage, s.process_status,
             ${STATUS_EXPR} as status, cs.watched, cs.version,
             (select array_agg(distinct i.source_id order by i.source_id) from evidence e
                join source_items i on i.id = e.item_id where e.candidate_id = c.id) as sources,
@@ -192,6 +205,9 @@ export async function listCandidates(db: Db, filter: CandidateFilter): Promise<C
       kind: r.kind,
       score: r.total,
       band: r.band,
+      insufficientEvidence: r.insufficient ?? false,
+      stage: r.stage,
+      processStatus: r.process_status,
       council: r.council,
       npo: r.npo,
       status: r.status ?? 'open',
@@ -319,6 +335,14 @@ export interface ScoreDetail {
   criteriaVersion: string;
   total: number;
   band: string;
+  insufficientEvidence: boolean;
+  stage: string | null;
+  /** When the product can be expected in Swedish care (Swedish). */
+  expected: string | null;
+  processStatus: string | null;
+  statusReason: string | null;
+  /** The reasons that decide the rank (Swedish), most decisive first. */
+  decisive: string[];
   council: string;
   routingReason: string;
   nominate: boolean;
@@ -371,7 +395,7 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
       merged_into: string | null;
       score_id: string | null;
       computed_at: Date | null;
-      result: Omit<ScoreDetail, 'id' | 'computedAt'> | null;
+      result: ScoreResult | null;
       npo: string[];
       programme_areas: ProgrammeAreaMatch[] | null;
       status: DecisionState['status'] | null;
@@ -516,6 +540,12 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
             criteriaVersion: candidate.result.criteriaVersion,
             total: candidate.result.total,
             band: candidate.result.band,
+            insufficientEvidence: candidate.result.insufficientEvidence ?? false,
+            stage: candidate.result.stage ?? null,
+            expected: candidate.result.lifecycle?.expected ?? null,
+            processStatus: candidate.result.processStatus ?? null,
+            statusReason: candidate.result.statusReason ?? null,
+            decisive: candidate.result.decisive ?? [],
             council: candidate.result.council,
             routingReason: candidate.result.routingReason,
             nominate: candidate.result.nominate,

@@ -6,6 +6,8 @@ import type { Logger } from '../log.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
+import { lockKey } from '../store/db.js';
+import { COUNCIL_LISTS_LOCK, candidatesNamedByListEntries } from '../store/cases.js';
 import type { PlannedJob } from '../store/runs.js';
 import { evidenceFingerprints, loadItems } from '../store/items.js';
 import type { ResolvableItem, ResolveOutcome } from '../store/resolution.js';
@@ -88,6 +90,10 @@ export async function resolveJob(
   log?: Logger,
 ): Promise<{ planned: PlannedJob[]; outcome: ResolveOutcome }> {
   const items = await loadItems(tx, itemIds);
+  const listed = items.filter((item) => item.item.kind === 'council-decision').map((item) => item.id);
+  // A changed council list entry changes the process status of the products it names: taken
+  // before resolving, the lock keeps any score job from reading the lists until this commits.
+  if (listed.length > 0) await lockKey(tx, COUNCIL_LISTS_LOCK);
   const outcome = await resolveItems(tx, items, config, runId, log);
   // One statement for all: the job holds its resolution locks until it commits.
   const fingerprints = await evidenceFingerprints(tx, outcome.touched);
@@ -96,6 +102,17 @@ export async function resolveJob(
     jobId: jobId('score', runId, candidateId, fingerprints.get(candidateId)!),
     data: { runId, candidateId },
   }));
+  if (listed.length > 0) {
+    const touched = new Set(outcome.touched);
+    for (const candidateId of await candidatesNamedByListEntries(tx, listed)) {
+      if (touched.has(candidateId)) continue;
+      planned.push({
+        queue: 'score',
+        jobId: jobId('score', runId, candidateId, 'list', listed.join('.')),
+        data: { runId, candidateId },
+      });
+    }
+  }
   return { planned, outcome };
 }
 

@@ -1,14 +1,19 @@
 import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
 import type { CandidateView } from '../domain/candidate.js';
+import type { ConditionIndex } from '../domain/conditions.js';
 import type { TriageCriteria } from '../domain/criteria.js';
+import { stockholmDay } from '../domain/cases.js';
+import { reconsiderTriggerLabel } from '../domain/cases.js';
+import type { CaseStatusInput, CouncilListEntry } from '../domain/routing.js';
+import { COUNCIL_LISTS_LOCK, caseStatesOfCandidates, councilListEntries } from '../store/cases.js';
 import type { ProgrammeAreas } from '../domain/programme-areas.js';
 import { matchProgrammeAreas } from '../domain/programme-areas.js';
 import { scoreCandidate } from '../domain/score.js';
 import type { ScoreResult } from '../domain/score.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
-import { lockKey } from '../store/db.js';
+import { lockKey, lockKeyShared } from '../store/db.js';
 import { loadCandidate } from '../store/candidates.js';
 import { canonicalJson, loadEvidence, sha256 } from '../store/items.js';
 import { recordScoreEvents } from '../alerts/events.js';
@@ -26,7 +31,37 @@ export interface StoredScore {
 /** What scoring reads from the configuration (a loaded `HorisontConfig` is one). */
 export interface Scoring {
   criteria: TriageCriteria;
+  conditions: ConditionIndex;
   programmeAreas: ProgrammeAreas;
+}
+
+/** The day a run judges: its `as_of` (a replay of an earlier day), else the run's own Stockholm date. */
+export async function asOfOfRun(tx: Tx, runId: string | undefined, now: Date = new Date()): Promise<string> {
+  if (runId !== undefined) {
+    const row = await tx.query<{ as_of: string | null }>(
+      `select to_char(as_of, 'YYYY-MM-DD') as as_of from runs where id = $1`,
+      [runId],
+    );
+    const asOf = row.rows[0]?.as_of;
+    if (asOf !== null && asOf !== undefined) return asOf;
+  }
+  return stockholmDay(now);
+}
+
+/** The councils' lists, read under their lock shared (see COUNCIL_LISTS_LOCK). */
+async function listsForScoring(tx: Tx): Promise<CouncilListEntry[]> {
+  await lockKeyShared(tx, COUNCIL_LISTS_LOCK);
+  return councilListEntries(tx);
+}
+
+/** What the case register and the councils' lists say about the candidate, as scoring reads it. */
+async function caseStatusOf(tx: Tx, candidateId: string, asOf: string): Promise<CaseStatusInput> {
+  const state = (await caseStatesOfCandidates(tx, [candidateId], asOf)).get(candidateId);
+  return {
+    status: state?.status ?? 'not-handled',
+    councils: state?.councils ?? [],
+    reconsiderReasons: (state?.reconsiderTriggers ?? []).map(reconsiderTriggerLabel),
+  };
 }
 
 /**
@@ -42,6 +77,7 @@ export async function scoreAndStore(
   tx: Tx,
   candidateId: string,
   scoring: Scoring,
+  asOf: string,
 ): Promise<StoredScore | undefined> {
   await lockKey(tx, `candidate ${candidateId}`);
   const row = await loadCandidate(tx, candidateId);
@@ -49,13 +85,20 @@ export async function scoreAndStore(
   const evidence = await loadEvidence(tx, candidateId);
   const view = describeCandidate(row.id, row.resolved_name, evidence);
   const result: ScoreResult = {
-    ...scoreCandidate(view, scoring.criteria),
+    ...scoreCandidate(view, {
+      criteria: scoring.criteria,
+      conditions: scoring.conditions,
+      asOf,
+      cases: await caseStatusOf(tx, row.id, asOf),
+      councilLists: await listsForScoring(tx),
+    }),
     programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
   };
-  const inputHash = sha256(canonicalJson(result));
+  // The day judged is not part of the input: the same judgement on another day is the same row.
+  const inputHash = sha256(canonicalJson({ ...result, asOf: undefined }));
   const inserted = await tx.query<{ id: string }>(
-    `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result, stage, process_status)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      on conflict (candidate_id, criteria_version, input_hash) do update set input_hash = excluded.input_hash
      returning id`,
     [
@@ -67,6 +110,8 @@ export async function scoreAndStore(
       result.council,
       result.nominate,
       JSON.stringify(result),
+      result.stage,
+      result.processStatus,
     ],
   );
   const scoreId = inserted.rows[0]!.id;
@@ -75,13 +120,23 @@ export async function scoreAndStore(
   const updated = await tx.query<{ changed: boolean }>(
     `with before as (select current_score_id from candidates where id = $1)
      update candidates c set name = $2, manufacturer = $3, kind = $4, identifiers = $5::jsonb, current_score_id = $6,
+       rejudge_on = $7::date,
        updated_at = case when (c.name, c.manufacturer, c.kind, c.identifiers) is distinct from ($2, $3, $4, $5::jsonb)
                          then now() else c.updated_at end
      from before
      where c.id = $1
-       and (c.name, c.manufacturer, c.kind, c.identifiers, c.current_score_id) is distinct from ($2, $3, $4, $5::jsonb, $6)
+       and (c.name, c.manufacturer, c.kind, c.identifiers, c.current_score_id, c.rejudge_on)
+           is distinct from ($2, $3, $4, $5::jsonb, $6, $7::date)
      returning before.current_score_id is distinct from $6 as changed`,
-    [row.id, view.name, view.manufacturer ?? null, view.kind, JSON.stringify(view.identifiers), scoreId],
+    [
+      row.id,
+      view.name,
+      view.manufacturer ?? null,
+      view.kind,
+      JSON.stringify(view.identifiers),
+      scoreId,
+      result.lifecycle.reviewOn ?? null,
+    ],
   );
   return { candidateId: row.id, scoreId, result, view, changed: updated.rows[0]?.changed ?? false };
 }
@@ -92,7 +147,7 @@ export function scoreStage(ctx: AppContext): StageDefinition<'score'> {
     concurrency: 4,
     handle: async (data, job) => {
       await job.commit(async (tx) => {
-        const stored = await scoreAndStore(tx, data.candidateId, ctx.config);
+        const stored = await scoreAndStore(tx, data.candidateId, ctx.config, await asOfOfRun(tx, data.runId));
         // Alerts: events and the outbox rows they match commit (or not) with this score.
         if (stored) await recordScoreEvents(tx, { runId: data.runId, stored });
         if (stored) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,9 @@ import { createUser } from '../../src/store/users.js';
 // The demo's data (every recorded source scanned once, as `npm run demo` does) in a real browser:
 // how tall its top candidate's page is and how many A4 pages its printed report takes.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(fileURLToPath(new URL('../../', import.meta.url)), 'test', 'artifacts');
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
+const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
 const PASSWORD = 'demo-lösenord-för-test';
 const available = existsSync(CHROMIUM);
 
@@ -36,7 +38,8 @@ describe.skipIf(!available)('the demo’s top candidate in a browser', () => {
     h = await createHarness();
     await h.scan();
     const ctx = await h.app();
-    top = (await rankedCandidates(ctx.db, 1))[0]!;
+    // The top of the list the beredning opens on: new and coming.
+    top = (await rankedCandidates(ctx.db, 1, 'new'))[0]!;
     await createUser(ctx.db, { username: 'demo', role: 'reviewer', password: PASSWORD });
     web = await buildWebApp(ctx, {});
     origin = await web.listen({ host: '127.0.0.1', port: 0 });
@@ -69,7 +72,7 @@ describe.skipIf(!available)('the demo’s top candidate in a browser', () => {
     await page.goto(`${origin}/kandidater/${top.id}`);
     const facts = page.locator('.key-facts');
     expect(await facts.isVisible()).toBe(true);
-    for (const term of ['Prioritet', 'Status', 'Råd', 'Rapport']) {
+    for (const term of ['Prioritet', 'Livscykel', 'Rådens hantering', 'Status', 'Råd', 'Rapport']) {
       expect(await facts.getByText(term, { exact: true }).isVisible()).toBe(true);
     }
     // The scan nominated it: the page says so instead of "Ej beslutad".
@@ -81,7 +84,7 @@ describe.skipIf(!available)('the demo’s top candidate in a browser', () => {
     expect(factsTop).toBeLessThan(scoreTop);
     // (A string: the test compiles without the DOM library.)
     const height = await page.evaluate<number>('document.documentElement.scrollHeight');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'kandidat-demo.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'kandidat.png'), fullPage: true });
     expect(height).toBeLessThan(3_000);
     // Unfolding the score breakdown shows every criterion.
     await page.locator('#poang > summary').click();
@@ -111,5 +114,23 @@ describe.skipIf(!available)('the demo’s top candidate in a browser', () => {
     // A4 (595 × 842 pt), not US Letter (612 × 792).
     const box = /\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/.exec(pdf.toString('latin1'));
     expect([Math.round(Number(box?.[1])), Math.round(Number(box?.[2]))]).toEqual([595, 842]);
+  });
+
+  it('lists what is new and coming first, with stage and the councils’ handling', async () => {
+    await page.goto(`${origin}/kandidater`);
+    expect(await page.locator('nav.tabs [aria-current="page"]').textContent()).toBe('Nya och kommande');
+    const first = page.locator('table tbody tr').first();
+    expect(await first.textContent()).toContain(top.name);
+    expect(await page.locator('table thead').textContent()).toContain('Livscykel');
+    // The first screenful, as the beredning sees it on opening the list.
+    await page.screenshot({ path: path.join(ARTIFACTS, 'kandidatlista.png') });
+  });
+
+  it('keeps a copy of the screenshots for the README when asked', () => {
+    if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const file of ['kandidatlista.png', 'kandidat.png']) {
+      copyFileSync(path.join(ARTIFACTS, file), path.join(SCREENSHOTS, file));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,6 @@ import { NominationPayload } from '../../src/queue/nomination.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
-const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
 const available = existsSync(CHROMIUM);
 if (!available) {
   console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
@@ -83,7 +82,7 @@ describe.skipIf(!available)('the workbench in a browser', () => {
     expect(await rows.count()).toBe(2);
     expect(await rows.first().textContent()).toContain('FreeStyle Libre 3');
     expect(await page.locator('#antal').textContent()).toContain('2 kandidater');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'kandidatlista.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'arbetsyta-lista.png'), fullPage: true });
   });
 
   it('takes a date range typed the Swedish way, even in a browser set to English', async () => {
@@ -121,7 +120,7 @@ describe.skipIf(!available)('the workbench in a browser', () => {
     expect(await page.getByRole('heading', { name: 'Poäng per kriterium' }).isVisible()).toBe(true);
     expect(await page.locator('ol.timeline').first().locator('li').count()).toBe(3);
     expect(await page.getByText('14 februari 2026').first().isVisible()).toBe(true);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'kandidat.png'), fullPage: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'arbetsyta-kandidat.png'), fullPage: true });
   });
 
   it('nominates; the nomination is in the audit log and on the nomination queue', async () => {
@@ -241,14 +240,6 @@ describe.skipIf(!available)('the workbench in a browser', () => {
     } finally {
       await viewer.ctx.close();
       await admin.ctx.close();
-    }
-  });
-
-  it('keeps a copy of the screenshots for the README when asked', () => {
-    if (process.env.UPDATE_SCREENSHOTS !== '1') return;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    for (const file of ['kandidatlista.png', 'kandidat.png']) {
-      copyFileSync(path.join(ARTIFACTS, file), path.join(SCREENSHOTS, file));
     }
   });
 });

@@ -21,7 +21,7 @@ import {
 } from '../../src/store/cases.js';
 import { insertManualItem, loadItems } from '../../src/store/items.js';
 import { resolveItems } from '../../src/workers/resolve.js';
-import { scoreAndStore } from '../../src/workers/score.js';
+import { asOfOfRun, scoreAndStore } from '../../src/workers/score.js';
 import { createUser } from '../../src/store/users.js';
 import type { Actor } from '../../src/store/audit.js';
 
@@ -68,7 +68,7 @@ async function linkItem(sourceId: string, item: Record<string, unknown>): Promis
     const stored = await insertManualItem(tx, sourceId, RawItem.parse(item));
     const [run] = (await tx.query<{ id: string }>('select id from runs order by started_at limit 1')).rows;
     const { touched } = await resolveItems(tx, await loadItems(tx, [stored.id]), app.config, run!.id);
-    for (const id of touched) await scoreAndStore(tx, id, app.config);
+    for (const id of touched) await scoreAndStore(tx, id, app.config, await asOfOfRun(tx, run!.id));
   });
 }
 

@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import type { ConfiguredSource } from '../../src/config/load.js';
 import { loadConfig } from '../../src/config/load.js';
 import { RawItem } from '../../src/domain/item.js';
@@ -11,6 +7,8 @@ import type { FixtureServer } from '../../src/fixtures/server.js';
 import { startFixtureServer, toFixtureUrl } from '../../src/fixtures/server.js';
 import { adapters } from '../../src/sources/index.js';
 import type { FetchRequest, ParseResult } from '../../src/sources/types.js';
+import { SCENARIO_DIR as SCENARIO, loadLabels, nameMatches } from '../triage/labels.js';
+import type { Product, Tag } from '../triage/labels.js';
 
 /**
  * The labelled scenario of the triage evaluation (issue 16): its recordings are what the real
@@ -19,63 +17,21 @@ import type { FetchRequest, ParseResult } from '../../src/sources/types.js';
  * evaluation needs. Nothing here looks at scores.
  */
 
-const SCENARIO = fileURLToPath(new URL('../fixtures/triage-eval/', import.meta.url));
 /** The scan of the scenario runs in the night of its as-of date. */
 const SCANNED_AT = '2026-12-01T01:00:00Z';
-
-const Tag = z.enum([
-  'pre-market-high-risk',
-  'ai-decision-support',
-  'ivd',
-  'new-generation',
-  'predecessor',
-  'established',
-  'council-listed',
-  'reconsider',
-  'requisition-drug',
-  'prescription-drug',
-  'prescription-exception',
-  'hta-method',
-  'low-importance',
-  'out-of-remit',
-]);
-
-const Product = z.strictObject({
-  id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
-  match: z.strictObject({ nameIncludes: z.string().min(4) }),
-  kind: z.enum(['device', 'ivd', 'drug', 'method']),
-  label: z.enum(['should-nominate', 'consider', 'low', 'established', 'already-handled', 'out-of-remit']),
-  routing: z.enum(['MTP-rådet', 'NT-rådet', 'TLV', 'båda', 'utanför']),
-  status: z.enum(['ej-hanterad', 'hanteras-av-mtp-radet', 'hanteras-av-nt-radet', 'omprovning']),
-  stage: z.enum(['pre-market', 'market-entry', 'established', 'unknown']),
-  tags: z.array(Tag).min(1),
-  predecessor: z.string().optional(),
-  reason: z.string().min(40),
-});
-type Product = z.infer<typeof Product>;
-
-const Labels = z.strictObject({
-  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  products: z.array(Product),
-});
 
 interface ScannedItem {
   sourceId: string;
   item: RawItem;
 }
 
-const labels = Labels.parse(parseYaml(readFileSync(`${SCENARIO}labels.yaml`, 'utf8')));
+const labels = loadLabels();
 const products = labels.products;
 const byId = new Map(products.map((product) => [product.id, product]));
-const tagged = (tag: z.infer<typeof Tag>): Product[] =>
-  products.filter((product) => product.tags.includes(tag));
+const tagged = (tag: Tag): Product[] => products.filter((product) => product.tags.includes(tag));
 
 function matches(product: Product, item: RawItem): boolean {
-  const needle = product.match.nameIncludes.toLowerCase();
-  return (
-    item.title.toLowerCase().includes(needle) ||
-    (item.product?.tradeName.toLowerCase().includes(needle) ?? false)
-  );
+  return nameMatches(product, item.title) || nameMatches(product, item.product?.tradeName ?? '');
 }
 
 /** One request through the fixture server, parsed as the parse worker would. */

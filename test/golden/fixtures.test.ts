@@ -15,7 +15,8 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await createHarness();
-  const summary = await h.scan();
+  // A fixed day: the recordings are judged the same whatever day the test runs.
+  const summary = await h.scan([], { asOf: '2026-12-07' });
   expect(summary.status).toBe('completed');
 });
 afterAll(async () => {
@@ -71,9 +72,18 @@ describe('golden: the recorded fixtures', () => {
       sources: r.sources,
       criteriaVersion: r.result.criteriaVersion,
       total: r.result.total,
+      importance: r.result.importance,
+      timing: r.result.timing,
       band: r.result.band,
+      insufficientEvidence: r.result.insufficientEvidence,
+      stage: r.result.stage,
+      lifecycle: r.result.lifecycle.facts.map((f) => `${f.date ?? 'odaterat'} ${f.kind}: ${f.text}`),
       council: r.result.council,
+      drugForm: r.result.drugForm ?? null,
+      processStatus: r.result.processStatus,
       nominate: r.result.nominate,
+      decisive: r.result.decisive.map((reason) => stable(reason, [r.id])),
+      conditions: r.result.conditions.map((c) => `${c.id} (${c.severity}, ${c.patientsInSweden})`),
       routingReason: stable(r.result.routingReason, [r.id]),
       routedOn: (r.result.routingEvidence ?? []).map((e) => `${e.sourceId} ${e.url}`),
       // Programme areas with what matched (item ids differ between runs, so the field and term).
@@ -98,7 +108,7 @@ describe('golden: the recorded fixtures', () => {
       .sort((a, b) => b.result.total - a.result.total || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map(
         (r) =>
-          `${String(r.result.total).padStart(3)}  ${r.result.band.padEnd(5)}  ${r.result.council.padEnd(9)}  ${r.name}`,
+          `${String(r.result.total).padStart(3)}  ${r.result.band.padEnd(5)}  ${r.result.stage.padEnd(12)}  ${r.result.processStatus.padEnd(21)}  ${r.result.council.padEnd(9)}  ${r.name}`,
       );
     await expect(`${ranked.join('\n')}\n`).toMatchFileSnapshot('./snapshots/ranked.txt');
   });

@@ -32,29 +32,42 @@ export interface Harness {
   server: FixtureServer;
   /** An app with in-process workers (lazily built). */
   app(): Promise<AppContext>;
-  scan(sourceIds?: string[]): Promise<RunSummary>;
+  /** One scan to completion; `asOf` is the day the run judges (default: today in Stockholm). */
+  scan(sourceIds?: string[], options?: { asOf?: string }): Promise<RunSummary>;
   /** Environment for child processes that should join this world. */
   childEnv(): NodeJS.ProcessEnv;
   query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
-export async function createHarness(
-  options: { workers?: boolean; redisUrl?: string; dbRole?: string } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  workers?: boolean;
+  redisUrl?: string;
+  dbRole?: string;
+  /** The configuration directory (default: the demo's, over the recorded sources). */
+  configDir?: string;
+  /**
+   * A fixture root served as it is, for worlds that only read it (a labelled scenario). Default: a
+   * copy of test/fixtures the test may edit.
+   */
+  fixturesRoot?: string;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
   const schema = `t_${id}`;
   const prefix = `t-${id}`;
+  const configDir = options.configDir ?? DEMO_CONFIG;
   const workDir = mkdtempSync(path.join(tmpdir(), 'horisont-test-'));
-  const fixturesDir = path.join(workDir, 'fixtures');
-  cpSync(FIXTURES, fixturesDir, { recursive: true });
+  const fixturesDir = options.fixturesRoot ?? path.join(workDir, 'fixtures');
+  if (!options.fixturesRoot) cpSync(FIXTURES, fixturesDir, { recursive: true });
   const server = await startFixtureServer({ root: fixturesDir, port: 0 });
   const vars: NodeJS.ProcessEnv = {
     HORISONT_DB_SCHEMA: schema,
     HORISONT_QUEUE_PREFIX: prefix,
     HORISONT_FIXTURE_ORIGIN: server.origin,
     HORISONT_REPORT_DIR: path.join(workDir, 'reports'),
-    HORISONT_CONFIG_DIR: DEMO_CONFIG,
+    HORISONT_CONFIG_DIR: configDir,
     NODE_ENV: 'test',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };
@@ -77,16 +90,16 @@ export async function createHarness(
         ctx = await buildApp({
           env,
           log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-          configDir: DEMO_CONFIG,
+          configDir,
           dbRole: options.dbRole,
         });
         if (options.workers !== false) startWorkers(ctx);
       }
       return ctx;
     },
-    async scan(sourceIds = []) {
+    async scan(sourceIds = [], options = {}) {
       const app = await harness.app();
-      return waitForRun(app, await startRun(app, sourceIds, 'test'), 120_000);
+      return waitForRun(app, await startRun(app, sourceIds, 'test', options), 120_000);
     },
     childEnv() {
       return { ...process.env, ...vars, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn' };

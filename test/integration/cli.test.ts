@@ -76,6 +76,9 @@ describe('the horisont CLI', () => {
         'identifiers',
         'score',
         'band',
+        'stage',
+        'processStatus',
+        'decisive',
         'council',
         'explanation',
         'programmeAreas',
@@ -104,7 +107,9 @@ describe('the horisont CLI', () => {
     expect(explained.code, explained.stderr).toBe(0);
     expect(top.programmeAreas).not.toHaveLength(0);
     expect(explained.stdout).toContain('Föreslagna programområden (NPO)');
-    const report = await horisont(['report', String(top.id)]);
+    const nominated = candidates.find((c) => c.latestReportVersion !== null)!;
+    expect(nominated.decisive).not.toHaveLength(0);
+    const report = await horisont(['report', String(nominated.id)]);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain('Tidig bedömningsrapport');
     const nominations = await horisont(['nominations', '--json']);

@@ -58,7 +58,13 @@ describe('the pipeline trunk on recorded sources', () => {
       expect.arrayContaining(['eudamed-devices', 'sbu-publications', 'tlv']),
     );
     expect(libre3.identifiers.some((i) => i.scheme === 'udi-di')).toBe(true);
-    expect(libre3.band).toBe('hög');
+    // On the market for years (its certificate) and assessed on MTP-rådet's commission: handled,
+    // established, low priority, still MTP-rådet's.
+    expect([libre3.stage, libre3.processStatus, libre3.band]).toEqual([
+      'established',
+      'hanteras-av-mtp-radet',
+      'låg',
+    ]);
     expect(libre3.council).toBe('MTP-rådet');
     expect(libre3.explanation.length).toBeGreaterThanOrEqual(4);
 
@@ -74,10 +80,13 @@ describe('the pipeline trunk on recorded sources', () => {
     // The councils' own lists only mark products already handled; they create no candidate.
     expect(ranked.filter((c) => c.evidence.every((e) => e.sourceId === 'council-lists'))).toEqual([]);
 
-    // Ranked: scores never increase down the list; the multi-source products lead.
+    // Ranked: priorities never increase down the list; what leads is new or coming, not what is
+    // best documented.
     const scores = ranked.map((c) => c.score ?? -1);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    expect(ranked.slice(0, 5).map((c) => c.id)).toContain(libre3.id);
+    expect(ranked.slice(0, 5).map((c) => c.id)).not.toContain(libre3.id);
+    const fresh = await rankedCandidates(app.db, 5, 'new');
+    expect(fresh.every((c) => c.stage === 'pre-market' || c.stage === 'market-entry')).toBe(true);
 
     // Every candidate at or above the threshold has a report and exactly one queued nomination.
     const nominated = await h.query<{ candidate_id: string; n: number }>(

@@ -13,6 +13,7 @@ import type { RescoreResult } from '../../src/app/rescore.js';
 import { rankedCandidates, listNominations } from '../../src/store/queries.js';
 import type { RankedCandidate } from '../../src/store/queries.js';
 import { reportFiles } from '../../src/workers/report.js';
+import { stockholmDay } from '../../src/domain/cases.js';
 
 // Real Redis and PostgreSQL; nothing mocked. The CLI runs as a child process joined to this world.
 const run = promisify(execFile);
@@ -38,6 +39,13 @@ function byUdi(list: RankedCandidate[], udiDi: string): RankedCandidate {
   const found = list.filter((c) => c.identifiers.some((i) => i.scheme === 'udi-di' && i.value === udiDi));
   expect(found, `one candidate with UDI-DI ${udiDi}`).toHaveLength(1);
   return found[0]!;
+}
+
+/** The best-ranked scanned device with an early assessment report. */
+function nominatedDevice(list: RankedCandidate[]): RankedCandidate {
+  const found = list.find((c) => c.kind === 'device' && c.latestReportVersion !== null);
+  expect(found, 'a nominated device').toBeDefined();
+  return found!;
 }
 
 function byName(list: RankedCandidate[], name: string): RankedCandidate {
@@ -154,51 +162,67 @@ describe('triage on the recorded sources', () => {
     expect(await tables()).toEqual(before);
 
     // Back to the shipped criteria: the earlier score rows are current again, nothing new is added.
-    const restored = await rescoreAll(app.db, app.config);
+    const restored = await rescoreAll(app.db, app.config, stockholmDay(new Date()));
     expect(restored.changed).toBe(scored.length);
     expect((await tables()).scores).toHaveLength(before.scores.length);
   });
 
-  it('out-of-scope candidates are never nominated, and the reason is visible', async () => {
+  it('products the councils handle keep their council, show their status and list entry, and are never nominated again', async () => {
     const app = await h.app();
     const ranked = await rankedCandidates(app.db, 1000);
-    const scanNominated = await h.query<{ candidate_id: string; council: string }>(
-      `select n.candidate_id, s.council from nominations n join reports r on r.id = n.report_id
-       join scores s on s.id = r.score_id where n.origin = 'scan'`,
+    const scanNominated = await h.query<{ candidate_id: string; council: string; status: string }>(
+      `select n.candidate_id, s.council, s.process_status as status from nominations n
+       join reports r on r.id = n.report_id join scores s on s.id = r.score_id where n.origin = 'scan'`,
     );
-    const outOfScope = ranked.filter((c) => c.council === 'utanför');
-    expect(outOfScope.length).toBeGreaterThan(0);
-    for (const c of outOfScope) {
-      expect(c.routingReason, c.name).toBeTruthy();
-      expect(scanNominated.map((n) => n.candidate_id)).not.toContain(c.id);
+    expect(scanNominated.length).toBeGreaterThan(0);
+    for (const n of scanNominated) {
+      expect(['MTP-rådet', 'NT-rådet', 'båda']).toContain(n.council);
+      expect(['ej-hanterad', 'nominerad', 'omprovning']).toContain(n.status);
     }
-    expect(scanNominated.every((n) => n.council !== 'utanför')).toBe(true);
 
-    // Optune is on MTP-rådet's own list: out of scope, naming the council and linking the entry.
+    // Optune is on MTP-rådet's own list: routed to MTP-rådet, its status says so, never nominated.
     const optune = byName(ranked, 'Optune');
-    expect(optune.band).toBe('hög');
-    expect(optune.council).toBe('utanför');
-    expect(optune.routingReason).toMatch(
-      /^Redan i nationell samverkan enligt MTP-rådets egen lista: ”Optune” \(https?:\/\//,
-    );
-    const entry = optune.evidence.find((e) => e.sourceId === 'council-lists')!;
-    expect(optune.routingReason).toContain(entry.url);
-    expect(optune.routingEvidence).toEqual([
-      expect.objectContaining({ sourceId: 'council-lists', url: entry.url }),
-    ]);
+    expect(optune.council).toBe('MTP-rådet');
+    expect(['hanteras-av-mtp-radet', 'omprovning']).toContain(optune.processStatus);
+    expect(optune.evidence.some((e) => e.sourceId === 'council-lists')).toBe(true);
     expect(optune.latestReportVersion).toBeNull();
-    // Mounjaro is on NT-rådet's list.
-    expect(byName(ranked, 'Mounjaro').routingReason).toMatch(/enligt NT-rådets egen lista/);
+    // Mounjaro is on NT-rådet's list: NT-rådet, "hanteras av NT-rådet".
+    const mounjaro = byName(ranked, 'Mounjaro');
+    expect([mounjaro.council, mounjaro.processStatus]).toEqual(['NT-rådet', 'hanteras-av-nt-radet']);
+    expect(mounjaro.latestReportVersion).toBeNull();
+    // A product whose health-economic assessment MTP-rådet commissioned is MTP-rådet's already.
+    const libre3 = byUdi(ranked, LIBRE_3);
+    expect(libre3.processStatus).toBe('hanteras-av-mtp-radet');
+    expect(libre3.decisive[0]).toMatch(/^Hanteras av MTP-rådet: MTP-rådet har beställt en bedömning/);
 
-    // The CLI shows the reason too.
-    const cli = await horisont(h, ['candidates', '--json', '--limit', '200']);
-    const listed = JSON.parse(cli.stdout) as RankedCandidate[];
-    expect(listed.find((c) => c.id === optune.id)?.routingReason).toBe(optune.routingReason);
-    const report = await horisont(h, ['report', optune.id]);
+    // The CLI says why there is no report.
+    const report = await horisont(h, ['report', mounjaro.id]);
     expect(report.code).toBe(1);
-    expect(report.stderr).toMatch(
-      /utanför rådens uppdrag och nomineras inte\. Redan i nationell samverkan enligt MTP-rådets egen lista/,
+    expect(report.stderr).toMatch(/hanteras redan av NT-rådet och nomineras inte på nytt/);
+  });
+
+  it('a new criteria version alone re-judges every candidate but writes no report and nominates nothing again', async () => {
+    const counts = async () =>
+      (
+        await h.query<{ reports: number; nominations: number }>(
+          'select (select count(*)::int from reports) as reports, (select count(*)::int from nominations) as nominations',
+        )
+      )[0]!;
+    const before = await counts();
+    const dir = configWith((criteria) => {
+      criteria.version = 'test-ny-version';
+    });
+    const rescored = await horisont(h, ['--config', dir, 'rescore']);
+    expect(rescored.code, rescored.stderr).toBe(0);
+    const scanned = await horisont(h, ['--config', dir, 'scan', '--once', '--json']);
+    expect(scanned.code, scanned.stderr).toBe(0);
+    expect(await counts()).toEqual(before);
+    const versions = await h.query<{ criteria_version: string }>(
+      'select distinct s.criteria_version from candidates c join scores s on s.id = c.current_score_id',
     );
+    expect(versions).toEqual([{ criteria_version: 'test-ny-version' }]);
+    // Back to the shipped criteria for the tests below.
+    await rescoreAll((await h.app()).db, (await h.app()).config, stockholmDay(new Date()));
   });
 
   it('the same report version is never nominated twice', async () => {
@@ -230,13 +254,13 @@ describe('triage on the recorded sources', () => {
   it("a region's nomination of a scanned product lands on the same candidate and shows as the region's", async () => {
     const app = await h.app();
     const ranked = await rankedCandidates(app.db, 1000);
-    const libre3 = byUdi(ranked, LIBRE_3);
+    const g7 = nominatedDevice(ranked);
     const candidatesBefore = (await h.query<{ n: number }>('select count(*)::int as n from candidates'))[0]!
       .n;
     const result = await horisont(h, [
       'nominate',
       '--candidate',
-      libre3.id,
+      g7.id,
       '--by',
       'Region Halland',
       '--reason',
@@ -246,15 +270,15 @@ describe('triage on the recorded sources', () => {
     const candidatesAfter = (await h.query<{ n: number }>('select count(*)::int as n from candidates'))[0]!.n;
     expect(candidatesAfter).toBe(candidatesBefore);
 
-    const rows = (await listNominations(app.db)).filter((r) => r.candidate_id === libre3.id);
+    const rows = (await listNominations(app.db)).filter((r) => r.candidate_id === g7.id);
     expect(rows.map((r) => r.origin).sort()).toEqual(['region', 'scan']);
     const region = rows.find((r) => r.origin === 'region')!;
     expect(region.nominated_by).toBe('Region Halland');
-    expect(region.candidate_name).toBe(libre3.name);
-    expect(region.report_version).toBe(libre3.latestReportVersion);
+    expect(region.candidate_name).toBe(g7.name);
+    expect(region.report_version).toBe(g7.latestReportVersion);
 
     const listed = await horisont(h, ['nominations']);
-    expect(listed.stdout).toMatch(/FreeStyle Libre 3 Sensor\s+region \(Region Halland\)/);
+    expect(listed.stdout).toContain('region (Region Halland)');
   });
 
   it('writes the HTML report beside the Markdown and JSON, and prints it on request', async () => {
@@ -272,14 +296,15 @@ describe('triage on the recorded sources', () => {
       },
       { timeout: 15_000, interval: 250 },
     );
-    const libre3 = byUdi(await rankedCandidates(app.db, 1000), LIBRE_3);
-    const files = reportFiles(app.reportDir, libre3.id, libre3.latestReportVersion!);
-    const printed = await horisont(h, ['report', libre3.id, '--format', 'html']);
+    const g7 = nominatedDevice(await rankedCandidates(app.db, 1000));
+    const files = reportFiles(app.reportDir, g7.id, g7.latestReportVersion!);
+    const printed = await horisont(h, ['report', g7.id, '--format', 'html']);
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout.trimEnd()).toBe(readFileSync(files.html, 'utf8').trimEnd());
     const $ = load(printed.stdout);
-    expect($('h1').text()).toBe('Tidig bedömningsrapport: FreeStyle Libre 3 Sensor');
-    expect($('h2').length).toBe(10);
+    expect($('h1').text()).toBe(`Tidig bedömningsrapport: ${g7.name}`);
+    expect($('h2').length).toBe(11);
+    expect($('h2').text()).toContain('Livscykel, tidpunkt och rådens hantering');
   });
 });
 
@@ -314,15 +339,15 @@ describe('triage on edited sources: established products, a drug in a device lis
     const html = readFileSync(fsn, 'utf8');
     writeFileSync(fsn, html.replace(marker, drug + marker));
 
-    // A regional HTA title carrying markup (as text: the source escaped it). SBU lists the report
-    // on both of its pages, so both are edited.
+    // A regional HTA title carrying markup (as text: the source escaped it), on a method that is
+    // nominated, on whichever of SBU's two pages lists it.
     for (const page of ['regional-hta.html', 'all-types.html']) {
       const sbu = path.join(h.fixturesDir, 'sbu-publications', page);
       writeFileSync(
         sbu,
         readFileSync(sbu, 'utf8').replace(
-          '>Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes</a>',
-          '>Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;</a>',
+          '>Artificiell intelligens för tolkning av mammografi vid screening</a>',
+          '>Artificiell intelligens för tolkning av mammografi vid screening &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;</a>',
         ),
       );
     }
@@ -335,12 +360,10 @@ describe('triage on edited sources: established products, a drug in a device lis
     await h?.close();
   });
 
-  it('routes an established product and a drug away from MTP-rådet, with the reason, and never nominates them to it', async () => {
+  it('calls an MDD-era product established (still MTP-rådet’s) and routes a drug away from MTP-rådet, never nominating either', async () => {
     const g7 = byUdi(ranked, DEXCOM_G7);
-    expect(g7.council).toBe('utanför');
-    expect(g7.routingReason).toMatch(
-      /^Etablerad produkt: registrerad i EUDAMED enbart enligt äldre direktiv \(MDD 93\/42\/EEG\)/,
-    );
+    expect([g7.council, g7.stage]).toEqual(['MTP-rådet', 'established']);
+    expect(g7.decisive.join(' ')).toMatch(/^Etablerad: /);
     const heparin = byName(ranked, 'Heparin LEO');
     expect(heparin.council).toBe('NT-rådet');
     expect(heparin.routingReason).toMatch(/^Läkemedel i en förteckning över medicintekniska produkter/);
@@ -353,24 +376,26 @@ describe('triage on edited sources: established products, a drug in a device lis
     expect(ids.length).toBeGreaterThan(0);
     expect(ids).not.toContain(g7.id);
     expect(ids).not.toContain(heparin.id);
-    for (const c of ranked.filter((x) => x.council === 'utanför')) expect(ids).not.toContain(c.id);
+    for (const c of ranked.filter((x) => x.council === 'utanför' || x.stage === 'established')) {
+      expect(ids).not.toContain(c.id);
+    }
   });
 
   it('keeps a title carrying <script> or an onerror attribute inert in the HTML report', async () => {
     const app = await h.app();
     // Report files are written right after the report's transaction commits; allow for that.
-    const { libre3, html } = await vi.waitFor(
+    const { hostile, html } = await vi.waitFor(
       async () => {
-        const found = byUdi(await rankedCandidates(app.db, 1000), LIBRE_3);
-        expect(found.evidence.map((e) => e.title)).toContainEqual(
-          expect.stringContaining('<script>alert(1)</script>'),
+        const found = (await rankedCandidates(app.db, 1000)).filter((c) =>
+          c.evidence.some((e) => e.title.includes('<script>alert(1)</script>')),
         );
-        const files = reportFiles(app.reportDir, found.id, found.latestReportVersion!);
-        return { libre3: found, html: readFileSync(files.html, 'utf8') };
+        expect(found).toHaveLength(1);
+        const files = reportFiles(app.reportDir, found[0]!.id, found[0]!.latestReportVersion!);
+        return { hostile: found[0]!, html: readFileSync(files.html, 'utf8') };
       },
       { timeout: 15_000, interval: 250 },
     );
-    expect(libre3.latestReportVersion).not.toBeNull();
+    expect(hostile.latestReportVersion).not.toBeNull();
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;');

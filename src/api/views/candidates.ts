@@ -1,3 +1,7 @@
+import { STAGE_LABELS } from '../../domain/lifecycle.js';
+import { COUNCIL_VALUES, PROCESS_STATUS_LABELS } from '../../domain/routing.js';
+import { RANKED_SECTIONS, RANKED_SECTION_LABELS } from '../../store/queries.js';
+import type { RankedSection } from '../../store/queries.js';
 import { randomUUID } from 'node:crypto';
 import { externalLink, html, pathWithQuery } from '../html.js';
 import type { HtmlValue, SafeHtml } from '../html.js';
@@ -20,7 +24,7 @@ import type { Decision, DecisionState, Note } from '../../store/decisions.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
 import type { User } from '../../store/users.js';
 import { roleAtLeast } from '../../store/users.js';
-import { ITEM_KIND_LABELS, legislationLabel, riskClassLabel } from '../../domain/score.js';
+import { ITEM_KIND_LABELS, legislationLabel, riskClassLabel } from '../../domain/labels.js';
 import { normaliseRiskClass, normaliseLegislation } from '../../domain/candidate.js';
 import { registryCodeLabel, sourceLabel } from '../../domain/labels.js';
 import type { CandidateCaseState } from '../../store/cases.js';
@@ -28,7 +32,7 @@ import { candidateCasesSection } from './cases.js';
 import { exportLinks } from '../export.js';
 
 const SORT_LABELS: Record<string, string> = {
-  score: 'Poäng',
+  score: 'Prioritet',
   name: 'Namn',
   'first-seen': 'Först sedd',
   updated: 'Senast ändrad',
@@ -69,6 +73,8 @@ export function statusBadge(status: string, watched: boolean): SafeHtml {
 
 function filterQuery(filter: CandidateFilter): Record<string, string | number | undefined> {
   return {
+    // The page opens on `new`: only another list needs saying.
+    scope: filter.scope === 'new' ? undefined : (filter.scope ?? 'all'),
     q: filter.q,
     npo: filter.npo,
     council: filter.council,
@@ -93,7 +99,7 @@ export function candidateListPage(input: {
   const { list, filter, options } = input;
   const errors = input.errors ?? {};
   const typed = input.typed ?? {};
-  const councils = [...new Set(['MTP-rådet', 'NT-rådet', 'båda', 'utanför', ...options.councils])];
+  const councils = [...new Set([...COUNCIL_VALUES, ...options.councils])];
   const npo = [...new Set([...NPO_NAMES, ...options.npo])];
   const first = (list.page - 1) * list.pageSize + 1;
   const last = Math.min(list.total, list.page * list.pageSize);
@@ -104,8 +110,21 @@ export function candidateListPage(input: {
   const statusCounts = ['open', 'nominated', 'dismissed']
     .map((s) => `${labelOf(STATUS_LABELS, s)}: ${swedishNumber(list.counts.byStatus[s] ?? 0)}`)
     .join(' · ');
+  const scopes: Array<[RankedSection | 'all', string]> = [
+    ...RANKED_SECTIONS.map((section) => [section, RANKED_SECTION_LABELS[section]] as [RankedSection, string]),
+    ['all', 'Alla'],
+  ];
+  const currentScope = filter.scope ?? 'all';
   return html`<h1>Kandidater</h1>
+    <nav class="tabs" aria-label="Listor">
+      ${scopes.map(([scope, label]) =>
+        scope === currentScope
+          ? html`<strong aria-current="page">${label}</strong> `
+          : html`<a href="${pathWithQuery('/kandidater', { ...query, scope: scope === 'new' ? undefined : scope, page: undefined })}">${label}</a> `,
+      )}
+    </nav>
     <form class="filters" method="get" action="/kandidater" role="search" aria-label="Filtrera kandidater">
+      ${filter.scope === 'new' ? '' : html`<input type="hidden" name="scope" value="${currentScope}" />`}
       <div class="wide">
         <label for="q">Fritext (namn, tillverkare, källtitlar, identifierare)</label>
         <input type="search" id="q" name="q" value="${filter.q ?? ''}" placeholder="t.ex. glukosmätning" />
@@ -132,12 +151,12 @@ export function candidateListPage(input: {
       ${select(
         'source',
         'Källa',
-        options.sources.map((s) => [s, sourceLabel(s)] as const),
+        options.sources.map((s) => [s, s] as const),
         filter.source,
       )}
       ${dateField({ id: 'from', label: 'Först sedd från', value: typed.from ?? filter.from, error: errors.from })}
       ${dateField({ id: 'to', label: 'Först sedd till och med', value: typed.to ?? filter.to, error: errors.to })}
-      ${select('sort', 'Sortera på', Object.entries(SORT_LABELS), filter.sort, 'Poäng')}
+      ${select('sort', 'Sortera på', Object.entries(SORT_LABELS), filter.sort, 'Prioritet')}
       ${select(
         'order',
         'Ordning',
@@ -187,8 +206,10 @@ export function candidateListPage(input: {
               <tr>
                 <th scope="col" class="num">#</th>
                 <th scope="col">Kandidat</th>
-                <th scope="col" class="num">Poäng</th>
+                <th scope="col" class="num">Prioritet</th>
                 <th scope="col">Nivå</th>
+                <th scope="col">Livscykel</th>
+                <th scope="col">Rådens hantering</th>
                 <th scope="col">Råd</th>
                 <th scope="col">Status</th>
                 <th scope="col">Källor</th>
@@ -208,7 +229,9 @@ export function candidateListPage(input: {
                       >
                     </td>
                     <td class="num">${c.score ?? '–'}</td>
-                    <td>${bandBadge(c.band)}</td>
+                    <td>${c.insufficientEvidence ? html`<span class="badge band-underlag">Underlag saknas</span>` : bandBadge(c.band)}</td>
+                    <td>${c.stage === null ? '–' : labelOf(STAGE_LABELS, c.stage)}</td>
+                    <td>${c.processStatus === null ? '–' : labelOf(PROCESS_STATUS_LABELS, c.processStatus)}</td>
                     <td>${c.council ?? '–'}</td>
                     <td>${statusBadge(c.status, c.watched)}</td>
                     <td>${c.sources.map(sourceLabel).join(', ')} <span class="muted">(${c.evidenceCount})</span></td>
@@ -672,19 +695,12 @@ function productHistorySection(candidate: CandidateDetail): SafeHtml {
 }
 
 /** The two or three criteria that weigh most in the score, each with its strongest signal. */
-function topReasons(candidate: CandidateDetail): SafeHtml | string {
-  const criteria = [...(candidate.score?.criteria ?? [])]
-    .filter((c) => c.points > 0)
-    .sort((a, b) => b.points - a.points)
-    .slice(0, 3);
-  if (criteria.length === 0) return '';
-  return html`<ul class="reasons">
-    ${criteria.map((c) => {
-      const strongest = [...c.signals].sort((a, b) => b.points - a.points)[0];
-      return html`<li>
-        <strong>${c.label}</strong> (${c.points} av ${c.maxPoints} p)${strongest ? html`: ${strongest.label}` : ''}
-      </li>`;
-    })}
+/** The two or three reasons that decide the rank, as the score states them. */
+function decisiveReasons(candidate: CandidateDetail): SafeHtml | string {
+  const reasons = candidate.score?.decisive ?? [];
+  if (reasons.length === 0) return '';
+  return html`<ul class="reasons" aria-label="Avgörande skäl">
+    ${reasons.map((reason) => html`<li>${reason}</li>`)}
   </ul>`;
 }
 
@@ -696,9 +712,8 @@ function nominationSummary(candidate: CandidateDetail): SafeHtml | string {
 }
 
 /**
- * What decides the candidate's fate, before anything else: band and score, status, council,
- * report, and the reasons that weigh most. (The triage's lifecycle stage and process status
- * belong here too, as rows of this list.)
+ * What decides the candidate's fate, before anything else: band and priority, lifecycle stage,
+ * the councils' handling, status, council, report, and the reasons that decide the rank.
  */
 function keyFacts(candidate: CandidateDetail): SafeHtml {
   const { score, report } = candidate;
@@ -708,8 +723,16 @@ function keyFacts(candidate: CandidateDetail): SafeHtml {
       <div>
         <dt>Prioritet</dt>
         <dd>
-          ${score ? html`${bandBadge(score.band)} ${score.total} av 100 poäng` : html`<span class="muted">Ej poängsatt</span>`}
+          ${score ? html`${score.insufficientEvidence ? html`<span class="badge band-underlag">Underlag saknas</span>` : bandBadge(score.band)} ${score.total} av 100` : html`<span class="muted">Ej poängsatt</span>`}
         </dd>
+      </div>
+      <div>
+        <dt>Livscykel</dt>
+        <dd>${score?.stage ? labelOf(STAGE_LABELS, score.stage) : '–'}</dd>
+      </div>
+      <div>
+        <dt>Rådens hantering</dt>
+        <dd>${score?.processStatus ? labelOf(PROCESS_STATUS_LABELS, score.processStatus) : '–'}</dd>
       </div>
       <div>
         <dt>Status</dt>
@@ -735,8 +758,10 @@ function keyFacts(candidate: CandidateDetail): SafeHtml {
         <dd>${candidate.npo.length ? candidate.npo.join(', ') : html`<span class="muted">Inget föreslaget</span>`}</dd>
       </div>
     </dl>
+    ${score?.expected ? html`<p class="expected"><strong>Tidpunkt:</strong> ${score.expected}</p>` : ''}
     ${score ? html`<p class="routing"><strong>Varför ${score.council}:</strong> ${score.routingReason}</p>` : ''}
-    ${topReasons(candidate)}
+    ${score?.statusReason && score.processStatus !== 'ej-hanterad' ? html`<p class="routing"><strong>Rådens hantering:</strong> ${score.statusReason}</p>` : ''}
+    ${decisiveReasons(candidate)}
   </section>`;
 }
 

@@ -40,6 +40,8 @@ caption { text-align:left; font-weight:600; padding:.25rem 0; }
 .band-hög { color:var(--high); background:var(--high-bg); }
 .band-medel { color:var(--mid); background:var(--mid-bg); }
 .band-låg { color:var(--low); background:var(--low-bg); }
+.band-underlag { color:var(--muted, #555); background:transparent; border:1px dashed currentColor; }
+.tabs { margin:.5rem 0 1rem; display:flex; gap:1rem; flex-wrap:wrap; }
 .status-nominated { color:#0b4f8a; background:var(--accent-bg); }
 .status-dismissed { color:#4a5560; background:#eef0f2; }
 .status-open { color:#1b1f24; background:#fff; }
