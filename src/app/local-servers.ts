@@ -127,6 +127,8 @@ export interface LocalRedisSettings {
   binary?: string;
   maxmemory?: string;
   policy?: string;
+  /** `requirepass`: clients must authenticate (the URL carries it). */
+  password?: string;
 }
 
 export async function startLocalRedis(settings: LocalRedisSettings = {}): Promise<LocalRedis> {
@@ -134,7 +136,8 @@ export async function startLocalRedis(settings: LocalRedisSettings = {}): Promis
   if (!binary) throw new Error('redis-server is not on the PATH');
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'horisont-redis-'));
-  const url = `redis://127.0.0.1:${port}`;
+  const auth = settings.password === undefined ? '' : `:${encodeURIComponent(settings.password)}@`;
+  const url = `redis://${auth}127.0.0.1:${port}`;
   const child = new Child();
 
   async function answers(): Promise<boolean> {
@@ -175,6 +178,7 @@ export async function startLocalRedis(settings: LocalRedisSettings = {}): Promis
         '--maxmemory-policy',
         settings.policy ?? 'noeviction',
         ...(settings.maxmemory ? ['--maxmemory', settings.maxmemory] : []),
+        ...(settings.password === undefined ? [] : ['--requirepass', settings.password]),
       ]);
       await retryUntil(answers, () => child.running, `redis-server on port ${port}`);
     },
