@@ -1,3 +1,5 @@
+import { COUNCIL_VALUES } from '../domain/routing.js';
+import { RANKED_SECTIONS } from '../store/queries.js';
 import { DECISION_ACTIONS, DISMISS_REASONS } from '../store/decisions.js';
 import { SORTS, STATUS_FILTERS } from '../store/workbench.js';
 import { ERROR_CODES } from './errors.js';
@@ -101,8 +103,13 @@ export function openApiDocument(): Json {
               { type: 'string' },
               'Fritext (svensk fulltextsökning över namn, tillverkare, källtitlar; exakt identifierare)',
             ),
+            q(
+              'scope',
+              { type: 'string', enum: [...RANKED_SECTIONS, 'all'] },
+              'Lista: new (nya och kommande), handled (hanteras redan av råden eller omprövas), other (etablerade, utanför uppdraget eller till TLV) eller all (standard)',
+            ),
             q('npo', { type: 'string' }),
-            q('council', { type: 'string' }),
+            q('council', { type: 'string', enum: [...COUNCIL_VALUES] }),
             q('band', { type: 'string', enum: ['hög', 'medel', 'låg'] }),
             q('status', { type: 'string', enum: [...STATUS_FILTERS] }),
             q('source', { type: 'string' }),
