@@ -52,6 +52,8 @@ describe.skipIf(!binaries)('the demo with the configured servers unreachable', (
     expect(world).toMatchObject({
       HORISONT_DB_SCHEMA: 'horisont_demo',
       HORISONT_QUEUE_PREFIX: 'horisont-demo',
+      // A later scan in this world reads the recordings (`horisont fixtures serve`), never the web.
+      HORISONT_FIXTURE_ORIGIN: 'http://127.0.0.1:4870',
     });
     expect(world.DATABASE_URL).not.toBe(closed.DATABASE_URL);
     const gone = await unreachableServices({ postgres: world.DATABASE_URL!, redis: world.REDIS_URL! }, 1_000);

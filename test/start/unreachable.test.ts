@@ -86,6 +86,16 @@ describe('every command with unreachable Redis and PostgreSQL', () => {
     expect(result.stderr).not.toContain('hemligt');
   });
 
+  it("a scan in a world of recordings (the demo's env file) says when the fixture server is not running", async () => {
+    // PostgreSQL and Redis answer (the machine's own); only the recordings' server is missing.
+    const origin = `http://127.0.0.1:${await freePort()}`;
+    const result = await horisont(['scan', '--once'], { HORISONT_FIXTURE_ORIGIN: origin });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`Horisont når inte fixturservern (fixture server) på ${origin}/`);
+    expect(result.stderr).toContain('npx horisont fixtures serve');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('commands that need no server still work', async () => {
     const result = await horisont(['check-config'], closed);
     expect(result.code, result.stderr).toBe(0);
