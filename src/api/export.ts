@@ -9,6 +9,8 @@ import type { Cell, Table } from './spreadsheet.js';
 import { listCandidates } from '../store/workbench.js';
 import type { CandidateListItem } from '../store/workbench.js';
 import { sourceLabel } from '../domain/labels.js';
+import { STAGE_LABELS } from '../domain/lifecycle.js';
+import { PROCESS_STATUS_LABELS } from '../domain/routing.js';
 import { stockholmDay } from '../domain/cases.js';
 
 /**
@@ -31,8 +33,18 @@ const COLUMNS: readonly Column[] = [
   { header: 'Kandidat', width: 48, value: (c) => c.name },
   { header: 'Tillverkare', width: 30, value: (c) => c.manufacturer },
   { header: 'Typ', width: 22, value: (c) => labelOf(KIND_LABELS, c.kind) },
-  { header: 'Prioritet (poäng)', width: 10, value: (c) => c.score },
-  { header: 'Prioritetsnivå', width: 12, value: (c) => (c.band ? labelOf(BAND_LABELS, c.band) : null) },
+  { header: 'Prioritet', width: 10, value: (c) => c.score },
+  {
+    header: 'Prioritetsnivå',
+    width: 16,
+    value: (c) => (c.insufficientEvidence ? 'Underlag saknas' : c.band ? labelOf(BAND_LABELS, c.band) : null),
+  },
+  { header: 'Livscykel', width: 22, value: (c) => (c.stage ? labelOf(STAGE_LABELS, c.stage) : null) },
+  {
+    header: 'Rådens hantering',
+    width: 22,
+    value: (c) => (c.processStatus ? labelOf(PROCESS_STATUS_LABELS, c.processStatus) : null),
+  },
   { header: 'Råd', width: 12, value: (c) => c.council },
   { header: 'Status', width: 14, value: (c) => labelOf(STATUS_LABELS, c.status) },
   { header: 'Bevakas', width: 8, value: (c) => (c.watched ? 'ja' : 'nej') },

@@ -40,7 +40,9 @@ import { assertReachable, ServiceUnreachableError } from '../app/reachability.js
 import { AccountError } from '../app/accounts.js';
 import { registerHoldCommands } from './holds-commands.js';
 import { useSwedishHelp } from './help.js';
-import { positiveInt } from './args.js';
+import { positiveInt, uuidArg } from './args.js';
+import { assertCandidate } from './resolution-commands.js';
+import { ORIGIN_LABELS, label } from '../domain/labels.js';
 import { NotFoundError } from './errors.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
@@ -208,18 +210,18 @@ export function buildProgram(): Command {
   program
     .command('replay')
     .description(
-      "re-parse stored snapshots with today's adapters and re-score, with no network; report what changed",
+      'läs om lagrade ögonblicksbilder med dagens adaptrar och räkna om poängen, utan nätverk; visa vad som ändrades',
     )
-    .option('--source <id...>', 'only these sources (default: every configured source)')
-    .option('--since <date>', 'only snapshots fetched on or after this date (YYYY-MM-DD)')
+    .option('--source <id...>', 'bara dessa källor (standard: varje konfigurerad källa)')
+    .option('--since <date>', 'bara ögonblicksbilder hämtade denna dag eller senare (ÅÅÅÅ-MM-DD)')
     .option(
       '--as-of <date>',
-      'rank as on this day (YYYY-MM-DD): per request the snapshot current then, in a world of its own',
+      'rangordna som på denna dag (ÅÅÅÅ-MM-DD): för varje anrop den ögonblicksbild som gällde då, i en egen värld',
       parseDay,
     )
-    .option('--into <schema>', 'with --as-of: the schema of that world (default <schema>_per_YYYYMMDD)')
-    .option('--json', 'print the run summary as JSON')
-    .option('--timeout <seconds>', 'give up waiting after this many seconds', positiveInt, 3600)
+    .option('--into <schema>', 'med --as-of: den världens schema (standard <schema>_per_ÅÅÅÅMMDD)')
+    .option('--json', 'körningens sammanfattning som JSON')
+    .option('--timeout <seconds>', 'ge upp efter så här många sekunder', positiveInt, 3600)
     .action(
       async (options: {
         source?: string[];
@@ -258,7 +260,7 @@ export function buildProgram(): Command {
         }
         const since = options.since === undefined ? undefined : new Date(options.since);
         if (since && Number.isNaN(since.getTime())) {
-          throw new InvalidArgumentError('--since expects a date such as 2026-11-01');
+          throw new InvalidArgumentError('--since väntar ett datum som 2026-11-01');
         }
         await withApp(
           program,
@@ -284,20 +286,29 @@ export function buildProgram(): Command {
 
   program
     .command('candidates')
-    .description('list candidates ranked by triage score')
+    .description(
+      'kandidaterna rangordnade efter prioritet, i tre listor: nya och kommande, de som råden redan hanterar, övriga',
+    )
     .option(
       '--json',
-      'full detail as JSON: identifiers, score, band, council, per-criterion explanation, evidence',
+      'alla uppgifter som JSON: identifierare, prioritet, nivå, livscykel, råd, förklaring per kriterium, belägg',
     )
-    .option('--limit <n>', 'how many', positiveInt, 50)
-    .option('--explain <id>', "how the candidate's rank moves if each criterion's weight changes by ±50 %")
+    .option('--limit <n>', 'hur många (per lista)', positiveInt, 50)
+    .option(
+      '--explain <id>',
+      'hur kandidatens plats flyttas om varje kriteriums vikt ändras med ±50 %',
+      uuidArg('kandidatens id'),
+    )
     .action(async (options: { json?: boolean; limit: number; explain?: string }) => {
       await withApp(
         program,
         async (ctx) => {
           if (options.explain !== undefined) {
+            await assertCandidate(ctx.db, options.explain);
             const explained = await explainRank(ctx.db, options.explain, ctx.config.criteria);
-            if (!explained) throw new InvalidArgumentError(`no scored candidate ${options.explain}`);
+            if (!explained) {
+              throw new InvalidArgumentError(`Kandidaten ${options.explain} är ännu inte poängsatt.`);
+            }
             console.log(options.json ? JSON.stringify(explained, null, 2) : formatExplanation(explained));
             return;
           }
@@ -313,16 +324,14 @@ export function buildProgram(): Command {
 
   program
     .command('report')
-    .description('print the latest early assessment report (tidig bedömningsrapport) of a candidate')
-    .argument('<candidate-id>', 'candidate id (uuid)')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
+    .description('skriv ut en kandidats senaste tidiga bedömningsrapport')
+    .argument('<candidate-id>', 'kandidatens id (uuid)', uuidArg('kandidatens id'))
+    .addOption(new Option('--format <format>', 'format').choices(['md', 'json', 'html']).default('md'))
     .action(async (candidateId: string, options: { format: 'md' | 'json' | 'html' }) => {
       await withApp(
         program,
         async (ctx) => {
-          if (!/^[0-9a-f-]{36}$/i.test(candidateId)) {
-            throw new InvalidArgumentError('candidate id must be a uuid');
-          }
+          await assertCandidate(ctx.db, candidateId);
           const report = await latestReport(ctx.db, candidateId);
           if (!report) {
             const current = (
@@ -332,7 +341,7 @@ export function buildProgram(): Command {
               )
             ).rows[0]?.result;
             console.error(
-              `Ingen rapport finns för kandidat ${candidateId}${current === undefined ? ' (okänd eller ännu inte poängsatt).' : `: ${whyNoReport(current)}`}`,
+              `Ingen rapport finns för kandidat ${candidateId}${current === undefined ? ' (ännu inte poängsatt).' : `: ${whyNoReport(current)}`}`,
             );
             process.exitCode = 1;
             return;
@@ -365,7 +374,9 @@ export function buildProgram(): Command {
               rows.map((row) => [
                 row.id,
                 oneLine(row.candidate_name, 40),
-                row.nominated_by ? `${row.origin} (${oneLine(row.nominated_by, 30)})` : row.origin,
+                row.nominated_by
+                  ? `${label(ORIGIN_LABELS, row.origin)} (${oneLine(row.nominated_by, 30)})`
+                  : label(ORIGIN_LABELS, row.origin),
                 row.report_version === null ? '–' : `v${row.report_version}`,
                 row.band ?? '–',
                 row.enqueued_at ? 'ja' : 'nej',

@@ -4,6 +4,7 @@ import type { Db } from '../store/db.js';
 import { RANKED_SECTIONS, RANKED_SECTION_LABELS, rankedCandidates } from '../store/queries.js';
 import type { RankedCandidate } from '../store/queries.js';
 import { oneLine, table } from './format.js';
+import { sourceLabel } from '../domain/labels.js';
 
 /** The band as shown: "underlag saknas" when the evidence is too thin to judge. */
 export function bandText(candidate: Pick<RankedCandidate, 'band' | 'insufficientEvidence'>): string {
@@ -37,7 +38,7 @@ export function formatRanked(
       c.council ?? '–',
       oneLine(c.name, 40),
       oneLine(c.manufacturer ?? '–', 28),
-      [...new Set(c.evidence.map((e) => e.sourceId))].join(','),
+      oneLine([...new Set(c.evidence.map((e) => sourceLabel(e.sourceId)))].join(', '), 70),
       ...(options.ids ? [c.id] : []),
     ]),
   );

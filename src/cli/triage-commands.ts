@@ -149,10 +149,16 @@ export function formatCriteria(criteria: TriageCriteria): string {
 export function registerTriageCommands(program: Command): void {
   program
     .command('rescore')
-    .description('re-score every candidate with the current criteria and print the rank changes')
-    .option('--json', 'as JSON: every candidate with its rank and total before and after')
-    .option('--all', 'list every candidate, not only those that moved')
-    .option('--as-of <date>', 'judge as of this day (YYYY-MM-DD); default today in Stockholm', parseDay)
+    .description(
+      'räkna om varje kandidats poäng med de aktuella kriterierna och visa hur rangordningen ändras',
+    )
+    .option('--json', 'som JSON: varje kandidat med plats och poäng före och efter')
+    .option('--all', 'lista varje kandidat, inte bara de som flyttade')
+    .option(
+      '--as-of <date>',
+      'bedöm som på denna dag (ÅÅÅÅ-MM-DD); standard: dagens datum i Stockholm',
+      parseDay,
+    )
     .action(async (options: { json?: boolean; all?: boolean; asOf?: string }) => {
       const asOf = options.asOf ?? stockholmDay(new Date());
       // The database and configuration only: rescoring needs no queue.

@@ -123,7 +123,7 @@ describe('buildReport', () => {
       ['E3', '31'],
     ]);
     expect(markdown).toContain(
-      '- **E1.** [Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes](https://www.sbu.se/sv/publikationer/regional-hta/libre-3/) · HTA-rapport · källa: sbu-publications · Regional HTA · HTA-centrum Västra Götalandsregionen · publicerad 2026-03-12 (12 mars 2026)',
+      '- **E1.** [Kontinuerlig glukosmätning med FreeStyle Libre 3 vid typ 2-diabetes](https://www.sbu.se/sv/publikationer/regional-hta/libre-3/) · HTA-rapport · källa: SBU · Regional HTA · HTA-centrum Västra Götalandsregionen · publicerad 2026-03-12 (12 mars 2026)',
     );
     expect(markdown).toContain('publicerad 2026-11-13 (13 november 2026)');
     expect(markdown).toContain('uppdaterad 2026-10-28 (28 oktober 2026)');

@@ -16,7 +16,7 @@ import { PROGRAMME_FIELD_LABELS } from './programme-areas.js';
 import type { CriterionResult, ScoreResult } from './score.js';
 import { LIFECYCLE_STAGES, STAGE_LABELS, swedishDay } from './lifecycle.js';
 import { COUNCIL_VALUES, PROCESS_STATUSES, PROCESS_STATUS_LABELS } from './routing.js';
-import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './labels.js';
+import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel, sourceLabel } from './labels.js';
 
 /**
  * The early assessment report (tidig bedömningsrapport), as versioned JSON and as Swedish
@@ -1082,7 +1082,7 @@ function renderFact(fact: ReportFact, byRef: Map<string, ReportSource>): string 
 
 function sourceLine(s: ReportSource): string {
   const parts = [`**${s.ref}.** ${mdLink(s.title, s.url)}`];
-  const meta = [escapeMarkdown(s.kindLabel), `källa: ${escapeMarkdown(s.sourceId)}`];
+  const meta = [escapeMarkdown(s.kindLabel), `källa: ${escapeMarkdown(sourceLabel(s.sourceId))}`];
   if (s.publicationType !== undefined) meta.push(escapeMarkdown(s.publicationType));
   if (s.region !== undefined) meta.push(escapeMarkdown(s.region));
   const published = s.publishedAt === undefined ? undefined : formatSwedishDate(s.publishedAt);

@@ -19,6 +19,11 @@ beforeAll(async () => {
     HOSTILE_MAKER,
     w.seeded.minimed.id,
   ]);
+  await w.h.query(
+    `update scores set stage = 'market-entry', process_status = 'ej-hanterad'
+     where id = (select current_score_id from candidates where id = $1)`,
+    [w.seeded.libre.id],
+  );
 });
 
 afterAll(async () => {
@@ -61,8 +66,10 @@ describe('exporting the candidate list', () => {
       'Kandidat',
       'Tillverkare',
       'Typ',
-      'Prioritet (poäng)',
+      'Prioritet',
       'Prioritetsnivå',
+      'Livscykel',
+      'Rådens hantering',
       'Råd',
       'Status',
       'Bevakas',
@@ -76,21 +83,23 @@ describe('exporting the candidate list', () => {
       'Id',
     ]);
     const list = await listed('scope=all');
-    expect(rows.map((row) => row[16])).toEqual(list.items.map((c) => c.id));
+    expect(rows.map((row) => row[18])).toEqual(list.items.map((c) => c.id));
     expect(rows.map((row) => row[0])).toEqual(list.items.map((_c, i) => String(i + 1)));
-    const libre = rows.find((row) => row[16] === w.seeded.libre.id)!;
-    expect(libre.slice(1, 8)).toEqual([
+    const libre = rows.find((row) => row[18] === w.seeded.libre.id)!;
+    expect(libre.slice(1, 10)).toEqual([
       'FreeStyle Libre 3',
       'Abbott Diabetes Care Ltd',
       'Medicinteknisk produkt',
       '82',
       'Hög',
+      'marknadsintroduktion',
+      'ej hanterad',
       'MTP-rådet',
       'Ej beslutad',
     ]);
-    expect(libre[10]).toBe('EUDAMED (produkter); SBU; TLV');
-    expect(libre[13]).toBe('2026-03-10');
-    expect(libre[15]).toBe(`http://localhost:80/kandidater/${w.seeded.libre.id}`);
+    expect(libre[12]).toBe('EUDAMED (produkter); SBU; TLV');
+    expect(libre[15]).toBe('2026-03-10');
+    expect(libre[17]).toBe(`http://localhost:80/kandidater/${w.seeded.libre.id}`);
   });
 
   it('applies the list’s filters and search', async () => {
@@ -102,14 +111,14 @@ describe('exporting the candidate list', () => {
       (await download('/kandidater.csv?scope=all&sort=name&order=asc')).body.slice(1),
       ';',
     );
-    expect(sorted.slice(1).map((row) => row[16])).toEqual(
+    expect(sorted.slice(1).map((row) => row[18])).toEqual(
       (await listed('scope=all&sort=name&order=asc')).items.map((c) => c.id),
     );
   });
 
   it('neutralises text a spreadsheet would run as a formula', async () => {
     const rows = parseCsv((await download('/kandidater.csv?scope=all')).body.slice(1), ';');
-    const hostile = rows.find((row) => row[16] === w.seeded.minimed.id)!;
+    const hostile = rows.find((row) => row[18] === w.seeded.minimed.id)!;
     expect(hostile[1]).toBe(`'${HOSTILE_NAME}`);
     expect(hostile[2]).toBe(`'${HOSTILE_MAKER}`);
   });
@@ -126,6 +135,6 @@ describe('exporting the candidate list', () => {
     const flat = (table: string[][]) =>
       table.map((row) => row.map((cell) => cell.replace(/\s+/g, ' ').trim()));
     expect(flat(rows)).toEqual(flat(csv));
-    expect(rows.find((row) => row[16] === w.seeded.minimed.id)![1]).toBe(`'${HOSTILE_NAME}`);
+    expect(rows.find((row) => row[18] === w.seeded.minimed.id)![1]).toBe(`'${HOSTILE_NAME}`);
   });
 });

@@ -278,7 +278,7 @@ describe('triage on the recorded sources', () => {
     expect(region.report_version).toBe(g7.latestReportVersion);
 
     const listed = await horisont(h, ['nominations']);
-    expect(listed.stdout).toContain('region (Region Halland)');
+    expect(listed.stdout).toContain('Region (Region Halland)');
   });
 
   it('writes the HTML report beside the Markdown and JSON, and prints it on request', async () => {
