@@ -12,8 +12,8 @@ import type { World } from './support/world.js';
 
 /**
  * PostgreSQL out of connections (issue 21): on a server of the test's own with a low
- * `max_connections`, every free slot is taken while a worker child is in the middle of a run and
- * has no connection of its own left. Jobs that cannot connect wait (`db-unavailable`) instead of
+ * `max_connections`, every free slot is taken while a worker child, idle and without a connection
+ * of its own, is handed a run. Jobs that cannot connect wait (`db-unavailable`) instead of
  * spending attempts, a workbench process starting meanwhile reports itself unready with the
  * reason, and once the slots are free again the run completes with nothing lost or doubled.
  */
@@ -52,17 +52,20 @@ describe('PostgreSQL max_connections reached', () => {
     const prepared = await prepareWorld({ databaseUrl: server.url });
     world = prepared.world;
     const app = await world.app();
-    const worker = world.startWorker({ barrier: 'begin@resolve#1' });
-    const runId = await world.startRun();
-    await world.waitForTrace((e) => e.event === 'hold');
-
-    // The worker keeps only the held transaction's connection; every other slot is taken.
+    const worker = world.startWorker();
+    const deadline = Date.now() + 60_000;
+    while (logged(worker.logs, 'start: running').length === 0) {
+      if (Date.now() > deadline) throw new Error('the worker did not start');
+      await sleep(100);
+    }
+    // The worker, idle, loses its connections; this process keeps one to start the run with.
     await world.query(
-      `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'horisont' and state = 'idle'`,
+      `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'horisont'`,
     );
+    await app.db.query('select 1');
     const refusal = await takeEverySlot();
     expect(refusal.code).toBe('53300');
-    world.release();
+    const runId = await world.startRun();
 
     // A workbench process starting now cannot get a connection: unready, with the reason.
     const log = createLogger('silent');
@@ -80,9 +83,9 @@ describe('PostgreSQL max_connections reached', () => {
         logged(worker.logs, 'the database is out of reach').filter((entry) =>
           /too many clients/.test(String(entry.err)),
         );
-      const deadline = Date.now() + 60_000;
+      const waited = Date.now() + 60_000;
       while (refused().length === 0) {
-        if (Date.now() > deadline) throw new Error('no job met the full server');
+        if (Date.now() > waited) throw new Error('no job met the full server');
         await sleep(200);
       }
       expect(
