@@ -33,6 +33,8 @@ export const ERROR_KINDS = [
   'db-conflict',
   /** PostgreSQL could not be reached or refused the connection (down, restarting, out of connections). */
   'db-unavailable',
+  /** No space left: PostgreSQL's disk (SQLSTATE 53100) or the report directory's (ENOSPC, EDQUOT). */
+  'disk-full',
   // our own
   'config',
   'internal',
@@ -98,15 +100,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return DB_UNAVAILABLE_MESSAGE.test(error instanceof Error ? error.message : '');
 }
 
+/** PostgreSQL's disk_full and the file system's "no space" and "quota exceeded". */
+const DISK_FULL_CODES: ReadonlySet<string> = new Set(['53100', 'ENOSPC', 'EDQUOT']);
+
 /**
  * Classifies anything thrown into a kind. Errors of our own carry theirs; the database's
- * conflicts and outages are told apart by SQLSTATE (the driver's errors are plain objects with a
- * `code`); everything else is `internal`.
+ * conflicts, outages and full disks are told apart by SQLSTATE (the driver's errors are plain
+ * objects with a `code`), a full file system by its errno code; everything else is `internal`.
  */
 export function errorKindOf(error: unknown): ErrorKind {
   if (error instanceof HorisontError) return error.kind;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && DB_CONFLICT_CODES.has(code)) return 'db-conflict';
+  if (typeof code === 'string' && DISK_FULL_CODES.has(code)) return 'disk-full';
   return isDatabaseUnavailable(error) ? 'db-unavailable' : 'internal';
 }
 

@@ -202,14 +202,21 @@ export class Pipeline {
           }
           const kind = errorKindOf(error);
           const message = errorMessageOf(error);
-          if (kind === 'db-unavailable' && !committed) {
-            // The database was not there to ask (down, restarting, out of connections): nothing
-            // about the job itself failed, so it waits for the database instead of spending an
-            // attempt and, past the budget, failing for good with work lost for the run.
+          // What the job committed stands, and so do the jobs it registered with it (a report's
+          // files failing to be written after its commit must not hold up the run's next step).
+          if (committed) await this.enqueue(planned);
+          if ((kind === 'db-unavailable' && !committed) || kind === 'disk-full') {
+            // The database was not there to ask (down, restarting, out of connections) or a disk
+            // had no room (the database's, or the report directory's after the commit: a job runs
+            // again safely): nothing about the job itself failed, so it waits for the database or
+            // the space instead of spending an attempt and, past the budget, failing for good
+            // with work lost for the run.
             const delayMs = backoffDelay(Math.min(job.attemptsStarted, 12), undefined, this.options.backoff);
             jobLog.warn(
               { error_kind: kind, err: message, delay_ms: delayMs },
-              `${stage}: the database is out of reach; the job waits and runs again`,
+              kind === 'disk-full'
+                ? `${stage}: no space left on a disk; the job waits and runs again`
+                : `${stage}: the database is out of reach; the job waits and runs again`,
             );
             await job.moveToDelayed(Date.now() + delayMs, token);
             throw new DelayedError();

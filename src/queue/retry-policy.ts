@@ -4,7 +4,7 @@ export type RetryPolicy = 'retry' | 'fail';
 
 /**
  * The one place that decides what a failure means for a job. Transient faults (network,
- * timeouts, 5xx and 503, 429, a deadlock, the database out of reach) are retried with exponential backoff, or after Retry-After when given; everything
+ * timeouts, 5xx and 503, 429, a deadlock, the database out of reach, a full disk) are retried with exponential backoff, or after Retry-After when given; everything
  * a retry cannot fix (4xx, parse, schema, a block page, policy refusals) fails at once.
  */
 export const RETRY_POLICY: Record<ErrorKind, RetryPolicy> = {
@@ -15,6 +15,7 @@ export const RETRY_POLICY: Record<ErrorKind, RetryPolicy> = {
   'rate-limited': 'retry',
   'db-conflict': 'retry',
   'db-unavailable': 'retry',
+  'disk-full': 'retry',
   internal: 'retry',
   tls: 'fail',
   'http-4xx': 'fail',

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
@@ -23,6 +23,54 @@ export function reportFiles(
 ): { md: string; json: string; html: string } {
   const base = path.join(reportDir, candidateId, `v${version}`);
   return { md: `${base}.md`, json: `${base}.json`, html: `${base}.html` };
+}
+
+interface ReportContent {
+  version: number;
+  markdown: string;
+  json: unknown;
+}
+
+/**
+ * Writes a report version's files that are not there yet. Each file appears whole or not at all
+ * (written beside it, then renamed), so a disk that fills up mid-write leaves no truncated report,
+ * and a later run of the job, once there is room, writes what is missing.
+ */
+async function writeReportFiles(
+  reportDir: string,
+  candidateId: string,
+  report: ReportContent,
+): Promise<void> {
+  const files = reportFiles(reportDir, candidateId, report.version);
+  const contents: Array<[string, () => string]> = [
+    [files.md, () => report.markdown],
+    [files.json, () => `${JSON.stringify(report.json, null, 2)}\n`],
+    // Print-friendly HTML, rendered from the JSON (as `horisont report --format html` does).
+    [files.html, () => renderReportHtml(report.json)],
+  ];
+  await mkdir(path.dirname(files.md), { recursive: true });
+  await Promise.all(
+    contents.map(async ([file, content]) => {
+      if (await exists(file)) return;
+      const partial = `${file}.partial`;
+      try {
+        await writeFile(partial, content(), 'utf8');
+        await rename(partial, file);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      }
+    }),
+  );
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -53,7 +101,7 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
         });
         return;
       }
-      let written: { version: number; markdown: string; json: unknown } | undefined;
+      let files: ReportContent | undefined;
       await job.commit(async (tx) => {
         await lockKey(tx, `candidate ${data.candidateId}`);
         const row = await loadCandidate(tx, data.candidateId);
@@ -71,11 +119,15 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
         const inputHash = sha256(
           `${await evidenceFingerprint(tx, row.id)} ${score.band} ${score.result.stage} ${score.result.processStatus}`,
         );
-        const known = await tx.query('select 1 from reports where candidate_id = $1 and input_hash = $2', [
-          row.id,
-          inputHash,
-        ]);
-        if (known.rows.length > 0) return [];
+        const known = await tx.query<ReportContent>(
+          'select version, markdown, json from reports where candidate_id = $1 and input_hash = $2',
+          [row.id, inputHash],
+        );
+        if (known.rows.length > 0) {
+          // Its files may not have been written (a full disk after the commit that stored it).
+          files = known.rows[0];
+          return [];
+        }
         const version = (
           await tx.query<{ v: number }>(
             'select coalesce(max(version), 0)::int + 1 as v from reports where candidate_id = $1',
@@ -143,20 +195,11 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
           nominationId,
           reportVersion: version,
         });
-        written = { version, markdown: report.markdown, json: report.json };
+        files = { version, markdown: report.markdown, json: report.json };
         job.log.info({ candidate_id: row.id, version }, 'report: new version nominated');
         return [];
       });
-      if (written) {
-        const files = reportFiles(ctx.reportDir, data.candidateId, written.version);
-        await mkdir(path.dirname(files.md), { recursive: true });
-        await Promise.all([
-          writeFile(files.md, written.markdown, 'utf8'),
-          writeFile(files.json, `${JSON.stringify(written.json, null, 2)}\n`, 'utf8'),
-          // Print-friendly HTML, rendered from the JSON (as `horisont report --format html` does).
-          writeFile(files.html, renderReportHtml(written.json), 'utf8'),
-        ]);
-      }
+      if (files) await writeReportFiles(ctx.reportDir, data.candidateId, files);
       await pushPendingNominations(ctx.db, ctx.pipeline.nominations, data.candidateId);
     },
   };

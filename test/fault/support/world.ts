@@ -96,6 +96,8 @@ export interface World {
     args?: string[];
     env?: NodeJS.ProcessEnv;
     scheduler?: boolean;
+    /** A command prefix the worker runs under (nsenter into the mounts of support/small-disk.ts). */
+    launcher?: string[];
   }): WorkerProcess;
   trace(): TraceEntry[];
   waitForTrace(predicate: (entry: TraceEntry) => boolean, timeoutMs?: number): Promise<TraceEntry>;
@@ -217,26 +219,27 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       return { ...base, ...extra };
     },
     startWorker(workerOptions = {}) {
-      const child = spawn(
+      const launcher = workerOptions.launcher ?? [];
+      const command = [
+        ...launcher,
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(REPO_ROOT, 'src/cli/main.ts'),
-          'start',
-          ...(workerOptions.scheduler === true ? [] : ['--no-scheduler']),
-          '--no-web',
-          ...(workerOptions.args ?? []),
-        ],
-        {
-          cwd: REPO_ROOT,
-          env: world.childEnv({
-            HORISONT_TEST_BARRIER: workerOptions.barrier ?? 'trace',
-            ...(workerOptions.env ?? {}),
-          }),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'src/cli/main.ts'),
+        'start',
+        ...(workerOptions.scheduler === true ? [] : ['--no-scheduler']),
+        '--no-web',
+        ...(workerOptions.args ?? []),
+      ];
+      // A launcher such as nsenter executes the worker in its place: the PID is the worker's.
+      const child = spawn(command[0]!, command.slice(1), {
+        cwd: REPO_ROOT,
+        env: world.childEnv({
+          HORISONT_TEST_BARRIER: workerOptions.barrier ?? 'trace',
+          ...(workerOptions.env ?? {}),
+        }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const handle: WorkerProcess = {
         child,
         logs: [],
