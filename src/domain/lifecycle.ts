@@ -419,13 +419,22 @@ function kindFacts(item: EvidenceItem, settings: LifecycleSettings): LifecycleFa
   return [];
 }
 
+/**
+ * Oldest first, undated last; ties by what the facts say and where, never by item ids, which
+ * depend on the order sources were read in.
+ */
 function compareFacts(a: LifecycleFact, b: LifecycleFact): number {
-  if (a.date !== undefined && b.date !== undefined) {
-    return compareStrings(a.date, b.date) || compareStrings(a.itemId, b.itemId);
+  if (a.date !== b.date) {
+    if (a.date === undefined) return 1;
+    if (b.date === undefined) return -1;
+    return compareStrings(a.date, b.date);
   }
-  if (a.date !== undefined) return -1;
-  if (b.date !== undefined) return 1;
-  return compareStrings(a.itemId, b.itemId) || compareStrings(a.kind, b.kind);
+  return (
+    compareStrings(a.sourceId, b.sourceId) ||
+    compareStrings(a.url, b.url) ||
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.text, b.text)
+  );
 }
 
 /** Every fact the evidence gives, known on `asOf` (facts dated later are not yet known). */

@@ -1,5 +1,5 @@
 import type { CandidateKind, CandidateView } from './candidate.js';
-import { canonicalEvidence, normaliseLegislation, normaliseRiskClass } from './candidate.js';
+import { canonicalEvidence, compareStrings, normaliseLegislation, normaliseRiskClass } from './candidate.js';
 import type { ConditionIndex, Severity } from './conditions.js';
 import { SEVERITY_LABELS, recogniseConditions, severityRank } from './conditions.js';
 import type { Criterion, Detector, Signal, TriageCriteria } from './criteria.js';
@@ -328,7 +328,14 @@ function scoreCriterion(criterion: Criterion, ctx: DetectionContext): CriterionR
  */
 function recogniseAll(evidence: readonly PreparedEvidence[], index: ConditionIndex): RecognisedCondition[] {
   const found = new Map<string, RecognisedCondition>();
-  for (const p of evidence) {
+  // In an order of the items' own content, so which item is quoted never depends on item ids.
+  const ordered = [...evidence].sort(
+    (a, b) =>
+      compareStrings(a.item.sourceId, b.item.sourceId) ||
+      compareStrings(a.item.url, b.item.url) ||
+      compareStrings(a.item.title, b.item.title),
+  );
+  for (const p of ordered) {
     // A certificate names its holder and its scope, never an indication ("Abbott Diabetes Care").
     if (p.item.kind === 'certificate') continue;
     for (const text of [p.item.title, p.item.summary ?? '']) {
