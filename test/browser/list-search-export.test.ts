@@ -88,7 +88,7 @@ describe.skipIf(!available)('searching and exporting the candidate list in a bro
     await page.getByRole('link', { name: 'CSV' }).click();
     const csv = await csvDownload;
     expect(csv.suggestedFilename()).toMatch(/^kandidater-\d{4}-\d{2}-\d{2}\.csv$/);
-    const text = readFileSync((await csv.path()), 'utf8');
+    const text = readFileSync(await csv.path(), 'utf8');
     const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''), ';');
     expect(header!.slice(0, 3)).toEqual(['Plats', 'Kandidat', 'Tillverkare']);
     expect(rows.map((row) => row[1])).toEqual(shown);
@@ -97,7 +97,7 @@ describe.skipIf(!available)('searching and exporting the candidate list in a bro
     await page.getByRole('link', { name: 'Excel (XLSX)' }).click();
     const xlsx = await xlsxDownload;
     expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
-    const workbook = readWorkbook(readFileSync((await xlsx.path())));
+    const workbook = readWorkbook(readFileSync(await xlsx.path()));
     expect(workbook.rows[0]).toEqual(header);
     expect(workbook.rows.slice(1).map((row) => row[1])).toEqual(shown);
   });
