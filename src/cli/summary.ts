@@ -1,6 +1,12 @@
 import type { RunSummary } from '../store/runs.js';
 import { oneLine, table } from './format.js';
-import { RUN_SOURCE_STATUS_LABELS, label, sourceLabel } from '../domain/labels.js';
+import {
+  RUN_SOURCE_STATUS_LABELS,
+  RUN_STATUS_LABELS,
+  RUN_TRIGGER_LABELS,
+  label,
+  sourceLabel,
+} from '../domain/labels.js';
 
 export function formatRunSummary(summary: RunSummary): string {
   const rows = summary.sources.map((source) => {
@@ -26,7 +32,7 @@ export function formatRunSummary(summary: RunSummary): string {
     (source.notes ?? []).map((note) => `  ${sourceLabel(source.source_id)}: ${oneLine(note, 160)}`),
   );
   return [
-    `Körning ${summary.runId} (${summary.trigger}): ${summary.status === 'completed' ? 'klar' : summary.status}`,
+    `Körning ${summary.runId} (${label(RUN_TRIGGER_LABELS, summary.trigger).toLowerCase()}): ${label(RUN_STATUS_LABELS, summary.status).toLowerCase()}`,
     table(['källa', 'utfall', 'sidor', 'poster', 'nya', 'ändrade', 'fel', 'id'], rows),
     ...(notes.length > 0 ? ['Anmärkningar:', ...notes] : []),
     `Nya kandidater: ${summary.candidatesNew} · rapporter: ${summary.reports} · nomineringar: ${summary.nominations}` +

@@ -45,6 +45,26 @@ export const SOURCE_HEALTH_LABELS: Readonly<Record<string, string>> = {
   broken: 'Trasig',
 };
 
+/** What started a run (runs.trigger). */
+export const RUN_TRIGGER_LABELS: Readonly<Record<string, string>> = {
+  schedule: 'Schemalagd',
+  manual: 'Manuell (kommandorad)',
+  workbench: 'Från arbetsytan',
+  demo: 'Demo',
+  replay: 'Omläsning av lagrade svar',
+  release: 'Släppta hållna poster',
+  resolve: 'Ny matchning',
+  nomination: 'Nominering utifrån',
+  backfill: 'Bakåtfyllning',
+};
+
+/** A run's own state (runs.status). */
+export const RUN_STATUS_LABELS: Readonly<Record<string, string>> = {
+  running: 'Pågår',
+  reporting: 'Skriver rapporter',
+  completed: 'Klar',
+};
+
 /** A source's outcome within one run. */
 export const RUN_SOURCE_STATUS_LABELS: Readonly<Record<string, string>> = {
   pending: 'Väntar',

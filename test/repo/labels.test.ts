@@ -5,6 +5,10 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../helpers/harness.js';
 import {
   DECISION_STATUS_LABELS,
+  DELIVERY_KIND_LABELS,
+  DELIVERY_STATUS_LABELS,
+  RUN_STATUS_LABELS,
+  RUN_TRIGGER_LABELS,
   ORIGIN_LABELS,
   REGISTRY_CODE_LABELS,
   RUN_SOURCE_STATUS_LABELS,
@@ -47,6 +51,42 @@ describe('Swedish labels', () => {
     for (const origin of ['scan', 'region', 'npo', 'profession']) {
       expect(ORIGIN_LABELS, origin).toHaveProperty([origin]);
     }
+  });
+
+  it('cover every run state and delivery state and kind the schema allows', () => {
+    const sql = readdirSync(path.join(REPO_ROOT, 'src/store/migrations'))
+      .map((file) => read(`src/store/migrations/${file}`))
+      .join('\n');
+    const allowed = (table: string, column: string): string[] => {
+      const body = new RegExp(`create table ${table} \\(([\\s\\S]*?)\\n\\);`).exec(sql)?.[1] ?? '';
+      const values = new RegExp(`${column} text not null[^\\n]*check \\(${column} in \\(([^)]*)\\)`).exec(
+        body,
+      )?.[1];
+      return [...(values ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!);
+    };
+    const checks: Array<[string, string, Readonly<Record<string, string>>]> = [
+      ['runs', 'status', RUN_STATUS_LABELS],
+      ['alert_deliveries', 'status', DELIVERY_STATUS_LABELS],
+      ['alert_deliveries', 'kind', DELIVERY_KIND_LABELS],
+    ];
+    for (const [table, column, labels] of checks) {
+      const values = allowed(table, column);
+      expect(values.length, `${table}.${column}`).toBeGreaterThan(1);
+      for (const value of values) expect(labels, `${table}.${column} ${value}`).toHaveProperty([value]);
+    }
+  });
+
+  it('name every trigger a run is opened with', () => {
+    const triggers = new Set<string>();
+    for (const file of filesUnder(path.join(REPO_ROOT, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/openRun\(\s*tx,[^,]+,\s*'([a-z-]+)'/g)) triggers.add(m[1]!);
+      for (const m of text.matchAll(/startRun\(ctx, [^,]+, '([a-z-]+)'\)/g)) triggers.add(m[1]!);
+    }
+    // The defaults of the command line, the workbench and backfill.
+    for (const t of ['manual', 'workbench', 'backfill']) triggers.add(t);
+    expect(triggers.size).toBeGreaterThan(5);
+    for (const trigger of triggers) expect(RUN_TRIGGER_LABELS, trigger).toHaveProperty([trigger]);
   });
 
   it('cover every registry code in the recorded sources', () => {

@@ -151,7 +151,7 @@ export function candidateListPage(input: {
       ${select(
         'source',
         'Källa',
-        options.sources.map((s) => [s, s] as const),
+        options.sources.map((s) => [s, sourceLabel(s)] as const),
         filter.source,
       )}
       ${dateField({ id: 'from', label: 'Först sedd från', value: typed.from ?? filter.from, error: errors.from })}

@@ -21,6 +21,7 @@ import { roleAtLeast } from '../../store/users.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
 import type { DateFieldProblems } from '../service.js';
 import { dateField } from './fields.js';
+import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, sourceLabel } from '../../domain/labels.js';
 
 export function loginPage(input: {
   csrfToken: string;
@@ -316,8 +317,8 @@ export function sourcesPage(input: {
           (s) =>
             html`<tr>
               <td>
-                <strong>${s.id}</strong><br /><span class="muted"
-                  >adapter ${s.adapter}${s.enabled ? '' : ' · avstängd'}</span
+                <strong>${sourceLabel(s.id)}</strong><br /><span class="muted"
+                  >${s.id}${s.adapter === s.id ? '' : ` (${s.adapter})`}${s.enabled ? '' : ' · avstängd'}</span
                 >
               </td>
               <td>
@@ -364,15 +365,13 @@ export function sourcesPage(input: {
                 (r) =>
                   html`<tr>
                     <td><a href="/korningar/${r.id}">${timeTag(r.startedAt, true)}</a></td>
-                    <td>${r.trigger}</td>
-                    <td>
-                      ${r.status === 'completed' ? 'Klar' : r.status === 'reporting' ? 'Skriver rapporter' : 'Pågår'}
-                    </td>
+                    <td>${labelOf(RUN_TRIGGER_LABELS, r.trigger)}</td>
+                    <td>${labelOf(RUN_STATUS_LABELS, r.status)}</td>
                     <td>
                       ${r.sources.map(
                         (s) =>
                           html`<span class="badge run-${s.status}"
-                            >${s.sourceId}:
+                            >${sourceLabel(s.sourceId)}:
                             ${labelOf(RUN_SOURCE_STATUS_LABELS, s.status)}${
                               s.errorKind ? ` (${s.errorKind})` : ''
                             }</span
@@ -404,9 +403,9 @@ export function runPage(summary: RunSummary, notice?: keyof typeof RUN_NOTICES):
       <dt>Id</dt>
       <dd><code>${summary.runId}</code></dd>
       <dt>Utlösare</dt>
-      <dd>${summary.trigger}</dd>
+      <dd>${labelOf(RUN_TRIGGER_LABELS, summary.trigger)}</dd>
       <dt>Status</dt>
-      <dd>${summary.status}</dd>
+      <dd>${labelOf(RUN_STATUS_LABELS, summary.status)}</dd>
       <dt>Klar</dt>
       <dd>${timeTag(summary.finishedAt, true)}</dd>
       <dt>Nya kandidater</dt>
@@ -438,7 +437,7 @@ export function runPage(summary: RunSummary, notice?: keyof typeof RUN_NOTICES):
         ${summary.sources.map(
           (s) =>
             html`<tr>
-              <td>${s.source_id}</td>
+              <td>${sourceLabel(s.source_id)} <span class="muted">(${s.source_id})</span></td>
               <td>
                 <span class="badge run-${s.status}">${labelOf(RUN_SOURCE_STATUS_LABELS, s.status)}</span>
               </td>
