@@ -2,6 +2,7 @@ import type { CandidateKind, EvidenceItem } from './candidate.js';
 import { canonicalEvidence, compareStrings, isEuRegistryRecord, normaliseLegislation } from './candidate.js';
 import { formatSwedishDate, parseSourceDate, parseSourceMonth } from './dates.js';
 import { matcherFor } from './evidence-text.js';
+import type { TokenisedText } from './normalise.js';
 import { foldForMatching, normaliseText, tokeniseForMatching } from './normalise.js';
 
 /**
@@ -175,10 +176,17 @@ function textOf(item: EvidenceItem): string {
   return normaliseText([item.title, item.summary ?? ''].join(' '));
 }
 
+// An item is searched for up to nine term lists: its text is normalised and split into words once.
+const tokenised = new WeakMap<EvidenceItem, TokenisedText>();
+
 function mentions(item: EvidenceItem, terms: readonly string[]): string | undefined {
   if (terms.length === 0) return undefined;
-  const found = matcherFor(terms).find(tokeniseForMatching(textOf(item)));
-  return found[0]?.text;
+  let words = tokenised.get(item);
+  if (words === undefined) {
+    words = tokeniseForMatching(textOf(item));
+    tokenised.set(item, words);
+  }
+  return matcherFor(terms).find(words)[0]?.text;
 }
 
 /** The item's own date: published, else updated (Nye Metoder dates its notices only by update). */
