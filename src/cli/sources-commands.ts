@@ -39,11 +39,53 @@ function sourceId(value: string): string {
   return value;
 }
 
-/** The `horisont sources` table: health with its reason, the yield history and the latest note. */
-export function formatSourceHealth(rows: SourceHealthDetail[]): string {
+/** Whether a source's production URLs rest on public evidence (docs/sources.md). */
+export interface SourceEvidence {
+  /** `belagd` (every URL), `delvis belagd` (some), `obelagd` (none), `ej angivet` (no entries). */
+  mark: string;
+  urls: Array<{ url: string; verified: boolean | null; basis: string | null }>;
+}
+
+export function sourceEvidence(source: Pick<ConfiguredSource, 'urls' | 'evidence'>): SourceEvidence {
+  const urls = source.urls.map((url) => {
+    const entry = source.evidence.find((evidence) => evidence.url === url);
+    return { url, verified: entry?.verified ?? null, basis: entry?.basis ?? null };
+  });
+  const stated = urls.filter((url) => url.verified !== null);
+  const verified = urls.filter((url) => url.verified === true).length;
+  const mark =
+    stated.length === 0
+      ? 'ej angivet'
+      : verified === urls.length
+        ? 'belagd'
+        : verified === 0 && stated.length === urls.length
+          ? 'obelagd'
+          : `delvis belagd (${verified} av ${urls.length})`;
+  return { mark, urls };
+}
+
+/**
+ * The `horisont sources` table: health with its reason, the yield history, whether the source's
+ * addresses rest on public evidence, and the latest note; then every unverified address and why.
+ */
+export function formatSourceHealth(
+  rows: SourceHealthDetail[],
+  evidence: ReadonlyMap<string, SourceEvidence> = new Map(),
+): string {
   const lines = [
     table(
-      ['källa', 'på', 'hälsa', 'senast', 'poster', 'skörd (nyast först)', 'senast ok', 'orsak', 'id'],
+      [
+        'källa',
+        'på',
+        'hälsa',
+        'senast',
+        'poster',
+        'skörd (nyast först)',
+        'senast ok',
+        'belägg',
+        'orsak',
+        'id',
+      ],
       rows.map((row) => [
         sourceLabel(row.id),
         row.enabled ? 'ja' : 'nej',
@@ -54,6 +96,7 @@ export function formatSourceHealth(rows: SourceHealthDetail[]): string {
           ? `${row.recent_yields.slice(0, 5).join(' ')}${row.usual_items !== null ? ` (brukar ${row.usual_items})` : ''}`
           : '–',
         isoMinute(row.last_success_at),
+        evidence.get(row.id)?.mark ?? '–',
         row.health !== 'ok' && row.last_error_kind
           ? `${row.last_error_kind} ${isoMinute(row.last_error_at)}: ${oneLine(row.last_error_message ?? '', 70)}`
           : '',
@@ -66,6 +109,19 @@ export function formatSourceHealth(rows: SourceHealthDetail[]): string {
     lines.push('Anmärkningar (senaste 30 dagarna):');
     for (const row of notes) {
       lines.push(`  ${sourceLabel(row.id)} ${isoMinute(row.note_at)}: ${oneLine(row.note ?? '', 160)}`);
+    }
+  }
+  const unverified = rows.flatMap((row) =>
+    (evidence.get(row.id)?.urls ?? [])
+      .filter((url) => url.verified !== true)
+      .map((url) => ({ id: row.id, ...url })),
+  );
+  if (unverified.length > 0) {
+    lines.push('Adresser utan offentligt belägg (se docs/sources.md):');
+    for (const url of unverified) {
+      lines.push(
+        `  ${sourceLabel(url.id)} ${url.url}: ${url.basis === null ? 'belägg ej angivet' : oneLine(url.basis, 160)}`,
+      );
     }
   }
   return lines.join('\n');
@@ -337,7 +393,16 @@ export function registerSourcesCommands(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       await withApp(program, async (ctx) => {
         const rows = await sourceHealthDetails(ctx.db);
-        console.log(options.json ? JSON.stringify(rows, null, 2) : formatSourceHealth(rows));
+        const evidence = new Map(ctx.config.sources.map((source) => [source.id, sourceEvidence(source)]));
+        console.log(
+          options.json
+            ? JSON.stringify(
+                rows.map((row) => ({ ...row, evidence: evidence.get(row.id) ?? null })),
+                null,
+                2,
+              )
+            : formatSourceHealth(rows, evidence),
+        );
       });
     });
 

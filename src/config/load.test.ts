@@ -99,3 +99,44 @@ conditions:
     expect(problems[0]).toMatch(/conditions\.yaml: /);
   });
 });
+
+describe('evidence in sources.yaml', () => {
+  it('rejects evidence for an address the source does not have, and evidence without a basis', async () => {
+    const own = await mkdtemp(path.join(tmpdir(), 'horisont-evidence-'));
+    try {
+      await writeFile(
+        path.join(own, 'sources.yaml'),
+        `sources:
+  - id: tlv
+    adapter: tlv
+    urls: ['https://www.tlv.se/om-tlv/nyheter.html']
+    evidence:
+      - { url: 'https://www.tlv.se/annan-sida.html', verified: true, basis: 'a stored copy of the page' }
+      - { url: 'https://www.tlv.se/om-tlv/nyheter.html', verified: false, basis: '' }
+`,
+      );
+      const error = await loadConfig(own, adapters).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      const file = path.join(own, 'sources.yaml');
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(new RegExp(`^${file}: sources\\.0\\.evidence\\.1\\.basis: `)),
+      ]);
+      await writeFile(
+        path.join(own, 'sources.yaml'),
+        `sources:
+  - id: tlv
+    adapter: tlv
+    urls: ['https://www.tlv.se/om-tlv/nyheter.html']
+    evidence:
+      - { url: 'https://www.tlv.se/annan-sida.html', verified: true, basis: 'a stored copy of the page' }
+`,
+      );
+      const mismatch = await loadConfig(own, adapters).catch((e: unknown) => e);
+      expect((mismatch as ConfigError).problems).toEqual([
+        `${file}: sources.0.evidence.0.url: not one of the source's urls (https://www.tlv.se/annan-sida.html)`,
+      ]);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SourceEntry, SourcesFile } from './schema.js';
+import type { UrlEvidence } from './schema.js';
 import type { ConditionIndex } from '../domain/conditions.js';
 import { ConditionVocabulary, compileConditions } from '../domain/conditions.js';
 import { TriageCriteria, criteriaWordProblems } from '../domain/criteria.js';
@@ -21,6 +22,8 @@ export interface ConfiguredSource extends SourceSpec<unknown> {
   adapterId: string;
   enabled: boolean;
   schedule: string;
+  /** What public material each production URL rests on (`evidence:` in sources.yaml). */
+  evidence: UrlEvidence[];
 }
 
 export interface HorisontConfig {
@@ -183,6 +186,11 @@ export async function loadConfig(
     if (!entry.success || !options.success || !parsedSources) return;
     if (seen.has(entry.data.id)) problems.push(`${where}.id: duplicate source id "${entry.data.id}"`);
     seen.add(entry.data.id);
+    for (const [n, evidence] of entry.data.evidence.entries()) {
+      if (!entry.data.urls.includes(evidence.url)) {
+        problems.push(`${where}.evidence.${n}.url: not one of the source's urls (${evidence.url})`);
+      }
+    }
     sources.push({
       id: entry.data.id,
       adapterId,
@@ -191,6 +199,7 @@ export async function loadConfig(
       urls: entry.data.urls,
       options: options.data,
       schedule: entry.data.schedule ?? parsedSources.defaults.schedule,
+      evidence: entry.data.evidence,
     });
   });
 

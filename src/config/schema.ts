@@ -26,6 +26,18 @@ const Politeness = z.object({
   minIntervalMs: z.number().int().min(0).max(3_600_000),
 });
 
+/**
+ * The public material one production address rests on (docs/sources.md has the full account):
+ * `verified` when a stored copy of the page, or public code or documentation, shows the address
+ * in use; otherwise `basis` says why it stays unverified.
+ */
+export const UrlEvidence = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  verified: z.boolean(),
+  basis: z.string().min(10).max(600),
+});
+export type UrlEvidence = z.infer<typeof UrlEvidence>;
+
 export const SourceEntry = z.object({
   id: SourceId,
   adapter: SourceId,
@@ -34,6 +46,8 @@ export const SourceEntry = z.object({
   schedule: Cron.optional(),
   /** Validated later by the adapter's own schema. */
   options: z.record(z.string(), z.unknown()).default({}),
+  /** Per URL of `urls`; an address without an entry shows as "not stated". */
+  evidence: z.array(UrlEvidence).default([]),
 });
 export type SourceEntry = z.infer<typeof SourceEntry>;
 

@@ -50,9 +50,9 @@ function errorOf(run: () => unknown): HorisontError | undefined {
 }
 
 describe('regional-hta-list configuration', () => {
-  it('is used by at least four regional units, each with valid options and a recording', () => {
+  it('is used by at least five regional units, each with valid options and a recording', () => {
     expect(configured.map((entry) => entry.id)).toEqual(
-      expect.arrayContaining(['hta-vgr', 'hta-skane', 'hta-stockholm', 'hta-ostergotland']),
+      expect.arrayContaining(['hta-vgr', 'hta-skane', 'hta-stockholm', 'hta-ostergotland', 'hta-orebro']),
     );
     for (const entry of configured) {
       expect(RegionalHtaListOptions.safeParse(entry.options ?? {}).success, entry.id).toBe(true);
@@ -125,6 +125,48 @@ describe("regional-hta-list parse with each unit's selectors", () => {
     );
     expect(items[1]!.url).toMatch(/^https:\/\/vardgivarwebb\.regionostergotland\.se\/download\/18\./);
     expect(items[1]!.region).toBe('Region Östergötland');
+  });
+});
+
+describe('regional-hta-list: Camtö, Region Örebro län', () => {
+  const camto = () => configured.find((entry) => entry.id === 'hta-orebro')!;
+  const page = (main: string): FetchedDocument => ({
+    request: { key: 'list', url: camto().urls[0]! },
+    url: camto().urls[0]!,
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: Buffer.from(
+      `<html lang="sv"><body><main id="main-content"><h1>HTA-enheten</h1>${main}</main></body></html>`,
+    ),
+    fetchedAt: '2026-11-20T01:00:00Z',
+  });
+  const parseCamto = (doc: FetchedDocument) =>
+    regionalHtaList.parse(doc, spec(camto().urls[0]!, camto().options));
+
+  it('reads the report links of the rich-text list, not the process steps above them', () => {
+    const { items } = parseConfigured('hta-orebro');
+    expect(items.map((item) => item.publishedAt)).toEqual(['2026-09-17', '2026-05-20', '2025-11-28']);
+    expect(items[0]!.title).toBe('Hybridsal för endovaskulär aortakirurgi – en snabböversikt');
+    expect(items[0]!.url).toMatch(/^https:\/\/www\.regionorebrolan\.se\/globalassets\/.+\.pdf$/);
+    expect(items.every((item) => item.region === 'Region Örebro län')).toBe(true);
+  });
+
+  it('reads "Inga rapporter publicerade" as an empty list', () => {
+    expect(parseCamto(page('<div class="rich-text"><p>Inga rapporter publicerade ännu.</p></div>'))).toEqual({
+      items: [],
+    });
+  });
+
+  it('names a page whose report list is gone as a layout change', () => {
+    const error = errorOf(() =>
+      parseCamto(page('<div class="rich-text"><p>Kontakta Camtö för frågor om HTA.</p></div>')),
+    );
+    expect(error?.kind).toBe('layout-changed');
+    expect(errorOf(() => parseCamto(fixture('edge/redesign')))?.kind).toBe('layout-changed');
+  });
+
+  it('names a bot-check page as blocked', () => {
+    expect(errorOf(() => parseCamto(fixture('edge/challenge')))?.kind).toBe('blocked');
   });
 });
 
