@@ -19,6 +19,7 @@ const REPORT_KINDS = [
   'mini-hta',
   'hta-rapport',
   'systematisk översikt',
+  'snabböversikt', // Camtö's and the Uppsala–Örebro region's mini-HTA
   // Norwegian
   'fullstendig metodevurdering',
   'hurtig metodevurdering',
