@@ -23,10 +23,7 @@ describe('methodNameOf', () => {
     ],
     ['Blyfri förmakspacemaker (NordHeart) – tidig bedömning', 'Blyfri förmakspacemaker (NordHeart)'],
     ['Mini-HTA: Kapselendoskopi i öppenvård', 'Kapselendoskopi i öppenvård'],
-    [
-      'Hybridsal för endovaskulär aortakirurgi – en snabböversikt',
-      'Hybridsal för endovaskulär aortakirurgi',
-    ],
+    ['Hybridsal för endovaskulär aortakirurgi – en snabböversikt', 'Hybridsal för endovaskulär aortakirurgi'],
     ['Kapselendoskopi i öppenvård - HTA-rapport 2026:3', 'Kapselendoskopi i öppenvård'],
     [
       'Fullstendig metodevurdering av robotassistert kirurgi ved endetarmskreft',
