@@ -9,6 +9,8 @@ import type { Env } from '../env.js';
 import type { AppContext } from '../app/context.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../config/load.js';
 import type { ConfiguredSource, HorisontConfig } from '../config/load.js';
+import { sourceEvidence } from '../config/evidence.js';
+import type { SourceEvidence } from '../config/evidence.js';
 import { errorKindOf, errorMessageOf, HorisontError } from '../domain/errors.js';
 import { RawItem } from '../domain/item.js';
 import { fixtureDocument, listFixtures } from '../fixtures/documents.js';
@@ -37,31 +39,6 @@ function withApp<T>(
 function sourceId(value: string): string {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(value)) throw new InvalidArgumentError('väntade ett käll-id');
   return value;
-}
-
-/** Whether a source's production URLs rest on public evidence (docs/sources.md). */
-export interface SourceEvidence {
-  /** `belagd` (every URL), `delvis belagd` (some), `obelagd` (none), `ej angivet` (no entries). */
-  mark: string;
-  urls: Array<{ url: string; verified: boolean | null; basis: string | null }>;
-}
-
-export function sourceEvidence(source: Pick<ConfiguredSource, 'urls' | 'evidence'>): SourceEvidence {
-  const urls = source.urls.map((url) => {
-    const entry = source.evidence.find((evidence) => evidence.url === url);
-    return { url, verified: entry?.verified ?? null, basis: entry?.basis ?? null };
-  });
-  const stated = urls.filter((url) => url.verified !== null);
-  const verified = urls.filter((url) => url.verified === true).length;
-  const mark =
-    stated.length === 0
-      ? 'ej angivet'
-      : verified === urls.length
-        ? 'belagd'
-        : verified === 0 && stated.length === urls.length
-          ? 'obelagd'
-          : `delvis belagd (${verified} av ${urls.length})`;
-  return { mark, urls };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSourceHealth, sourceEvidence } from './sources-commands.js';
+import { formatSourceHealth } from './sources-commands.js';
+import { sourceEvidence } from '../config/evidence.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../config/load.js';
 import { adapters } from '../sources/index.js';
 import type { SourceHealthDetail } from '../store/health.js';
