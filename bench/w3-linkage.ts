@@ -27,8 +27,9 @@ const quick = isQuick();
 const started = performance.now();
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const registrations = quick ? 10_000 : 1_000_000;
-const texts = quick ? 500 : 50_000;
+// Experiments only: W3_RECORDS sizes the world between quick and full (texts scale with it).
+const registrations = Number(process.env.W3_RECORDS ?? (quick ? 10_000 : 1_000_000));
+const texts = Math.round(registrations / 20);
 const delta = quick ? 500 : 10_000;
 /** EUDAMED's registrations in 2026: what a deployment's first backfill resolves. */
 const FULL_EUDAMED = 3_200_000;
@@ -90,7 +91,9 @@ for (let start = 0; start < total; start += CHUNK) {
   );
 }
 await setup.query(`select setval(pg_get_serial_sequence('source_items', 'id'), $1)`, [total]);
-await setup.query('analyze');
+// Only the tables filled here: the resolver's own (empty now) are analysed as they grow by the
+// resolving process's stand-in for autovacuum; analysed empty, their plans would scan them whole.
+await setup.query('analyze source_items, sources');
 log(`W3: stored ${total} items in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 const truth = world.truth;
 const textKinds = world.textKinds;
@@ -118,7 +121,17 @@ function resolveInChild(phases: string[]): Promise<PhaseResult[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'bench/lib/w3-resolve-child.ts', schema, ...phases],
+      [
+        // BENCH_W3_CPU_PROFILE=<dir>: a CPU profile of the resolving process.
+        ...(process.env.BENCH_W3_CPU_PROFILE === undefined
+          ? []
+          : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_W3_CPU_PROFILE}`]),
+        '--import',
+        'tsx',
+        'bench/lib/w3-resolve-child.ts',
+        schema,
+        ...phases,
+      ],
       { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL } },
     );
     const results: PhaseResult[] = [];
