@@ -415,31 +415,6 @@ export async function resolvePage(
   const ids = new Map<CandidateRef, string>();
   for (const create of decision.creates) ids.set(create.ref, randomUUID());
   const idOf = (ref: CandidateRef): string => ids.get(ref) ?? ref;
-  if (decision.creates.length > 0) {
-    await tx.query(
-      `insert into candidates (id, kind, name, resolved_name, first_run_id)
-       select t.id, t.kind, t.name, t.name, $4 from unnest($1::uuid[], $2::text[], $3::text[]) as t(id, kind, name)`,
-      [
-        decision.creates.map((c) => idOf(c.ref)),
-        decision.creates.map((c) => c.kind),
-        decision.creates.map((c) => c.name),
-        ctx.runId,
-      ],
-    );
-  }
-  if (decision.keys.length > 0) {
-    await tx.query(
-      `insert into candidate_keys (scheme, value, candidate_id)
-       select split_part(t.key, ':', 1), substr(t.key, strpos(t.key, ':') + 1), t.id
-       from unnest($1::text[], $2::uuid[]) as t(key, id) on conflict do nothing`,
-      [decision.keys.map((k) => k.key), decision.keys.map((k) => idOf(k.candidate))],
-    );
-  }
-  await insertNames(
-    tx,
-    'candidate_names',
-    decision.names.map((n) => ({ candidateId: idOf(n.candidate), profile: n.profile, blocks: n.blocks })),
-  );
 
   // Evidence: one row per (candidate, item), with the history its link tells.
   const created = new Set(decision.creates.map((c) => idOf(c.ref)));
@@ -499,22 +474,6 @@ export async function resolvePage(
   const adopted = decision.adoptions
     .map((a) => ({ ...a, candidateId: idOf(a.candidate) }))
     .filter((a) => !links.has(`${a.candidateId} ${a.item.itemId}`));
-  if (evidence.length > 0 || adopted.length > 0) {
-    await tx.query(
-      `insert into evidence (candidate_id, item_id, reason, confidence, identity_key, observed_status)
-       select * from unnest($1::uuid[], $2::bigint[], $3::text[], $4::real[], $5::text[], $6::text[])
-       on conflict (candidate_id, item_id) do update set observed_status = excluded.observed_status
-         where evidence.observed_status is distinct from excluded.observed_status`,
-      [
-        [...evidence.map((l) => l.candidateId), ...adopted.map((a) => a.candidateId)],
-        [...evidence.map((l) => l.stored.id), ...adopted.map((a) => a.item.itemId)],
-        [...evidence.map((l) => l.reason), ...adopted.map((a) => a.reason)],
-        [...evidence.map((l) => l.confidence), ...adopted.map((a) => a.confidence)],
-        [...evidence.map((l) => l.identityKey), ...adopted.map(() => null)],
-        [...evidence.map((l) => observedStatus(l.stored.item) ?? null), ...adopted.map(() => null)],
-      ],
-    );
-  }
   // The creating links first, so that a later item of another source on the same page is a new source.
   const ordered = [
     ...evidence.filter((l) => firstLinkOf.get(l.candidateId) === `${l.candidateId} ${l.stored.id}`),
@@ -533,26 +492,42 @@ export async function resolvePage(
       history.push({ ...event, runId: ctx.runId });
     }
   }
-  await insertHistory(tx, history);
-
-  // The name shown until a registry record names the product: the least of the names its items
-  // use, so it does not depend on which item came first.
-  const shown = decision.links.map((link) => ({
-    id: idOf(link.candidate),
-    name: entries[link.entry]!.identity.displayName,
-  }));
-  if (shown.length > 0) {
-    await tx.query(
-      `update candidates c set resolved_name = t.name
-       from (select id, min(name collate "C") as name from unnest($1::uuid[], $2::text[]) as u(id, name) group by id) t
-       where c.id = t.id and coalesce(c.resolved_name, c.name) collate "C" > t.name collate "C"`,
-      [shown.map((s) => s.id), shown.map((s) => s.name)],
-    );
-  }
-  await insertFlags(
-    tx,
-    decision.flags.map((f) => ({ a: idOf(f.a), b: idOf(f.b), score: f.score, reason: f.reason })),
-  );
+  await writePage(tx, {
+    creates: decision.creates.map((c) => ({ id: idOf(c.ref), kind: c.kind, name: c.name })),
+    keys: decision.keys.map((k) => ({ key: k.key, id: idOf(k.candidate) })),
+    names: decision.names.map((n) => ({
+      candidateId: idOf(n.candidate),
+      profile: n.profile,
+      blocks: n.blocks,
+    })),
+    evidence: [
+      ...evidence.map((l) => ({
+        candidate: l.candidateId,
+        item: l.stored.id,
+        reason: l.reason,
+        confidence: l.confidence,
+        identityKey: l.identityKey,
+        status: observedStatus(l.stored.item) ?? null,
+      })),
+      ...adopted.map((a) => ({
+        candidate: a.candidateId,
+        item: a.item.itemId,
+        reason: a.reason,
+        confidence: a.confidence,
+        identityKey: null,
+        status: null,
+      })),
+    ],
+    history,
+    // The name shown until a registry record names the product: the least of the names its items
+    // use, so it does not depend on which item came first.
+    shown: decision.links.map((link) => ({
+      id: idOf(link.candidate),
+      name: entries[link.entry]!.identity.displayName,
+    })),
+    flags: decision.flags.map((f) => ({ a: idOf(f.a), b: idOf(f.b), score: f.score, reason: f.reason })),
+    runId: ctx.runId,
+  });
   await deferEntries(
     tx,
     decision.deferrals.map((index) => entries[index]!),
@@ -573,6 +548,135 @@ export async function resolvePage(
     entries,
     ids,
   };
+}
+
+/** What a page writes, each list as its rows. */
+interface PageWrites {
+  creates: Array<{ id: string; kind: string; name: string }>;
+  keys: Array<{ key: string; id: string }>;
+  names: NamedRow[];
+  evidence: Array<{
+    candidate: string;
+    item: number;
+    reason: string;
+    confidence: number;
+    identityKey: string | null;
+    status: string | null;
+  }>;
+  history: HistoryRow[];
+  shown: Array<{ id: string; name: string }>;
+  flags: Array<{ a: string; b: string; score: number; reason: string }>;
+  runId: string;
+}
+
+/**
+ * A page's candidates, keys, names, evidence, history, names shown and possible duplicates in one
+ * statement: each list travels as one JSON document (serialised natively, where array parameters
+ * are escaped character by character), and the foreign keys between them are checked at the
+ * statement's end, after every part is in. A new candidate's shown name is the least of its
+ * names here; the update reaches only the candidates that existed before (a statement's parts
+ * do not see each other's rows).
+ */
+const WRITE_PAGE = `
+with shown_names as materialized (
+  select s.id, min(s.name collate "C") as name from json_to_recordset($6::json) as s(id uuid, name text) group by s.id),
+created as (
+  insert into candidates (id, kind, name, resolved_name, first_run_id)
+  select c.id, c.kind, c.name, least(c.name collate "C", s.name), $8::uuid
+  from json_to_recordset($1::json) as c(id uuid, kind text, name text) left join shown_names s on s.id = c.id
+  returning 1),
+keys as (
+  insert into candidate_keys (scheme, value, candidate_id)
+  select split_part(k.key, ':', 1), substr(k.key, strpos(k.key, ':') + 1), k.id
+  from json_to_recordset($2::json) as k(key text, id uuid)
+  on conflict do nothing
+  returning 1),
+names as (
+  insert into candidate_names (candidate_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only, head, tail,
+                               concepts)
+  select n.id, n.kind, n.name, n.maker, n.srn, n.basic, n.named_only, n.head, n.tail, n.concepts
+  from json_to_recordset($3::json)
+    as n(id uuid, kind text, name text, maker text, srn text, basic text, named_only boolean, head text, tail text,
+         concepts text[])
+  on conflict do nothing
+  returning 1),
+linked as (
+  insert into evidence (candidate_id, item_id, reason, confidence, identity_key, observed_status)
+  select e.candidate, e.item, e.reason, e.confidence, e.identity_key, e.status
+  from json_to_recordset($4::json)
+    as e(candidate uuid, item bigint, reason text, confidence real, identity_key text, status text)
+  on conflict (candidate_id, item_id) do update set observed_status = excluded.observed_status
+    where evidence.observed_status is distinct from excluded.observed_status
+  returning 1),
+told as (
+  insert into candidate_history (event_key, candidate_id, kind, item_id, source_id, run_id, occurred_on, details)
+  select h.key, h.candidate, h.kind, h.item, h.source, h.run, h.occurred_on, coalesce(h.details, '{}')
+  from json_to_recordset($5::json)
+    as h(key text, candidate uuid, kind text, item bigint, source text, run uuid, occurred_on text, details jsonb)
+  on conflict (event_key) do nothing
+  returning 1),
+shown as (
+  update candidates c set resolved_name = t.name from shown_names t
+  where c.id = t.id and coalesce(c.resolved_name, c.name) collate "C" > t.name
+  returning 1),
+flagged as (
+  insert into possible_duplicates (candidate_a, candidate_b, score, reason)
+  select least(f.a, f.b), greatest(f.a, f.b), max(f.score), (array_agg(f.reason order by f.score desc, f.reason))[1]
+  from json_to_recordset($7::json) as f(a uuid, b uuid, score real, reason text)
+  where f.a <> f.b
+  group by least(f.a, f.b), greatest(f.a, f.b)
+  on conflict (candidate_a, candidate_b) do update set score = greatest(possible_duplicates.score, excluded.score),
+    reason = case when excluded.score > possible_duplicates.score then excluded.reason else possible_duplicates.reason end
+  returning 1)
+select (select count(*) from created) + (select count(*) from keys) + (select count(*) from names)
+       + (select count(*) from linked) + (select count(*) from told) + (select count(*) from shown)
+       + (select count(*) from flagged) as written`;
+
+async function writePage(tx: Tx, page: PageWrites): Promise<void> {
+  await tx.query(WRITE_PAGE, [
+    JSON.stringify(page.creates),
+    JSON.stringify(page.keys),
+    JSON.stringify(
+      page.names.map((r) => ({
+        id: r.candidateId,
+        kind: r.profile.kind,
+        name: r.profile.name,
+        maker: r.profile.manufacturer,
+        srn: r.profile.srn ?? null,
+        basic: r.profile.basicUdiDi ?? null,
+        named_only: r.profile.makerNamedOnly === true,
+        head: r.blocks.head ?? null,
+        tail: r.blocks.tail ?? null,
+        concepts:
+          r.blocks.concepts === undefined || r.blocks.concepts.length === 0 ? null : r.blocks.concepts,
+      })),
+    ),
+    JSON.stringify(
+      page.evidence.map((e) => ({
+        candidate: e.candidate,
+        item: e.item,
+        reason: e.reason,
+        confidence: e.confidence,
+        identity_key: e.identityKey,
+        status: e.status,
+      })),
+    ),
+    JSON.stringify(
+      page.history.map((h) => ({
+        key: h.key,
+        candidate: h.candidateId,
+        kind: h.kind,
+        item: h.itemId ?? null,
+        source: h.sourceId ?? null,
+        run: h.runId ?? null,
+        occurred_on: h.occurredOn ?? null,
+        details: h.details ?? null,
+      })),
+    ),
+    JSON.stringify(page.shown),
+    JSON.stringify(page.flags),
+    page.runId,
+  ]);
 }
 
 /** Entries that may not create a candidate wait by their identifiers and their name. */
