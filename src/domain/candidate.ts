@@ -1,4 +1,4 @@
-import type { CertificateFacts, ItemKind, ProductFacts } from './item.js';
+import type { CertificateFacts, DrugFacts, ItemKind, ProductFacts } from './item.js';
 import { normaliseBasicUdiDi, normaliseRiskClass, normaliseUdiDi } from './identifiers.js';
 import { extractProductMentions } from './mentions.js';
 import { normaliseText } from './normalise.js';
@@ -23,6 +23,8 @@ export interface EvidenceItem {
   product?: ProductFacts;
   /** A notified body's certificate: its number, body, dates and the devices it covers. */
   certificate?: CertificateFacts;
+  /** A drug's substance, indication, designations and procedure dates. */
+  drug?: DrugFacts;
 }
 
 export type CandidateIdentifierScheme = 'udi-di' | 'basic-udi-di' | 'srn';
@@ -191,7 +193,8 @@ export function describeCandidate(id: string, fallbackName: string, evidence: Ev
     kind = 'device';
   } else if (items.some((e) => e.kind === 'ivd')) {
     kind = 'ivd';
-  } else if (items.some((e) => e.kind === 'drug')) {
+  } else if (items.some((e) => e.kind === 'drug' || e.drug !== undefined)) {
+    // A drug trial names no device: its drug facts make it a drug.
     kind = 'drug';
   } else if (items.some((e) => extractProductMentions(`${e.title}\n${e.summary ?? ''}`).length > 0)) {
     kind = 'device';

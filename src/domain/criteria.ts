@@ -5,6 +5,7 @@ import type { ConditionIndex } from './conditions.js';
 import { SEVERITY_LABELS, SEVERITY_ORDER, recogniseConditions } from './conditions.js';
 import { foldForMatching } from './normalise.js';
 import { ItemKind } from './item.js';
+import { DRUG_SIGNAL_FACTS, DRUG_SIGNAL_FACT_LABELS } from './drugs.js';
 
 /**
  * Schema of `config/triage-criteria.yaml`: the versioned triage criteria. Every signal names one
@@ -114,6 +115,8 @@ export const Detector = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('emdn'), prefixes: z.array(z.string().min(1)).min(1) }),
   /** Registry market status, code suffix: `on-the-market`, `no-longer-on-the-market`, … */
   z.strictObject({ type: z.literal('market-status'), values: z.array(z.string().min(1)).min(1) }),
+  /** A drug fact a source states (EMA's designations, new substance or indication, Nordic trial sites). */
+  z.strictObject({ type: z.literal('drug-fact'), facts: z.array(z.enum(DRUG_SIGNAL_FACTS)).min(1) }),
 ]);
 export type Detector = z.infer<typeof Detector>;
 export type DetectorType = Detector['type'];
@@ -285,6 +288,8 @@ export function describeDetector(d: Detector): string {
       return `Strukturerat fält: EMDN-kod som börjar med ${d.prefixes.join(', ')}`;
     case 'market-status':
       return `Strukturerat fält: marknadsstatus ${d.values.join(', ')}`;
+    case 'drug-fact':
+      return `Strukturerat fält om läkemedlet: ${d.facts.map((f) => DRUG_SIGNAL_FACT_LABELS[f]).join(', ')}`;
   }
 }
 

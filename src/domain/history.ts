@@ -4,6 +4,8 @@
  * status. Pure; the store records each event once (by its key) and the resolve stage re-scores
  * the candidate.
  */
+import { drugHistoryKind } from './drugs.js';
+import type { DrugHistoryKind } from './drugs.js';
 import type { RawItem } from './item.js';
 
 export type HistoryKind =
@@ -16,7 +18,8 @@ export type HistoryKind =
   | 'hta-published'
   | 'safety-notice'
   | 'merged'
-  | 'split';
+  | 'split'
+  | DrugHistoryKind;
 
 /** Swedish labels for the candidate page and reports. */
 export const HISTORY_LABELS: Record<HistoryKind, string> = {
@@ -30,6 +33,12 @@ export const HISTORY_LABELS: Record<HistoryKind, string> = {
   'safety-notice': 'Säkerhetsmeddelande',
   merged: 'Sammanslagen',
   split: 'Uppdelad',
+  'eu-evaluation': 'Under EU-utvärdering',
+  'chmp-opinion': 'CHMP-yttrande',
+  'eu-approval': 'EU-godkännande',
+  'approved-abroad': 'Godkänt utanför EU',
+  'tlv-decision': 'TLV-beslut',
+  'nordic-recommendation': 'Nordisk rekommendation',
 };
 
 /** ClinicalTrials.gov `overallStatus` values that mean the trial has started and not ended. */
@@ -70,6 +79,22 @@ export function itemEvents(item: RawItem, previousStatus: string | undefined): I
   if (item.kind === 'certificate') events.push({ kind: 'certificate-issued', discriminator: '', ...base });
   if (item.kind === 'hta-report') events.push({ kind: 'hta-published', discriminator: '', ...base });
   if (item.kind === 'safety-notice') events.push({ kind: 'safety-notice', discriminator: '', ...base });
+  const drugEvent = item.drug === undefined ? undefined : drugHistoryKind(item.drug);
+  if (drugEvent !== undefined) {
+    // An opinion's type is part of the event: a negative opinion re-examined to a positive one is two.
+    events.push({
+      kind: drugEvent,
+      discriminator: item.drug!.event!,
+      ...base,
+      ...(item.drug!.eventOn === undefined ? {} : { occurredOn: item.drug!.eventOn.slice(0, 10) }),
+      details: {
+        ...base.details,
+        ...(drugEvent === 'chmp-opinion'
+          ? { opinion: item.drug!.event === 'positive-opinion' ? 'positivt' : 'negativt' }
+          : {}),
+      },
+    });
+  }
   const status = observedStatus(item);
   if (status === undefined || status === previousStatus) return events;
   if (item.kind === 'trial') {

@@ -1,5 +1,7 @@
 import type { CandidateKind } from './candidate.js';
 import { isNtCouncilDecision, kindOfProduct } from './candidate.js';
+import type { DrugKeyScheme } from './drugs.js';
+import { drugIdentityParts } from './drugs.js';
 import { normaliseBasicUdiDi, normaliseSrn, normaliseUdiDi } from './identifiers.js';
 import type { RawItem } from './item.js';
 import { extractProductMentions } from './mentions.js';
@@ -7,7 +9,7 @@ import { methodNameOf } from './method-names.js';
 import { normaliseProductName, normaliseText } from './normalise.js';
 
 export interface IdentityKey {
-  scheme: 'udi-di' | 'basic-udi-di' | 'product' | 'item';
+  scheme: 'udi-di' | 'basic-udi-di' | 'product' | 'item' | DrugKeyScheme;
   value: string;
 }
 
@@ -152,6 +154,20 @@ function certificateIdentities(item: RawItem): ItemIdentity[] {
 export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
   const title = normaliseText(item.title);
   if (item.kind === 'certificate') return certificateIdentities(item);
+
+  const drug = drugIdentityParts(item);
+  if (drug !== undefined) {
+    return [
+      {
+        keys: drug.keys,
+        candidateKind: 'drug',
+        displayName: drug.displayName,
+        reason: drug.reason,
+        ...(drug.holder === undefined ? {} : { manufacturer: drug.holder }),
+        ...(drug.nameless ? { nameless: true as const } : {}),
+      },
+    ];
+  }
 
   if (
     item.kind === 'trial' &&

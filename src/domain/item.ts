@@ -75,6 +75,8 @@ export const ItemReference = z.object({
     'mdcg',
     'celex',
     'atc',
+    /** EMA product number, `EMEA/H/C/006123`. */
+    'ema',
   ]),
   value: z.string().min(1).max(100),
 });
@@ -113,6 +115,70 @@ export const CertificateFacts = z.object({
 });
 export type CertificateFacts = z.infer<typeof CertificateFacts>;
 
+/** Where a drug stands, as one source states it: the drug's history events come from these. */
+export const DrugEvent = z.enum([
+  /** On EMA's list of applications under evaluation by the CHMP. */
+  'under-evaluation',
+  'positive-opinion',
+  'negative-opinion',
+  /** The European Commission's marketing authorisation. */
+  'eu-approval',
+  'withdrawn',
+  /** Approved outside the EU first (FDA). */
+  'approved-abroad',
+  /** TLV's benefit decision (förmånsbeslut) on a prescription drug. */
+  'tlv-decision',
+  /** TLV's health-economic assessment of a requisition drug (klinikläkemedelsuppdraget). */
+  'tlv-assessment',
+  /** A Nordic body's recommendation (Denmark's Medicinrådet). */
+  'nordic-recommendation',
+  /** A clinical trial of the drug. */
+  'trial',
+]);
+export type DrugEvent = z.infer<typeof DrugEvent>;
+
+/**
+ * Structured drug facts, when the source states them (EMA's lists, FDA, TLV, trial registries).
+ * Identity links drugs by substance (INN) and indication, EMA product number and brand names
+ * (src/domain/drugs.ts); a drug without an indication is kept, shown as "indikation saknas".
+ */
+export const DrugFacts = z.object({
+  /** The active substance (INN) as the source writes it; several joined by " / ". */
+  inn: z.string().min(1).max(500).optional(),
+  brandNames: z.array(z.string().min(1).max(200)).max(20).optional(),
+  /** ATC code, e.g. `N06DX04`. */
+  atc: z.string().max(20).optional(),
+  /** The indication (or therapeutic area when that is all the source gives). */
+  indication: z.string().min(1).max(5000).optional(),
+  /**
+   * `new-substance`: a medicine not authorised before (an initial application, a novel approval);
+   * `new-indication`: an extension of indication of a known substance, its own candidate.
+   */
+  scope: z.enum(['new-substance', 'new-indication']).optional(),
+  orphan: z.boolean().optional(),
+  /** EMA's PRIME scheme. */
+  prime: z.boolean().optional(),
+  conditional: z.boolean().optional(),
+  /** Accelerated assessment (EU) or priority review (FDA). */
+  accelerated: z.boolean().optional(),
+  /** How it reaches patients where the source says (seed 004): requisition or prescription. */
+  supply: z.enum(['rekvisition', 'recept']).optional(),
+  /** The marketing-authorisation holder, applicant or sponsor. */
+  holder: z.string().min(1).max(500).optional(),
+  /** EMA product number, `EMEA/H/C/006123`. */
+  emaProductNumber: z.string().max(40).optional(),
+  event: DrugEvent.optional(),
+  /** The event's date as the source states it (opinion, decision, approval, list extraction). */
+  eventOn: IsoDate.optional(),
+  /** The expected EU decision (a CHMP opinion is followed by the Commission's decision). */
+  expectedDecisionOn: IsoDate.optional(),
+  /** A trial's phase as registered (`PHASE3`, `PHASE2/PHASE3`). */
+  phase: z.string().max(40).optional(),
+  /** A trial's sites in the Nordic countries, by country. */
+  nordicSites: z.array(z.string().min(1).max(100)).max(10).optional(),
+});
+export type DrugFacts = z.infer<typeof DrugFacts>;
+
 /**
  * One item as a source adapter parsed it. The pipeline validates every adapter's output with
  * this schema before storing it.
@@ -136,6 +202,8 @@ export const RawItem = z.object({
   product: ProductFacts.optional(),
   /** For a notified body's certificate: its facts and the devices it covers. */
   certificate: CertificateFacts.optional(),
+  /** For a drug: its substance, indication, designations and procedure dates. */
+  drug: DrugFacts.optional(),
   references: z.array(ItemReference).max(50).optional(),
 });
 export type RawItem = z.infer<typeof RawItem>;

@@ -1,6 +1,7 @@
 import type { CandidateKind, EvidenceItem } from './candidate.js';
 import { canonicalEvidence, compareStrings, isEuRegistryRecord, normaliseLegislation } from './candidate.js';
 import { formatSwedishDate, parseSourceDate, parseSourceMonth } from './dates.js';
+import { drugStageFacts } from './drugs.js';
 import { matcherFor } from './evidence-text.js';
 import type { TokenisedText } from './normalise.js';
 import { foldForMatching, normaliseText, tokeniseForMatching } from './normalise.js';
@@ -399,6 +400,9 @@ function kindFacts(item: EvidenceItem, settings: LifecycleSettings): LifecycleFa
   const when = day === undefined ? '' : ` ${swedishDay(day)}`;
   const type = item.publicationType ?? '';
   if (item.kind === 'trial') return trialFacts(item);
+  if (item.drug?.event !== undefined) {
+    return drugStageFacts(item.drug, (d) => swedishDay(d)).map((f) => factOf(item, f.kind, f.text, f.date));
+  }
   if (item.kind === 'certificate') return certificateFacts(item);
   if (item.kind === 'safety-notice') {
     return [factOf(item, 'safety-notice', `Säkerhetsmeddelande i Sverige${when}`, day)];

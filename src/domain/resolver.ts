@@ -17,6 +17,7 @@
  * (the councils' lists): then the items wait until a candidate with their key or name appears.
  */
 import type { CandidateKind } from './candidate.js';
+import { DRUG_KEY_SCHEMES } from './drugs.js';
 import type { HistoryKind } from './history.js';
 import { itemEvents, observedStatus } from './history.js';
 import type { ItemIdentity } from './identity.js';
@@ -39,7 +40,7 @@ export function keyString(key: { scheme: string; value: string }): string {
 }
 
 /** Identifier schemes that link on their own; a product name is compared, never trusted alone. */
-const HARD_SCHEMES = new Set(['udi-di', 'basic-udi-di', 'item']);
+const HARD_SCHEMES = new Set<string>(['udi-di', 'basic-udi-di', 'item', ...DRUG_KEY_SCHEMES]);
 
 export interface ResolverContext {
   settings: ResolutionSettings;

@@ -166,6 +166,20 @@ function basis(items: readonly PreparedEvidence[]): SignalEvidence[] {
 }
 
 /**
+ * A source that states the drug's supply as a fact (TLV's benefit decisions are about prescription
+ * drugs; its klinikläkemedel assessments about requisition drugs), in the shape of a term match.
+ */
+function statedSupply(
+  evidence: readonly PreparedEvidence[],
+  supply: DrugForm,
+): { item: PreparedEvidence['item']; text: string; snippet: string } | undefined {
+  const stated = evidence.find((p) => p.item.drug?.supply === supply);
+  if (stated === undefined) return undefined;
+  const text = DRUG_FORM_LABELS[supply];
+  return { item: stated.item, text, snippet: `${normaliseText(stated.item.title)}: ${text}` };
+}
+
+/**
  * Seed 004: requisition drugs are NT-rådet's core; prescription drugs go through TLV's benefit
  * process and reach NT-rådet only when the therapy area is shared with requisition drugs, their
  * place needs clarifying for equal use or resource impact, or a "wait for TLV" recommendation is
@@ -179,8 +193,8 @@ function routeDrug(
   criteria: TriageCriteria,
 ): Route {
   const drugs = criteria.drugs;
-  const requisition = firstMatch(evidence, drugs.requisitionTerms);
-  const prescription = firstMatch(evidence, drugs.prescriptionTerms);
+  const requisition = statedSupply(evidence, 'rekvisition') ?? firstMatch(evidence, drugs.requisitionTerms);
+  const prescription = statedSupply(evidence, 'recept') ?? firstMatch(evidence, drugs.prescriptionTerms);
   const drugItems = evidence.filter((p) => p.item.kind === 'drug');
   const items = drugItems.length > 0 ? drugItems : evidence;
   if (requisition !== undefined) {

@@ -2,6 +2,7 @@ import type { CandidateKind, CandidateView } from './candidate.js';
 import { canonicalEvidence, compareStrings, normaliseLegislation, normaliseRiskClass } from './candidate.js';
 import type { ConditionIndex, Severity } from './conditions.js';
 import { SEVERITY_LABELS, recogniseConditions, severityRank } from './conditions.js';
+import { DRUG_SIGNAL_FACT_LABELS, drugFactHolds } from './drugs.js';
 import type { Criterion, Detector, Signal, TriageCriteria } from './criteria.js';
 import type { PreparedEvidence, SignalEvidence } from './evidence-text.js';
 import {
@@ -282,6 +283,20 @@ function detect(detector: Detector, ctx: DetectionContext): Detection | undefine
         evidence: hits.map((p) => ref(p.item, `Marknadsstatus: ${p.item.product?.marketStatus ?? ''}`)),
         vars: {},
       };
+    }
+    case 'drug-fact': {
+      const hits: SignalEvidence[] = [];
+      const stated = new Set<string>();
+      for (const p of evidence) {
+        const drug = p.item.drug;
+        if (drug === undefined) continue;
+        const facts = detector.facts.filter((fact) => drugFactHolds(drug, fact));
+        if (facts.length === 0) continue;
+        const labels = facts.map((fact) => DRUG_SIGNAL_FACT_LABELS[fact]);
+        for (const label of labels) stated.add(label);
+        hits.push(ref(p.item, `${normaliseText(p.item.title)}: ${labels.join(', ')}`));
+      }
+      return hits.length === 0 ? undefined : { evidence: hits, vars: { terms: [...stated].join(', ') } };
     }
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HorisontError } from '../domain/errors.js';
 import { findEuCtNumber, normaliseNctId } from '../domain/identifiers.js';
-import type { ItemReference, ProductFacts, RawItem } from '../domain/item.js';
+import type { DrugFacts, ItemReference, ProductFacts, RawItem } from '../domain/item.js';
 import { cleanText } from './html.js';
 import { describeIssues, readJsonBody, shortHash, slug } from './json-body.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
@@ -54,7 +54,8 @@ const Study = z.object({
       .object({ leadSponsor: z.object({ name: z.string(), class: Text }).nullish() })
       .nullish(),
     descriptionModule: z.object({ briefSummary: Text }).nullish(),
-    designModule: z.object({ studyType: Text }).nullish(),
+    conditionsModule: z.object({ conditions: z.array(z.string()).nullish() }).nullish(),
+    designModule: z.object({ studyType: Text, phases: z.array(z.string()).nullish() }).nullish(),
     armsInterventionsModule: z
       .object({
         interventions: z
@@ -128,7 +129,40 @@ function productOf(study: Study): ProductFacts | undefined {
   return { tradeName: tradeName.slice(0, 500), ...(manufacturer ? { manufacturer } : {}) };
 }
 
-function sitesLine(study: Study, countries: readonly string[]): string | undefined {
+const DRUG_TYPES = new Set(['DRUG', 'BIOLOGICAL', 'GENETIC']);
+/** Interventions that are a comparison, not the drug tested. */
+const COMPARATOR = /\b(placebo|standard of care|best supportive care|usual care|saline|vehicle)\b/i;
+
+/**
+ * Drug facts of a drug trial (no device intervention): the first tested drug's name is the
+ * substance as the registrant wrote it (an INN or a development code), the first condition the
+ * indication, the lead sponsor the holder when it is a company. A device trial has none.
+ */
+function drugOf(study: Study, countries: readonly string[]): DrugFacts | undefined {
+  const interventions = study.protocolSection.armsInterventionsModule?.interventions ?? [];
+  if (interventions.some((intervention) => intervention.type?.toUpperCase() === 'DEVICE')) return undefined;
+  const tested = interventions.find(
+    (intervention) =>
+      DRUG_TYPES.has(intervention.type?.toUpperCase() ?? '') && !COMPARATOR.test(intervention.name),
+  );
+  const inn = present(tested?.name);
+  if (inn === undefined) return undefined;
+  const indication = present(study.protocolSection.conditionsModule?.conditions?.[0]);
+  const phases = (study.protocolSection.designModule?.phases ?? []).filter((phase) => phase !== 'NA');
+  const sponsor = study.protocolSection.sponsorCollaboratorsModule?.leadSponsor;
+  const holder = sponsor?.class?.toUpperCase() === 'INDUSTRY' ? present(sponsor.name) : undefined;
+  const nordic = [...sitesByCountry(study, countries).keys()];
+  return {
+    inn: inn.slice(0, 500),
+    ...(indication === undefined ? {} : { indication: indication.slice(0, 5000) }),
+    ...(phases.length === 0 ? {} : { phase: phases.join('/').slice(0, 40) }),
+    ...(holder === undefined ? {} : { holder }),
+    ...(nordic.length === 0 ? {} : { nordicSites: nordic.slice(0, 10) }),
+    event: 'trial',
+  };
+}
+
+function sitesByCountry(study: Study, countries: readonly string[]): Map<string, Set<string>> {
   const wanted = new Set(countries.map((country) => country.toLowerCase()));
   const byCountry = new Map<string, Set<string>>();
   for (const location of study.protocolSection.contactsLocationsModule?.locations ?? []) {
@@ -139,6 +173,11 @@ function sitesLine(study: Study, countries: readonly string[]): string | undefin
     if (place) places.add(place);
     byCountry.set(country, places);
   }
+  return byCountry;
+}
+
+function sitesLine(study: Study, countries: readonly string[]): string | undefined {
+  const byCountry = sitesByCountry(study, countries);
   if (byCountry.size === 0) return undefined;
   const parts = [...byCountry].map(([country, places]) =>
     places.size > 0 ? `${country} (${[...places].join(', ')})` : country,
@@ -165,6 +204,7 @@ function toItem(study: Study, options: ClinicalTrialsOptions): RawItem {
     .slice(0, 5000);
   const studyType = present(section.designModule?.studyType);
   const product = productOf(study);
+  const drug = product === undefined ? drugOf(study, options.siteCountries) : undefined;
   return {
     itemKey: nctId,
     kind: 'trial',
@@ -177,6 +217,7 @@ function toItem(study: Study, options: ClinicalTrialsOptions): RawItem {
     ...(lastUpdate ? { sourceVersion: lastUpdate.slice(0, 100) } : {}),
     ...(studyType ? { publicationType: studyType.toLowerCase() } : {}),
     ...(product ? { product } : {}),
+    ...(drug ? { drug } : {}),
     references: referencesOf(study),
   };
 }
@@ -197,13 +238,13 @@ function pageOf(key: string): number {
 }
 
 /**
- * ClinicalTrials.gov API v2 study search: trials with device interventions and sites in the
- * Nordic countries (the query is in the configured URL), newest update first, followed through
- * `nextPageToken`.
+ * ClinicalTrials.gov API v2 study search: trials with device interventions, or drug and biological
+ * trials of phase 2–3 and later, with sites in the Nordic countries (the query is in the configured
+ * URL), newest update first, followed through `nextPageToken`. A drug trial carries drug facts.
  */
 export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
   id: ID,
-  description: 'ClinicalTrials.gov API v2: device trials with Nordic sites, newest update first',
+  description: 'ClinicalTrials.gov API v2: device or drug trials with Nordic sites, newest update first',
   optionsSchema: ClinicalTrialsOptions,
   recordFields: [
     'protocolSection.identificationModule.nctId',

@@ -1,10 +1,12 @@
 import { clinicaltrials } from './clinicaltrials.js';
 import { eudamedCertificates } from './eudamed-certificates.js';
+import { emaMedicines } from './ema-medicines.js';
 import { councilLists } from './council-lists.js';
 import { eudamedDevices } from './eudamed-devices.js';
 import { eudamedBuildInfo } from './eudamed-build-info.js';
 import { nyeMetoder } from './nye-metoder.js';
 import { openfdaDevices } from './openfda-devices.js';
+import { openfdaDrugs } from './openfda-drugs.js';
 import { eurlexOj } from './eurlex-oj.js';
 import { lakemedelsverketFsn } from './lakemedelsverket-fsn.js';
 import { mdcgGuidance } from './mdcg-guidance.js';
@@ -22,11 +24,13 @@ import type { SourceAdapter } from './types.js';
 export const adapters: Record<string, SourceAdapter<any>> = {
   [clinicaltrials.id]: clinicaltrials,
   [eudamedCertificates.id]: eudamedCertificates,
+  [emaMedicines.id]: emaMedicines,
   [councilLists.id]: councilLists,
   [eudamedDevices.id]: eudamedDevices,
   [eudamedBuildInfo.id]: eudamedBuildInfo,
   [nyeMetoder.id]: nyeMetoder,
   [openfdaDevices.id]: openfdaDevices,
+  [openfdaDrugs.id]: openfdaDrugs,
   [eurlexOj.id]: eurlexOj,
   [lakemedelsverketFsn.id]: lakemedelsverketFsn,
   [mdcgGuidance.id]: mdcgGuidance,

@@ -139,6 +139,7 @@ export function toEvidence(stored: StoredItem): EvidenceItem {
     ...(item.publicationType === undefined ? {} : { publicationType: item.publicationType }),
     ...(item.product === undefined ? {} : { product: item.product }),
     ...(item.certificate === undefined ? {} : { certificate: item.certificate }),
+    ...(item.drug === undefined ? {} : { drug: item.drug }),
   };
 }
 
