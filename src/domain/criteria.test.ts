@@ -16,7 +16,7 @@ describe('config/triage-criteria.yaml', () => {
   const criteria = parseTriageCriteria(shipped);
 
   it('is valid and versioned', () => {
-    expect(criteria.version).toBe('2027.1');
+    expect(criteria.version).toBe('2027.2');
     expect(criteria.nomination.minTotal).toBe(40);
     expect(criteria.bands).toEqual({ hög: 40, medel: 20 });
   });

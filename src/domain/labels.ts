@@ -28,8 +28,6 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = {
   'lakemedelsverket-fsn': 'Läkemedelsverket (säkerhetsmeddelanden)',
   'clinicaltrials-drugs': 'ClinicalTrials.gov (läkemedel)',
   'ema-medicines': 'EMA (godkända läkemedel)',
-  'ema-under-evaluation': 'EMA (under utvärdering)',
-  'ema-chmp-highlights': 'EMA (CHMP-yttranden)',
   'openfda-drugs': 'FDA (läkemedel, USA)',
   // Not scanned: nominations from outside the scan and companies' signals (docs/cases.md).
   nominations: 'Nomineringar (regioner, NPO, professioner)',
