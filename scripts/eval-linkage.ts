@@ -31,15 +31,23 @@ console.log(
     precision: Number(scores.precision.toFixed(4)),
     recall: Number(scores.recall.toFixed(4)),
     f1: Number(scores.f1.toFixed(4)),
+    flaggedPairs: run.flags.flaggedPairs,
+    flaggedTrueDuplicates: run.flags.trueDuplicates,
+    flagPrecision: Number(run.flags.precision.toFixed(4)),
   }),
 );
 console.log(
   `precision ${scores.precision.toFixed(4)}  recall ${scores.recall.toFixed(4)}  F1 ${scores.f1.toFixed(4)}  ` +
     `(${scores.items} items, ${clusters} true clusters, ${run.clusters.length} predicted)`,
 );
+console.log(
+  `possible duplicates flagged ${run.flags.flaggedPairs}, of which true duplicates ${run.flags.trueDuplicates} ` +
+    `(${(run.flags.precision * 100).toFixed(0)} %)`,
+);
 if (process.argv.includes('--verbose')) {
   for (const [a, b] of run.falseLinks) console.log(`wrong link:  ${a}  ~  ${b}`);
   for (const [a, b] of run.missedLinks) console.log(`missed link: ${a}  ~  ${b}`);
+  for (const [a, b] of run.flags.falseFlags) console.log(`false flag:  ${a.join(', ')}  ~  ${b.join(', ')}`);
 }
 for (const row of run.explanations) {
   console.log(

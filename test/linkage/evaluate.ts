@@ -25,8 +25,19 @@ export interface PairwiseScores {
   f1: number;
 }
 
+/** The candidate pairs flagged as possible duplicates, and how many of them truly are one product. */
+export interface FlagScores {
+  flaggedPairs: number;
+  trueDuplicates: number;
+  /** Share of flagged pairs that are true duplicates (1 when nothing is flagged). */
+  precision: number;
+  /** Flagged pairs that are different products, as items of each side (for diagnosis). */
+  falseFlags: Array<[string[], string[]]>;
+}
+
 export interface EvaluationRun {
   scores: PairwiseScores;
+  flags: FlagScores;
   /** Per item (`sourceId/itemKey`), the candidates it was linked to. */
   candidatesOf: Map<string, string[]>;
   /** The clusters as sets of items, canonical (sorted) so two runs compare with `toEqual`. */
@@ -185,8 +196,26 @@ export async function evaluateLinkage(
     const clusters = [...members.values()]
       .map((list) => list.sort())
       .sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    const flagged = await db.query<{ a: string; b: string }>(
+      'select candidate_a::text as a, candidate_b::text as b from possible_duplicates order by 1, 2',
+    );
+    const truthOf = (candidate: string): Set<string> =>
+      new Set((members.get(candidate) ?? []).map((item) => clusterOf.get(item)!));
+    const falseFlags: Array<[string[], string[]]> = [];
+    for (const { a, b } of flagged.rows) {
+      const truthA = truthOf(a);
+      if (![...truthOf(b)].some((cluster) => truthA.has(cluster))) {
+        falseFlags.push([members.get(a) ?? [], members.get(b) ?? []]);
+      }
+    }
+    const flags: FlagScores = {
+      flaggedPairs: flagged.rows.length,
+      trueDuplicates: flagged.rows.length - falseFlags.length,
+      precision: flagged.rows.length === 0 ? 1 : 1 - falseFlags.length / flagged.rows.length,
+      falseFlags,
+    };
     const { falseLinks, missedLinks, ...rest } = scores;
-    return { scores: rest, candidatesOf, clusters, falseLinks, missedLinks, explanations };
+    return { scores: rest, flags, candidatesOf, clusters, falseLinks, missedLinks, explanations };
   } finally {
     await db.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
     await Promise.all(pools.map((pool) => pool.end()));

@@ -31,6 +31,11 @@ describe('identity resolution on the evaluation set', () => {
     expect(f1).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('flags possible duplicates that mostly are: at least half of the flagged pairs are one product', () => {
+    expect(inOrder.flags.flaggedPairs).toBeGreaterThan(0);
+    expect(inOrder.flags.precision).toBeGreaterThanOrEqual(0.5);
+  });
+
   it.each([3, 7, 11])('gives the same clusters when the items arrive shuffled (seed %i)', async (seed) => {
     const run = await evaluateLinkage(entries, {
       databaseUrl,
