@@ -21,6 +21,7 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = {
   'hta-skane': 'HTA Region Skåne',
   'hta-stockholm': 'HTA Region Stockholm',
   'hta-ostergotland': 'HTA Region Östergötland',
+  'hta-orebro': 'Camtö (Region Örebro län)',
   'eurlex-oj': 'EU:s officiella tidning',
   'council-lists': 'MTP-rådet och NT-rådet',
   'notified-bodies': 'Anmälda organ (NANDO)',
