@@ -30,6 +30,7 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = {
   'clinicaltrials-drugs': 'ClinicalTrials.gov (läkemedel)',
   'ema-medicines': 'EMA (godkända läkemedel)',
   'openfda-drugs': 'FDA (läkemedel, USA)',
+  'tlv-beslut': 'TLV (förmånsbeslut)',
   // Not scanned: nominations from outside the scan and companies' signals (docs/cases.md).
   nominations: 'Nomineringar (regioner, NPO, professioner)',
   'company-signals': 'Signaler från företag',

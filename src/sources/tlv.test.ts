@@ -51,9 +51,14 @@ function errorKindOf(run: () => unknown): ErrorKind | undefined {
 }
 
 describe('tlv options', () => {
-  it('defaults to the medical-device assessment list as hta-report and everything else as news', () => {
+  it('defaults to the device assessments as hta-report, the drug decisions as benefit-decision, the rest as news', () => {
     expect(TlvOptions.parse({})).toEqual({
-      listKinds: { '/medicinteknik/halsoekonomiska-bedomningar-av-medicinteknik.html': 'hta-report' },
+      listKinds: {
+        '/medicinteknik/halsoekonomiska-bedomningar-av-medicinteknik.html': 'hta-report',
+        '/beslut/beslut-lakemedel/generell-subvention.html': 'benefit-decision',
+        '/beslut/beslut-lakemedel/begransad-subvention.html': 'benefit-decision',
+        '/beslut/beslut-lakemedel/avslag-och-uteslutningar.html': 'benefit-decision',
+      },
       defaultKind: 'news',
       maxItems: 100,
     });
@@ -217,5 +222,48 @@ describe('tlv parse: item markup variants', () => {
             <div class="sol-article-item__date">Publicerad</div></a></li></ul>`),
     );
     expect(tlv.parse(doc, spec()).items[0]!.publishedAt).toBeUndefined();
+  });
+});
+
+describe('tlv parse: benefit decisions (förmånsbeslut)', () => {
+  const DECISIONS_URL = 'https://www.tlv.se/beslut/beslut-lakemedel/generell-subvention.html';
+
+  it('reads each decision as a drug with a TLV decision on a prescription drug, dated by its archive path', () => {
+    const items = tlv.parse(fixture('beslut-generell-subvention'), spec()).items;
+    expect(items.map((item) => item.kind)).toEqual(['drug', 'drug', 'drug']);
+    expect(items[0]).toMatchObject({
+      itemKey:
+        '/beslut/beslut-lakemedel/generell-subvention/arkiv/2026-11-12-dawnzera-ingar-i-hogkostnadsskyddet.html',
+      title: 'Dawnzera (donidalorsen) ingår i högkostnadsskyddet',
+      publishedAt: '2026-11-12',
+      product: { tradeName: 'Dawnzera' },
+      drug: {
+        inn: 'donidalorsen',
+        brandNames: ['Dawnzera'],
+        supply: 'recept',
+        event: 'tlv-decision',
+        eventOn: '2026-11-12',
+      },
+    });
+    expect(items[0]!.summary).toMatch(/^TLV:s förmånsbeslut \(generell subvention\)\./);
+    expect(items[1]!.drug?.indication).toBe(
+      'måttlig till svår atopisk dermatit hos vuxna och ungdomar som är aktuella för systemisk behandling',
+    );
+    // A heading without the substance still names the brand.
+    expect(items[2]!.drug).toMatchObject({ brandNames: ['Voydeya'], supply: 'recept' });
+    expect(items[2]!.drug?.inn).toBeUndefined();
+  });
+
+  it('reads the same decisions from the fixture server', () => {
+    const local = toFixtureUrl(DECISIONS_URL, 'http://127.0.0.1:4010');
+    const items = tlv.parse(fixture('beslut-generell-subvention', local), spec()).items;
+    expect(items.every((item) => item.drug?.event === 'tlv-decision')).toBe(true);
+  });
+
+  it('keeps a decision list without decisions empty, and refuses a redesign, headless entries and a bot page', () => {
+    expect(tlv.parse(fixture('edge/beslut-tom'), spec()).items).toEqual([]);
+    expect(errorKindOf(() => tlv.parse(fixture('edge/beslut-ny-layout'), spec()))).toBe('layout-changed');
+    expect(errorKindOf(() => tlv.parse(fixture('edge/beslut-utan-rubrik'), spec()))).toBe('layout-changed');
+    expect(errorKindOf(() => tlv.parse(fixture('edge/beslut-blocked'), spec()))).toBe('blocked');
   });
 });
