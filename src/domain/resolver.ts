@@ -103,9 +103,11 @@ export function pageEntries(items: readonly PageItem[], ctx: ResolverContext): P
 }
 
 /**
- * Every advisory lock the page needs, in one global order: its identifiers and the blocks it
- * looks names up in. Two pages whose names could match share a block, so the second waits for
- * the first and sees its candidate.
+ * Every advisory lock the page needs, in one global order: its identifiers, the blocks it looks
+ * names up in and the blocks it files its names under. Two pages whose names could match share a
+ * block, so the second waits for the first and sees its candidate — also when only one of them
+ * looks there: a registry name opening with its maker is filed under the maker's brand block
+ * without looking there, and a text naming the brand alone ("(Inspire)") looks there.
  */
 export function pageLocks(entries: readonly PageEntry[]): string[] {
   const locks = new Set<string>();
@@ -114,6 +116,9 @@ export function pageLocks(entries: readonly PageEntry[]): string[] {
     for (const head of entry.lookup.heads) locks.add(`h ${head}`);
     for (const tail of entry.lookup.tails) locks.add(`t ${tail}`);
     for (const concept of entry.lookup.concepts) locks.add(`c ${concept}`);
+    if (entry.stored.head !== undefined) locks.add(`h ${entry.stored.head}`);
+    if (entry.stored.tail !== undefined) locks.add(`t ${entry.stored.tail}`);
+    for (const concept of entry.stored.concepts ?? []) locks.add(`c ${concept}`);
   }
   return [...locks].sort();
 }
