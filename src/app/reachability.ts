@@ -1,6 +1,9 @@
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { errorMessageOf } from '../domain/errors.js';
+import type { Logger } from '../log.js';
 
 /** The two servers every command needs, and the fixture server a world scanning recordings reads. */
 export type Service = 'postgres' | 'redis' | 'fixtures';
@@ -180,4 +183,41 @@ export async function assertReachable(
   }
   const problems = await unreachableServices(urls);
   if (problems.length > 0) throw new ServiceUnreachableError(problems);
+}
+
+/**
+ * SQLSTATEs of a server that answers but takes no connection for now: every slot taken (53300),
+ * starting up or recovering after a crash (57P03).
+ */
+const NO_SLOT_YET: ReadonlySet<string> = new Set(['53300', '57P03']);
+
+/**
+ * Waits while PostgreSQL answers but takes no connection yet, so a service started then waits
+ * for a slot instead of exiting and being restarted in a loop by its supervisor. Any other
+ * outcome returns at once: the caller's own connection reports it.
+ */
+export async function waitForPostgresSlot(url: string, log: Logger, maxDelayMs = 5_000): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+    client.on('error', () => {});
+    let code: unknown;
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await client.connect();
+      if (attempt > 1) log.info({ attempts: attempt }, 'start: a database connection is free');
+      return;
+    } catch (error) {
+      code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !NO_SLOT_YET.has(code)) return;
+      log.warn(
+        { err: errorMessageOf(error), code, error_kind: 'db-unavailable', attempt },
+        'start: waiting for a database connection',
+      );
+    } finally {
+      // eslint-disable-next-line no-await-in-loop
+      await client.end().catch(() => undefined);
+    }
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(Math.min(maxDelayMs, 250 * 2 ** attempt));
+  }
 }

@@ -118,6 +118,7 @@ export function buildProgram(): Command {
         const ctx = await buildCliApp(program, {
           dbRole: env.HORISONT_DB_INGEST_ROLE,
           logLevel: env.LOG_LEVEL,
+          waitForSlot: true,
         });
         const log = ctx.log;
         try {

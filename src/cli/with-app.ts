@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { buildApp, closeApp, openDb } from '../app/build.js';
 import type { BuildOptions } from '../app/build.js';
 import type { AppContext } from '../app/context.js';
-import { assertReachable } from '../app/reachability.js';
+import { assertReachable, waitForPostgresSlot } from '../app/reachability.js';
 import { migrate } from '../store/migrate.js';
 import type { Db } from '../store/db.js';
 
@@ -30,14 +30,17 @@ export interface CliAppOptions extends Omit<BuildOptions, 'env' | 'log'> {
   logLevel?: string | undefined;
   /** The command fetches from the sources: with HORISONT_FIXTURE_ORIGIN set, that server must answer. */
   fetches?: boolean | undefined;
+  /** A service: wait while PostgreSQL has no connection slot free rather than fail. */
+  waitForSlot?: boolean | undefined;
 }
 
 /** The app context for a command, after checking that Redis and PostgreSQL answer. */
 export async function buildCliApp(program: Command, options: CliAppOptions = {}): Promise<AppContext> {
   const env = parseEnv();
-  const { logLevel, fetches, ...build } = options;
+  const { logLevel, fetches, waitForSlot, ...build } = options;
   await assertReachable(env, fetches ? ['postgres', 'redis', 'fixtures'] : ['postgres', 'redis']);
   const log = createLogger(logLevel ?? cliLogLevel(env));
+  if (waitForSlot) await waitForPostgresSlot(env.DATABASE_URL, log);
   return buildApp({ env, log, ...configDirOf(program), ...build });
 }
 

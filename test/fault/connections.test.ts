@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/log.js';
 import { createDb } from '../../src/store/db.js';
@@ -16,19 +16,24 @@ import type { World } from './support/world.js';
  * of its own, is handed a run. Jobs that cannot connect wait (`db-unavailable`) instead of
  * spending attempts, a workbench process starting meanwhile reports itself unready with the
  * reason, and once the slots are free again the run completes with nothing lost or doubled.
+ * A worker process that starts while no slot is free waits for one (a supervisor would otherwise
+ * restart it in a loop) and then does the run handed to it meanwhile.
  */
 
 const MAX_CONNECTIONS = 30;
 let server: OwnPostgres;
-let world: World;
+const worlds: World[] = [];
 const hogs: pg.Client[] = [];
 
 beforeAll(async () => {
   server = await startOwnPostgres({ settings: { max_connections: String(MAX_CONNECTIONS) } });
 });
+// Each scenario's worker and pools give their slots back before the next one starts.
+afterEach(async () => {
+  await Promise.all(hogs.splice(0).map((client) => client.end().catch(() => undefined)));
+  await Promise.all(worlds.splice(0).map((world) => world.close()));
+});
 afterAll(async () => {
-  await Promise.all(hogs.map((client) => client.end().catch(() => undefined)));
-  await world?.close();
   await server?.destroy();
 });
 
@@ -71,7 +76,8 @@ async function takeEverySlotFromTheWorker(ownPid: number): Promise<Error & { cod
 describe('PostgreSQL max_connections reached', () => {
   it('jobs wait for a slot, readiness says why, and the run completes once slots are free', async () => {
     const prepared = await prepareWorld({ databaseUrl: server.url });
-    world = prepared.world;
+    const world = prepared.world;
+    worlds.push(world);
     const app = await world.app();
     const worker = world.startWorker();
     const deadline = Date.now() + 60_000;
@@ -134,5 +140,54 @@ describe('PostgreSQL max_connections reached', () => {
       decisionsBefore: prepared.decisionsBefore,
       app,
     });
+  });
+});
+
+describe('a worker starting while every connection slot is taken', () => {
+  it('waits for a slot without exiting, then starts and completes the run handed to it', async () => {
+    const { world, oracle, decisionsBefore } = await prepareWorld({ databaseUrl: server.url });
+    worlds.push(world);
+    const app = await world.app();
+    // The run is recorded and queued before the slots go: the worker is handed it as it starts.
+    const runId = await world.startRun();
+    const refusal = await takeEverySlot();
+    expect(refusal.code).toBe('53300');
+    // Slots this process's pools let go of when idle are taken again before the worker sees them.
+    let holding = true;
+    const keepHolding = (async () => {
+      while (holding) {
+        await takeEverySlot();
+        await sleep(100);
+      }
+    })();
+
+    const worker = world.startWorker();
+    const waits = () => logged(worker.logs, 'start: waiting for a database connection');
+    const deadline = Date.now() + 60_000;
+    while (waits().length < 2) {
+      if (Date.now() > deadline || worker.exitCode() !== null) {
+        throw new Error(`the worker did not wait for a slot:\n${worker.stderr.join('').slice(-3000)}`);
+      }
+      await sleep(200);
+    }
+    expect(waits().every((entry) => entry.error_kind === 'db-unavailable' && entry.code === '53300')).toBe(
+      true,
+    );
+    expect(logged(worker.logs, 'start: running')).toEqual([]);
+    expect(worker.exitCode()).toBeNull();
+
+    holding = false;
+    await keepHolding;
+    await Promise.all(hogs.splice(0).map((client) => client.end()));
+    const summary = await world.waitForRun(runId, 120_000);
+    expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
+    expect(logged(worker.logs, 'start: a database connection is free')).toHaveLength(1);
+    expect(logged(worker.logs, 'start: running')).toHaveLength(1);
+    expect(worker.exitCode()).toBeNull();
+    expect(await world.query('select job_id from run_jobs where run_id = $1 and failed', [runId])).toEqual(
+      [],
+    );
+    console.info(`connections: a starting worker waited ${waits().length} time(s) for a slot`);
+    await assertInvariants(world, { oracle, decisionsBefore, app });
   });
 });
