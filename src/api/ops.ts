@@ -360,6 +360,11 @@ export function opsRoutes(app: FastifyInstance, options: OpsOptions): Promise<vo
         ),
       ),
     ]);
+    // A pool whose every connection is checked out answers no faster than a server that is
+    // gone; the operator is told which it is (more work than connections, not a dead server).
+    if (!postgresCheck.ok && ctx.db.idleCount === 0 && ctx.db.waitingCount > 0) {
+      postgresCheck.reason = `pool exhausted: ${ctx.db.totalCount} in use, ${ctx.db.waitingCount} waiting`;
+    }
     const migrations = { ok: postgresCheck.ok && pending.length === 0, pending };
     const reasons = [
       ...(redisCheck.ok ? [] : [`redis: ${redisCheck.reason ?? 'error'}`]),
