@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/app/local-servers.js';
 import { REPO_ROOT } from '../helpers/harness.js';
@@ -22,8 +23,11 @@ import type { OwnRedis } from '../helpers/own-redis.js';
  * hash key, an SMTP password), driven through what uses them: the demo's scans and alerts
  * (webhook signing secrets, unsubscribe tokens, an Atom feed token), a failed and a successful
  * sign-in with a password, an OIDC sign-in against a provider of the test's own, an API token
- * created and used, /metrics with its token. Then every line the process logged is searched for
- * each secret, as written and in the encodings it travels in (URL-encoded, Basic auth base64).
+ * created and used, /metrics with its token. The demo mails into a directory, so its e-mail
+ * subscriptions are then sent through an SMTP server of the test's own that insists on the
+ * password (`subscriptions test` and `subscriptions deliver` in the demo's world, once with a
+ * wrong password). Then every line the processes logged is searched for each secret, as written
+ * and in the encodings it travels in (URL-encoded, HTTP Basic and SMTP AUTH base64).
  * On servers of the test's own, in a directory of its own: the demo recreates its schema.
  */
 
@@ -44,15 +48,71 @@ let provider: OidcProvider;
 let demo: ChildProcess;
 let stdout = '';
 let stderr = '';
+let smtp: SMTPServer;
+let smtpPort: number;
+const smtpLogins: Array<{ user: string; accepted: boolean }> = [];
+const mailed: string[] = [];
+
+/** An SMTP server that accepts mail only after AUTH with the configured password. */
+async function startAuthenticatingSmtp(): Promise<void> {
+  smtp = new SMTPServer({
+    authMethods: ['PLAIN', 'LOGIN'],
+    // Loopback only: no TLS to offer, so the password may cross in the clear.
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      const accepted = auth.username === 'horisont' && auth.password === SECRETS.smtp;
+      smtpLogins.push({ user: auth.username ?? '', accepted });
+      if (accepted) callback(null, { user: 'horisont' });
+      else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        mailed.push(session.envelope.rcptTo.map((to) => to.address).join(','));
+        callback(null);
+      });
+    },
+  });
+  smtpPort = await freePort();
+  await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+}
+
+/** A `horisont` command in the demo's world (its env file), with more of the environment. */
+async function horisont(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+      path.join(REPO_ROOT, 'src/cli/main.ts'),
+      '--env-file',
+      path.join(work, 'var/demo/horisont.env'),
+      ...args,
+    ],
+    { cwd: work, env: { ...process.env, LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, out };
+}
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'horisont-secrets-'));
   server = await startOwnPostgres();
   redis = await startOwnRedis({ password: SECRETS.redis });
   provider = await startOidcProvider({ clientId: 'horisont-web', clientSecret: SECRETS.oidcClient });
+  await startAuthenticatingSmtp();
 });
 afterAll(async () => {
   if (demo?.exitCode === null) demo.kill('SIGKILL');
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   await provider?.close();
   await redis?.destroy();
   await server?.destroy();
@@ -95,7 +155,7 @@ describe('secrets in logs after a full demo run', () => {
           HORISONT_WEB_PORT: String(port),
           HORISONT_METRICS_TOKEN: SECRETS.metrics,
           HORISONT_IP_HASH_KEY: SECRETS.ipHashKey,
-          HORISONT_SMTP_URL: `smtp://horisont:${SECRETS.smtp}@127.0.0.1:2525`,
+          HORISONT_SMTP_URL: `smtp://horisont:${SECRETS.smtp}@127.0.0.1:${smtpPort}`,
           HORISONT_OIDC_ISSUER: provider.issuer,
           HORISONT_OIDC_CLIENT_ID: 'horisont-web',
           HORISONT_OIDC_CLIENT_SECRET: SECRETS.oidcClient,
@@ -203,6 +263,38 @@ describe('secrets in logs after a full demo run', () => {
     expect(feedTokens.length).toBeGreaterThan(0);
     issued.push(...feedTokens);
 
+    // E-mail through SMTP with its password: a test message to each e-mail subscription, once
+    // refused for a wrong password, then the outbox's digests flushed.
+    const client2 = new pg.Client({ connectionString: server.url });
+    await client2.connect();
+    const emailSubscriptions = (
+      await client2.query<{ id: string }>(
+        "select id from horisont_demo.subscriptions where channel like 'email%' order by name",
+      )
+    ).rows;
+    await client2.end();
+    expect(emailSubscriptions.length).toBeGreaterThan(0);
+    const smtpUrl = (password: string) => `smtp://horisont:${password}@127.0.0.1:${smtpPort}`;
+    const refused = await horisont(['subscriptions', 'test', emailSubscriptions[0]!.id], {
+      HORISONT_SMTP_URL: smtpUrl(SECRETS.wrongPassword),
+    });
+    expect(refused.code).toBe(1);
+    for (const { id } of emailSubscriptions) {
+      const sent = await horisont(['subscriptions', 'test', id], {
+        HORISONT_SMTP_URL: smtpUrl(SECRETS.smtp),
+      });
+      expect(sent.code).toBe(0);
+    }
+    const delivered = await horisont(['subscriptions', 'deliver', '--flush-digests'], {
+      HORISONT_SMTP_URL: smtpUrl(SECRETS.smtp),
+    });
+    expect(delivered.code).toBe(0);
+    expect(smtpLogins.filter((login) => !login.accepted)).toHaveLength(1);
+    expect(smtpLogins.filter((login) => login.accepted).length).toBeGreaterThanOrEqual(
+      emailSubscriptions.length,
+    );
+    expect(mailed.length).toBeGreaterThanOrEqual(emailSubscriptions.length);
+
     demo.kill('SIGINT');
     await new Promise((resolve) => demo.once('exit', resolve));
 
@@ -214,11 +306,14 @@ describe('secrets in logs after a full demo run', () => {
       encodeURIComponent(secret),
       Buffer.from(`horisont-web:${secret}`).toString('base64'),
       Buffer.from(`prometheus:${secret}`).toString('base64'),
+      // SMTP AUTH PLAIN and AUTH LOGIN.
+      Buffer.from(`\0horisont\0${secret}`).toString('base64'),
+      Buffer.from(secret).toString('base64'),
     ]);
     const leaks = forms.filter((form) => stderr.includes(form));
     expect(leaks).toEqual([]);
     console.info(
-      `secrets: ${secrets.length} secrets in ${forms.length} forms, ${lines.length} log lines, none found`,
+      `secrets: ${secrets.length} secrets in ${forms.length} forms, ${lines.length} log lines, none found; ${mailed.length} e-mails sent over SMTP after ${smtpLogins.length} logins (${smtpLogins.filter((login) => !login.accepted).length} refused)`,
     );
   });
 });
