@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +34,7 @@ import type { World, WorkerProcess } from './support/world.js';
 let disks: SmallDisks;
 let root: string;
 let server: OwnPostgres | undefined;
+let walServer: OwnPostgres | undefined;
 const worlds: World[] = [];
 
 beforeAll(async () => {
@@ -36,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(worlds.map((world) => world.close()));
   await server?.destroy();
+  await walServer?.destroy();
   disks?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 });
@@ -95,6 +106,90 @@ describe('PostgreSQL’s disk full', () => {
       [],
     );
     console.info(`disk full (PostgreSQL): ${waitsForSpace(worker).length} job runs waited for space`);
+    await assertInvariants(world, { oracle, decisionsBefore, app });
+  });
+});
+
+describe('PostgreSQL’s WAL disk full', () => {
+  it('the server PANICs, jobs wait as db-unavailable; with space back it recovers and the run completes', async () => {
+    // The cluster on the ordinary disk, its WAL (initdb --waldir) alone on a small tmpfs. No
+    // checkpoint and no recycling while the test runs, so every new segment needs new space.
+    const dir = path.join(root, 'walcase');
+    const walMount = path.join(root, 'wal');
+    mkdirSync(dir);
+    mkdirSync(walMount);
+    const account = postgresAccount();
+    chownSync(dir, account.uid, account.gid);
+    disks.mount(walMount, 128, account);
+    const waldir = path.join(walMount, 'pg_wal');
+    const server = await startOwnPostgres({
+      root: dir,
+      launcher: disks.launcher,
+      initdbArgs: ['--wal-segsize=1', `--waldir=${waldir}`],
+      settings: {
+        min_wal_size: '2MB',
+        max_wal_size: '1GB',
+        checkpoint_timeout: '1h',
+        wal_recycle: 'off',
+        logging_collector: 'on',
+        log_directory: 'log',
+      },
+    });
+    walServer = server;
+    const { world, oracle, decisionsBefore } = await prepareWorld({ databaseUrl: server.url });
+    worlds.push(world);
+    const app = await world.app();
+    // Old segments go, so the ballast below is all that fills the disk.
+    await world.query('checkpoint');
+    const worker = world.startWorker({ barrier: 'begin@parse#1' });
+    const runId = await world.startRun();
+    await world.waitForTrace((e) => e.event === 'hold');
+    const ballast = disks.fill(walMount);
+    world.release();
+
+    const serverLog = () =>
+      readdirSync(path.join(dir, 'data', 'log'))
+        .map((file) => readFileSync(path.join(dir, 'data', 'log', file), 'utf8'))
+        .join('');
+    // A run of the fixture world writes well under one 1 MB segment of WAL, so the segment
+    // switch a busier database reaches by volume is asked for (pg_switch_wal) until the next
+    // segment cannot be created.
+    await until('PostgreSQL PANICs for want of WAL space', async () => {
+      if (/PANIC: .*No space left on device/.test(serverLog())) return true;
+      await world.query('select pg_switch_wal()').catch(() => undefined);
+      return false;
+    });
+    const panic = /PANIC: .*No space left on device/.exec(serverLog())![0];
+    const outOfReach = () => logged(worker.logs, 'the database is out of reach');
+    await until('a job meeting the server down', () => outOfReach().length >= 1);
+    // Let the server try to come back on the full disk for a while.
+    await sleep(5000);
+    const waited = [...outOfReach(), ...waitsForSpace(worker)];
+    expect(waited.every((entry) => ['db-unavailable', 'disk-full'].includes(String(entry.error_kind)))).toBe(
+      true,
+    );
+    expect(logged(worker.logs, 'job failed').filter((entry) => entry.final === true)).toEqual([]);
+    expect(worker.exitCode()).toBeNull();
+    const stayedDown = server.pid() === undefined;
+
+    disks.free(walMount);
+    // A postmaster whose crash recovery could not write gave up; it is started again, as a
+    // service manager would. One that kept restarting recovers by itself.
+    if (stayedDown) await server.start();
+    const summary = await world.waitForRun(runId, 150_000);
+    expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
+    expect(worker.exitCode()).toBeNull();
+    expect(await world.query('select job_id from run_jobs where run_id = $1 and failed', [runId])).toEqual(
+      [],
+    );
+    const crashes = (serverLog().match(/PANIC: /g) ?? []).length;
+    const gaveUp =
+      /LOG: {2}(aborting startup due to startup process failure|database system is shut down)/.exec(
+        serverLog(),
+      )?.[1];
+    console.info(
+      `disk full (WAL): ballast ${Math.round(ballast / 1048576)} MB; "${panic}"; ${crashes} PANIC(s); server ${stayedDown ? `stayed down until restarted ("${gaveUp}")` : 'restarted itself'}; ${outOfReach().length} job runs waited as db-unavailable, ${waitsForSpace(worker).length} as disk-full`,
+    );
     await assertInvariants(world, { oracle, decisionsBefore, app });
   });
 });
