@@ -183,10 +183,18 @@ describe('PostgreSQL’s WAL disk full', () => {
       [],
     );
     const crashes = (serverLog().match(/PANIC: /g) ?? []).length;
-    const gaveUp =
-      /LOG: {2}(aborting startup due to startup process failure|database system is shut down)/.exec(
-        serverLog(),
-      )?.[1];
+    // What the crash recovery that followed said when it failed (the startup process's error
+    // and the postmaster's verdict), for the record.
+    const recovery = /\[(\d+)\] LOG: {2}database system was interrupted/.exec(serverLog())?.[1];
+    const gaveUp = serverLog()
+      .split('\n')
+      .filter(
+        (line) =>
+          (recovery !== undefined && line.includes(`[${recovery}] `) && /FATAL|PANIC|ERROR/.test(line)) ||
+          /aborting startup|startup process \(PID/.test(line),
+      )
+      .map((line) => line.replace(/^.*?(LOG|FATAL|PANIC|ERROR): +/, '$1: '))
+      .join(' / ');
     console.info(
       `disk full (WAL): ballast ${Math.round(ballast / 1048576)} MB; "${panic}"; ${crashes} PANIC(s); server ${stayedDown ? `stayed down until restarted ("${gaveUp}")` : 'restarted itself'}; ${outOfReach().length} job runs waited as db-unavailable, ${waitsForSpace(worker).length} as disk-full`,
     );
