@@ -24,12 +24,14 @@ const MAX_CONNECTIONS = 30;
 let server: OwnPostgres;
 const worlds: World[] = [];
 const hogs: pg.Client[] = [];
+const refills: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   server = await startOwnPostgres({ settings: { max_connections: String(MAX_CONNECTIONS) } });
 });
 // Each scenario's worker and pools give their slots back before the next one starts.
 afterEach(async () => {
+  await Promise.all(refills.splice(0).map((stop) => stop()));
   await Promise.all(hogs.splice(0).map((client) => client.end().catch(() => undefined)));
   await Promise.all(worlds.splice(0).map((world) => world.close()));
 });
@@ -50,6 +52,26 @@ async function takeEverySlot(): Promise<Error & { code?: string }> {
     }
   }
   throw new Error('the server never refused a connection');
+}
+
+/**
+ * Keeps every slot taken until the returned function is called: slots that this process's pools
+ * give back when their idle connections close are taken again before anyone else gets them.
+ */
+function keepEverySlotTaken(): () => Promise<void> {
+  let holding = true;
+  const refilling = (async () => {
+    while (holding) {
+      await takeEverySlot();
+      await sleep(100);
+    }
+  })();
+  const stop = async () => {
+    holding = false;
+    await refilling;
+  };
+  refills.push(stop);
+  return stop;
 }
 
 /**
@@ -92,6 +114,7 @@ describe('PostgreSQL max_connections reached', () => {
     const own = await app.db.query<{ pid: number }>('select pg_backend_pid() as pid');
     const refusal = await takeEverySlotFromTheWorker(own.rows[0]!.pid);
     expect(refusal.code).toBe('53300');
+    const stopHolding = keepEverySlotTaken();
     const runId = await world.startRun();
 
     // A workbench process starting now cannot get a connection: unready, with the reason.
@@ -121,6 +144,7 @@ describe('PostgreSQL max_connections reached', () => {
       await sleep(2000);
 
       // Slots free again: the same worker finishes the run.
+      await stopHolding();
       await Promise.all(hogs.splice(0).map((client) => client.end()));
       const summary = await world.waitForRun(runId, 120_000);
       expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
@@ -152,14 +176,7 @@ describe('a worker starting while every connection slot is taken', () => {
     const runId = await world.startRun();
     const refusal = await takeEverySlot();
     expect(refusal.code).toBe('53300');
-    // Slots this process's pools let go of when idle are taken again before the worker sees them.
-    let holding = true;
-    const keepHolding = (async () => {
-      while (holding) {
-        await takeEverySlot();
-        await sleep(100);
-      }
-    })();
+    const stopHolding = keepEverySlotTaken();
 
     const worker = world.startWorker();
     const waits = () => logged(worker.logs, 'start: waiting for a database connection');
@@ -176,8 +193,7 @@ describe('a worker starting while every connection slot is taken', () => {
     expect(logged(worker.logs, 'start: running')).toEqual([]);
     expect(worker.exitCode()).toBeNull();
 
-    holding = false;
-    await keepHolding;
+    await stopHolding();
     await Promise.all(hogs.splice(0).map((client) => client.end()));
     const summary = await world.waitForRun(runId, 120_000);
     expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);

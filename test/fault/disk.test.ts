@@ -145,23 +145,25 @@ describe('PostgreSQL’s WAL disk full', () => {
     const runId = await world.startRun();
     await world.waitForTrace((e) => e.event === 'hold');
     const ballast = disks.fill(walMount);
-    world.release();
 
     const serverLog = () =>
       readdirSync(path.join(dir, 'data', 'log'))
         .map((file) => readFileSync(path.join(dir, 'data', 'log', file), 'utf8'))
         .join('');
-    // A run of the fixture world writes well under one 1 MB segment of WAL, so the segment
-    // switch a busier database reaches by volume is asked for (pg_switch_wal) until the next
-    // segment cannot be created.
+    // A run of the fixture world writes less than one 1 MB segment of WAL, so the test writes a
+    // row and asks for the segment switch a busier database reaches by volume, until the next
+    // segment cannot be created. The held job keeps the run unfinished meanwhile.
+    await world.query('create table if not exists public.wal_probe (at timestamptz)');
     await until('PostgreSQL PANICs for want of WAL space', async () => {
       if (/PANIC: .*No space left on device/.test(serverLog())) return true;
+      await world.query('insert into public.wal_probe values (now())').catch(() => undefined);
       await world.query('select pg_switch_wal()').catch(() => undefined);
       return false;
     });
+    world.release();
     const panic = /PANIC: .*No space left on device/.exec(serverLog())![0];
     const outOfReach = () => logged(worker.logs, 'the database is out of reach');
-    await until('a job meeting the server down', () => outOfReach().length >= 1);
+    await until('a job meeting the server down', () => outOfReach().length >= 1, 120_000);
     // Let the server try to come back on the full disk for a while.
     await sleep(5000);
     const waited = [...outOfReach(), ...waitsForSpace(worker)];
