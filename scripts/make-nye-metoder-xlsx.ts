@@ -10,7 +10,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { zipSync, strToU8 } from 'fflate';
+import { fixtureWorkbook } from './xlsx-fixture.js';
+import type { FixtureCell } from './xlsx-fixture.js';
 
 const OUT = fileURLToPath(new URL('../test/fixtures/nye-metoder/', import.meta.url));
 /** Every part gets this modification time, so the bytes do not depend on when the script ran. */
@@ -99,83 +100,16 @@ const ROWS: Row[] = [
   ],
 ];
 
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** Days since 1899-12-30: the 1900 date system's serial for dates after February 1900. */
-function excelSerial(isoDate: string): number {
-  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
-  return Math.round((Date.UTC(year, month - 1, day) - Date.UTC(1899, 11, 30)) / 86_400_000);
-}
-
-function columnName(index: number): string {
-  return String.fromCharCode(65 + index);
-}
-
+/** Dates as date serials; Excel writes some cells as inline strings, and the reader must take both. */
 function workbook(header: string[], rows: Row[]): Uint8Array {
-  const strings: string[] = [];
-  const indexOf = (text: string): number => {
-    const found = strings.indexOf(text);
-    if (found >= 0) return found;
-    strings.push(text);
-    return strings.length - 1;
-  };
-  const cell = (ref: string, text: string, column: number): string => {
-    if (text === '') return '';
-    if (column === 6) return `<c r="${ref}" s="1"><v>${excelSerial(text)}</v></c>`;
-    // Excel writes some cells as inline strings; the reader must take both.
-    if (column === 5 && text === 'Kirurgi') {
-      return `<c r="${ref}" t="inlineStr"><is><t>${escapeXml(text)}</t></is></c>`;
-    }
-    return `<c r="${ref}" t="s"><v>${indexOf(text)}</v></c>`;
-  };
-  const sheetRows = [header as Row, ...rows].map((row, r) => {
-    const cells = row.map((text, c) => cell(`${columnName(c)}${r + 1}`, text, r === 0 ? -1 : c)).join('');
-    return `<row r="${r + 1}" spans="1:9">${cells}</row>`;
-  });
-  const sheet =
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">' +
-    `<dimension ref="A1:I${rows.length + 1}"/><sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>` +
-    '<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="1" width="12" customWidth="1"/><col min="4" max="4" width="60" customWidth="1"/></cols>' +
-    `<sheetData>${sheetRows.join('')}</sheetData>` +
-    `<autoFilter ref="A1:I${rows.length + 1}"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`;
-  const shared =
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
-    `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="${strings.length}" uniqueCount="${strings.length}">` +
-    strings
-      .map((text) =>
-        /^\s|\s$/.test(text)
-          ? `<si><t xml:space="preserve">${escapeXml(text)}</t></si>`
-          : `<si><t>${escapeXml(text)}</t></si>`,
-      )
-      .join('') +
-    '</sst>';
-  const files: Record<string, Uint8Array> = {
-    '[Content_Types].xml': strToU8(
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-    ),
-    '_rels/.rels': strToU8(
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-    ),
-    'xl/workbook.xml': strToU8(
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr defaultThemeVersion="166925"/><bookViews><workbookView xWindow="0" yWindow="0" windowWidth="28800" windowHeight="12300"/></bookViews><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets><definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">Sheet1!$A$1:$I$7</definedName></definedNames></workbook>',
-    ),
-    'xl/_rels/workbook.xml.rels': strToU8(
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-    ),
-    'xl/styles.xml': strToU8(
-      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>',
-    ),
-    'xl/worksheets/sheet1.xml': strToU8(sheet),
-    'xl/sharedStrings.xml': strToU8(shared),
-  };
-  return zipSync(
-    Object.fromEntries(
-      Object.entries(files).map(([name, data]) => [name, [data, { mtime: MTIME, level: 6 }]]),
-    ),
+  const cells = rows.map((row) =>
+    row.map((text, column): FixtureCell => {
+      if (text !== '' && column === 6) return { date: text };
+      if (column === 5 && text === 'Kirurgi') return { inline: text };
+      return text;
+    }),
   );
+  return fixtureWorkbook({ rows: [header, ...cells], headerRow: 1, mtime: MTIME });
 }
 
 mkdirSync(path.join(OUT, 'edge'), { recursive: true });

@@ -29,6 +29,7 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = {
   'lakemedelsverket-fsn': 'Läkemedelsverket (säkerhetsmeddelanden)',
   'clinicaltrials-drugs': 'ClinicalTrials.gov (läkemedel)',
   'ema-medicines': 'EMA (godkända läkemedel)',
+  'ema-evaluation': 'EMA (under utvärdering av CHMP)',
   'openfda-drugs': 'FDA (läkemedel, USA)',
   'tlv-beslut': 'TLV (förmånsbeslut)',
   // Not scanned: nominations from outside the scan and companies' signals (docs/cases.md).

@@ -144,6 +144,19 @@ export function absoluteUrl(href: string, siteOrigin: string): string | undefine
 }
 
 /**
+ * A public link followed from a fetched page, on the origin the page was fetched from: behind the
+ * fixture server (or a replay) the public host is the first path segment of the request.
+ */
+export function onFetchedOrigin(link: string, requestUrl: string): string {
+  const target = new URL(link);
+  const request = new URL(requestUrl);
+  if (target.host !== request.host && request.pathname.startsWith(`/${target.host}/`)) {
+    return `${request.origin}/${target.host}${target.pathname}${target.search}`;
+  }
+  return target.toString();
+}
+
+/**
  * A stable request key from a list URL: readable, without `:` (BullMQ job ids), the same for
  * the same URL whatever order the configuration lists it in.
  */

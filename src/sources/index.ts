@@ -1,5 +1,6 @@
 import { clinicaltrials } from './clinicaltrials.js';
 import { eudamedCertificates } from './eudamed-certificates.js';
+import { emaEvaluation } from './ema-evaluation.js';
 import { emaMedicines } from './ema-medicines.js';
 import { councilLists } from './council-lists.js';
 import { eudamedDevices } from './eudamed-devices.js';
@@ -24,6 +25,7 @@ import type { SourceAdapter } from './types.js';
 export const adapters: Record<string, SourceAdapter<any>> = {
   [clinicaltrials.id]: clinicaltrials,
   [eudamedCertificates.id]: eudamedCertificates,
+  [emaEvaluation.id]: emaEvaluation,
   [emaMedicines.id]: emaMedicines,
   [councilLists.id]: councilLists,
   [eudamedDevices.id]: eudamedDevices,

@@ -11,8 +11,8 @@ import {
   normaliseMethodId,
   nyeMetoder,
   parseNorwegianDate,
-  readWorkbook,
 } from './nye-metoder.js';
+import { readWorkbook } from './xlsx.js';
 import type { FetchedDocument, SourceSpec } from './types.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
@@ -88,7 +88,10 @@ describe('nye-metoder: decisions page and workbook', () => {
   });
 
   it('reads Sheet1: shared and inline strings, entities, date serials', () => {
-    const workbook = readWorkbook(readFileSync(fixtures.get('nye-metoder/beslutninger')!.bodyFile));
+    const workbook = readWorkbook(
+      readFileSync(fixtures.get('nye-metoder/beslutninger')!.bodyFile),
+      'nye-metoder',
+    );
     expect(workbook.date1904).toBe(false);
     expect(workbook.rows[0]).toEqual([
       'ID-nr',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createWorld } from './world.js';
 import type { World } from './world.js';
 import { parseCsv } from '../helpers/csv.js';
-import { readWorkbook } from '../../src/sources/nye-metoder.js';
+import { readWorkbook } from '../../src/sources/xlsx.js';
 import type { CandidateList } from '../../src/store/workbench.js';
 
 // The ranked list as CSV and XLSX, read back as a spreadsheet program would: the list's filters
@@ -129,7 +129,7 @@ describe('exporting the candidate list', () => {
       'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     );
     expect(response.headers['content-disposition']).toMatch(/filename="kandidater-[\d-]+\.xlsx"$/);
-    const { rows } = readWorkbook(response.rawPayload);
+    const { rows } = readWorkbook(response.rawPayload, 'test');
     const csv = parseCsv((await download('/kandidater.csv?scope=all')).body.slice(1), ';');
     // The workbook reader flattens whitespace as it reads; so does this comparison.
     const flat = (table: string[][]) =>

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWorld, PASSWORD } from '../api/world.js';
 import type { World } from '../api/world.js';
 import { parseCsv } from '../helpers/csv.js';
-import { readWorkbook } from '../../src/sources/nye-metoder.js';
+import { readWorkbook } from '../../src/sources/xlsx.js';
 
 // The candidate list in a real browser (Debian's chromium): searching as reviewers type, parts
 // of Swedish compounds and a misspelling, then exporting what was found as CSV and XLSX and
@@ -97,7 +97,7 @@ describe.skipIf(!available)('searching and exporting the candidate list in a bro
     await page.getByRole('link', { name: 'Excel (XLSX)' }).click();
     const xlsx = await xlsxDownload;
     expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
-    const workbook = readWorkbook(readFileSync(await xlsx.path()));
+    const workbook = readWorkbook(readFileSync(await xlsx.path()), 'test');
     expect(workbook.rows[0]).toEqual(header);
     expect(workbook.rows.slice(1).map((row) => row[1])).toEqual(shown);
   });
