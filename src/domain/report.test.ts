@@ -246,6 +246,73 @@ describe('buildReport with little to go on', () => {
   });
 });
 
+describe('buildReport for a drug', () => {
+  const tolvexa: EvidenceItem = {
+    itemId: '41',
+    sourceId: 'ema-medicines',
+    kind: 'drug',
+    title: 'Tolvexa (tolebrutinib)',
+    url: 'https://www.ema.europa.eu/en/medicines/human/EPAR/tolvexa',
+    publishedAt: '2026-10-16',
+    drug: {
+      inn: 'tolebrutinib',
+      brandNames: ['Tolvexa'],
+      atc: 'L04AJ',
+      indication: 'Treatment of adults with non-relapsing secondary progressive multiple sclerosis',
+      scope: 'new-substance',
+      orphan: true,
+      holder: 'Sanofi Winthrop Industrie',
+      emaProductNumber: 'EMEA/H/C/006187',
+      event: 'positive-opinion',
+      eventOn: '2026-10-16',
+      expectedDecisionOn: '2026-12-22',
+    },
+  };
+  const fda: EvidenceItem = {
+    itemId: '42',
+    sourceId: 'openfda-drugs',
+    kind: 'drug',
+    title: 'Tolvexa (tolebrutinib)',
+    url: 'https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo=219999',
+    publishedAt: '2026-09-01',
+    drug: { inn: 'Tolebrutinib', brandNames: ['Tolvexa'], event: 'approved-abroad', eventOn: '2026-09-01' },
+  };
+  const facts = (json: EarlyAssessmentReport) =>
+    [
+      ...json.sections.product.facts,
+      ...json.sections.intendedUse.facts,
+      ...json.sections.regulatory.facts,
+    ].map((f) => `${f.label}: ${f.text}`);
+
+  it('states substance, ATC, holder, indication, CHMP opinion, expected EU decision and designations', () => {
+    const { json } = reportFor([tolvexa, fda], 'Tolvexa');
+    expect(EarlyAssessmentReport.safeParse(json).success).toBe(true);
+    expect(facts(json)).toEqual(
+      expect.arrayContaining([
+        'Substans (INN): tolebrutinib',
+        'ATC-kod: L04AJ',
+        'Innehavare av godkännande, sökande eller sponsor: Sanofi Winthrop Industrie',
+        'Indikation: Treatment of adults with non-relapsing secondary progressive multiple sclerosis',
+        'EU-status: Positivt CHMP-yttrande 16 oktober 2026; EU-beslut väntas 22 december 2026',
+        'Väntat EU-beslut: 22 december 2026',
+        'Godkänt utanför EU: Godkänt i USA (FDA) 1 september 2026',
+        'Särskild status: särläkemedel (orphan designation)',
+        'EMA-produktnummer: EMEA/H/C/006187',
+      ]),
+    );
+    // One substance fact for both spellings, citing both sources.
+    expect(json.sections.product.facts.filter((f) => f.label === 'Substans (INN)')).toHaveLength(1);
+  });
+
+  it('keeps a drug without an indication and says "indikation saknas"', () => {
+    const { json, markdown } = reportFor([fda], 'Tolvexa');
+    expect(facts(json)).toContain(
+      'Indikation: Uppgift saknas: indikation saknas (ingen källa anger läkemedlets indikation)',
+    );
+    expect(markdown).toContain('indikation saknas');
+  });
+});
+
 describe('buildReport escapes scraped text', () => {
   const hostile: EvidenceItem[] = [
     {

@@ -11,11 +11,14 @@ import {
 } from './candidate.js';
 import { normaliseBasicUdiDi, normaliseUdiDi } from './identifiers.js';
 import { IsoDate, ItemKind } from './item.js';
+import type { DrugFacts } from './item.js';
 import { TermMatcher, foldForMatching, normaliseManufacturer, normaliseText } from './normalise.js';
 import { PROGRAMME_FIELD_LABELS } from './programme-areas.js';
 import type { CriterionResult, ScoreResult } from './score.js';
 import { LIFECYCLE_STAGES, STAGE_LABELS, swedishDay } from './lifecycle.js';
-import { COUNCIL_VALUES, PROCESS_STATUSES, PROCESS_STATUS_LABELS } from './routing.js';
+import { COUNCIL_VALUES, DRUG_FORM_LABELS, PROCESS_STATUSES, PROCESS_STATUS_LABELS } from './routing.js';
+import { DRUG_SIGNAL_FACT_LABELS, INDICATION_MISSING, drugFactHolds, drugStageFacts } from './drugs.js';
+import type { DrugStageFact } from './drugs.js';
 import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel, sourceLabel } from './labels.js';
 
 /**
@@ -449,6 +452,31 @@ function gap(label: string, what: string): ReportFact {
   return { status: 'gap', label, text: `${GAP_PREFIX}${what}` };
 }
 
+type DrugEvidence = EvidenceItem & { drug: DrugFacts };
+
+function drugEvidence(evidence: readonly EvidenceItem[]): DrugEvidence[] {
+  return evidence.filter((e): e is DrugEvidence => e.drug !== undefined);
+}
+
+/** One fact per distinct text the sources state, citing every item that states it. */
+function statedFacts(
+  label: string,
+  stated: readonly (readonly [string | undefined, EvidenceItem])[],
+  built: Built,
+): ReportFact[] {
+  // Sources differ in case ("Ulefnersen", "ulefnersen"): the first source's spelling is shown.
+  const byKey = new Map<string, { text: string; items: EvidenceItem[] }>();
+  for (const [text, e] of stated) {
+    const shown = text === undefined ? '' : plain(text);
+    if (shown === '') continue;
+    const key = foldForMatching(shown);
+    const group = byKey.get(key) ?? { text: shown, items: [] };
+    group.items.push(e);
+    byKey.set(key, group);
+  }
+  return [...byKey.values()].flatMap(({ text, items }) => known(label, text, items, built) ?? []);
+}
+
 /**
  * Display form of stored text: NFKC and collapsed whitespace, nothing removed. Stored item text is
  * already text (adapters extract it), so angle brackets in it are characters to show, escaped,
@@ -505,6 +533,37 @@ function productSection(
       built,
     ) ?? gap('Produkt', 'produktnamnet bekräftas inte av någon källa'),
   );
+  const drugs = drugEvidence(evidence);
+  if (candidate.kind === 'drug') {
+    facts.push(
+      ...statedFacts(
+        'Substans (INN)',
+        drugs.map((e) => [e.drug.inn, e] as const),
+        built,
+      ),
+    );
+    facts.push(
+      ...statedFacts(
+        'ATC-kod',
+        drugs.map((e) => [e.drug.atc, e] as const),
+        built,
+      ),
+    );
+    const holders = statedFacts(
+      'Innehavare av godkännande, sökande eller sponsor',
+      drugs.map((e) => [e.drug.holder, e] as const),
+      built,
+    );
+    if (holders.length > 0) {
+      facts.push(...holders);
+      const kindBasis = registry.length > 0 ? registry : evidence;
+      facts.push(
+        known('Typ', KIND_LABELS[candidate.kind], kindBasis, built) ??
+          gap('Typ', 'vilken typ av produkt det gäller'),
+      );
+      return facts;
+    }
+  }
   const manufacturer = candidate.manufacturer;
   const stating =
     manufacturer === undefined
@@ -576,13 +635,22 @@ function describeSection(
   return facts;
 }
 
-function indicationSection(evidence: EvidenceItem[], built: Built): ReportFact[] {
-  const facts: ReportFact[] = [];
+function indicationSection(candidate: CandidateView, evidence: EvidenceItem[], built: Built): ReportFact[] {
+  // A drug's indication as its sources state it (EMA, the trial's condition, TLV's decision).
+  const facts: ReportFact[] = statedFacts(
+    'Indikation',
+    drugEvidence(evidence).map((e) => [e.drug.indication, e] as const),
+    built,
+  );
+  if (candidate.kind === 'drug' && facts.length === 0) {
+    facts.push(gap('Indikation', `${INDICATION_MISSING} (ingen källa anger läkemedlets indikation)`));
+  }
+  const stated = facts.length;
   const seen = new Set<string>();
   for (const e of evidence) {
     const candidates = [plain(e.title), ...sentences(e.summary ?? '')];
     for (const s of candidates) {
-      if (facts.length >= 5 || seen.has(s) || !INDICATION_CUES.matches(s)) continue;
+      if (facts.length >= stated + 5 || seen.has(s) || !INDICATION_CUES.matches(s)) continue;
       seen.add(s);
       const fact = known('Enligt källan', `”${truncate(s, 300)}”`, [e], built);
       if (fact !== undefined) facts.push(fact);
@@ -592,6 +660,68 @@ function indicationSection(evidence: EvidenceItem[], built: Built): ReportFact[]
     facts.push(gap('Indikation', 'avsedd användning och indikation (anges inte i källorna)'));
   }
   facts.push(gap('Patientgruppens storlek', 'antal patienter i Sverige som kan bli aktuella'));
+  return facts;
+}
+
+const DRUG_STAGE_LABELS: Record<DrugStageFact['kind'], string> = {
+  'not-yet-approved': 'EU-status',
+  'eu-approval': 'EU-status',
+  'foreign-approval': 'Godkänt utanför EU',
+  'swedish-reimbursement': 'TLV',
+  assessment: 'TLV',
+  'nordic-decision': 'Nordisk bedömning',
+  'new-indication': 'Ny indikation',
+  designation: 'Särskild status',
+};
+
+const DRUG_DESIGNATIONS = ['orphan', 'prime', 'conditional', 'accelerated'] as const;
+
+/**
+ * A drug's procedure as its sources state it: each event (under EU evaluation, CHMP opinion, EU
+ * approval, FDA approval, TLV decision) with its date, the expected EU decision, the EU
+ * designations, the EMA product number and the stated prescription form.
+ */
+function drugRegulatoryFacts(drugs: readonly DrugEvidence[], built: Built): ReportFact[] {
+  const stages = drugs.flatMap((e) =>
+    drugStageFacts(e.drug, (day) => swedishDay(day))
+      .filter((f) => f.kind !== 'designation')
+      .map((f) => [f, e] as const),
+  );
+  const facts = [...new Set(stages.map(([f]) => DRUG_STAGE_LABELS[f.kind]))].flatMap((label) =>
+    statedFacts(
+      label,
+      stages.filter(([f]) => DRUG_STAGE_LABELS[f.kind] === label).map(([f, e]) => [f.text, e] as const),
+      built,
+    ),
+  );
+  facts.push(
+    ...statedFacts(
+      'Väntat EU-beslut',
+      drugs.map(
+        (e) => [e.drug.expectedDecisionOn && swedishDay(e.drug.expectedDecisionOn.slice(0, 10)), e] as const,
+      ),
+      built,
+    ),
+  );
+  for (const designation of DRUG_DESIGNATIONS) {
+    const items = drugs.filter((e) => drugFactHolds(e.drug, designation));
+    const fact = known('Särskild status', DRUG_SIGNAL_FACT_LABELS[designation], items, built);
+    if (fact !== undefined) facts.push(fact);
+  }
+  facts.push(
+    ...statedFacts(
+      'EMA-produktnummer',
+      drugs.map((e) => [e.drug.emaProductNumber, e] as const),
+      built,
+    ),
+  );
+  facts.push(
+    ...statedFacts(
+      'Förskrivningsform',
+      drugs.map((e) => [e.drug.supply && DRUG_FORM_LABELS[e.drug.supply], e] as const),
+      built,
+    ),
+  );
   return facts;
 }
 
@@ -675,7 +805,9 @@ function certificateFacts(evidence: readonly EvidenceItem[], built: Built): Repo
 function regulatorySection(candidate: CandidateView, registry: Registry[], built: Built): ReportFact[] {
   const facts: ReportFact[] = [];
   const isProduct = candidate.kind === 'device' || candidate.kind === 'ivd';
+  if (candidate.kind === 'drug') facts.push(...drugRegulatoryFacts(drugEvidence(candidate.evidence), built));
   if (!isProduct) {
+    if (facts.length > 0) return facts;
     facts.push(
       gap(
         'Regulatorisk status',
@@ -937,7 +1069,7 @@ export function buildReport(input: {
   const product = productSection(candidate, evidence, registry, withFacts, built);
   const subject = SUBJECT[candidate.kind];
   const description = describeSection(evidence, registry, subject, built);
-  const intendedUse = indicationSection(evidence, built);
+  const intendedUse = indicationSection(candidate, evidence, built);
   const regulatory = regulatorySection(candidate, registry, built);
   const currentCare = currentCareSection(evidence, subject, built);
   const resourceImpact = resourceSection(score, built);
