@@ -19,7 +19,7 @@
  * components of the match relation whatever the arrival order. Manual decisions (pins,
  * separations) win over both.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { HistoryKind } from '../domain/history.js';
 import type { ItemIdentity } from '../domain/identity.js';
 import { identitiesOf } from '../domain/identity.js';
@@ -55,6 +55,22 @@ export interface ResolveOutcome {
   flagged: number;
   /** Blocks left out of the lookup because they held more than `blocking.maxBlockSize` names. */
   fullBlocks: number;
+}
+
+/**
+ * A new candidate's id, time-ordered (UUID version 7, RFC 9562: milliseconds since the epoch,
+ * then random bits). Every index that leads with a candidate id (candidates, keys, names,
+ * evidence, history) then grows at its right edge as a backfill creates candidates, instead of
+ * touching a random page of an index larger than the buffer cache for every row (at a million
+ * candidates a night's page read ≈ 400 index and heap blocks from outside shared buffers).
+ */
+export function timeOrderedUuid(now: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The key a link is remembered by: the identity's first (strongest) key. */
@@ -413,7 +429,7 @@ export async function resolvePage(
   }
 
   const ids = new Map<CandidateRef, string>();
-  for (const create of decision.creates) ids.set(create.ref, randomUUID());
+  for (const create of decision.creates) ids.set(create.ref, timeOrderedUuid());
   const idOf = (ref: CandidateRef): string => ids.get(ref) ?? ref;
 
   // Evidence: one row per (candidate, item), with the history its link tells.
