@@ -19,6 +19,16 @@ const Env = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ only')
     .optional(),
+  /**
+   * Connections per pool, statement timeouts and the slow-statement threshold, per use: `web`
+   * is the workbench's pool (`horisont serve`), `worker` every other (pipeline workers, CLI).
+   * docs/operations.md sizes them. A timeout of 0 means none.
+   */
+  HORISONT_DB_POOL_WEB: z.coerce.number().int().min(1).max(200).default(10),
+  HORISONT_DB_POOL_WORKER: z.coerce.number().int().min(1).max(200).default(10),
+  HORISONT_DB_STATEMENT_TIMEOUT_WEB_MS: z.coerce.number().int().min(0).default(15_000),
+  HORISONT_DB_STATEMENT_TIMEOUT_WORKER_MS: z.coerce.number().int().min(0).default(0),
+  HORISONT_DB_SLOW_MS: z.coerce.number().int().min(0).default(500),
   /** BullMQ key prefix; Redis Cluster deployments use a hash tag such as `{horisont}`. */
   HORISONT_QUEUE_PREFIX: z.string().min(1).default('horisont'),
   HORISONT_CONFIG_DIR: z.string().optional(),

@@ -13,7 +13,12 @@ import { createLogger } from '../../src/log.js';
 
 const env = parseEnv();
 const log = createLogger(env.LOG_LEVEL);
-const ctx = await buildApp({ env, log, applicationName: process.env.BENCH_APP_NAME ?? 'bench-w7-web' });
+const ctx = await buildApp({
+  env,
+  log,
+  applicationName: process.env.BENCH_APP_NAME ?? 'bench-w7-web',
+  pool: 'web',
+});
 const web = await startWebServer(ctx, { ...webSettingsFromEnv(), host: '127.0.0.1', port: 0 });
 process.stdout.write(`${JSON.stringify({ event: 'listening', origin: web.listeningOrigin })}\n`);
 await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));

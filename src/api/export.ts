@@ -68,7 +68,7 @@ const FORMATS = {
 
 /** The list page's links to its export, with the page's own query (minus the page number). */
 export function exportLinks(query: Record<string, string | number | undefined>): SafeHtml {
-  const rest = { ...query, page: undefined, pageSize: undefined };
+  const rest = { ...query, page: undefined, pageSize: undefined, cursor: undefined };
   return html`<p class="export">
     Exportera listan (alla träffar, högst ${swedishNumber(EXPORT_MAX_ROWS)}):
     <a href="${pathWithQuery('/kandidater.csv', rest)}" download>CSV</a> ·

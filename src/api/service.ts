@@ -80,6 +80,7 @@ export const CandidateQuery = z
     order: opt(z.enum(['asc', 'desc'])),
     page: opt(z.coerce.number().int().min(1).max(100_000)),
     pageSize: opt(z.coerce.number().int().min(1).max(200)),
+    cursor: opt(z.string().max(2000)),
   })
   .superRefine(refineDateRange);
 
@@ -118,6 +119,7 @@ function toCandidateFilter(
     order: q.order ?? (sort === 'name' ? 'asc' : 'desc'),
     page: q.page ?? 1,
     pageSize: q.pageSize ?? 25,
+    cursor: q.cursor,
   };
 }
 

@@ -38,6 +38,8 @@ export interface BuildOptions {
    * Migrations then run on a short-lived pool of the login itself, which owns the schema.
    */
   dbRole?: string | undefined;
+  /** The pool's use (its size and statement timeout); `worker` unless said. */
+  pool?: PoolUse | undefined;
 }
 
 /** With a fixture origin every source URL is served by the fixture server, which is allowlisted. */
@@ -65,8 +67,32 @@ export function allowPrivateHosts(env: Env): string[] {
   return hosts;
 }
 
-export function openDb(env: Env, log: Logger, applicationName = 'horisont', role?: string): Db {
-  return createDb({ url: env.DATABASE_URL, schema: env.HORISONT_DB_SCHEMA, applicationName, role }, log);
+/** Who a pool serves: the workbench (`web`), or the pipeline's workers and the CLI (`worker`). */
+export type PoolUse = 'web' | 'worker';
+
+/** A pool sized, timed out and watched for slow statements as `use` is configured (docs/operations.md). */
+export function openDb(
+  env: Env,
+  log: Logger,
+  applicationName = 'horisont',
+  role?: string,
+  use: PoolUse = 'worker',
+): Db {
+  return createDb(
+    {
+      url: env.DATABASE_URL,
+      schema: env.HORISONT_DB_SCHEMA,
+      applicationName,
+      role,
+      max: use === 'web' ? env.HORISONT_DB_POOL_WEB : env.HORISONT_DB_POOL_WORKER,
+      statementTimeoutMs:
+        use === 'web'
+          ? env.HORISONT_DB_STATEMENT_TIMEOUT_WEB_MS
+          : env.HORISONT_DB_STATEMENT_TIMEOUT_WORKER_MS,
+      slowMs: env.HORISONT_DB_SLOW_MS > 0 ? env.HORISONT_DB_SLOW_MS : undefined,
+    },
+    log,
+  );
 }
 
 /** Applies pending migrations as the login (a pool switched to a role may not create tables). */
@@ -119,7 +145,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const stalledIntervalMs =
     options.stalledIntervalMs ?? (testLock === undefined ? undefined : Math.round(testLock / 4));
   const config = await loadAppConfig(env, options.configDir);
-  const db = openDb(env, log, options.applicationName, options.dbRole);
+  const db = openDb(env, log, options.applicationName, options.dbRole, options.pool);
   await migrateAsLogin(env, log, db, options.dbRole);
   // Names filed under other resolution settings (or by a migration) are filed again first.
   const refiled = await refreshNameBlocks(db, config.resolution);

@@ -57,7 +57,9 @@ export async function startWebServer(
   ctx: AppContext,
   settings: { host: string; port: number; options: WebOptions; dbRole?: string | undefined },
 ): Promise<FastifyInstance> {
-  const db = settings.dbRole ? openDb(parseEnv(), ctx.log, 'horisont-web', settings.dbRole) : undefined;
+  const db = settings.dbRole
+    ? openDb(parseEnv(), ctx.log, 'horisont-web', settings.dbRole, 'web')
+    : undefined;
   const web = await buildWebApp(db ? { ...ctx, db } : ctx, settings.options);
   if (db) web.addHook('onClose', async () => db.end());
   const address = await web.listen({ host: settings.host, port: settings.port });
@@ -77,7 +79,7 @@ export function registerWorkbenchCommands(program: Command): void {
     .option('--host <host>', 'adress att lyssna på (standard: $HORISONT_WEB_HOST eller 127.0.0.1)')
     .action(async (options: { port?: number; host?: string }) => {
       const settings = webSettingsFromEnv();
-      const ctx = await buildCliApp(program, { applicationName: 'horisont-web' });
+      const ctx = await buildCliApp(program, { applicationName: 'horisont-web', pool: 'web' });
       const web = await startWebServer(ctx, {
         ...settings,
         host: options.host ?? settings.host,

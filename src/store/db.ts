@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../domain/errors.js';
@@ -17,6 +18,10 @@ export interface DbOptions {
    * (migration 0008). Undefined: the login's own privileges.
    */
   role?: string | undefined;
+  /** The server cancels a statement running longer (PostgreSQL's statement_timeout); 0 or unset: never. */
+  statementTimeoutMs?: number | undefined;
+  /** Statements slower than this are logged (`db: slow statement`); unset: none. */
+  slowMs?: number | undefined;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -35,6 +40,8 @@ export const PREPARED_PER_CONNECTION = 256;
  */
 class PreparingClient extends pg.Client {
   private readonly statementNames = new Map<string, string>();
+  /** Set by {@link createDb} for a pool that logs slow statements. */
+  slow: { ms: number; log: Logger } | undefined;
 
   // The base method is a set of overloads; only the (text, values) form is changed.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -48,10 +55,34 @@ class PreparingClient extends pg.Client {
         const config = { name, text, values };
         return args.length === 3
           ? super.query(config, callback as (error: Error, result: pg.QueryResult) => void)
-          : super.query(config);
+          : this.timed(text, super.query(config) as Promise<pg.QueryResult>);
       }
     }
-    return super.query(...(args as [string]));
+    const result = super.query(...(args as [string]));
+    return typeof text === 'string' && args.length === 1
+      ? this.timed(text, result as Promise<pg.QueryResult>)
+      : result;
+  }
+
+  /** Logs a statement slower than the pool's threshold, by its name (see {@link statementName}). */
+  private timed(text: string, result: Promise<pg.QueryResult>): Promise<pg.QueryResult> {
+    const slow = this.slow;
+    if (slow === undefined) return result;
+    const started = performance.now();
+    const done = () => {
+      const ms = performance.now() - started;
+      if (ms >= slow.ms) {
+        slow.log.warn(
+          {
+            statement: statementName(text),
+            duration_ms: Math.round(ms),
+          },
+          'db: slow statement',
+        );
+      }
+    };
+    result.then(done, done);
+    return result;
   }
 
   private statementName(text: string): string | undefined {
@@ -64,6 +95,15 @@ class PreparingClient extends pg.Client {
   }
 }
 
+/**
+ * A statement's name in logs: its first words (what it does to which table) and a hash of its
+ * whole text, stable across processes, so one statement's slow runs can be counted together.
+ */
+export function statementName(text: string): string {
+  const words = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+  return `${words}… #${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+}
+
 /** Schema and role names go into connection options unquoted, so only plain identifiers pass. */
 export function assertSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema or role name: ${schema}`);
@@ -73,12 +113,23 @@ export function assertSchemaName(schema: string): string {
 export function createDb(options: DbOptions, log: Logger): Db {
   const schema = assertSchemaName(options.schema);
   const role = options.role === undefined ? '' : ` -c role=${assertSchemaName(options.role)}`;
+  const timeout = options.statementTimeoutMs
+    ? ` -c statement_timeout=${Math.round(options.statementTimeoutMs)}`
+    : '';
+  // Every client of this pool logs its slow statements.
+  const slow = options.slowMs === undefined ? undefined : { ms: options.slowMs, log };
+  const Client =
+    slow === undefined
+      ? PreparingClient
+      : class extends PreparingClient {
+          override slow = slow;
+        };
   const pool = new pg.Pool({
-    Client: PreparingClient,
+    Client,
     connectionString: options.url,
     max: options.max ?? 10,
     application_name: options.applicationName,
-    options: `-c search_path=${schema}${role}`,
+    options: `-c search_path=${schema}${role}${timeout}`,
   });
   // A dropped idle connection must not crash the process; the next query reconnects.
   pool.on('error', (error) =>

@@ -1,19 +1,25 @@
+import { likeLiteral } from './db.js';
+import type { Db } from './db.js';
+
 /**
  * The workbench's free-text search over candidates: what a reviewer types into "Fritext".
  *
  * Swedish and Norwegian write compounds as one word, so a whole-word text search misses most of
  * what people type: `glukos` is in "glukosmätning", `pump` in "insulinpump", `robot` in
  * "Robotassisterad". A candidate matches when
- * - the Swedish text search matches its name, maker or an evidence title (whole words, stems),
- *   or an identifier or key is the query itself; or
+ * - the Swedish, English or Norwegian text search matches its name, maker or an evidence title
+ *   (whole words, stems), or an identifier or key is the query itself; or
  * - every word of the query is found inside its name, maker or an evidence title: anywhere in a
  *   word (prefixes and parts of compounds), or, for words of four letters or more, spelt nearly
  *   so (pg_trgm's word_similarity, for a misspelling such as `glukosmätnig`).
  * Text is compared folded: lower case, with å ä ö æ ø é ü read as their base letters, so
  * `hjart` finds "hjärt" and the Norwegian and Swedish spellings meet where they can.
  *
- * pg_trgm lives in the `public` schema (migration 0070): the connections' search path is the
- * application's schema alone, so its function is called by its qualified name.
+ * Every condition reads the candidate's row in `candidate_rows` (migration 0090), whose folded
+ * text carries a trigram index and whose word vectors carry full-text indexes: a search is one
+ * indexed query, never a scan of candidates or evidence. pg_trgm lives in the `public` schema
+ * (migration 0070): the connections' search path is the application's schema alone, so its
+ * operator is named with its schema.
  */
 
 /** A query's words, folded as the SQL folds text; at most eight, each at least two letters. */
@@ -24,10 +30,11 @@ export function searchWords(q: string): string[] {
   return [...new Set(words)].slice(0, 8);
 }
 
+// The same letters as horisont_fold (migration 0090).
 const FOLD_FROM = 'åäöæøéèêüáàâ';
 const FOLD_TO = 'aaoaoeeeuaaa';
 
-/** What `foldSql` does in PostgreSQL, for the query's words. */
+/** What `horisont_fold` does in PostgreSQL, for the query's words. */
 export function fold(text: string): string {
   let out = '';
   for (const ch of text.toLowerCase()) {
@@ -37,52 +44,77 @@ export function fold(text: string): string {
   return out;
 }
 
-function foldSql(expr: string): string {
-  return `translate(lower(${expr}), '${FOLD_FROM}', '${FOLD_TO}')`;
-}
-
-/** Near enough to count as the same word misspelt (word_similarity is 0–1). */
-const SIMILAR = 0.6;
+/** Near enough to count as the same word misspelt: pg_trgm's `<%` (word_similarity ≥ 0.6, its default). */
 /** Shorter words match only as written: three letters are too few to tell a misspelling. */
 const FUZZY_MIN_LENGTH = 4;
+/** Trigrams need three letters: shorter words are found as whole words only. */
+const PART_MIN_LENGTH = 3;
 
-const NAME_TEXT = foldSql(`c.name || ' ' || coalesce(c.manufacturer, '')`);
-const TITLE_TEXT = foldSql('i.title');
-const NAME_FTS = `to_tsvector('swedish', c.name || ' ' || coalesce(c.manufacturer, ''))`;
+/**
+ * The query's words whole in `column`, read as Swedish, English or Norwegian: three conditions,
+ * not one query of three languages, so PostgreSQL estimates each from the column's statistics
+ * (a combined query it guesses at a sixth of the table, and reads all of it).
+ */
+function textMatch(column: string, query: string): string {
+  return `(${['swedish', 'english', 'norwegian']
+    .map((language) => `${column} @@ websearch_to_tsquery('${language}', ${query})`)
+    .join(' or ')})`;
+}
 
-function wordIn(word: string, text: string): string {
-  const found = `strpos(${text}, ${word}) > 0`;
-  return `(${found} or (length(${word}) >= ${FUZZY_MIN_LENGTH} and public.word_similarity(${word}, ${text}) >= ${SIMILAR}))`;
+/** What a search's statements join to the rows they filter. */
+export const SEARCH_JOIN = 'join candidate_search x on x.candidate_id = r.candidate_id';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The candidates whose identifier, identity key or id is the query itself, looked up first so
+ * the search's own plan sees a list of ids (a subquery inside its conditions would make
+ * PostgreSQL expect half the table to match, and read all of it).
+ */
+export async function exactMatches(db: Db, q: string): Promise<string[]> {
+  const id = UUID.test(q.trim()) ? q.trim() : null;
+  return (
+    await db.query<{ id: string }>(
+      `select k.candidate_id as id from candidate_keys k where k.value = $1
+       union select c.id from candidates c where c.identifiers @> jsonb_build_array(jsonb_build_object('value', $1::text))
+       union select c.id from candidates c where c.id = $2::uuid`,
+      [q, id],
+    )
+  ).rows.map((row) => row.id);
 }
 
 /**
- * The search's condition on candidate `c` (with its current score `s`), and the expression that
- * ranks its matches: a whole-word match of the name first, then how closely the name, then the
- * closest evidence title, matches the query. `param` adds a parameter and returns its
- * placeholder.
+ * The search's conditions on a candidate's row `r` (candidate_rows, migration 0090) and its search
+ * text `x` (candidate_search, joined by {@link SEARCH_JOIN}), each served
+ * by an index: `best` — the query's words whole in the name or maker, or one of `exactIds`
+ * ({@link exactMatches}); `good` — the words whole anywhere (evidence titles too), or every word
+ * of three letters or more inside the folded text (parts of compounds, starts of words); `near` —
+ * every word of four letters or more spelt nearly so (misspellings). The list ranks `best`, then
+ * `good` matches, each by score; `near` ones only when there are no others, since every common
+ * word is near thousands of others. Each returns its SQL, adding its parameters with `param`
+ * (which returns a parameter's placeholder) when called.
  */
 export function candidateSearch(
   q: string,
+  exactIds: readonly string[],
   param: (value: unknown) => string,
-): { where: string; rank: string } {
-  const query = param(q);
-  const words = searchWords(q).map((word) => param(word));
-  const inText = words.map(
-    (word) => `(${wordIn(word, NAME_TEXT)}
-      or exists (select 1 from evidence e join source_items i on i.id = e.item_id
-                 where e.candidate_id = c.id and ${wordIn(word, TITLE_TEXT)}))`,
-  );
-  const where = `(${NAME_FTS} @@ websearch_to_tsquery('swedish', ${query})
-      or exists (select 1 from evidence e join source_items i on i.id = e.item_id
-                 where e.candidate_id = c.id and to_tsvector('swedish', i.title) @@ websearch_to_tsquery('swedish', ${query}))
-      or exists (select 1 from candidate_keys k where k.candidate_id = c.id and k.value = ${query})
-      or exists (select 1 from jsonb_array_elements(c.identifiers) i where i->>'value' = ${query})
-      or c.id::text = ${query}${inText.length > 0 ? `\n      or (${inText.join(' and ')})` : ''})`;
-  // Folded in SQL: the rank takes no parameter of its own (the count query shares the filter's).
-  const folded = foldSql(query);
-  const rank = `(case when ${NAME_FTS} @@ websearch_to_tsquery('swedish', ${query}) then 2 else 0 end
-      + public.word_similarity(${folded}, ${NAME_TEXT})
-      + coalesce((select max(public.word_similarity(${folded}, ${TITLE_TEXT})) from evidence e
-                  join source_items i on i.id = e.item_id where e.candidate_id = c.id), 0) / 2)`;
-  return { where, rank };
+): { best: () => string; good: () => string; near: (() => string) | undefined } {
+  const words = searchWords(q);
+  const best = () =>
+    `(${textMatch('x.name_vector', param(q))}${exactIds.length > 0 ? ` or r.candidate_id = any(${param(exactIds)}::uuid[])` : ''})`;
+  const parts = words.filter((word) => word.length >= PART_MIN_LENGTH);
+  const good = () => {
+    const inText = parts.map((word) => `x.search_text like ${param(`%${likeLiteral(word)}%`)}`);
+    return `(${textMatch('x.search_vector', param(q))}${inText.length > 0 ? ` or (${inText.join(' and ')})` : ''})`;
+  };
+  // Every word must be found: a short one as written, a longer one nearly so.
+  const near = () =>
+    `(${parts
+      .map((word) =>
+        word.length >= FUZZY_MIN_LENGTH
+          ? `${param(word)} operator(public.<%) x.search_text`
+          : `x.search_text like ${param(`%${likeLiteral(word)}%`)}`,
+      )
+      .join(' and ')})`;
+  return { best, good, near: parts.some((word) => word.length >= FUZZY_MIN_LENGTH) ? near : undefined };
 }

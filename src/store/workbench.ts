@@ -1,13 +1,13 @@
 import type { ScoreResult } from '../domain/score.js';
-import { sectionCondition } from './queries.js';
 import type { RankedSection } from './queries.js';
 import type { ProgrammeAreaMatch } from '../domain/programme-areas.js';
 import type { Db } from './db.js';
+import { withTransaction } from './db.js';
 import type { DecisionState } from './decisions.js';
 import { INITIAL_STATE } from './decisions.js';
 import type { HistoryKind } from '../domain/history.js';
 import { HISTORY_LABELS } from '../domain/history.js';
-import { candidateSearch } from './search.js';
+import { SEARCH_JOIN, candidateSearch, exactMatches } from './search.js';
 
 /**
  * Read models of the workbench: the filtered, ranked candidate list, one candidate with all it
@@ -38,6 +38,8 @@ export interface CandidateFilter {
   order: 'asc' | 'desc';
   page: number;
   pageSize: number;
+  /** Where the page starts: the `nextCursor` of the page before (deep pages read no skipped rows). */
+  cursor?: string | undefined;
 }
 
 export interface CandidateListItem {
@@ -64,179 +66,479 @@ export interface CandidateListItem {
 
 export interface CandidateList {
   items: CandidateListItem[];
+  /** Exact up to {@link COUNT_LIMIT}; beyond it PostgreSQL's estimate, and `totalApproximate`. */
   total: number;
+  totalApproximate: boolean;
   page: number;
   pageSize: number;
   pages: number;
+  /** Set when the page was placed by the score distribution, not by counting the rows before it. */
+  pageApproximate: boolean;
+  /** The next page's `cursor`; null on the last page. */
+  nextCursor: string | null;
   counts: {
     byBand: Record<string, number>;
     byStatus: Record<string, number>;
     watched: number;
+    /** Set when each count stops at {@link FACET_LIMIT} ("at least"). */
+    atLeast: boolean;
   };
 }
 
-/**
- * The status people see: a reviewer's decision, or "nominated" when the candidate is on the
- * nomination queue without one (the scan's own nomination at the threshold, or a region's or an
- * NPO's) — nominations newer than the last decision count, so a reopening is not overruled.
- */
-const STATUS_EXPR = `case
-  when cs.status is not null and cs.status <> 'open' then cs.status
-  when exists (select 1 from nominations n where n.candidate_id = c.id
-                 and (cs.updated_at is null or n.created_at > cs.updated_at)) then 'nominated'
-  else 'open' end`;
+/** Up to this many matches a list counts exactly; beyond, the total is estimated. */
+export const COUNT_LIMIT = 2000;
+/** Beyond {@link COUNT_LIMIT}, each band and status is counted up to this many. */
+export const FACET_LIMIT = 1000;
+/** Pages up to this many rows deep are found by counting rows; deeper ones by the distribution. */
+const EXACT_OFFSET_LIMIT = 2000;
 
-/**
- * Suggested programme areas (NPO) of a candidate: those its current score found
- * (`scores.result.programmeAreas[].name`, see `matchProgrammeAreas`), best supported first.
- * A candidate not yet scored with programme areas has none.
- */
-const NPO_EXPR = `coalesce((
-  select jsonb_agg(a->>'name' order by ord)
-  from scores ns,
-       jsonb_array_elements(case when jsonb_typeof(ns.result->'programmeAreas') = 'array'
-                                 then ns.result->'programmeAreas' else '[]'::jsonb end) with ordinality as t(a, ord)
-  where ns.id = c.current_score_id and a->>'name' is not null), '[]'::jsonb)`;
+const BANDS = ['hög', 'medel', 'låg'] as const;
+const STATUSES = ['open', 'nominated', 'dismissed'] as const;
 
-function buildWhere(filter: CandidateFilter): { sql: string; params: unknown[]; rank?: string } {
-  // A merged candidate lives on in the one it was merged into.
-  const where: string[] = ['c.merged_into is null'];
+interface Where {
+  /** Tables joined to the rows `r` (a search's text). */
+  join: string;
+  conditions: string[];
+  params: unknown[];
+  p: (value: unknown) => string;
+}
+
+function buildWhere(filter: CandidateFilter): Where {
   const params: unknown[] = [];
   const p = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
   };
-  let rank: string | undefined;
-  if (filter.q) {
-    const search = candidateSearch(filter.q, p);
-    where.push(search.where);
-    rank = search.rank;
+  const conditions: string[] = [];
+  if (filter.scope) conditions.push(`r.section = ${p(filter.scope)}`);
+  if (filter.band) conditions.push(`r.band = ${p(filter.band)}`);
+  if (filter.council) conditions.push(`r.council = ${p(filter.council)}`);
+  if (filter.npo) {
+    conditions.push(
+      `exists (select 1 from candidate_npo n where n.candidate_id = r.candidate_id and n.npo = ${p(filter.npo)})`,
+    );
   }
-  if (filter.scope) where.push(sectionCondition(filter.scope));
-  if (filter.band) where.push(`s.band = ${p(filter.band)}`);
-  if (filter.council) where.push(`s.council = ${p(filter.council)}`);
-  if (filter.npo) where.push(`${NPO_EXPR} ? ${p(filter.npo)}`);
-  if (filter.status === 'watched') where.push('coalesce(cs.watched, false)');
-  else if (filter.status) where.push(`${STATUS_EXPR} = ${p(filter.status)}`);
-  if (filter.source) {
-    where.push(`exists (select 1 from evidence e join source_items i on i.id = e.item_id
-                        where e.candidate_id = c.id and i.source_id = ${p(filter.source)})`);
-  }
+  if (filter.status === 'watched') conditions.push('r.watched');
+  else if (filter.status) conditions.push(`r.status = ${p(filter.status)}`);
+  if (filter.source) conditions.push(`r.sources @> array[${p(filter.source)}::text]`);
   if (filter.from) {
-    where.push(`c.created_at >= (${p(filter.from)}::date::timestamp at time zone 'Europe/Stockholm')`);
+    conditions.push(`r.created_at >= (${p(filter.from)}::date::timestamp at time zone 'Europe/Stockholm')`);
   }
   if (filter.to) {
-    where.push(`c.created_at < ((${p(filter.to)}::date + 1)::timestamp at time zone 'Europe/Stockholm')`);
+    conditions.push(
+      `r.created_at < ((${p(filter.to)}::date + 1)::timestamp at time zone 'Europe/Stockholm')`,
+    );
   }
-  return { sql: where.length ? `where ${where.join(' and ')}` : '', params, rank };
+  return { join: '', conditions, params, p };
 }
 
-const ORDER_BY: Record<Exclude<Sort, 'relevance'>, string> = {
-  score: 's.total',
-  // Swedish alphabetical order: å, ä, ö after z.
-  name: 'lower(c.name) collate "sv-SE-x-icu"',
-  'first-seen': 'c.created_at',
-  updated: 'c.updated_at',
-};
+const and = (conditions: readonly string[]): string =>
+  conditions.length === 0 ? 'true' : conditions.join(' and ');
 
-export async function listCandidates(db: Db, filter: CandidateFilter): Promise<CandidateList> {
-  const { sql: whereSql, params, rank } = buildWhere(filter);
-  const from = `from candidates c left join scores s on s.id = c.current_score_id
-                left join candidate_state cs on cs.candidate_id = c.id ${whereSql}`;
-  const counts = (
+/**
+ * An order as the index that serves it (migration 0090): its columns, the row's position in it
+ * and the condition for the rows after a position. The score order breaks ties by name, then id.
+ */
+interface Order {
+  by: string;
+  /** The row's position as JSON (timestamps keep their microseconds). */
+  key: string;
+  after: (key: unknown[], p: (value: unknown) => string) => string;
+}
+
+function orderOf(sort: Exclude<Sort, 'relevance'>, direction: 'asc' | 'desc'): Order {
+  const desc = direction === 'desc';
+  switch (sort) {
+    case 'score':
+      return {
+        by: desc
+          ? 'r.rank_total desc, r.sort_name, r.candidate_id'
+          : 'r.rank_total, r.sort_name desc, r.candidate_id desc',
+        key: 'json_build_array(r.rank_total, r.sort_name, r.candidate_id)',
+        after: ([total, name, id], p) => {
+          const [t, n, i] = [p(total), p(name), p(id)];
+          return desc
+            ? `(r.rank_total < ${t}::int or (r.rank_total = ${t}::int and (r.sort_name, r.candidate_id) > (${n}::text, ${i}::uuid)))`
+            : `(r.rank_total > ${t}::int or (r.rank_total = ${t}::int and (r.sort_name, r.candidate_id) < (${n}::text, ${i}::uuid)))`;
+        },
+      };
+    case 'name': {
+      // Swedish alphabetical order: å, ä, ö after z.
+      const name = `r.sort_name collate "sv-SE-x-icu"`;
+      return {
+        by: `${name} ${direction}, r.candidate_id ${direction}`,
+        key: 'json_build_array(r.sort_name, r.candidate_id)',
+        after: ([n, i], p) =>
+          `(${name}, r.candidate_id) ${desc ? '<' : '>'} (${p(n)}::text collate "sv-SE-x-icu", ${p(i)}::uuid)`,
+      };
+    }
+    case 'first-seen':
+    case 'updated': {
+      const column = sort === 'first-seen' ? 'r.created_at' : 'r.updated_at';
+      return {
+        by: `${column} ${direction}, r.candidate_id ${direction}`,
+        key: `json_build_array(${column}, r.candidate_id)`,
+        after: ([t, i], p) =>
+          `(${column}, r.candidate_id) ${desc ? '<' : '>'} (${p(t)}::timestamptz, ${p(i)}::uuid)`,
+      };
+    }
+  }
+}
+
+interface Cursor {
+  sort: Sort;
+  order: 'asc' | 'desc';
+  q: string;
+  /** The last row's position in its order. */
+  key: unknown[];
+  /** A search's rows before the next page (its tiers are paged by count). */
+  offset?: number;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/** The cursor when it belongs to this filter's order; anything else starts at `page`. */
+function decodeCursor(text: string | undefined, filter: CandidateFilter): Cursor | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    const same =
+      cursor.sort === filter.sort && cursor.order === filter.order && cursor.q === (filter.q ?? '');
+    return same && Array.isArray(cursor.key) ? cursor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ListRow {
+  id: string;
+  name: string;
+  manufacturer: string | null;
+  kind: string;
+  total: number | null;
+  band: string | null;
+  insufficient: boolean;
+  stage: string | null;
+  process_status: string | null;
+  council: string | null;
+  npo: string[];
+  status: DecisionState['status'];
+  watched: boolean;
+  version: number | null;
+  sources: string[];
+  evidence_count: number;
+  report_version: number | null;
+  created_at: Date;
+  updated_at: Date;
+  cursor_key: unknown[];
+}
+
+const ROW_COLUMNS = `r.candidate_id as id, r.name, r.manufacturer, r.kind, r.total, r.band, r.insufficient, r.stage,
+  r.process_status, r.council, r.npo, r.status, r.watched, r.sources, r.evidence_count, r.report_version,
+  r.created_at, r.updated_at, cs.version`;
+
+function listItem(r: ListRow): CandidateListItem {
+  return {
+    id: r.id,
+    name: r.name,
+    manufacturer: r.manufacturer,
+    kind: r.kind,
+    score: r.total,
+    band: r.band,
+    insufficientEvidence: r.insufficient,
+    stage: r.stage,
+    processStatus: r.process_status,
+    council: r.council,
+    npo: r.npo,
+    status: r.status,
+    watched: r.watched,
+    version: r.version ?? 0,
+    sources: r.sources,
+    evidenceCount: r.evidence_count,
+    latestReportVersion: r.report_version,
+    firstSeenAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/**
+ * How many rows match, counted up to {@link COUNT_LIMIT} (with the bands and statuses among
+ * them); beyond it PostgreSQL's estimate of the total, and each band and status counted up to
+ * {@link FACET_LIMIT}. No count reads more than a bounded number of index entries.
+ */
+async function countMatches(
+  db: Db,
+  join: string,
+  match: string,
+  params: readonly unknown[],
+): Promise<{ total: number; approximate: boolean; counts: CandidateList['counts'] }> {
+  const exact = (
     await db.query<{
       total: number;
       by_band: Record<string, number> | null;
       by_status: Record<string, number> | null;
       watched: number;
     }>(
-      `with f as (select s.band, ${STATUS_EXPR} as status, coalesce(cs.watched, false) as watched ${from})
+      `with f as (select r.band, r.status, r.watched from candidate_rows r ${join} where ${match} limit ${COUNT_LIMIT + 1})
        select (select count(*)::int from f) as total,
               (select jsonb_object_agg(coalesce(band, 'ingen'), n) from (select band, count(*)::int n from f group by band) b) as by_band,
               (select jsonb_object_agg(status, n) from (select status, count(*)::int n from f group by status) t) as by_status,
               (select count(*)::int from f where watched) as watched`,
-      params,
+      [...params],
     )
   ).rows[0]!;
-  const direction = filter.order === 'asc' ? 'asc' : 'desc';
-  // Without a search there is nothing to be relevant to: the list's own order, by score.
-  const key = filter.sort === 'relevance' ? (rank ?? ORDER_BY.score) : ORDER_BY[filter.sort];
-  const orderBy = `${key} ${direction} nulls last${filter.sort === 'relevance' ? `, ${ORDER_BY.score} desc nulls last` : ''}, lower(c.name), c.id`;
-  const limit = params.length + 1;
-  const rows = await db.query<{
-    id: string;
-    name: string;
-    manufacturer: string | null;
-    kind: string;
-    total: number | null;
-    band: string | null;
-    insufficient: boolean | null;
-    stage: string | null;
-    process_status: string | null;
-    council: string | null;
-    npo: string[];
-    status: DecisionState['status'] | null;
-    watched: boolean | null;
-    version: number | null;
-    sources: string[] | null;
-    evidence_count: number;
-    report_version: number | null;
-    created_at: Date;
-    updated_at: Date;
-  }>(
-    `select c.id, c.name, c.manufacturer, c.kind, s.total, s.band, s.council, ${NPO_EXPR} as npo,
-            (s.result->>'insufficientEvidence')::boolean as insufficient, s.stage, s.process_status,
-            ${STATUS_EXPR} as status, cs.watched, cs.version,
-            (select array_agg(distinct i.source_id order by i.source_id) from evidence e
-               join source_items i on i.id = e.item_id where e.candidate_id = c.id) as sources,
-            (select count(*)::int from evidence e where e.candidate_id = c.id) as evidence_count,
-            (select max(version) from reports r where r.candidate_id = c.id) as report_version,
-            c.created_at, c.updated_at
-     ${from}
-     order by ${orderBy}
-     limit $${limit} offset $${limit + 1}`,
-    [...params, filter.pageSize, (filter.page - 1) * filter.pageSize],
-  );
+  if (exact.total <= COUNT_LIMIT) {
+    return {
+      total: exact.total,
+      approximate: false,
+      counts: {
+        byBand: exact.by_band ?? {},
+        byStatus: exact.by_status ?? {},
+        watched: exact.watched,
+        atLeast: false,
+      },
+    };
+  }
+  const capped = (condition: string) =>
+    `(select count(*)::int from (select 1 from candidate_rows r ${join} where ${match} and ${condition} limit ${FACET_LIMIT}) capped)`;
+  const facets = (
+    await db.query<Record<string, number>>(
+      `select ${[
+        ...BANDS.map((band, i) => `${capped(`r.band = '${band}'`)} as b${i}`),
+        ...STATUSES.map((status, i) => `${capped(`r.status = '${status}'`)} as s${i}`),
+        `${capped('r.watched')} as watched`,
+      ].join(', ')}`,
+      [...params],
+    )
+  ).rows[0]!;
+  const plan = (
+    await db.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+      `explain (format json) select 1 from candidate_rows r ${join} where ${match}`,
+      [...params],
+    )
+  ).rows[0]!['QUERY PLAN'];
   return {
-    items: rows.rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      manufacturer: r.manufacturer,
-      kind: r.kind,
-      score: r.total,
-      band: r.band,
-      insufficientEvidence: r.insufficient ?? false,
-      stage: r.stage,
-      processStatus: r.process_status,
-      council: r.council,
-      npo: r.npo,
-      status: r.status ?? 'open',
-      watched: r.watched ?? false,
-      version: r.version ?? 0,
-      sources: r.sources ?? [],
-      evidenceCount: r.evidence_count,
-      latestReportVersion: r.report_version,
-      firstSeenAt: r.created_at.toISOString(),
-      updatedAt: r.updated_at.toISOString(),
-    })),
-    total: counts.total,
-    page: filter.page,
-    pageSize: filter.pageSize,
-    pages: Math.max(1, Math.ceil(counts.total / filter.pageSize)),
-    counts: { byBand: counts.by_band ?? {}, byStatus: counts.by_status ?? {}, watched: counts.watched },
+    total: Math.max(COUNT_LIMIT + 1, Math.round(plan[0]?.Plan['Plan Rows'] ?? 0)),
+    approximate: true,
+    counts: {
+      byBand: Object.fromEntries(BANDS.map((band, i) => [band, facets[`b${i}`]!])),
+      byStatus: Object.fromEntries(STATUSES.map((status, i) => [status, facets[`s${i}`]!])),
+      watched: facets.watched!,
+      atLeast: true,
+    },
   };
 }
 
-/** Values present in the data, for the filter menus. */
+/**
+ * Where a deep page of the score order starts, by PostgreSQL's statistics of `rank_total` (the
+ * share of rows at each score): `fraction` of the rows down is about there. Undefined without
+ * statistics (a table never analysed): the page is then found by counting.
+ */
+async function approximateScoreStart(db: Db, fraction: number): Promise<number | undefined> {
+  const stats = (
+    await db.query<{ vals: string | null; freqs: number[] | null }>(
+      `select most_common_vals::text as vals, most_common_freqs as freqs from pg_stats
+       where schemaname = current_schema() and tablename = 'candidate_rows' and attname = 'rank_total'`,
+    )
+  ).rows[0];
+  if (!stats?.vals || !stats.freqs) return undefined;
+  const freqs = stats.freqs;
+  const shares = stats.vals
+    .replace(/[{}]/g, '')
+    .split(',')
+    .map((value, i) => ({ value: Number(value), share: freqs[i] ?? 0 }))
+    .sort((a, b) => b.value - a.value);
+  const known = shares.reduce((sum, s) => sum + s.share, 0);
+  let seen = 0;
+  for (const { value, share } of shares) {
+    seen += share / known;
+    if (seen > fraction) return value;
+  }
+  return shares[shares.length - 1]?.value;
+}
+
+const FROM_ROWS = 'candidate_rows r left join candidate_state cs on cs.candidate_id = r.candidate_id';
+
+/** A page of the list in `order`: after the cursor, else at `page` (deep pages approximately). */
+async function fetchPage(
+  db: Db,
+  where: Where,
+  conditions: string[],
+  order: Order,
+  filter: CandidateFilter,
+  cursor: Cursor | undefined,
+  total: number,
+): Promise<{ rows: ListRow[]; approximate: boolean }> {
+  let offset = 0;
+  let approximate = false;
+  if (cursor) {
+    conditions.push(order.after(cursor.key, where.p));
+  } else {
+    offset = (filter.page - 1) * filter.pageSize;
+    if (offset > EXACT_OFFSET_LIMIT && filter.sort === 'score' && filter.order === 'desc') {
+      const start = await approximateScoreStart(db, Math.min(1, offset / Math.max(total, 1)));
+      if (start !== undefined) {
+        conditions.push(`r.rank_total <= ${where.p(start)}::int`);
+        offset = 0;
+        approximate = true;
+      }
+    }
+  }
+  const rows = await db.query<ListRow>(
+    `select ${ROW_COLUMNS}, ${order.key} as cursor_key
+     from ${FROM_ROWS} ${where.join}
+     where ${and(conditions)}
+     order by ${order.by}
+     limit ${where.p(filter.pageSize + 1)} offset ${where.p(offset)}`,
+    where.params,
+  );
+  return { rows: rows.rows, approximate };
+}
+
+/**
+ * A search's page: the `best` matches first, then `good`, then `near` ones, each tier in
+ * `order`; paged by count within the tiers (each tier's query reads no further than the page).
+ */
+async function fetchSearchPage(
+  db: Db,
+  matching: () => Where & { search?: ReturnType<typeof candidateSearch> },
+  tiers: ReadonlyArray<(search: ReturnType<typeof candidateSearch>) => string>,
+  order: Order,
+  offset: number,
+  pageSize: number,
+): Promise<ListRow[]> {
+  const rows: ListRow[] = [];
+  let skip = offset;
+  for (const tier of tiers) {
+    const where = matching();
+    const condition = tier(where.search!);
+    // eslint-disable-next-line no-await-in-loop
+    const found = await db.query<ListRow>(
+      `select ${ROW_COLUMNS}, ${order.key} as cursor_key
+       from ${FROM_ROWS} ${where.join}
+       where ${and([...where.conditions, condition])}
+       order by ${order.by}
+       limit ${skip + pageSize + 1 - rows.length}`,
+      where.params,
+    );
+    rows.push(...found.rows.slice(skip));
+    skip = Math.max(0, skip - found.rows.length);
+    if (rows.length > pageSize) break;
+  }
+  return rows;
+}
+
+/**
+ * The filtered, ranked list: one page, with its (bounded) counts. Its statements run in one
+ * read-only transaction that tells PostgreSQL to prefer indexes: every condition here has one,
+ * and the planner, taking a search's several text conditions as independent, expects a third of
+ * the table to match a common word and would otherwise read the whole table to count them.
+ */
+export async function listCandidates(db: Db, filter: CandidateFilter): Promise<CandidateList> {
+  return withTransaction(db, async (tx) => {
+    // (The penalty a disabled scan adds to a plan's cost would also make it worth compiling.)
+    await tx.query('set transaction read only; set local enable_seqscan = off; set local jit = off');
+    return listInTransaction(tx as unknown as Db, filter);
+  });
+}
+
+async function listInTransaction(db: Db, filter: CandidateFilter): Promise<CandidateList> {
+  const cursor = decodeCursor(filter.cursor, filter);
+  // Without a search there is nothing to be relevant to: the list's own order, by score.
+  const relevance = filter.sort === 'relevance';
+  const order = filter.sort === 'relevance' ? orderOf('score', 'desc') : orderOf(filter.sort, filter.order);
+  // Each statement numbers its own parameters: `matching` gives the filter's conditions with
+  // what a match is (misspellings only when nothing is found as written: every common word is
+  // near thousands of others).
+  let nearOnly = false;
+  const exactIds = filter.q ? await exactMatches(db, filter.q) : [];
+  const matching = (): Where & { search?: ReturnType<typeof candidateSearch> } => {
+    const where = buildWhere(filter);
+    if (!filter.q) return where;
+    const search = candidateSearch(filter.q, exactIds, where.p);
+    return { ...where, join: SEARCH_JOIN, search };
+  };
+  const matchOf = (where: ReturnType<typeof matching>): string[] => {
+    if (!where.search) return where.conditions;
+    const { best, good, near } = where.search;
+    return [...where.conditions, nearOnly && near ? near() : `(${best()} or ${good()})`];
+  };
+  const countWith = () => {
+    const where = matching();
+    return countMatches(db, where.join, and(matchOf(where)), where.params);
+  };
+  let counted = await countWith();
+  if (filter.q && counted.total === 0 && matching().search?.near) {
+    nearOnly = true;
+    counted = await countWith();
+  }
+  let rows: ListRow[];
+  let pageApproximate = false;
+  let nextOffset: number | undefined;
+  if (filter.q && relevance) {
+    const offset = cursor?.offset ?? (filter.page - 1) * filter.pageSize;
+    const tiers = nearOnly
+      ? [(s: ReturnType<typeof candidateSearch>) => s.near!()]
+      : [
+          (s: ReturnType<typeof candidateSearch>) => s.best(),
+          (s: ReturnType<typeof candidateSearch>) => `${s.good()} and not ${s.best()}`,
+        ];
+    rows = await fetchSearchPage(db, matching, tiers, order, offset, filter.pageSize);
+    nextOffset = offset + filter.pageSize;
+  } else {
+    const where = matching();
+    const page = await fetchPage(db, where, matchOf(where), order, filter, cursor, counted.total);
+    rows = page.rows;
+    pageApproximate = page.approximate;
+  }
+  const shown = rows.slice(0, filter.pageSize);
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map(listItem),
+    total: counted.total,
+    totalApproximate: counted.approximate,
+    page: filter.page,
+    pageSize: filter.pageSize,
+    pages: Math.max(1, Math.ceil(counted.total / filter.pageSize)),
+    pageApproximate,
+    nextCursor:
+      rows.length > filter.pageSize && last
+        ? encodeCursor({
+            sort: filter.sort,
+            order: filter.order,
+            q: filter.q ?? '',
+            key: last.cursor_key,
+            ...(nextOffset === undefined ? {} : { offset: nextOffset }),
+          })
+        : null,
+    counts: counted.counts,
+  };
+}
+
+/**
+ * Values present in the data, for the filter menus: each read by skipping from one distinct value
+ * to the next in an index (a handful of index probes, however many candidates there are).
+ */
 export async function filterOptions(
   db: Db,
 ): Promise<{ sources: string[]; councils: string[]; npo: string[] }> {
   const row = (
     await db.query<{ sources: string[] | null; councils: string[] | null; npo: string[] | null }>(
-      `select (select array_agg(id order by id) from sources) as sources,
-              (select array_agg(distinct council order by council) from scores) as councils,
-              (select array_agg(distinct v order by v) from candidates c left join scores s on s.id = c.current_score_id,
-                 jsonb_array_elements_text(${NPO_EXPR}) as v) as npo`,
+      `with recursive councils as (
+         (select council from candidate_rows where council is not null order by council limit 1)
+         union all
+         select (select r.council from candidate_rows r where r.council > c.council order by r.council limit 1)
+         from councils c where c.council is not null),
+       npo as (
+         (select n.npo from candidate_npo n order by n.npo limit 1)
+         union all
+         select (select m.npo from candidate_npo m where m.npo > n.npo order by m.npo limit 1)
+         from npo n where n.npo is not null)
+       select (select array_agg(id order by id) from sources) as sources,
+              (select array_agg(council order by council) from councils where council is not null) as councils,
+              (select array_agg(npo order by npo) from npo where npo is not null) as npo`,
     )
   ).rows[0]!;
   return { sources: row.sources ?? [], councils: row.councils ?? [], npo: row.npo ?? [] };
@@ -406,10 +708,11 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
       state_updated_at: Date | null;
     }>(
       `select c.id, c.name, c.manufacturer, c.kind, c.identifiers, c.created_at, c.updated_at, c.merged_into,
-              s.id as score_id, s.computed_at, s.result, ${NPO_EXPR} as npo,
+              s.id as score_id, s.computed_at, s.result, coalesce(cr.npo, '{}') as npo,
               s.result->'programmeAreas' as programme_areas,
               cs.status, cs.watched, cs.version, cs.reason_code, cs.last_decision_id, cs.updated_at as state_updated_at
        from candidates c left join scores s on s.id = c.current_score_id
+       left join candidate_rows cr on cr.candidate_id = c.id
        left join candidate_state cs on cs.candidate_id = c.id
        where c.id = $1`,
       [id],
@@ -600,7 +903,8 @@ export async function candidateDetail(db: Db, id: string): Promise<CandidateDeta
 /**
  * Other candidates that may be the same product: they share a source item or an identifier, or
  * they have the same manufacturer and the same first word in their name. A reviewer decides;
- * nothing is merged here.
+ * nothing is merged here. Each reason is found through an index (identifiers by containment,
+ * maker and first word by their expression index, migration 0090).
  */
 export async function possibleDuplicates(db: Db, id: string): Promise<PossibleDuplicate[]> {
   return (
@@ -616,15 +920,16 @@ export async function possibleDuplicates(db: Db, id: string): Promise<PossibleDu
          where e1.candidate_id = $1),
        shared_identifier as (
          select distinct c.id, 'Har samma identifierare (' || (mi->>'scheme') || ' ' || (mi->>'value') || ')' as reason
-         from me, jsonb_array_elements(me.identifiers) mi, candidates c, jsonb_array_elements(c.identifiers) ci
-         where c.id <> me.id and ci->>'scheme' = mi->>'scheme' and ci->>'value' = mi->>'value'
-           and mi->>'scheme' <> 'srn'),
+         from me cross join jsonb_array_elements(me.identifiers) mi
+         join candidates c
+           on c.identifiers @> jsonb_build_array(jsonb_build_object('scheme', mi->>'scheme', 'value', mi->>'value'))
+         where c.id <> me.id and mi->>'scheme' <> 'srn'),
        similar_name as (
          select c.id, 'Samma tillverkare och liknande namn' as reason
-         from me, candidates c
-         where c.id <> me.id and me.manufacturer is not null
-           and lower(c.manufacturer) = lower(me.manufacturer)
-           and split_part(lower(c.name), ' ', 1) = split_part(lower(me.name), ' ', 1))
+         from me join candidates c
+           on c.manufacturer is not null and lower(c.manufacturer) = lower(me.manufacturer)
+          and split_part(lower(c.name), ' ', 1) = split_part(lower(me.name), ' ', 1)
+         where c.id <> me.id)
        select c.id, c.name, c.manufacturer, string_agg(distinct d.reason, '; ') as reason
        from (select * from flagged union all select * from shared_item union all select * from shared_identifier
              union all select * from similar_name) d

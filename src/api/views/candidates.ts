@@ -20,6 +20,7 @@ import { NPO_NAMES, PROGRAMME_FIELD_LABELS } from '../../domain/programme-areas.
 import type { DateField } from '../service.js';
 import { dateField } from './fields.js';
 import type { CandidateDetail, CandidateFilter, CandidateList } from '../../store/workbench.js';
+import { FACET_LIMIT } from '../../store/workbench.js';
 import type { Decision, DecisionState, Note } from '../../store/decisions.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
 import type { User } from '../../store/users.js';
@@ -102,13 +103,16 @@ export function candidateListPage(input: {
   const councils = [...new Set([...COUNCIL_VALUES, ...options.councils])];
   const npo = [...new Set([...NPO_NAMES, ...options.npo])];
   const first = (list.page - 1) * list.pageSize + 1;
-  const last = Math.min(list.total, list.page * list.pageSize);
+  const last = first + list.items.length - 1;
   const query = filterQuery(filter);
+  // Beyond FACET_LIMIT a count says "at least".
+  const count = (n: number) =>
+    list.counts.atLeast && n >= FACET_LIMIT ? `minst ${swedishNumber(n)}` : swedishNumber(n);
   const bandCounts = ['hög', 'medel', 'låg']
-    .map((b) => `${labelOf(BAND_LABELS, b)}: ${swedishNumber(list.counts.byBand[b] ?? 0)}`)
+    .map((b) => `${labelOf(BAND_LABELS, b)}: ${count(list.counts.byBand[b] ?? 0)}`)
     .join(' · ');
   const statusCounts = ['open', 'nominated', 'dismissed']
-    .map((s) => `${labelOf(STATUS_LABELS, s)}: ${swedishNumber(list.counts.byStatus[s] ?? 0)}`)
+    .map((s) => `${labelOf(STATUS_LABELS, s)}: ${count(list.counts.byStatus[s] ?? 0)}`)
     .join(' · ');
   const scopes: Array<[RankedSection | 'all', string]> = [
     ...RANKED_SECTIONS.map((section) => [section, RANKED_SECTION_LABELS[section]] as [RankedSection, string]),
@@ -187,11 +191,11 @@ export function candidateListPage(input: {
         : ''
     }
     <p role="status" id="antal">
-      <strong>${swedishNumber(list.total)} kandidater</strong> matchar${
-        list.total > 0 ? html` – visar ${swedishNumber(first)}–${swedishNumber(last)}` : ''
+      <strong>${list.totalApproximate ? 'Ungefär ' : ''}${swedishNumber(list.total)} kandidater</strong> matchar${
+        list.items.length > 0 ? html` – visar ${swedishNumber(first)}–${swedishNumber(last)}` : ''
       }.
       <span class="muted"
-        >${bandCounts}. ${statusCounts}. Bevakade: ${swedishNumber(list.counts.watched)}.</span
+        >${bandCounts}. ${statusCounts}. Bevakade: ${count(list.counts.watched)}.</span
       >
     </p>
     ${list.total > 0 ? exportLinks(query) : ''}
@@ -244,14 +248,20 @@ export function candidateListPage(input: {
     ${pager(list, query)}`;
 }
 
+/**
+ * The next page continues after this page's last row (its cursor), so a deep page costs what the
+ * first does; the page before, and a page number typed into the address, are found by number
+ * (deep ones about there, by the score distribution: "ungefär").
+ */
 function pager(list: CandidateList, query: Record<string, string | number | undefined>): HtmlValue {
-  if (list.pages <= 1) return '';
-  const link = (page: number, label: string, rel: string): SafeHtml =>
-    html`<a href="${pathWithQuery('/kandidater', { ...query, page })}" rel="${rel}">${label}</a>`;
+  if (list.page <= 1 && list.nextCursor === null) return '';
+  const link = (page: number, cursor: string | undefined, label: string, rel: string): SafeHtml =>
+    html`<a href="${pathWithQuery('/kandidater', { ...query, page, cursor })}" rel="${rel}">${label}</a>`;
+  const about = list.totalApproximate || list.pageApproximate ? 'ungefär ' : '';
   return html`<nav class="pager" aria-label="Sidor">
-    ${list.page > 1 ? link(list.page - 1, '← Föregående', 'prev') : ''}
-    <span>Sida ${list.page} av ${list.pages}</span>
-    ${list.page < list.pages ? link(list.page + 1, 'Nästa →', 'next') : ''}
+    ${list.page > 1 ? link(list.page - 1, undefined, '← Föregående', 'prev') : ''}
+    <span>Sida ${about}${swedishNumber(list.page)} av ${about}${swedishNumber(list.pages)}</span>
+    ${list.nextCursor !== null ? link(list.page + 1, list.nextCursor, 'Nästa →', 'next') : ''}
   </nav>`;
 }
 
