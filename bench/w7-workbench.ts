@@ -233,10 +233,7 @@ async function setUp(db: Db): Promise<Setup> {
 async function commonProgrammeArea(db: Db): Promise<string> {
   const row = (
     await db.query<{ name: string }>(
-      `select a->>'name' as name from candidates c join scores s on s.id = c.current_score_id,
-              jsonb_array_elements(case when jsonb_typeof(s.result->'programmeAreas') = 'array'
-                                        then s.result->'programmeAreas' else '[]'::jsonb end) a
-       group by 1 order by count(*) desc, 1 limit 1`,
+      'select npo as name from candidate_npo group by npo order by count(*) desc, npo limit 1',
     )
   ).rows[0];
   if (row === undefined) throw new Error('W7: no candidate has a programme area');

@@ -34,6 +34,7 @@ try {
       ranked: result.ranking.length,
       moved: result.ranking.filter((r) => r.rankChange !== null && r.rankChange !== 0).length,
       criteriaVersion: result.criteriaVersion,
+      timings: result.timings,
     })}\n`,
   );
 } finally {

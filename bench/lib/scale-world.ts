@@ -50,6 +50,7 @@ import type { CandidateView, EvidenceItem } from '../../src/domain/candidate.js'
 import { matchProgrammeAreas } from '../../src/domain/programme-areas.js';
 import { scoreCandidate } from '../../src/domain/score.js';
 import type { ScoreResult } from '../../src/domain/score.js';
+import type { CouncilListEntry } from '../../src/domain/routing.js';
 import { parseEnv } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 import { createDb } from '../../src/store/db.js';
@@ -70,8 +71,9 @@ export const BENCH_AS_OF = '2026-12-01';
 
 /**
  * What `scoreAndStore` (src/workers/score.ts) computes for a candidate before it writes: the
- * candidate view from its evidence, the triage score and the programme areas. Pure domain code,
- * no I/O; W6's baseline and the world's initial scores.
+ * candidate view from its evidence, the triage score (against the councils' lists when given, as
+ * production scores) and the programme areas. Pure domain code, no I/O; W6's baseline and the
+ * world's initial scores.
  */
 export function scoreInMemory(
   id: string,
@@ -79,10 +81,16 @@ export function scoreInMemory(
   evidence: EvidenceItem[],
   scoring: Scoring,
   asOf: string = BENCH_AS_OF,
+  councilLists: CouncilListEntry[] = [],
 ): { view: CandidateView; result: ScoreResult } {
   const view = describeCandidate(id, resolvedName, evidence);
   const result: ScoreResult = {
-    ...scoreCandidate(view, { criteria: scoring.criteria, conditions: scoring.conditions, asOf }),
+    ...scoreCandidate(view, {
+      criteria: scoring.criteria,
+      conditions: scoring.conditions,
+      asOf,
+      councilLists,
+    }),
     programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
   };
   return { view, result };
@@ -1008,6 +1016,60 @@ function sourcesFromConfig(): Array<{ id: string; adapter: string }> {
   return file.sources.map((s) => ({ id: s.id, adapter: s.adapter }));
 }
 
+/** The tables whose triggers keep `candidate_rows` current (migration 0090). */
+const ROW_TRIGGER_TABLES = [
+  'candidates',
+  'evidence',
+  'candidate_state',
+  'nominations',
+  'reports',
+  'source_items',
+  'scores',
+];
+
+/**
+ * `candidate_rows`, `candidate_search` and `candidate_npo` of every candidate, as the triggers would have written
+ * them: the same function (`horisont_rows_refresh`), in chunks on both connections, into tables
+ * without their secondary indexes, which are built afterwards (far faster than maintaining a
+ * trigram index row by row).
+ */
+async function buildCandidateRows(db: Db, n: number): Promise<void> {
+  const t = performance.now();
+  const indexes = (
+    await db.query<{ indexname: string; indexdef: string }>(
+      `select indexname, indexdef from pg_indexes
+       where schemaname = current_schema() and tablename in ('candidate_rows', 'candidate_npo', 'candidate_search')
+         and indexname not like '%_pkey'`,
+    )
+  ).rows;
+  for (const index of indexes) await db.query(`drop index ${index.indexname}`);
+  const ids = (await db.query<{ id: string }>('select id from candidates order by id')).rows.map((r) => r.id);
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 10_000) chunks.push(ids.slice(i, i + 10_000));
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
+        await db.query('select horisont_rows_refresh($1::uuid[])', [chunk]);
+      }
+    }),
+  );
+  const built = performance.now();
+  await Promise.all(
+    [0, 1].map(async (k) => {
+      const client = await db.connect();
+      try {
+        await client.query(`set maintenance_work_mem = '512MB'`);
+        for (const index of indexes.filter((_, i) => i % 2 === k)) await client.query(index.indexdef);
+      } finally {
+        client.release();
+      }
+    }),
+  );
+  log(
+    `scale world ${n}: candidate_rows ${((built - t) / 1000).toFixed(1)} s, their indexes ${((performance.now() - built) / 1000).toFixed(1)} s`,
+  );
+}
+
 /** Creates the world of `candidates` candidates in a new schema; returns what it holds. */
 export async function createScaleWorld(databaseUrl: string, candidates: number): Promise<ScaleWorld> {
   const schema = `bench_scale_${randomUUID().replace(/-/g, '').slice(0, 10)}_${candidates}`;
@@ -1016,6 +1078,9 @@ export async function createScaleWorld(databaseUrl: string, candidates: number):
   const db = createDb({ url: databaseUrl, schema, applicationName: 'bench-scale-world', max: 2 }, silent);
   try {
     await migrate(db, schema);
+    // The workbench's rows (migration 0090) are built once at the end, not by their triggers
+    // after every generation statement.
+    for (const table of ROW_TRIGGER_TABLES) await db.query(`alter table ${table} disable trigger user`);
     // Bulk generation: more memory for the sorts and index builds of one session; synchronous
     // commit off because a lost generation is simply generated again.
     await db.query(`set work_mem = '256MB'`);
@@ -1046,7 +1111,10 @@ export async function createScaleWorld(databaseUrl: string, candidates: number):
     await db.query(REPORTS_SQL);
     await db.query('drop table g_facts, g_item, g_cand');
     await db.query('drop function bench_h(bigint, int), bench_uuid(text), bench_gtin(text)');
-    await db.query('analyze');
+    await buildCandidateRows(db, candidates);
+    for (const table of ROW_TRIGGER_TABLES) await db.query(`alter table ${table} enable trigger user`);
+    // Vacuumed as well as analysed: index-only scans need the visibility map (autovacuum is off).
+    await db.query('vacuum analyze');
     const scoreSeconds = (performance.now() - t) / 1000;
     log(`scale world ${candidates}: initial scores ${scoreSeconds.toFixed(1)} s`);
     const counts = (

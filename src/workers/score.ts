@@ -6,6 +6,7 @@ import type { TriageCriteria } from '../domain/criteria.js';
 import { stockholmDay } from '../domain/cases.js';
 import { reconsiderTriggerLabel } from '../domain/cases.js';
 import type { CaseStatusInput, CouncilListEntry } from '../domain/routing.js';
+import type { CandidateCaseState } from '../store/cases.js';
 import { COUNCIL_LISTS_LOCK, caseStatesOfCandidates, councilListEntries } from '../store/cases.js';
 import type { ProgrammeAreas } from '../domain/programme-areas.js';
 import { matchProgrammeAreas } from '../domain/programme-areas.js';
@@ -49,19 +50,51 @@ export async function asOfOfRun(tx: Tx, runId: string | undefined, now: Date = n
 }
 
 /** The councils' lists, read under their lock shared (see COUNCIL_LISTS_LOCK). */
-async function listsForScoring(tx: Tx): Promise<CouncilListEntry[]> {
+export async function listsForScoring(tx: Tx): Promise<CouncilListEntry[]> {
   await lockKeyShared(tx, COUNCIL_LISTS_LOCK);
   return councilListEntries(tx);
 }
 
-/** What the case register and the councils' lists say about the candidate, as scoring reads it. */
-async function caseStatusOf(tx: Tx, candidateId: string, asOf: string): Promise<CaseStatusInput> {
-  const state = (await caseStatesOfCandidates(tx, [candidateId], asOf)).get(candidateId);
+/** What the case register and the councils' lists say about a candidate, as scoring reads it. */
+export function caseStatusInput(state: CandidateCaseState | undefined): CaseStatusInput {
   return {
     status: state?.status ?? 'not-handled',
     councils: state?.councils ?? [],
     reconsiderReasons: (state?.reconsiderTriggers ?? []).map(reconsiderTriggerLabel),
   };
+}
+
+async function caseStatusOf(tx: Tx, candidateId: string, asOf: string): Promise<CaseStatusInput> {
+  return caseStatusInput((await caseStatesOfCandidates(tx, [candidateId], asOf)).get(candidateId));
+}
+
+/** A candidate judged in memory: the triage score with its programme areas, and its input hash. */
+export interface Judgement {
+  result: ScoreResult;
+  /** Identifies the judgement: the same result again is the same `scores` row. */
+  inputHash: string;
+}
+
+/** The pure part of scoring one candidate (the domain's score and programme areas). */
+export function judge(
+  view: CandidateView,
+  scoring: Scoring,
+  asOf: string,
+  cases: CaseStatusInput,
+  councilLists: CouncilListEntry[],
+): Judgement {
+  const result: ScoreResult = {
+    ...scoreCandidate(view, {
+      criteria: scoring.criteria,
+      conditions: scoring.conditions,
+      asOf,
+      cases,
+      councilLists,
+    }),
+    programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
+  };
+  // The day judged is not part of the input: the same judgement on another day is the same row.
+  return { result, inputHash: sha256(canonicalJson({ ...result, asOf: undefined })) };
 }
 
 /**
@@ -70,8 +103,10 @@ async function caseStatusOf(tx: Tx, candidateId: string, asOf: string): Promise<
  * criteria version and result; the same result
  * again is the same row) and the candidate's current score. Idempotent: run again on the same
  * evidence and criteria, it changes nothing. Reading the evidence under the candidate's lock means
- * the last score written reflects the latest evidence, whatever order jobs ran in. The one way a
- * score is written: the score stage and `horisont rescore` both use it.
+ * the last score written reflects the latest evidence, whatever order jobs ran in. The score
+ * stage's write; `horisont rescore` judges the same way ({@link judge}) and writes many at once
+ * (src/app/rescore.ts). The candidate's row in `candidate_rows` follows in this transaction (the
+ * triggers of migration 0090).
  */
 export async function scoreAndStore(
   tx: Tx,
@@ -84,18 +119,13 @@ export async function scoreAndStore(
   if (!row) return undefined;
   const evidence = await loadEvidence(tx, candidateId);
   const view = describeCandidate(row.id, row.resolved_name, evidence);
-  const result: ScoreResult = {
-    ...scoreCandidate(view, {
-      criteria: scoring.criteria,
-      conditions: scoring.conditions,
-      asOf,
-      cases: await caseStatusOf(tx, row.id, asOf),
-      councilLists: await listsForScoring(tx),
-    }),
-    programmeAreas: matchProgrammeAreas(view.evidence, scoring.programmeAreas),
-  };
-  // The day judged is not part of the input: the same judgement on another day is the same row.
-  const inputHash = sha256(canonicalJson({ ...result, asOf: undefined }));
+  const { result, inputHash } = judge(
+    view,
+    scoring,
+    asOf,
+    await caseStatusOf(tx, row.id, asOf),
+    await listsForScoring(tx),
+  );
   const inserted = await tx.query<{ id: string }>(
     `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result, stage, process_status)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
