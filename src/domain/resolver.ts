@@ -476,8 +476,17 @@ export function decidePage(
       [...all].filter(([, m]) => !(exact && m.groupMaker === true) && !(own && m.weakMaker === true)),
     );
     const nodes = [...targets.keys()].sort();
-    // A maker's name alone names one product only while it matches one.
-    const brands = [...targets.values()].filter((m) => m.brandOnly === true).length;
+    // A maker's name alone names one product only while it matches one. An entry of the page that
+    // itself matches one of the other targets is that target, not a second product: which of the
+    // two was stored first must not decide it.
+    const brandTargets = [...targets].filter(([, m]) => m.brandOnly === true).map(([node]) => node);
+    const brands = brandTargets.filter(
+      (node) =>
+        !(
+          node.startsWith('e') &&
+          brandTargets.some((other) => other !== node && targetsOf.get(Number(node.slice(1)))?.has(other))
+        ),
+    ).length;
     const conflict =
       brands > 1 || nodes.some((a, i) => nodes.slice(i + 1).some((b) => !compatibleNodes(a, b)));
     if (conflict && !hardLinked.has(index)) {

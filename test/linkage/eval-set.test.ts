@@ -51,7 +51,12 @@ function validCheckDigit(gtin: string): boolean {
 
 function hasIdentifier(entry: EvalEntry): boolean {
   const product = entry.item.product;
-  return Boolean(product?.udiDi || product?.basicUdiDi || (entry.item.references?.length ?? 0) > 0);
+  return Boolean(
+    product?.udiDi ||
+    product?.basicUdiDi ||
+    entry.item.drug?.emaProductNumber ||
+    (entry.item.references?.length ?? 0) > 0,
+  );
 }
 
 function labelled(label: string): EvalEntry[] {

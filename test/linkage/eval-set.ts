@@ -27,6 +27,8 @@ export const HARD_CASES = {
   'similar-title': 'a near-identical title about another method, population or drug',
   'manufacturer-only': "names a manufacturer and no product: must not join that manufacturer's products",
   homonym: 'a product whose name another company uses for something else',
+  'inn-vs-brand': 'a drug named by its substance (INN) in one source and by its brand in another',
+  'trial-two-registries': 'one trial registered twice (two NCT numbers, an NCT and an EU CT number)',
 } as const;
 export type HardCase = keyof typeof HARD_CASES;
 
