@@ -665,7 +665,29 @@ const UNITS = new Set([
  * The name's words before its generation mark (all of them when it has none), and the generation
  * the mark states, if any.
  */
-function generationOf(name: string): { head: string[]; generation: number | undefined } {
+interface Generation {
+  readonly head: readonly string[];
+  readonly generation: number | undefined;
+}
+
+const generations = new Map<string, Generation>();
+
+/**
+ * Every candidate is compared with every entry of the councils' lists when it is scored, so each
+ * name is read once: without this, a rescore spent ≈ 36 µs per list entry and candidate here
+ * (about 100 hours for a million candidates against 10,800 entries).
+ */
+function generationOf(name: string): Generation {
+  let found = generations.get(name);
+  if (found === undefined) {
+    found = readGeneration(name);
+    if (generations.size >= 200_000) generations.clear();
+    generations.set(name, found);
+  }
+  return found;
+}
+
+function readGeneration(name: string): Generation {
   const tokens = normaliseText(name)
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
