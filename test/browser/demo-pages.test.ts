@@ -96,7 +96,8 @@ describe.skipIf(!available)('the demo’s top candidate in a browser', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain(top.name);
     const sources = page.locator('ol.sources > li');
     const count = await sources.count();
-    expect(count).toBeGreaterThan(2);
+    // The top of the list may be a drug known from two sources so far (its trial and EMA's list).
+    expect(count).toBeGreaterThanOrEqual(2);
     // Each source's URL once, in the list; citations point at the list.
     const urls = await sources.locator('.url').allTextContents();
     expect(new Set(urls).size).toBe(urls.length);
