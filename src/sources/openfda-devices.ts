@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { parseSourceDate } from '../domain/dates.js';
 import { HorisontError } from '../domain/errors.js';
 import type { ItemReference, ProductFacts, RawItem } from '../domain/item.js';
-import { describeIssues, readJsonBody, shortHash, slug } from './json-body.js';
+import { describeIssues, shortHash, slug } from './json-body.js';
+import { readOpenFdaPage } from './openfda.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
 
 const ID = 'openfda-devices';
@@ -17,21 +18,6 @@ export const OpenFdaDevicesOptions = z.strictObject({
   maxPages: z.number().int().min(1).max(250).default(5),
 });
 export type OpenFdaDevicesOptions = z.infer<typeof OpenFdaDevicesOptions>;
-
-const Envelope = z.object({
-  meta: z.object({
-    last_updated: z.string().optional(),
-    results: z.object({
-      skip: z.number().int().min(0),
-      limit: z.number().int().min(0),
-      total: z.number().int().min(0),
-    }),
-  }),
-  results: z.array(z.unknown()),
-});
-
-/** What openFDA sends instead of an envelope: a 404 with NOT_FOUND means "no matches". */
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }) });
 
 const Text = z.string().nullish();
 const OpenFdaSection = z
@@ -229,24 +215,9 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
   },
 
   parse(doc: FetchedDocument, source: SourceSpec<OpenFdaDevicesOptions>): ParseResult {
-    const body = readJsonBody(ID, doc);
-    const failure = ErrorBody.safeParse(body);
-    if (failure.success) {
-      // openFDA answers a search without matches (and a skip past the end) with 404 NOT_FOUND.
-      if (failure.data.error.code === 'NOT_FOUND') return { items: [], records: [] };
-      throw new HorisontError(
-        'parse',
-        `parse(${ID}): the API answered with error ${failure.data.error.code.slice(0, 40)}`,
-      );
-    }
-    const envelope = Envelope.safeParse(body);
-    if (!envelope.success) {
-      throw new HorisontError(
-        'schema-drift',
-        `parse(${ID}): not an openFDA result page (${describeIssues(envelope.error)})`,
-      );
-    }
-    const { results, meta } = envelope.data;
+    const found = readOpenFdaPage(ID, doc);
+    if (found === undefined) return { items: [], records: [] };
+    const { results, meta } = found;
     let endpoint = endpointOf(doc.request.url);
     if (endpoint === undefined && results.length > 0) {
       const first = results[0] as Record<string, unknown> | null;

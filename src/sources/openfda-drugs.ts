@@ -3,7 +3,8 @@ import { parseSourceDate } from '../domain/dates.js';
 import { HorisontError } from '../domain/errors.js';
 import type { DrugFacts, RawItem } from '../domain/item.js';
 import { cleanText } from './html.js';
-import { describeIssues, readJsonBody, shortHash } from './json-body.js';
+import { describeIssues, shortHash } from './json-body.js';
+import { readOpenFdaPage } from './openfda.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from './types.js';
 
 const ID = 'openfda-drugs';
@@ -18,12 +19,6 @@ export const OpenFdaDrugsOptions = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(100),
 });
 export type OpenFdaDrugsOptions = z.infer<typeof OpenFdaDrugsOptions>;
-
-const Envelope = z.object({
-  meta: z.object({ results: z.object({ total: z.number().int().min(0) }) }),
-  results: z.array(z.unknown()),
-});
-const ErrorBody = z.object({ error: z.object({ code: z.string() }) });
 
 const Text = z.string().nullish();
 const Strings = z.array(z.string()).nullish();
@@ -166,26 +161,11 @@ export const openfdaDrugs: SourceAdapter<OpenFdaDrugsOptions> = {
   },
 
   parse(doc: FetchedDocument): ParseResult {
-    const body = readJsonBody(ID, doc);
-    const failure = ErrorBody.safeParse(body);
-    if (failure.success) {
-      // openFDA answers a search without matches with 404 NOT_FOUND.
-      if (failure.data.error.code === 'NOT_FOUND') return { items: [], records: [] };
-      throw new HorisontError(
-        'parse',
-        `parse(${ID}): the API answered with error ${failure.data.error.code.slice(0, 40)}`,
-      );
-    }
-    const envelope = Envelope.safeParse(body);
-    if (!envelope.success) {
-      throw new HorisontError(
-        'schema-drift',
-        `parse(${ID}): not an openFDA result page (${describeIssues(envelope.error)})`,
-      );
-    }
+    const page = readOpenFdaPage(ID, doc);
+    if (page === undefined) return { items: [], records: [] };
     const items: RawItem[] = [];
     const seen = new Set<string>();
-    envelope.data.results.forEach((raw, index) => {
+    page.results.forEach((raw, index) => {
       const application = Application.safeParse(raw);
       if (!application.success) {
         throw new HorisontError(
@@ -199,6 +179,6 @@ export const openfdaDrugs: SourceAdapter<OpenFdaDrugsOptions> = {
         items.push(item);
       }
     });
-    return { items, records: envelope.data.results };
+    return { items, records: page.results };
   },
 };
