@@ -1,4 +1,4 @@
-import { readFile, access } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -14,6 +14,7 @@ import type { ProgrammeAreas } from '../domain/programme-areas.js';
 import { ProgrammeAreasFile, compileProgrammeAreas } from '../domain/programme-areas.js';
 import { ResolutionSettings } from '../domain/resolution.js';
 import type { SourceAdapter, SourceSpec } from '../sources/types.js';
+import { fileExists } from '../files.js';
 
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
 
@@ -62,15 +63,6 @@ export class ConfigError extends Error {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function formatPath(segments: ReadonlyArray<PropertyKey>): string {
   return segments.length === 0 ? '(root)' : segments.map(String).join('.');
 }
@@ -103,7 +95,7 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, file: string, problem
 /** `dir`'s own copy of a file, else the default configuration's. */
 async function ownOrDefault(dir: string, name: string): Promise<string> {
   const own = path.join(dir, name);
-  return (await exists(own)) ? own : path.join(DEFAULT_CONFIG_DIR, name);
+  return (await fileExists(own)) ? own : path.join(DEFAULT_CONFIG_DIR, name);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
@@ -15,6 +15,7 @@ import { pushPendingNominations } from '../store/reports.js';
 import { recordNominationEvent } from '../alerts/events.js';
 import { stockholmDay } from '../domain/cases.js';
 import { importCouncilCases } from '../store/cases.js';
+import { fileExists } from '../files.js';
 
 export function reportFiles(
   reportDir: string,
@@ -51,7 +52,7 @@ async function writeReportFiles(
   await mkdir(path.dirname(files.md), { recursive: true });
   await Promise.all(
     contents.map(async ([file, content]) => {
-      if (await exists(file)) return;
+      if (await fileExists(file)) return;
       const partial = `${file}.partial`;
       try {
         await writeFile(partial, content(), 'utf8');
@@ -62,15 +63,6 @@ async function writeReportFiles(
       }
     }),
   );
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
