@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { WebContext } from './context.js';
 import { API_CSP, tokensEqual } from './security.js';
 import { ApiError, MESSAGES } from './errors.js';
-import { renderMetrics, withTimeout } from '../app/metrics.js';
+import { renderMetrics, startProcessMetrics, withTimeout } from '../app/metrics.js';
 import { failFastRedis } from './fail-fast-redis.js';
 import { assertSchemaName } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
@@ -322,6 +322,7 @@ function registerBoard(app: FastifyInstance, web: WebContext): void {
 
 export function opsRoutes(app: FastifyInstance, options: OpsOptions): Promise<void> {
   const { web } = options;
+  startProcessMetrics();
   const ctx = web.app;
   const metricsToken = MetricsToken.parse(
     options.metricsToken ?? (process.env.HORISONT_METRICS_TOKEN || undefined),

@@ -15,7 +15,19 @@ import { NOMINATION_QUEUE, STAGES } from '../queue/names.js';
  */
 
 export const processRegistry = new Registry();
-collectDefaultMetrics({ register: processRegistry });
+
+let defaultMetricsStarted = false;
+
+/**
+ * Starts Node's own process metrics (CPU, memory, event loop lag, handles) in this process's
+ * registry. Called by whoever serves /metrics, once: the collectors sample on timers, which a
+ * process that only imports this module (a CLI command, a test) should not carry.
+ */
+export function startProcessMetrics(): void {
+  if (defaultMetricsStarted) return;
+  defaultMetricsStarted = true;
+  collectDefaultMetrics({ register: processRegistry });
+}
 
 const jobDuration = new Histogram({
   name: 'horisont_job_duration_seconds',
