@@ -12,6 +12,7 @@ import { PgHostThrottle } from '../store/host-throttle.js';
 import { HttpClient } from '../fetch/http-client.js';
 import { RobotsChecker } from '../fetch/robots.js';
 import { Pipeline } from '../queue/pipeline.js';
+import type { CommitHook } from '../queue/pipeline.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
 import type { AppContext } from './context.js';
@@ -40,6 +41,8 @@ export interface BuildOptions {
   dbRole?: string | undefined;
   /** The pool's use (its size and statement timeout); `worker` unless said. */
   pool?: PoolUse | undefined;
+  /** Test-only: awaited at each point of a job's commit (the fault tests' barriers). */
+  commitHook?: CommitHook | undefined;
 }
 
 /** With a fixture origin every source URL is served by the fixture server, which is allowlisted. */
@@ -181,6 +184,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     attempts: 4,
     backoff: { baseDelayMs: env.NODE_ENV === 'test' ? 200 : 5_000, maxDelayMs: 10 * 60_000 },
     observer: observeJob,
+    ...(options.commitHook === undefined ? {} : { commitHook: options.commitHook }),
     ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
     ...(stalledIntervalMs === undefined ? {} : { stalledIntervalMs }),
   });

@@ -10,6 +10,7 @@ import { runSummary, settleOpenRuns, unfinishedJobs } from '../store/runs.js';
 import { selfCheck, SelfCheckError } from '../app/self-check.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
+import type { CommitHook } from '../queue/pipeline.js';
 import { startRun, waitForRun, UnknownSourceError } from '../app/scan-once.js';
 import { formatRunSummary, failedSources } from './summary.js';
 import { rankedCandidates, listNominations } from '../store/queries.js';
@@ -56,7 +57,13 @@ function parseRoles(value: string): Stage[] {
   return roles as Stage[];
 }
 
-export function buildProgram(): Command {
+/** What a test's entry point hands the program; production passes nothing. */
+export interface ProgramHooks {
+  /** `horisont start`'s workers await it at each point of a job's commit (the fault tests' barriers). */
+  commitHook?: CommitHook;
+}
+
+export function buildProgram(hooks: ProgramHooks = {}): Command {
   const program = useSwedishHelp(new Command('horisont'))
     .description('Horisontspaning av nya medicintekniska produkter och läkemedel för ordnat införande')
     .option('--config <dir>', 'konfigurationskatalog (standard: $HORISONT_CONFIG_DIR eller ./config)')
@@ -119,6 +126,7 @@ export function buildProgram(): Command {
           dbRole: env.HORISONT_DB_INGEST_ROLE,
           logLevel: env.LOG_LEVEL,
           waitForSlot: true,
+          commitHook: hooks.commitHook,
         });
         const log = ctx.log;
         try {
@@ -445,9 +453,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], hooks: ProgramHooks = {}): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(hooks).parseAsync(argv);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof EnvError || error instanceof SelfCheckError) {
       console.error(error.message);

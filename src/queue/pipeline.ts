@@ -12,7 +12,6 @@ import type { BackoffSettings } from './retry-policy.js';
 import type { Db, Tx } from '../store/db.js';
 import { isConnectionError, withTransaction } from '../store/db.js';
 import { completeJob, markJobDone, registerJobs, settleRun } from '../store/runs.js';
-import { commitWithBarriers } from './test-barrier.js';
 import type { PlannedJob } from '../store/runs.js';
 
 export interface PipelineOptions {
@@ -27,6 +26,38 @@ export interface PipelineOptions {
   stalledIntervalMs?: number;
   /** Told about every job attempt (metrics: durations and failures per stage and source). */
   observer?: (observation: JobObservation) => void;
+  /**
+   * Awaited at each point of a job's commit. The fault tests pass one that holds a job there, so
+   * a SIGKILL, a database restart or a second worker lands at a deterministic spot.
+   */
+  commitHook?: CommitHook;
+}
+
+/**
+ * Points of a job's commit, in order: `begin` (transaction open, before the stage's work),
+ * `before-commit` (work done, COMMIT not sent), `after-commit` (committed, before the next jobs
+ * are enqueued and the job is acknowledged).
+ */
+export const COMMIT_POINTS = ['begin', 'before-commit', 'after-commit'] as const;
+export type CommitPoint = (typeof COMMIT_POINTS)[number];
+export type CommitHook = (point: CommitPoint, queue: string, jobId: string) => Promise<void>;
+
+async function commitWithHook<T>(
+  db: Db,
+  hook: CommitHook | undefined,
+  queue: string,
+  jobId: string,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  if (!hook) return withTransaction(db, work);
+  const result = await withTransaction(db, async (tx) => {
+    await hook('begin', queue, jobId);
+    const value = await work(tx);
+    await hook('before-commit', queue, jobId);
+    return value;
+  });
+  await hook('after-commit', queue, jobId);
+  return result;
 }
 
 export interface JobObservation {
@@ -177,7 +208,7 @@ export class Pipeline {
           commit: async (work) => {
             if (committed) throw new Error(`${stage}: commit called twice`);
             let registered = 0;
-            planned = await commitWithBarriers(db, stage, jobId, async (tx) => {
+            planned = await commitWithHook(db, this.options.commitHook, stage, jobId, async (tx) => {
               const next = await work(tx);
               if (!runId) return next;
               registered = await registerJobs(tx, runId, next);

@@ -1,17 +1,25 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testLockMs } from '../../src/app/build.js';
 import { parseEnv } from '../../src/env.js';
-import { assertBarrierAllowed } from '../../src/queue/test-barrier.js';
+import { assertBarrierAllowed } from './support/barrier.js';
 import { REPO_ROOT } from '../helpers/harness.js';
 
 /** The fault suite's hooks exist only under NODE_ENV=test; production refuses them at start. */
 describe('test-only hooks are refused outside tests', () => {
-  it('HORISONT_TEST_BARRIER stops the horisont process at start unless NODE_ENV=test', () => {
+  it('production code never reads the barriers; their entry point refuses to start unless NODE_ENV=test', () => {
+    const src = path.join(REPO_ROOT, 'src');
+    const readers = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+      .filter((file) =>
+        /HORISONT_TEST_BARRIER|fault\/support/.test(readFileSync(path.join(src, file), 'utf8')),
+      );
+    expect(readers).toEqual([]);
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), '--help'],
+      ['--import', 'tsx', path.join(REPO_ROOT, 'test/fault/support/worker-main.ts'), '--help'],
       {
         cwd: REPO_ROOT,
         env: { ...process.env, NODE_ENV: 'production', HORISONT_TEST_BARRIER: 'trace' },

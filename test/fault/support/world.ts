@@ -28,6 +28,7 @@ import { NOMINATION_QUEUE, STAGES } from '../../../src/queue/names.js';
 import type { RunSummary } from '../../../src/store/runs.js';
 import { DEMO_CONFIG, FIXTURES, REPO_ROOT } from '../../helpers/harness.js';
 import { startScriptedSource, startSentinel } from './source-script.js';
+import { envBarrier } from './barrier.js';
 import type { ScriptedSource, Sentinel } from './source-script.js';
 
 /**
@@ -205,6 +206,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
           lockDurationMs: lockMs,
           stalledIntervalMs: Math.round(lockMs / 4),
           applicationName: 'fault-test',
+          commitHook: envBarrier,
         });
       }
       if (appOptions.workers === true && !workersStarted) {
@@ -225,7 +227,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         process.execPath,
         '--import',
         'tsx',
-        path.join(REPO_ROOT, 'src/cli/main.ts'),
+        path.join(REPO_ROOT, 'test/fault/support/worker-main.ts'),
         'start',
         ...(workerOptions.scheduler === true ? [] : ['--no-scheduler']),
         '--no-web',

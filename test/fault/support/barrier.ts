@@ -1,15 +1,15 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db, Tx } from '../store/db.js';
-import { withTransaction } from '../store/db.js';
+import { COMMIT_POINTS } from '../../../src/queue/pipeline.js';
+import type { CommitHook, CommitPoint } from '../../../src/queue/pipeline.js';
 
 /**
- * Test-only processor barriers for the fault tests (test/fault/): they pause a job at a named
- * point of its commit so that a SIGKILL, a database restart or a second worker lands at a
- * deterministic spot. Off unless `HORISONT_TEST_BARRIER` is set, and refused outside
- * `NODE_ENV=test`: importing this module (every process that runs a worker does) throws when the
- * variable is set in any other environment.
+ * The fault tests' barriers: the pipeline's commit hook that pauses a job at a named point of
+ * its commit so that a SIGKILL, a database restart or a second worker lands at a deterministic
+ * spot. Given to in-process apps by the fault world and to worker processes by
+ * `worker-main.ts`; production code never imports it. Off unless `HORISONT_TEST_BARRIER` is set
+ * (read at each pass, so a test can switch it on and off), and refused outside `NODE_ENV=test`.
  *
  * - `HORISONT_TEST_BARRIER`: comma-separated hold rules `<point>@<queue>[~<job id regexp>][#<n>]`,
  *   or `trace` to only record passes. `#n` holds only the first n matching jobs of the process.
@@ -17,15 +17,10 @@ import { withTransaction } from '../store/db.js';
  *   (`trace-<pid>.jsonl`: event pass|hold|released, point, queue, job id, pid) and where a file
  *   named `release` lets every held job go on.
  *
- * Points, in order: `begin` (transaction open, before the stage's work), `before-commit` (work
- * done, COMMIT not sent), `after-commit` (committed, before the next jobs are enqueued and the
- * job is acknowledged).
+ * The points are the pipeline's COMMIT_POINTS (`begin`, `before-commit`, `after-commit`).
  */
-export const BARRIER_POINTS = ['begin', 'before-commit', 'after-commit'] as const;
-export type BarrierPoint = (typeof BARRIER_POINTS)[number];
-
 interface Rule {
-  point: BarrierPoint;
+  point: CommitPoint;
   queue: string;
   jobPattern: RegExp | undefined;
   remaining: number;
@@ -43,8 +38,6 @@ export function assertBarrierAllowed(env: NodeJS.ProcessEnv = process.env): void
   if (env.HORISONT_TEST_BARRIER && env.NODE_ENV !== 'test') throw new TestBarrierRefused();
 }
 
-assertBarrierAllowed();
-
 function parseRules(spec: string): Rule[] {
   return spec
     .split(',')
@@ -52,8 +45,8 @@ function parseRules(spec: string): Rule[] {
     .filter((part) => part !== '' && part !== 'trace')
     .map((part) => {
       const match = /^([a-z-]+)@([a-z]+)(?:~([^#]+))?(?:#(\d+))?$/.exec(part);
-      const point = match?.[1] as BarrierPoint | undefined;
-      if (!match || !point || !BARRIER_POINTS.includes(point)) {
+      const point = match?.[1] as CommitPoint | undefined;
+      if (!match || !point || !COMMIT_POINTS.includes(point)) {
         throw new Error(`HORISONT_TEST_BARRIER: cannot read rule ${JSON.stringify(part)}`);
       }
       return {
@@ -72,7 +65,7 @@ function rulesFor(spec: string): Rule[] {
   return cached.rules;
 }
 
-function record(dir: string, event: string, point: BarrierPoint, queue: string, jobId: string): void {
+function record(dir: string, event: string, point: CommitPoint, queue: string, jobId: string): void {
   mkdirSync(dir, { recursive: true });
   appendFileSync(
     path.join(dir, `trace-${process.pid}.jsonl`),
@@ -80,7 +73,8 @@ function record(dir: string, event: string, point: BarrierPoint, queue: string, 
   );
 }
 
-async function pass(point: BarrierPoint, queue: string, jobId: string): Promise<void> {
+/** Holds the job while a rule of `HORISONT_TEST_BARRIER` matches and `release` does not exist. */
+export const envBarrier: CommitHook = async (point, queue, jobId) => {
   const spec = process.env.HORISONT_TEST_BARRIER;
   if (!spec) return;
   assertBarrierAllowed();
@@ -100,27 +94,6 @@ async function pass(point: BarrierPoint, queue: string, jobId: string): Promise<
   }
   rule.remaining -= 1;
   record(dir, 'hold', point, queue, jobId);
-  while (!existsSync(release)) await sleep(20); // eslint-disable-line no-await-in-loop
+  while (!existsSync(release)) await sleep(20);
   record(dir, 'released', point, queue, jobId);
-}
-
-/**
- * The pipeline's commit transaction. Without `HORISONT_TEST_BARRIER` this is exactly
- * `withTransaction`; with it, the job passes the three barrier points around its work.
- */
-export async function commitWithBarriers<T>(
-  db: Db,
-  queue: string,
-  jobId: string,
-  work: (tx: Tx) => Promise<T>,
-): Promise<T> {
-  if (!process.env.HORISONT_TEST_BARRIER) return withTransaction(db, work);
-  const result = await withTransaction(db, async (tx) => {
-    await pass('begin', queue, jobId);
-    const value = await work(tx);
-    await pass('before-commit', queue, jobId);
-    return value;
-  });
-  await pass('after-commit', queue, jobId);
-  return result;
-}
+};
