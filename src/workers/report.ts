@@ -10,8 +10,8 @@ import type { NominationPayloadV1 } from '../queue/nomination.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import { lockKey } from '../store/db.js';
 import { loadCandidate } from '../store/candidates.js';
-import { evidenceFingerprint, loadEvidence, sha256 } from '../store/items.js';
-import { pushPendingNominations } from '../store/reports.js';
+import { loadEvidence } from '../store/items.js';
+import { candidatesDueForReport, pushPendingNominations, reportInputHash } from '../store/reports.js';
 import { recordNominationEvent } from '../alerts/events.js';
 import { stockholmDay } from '../domain/cases.js';
 import { importCouncilCases } from '../store/cases.js';
@@ -81,16 +81,16 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
           // The councils' lists as this run left them: new entries become cases "handled by the council".
           const imported = await importCouncilCases(tx, stockholmDay(now()));
           if (imported > 0) job.log.info({ imported }, 'report: council list entries imported as cases');
-          const due = await tx.query<{ id: string }>(
-            `select c.id from candidates c join scores s on s.id = c.current_score_id
-             where s.nominate and c.merged_into is null order by c.id`,
-          );
-          return due.rows.map((row) => ({
+          // Only the candidates whose report would change: a night with few changes writes few.
+          return (await candidatesDueForReport(tx)).map((candidateId) => ({
             queue: 'report',
-            jobId: jobId('report', data.runId, row.id),
-            data: { type: 'candidate', runId: data.runId, candidateId: row.id },
+            jobId: jobId('report', data.runId, candidateId),
+            data: { type: 'candidate', runId: data.runId, candidateId },
           }));
         });
+        // A nomination committed by an earlier run whose push to the queue was cut short goes now,
+        // since its candidate has no report job in this run.
+        await pushPendingNominations(ctx.db, ctx.pipeline.nominations);
         return;
       }
       let files: ReportContent | undefined;
@@ -105,12 +105,8 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
           )
         ).rows[0]!;
         if (!score.result.nominate) return [];
-        // What the beredning would read differently: the evidence and the judgement (band, stage,
-        // the councils' handling), not the criteria version, so raising the version alone never
-        // writes a report or nominates again.
-        const inputHash = sha256(
-          `${await evidenceFingerprint(tx, row.id)} ${score.band} ${score.result.stage} ${score.result.processStatus}`,
-        );
+        const inputHash = await reportInputHash(tx, row.id);
+        if (inputHash === undefined) return [];
         const known = await tx.query<ReportContent>(
           'select version, markdown, json from reports where candidate_id = $1 and input_hash = $2',
           [row.id, inputHash],

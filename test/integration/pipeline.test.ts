@@ -112,6 +112,13 @@ describe('the pipeline trunk on recorded sources', () => {
     expect(summary.candidatesNew).toBe(0);
     expect(summary.nominations).toBe(0);
     expect(await counts()).toEqual(before);
+    // The run's report step plans a job only for candidates whose report would change: none here,
+    // however many candidates are nominated already.
+    const reportJobs = await h.query<{ job_id: string }>(
+      `select job_id from run_jobs where run_id = $1 and queue = 'report'`,
+      [summary.runId],
+    );
+    expect(reportJobs.map((row) => row.job_id)).toEqual([`report-run-${summary.runId}`]);
   });
 
   it('one added item flows alone and yields at most one new nomination', async () => {
@@ -150,6 +157,11 @@ describe('the pipeline trunk on recorded sources', () => {
     expect(after.candidates).toBe(before.candidates);
     expect(after.nominations - before.nominations).toBeLessThanOrEqual(1);
     expect(after.nominations - before.nominations).toBe(summary.nominations);
+    const reportJobs = await h.query<{ n: number }>(
+      `select count(*)::int as n from run_jobs where run_id = $1 and queue = 'report' and data->>'type' = 'candidate'`,
+      [summary.runId],
+    );
+    expect(reportJobs[0]!.n).toBeLessThanOrEqual(1);
 
     const app = await h.app();
     const libre3 = candidateWithUdi(await rankedCandidates(app.db, 500), LIBRE_3);
