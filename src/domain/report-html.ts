@@ -1,15 +1,14 @@
+import { EarlyAssessmentReport, GAP_PREFIX } from './report-schema.js';
+import type { ReportFact, ReportSource } from './report-schema.js';
 import {
   COUNCIL_TEXT,
-  EarlyAssessmentReport,
   criteriaSummaryText,
-  decimal,
   criterionLineText,
-  GAP_PREFIX,
+  decimal,
   formatSwedishDate,
   programmeEvidenceText,
   safeHttpUrl,
-} from './report.js';
-import type { ReportFact, ReportSource } from './report.js';
+} from './report-text.js';
 import { sourceLabel } from './labels.js';
 import { STAGE_LABELS } from './lifecycle.js';
 import { PROCESS_STATUS_LABELS } from './routing.js';

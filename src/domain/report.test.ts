@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CandidateView, EvidenceItem } from './candidate.js';
 import { describeCandidate } from './candidate.js';
-import {
-  EarlyAssessmentReport,
-  REPORT_SCHEMA_VERSION,
-  SECTION_HEADINGS,
-  buildReport,
-  escapeMarkdown,
-  formatSwedishDate,
-  safeHttpUrl,
-} from './report.js';
+import { buildReport } from './report.js';
+import { escapeMarkdown } from './report-markdown.js';
+import { EarlyAssessmentReport, REPORT_SCHEMA_VERSION, SECTION_HEADINGS } from './report-schema.js';
+import { formatSwedishDate, safeHttpUrl } from './report-text.js';
 import type { ScoreResult } from './score.js';
 import { storedScore } from '../../test/helpers/shipped-config.js';
 

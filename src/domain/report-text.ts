@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import { SWEDISH_MONTHS } from './dates.js';
+import { IsoDate } from './item.js';
+import { PROGRAMME_FIELD_LABELS } from './programme-areas.js';
+import type { EarlyAssessmentReport, ProgrammeAreaEvidenceSchema } from './report-schema.js';
+
+// Wording and value formats the report builder and both renderers (Markdown, HTML) share.
+
+const STOCKHOLM_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Stockholm',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The calendar date (Europe/Stockholm for date-times) of an ISO date, as YYYY-MM-DD. */
+export function isoDay(iso: string): string | undefined {
+  if (!IsoDate.safeParse(iso).success) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+  const parsed = new Date(iso);
+  if (Number.isNaN(parsed.getTime())) return undefined;
+  const parts = Object.fromEntries(STOCKHOLM_DATE.formatToParts(parsed).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** "2026-03-12 (12 mars 2026)"; undefined when the value is not an ISO date. */
+export function formatSwedishDate(iso: string): string | undefined {
+  const day = isoDay(iso);
+  if (day === undefined) return undefined;
+  const [y, m, d] = day.split('-').map(Number);
+  const month = SWEDISH_MONTHS[(m ?? 1) - 1];
+  if (y === undefined || d === undefined || month === undefined) return undefined;
+  return `${day} (${d} ${month} ${y})`;
+}
+
+/** Only http(s) URLs become links; credentials are dropped and characters that could end a
+ * Markdown link destination are percent-encoded. */
+export function safeHttpUrl(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const href = parsed.href;
+  const origin = parsed.origin;
+  const rest = href.startsWith(origin) ? href.slice(origin.length) : '';
+  const encoded = rest.replace(
+    /[()<>"'`\\[\] ]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+  return `${origin}${encoded}`;
+}
+
+/** Swedish decimal comma: 12.5 → "12,5". */
+export function decimal(n: number): string {
+  return String(n).replace('.', ',');
+}
+
+/** The priority and how it is made, for the criteria section of the Markdown and HTML reports. */
+export function criteriaSummaryText(r: EarlyAssessmentReport): string {
+  const band = r.score.insufficientEvidence ? 'underlag saknas' : r.sections.criteria.band;
+  return `Prioritet ${r.sections.criteria.total} av 100 = betydelse ${decimal(r.score.importance)} × tidpunkt ${decimal(r.score.timing)}; nivå ${band}. Betydelsen är ett viktat kvadratiskt medelvärde av de kända kriteriernas andelar; tidpunkten följer av livscykeln.`;
+}
+
+/** One criterion's points, or why it is unknown. */
+export function criterionLineText(
+  c: EarlyAssessmentReport['sections']['criteria']['criteria'][number],
+): string {
+  return c.known
+    ? `${c.points} av ${c.maxPoints} poäng (vikt ${decimal(c.weight)}, väger ${decimal(c.contribution)} av 100 bland de kända kriterierna).`
+    : `Okänt: källorna nämner inget tillstånd som tillståndsvokabulären känner (vikt ${decimal(c.weight)}, räknas inte in).`;
+}
+
+/** The council in running text, for the Markdown and HTML reports. */
+export const COUNCIL_TEXT: Record<EarlyAssessmentReport['score']['council'], string> = {
+  'MTP-rådet': 'MTP-rådet',
+  'NT-rådet': 'NT-rådet',
+  båda: 'både MTP-rådet och NT-rådet',
+  TLV: 'TLV:s förmånsprocess (receptläkemedel), inte rådens uppdrag',
+  utanför: 'utanför rådens uppdrag',
+};
+
+/** `”… vid glioblastom …” (”glioblastom*” i sammanfattningen)` or `EMDN-koden N0199 (under N)`. */
+export function programmeEvidenceText(e: z.infer<typeof ProgrammeAreaEvidenceSchema>): {
+  quote: string;
+  why: string;
+} {
+  return e.field === 'emdn'
+    ? { quote: `EMDN-kod ${e.text}`, why: `under ${e.term}` }
+    : { quote: `”${e.text}”`, why: `”${e.term}” i ${PROGRAMME_FIELD_LABELS[e.field]}` };
+}
