@@ -5,7 +5,8 @@ import { criteriaWordProblems } from './criteria.js';
 import type { ProductFacts } from './item.js';
 import type { CaseStatusInput, CouncilListEntry } from './routing.js';
 import type { ScoringInput } from './score.js';
-import { importanceOf, priorityOf, rankIn, scoreCandidate, weightSensitivity } from './score.js';
+import { importanceOf, priorityOf, scoreCandidate } from './score.js';
+import { rankIn, weightSensitivity } from './score-sensitivity.js';
 import { shippedConditions, shippedCriteria } from '../../test/helpers/shipped-config.js';
 
 const criteria = shippedCriteria;
