@@ -1,11 +1,21 @@
 import { foldForMatching, normaliseProductName, normaliseText } from './normalise.js';
+import {
+  COMPANY_LABELS,
+  ENGLISH_WORDS,
+  GENERATION_WORDS,
+  LEGAL_FORMS,
+  NORDIC_WORDS,
+  STOP_SUFFIXES,
+  STOP_WORDS,
+} from './mention-words.js';
 
 /**
  * Product-name mentions in Swedish, English or Norwegian prose (titles, summaries).
  *
  * Swedish and Norwegian do not capitalise common nouns, so a capitalised word in the middle of a
  * sentence is either a proper noun (a place, an organisation, a person) or a brand. Places and
- * organisations that recur in this domain are listed below; what remains is treated as a brand.
+ * organisations that recur in this domain are listed in mention-words.ts; what remains is treated
+ * as a brand.
  * The first word of a sentence is capitalised anyway, so it only counts when something else marks
  * it as a brand: CamelCase (FreeStyle), a model/generation token after it (Dexcom G7), a Swedish
  * hyphen compound (Optune-behandling), parentheses, or the same word recognised elsewhere in the
@@ -13,514 +23,16 @@ import { foldForMatching, normaliseProductName, normaliseText } from './normalis
  * parentheses.
  */
 
-/** Organisations, places, acronyms and other capitalised words that are never product names. */
-const STOP_WORDS = new Set(
-  [
-    // Swedish public bodies, councils and the HTA landscape
-    'region',
-    'regionen',
-    'regioner',
-    'regionerna',
-    'regional',
-    'regionala',
-    'landsting',
-    'landstinget',
-    'kommun',
-    'kommunen',
-    'sjukvårdsregion',
-    'sjukvårdsregionen',
-    'samverkansregion',
-    'sbu',
-    'tlv',
-    'skr',
-    'skl',
-    'hta',
-    'mini-hta',
-    'hta-centrum',
-    'hta-enheten',
-    'centrum',
-    'nt-rådet',
-    'mtp-rådet',
-    'nt',
-    'mtp',
-    'rådet',
-    'beredningsgruppen',
-    'npo',
-    'nationellt',
-    'nationella',
-    'nationell',
-    'programområde',
-    'kunskapsstyrning',
-    'janusinfo',
-    'läkemedelsverket',
-    'socialstyrelsen',
-    'folkhälsomyndigheten',
-    'e-hälsomyndigheten',
-    'vårdanalys',
-    'ivo',
-    'myndigheten',
-    'regeringen',
-    'riksdagen',
-    'utvärderar',
-    'kommenterar',
-    'kartlägger',
-    'bereder',
-    'upplysningstjänst',
-    'upplysningstjänsten',
-    'metodrådet',
-    'prioriteringsrådet',
-    'sahlgrenska',
-    'karolinska',
-    'akademiska',
-    'universitetssjukhuset',
-    'universitetssjukhus',
-    'sus',
-    // places
-    'sverige',
-    'sveriges',
-    'svensk',
-    'svenska',
-    'norge',
-    'norsk',
-    'norska',
-    'danmark',
-    'dansk',
-    'danska',
-    'finland',
-    'island',
-    'norden',
-    'nordisk',
-    'nordiska',
-    'nordic',
-    'europa',
-    'europe',
-    'european',
-    'eu',
-    'ees',
-    'eea',
-    'usa',
-    'us',
-    'uk',
-    'england',
-    'tyskland',
-    'germany',
-    'sweden',
-    'swedish',
-    'norway',
-    'norwegian',
-    'denmark',
-    'stockholm',
-    'gotland',
-    'uppsala',
-    'sörmland',
-    'södermanland',
-    'östergötland',
-    'jönköping',
-    'jönköpings',
-    'kronoberg',
-    'kalmar',
-    'blekinge',
-    'skåne',
-    'halland',
-    'västra',
-    'götaland',
-    'götalands',
-    'götalandsregionen',
-    'värmland',
-    'örebro',
-    'västmanland',
-    'dalarna',
-    'gävleborg',
-    'västernorrland',
-    'jämtland',
-    'härjedalen',
-    'västerbotten',
-    'norrbotten',
-    'norra',
-    'södra',
-    'sydöstra',
-    'mellansverige',
-    'norrland',
-    'göteborg',
-    'malmö',
-    'lund',
-    'linköping',
-    'umeå',
-    'oslo',
-    'helse',
-    'sør-øst',
-    'midt-norge',
-    'vest',
-    'nord',
-    'nye',
-    'metoder',
-    'mednytt',
-    'folkehelseinstituttet',
-    'fhi',
-    'helsedirektoratet',
-    'beslutningsforum',
-    'bestillerforum',
-    'sykehusinnkjøp',
-    // regulators, registries and acronyms
-    'mdr',
-    'ivdr',
-    'mdd',
-    'aimdd',
-    'ivdd',
-    'ce',
-    'ce-märkt',
-    'ce-märkning',
-    'udi',
-    'udi-di',
-    'eudamed',
-    'nando',
-    'emdn',
-    'gmdn',
-    'atc',
-    'icd',
-    'icd-10',
-    'fda',
-    'ema',
-    'nice',
-    'nhs',
-    'cadth',
-    'ihsi',
-    'eunethta',
-    'who',
-    'clinicaltrials',
-    'clinicaltrials.gov',
-    'pubmed',
-    'eudract',
-    'ctis',
-    'nct',
-    'rct',
-    'cgm',
-    'fgm',
-    'ai',
-    'it',
-    'hba1c',
-    'egfr',
-    'mrna',
-    'dna',
-    'rna',
-    'covid',
-    'covid-19',
-    'sars-cov-2',
-    'ios',
-    'android',
-    'kol',
-    'copd',
-    'als',
-    'ms',
-    // capitalised words that name categories, not products
-    // "Icke-invasiv", "Ikke-invasiv": a negation opening a sentence, not a brand
-    'icke',
-    'ikke',
-    'typ',
-    'type',
-    'klass',
-    'class',
-    'fas',
-    'phase',
-    'steg',
-    'stage',
-    'grad',
-    'grade',
-    'version',
-    'del',
-    'part',
-    'bilaga',
-    'appendix',
-    'annex',
-    'figur',
-    'figure',
-    'tabell',
-    'table',
-    'artikel',
-    'article',
-    'kapitel',
-    'chapter',
-    'nr',
-    'no',
-    'vol',
-    'rapport',
-    'report',
-    'indikation',
-    'indikasjon',
-    'indication',
-    'i',
-    'ii',
-    'iia',
-    'iib',
-    'iii',
-    'iv',
-    // technique acronyms written in mixed case
-    'cade',
-    'cadx',
-    'ttfields',
-    // genera of pathogens, capitalised in every language ("Clostridioides difficile")
-    'clostridioides',
-    'clostridium',
-    'staphylococcus',
-    'streptococcus',
-    'enterococcus',
-    'escherichia',
-    'helicobacter',
-    'pseudomonas',
-    'klebsiella',
-    'candida',
-    'mycobacterium',
-    'salmonella',
-    'listeria',
-    'neisseria',
-    'chlamydia',
-    'borrelia',
-    'legionella',
-    'haemophilus',
-    'aspergillus',
-    'plasmodium',
-    // disease eponyms, capitalised in Swedish too
-    'parkinson',
-    'parkinsons',
-    'alzheimer',
-    'alzheimers',
-    'crohn',
-    'crohns',
-    'hodgkin',
-    'hodgkins',
-    'huntington',
-    'huntingtons',
-    'cushing',
-    'cushings',
-    'addison',
-    'addisons',
-    'graves',
-    'hashimoto',
-    'hashimotos',
-    'ménière',
-    'ménières',
-    'menière',
-    'bechterew',
-    'bechterews',
-    'sjögren',
-    'sjögrens',
-    'raynaud',
-    'raynauds',
-    'duchenne',
-    'duchennes',
-    'tourette',
-    'tourettes',
-    'asperger',
-    'aspergers',
-    'down',
-    'downs',
-    // large manufacturers (a company is not a product; the brand that follows is)
-    'abbott',
-    'medtronic',
-    'novocure',
-    'senseonics',
-    'roche',
-    'insulet',
-    'tandem',
-    'ypsomed',
-    'mölnlycke',
-    'essity',
-    'coloplast',
-    'convatec',
-    'philips',
-    'siemens',
-    'healthineers',
-    'baxter',
-    'fresenius',
-    'getinge',
-    'elekta',
-    'stryker',
-    'zimmer',
-    'biomet',
-    'smith',
-    'nephew',
-    'boston',
-    'scientific',
-    'johnson',
-    'intuitive',
-    'cochlear',
-    'oticon',
-    'sonova',
-    'novo',
-    'nordisk',
-    'sanofi',
-    'lilly',
-    'pfizer',
-    'astrazeneca',
-    'bayer',
-    'novartis',
-    'ge',
-    // English months and weekdays (Swedish ones are lowercase)
-    'january',
-    'february',
-    'march',
-    'april',
-    'may',
-    'june',
-    'july',
-    'august',
-    'september',
-    'october',
-    'november',
-    'december',
-    'monday',
-    'tuesday',
-    'wednesday',
-    'thursday',
-    'friday',
-    'saturday',
-    'sunday',
-    // legal forms: a company name is not a product
-    'ab',
-    'publ',
-    'ltd',
-    'limited',
-    'inc',
-    'corp',
-    'corporation',
-    'llc',
-    'plc',
-    'gmbh',
-    'ag',
-    'kg',
-    'co',
-    'oy',
-    'oyj',
-    'asa',
-    'as',
-    'bv',
-    'nv',
-    'sa',
-    'srl',
-    'spa',
-    'manufacturer',
-    'tillverkare',
-    // revision markers and the words of regulatory document titles ("MDCG 2023-2: List of Standard
-    // Fees", "Rev 2", "… under the Regulation")
-    'rev',
-    'revision',
-    'version',
-    'regulation',
-    'regulations',
-    'directive',
-    'guidance',
-    'guideline',
-    'guidelines',
-    'standard',
-    'standards',
-    'fees',
-    'fee',
-    'manual',
-    'questions',
-    'answers',
-    'annex',
-    'template',
-    'factsheet',
-    'implementing',
-    'delegated',
-    'commission',
-    // English function words that headlines capitalise
-    'the',
-    'a',
-    'an',
-    'and',
-    'or',
-    'of',
-    'for',
-    'in',
-    'on',
-    'with',
-    'by',
-    'to',
-    'new',
-    'dr',
-    'prof',
-  ].map((w) => foldForMatching(w)),
-);
+const STOP_WORD_SET = new Set(STOP_WORDS.map((w) => foldForMatching(w)));
 
-/**
- * Legal forms that end a company name ("B. Braun Melsungen AG", "Abbott Diabetes Care Inc",
- * "Farma S.A."): the capitalised words right before one are a company, not a brand.
- */
-const LEGAL_FORMS = new Set(
-  [
-    'ab',
-    'publ',
-    'as',
-    'asa',
-    'a/s',
-    'aps',
-    'ag',
-    'kg',
-    'gmbh',
-    'inc',
-    'incorporated',
-    'ltd',
-    'limited',
-    'llc',
-    'plc',
-    'corp',
-    'corporation',
-    'co',
-    'bv',
-    'nv',
-    'sa',
-    'sas',
-    'sarl',
-    'sàrl',
-    'srl',
-    'spa',
-    'oy',
-    'oyj',
-    'ulc',
-    'lp',
-    'llp',
-    'pty',
-  ].map((w) => foldForMatching(w)),
-);
+const LEGAL_FORM_SET = new Set(LEGAL_FORMS.map((w) => foldForMatching(w)));
 
 /** "S.A.", "B.V.", "Inc.", "GmbH" → a legal form. */
 export function isLegalForm(word: string): boolean {
-  return LEGAL_FORMS.has(foldForMatching(word).replace(/\./g, ''));
+  return LEGAL_FORM_SET.has(foldForMatching(word).replace(/\./g, ''));
 }
 
-/** Suffixes that mark organisations and places ("Västra Götalandsregionen", "Skånes", …). */
-const STOP_SUFFIXES = [
-  'regionen',
-  'landstinget',
-  'kommun',
-  'sjukhuset',
-  'myndigheten',
-  'verket',
-  'institutet',
-];
-
-/** Words that mark a generation or variant when they follow a brand ("Libre 3 Plus"). */
-const GENERATION_WORDS = new Set([
-  'plus',
-  'pro',
-  'max',
-  'mini',
-  'lite',
-  'ultra',
-  'neo',
-  'one',
-  'go',
-  'flex',
-  'air',
-  'duo',
-  'nano',
-  'x',
-  's',
-  'se',
-  'xl',
-  'xt',
-]);
+const GENERATION_WORD_SET = new Set(GENERATION_WORDS);
 
 interface Token {
   /** The word without surrounding punctuation (and without a lowercase hyphen tail). */
@@ -542,22 +54,7 @@ interface Token {
   company: boolean;
 }
 
-/** Labels after which a source names a company, not a product. */
-const COMPANY_LABELS = new Set([
-  'tillverkare',
-  'tillverkaren',
-  'manufacturer',
-  'applicant',
-  'sponsor',
-  'företag',
-  'foretag',
-  'produsent',
-  'tilvirker',
-  'leverandor',
-  'leverandør',
-  'innehavare',
-  'company',
-]);
+const COMPANY_LABEL_SET = new Set(COMPANY_LABELS);
 
 const OPENERS = /^[(["'“”‘’«»„[{<]+/u;
 const CLOSERS = /[)\]}"'“”’»>,.;:!?…]+$/u;
@@ -586,7 +83,7 @@ function tokenise(text: string): Token[] {
     }
     let hyphenTail = false;
     let brandCompound = false;
-    if (!STOP_WORDS.has(foldForMatching(word))) {
+    if (!STOP_WORD_SET.has(foldForMatching(word))) {
       // "Optune-behandling", "G7-sensorn": a brand (or model) with a Swedish lowercase tail.
       const lower = /^([^-]+)-(\p{Ll}[\p{Ll}-]*)$/u.exec(word);
       // "Realtids-CGM", "HTA-rapport"-like words with an acronym tail: the head is an ordinary word.
@@ -615,7 +112,7 @@ function tokenise(text: string): Token[] {
     // An initial ("B. Braun") does not end a sentence.
     const initial = /^\p{Lu}$/u.test(word) && trail === '.';
     const ends = /[.!?:;…]/u.test(trail) && !initial;
-    if (trail.includes(':') && COMPANY_LABELS.has(foldForMatching(word))) inCompany = true;
+    if (trail.includes(':') && COMPANY_LABEL_SET.has(foldForMatching(word))) inCompany = true;
     else if (ends) inCompany = false;
     sentenceStart = ends;
     breakNext = trail !== '' || hyphenTail;
@@ -630,10 +127,10 @@ const isAllCaps = (w: string): boolean => /\p{Lu}.*\p{Lu}/u.test(w) && !/\p{Ll}/
 
 function isStop(word: string): boolean {
   const f = foldForMatching(word);
-  if (STOP_WORDS.has(f) || isLegalForm(word)) return true;
+  if (STOP_WORD_SET.has(f) || isLegalForm(word)) return true;
   // Genitive: "Skånes", "Sveriges", "Abbott's", "TLV:s".
   const base = f.replace(/[:'’]s$/u, '').replace(/s$/u, '');
-  if (base !== f && STOP_WORDS.has(base)) return true;
+  if (base !== f && STOP_WORD_SET.has(base)) return true;
   if (f.startsWith('region') || f.startsWith('landsting')) return true;
   return STOP_SUFFIXES.some((suffix) => f.length > suffix.length && f.endsWith(suffix));
 }
@@ -641,7 +138,7 @@ function isStop(word: string): boolean {
 function isModel(word: string): boolean {
   if (/^\d{1,4}$/.test(word)) return !/^(?:19|20)\d\d$/.test(word);
   if (/^\p{L}{1,3}\d{1,4}\p{L}{0,3}$/u.test(word) || /^\d{1,4}\p{L}{1,3}$/u.test(word)) return true;
-  return /^\p{Lu}/u.test(word) && GENERATION_WORDS.has(foldForMatching(word));
+  return /^\p{Lu}/u.test(word) && GENERATION_WORD_SET.has(foldForMatching(word));
 }
 
 /** Can this token continue a brand phrase that has started? */
@@ -678,17 +175,8 @@ function isTitleCase(tokens: Token[]): boolean {
   return caps / long.length >= 0.75;
 }
 
-/** Words only English uses, and words only the Scandinavian languages use. */
-const ENGLISH_WORDS = new Set(
-  'the of and with to by from regarding between is are was were this that an a in on its their which'.split(
-    ' ',
-  ),
-);
-const NORDIC_WORDS = new Set(
-  'och för vid av hos på att till från är ett inte samt mellan efter med som og ved til fra ikke etter'.split(
-    ' ',
-  ),
-);
+const ENGLISH_WORD_SET = new Set(ENGLISH_WORDS);
+const NORDIC_WORD_SET = new Set(NORDIC_WORDS);
 
 /**
  * English prose capitalises more than Swedish does (headings, document names, "Questions &
@@ -699,8 +187,8 @@ function looksEnglish(tokens: Token[]): boolean {
   let nordic = 0;
   for (const t of tokens) {
     const w = t.word.toLowerCase();
-    if (ENGLISH_WORDS.has(w)) english++;
-    else if (NORDIC_WORDS.has(w)) nordic++;
+    if (ENGLISH_WORD_SET.has(w)) english++;
+    else if (NORDIC_WORD_SET.has(w)) nordic++;
   }
   return english > nordic;
 }
