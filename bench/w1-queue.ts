@@ -33,7 +33,7 @@ import { RawItem } from '../src/domain/item.js';
 import { createLogger } from '../src/log.js';
 import { jobId, STAGES } from '../src/queue/names.js';
 import { Pipeline } from '../src/queue/pipeline.js';
-import { eudamedDevices, EudamedDevicesOptions } from '../src/sources/eudamed-devices.js';
+import { eudamedDevices, EudamedDevicesOptions } from '../src/sources/adapters/eudamed-devices.js';
 import type { FetchedDocument, SourceSpec } from '../src/sources/types.js';
 import type { Db } from '../src/store/db.js';
 import { canonicalJson, sha256, toEvidence } from '../src/store/items.js';

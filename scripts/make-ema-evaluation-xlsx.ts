@@ -6,7 +6,7 @@
  *
  *   npx tsx scripts/make-ema-evaluation-xlsx.ts
  *
- * Writes test/fixtures/ema-evaluation/under-evaluation-november-2026.xlsx and the edge cases
+ * Writes demo/fixtures/ema-evaluation/under-evaluation-november-2026.xlsx and the edge cases
  * edge/header-moved.xlsx (the header row lower down: still read), edge/column-missing.xlsx,
  * edge/no-header.xlsx (the layout changed: no INN header) and edge/empty.xlsx (no rows).
  */
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { fixtureWorkbook } from './xlsx-fixture.js';
 import type { FixtureCell } from './xlsx-fixture.js';
 
-const OUT = fileURLToPath(new URL('../test/fixtures/ema-evaluation/', import.meta.url));
+const OUT = fileURLToPath(new URL('../demo/fixtures/ema-evaluation/', import.meta.url));
 const MTIME = '2026-11-05T09:00:00Z';
 
 const HEADER = [

@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/make-nye-metoder-xlsx.ts
  *
- * Writes test/fixtures/nye-metoder/beslutninger.xlsx (the served recording) and two edge cases:
+ * Writes demo/fixtures/nye-metoder/beslutninger.xlsx (the served recording) and two edge cases:
  * edge/header-changed.xlsx (a renamed column) and edge/truncated.xlsx (a cut-off download).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { fixtureWorkbook } from './xlsx-fixture.js';
 import type { FixtureCell } from './xlsx-fixture.js';
 
-const OUT = fileURLToPath(new URL('../test/fixtures/nye-metoder/', import.meta.url));
+const OUT = fileURLToPath(new URL('../demo/fixtures/nye-metoder/', import.meta.url));
 /** Every part gets this modification time, so the bytes do not depend on when the script ran. */
 const MTIME = '2026-11-13T08:00:00Z';
 

@@ -1,6 +1,5 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseEnv, EnvError } from '../env.js';
 import { createLogger } from '../log.js';
 import { ConfigError, DEFAULT_CONFIG_DIR } from '../config/load.js';
@@ -16,6 +15,7 @@ import { formatRunSummary, failedSources } from './summary.js';
 import { rankedCandidates, listNominations } from '../store/queries.js';
 import { latestReport } from '../store/reports.js';
 import { startFixtureServer } from '../fixtures/server.js';
+import { RECORDINGS_DIR } from '../fixtures/documents.js';
 import { oneLine, table, isoMinute } from './format.js';
 import { runDemo } from './demo.js';
 import { applyEnvFile } from './env-file.js';
@@ -45,8 +45,6 @@ import { positiveInt, uuidArg } from './args.js';
 import { assertCandidate } from './resolution-commands.js';
 import { ORIGIN_LABELS, label } from '../domain/labels.js';
 import { NotFoundError } from './errors.js';
-
-export const FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
 function parseRoles(value: string): Stage[] {
   const roles = value.split(',').map((role) => role.trim());
@@ -405,7 +403,7 @@ export function buildProgram(hooks: ProgramHooks = {}): Command {
     .command('serve')
     .description('servera de inspelade svaren på 127.0.0.1 tills den avbryts')
     .option('--port <port>', 'port (0 = valfri ledig)', (v) => Number(v), 4870)
-    .option('--root <dir>', 'katalog med inspelade svar', FIXTURES_DIR)
+    .option('--root <dir>', 'katalog med inspelade svar', RECORDINGS_DIR)
     .action(async (options: { port: number; root: string }) => {
       const server = await startFixtureServer({ root: path.resolve(options.root), port: options.port });
       console.log(`Fixturer serveras på ${server.origin}`);
@@ -427,7 +425,7 @@ export function buildProgram(hooks: ProgramHooks = {}): Command {
     .option('--serve', 'kör sedan arbetsytan på demons data tills den avbryts')
     .action(async (options: { serve?: boolean }) => {
       await runDemo({
-        fixturesDir: FIXTURES_DIR,
+        fixturesDir: RECORDINGS_DIR,
         configDir: path.join(DEFAULT_CONFIG_DIR, 'demo'),
         serve: options.serve === true,
       });

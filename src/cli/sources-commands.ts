@@ -3,7 +3,6 @@ import { configDirOf, withApp as withAppContext } from './with-app.js';
 import { InvalidArgumentError } from 'commander';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseEnv } from '../env.js';
 import type { Env } from '../env.js';
 import type { AppContext } from '../app/context.js';
@@ -13,7 +12,7 @@ import { sourceEvidence } from '../config/evidence.js';
 import type { SourceEvidence } from '../config/evidence.js';
 import { errorKindOf, errorMessageOf, HorisontError } from '../domain/errors.js';
 import { RawItem } from '../domain/item.js';
-import { fixtureDocument, listFixtures } from '../fixtures/documents.js';
+import { RECORDINGS_DIR, fixtureDocument, listFixtures } from '../fixtures/documents.js';
 import type { RecordedFixture } from '../fixtures/documents.js';
 import { Messages } from '../queue/messages.js';
 import { adapters } from '../sources/index.js';
@@ -25,8 +24,6 @@ import type { SourceHealthDetail } from '../store/health.js';
 import { isoMinute, oneLine, table } from './format.js';
 import { RUN_SOURCE_STATUS_LABELS, SOURCE_HEALTH_LABELS, label, sourceLabel } from '../domain/labels.js';
 import { NotFoundError } from './errors.js';
-
-const RECORDINGS_DIR = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
 function withApp<T>(
   program: Command,
@@ -181,7 +178,7 @@ function failure(sourceId: string, error: unknown): SourceCheck {
 
 /**
  * Checks one configured source without the network: its adapter plans valid requests, and each
- * request chain that has recordings (test/fixtures) parses into valid items, page after page.
+ * request chain that has recordings (demo/fixtures) parses into valid items, page after page.
  */
 export function checkSourceOffline(
   source: ConfiguredSource,

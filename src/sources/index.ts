@@ -1,20 +1,20 @@
-import { clinicaltrials } from './clinicaltrials.js';
-import { eudamedCertificates } from './eudamed-certificates.js';
-import { emaEvaluation } from './ema-evaluation.js';
-import { emaMedicines } from './ema-medicines.js';
-import { councilLists } from './council-lists.js';
-import { eudamedDevices } from './eudamed-devices.js';
-import { eudamedBuildInfo } from './eudamed-build-info.js';
-import { nyeMetoder } from './nye-metoder.js';
-import { openfdaDevices } from './openfda-devices.js';
-import { openfdaDrugs } from './openfda-drugs.js';
-import { eurlexOj } from './eurlex-oj.js';
-import { lakemedelsverketFsn } from './lakemedelsverket-fsn.js';
-import { mdcgGuidance } from './mdcg-guidance.js';
-import { regionalHtaList } from './regional-hta-list.js';
-import { notifiedBodies } from './notified-bodies.js';
-import { sbuPublications } from './sbu-publications.js';
-import { tlv } from './tlv.js';
+import { clinicaltrials } from './adapters/clinicaltrials.js';
+import { eudamedCertificates } from './adapters/eudamed-certificates.js';
+import { emaEvaluation } from './adapters/ema-evaluation.js';
+import { emaMedicines } from './adapters/ema-medicines.js';
+import { councilLists } from './adapters/council-lists.js';
+import { eudamedDevices } from './adapters/eudamed-devices.js';
+import { eudamedBuildInfo } from './adapters/eudamed-build-info.js';
+import { nyeMetoder } from './adapters/nye-metoder.js';
+import { openfdaDevices } from './adapters/openfda-devices.js';
+import { openfdaDrugs } from './adapters/openfda-drugs.js';
+import { eurlexOj } from './adapters/eurlex-oj.js';
+import { lakemedelsverketFsn } from './adapters/lakemedelsverket-fsn.js';
+import { mdcgGuidance } from './adapters/mdcg-guidance.js';
+import { regionalHtaList } from './adapters/regional-hta-list.js';
+import { notifiedBodies } from './adapters/notified-bodies.js';
+import { sbuPublications } from './adapters/sbu-publications.js';
+import { tlv } from './adapters/tlv.js';
 import type { SourceAdapter } from './types.js';
 
 /**

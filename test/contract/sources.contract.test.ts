@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HorisontError } from '../../src/domain/errors.js';
 import { RawItem } from '../../src/domain/item.js';
-import { fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
+import { RECORDINGS_DIR, fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
 import { toFixtureUrl } from '../../src/fixtures/server.js';
 import { adapters } from '../../src/sources/index.js';
 import { readDocument } from '../../src/sources/read.js';
@@ -17,8 +17,7 @@ import type { SourceAdapter, SourceSpec } from '../../src/sources/types.js';
  * structured sources, the record-field check with no history).
  */
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const SOURCES = fileURLToPath(new URL('../../src/sources/', import.meta.url));
+const SOURCES = fileURLToPath(new URL('../../src/sources/adapters/', import.meta.url));
 
 function specFor(adapter: SourceAdapter<unknown>, url: string): SourceSpec<unknown> {
   return { id: adapter.id, urls: [url], options: adapter.optionsSchema.parse({}) };
@@ -36,7 +35,7 @@ function parseOrError(run: () => ReadResult): ReadResult | HorisontError {
 describe.each(Object.values(adapters).map((adapter) => [adapter.id, adapter] as const))(
   'adapter %s',
   (id, adapter: SourceAdapter<unknown>) => {
-    const fixtures = listFixtures(FIXTURES, id);
+    const fixtures = listFixtures(RECORDINGS_DIR, id);
 
     it('has a kebab-case id equal to its file name, and a description', () => {
       expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { normaliseManufacturer, normaliseProductName, normaliseText } from '../.
 import { parseRetryAfter, resolveRedirect } from '../../src/fetch/http-client.js';
 import { parseRobotsTxt } from '../../src/fetch/robots.js';
 import { assertUrlAllowed, isBlockedAddress } from '../../src/fetch/ssrf-guard.js';
-import { fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
+import { RECORDINGS_DIR, fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
 import type { RecordedFixture } from '../../src/fixtures/documents.js';
 import { adapters } from '../../src/sources/index.js';
 import type { FetchedDocument, ParseResult, SourceAdapter } from '../../src/sources/types.js';
@@ -28,7 +27,6 @@ import type { World } from './support/world.js';
  * seed and path to replay it.
  */
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const SEED = Number(process.env.FC_SEED ?? 20261123);
 const RUNS = Number(process.env.FC_RUNS ?? 40);
 fc.configureGlobal({ seed: SEED, numRuns: RUNS });
@@ -75,7 +73,7 @@ function timedParse(adapter: SourceAdapter<unknown>, doc: FetchedDocument): Outc
 
 const served = new Map<string, RecordedFixture>();
 for (const id of Object.keys(adapters)) {
-  const first = listFixtures(FIXTURES, id).find((f) => !f.name.includes('/edge/'));
+  const first = listFixtures(RECORDINGS_DIR, id).find((f) => !f.name.includes('/edge/'));
   if (first) served.set(id, first);
 }
 
@@ -209,7 +207,7 @@ describe('P1–P4 hostile documents', () => {
   const eurlex = adapters['eurlex-oj']!;
   const eurlexFixture = served.get('eurlex-oj')!;
   const nye = adapters['nye-metoder']!;
-  const workbook = listFixtures(FIXTURES, 'nye-metoder').find((f) => f.bodyFile.endsWith('.xlsx'))!;
+  const workbook = listFixtures(RECORDINGS_DIR, 'nye-metoder').find((f) => f.bodyFile.endsWith('.xlsx'))!;
 
   function rss(item: string, prolog = ''): string {
     return `<?xml version="1.0"?>${prolog}<rss version="2.0"><channel><title>OJ</title>${item}</channel></rss>`;

@@ -11,13 +11,15 @@ import { createLogger } from '../../src/log.js';
 import { buildApp, closeApp, startWorkers } from '../../src/app/build.js';
 import type { AppContext } from '../../src/app/context.js';
 import { startRun, waitForRun } from '../../src/app/scan-once.js';
+import { RECORDINGS_DIR } from '../../src/fixtures/documents.js';
 import { startFixtureServer } from '../../src/fixtures/server.js';
 import type { FixtureServer } from '../../src/fixtures/server.js';
 import { STAGES, NOMINATION_QUEUE } from '../../src/queue/names.js';
 import type { RunSummary } from '../../src/store/runs.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
+/** The recordings every world serves a copy of. */
+export const FIXTURES = RECORDINGS_DIR;
 export const DEMO_CONFIG = path.join(REPO_ROOT, 'config', 'demo');
 
 /**
@@ -48,7 +50,7 @@ export interface HarnessOptions {
   configDir?: string;
   /**
    * A fixture root served as it is, for worlds that only read it (a labelled scenario). Default: a
-   * copy of test/fixtures the test may edit.
+   * copy of demo/fixtures the test may edit.
    */
   fixturesRoot?: string;
 }

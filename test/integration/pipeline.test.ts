@@ -31,7 +31,7 @@ async function counts() {
   return row!;
 }
 
-// UDI-DIs of the recorded EUDAMED devices (test/fixtures/eudamed-devices).
+// UDI-DIs of the recorded EUDAMED devices (demo/fixtures/eudamed-devices).
 const LIBRE_3 = '05021791005734';
 const LIBRE_2 = '05021791004805';
 

@@ -8,6 +8,7 @@ import type { Harness } from '../helpers/harness.js';
 import { checkSourcesLive, checkSourcesOffline, formatSourceChecks } from '../../src/cli/sources-commands.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
 import { adapters } from '../../src/sources/index.js';
+import { RECORDINGS_DIR } from '../../src/fixtures/documents.js';
 
 /**
  * `horisont sources check`: offline against the configuration and the recordings, and `--live`,
@@ -36,14 +37,11 @@ describe('horisont sources check (offline)', () => {
       [DEMO_CONFIG, DEFAULT_CONFIG_DIR].map((dir) => loadConfig(dir, adapters)),
     );
     for (const config of configs) {
-      const checks = checkSourcesOffline(config, path.join(REPO_ROOT, 'test', 'fixtures'));
+      const checks = checkSourcesOffline(config, RECORDINGS_DIR);
       expect(checks.map((c) => c.sourceId)).toEqual(config.sources.map((s) => s.id));
       expect(checks.filter((c) => !c.ok)).toEqual([]);
     }
-    const demo = checkSourcesOffline(
-      await loadConfig(DEMO_CONFIG, adapters),
-      path.join(REPO_ROOT, 'test', 'fixtures'),
-    );
+    const demo = checkSourcesOffline(await loadConfig(DEMO_CONFIG, adapters), RECORDINGS_DIR);
     // The demo's EUDAMED search is recorded page by page: the chain is followed to its end.
     expect(demo.find((c) => c.sourceId === 'eudamed-devices')?.detail).toContain(
       '3 inspelade sidor lästa, 13 poster',

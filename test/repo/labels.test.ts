@@ -91,7 +91,10 @@ describe('Swedish labels', () => {
 
   it('cover every registry code in the recorded sources', () => {
     const codes = new Set<string>();
-    for (const file of filesUnder(path.join(REPO_ROOT, 'test/fixtures'))) {
+    const recorded = ['demo/fixtures', 'test/fixtures'].flatMap((dir) =>
+      filesUnder(path.join(REPO_ROOT, dir)),
+    );
+    for (const file of recorded) {
       if (!/\.(json|xml|html)$/.test(file)) continue;
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/device-model-status\.([a-z-]+)/g)) codes.add(m[1]!);
