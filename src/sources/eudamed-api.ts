@@ -1,7 +1,4 @@
 import { z } from 'zod';
-import { HorisontError } from '../domain/errors.js';
-import { decodeBody } from './charset.js';
-import { looksBlocked } from './html.js';
 import type { FetchedDocument, FetchRequest } from './types.js';
 
 /**
@@ -49,33 +46,6 @@ export function present(value: string | null | undefined): string | undefined {
 /** `refdata.certificate-status.issued` → `issued`. */
 export function lastSegment(code: string): string {
   return code.slice(code.lastIndexOf('.') + 1).toLowerCase();
-}
-
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
-}
-
-/**
- * The body as JSON. The Commission's gateway answers refused clients with an HTML page, sometimes
- * with status 200, so markup is told apart as a block page or an unexpected document.
- */
-export function readEudamedJson(adapterId: string, doc: FetchedDocument): unknown {
-  const text = decodeBody(doc).trim();
-  if (text === '') throw new HorisontError('empty-body', `parse(${adapterId}): empty document`);
-  if (text.startsWith('<')) {
-    if (looksBlocked(text.slice(0, 5000))) {
-      throw new HorisontError('blocked', `parse(${adapterId}): the API answered with a block page`);
-    }
-    throw new HorisontError('parse', `parse(${adapterId}): expected JSON, got markup`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HorisontError('parse', `parse(${adapterId}): malformed JSON`, { cause: error });
-  }
 }
 
 /** The URL of one page: the configured filters kept, paging and language parameters set. */

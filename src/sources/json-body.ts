@@ -6,13 +6,14 @@ import { looksBlocked } from './html.js';
 import type { FetchedDocument } from './types.js';
 
 /**
- * Helpers shared by the adapters that read JSON APIs (ClinicalTrials.gov, openFDA). Not an
- * adapter itself.
+ * Helpers shared by the adapters that read JSON APIs (ClinicalTrials.gov, openFDA, EMA, EUDAMED).
+ * Not an adapter itself.
  */
 
 /**
- * The body as JSON. A gateway that blocks a client answers an API call with an HTML page, often
- * with status 200; that is a block, not malformed JSON.
+ * The body as JSON. A gateway that blocks a client (the Commission's for EUDAMED, a CDN for
+ * openFDA) answers an API call with an HTML page, often with status 200; that is a block, not
+ * malformed JSON.
  */
 export function readJsonBody(adapterId: string, doc: FetchedDocument): unknown {
   const text = decodeBody(doc).trim();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HorisontError } from '../../domain/errors.js';
-import { describeIssues, readEudamedJson } from '../eudamed-api.js';
+import { describeIssues, readJsonBody } from '../json-body.js';
 import { listRequestKey } from '../html.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
 
@@ -35,7 +35,7 @@ export const eudamedBuildInfo: SourceAdapter<EudamedBuildInfoOptions> = {
   },
 
   parse(doc: FetchedDocument): ParseResult {
-    const info = ApplicationInfo.safeParse(readEudamedJson(ID, doc));
+    const info = ApplicationInfo.safeParse(readJsonBody(ID, doc));
     if (!info.success) {
       throw new HorisontError(
         'schema',

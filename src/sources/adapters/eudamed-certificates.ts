@@ -7,15 +7,14 @@ import {
   MultilingualText,
   RefCode,
   SpringPage,
-  describeIssues,
   eudamedPageKey,
   eudamedPageUrl,
   lastSegment,
   nextEudamedPage,
   present,
-  readEudamedJson,
   textOf,
 } from '../eudamed-api.js';
+import { describeIssues, readJsonBody } from '../json-body.js';
 import type {
   DetailRequest,
   FetchedDocument,
@@ -310,7 +309,7 @@ function detailRequest(base: string, uuid: string, version?: number | null): Fet
 }
 
 function parseDetail(doc: FetchedDocument): ParseResult {
-  const raw = readEudamedJson(ID, doc);
+  const raw = readJsonBody(ID, doc);
   const detail = CertificateDetail.safeParse(raw);
   if (!detail.success) {
     throw new HorisontError(
@@ -322,7 +321,7 @@ function parseDetail(doc: FetchedDocument): ParseResult {
 }
 
 function parseList(doc: FetchedDocument, source: SourceSpec<EudamedCertificatesOptions>): ParseResult {
-  const envelope = SpringPage.safeParse(readEudamedJson(ID, doc));
+  const envelope = SpringPage.safeParse(readJsonBody(ID, doc));
   if (!envelope.success) {
     throw new HorisontError(
       'schema-drift',

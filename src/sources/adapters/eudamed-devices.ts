@@ -3,8 +3,7 @@ import { parseSourceDate, toIsoDate } from '../../domain/dates.js';
 import { normaliseEmdnCode, normaliseSrn } from '../../domain/identifiers.js';
 import { HorisontError } from '../../domain/errors.js';
 import type { ItemKind, ProductFacts, RawItem } from '../../domain/item.js';
-import { decodeBody } from '../charset.js';
-import { looksBlocked } from '../html.js';
+import { describeIssues, readJsonBody } from '../json-body.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
 
 const ID = 'eudamed-devices';
@@ -169,30 +168,6 @@ function pageUrl(base: string, page: number, pageSize?: number): URL {
   return url;
 }
 
-function readJson(doc: FetchedDocument): unknown {
-  const text = decodeBody(doc).trim();
-  if (text === '') throw new HorisontError('empty-body', `parse(${ID}): empty document`);
-  if (text.startsWith('<')) {
-    // The Commission's gateway answers blocked clients with an HTML page, sometimes with 200.
-    if (looksBlocked(text.slice(0, 5000))) {
-      throw new HorisontError('blocked', `parse(${ID}): the API answered with a block page`);
-    }
-    throw new HorisontError('parse', `parse(${ID}): expected JSON, got markup`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HorisontError('parse', `parse(${ID}): malformed JSON`, { cause: error });
-  }
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
-}
-
 /**
  * EUDAMED's device search (the UI API behind the public site), paged through. One item per
  * UDI-DI, with the registry's product facts.
@@ -212,7 +187,7 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
   },
 
   parse(doc: FetchedDocument, source: SourceSpec<EudamedDevicesOptions>): ParseResult {
-    const envelope = PageEnvelope.safeParse(readJson(doc));
+    const envelope = PageEnvelope.safeParse(readJsonBody(ID, doc));
     if (!envelope.success) {
       throw new HorisontError(
         'schema-drift',

@@ -1,15 +1,8 @@
 import { z } from 'zod';
 import { HorisontError } from '../../domain/errors.js';
 import type { RawItem } from '../../domain/item.js';
-import {
-  MultilingualText,
-  SpringPage,
-  describeIssues,
-  lastSegment,
-  nextEudamedPage,
-  readEudamedJson,
-  textOf,
-} from '../eudamed-api.js';
+import { MultilingualText, SpringPage, lastSegment, nextEudamedPage, textOf } from '../eudamed-api.js';
+import { describeIssues, readJsonBody } from '../json-body.js';
 import { listRequestKey } from '../html.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
 
@@ -90,7 +83,7 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
   },
 
   parse(doc: FetchedDocument, source: SourceSpec<NotifiedBodiesOptions>): ParseResult {
-    const json = readEudamedJson(ID, doc);
+    const json = readJsonBody(ID, doc);
     let entries: unknown[];
     let page: SpringPage | undefined;
     if (Array.isArray(json)) {
