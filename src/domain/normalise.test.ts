@@ -26,7 +26,9 @@ describe('normaliseText', () => {
     ],
     ['decodes Norwegian letters', 'S&oslash;r-&Oslash;st &aelig;re', 'Sør-Øst ære'],
     ['decodes symbols', '&le; 5 &micro;g &plusmn; 1 &ndash; &minus;2', '≤ 5 μg ± 1 – −2'],
-    ['entity names are case-sensitive', '&AMP; &Amp;', '&AMP; &Amp;'],
+    // HTML5 names AMP as well as amp; Amp is no entity.
+    ['entity names are case-sensitive', '&AMP; &Amp;', '& &Amp;'],
+    ['every HTML5 named entity', '&check; &Omega; &hearts;', '✓ Ω ♥'],
     ['invalid code point', '&#0; &#x110000; &#xD800;', '\ufffd \ufffd \ufffd'],
     ['double-escaped stays escaped once', '&amp;lt;b&amp;gt;', '&lt;b&gt;'],
     ['unterminated tag is kept as text', 'a < b and c > d', 'a < b and c > d'],

@@ -1,83 +1,13 @@
+import { decodeHTMLStrict } from 'entities';
+
 /**
  * Text, product-name and manufacturer normalisation. Pure and deterministic: the same input
  * always gives the same output, so the results can be used as identity keys.
  */
 
-/** The HTML named entities for U+00A0–U+00FF, in code-point order (nbsp is U+00A0, yuml U+00FF). */
-const LATIN1_ENTITIES = (
-  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn ' +
-  'sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave ' +
-  'Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ' +
-  'ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN ' +
-  'szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute ' +
-  'icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml ' +
-  'yacute thorn yuml'
-).split(' ');
-
-/** Latin-1 plus the punctuation, dashes and quotes that sources use as named entities. */
-const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(LATIN1_ENTITIES.map((name, i) => [name, String.fromCodePoint(0xa0 + i)])),
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  ensp: '\u2002',
-  emsp: '\u2003',
-  thinsp: '\u2009',
-  ndash: '–',
-  mdash: '—',
-  hellip: '…',
-  lsquo: '‘',
-  rsquo: '’',
-  sbquo: '‚',
-  ldquo: '“',
-  rdquo: '”',
-  bdquo: '„',
-  bull: '•',
-  trade: '™',
-  euro: '€',
-  minus: '−',
-  le: '≤',
-  ge: '≥',
-  ne: '≠',
-  asymp: '≈',
-  larr: '←',
-  rarr: '→',
-  dagger: '†',
-  Dagger: '‡',
-  permil: '‰',
-  alpha: 'α',
-  beta: 'β',
-  gamma: 'γ',
-  delta: 'δ',
-  mu: 'μ',
-  OElig: 'Œ',
-  oelig: 'œ',
-  Scaron: 'Š',
-  scaron: 'š',
-  zwnj: '\u200c',
-  zwj: '\u200d',
-};
-
 /** Tags after which the text reads as a new block; replaced by a space rather than nothing. */
 const BLOCK_TAGS =
   /^(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul)$/i;
-
-function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z][a-z0-9]{1,31});/gi, (whole, body: string) => {
-    if (body.startsWith('#')) {
-      const hex = body[1] === 'x' || body[1] === 'X';
-      const code = Number.parseInt(body.slice(hex ? 2 : 1), hex ? 16 : 10);
-      // Invalid, surrogate and NUL code points are replaced, as the HTML spec does.
-      if (!Number.isFinite(code) || code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-        return '\ufffd';
-      }
-      return String.fromCodePoint(code);
-    }
-    return NAMED_ENTITIES[body] ?? whole;
-  });
-}
 
 function stripTags(s: string): string {
   return (
@@ -119,7 +49,7 @@ function isNormalText(s: string): boolean {
  */
 export function normaliseText(s: string): string {
   if (isNormalText(s)) return s;
-  const decoded = decodeEntities(stripTags(s));
+  const decoded = decodeHTMLStrict(stripTags(s));
   const nfkc = decoded
     .split(/([™℠])/)
     .map((part) => (part === '™' || part === '℠' ? part : part.normalize('NFKC')))

@@ -1,3 +1,5 @@
+import { decodeXML } from 'entities';
+
 /**
  * A linear reader for the few SpreadsheetML parts a workbook adapter needs. A general XML parser
  * (fast-xml-parser) spends microseconds per element and per character reference, so a hostile
@@ -166,73 +168,7 @@ export function attributesOf(raw: string): ReadonlyMap<string, string> {
   if (raw === '') return NO_ATTRIBUTES;
   const attributes = new Map<string, string>();
   for (const match of raw.matchAll(ATTRIBUTE)) {
-    attributes.set(match[1]!, decodeXmlText(match[2] ?? match[3] ?? ''));
+    attributes.set(match[1]!, decodeXML(match[2] ?? match[3] ?? ''));
   }
   return attributes;
-}
-
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-/** `&#x10FFFF;` is the longest reference: at most this many characters between `&` and `;`. */
-const LONGEST_REFERENCE = 9;
-const HASH = 0x23;
-const SEMICOLON = 0x3b;
-
-function hexDigit(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code >= 0x61 && code <= 0x66) return code - 0x57;
-  if (code >= 0x41 && code <= 0x46) return code - 0x37;
-  return -1;
-}
-
-/**
- * The reference starting at `amp` (`&#65;`, `&#x41;`, `&amp;`), read digit by digit (a hostile
- * text may hold millions): its text and where it ends, or undefined when it is not one.
- */
-function referenceAt(raw: string, amp: number): { text: string; end: number } | undefined {
-  const last = Math.min(raw.length - 1, amp + LONGEST_REFERENCE + 1);
-  if (raw.charCodeAt(amp + 1) === HASH) {
-    const hex = raw.charCodeAt(amp + 2) === 0x78 || raw.charCodeAt(amp + 2) === 0x58;
-    let code = 0;
-    let digits = 0;
-    for (let k = amp + (hex ? 3 : 2); k <= last; k++) {
-      const c = raw.charCodeAt(k);
-      if (c === SEMICOLON) {
-        if (digits === 0 || code === 0 || code > 0x10ffff) return undefined;
-        return { text: String.fromCodePoint(code), end: k + 1 };
-      }
-      const digit = hex ? hexDigit(c) : c >= 0x30 && c <= 0x39 ? c - 0x30 : -1;
-      if (digit < 0 || digits === (hex ? 6 : 7)) return undefined;
-      code = code * (hex ? 16 : 10) + digit;
-      digits += 1;
-    }
-    return undefined;
-  }
-  for (let k = amp + 1; k <= last; k++) {
-    if (raw.charCodeAt(k) !== SEMICOLON) continue;
-    const text = PREDEFINED[raw.slice(amp + 1, k).toLowerCase()];
-    return text === undefined ? undefined : { text, end: k + 1 };
-  }
-  return undefined;
-}
-
-/**
- * Decodes the five predefined entities and character references; anything else (an unknown
- * entity, a bare `&`) stays as written. One pass, constant work per `&`.
- */
-export function decodeXmlText(raw: string): string {
-  let amp = raw.indexOf('&');
-  if (amp === -1) return raw;
-  const parts: string[] = [];
-  let from = 0;
-  while (amp !== -1) {
-    const reference = referenceAt(raw, amp);
-    if (reference) {
-      if (amp > from) parts.push(raw.slice(from, amp));
-      parts.push(reference.text);
-      from = reference.end;
-    }
-    amp = raw.indexOf('&', reference ? from : amp + 1);
-  }
-  parts.push(raw.slice(from));
-  return parts.join('');
 }

@@ -8,7 +8,8 @@ import { HorisontError } from '../domain/errors.js';
 import type { CheerioAPI } from 'cheerio';
 import { cleanText, listRequestKey, loadHtml, unrecognisedPage } from './html.js';
 import type { FetchedDocument, FetchRequest } from './types.js';
-import { attributesOf, decodeXmlText, scanXml, XmlError } from './ooxml.js';
+import { decodeXML } from 'entities';
+import { attributesOf, scanXml, XmlError } from './ooxml.js';
 import type { XmlHandlers } from './ooxml.js';
 
 /**
@@ -63,7 +64,7 @@ class CellText {
   add(raw: string, cdata: boolean): void {
     // A character reference is at most 10 characters: a raw run this long cannot decode short.
     if (this.length + raw.length > MAX_CELL_CHARS * 10) throw cellTooLong();
-    const text = cdata ? raw : decodeXmlText(raw);
+    const text = cdata ? raw : decodeXML(raw);
     this.length += text.length;
     if (this.length > MAX_CELL_CHARS) throw cellTooLong();
     this.parts.push(text);

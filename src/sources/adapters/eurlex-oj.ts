@@ -1,3 +1,4 @@
+import { decodeXML } from 'entities';
 import { z } from 'zod';
 import { parseSourceDate } from '../../domain/dates.js';
 import { HorisontError } from '../../domain/errors.js';
@@ -330,22 +331,6 @@ function scanFeed(text: string): ScannedFeed {
   return { root, atom, channels, items };
 }
 
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/gi, (whole, name: string) => {
-    if (name.startsWith('#')) {
-      const code =
-        name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
-        ? String.fromCodePoint(code)
-        : '';
-    }
-    return PREDEFINED[name.toLowerCase()] ?? whole;
-  });
-}
-
 /**
  * `cleanText`, with a fast path: most feed text has no whitespace but single spaces between words,
  * and needs no regular expression at all.
@@ -372,9 +357,9 @@ function collapse(text: string): string {
 /** Feed text, decoded and without the markup some descriptions carry. */
 function plain(value: string | undefined): string {
   if (value === undefined || value === '') return '';
-  const decoded = decodeEntities(value);
+  const decoded = decodeXML(value);
   const stripped = decoded.includes('<') ? decoded.replace(/<[^>]*>/g, ' ') : decoded;
-  return collapse(decodeEntities(stripped));
+  return collapse(decodeXML(stripped));
 }
 
 const RFC822_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
