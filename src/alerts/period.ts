@@ -1,4 +1,4 @@
-import { SWEDISH_MONTHS } from '../domain/dates.js';
+import { formatSwedishDate } from '../domain/dates.js';
 
 /**
  * Digest periods in the configured time zone: a daily digest covers what arrived before today's
@@ -71,10 +71,6 @@ export function zonedTime(year: number, month: number, day: number, hour: number
   return new Date(guess);
 }
 
-function isoDate(year: number, month: number, day: number): string {
-  return new Date(Date.UTC(year, month - 1, day)).toISOString().slice(0, 10);
-}
-
 /** ISO 8601 week (`2026-W48`) of a calendar date. */
 export function isoWeek(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -111,13 +107,13 @@ export function currentPeriod(
     );
     start = zonedTime(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hour, timeZone);
   }
-  const day = isoDate(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
+  const day = date.toISOString().slice(0, 10);
   const week = isoWeek(day);
   return cadence === 'daily'
     ? {
         start,
         key: `daily ${day}`,
-        label: `${date.getUTCDate()} ${SWEDISH_MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`,
+        label: formatSwedishDate(day) ?? day,
       }
     : { start, key: `weekly ${week}`, label: `vecka ${Number(week.slice(6))}` };
 }

@@ -14,8 +14,8 @@ import {
   CASE_STATUSES,
   CaseActionInput,
   OutsideSubmission,
-  stockholmDay,
 } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 import type { CaseStatus } from '../domain/cases.js';
 import { toPublicCase } from '../domain/public-cases.js';
 import type { PublicCase } from '../domain/public-cases.js';

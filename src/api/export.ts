@@ -11,7 +11,7 @@ import type { CandidateListItem } from '../store/workbench.js';
 import { sourceLabel } from '../domain/labels.js';
 import { STAGE_LABELS } from '../domain/lifecycle.js';
 import { PROCESS_STATUS_LABELS } from '../domain/routing.js';
-import { stockholmDay } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 
 /**
  * The ranked list as a spreadsheet: `/kandidater.csv` and `/kandidater.xlsx` take the list

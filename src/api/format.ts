@@ -1,6 +1,6 @@
 import { html } from './html.js';
 import type { SafeHtml } from './html.js';
-import { SWEDISH_MONTHS } from '../domain/dates.js';
+import { formatSwedishDate } from '../domain/dates.js';
 
 const TIME_ZONE = 'Europe/Stockholm';
 
@@ -52,15 +52,15 @@ export function isoDate(value: Date | string | null | undefined): string {
 
 /** `12 mars 2026`. */
 export function swedishDate(value: Date | string | null | undefined): string {
-  const p = value ? partsOf(value) : undefined;
-  return p ? `${p.day} ${SWEDISH_MONTHS[p.month - 1] ?? ''} ${p.year}` : '';
+  const day = isoDate(value);
+  return day === '' ? '' : (formatSwedishDate(day) ?? '');
 }
 
 /** `12 mars 2026 kl. 09:41`. */
 export function swedishDateTime(value: Date | string | null | undefined): string {
   const p = value ? partsOf(value) : undefined;
   if (!p) return '';
-  const date = `${p.day} ${SWEDISH_MONTHS[p.month - 1] ?? ''} ${p.year}`;
+  const date = swedishDate(value);
   return p.hour === undefined ? date : `${date} kl. ${pad(p.hour)}:${pad(p.minute ?? 0)}`;
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { recordCaseChangeEvent } from '../alerts/case-events.js';
 import { SubscriptionFilter } from '../alerts/filter.js';
-import { councilForKind, stockholmDay } from '../domain/cases.js';
+import { councilForKind } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 import type { CaseCouncil, NominatingOrigin, SubjectKind } from '../domain/cases.js';
 import type { Db, Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';

@@ -1,4 +1,4 @@
-import { stockholmDay } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 /**
  * A reviewer's merge and split of candidates: the one path the CLI (`horisont merge`/`split`) and
  * the workbench share. Each runs in one transaction that checks the role, records the change in

@@ -1,4 +1,4 @@
-import { stockholmDay } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';

@@ -11,8 +11,8 @@ import {
   OutsideSubmission,
   describeCaseEvent,
   reconsiderTriggerLabel,
-  stockholmDay,
 } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 import { statusLabelOf } from '../domain/public-cases.js';
 import { withTransaction } from '../store/db.js';
 import type { Db } from '../store/db.js';

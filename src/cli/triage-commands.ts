@@ -9,7 +9,7 @@ import type { RankChange, RescoreResult } from '../app/rescore.js';
 import { DEVICE_SELECTION_SIGNALS, NT_SELECTION_SIGNALS, describeDetector } from '../domain/criteria.js';
 import type { TriageCriteria } from '../domain/criteria.js';
 import type { SensitivityResult } from '../domain/score-sensitivity.js';
-import { stockholmDay } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 import { CalendarDate } from '../domain/cases.js';
 import { oneLine, table } from './format.js';
 import { progressReporter } from './progress.js';

@@ -14,8 +14,8 @@ import {
   processStatusOf,
   reviewDatePassed,
   sameMakerName,
-  stockholmDay,
 } from './cases.js';
+import { stockholmDay } from './dates.js';
 import type { CaseState } from './cases.js';
 import { INTERNAL_CASE_FIELDS, toPublicCase } from './public-cases.js';
 

@@ -964,15 +964,3 @@ export function partyOf(input: OutsideSubmission): string {
   if (input.origin === 'npo') return npoPartyName(input.party!);
   return input.party!;
 }
-
-const STOCKHOLM_DAY = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Europe/Stockholm',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
-/** The Stockholm calendar date of an instant (`2026-03-12`): what "today" means for review dates. */
-export function stockholmDay(at: Date): string {
-  return STOCKHOLM_DAY.format(at);
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  calendarDay,
   NORWEGIAN_MONTHS,
   SWEDISH_MONTHS,
   excelSerialToIsoDate,
@@ -77,10 +78,25 @@ describe('SWEDISH_MONTHS', () => {
   });
 });
 
+describe('calendarDay', () => {
+  it('keeps a real ISO date and takes a date-time as its day in Stockholm', () => {
+    expect(calendarDay('2026-03-12')).toBe('2026-03-12');
+    expect(calendarDay('2026-12-31T23:30:00Z')).toBe('2027-01-01');
+    expect(calendarDay('2026-05-07T10:00:00+02:00')).toBe('2026-05-07');
+  });
+
+  it('refuses what is not an ISO date', () => {
+    expect(calendarDay('2024-02-30')).toBeUndefined();
+    expect(calendarDay('12 mars 2026')).toBeUndefined();
+    expect(calendarDay('2026-03-12 10:00')).toBeUndefined();
+  });
+});
+
 describe('formatSwedishDate', () => {
   it('writes the Swedish long form without zero padding', () => {
     expect(formatSwedishDate('2024-03-07')).toBe('7 mars 2024');
     expect(formatSwedishDate('2026-12-12T10:00:00Z')).toBe('12 december 2026');
+    expect(formatSwedishDate('2026-12-12T23:30:00Z')).toBe('13 december 2026');
   });
 
   it('writes a month-only date as month and year', () => {

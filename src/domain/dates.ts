@@ -210,17 +210,56 @@ export function excelSerialToIsoDate(serial: number, date1904 = false): string |
   return year >= 1900 && year <= 2199 ? iso : undefined;
 }
 
-/** `2024-03-12` → `12 mars 2024`, the Swedish long form the users read; `2025-06` → `juni 2025`. */
-export function formatSwedishDate(isoDate: string): string | undefined {
-  const month = /^(\d{4})-(\d{2})$/.exec(isoDate);
+const STOCKHOLM_DAY = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Europe/Stockholm',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The Stockholm calendar date of an instant (`2026-03-12`): what "today" means for review dates. */
+export function stockholmDay(at: Date): string {
+  return STOCKHOLM_DAY.format(at);
+}
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The calendar date an ISO date or date-time names, as `YYYY-MM-DD`: a date as it is (when it is
+ * a real day), a date-time as the day it was in Stockholm; undefined for anything else.
+ */
+export function calendarDay(iso: string): string | undefined {
+  const day = ISO_DAY.exec(iso);
+  if (day) return toIsoDate(Number(day[1]), Number(day[2]), Number(day[3]));
+  if (!ISO_DATE_TIME.test(iso)) return undefined;
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? undefined : stockholmDay(at);
+}
+
+// The calendar day is fixed before formatting, so these read it in UTC, where it starts.
+const SWEDISH_LONG_DAY = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'UTC',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+});
+const SWEDISH_LONG_MONTH = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'UTC',
+  month: 'long',
+  year: 'numeric',
+});
+
+/**
+ * `2024-03-12` → `12 mars 2024`, the Swedish long form the users read (a date-time: its day in
+ * Stockholm); `2025-06` → `juni 2025`. Undefined for what is not an ISO date.
+ */
+export function formatSwedishDate(iso: string): string | undefined {
+  const month = /^(\d{4})-(\d{2})$/.exec(iso);
   if (month) {
-    return toIsoMonth(Number(month[1]), Number(month[2])) === undefined
-      ? undefined
-      : `${SWEDISH_MONTHS[Number(month[2]) - 1]} ${month[1]}`;
+    const first = toIsoDate(Number(month[1]), Number(month[2]), 1);
+    return first === undefined ? undefined : SWEDISH_LONG_MONTH.format(new Date(`${first}T00:00:00Z`));
   }
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate);
-  if (!m) return undefined;
-  const date = toIsoDate(Number(m[1]), Number(m[2]), Number(m[3]));
-  if (!date) return undefined;
-  return `${Number(m[3])} ${SWEDISH_MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+  const day = calendarDay(iso);
+  return day === undefined ? undefined : SWEDISH_LONG_DAY.format(new Date(`${day}T00:00:00Z`));
 }

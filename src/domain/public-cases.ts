@@ -11,8 +11,8 @@ import {
   RECONSIDER_REASONS,
   SUBJECT_KINDS,
   describeCaseEvent,
-  stockholmDay,
 } from './cases.js';
+import { stockholmDay } from './dates.js';
 import type { CaseEventAction, CaseOrigin, CaseState, CaseStatus } from './cases.js';
 
 /**

@@ -5,7 +5,7 @@ import {
   criteriaSummaryText,
   criterionLineText,
   decimal,
-  formatSwedishDate,
+  reportDate,
   programmeEvidenceText,
   safeHttpUrl,
 } from './report-text.js';
@@ -117,7 +117,7 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
   const r = EarlyAssessmentReport.parse(input);
   const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
   const out: string[] = [];
-  const generated = formatSwedishDate(r.generatedAt) ?? r.generatedAt;
+  const generated = reportDate(r.generatedAt) ?? r.generatedAt;
   out.push(
     '<!DOCTYPE html>',
     '<html lang="sv">',
@@ -179,8 +179,8 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
       const meta = [escapeHtml(s.kindLabel), escapeHtml(sourceLabel(s.sourceId))];
       if (s.publicationType !== undefined) meta.push(escapeHtml(s.publicationType));
       if (s.region !== undefined) meta.push(escapeHtml(s.region));
-      const published = s.publishedAt === undefined ? undefined : formatSwedishDate(s.publishedAt);
-      const updated = s.updatedAt === undefined ? undefined : formatSwedishDate(s.updatedAt);
+      const published = s.publishedAt === undefined ? undefined : reportDate(s.publishedAt);
+      const updated = s.updatedAt === undefined ? undefined : reportDate(s.updatedAt);
       if (published !== undefined) meta.push(`publicerad ${escapeHtml(published)}`);
       if (updated !== undefined) meta.push(`uppdaterad ${escapeHtml(updated)}`);
       if (published === undefined && updated === undefined) {

@@ -13,7 +13,7 @@ import {
   criteriaSummaryText,
   criterionLineText,
   decimal,
-  formatSwedishDate,
+  reportDate,
   programmeEvidenceText,
   safeHttpUrl,
 } from './report-text.js';
@@ -67,8 +67,8 @@ function sourceLine(s: ReportSource): string {
   const meta = [escapeMarkdown(s.kindLabel), `källa: ${escapeMarkdown(sourceLabel(s.sourceId))}`];
   if (s.publicationType !== undefined) meta.push(escapeMarkdown(s.publicationType));
   if (s.region !== undefined) meta.push(escapeMarkdown(s.region));
-  const published = s.publishedAt === undefined ? undefined : formatSwedishDate(s.publishedAt);
-  const updated = s.updatedAt === undefined ? undefined : formatSwedishDate(s.updatedAt);
+  const published = s.publishedAt === undefined ? undefined : reportDate(s.publishedAt);
+  const updated = s.updatedAt === undefined ? undefined : reportDate(s.updatedAt);
   if (published !== undefined) meta.push(`publicerad ${published}`);
   if (updated !== undefined) meta.push(`uppdaterad ${updated}`);
   if (published === undefined && updated === undefined) meta.push('_Uppgift saknas: datum_');
@@ -91,7 +91,7 @@ function programmeEvidenceLine(e: z.infer<typeof ProgrammeAreaEvidenceSchema>): 
 export function renderMarkdown(r: EarlyAssessmentReport): string {
   const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
   const lines: string[] = [];
-  const generated = formatSwedishDate(r.generatedAt) ?? r.generatedAt;
+  const generated = reportDate(r.generatedAt) ?? r.generatedAt;
   lines.push(`# Tidig bedömningsrapport: ${escapeMarkdown(r.candidate.name)}`, '');
   lines.push(
     `- **Rapportversion:** ${r.reportVersion} (schema ${r.schemaVersion})`,

@@ -1,36 +1,14 @@
 import type { z } from 'zod';
-import { SWEDISH_MONTHS } from './dates.js';
-import { IsoDate } from './item.js';
+import { calendarDay, formatSwedishDate } from './dates.js';
 import { PROGRAMME_FIELD_LABELS } from './programme-areas.js';
 import type { EarlyAssessmentReport, ProgrammeAreaEvidenceSchema } from './report-schema.js';
 
 // Wording and value formats the report builder and both renderers (Markdown, HTML) share.
 
-const STOCKHOLM_DATE = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Stockholm',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
-/** The calendar date (Europe/Stockholm for date-times) of an ISO date, as YYYY-MM-DD. */
-export function isoDay(iso: string): string | undefined {
-  if (!IsoDate.safeParse(iso).success) return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
-  const parsed = new Date(iso);
-  if (Number.isNaN(parsed.getTime())) return undefined;
-  const parts = Object.fromEntries(STOCKHOLM_DATE.formatToParts(parsed).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
-
-/** "2026-03-12 (12 mars 2026)"; undefined when the value is not an ISO date. */
-export function formatSwedishDate(iso: string): string | undefined {
-  const day = isoDay(iso);
-  if (day === undefined) return undefined;
-  const [y, m, d] = day.split('-').map(Number);
-  const month = SWEDISH_MONTHS[(m ?? 1) - 1];
-  if (y === undefined || d === undefined || month === undefined) return undefined;
-  return `${day} (${d} ${month} ${y})`;
+/** "2026-03-12 (12 mars 2026)": the day as ISO and in Swedish; undefined when it is not an ISO date. */
+export function reportDate(iso: string): string | undefined {
+  const day = calendarDay(iso);
+  return day === undefined ? undefined : `${day} (${formatSwedishDate(day)})`;
 }
 
 /** Only http(s) URLs become links; credentials are dropped and characters that could end a

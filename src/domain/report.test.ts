@@ -4,7 +4,7 @@ import { describeCandidate } from './candidate.js';
 import { buildReport } from './report.js';
 import { escapeMarkdown } from './report-markdown.js';
 import { EarlyAssessmentReport, REPORT_SCHEMA_VERSION, SECTION_HEADINGS } from './report-schema.js';
-import { formatSwedishDate, safeHttpUrl } from './report-text.js';
+import { reportDate, safeHttpUrl } from './report-text.js';
 import type { ScoreResult } from './score.js';
 import { storedScore } from '../../test/helpers/shipped-config.js';
 
@@ -398,8 +398,8 @@ describe('helpers', () => {
     ['2026-06-30T22:30:00Z', '2026-07-01 (1 juli 2026)'],
     ['2026-05-07T10:00:00+02:00', '2026-05-07 (7 maj 2026)'],
     ['12 mars 2026', undefined],
-  ])('formatSwedishDate(%s) in Europe/Stockholm', (input, expected) => {
-    expect(formatSwedishDate(input)).toBe(expected);
+  ])('reportDate(%s) in Europe/Stockholm', (input, expected) => {
+    expect(reportDate(input)).toBe(expected);
   });
 
   it.each([

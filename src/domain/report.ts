@@ -19,7 +19,8 @@ import type { DrugStageFact } from './drugs.js';
 import { ITEM_KIND_LABELS, legislationLabel, regionKey, riskClassLabel } from './labels.js';
 import { GAP_PREFIX, REPORT_SCHEMA_VERSION, SECTION_HEADINGS } from './report-schema.js';
 import type { EarlyAssessmentReport, ReportFact, ReportSource } from './report-schema.js';
-import { formatSwedishDate, isoDay, safeHttpUrl } from './report-text.js';
+import { reportDate, safeHttpUrl } from './report-text.js';
+import { calendarDay } from './dates.js';
 import { renderMarkdown } from './report-markdown.js';
 
 /**
@@ -89,7 +90,7 @@ interface Built {
 
 function dayKey(e: EvidenceItem): string {
   const raw = e.publishedAt ?? e.updatedAt;
-  return raw === undefined ? '' : (isoDay(raw) ?? '');
+  return raw === undefined ? '' : (calendarDay(raw) ?? '');
 }
 
 function buildSources(evidence: EvidenceItem[]): Built {
@@ -484,8 +485,8 @@ function certificateFacts(evidence: readonly EvidenceItem[], built: Built): Repo
   for (const e of certified) {
     const c = e.certificate;
     const dates = [
-      c.issuedOn === undefined ? undefined : `utfärdat ${formatSwedishDate(c.issuedOn) ?? c.issuedOn}`,
-      c.expiresOn === undefined ? undefined : `giltigt till ${formatSwedishDate(c.expiresOn) ?? c.expiresOn}`,
+      c.issuedOn === undefined ? undefined : `utfärdat ${reportDate(c.issuedOn) ?? c.issuedOn}`,
+      c.expiresOn === undefined ? undefined : `giltigt till ${reportDate(c.expiresOn) ?? c.expiresOn}`,
     ].filter(Boolean);
     // "Utfärdat" goes with the date; another status (supplemented, withdrawn …) is said apart.
     const status =
@@ -566,7 +567,7 @@ function regulatorySection(candidate: CandidateView, registry: Registry[], built
     }
     for (const e of registry) {
       const date = e.updatedAt ?? e.publishedAt;
-      const shown = date === undefined ? undefined : formatSwedishDate(date);
+      const shown = date === undefined ? undefined : reportDate(date);
       if (shown === undefined) continue;
       const fact = known('Senast ändrad i registret', shown, [e], built);
       if (fact !== undefined) facts.push(fact);

@@ -13,7 +13,7 @@ import { loadCandidate } from '../store/candidates.js';
 import { loadEvidence } from '../store/items.js';
 import { candidatesDueForReport, pushPendingNominations, reportInputHash } from '../store/reports.js';
 import { recordNominationEvent } from '../alerts/events.js';
-import { stockholmDay } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 import { importCouncilCases } from '../store/cases.js';
 import { fileExists } from '../files.js';
 

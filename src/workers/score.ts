@@ -3,7 +3,7 @@ import { describeCandidate } from '../domain/candidate.js';
 import type { CandidateView } from '../domain/candidate.js';
 import type { ConditionIndex } from '../domain/conditions.js';
 import type { TriageCriteria } from '../domain/criteria.js';
-import { stockholmDay } from '../domain/cases.js';
+import { stockholmDay } from '../domain/dates.js';
 import { reconsiderTriggerLabel } from '../domain/cases.js';
 import type { CaseStatusInput, CouncilListEntry } from '../domain/routing.js';
 import type { CandidateCaseState } from '../store/cases.js';

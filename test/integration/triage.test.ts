@@ -13,7 +13,7 @@ import type { RescoreResult } from '../../src/app/rescore.js';
 import { rankedCandidates, listNominations } from '../../src/store/queries.js';
 import type { RankedCandidate } from '../../src/store/queries.js';
 import { reportFiles } from '../../src/workers/report.js';
-import { stockholmDay } from '../../src/domain/cases.js';
+import { stockholmDay } from '../../src/domain/dates.js';
 
 // Real Redis and PostgreSQL; nothing mocked. The CLI runs as a child process joined to this world.
 const run = promisify(execFile);

@@ -24,7 +24,8 @@ import type { NominationFormValues } from '../views/cases.js';
 import { publicCaseListPage, publicCasePage } from '../views/public-cases.js';
 import { publicLayout } from '../views/layout.js';
 import { publicCaseFeed } from '../public-feed.js';
-import { CASE_ACTION_LABELS, CASE_COUNCILS, OutsideSubmission, stockholmDay } from '../../domain/cases.js';
+import { CASE_ACTION_LABELS, CASE_COUNCILS, OutsideSubmission } from '../../domain/cases.js';
+import { stockholmDay } from '../../domain/dates.js';
 import type { CaseAction } from '../../domain/cases.js';
 import {
   CASE_LIST_VIEWS,

@@ -30,7 +30,7 @@ import { reportDocument } from '../views/report.js';
 import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
 import { listDecisions, listNotes } from '../../store/decisions.js';
 import { caseStatesOfCandidates } from '../../store/cases.js';
-import { stockholmDay } from '../../domain/cases.js';
+import { stockholmDay } from '../../domain/dates.js';
 import type { DecisionState } from '../../store/decisions.js';
 import { latestReport } from '../../store/reports.js';
 import { listAudit } from '../../store/audit.js';

@@ -1,6 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import { z } from 'zod';
-import { parseSourceDate } from '../../domain/dates.js';
+import { parseSourceDate, stockholmDay } from '../../domain/dates.js';
 import { HorisontError } from '../../domain/errors.js';
 import type { ItemReference, RawItem } from '../../domain/item.js';
 import { decodeBody } from '../charset.js';
@@ -51,12 +51,7 @@ function dateOf(value: string | number | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value <= 0) return undefined;
-    return new Intl.DateTimeFormat('sv-SE', {
-      timeZone: 'Europe/Stockholm',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    }).format(value);
+    return stockholmDay(new Date(value));
   }
   return parseSourceDate(value);
 }

@@ -134,10 +134,6 @@ function typeOf(code: string | undefined): { legislation?: string; label?: strin
   return { legislation: match[1]!.toUpperCase(), label: match[2]!.replace(/-/g, ' ') };
 }
 
-function isoDay(text: string | null | undefined): string | undefined {
-  return text ? parseSourceDate(text) : undefined;
-}
-
 function basicUdiOf(data: Scope['basicUdiData']): string | undefined {
   if (data === null || data === undefined) return undefined;
   if (typeof data === 'string') return present(data);
@@ -208,9 +204,9 @@ function toItem(record: CertificateRecord): RawItem {
   const { number, notifiedBody, manufacturer, manufacturerSrn, scopes } = record;
   const { legislation, label } = typeOf(record.typeCode);
   const status = record.statusCode ? lastSegment(record.statusCode) : undefined;
-  const issued = isoDay(record.issueDate);
-  const validFrom = isoDay(record.startingValidityDate);
-  const expires = isoDay(record.expiryDate);
+  const issued = parseSourceDate(record.issueDate ?? '');
+  const validFrom = parseSourceDate(record.startingValidityDate ?? '');
+  const expires = parseSourceDate(record.expiryDate ?? '');
   const nb =
     notifiedBody === undefined ? undefined : (normaliseNotifiedBodyNumber(notifiedBody) ?? notifiedBody);
 

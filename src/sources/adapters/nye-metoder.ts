@@ -1,6 +1,6 @@
 import type { CheerioAPI } from 'cheerio';
 import { z } from 'zod';
-import { excelSerialToIsoDate, parseSourceDate } from '../../domain/dates.js';
+import { excelSerialToIsoDate, parseSourceDate, toIsoDate } from '../../domain/dates.js';
 import { HorisontError } from '../../domain/errors.js';
 import type { ItemKind, RawItem } from '../../domain/item.js';
 import { absoluteUrl, cleanText, listRequestKey, onFetchedOrigin, unrecognisedPage } from '../html.js';
@@ -53,20 +53,11 @@ export function normaliseMethodId(text: string): string | undefined {
   return `ID${match[1]}${match[2] ? ` ${match[2].toUpperCase()}` : ''}`;
 }
 
-function isoDay(year: number, month: number, day: number): string | undefined {
-  const epoch = Date.UTC(year, month - 1, day);
-  const iso = new Date(epoch).toISOString().slice(0, 10);
-  // Date.UTC rolls 31.02 over into March; a date that rolled over was not a date.
-  return iso === `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
-    ? iso
-    : undefined;
-}
-
 /** Norwegian dates: `12.11.2026`, `12. november 2026`, and ISO. */
 export function parseNorwegianDate(text: string): string | undefined {
   const value = cleanText(text);
   const numeric = /(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)/.exec(value);
-  if (numeric) return isoDay(Number(numeric[3]), Number(numeric[2]), Number(numeric[1]));
+  if (numeric) return toIsoDate(Number(numeric[3]), Number(numeric[2]), Number(numeric[1]));
   // Norwegian month names (`12. november 2026`, `17. mai 2026`) are read by the shared parser.
   return parseSourceDate(value);
 }
