@@ -67,10 +67,3 @@ export function alertConfigFromEnv(
     ...overrides,
   };
 }
-
-export function retryDelayMs(
-  attempts: number,
-  config: Pick<AlertConfig, 'retryBaseMs' | 'retryMaxMs'>,
-): number {
-  return Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** Math.max(0, attempts - 1));
-}

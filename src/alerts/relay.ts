@@ -4,6 +4,7 @@ import type { Notification } from 'pg';
 import type { Logger } from 'pino';
 import { errorKindOf } from '../domain/errors.js';
 import type { HttpClient } from '../fetch/http-client.js';
+import { backoffDelay } from '../queue/retry-policy.js';
 import type { Db, Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import {
@@ -18,7 +19,6 @@ import {
 } from '../store/alerts.js';
 import type { ClaimedDelivery, ReadyRow, SubscriptionRow } from '../store/alerts.js';
 import type { AlertConfig } from './config.js';
-import { retryDelayMs } from './config.js';
 import { recordRunEvents, runsToCheck } from './events.js';
 import type { Channel } from './filter.js';
 import { isEmailChannel } from './filter.js';
@@ -344,7 +344,10 @@ export class AlertRelay {
         : webhookErrorKind(error);
       const outcome = await markAttemptFailed(db, delivery.id, {
         error: kind,
-        retryInMs: retryDelayMs(delivery.attempts, config),
+        retryInMs: backoffDelay(delivery.attempts, undefined, {
+          baseDelayMs: config.retryBaseMs,
+          maxDelayMs: config.retryMaxMs,
+        }),
         maxAttempts: config.maxAttempts,
         attempt: delivery.attempts,
       });
