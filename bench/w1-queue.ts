@@ -361,7 +361,7 @@ async function pipelineRun(topology: 'per-item' | 'batched'): Promise<Measured> 
             touched.map((candidateId) => ({
               queue: 'score',
               jobId: jobId('score', data.runId, candidateId),
-              data: { runId: data.runId, candidateId },
+              data: { runId: data.runId, candidateIds: [candidateId] },
             })),
           );
         });
@@ -371,7 +371,7 @@ async function pipelineRun(topology: 'per-item' | 'batched'): Promise<Measured> 
       concurrency: STAGE_CONCURRENCY,
       handle: (data) => {
         jobOverhead();
-        w.score(data.candidateId);
+        for (const candidateId of data.candidateIds) w.score(candidateId);
         return Promise.resolve();
       },
     }),

@@ -9,10 +9,9 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { lockKey, withTransaction } from '../store/db.js';
 import { caseStatesOfCandidates } from '../store/cases.js';
-import { canonicalJson, sha256, toEvidence } from '../store/items.js';
+import { canonicalJson, evidenceOfCandidates, sha256 } from '../store/items.js';
 import { describeCandidate } from '../domain/candidate.js';
 import type { EvidenceItem } from '../domain/candidate.js';
-import type { RawItem } from '../domain/item.js';
 import { caseStatusInput, judge, listsForScoring } from '../workers/score.js';
 import type { Scoring } from '../workers/score.js';
 import type { ProgressListener } from './scan-once.js';
@@ -143,17 +142,10 @@ async function loadBatch(db: Db, after: string): Promise<Array<Loaded & { eviden
     [after, BATCH],
   );
   if (rows.rows.length === 0) return [];
-  const items = await db.query<{ candidate_id: string; id: string; source_id: string; data: RawItem }>(
-    `select e.candidate_id, i.id, i.source_id, i.data from evidence e join source_items i on i.id = e.item_id
-     where e.candidate_id = any($1::uuid[]) order by e.candidate_id, i.id`,
-    [rows.rows.map((row) => row.id)],
+  const evidence = await evidenceOfCandidates(
+    db,
+    rows.rows.map((row) => row.id),
   );
-  const evidence = new Map<string, EvidenceItem[]>();
-  for (const row of items.rows) {
-    const list = evidence.get(row.candidate_id) ?? [];
-    list.push(toEvidence({ id: Number(row.id), sourceId: row.source_id, item: row.data }));
-    evidence.set(row.candidate_id, list);
-  }
   return rows.rows.map((row) => ({ ...row, evidence: evidence.get(row.id) ?? [] }));
 }
 

@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
 import type { Tx } from '../store/db.js';
-import { jobId } from '../queue/names.js';
 import { openRun, registerJobs, runStatus, runSummary, unfinishedJobsOf } from '../store/runs.js';
 import type { RunSummary, PlannedJob } from '../store/runs.js';
 import { planSourceScan } from '../workers/scan.js';
+import { planScoreJobs } from '../workers/score.js';
 import { waitAtMost } from './nominate.js';
 
 export class UnknownSourceError extends Error {}
@@ -141,11 +141,11 @@ async function planRejudging(tx: Tx, runId: string): Promise<PlannedJob[]> {
      order by c.id`,
     [runId],
   );
-  const jobs: PlannedJob[] = due.rows.map((row) => ({
-    queue: 'score',
-    jobId: jobId('score', runId, row.id, 'rejudge', row.rejudge_on),
-    data: { runId, candidateId: row.id },
-  }));
+  const jobs = await planScoreJobs(
+    tx,
+    runId,
+    due.rows.map((row) => ({ id: row.id, basis: `rejudge ${row.rejudge_on}` })),
+  );
   await registerJobs(tx, runId, jobs);
   return jobs;
 }

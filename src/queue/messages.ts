@@ -30,7 +30,7 @@ export const Messages = {
     replay: z.boolean().optional(),
   }),
   resolve: z.object({ runId: RunId, itemIds: z.array(z.number().int().positive()).min(1).max(500) }),
-  score: z.object({ runId: RunId, candidateId: z.uuid() }),
+  score: z.object({ runId: RunId, candidateIds: z.array(z.uuid()).min(1).max(500) }),
   report: z.discriminatedUnion('type', [
     z.object({ type: z.literal('run'), runId: RunId }),
     z.object({ type: z.literal('candidate'), runId: RunId, candidateId: z.uuid() }),

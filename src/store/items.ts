@@ -155,6 +155,25 @@ export async function loadEvidence(db: Db | Tx, candidateId: string): Promise<Ev
   );
 }
 
+/** Each candidate's evidence (item id order) in one statement; a candidate without any is absent. */
+export async function evidenceOfCandidates(
+  db: Db | Tx,
+  candidateIds: readonly string[],
+): Promise<Map<string, EvidenceItem[]>> {
+  const items = await db.query<{ candidate_id: string; id: string; source_id: string; data: RawItem }>(
+    `select e.candidate_id, i.id, i.source_id, i.data from evidence e join source_items i on i.id = e.item_id
+     where e.candidate_id = any($1::uuid[]) order by e.candidate_id, i.id`,
+    [candidateIds],
+  );
+  const evidence = new Map<string, EvidenceItem[]>();
+  for (const row of items.rows) {
+    const list = evidence.get(row.candidate_id) ?? [];
+    list.push(toEvidence({ id: Number(row.id), sourceId: row.source_id, item: row.data }));
+    evidence.set(row.candidate_id, list);
+  }
+  return evidence;
+}
+
 /** Changes exactly when the candidate's evidence set or any evidence content changes. */
 export async function evidenceFingerprint(db: Db | Tx, candidateId: string): Promise<string> {
   return (await evidenceFingerprints(db, [candidateId])).get(candidateId)!;

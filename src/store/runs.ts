@@ -329,6 +329,27 @@ export interface RunSourceRow {
   notes: string[];
 }
 
+/**
+ * Claims candidates for scoring in a run, each on its basis (evidence fingerprint, list change,
+ * re-judging day): returns the ones not claimed before, in candidate id order. Part of the
+ * planning transaction, so a planner rolled back claims nothing.
+ */
+export async function claimScoring(
+  tx: Tx,
+  runId: string,
+  candidates: ReadonlyArray<{ id: string; basis: string }>,
+): Promise<Array<{ id: string; basis: string }>> {
+  if (candidates.length === 0) return [];
+  const claimed = await tx.query<{ id: string; basis: string }>(
+    `insert into run_scored (run_id, candidate_id, basis)
+     select $1, t.id, t.basis from unnest($2::uuid[], $3::text[]) as t(id, basis)
+     on conflict do nothing
+     returning candidate_id as id, basis`,
+    [runId, candidates.map((c) => c.id), candidates.map((c) => c.basis)],
+  );
+  return claimed.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 export interface RunSummary {
   runId: string;
   trigger: string;

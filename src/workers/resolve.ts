@@ -3,7 +3,7 @@ import type { HorisontConfig } from '../config/load.js';
 import { canonicalManufacturer, relatedManufacturers } from '../domain/manufacturers.js';
 import type { ResolverContext } from '../domain/resolver.js';
 import type { Logger } from '../log.js';
-import { jobId } from '../queue/names.js';
+import { planScoreJobs } from './score.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
 import { lockKey } from '../store/db.js';
@@ -97,21 +97,22 @@ export async function resolveJob(
   const outcome = await resolveItems(tx, items, config, runId, log);
   // One statement for all: the job holds its resolution locks until it commits.
   const fingerprints = await evidenceFingerprints(tx, outcome.touched);
-  const planned = outcome.touched.map((candidateId): PlannedJob => ({
-    queue: 'score',
-    jobId: jobId('score', runId, candidateId, fingerprints.get(candidateId)!),
-    data: { runId, candidateId },
-  }));
+  const planned = await planScoreJobs(
+    tx,
+    runId,
+    outcome.touched.map((id) => ({ id, basis: fingerprints.get(id)! })),
+  );
   if (listed.length > 0) {
     const touched = new Set(outcome.touched);
-    for (const candidateId of await candidatesNamedByListEntries(tx, listed)) {
-      if (touched.has(candidateId)) continue;
-      planned.push({
-        queue: 'score',
-        jobId: jobId('score', runId, candidateId, 'list', listed.join('.')),
-        data: { runId, candidateId },
-      });
-    }
+    const named = (await candidatesNamedByListEntries(tx, listed)).filter((id) => !touched.has(id));
+    const basis = `list ${listed.join('.')}`;
+    planned.push(
+      ...(await planScoreJobs(
+        tx,
+        runId,
+        named.map((id) => ({ id, basis })),
+      )),
+    );
   }
   return { planned, outcome };
 }

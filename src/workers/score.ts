@@ -14,9 +14,13 @@ import { scoreCandidate } from '../domain/score.js';
 import type { ScoreResult } from '../domain/score.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
-import { lockKey, lockKeyShared } from '../store/db.js';
-import { loadCandidate } from '../store/candidates.js';
-import { canonicalJson, loadEvidence, sha256 } from '../store/items.js';
+import { lockKeyShared } from '../store/db.js';
+import { loadCandidatesWithEvidence } from '../store/candidates.js';
+import { canonicalJson, sha256 } from '../store/items.js';
+import { takeLocks } from '../store/resolution.js';
+import type { PlannedJob } from '../store/runs.js';
+import { claimScoring } from '../store/runs.js';
+import { jobId } from '../queue/names.js';
 import { recordScoreEvents } from '../alerts/events.js';
 
 export interface StoredScore {
@@ -64,10 +68,6 @@ export function caseStatusInput(state: CandidateCaseState | undefined): CaseStat
   };
 }
 
-async function caseStatusOf(tx: Tx, candidateId: string, asOf: string): Promise<CaseStatusInput> {
-  return caseStatusInput((await caseStatesOfCandidates(tx, [candidateId], asOf)).get(candidateId));
-}
-
 /** A candidate judged in memory: the triage score with its programme areas, and its input hash. */
 export interface Judgement {
   result: ScoreResult;
@@ -97,95 +97,159 @@ export function judge(
   return { result, inputHash: sha256(canonicalJson({ ...result, asOf: undefined })) };
 }
 
+/** How many candidates one score job judges: a page, written with a fixed number of statements. */
+export const SCORE_PAGE = 100;
+
 /**
- * Scores a candidate on all of its current evidence and records it: the derived name, kind and
- * identifiers, the score with the programme areas its evidence points at (one row per candidate,
- * criteria version and result; the same result
- * again is the same row) and the candidate's current score. Idempotent: run again on the same
- * evidence and criteria, it changes nothing. Reading the evidence under the candidate's lock means
- * the last score written reflects the latest evidence, whatever order jobs ran in. The score
- * stage's write; `horisont rescore` judges the same way ({@link judge}) and writes many at once
- * (src/app/rescore.ts). The candidate's row in `candidate_rows` follows in this transaction (the
- * triggers of migration 0090).
+ * Score jobs for candidates, a page each, planned in the planner's transaction. A candidate is
+ * planned once per run and basis (its evidence fingerprint, a list change, a re-judging day;
+ * `run_scored`), so a planner that runs again — a re-delivered job — plans nothing new, and a job's
+ * id follows from its candidates and their bases.
  */
+export async function planScoreJobs(
+  tx: Tx,
+  runId: string,
+  candidates: ReadonlyArray<{ id: string; basis: string }>,
+): Promise<PlannedJob[]> {
+  const claimed = await claimScoring(tx, runId, candidates);
+  const jobs: PlannedJob[] = [];
+  for (let start = 0; start < claimed.length; start += SCORE_PAGE) {
+    const page = claimed.slice(start, start + SCORE_PAGE);
+    jobs.push({
+      queue: 'score',
+      jobId: jobId('score', runId, sha256(page.map((c) => `${c.id} ${c.basis}`).join(',')).slice(0, 32)),
+      data: { runId, candidateIds: page.map((c) => c.id) },
+    });
+  }
+  return jobs;
+}
+
+/**
+ * Scores candidates on all of their current evidence and records it: the derived name, kind and
+ * identifiers, the score with the programme areas its evidence points at (one row per candidate,
+ * criteria version and result; the same result again is the same row) and the candidate's
+ * current score. A page costs a fixed number of statements: the candidates' locks, their rows and
+ * evidence, their cases, the councils' lists, and one write of all scores and candidates.
+ * Idempotent: run again on the same evidence and criteria, it changes nothing. Reading the
+ * evidence under the candidates' locks means the last score written reflects the latest evidence,
+ * whatever order jobs ran in. `horisont rescore` judges the same way ({@link judge}) and writes
+ * many at once (src/app/rescore.ts). The candidates' rows in `candidate_rows` follow in this
+ * transaction (the triggers of migration 0090).
+ */
+export async function scoreAndStoreMany(
+  tx: Tx,
+  candidateIds: readonly string[],
+  scoring: Scoring,
+  asOf: string,
+): Promise<StoredScore[]> {
+  // One global order (candidate id) for every job taking several candidates' locks: no deadlock.
+  const ids = [...new Set(candidateIds)].sort();
+  await takeLocks(
+    tx,
+    ids.map((id) => `candidate ${id}`),
+  );
+  const rows = await loadCandidatesWithEvidence(tx, ids);
+  if (rows.length === 0) return [];
+  const cases = await caseStatesOfCandidates(
+    tx,
+    rows.map((row) => row.id),
+    asOf,
+  );
+  const lists = await listsForScoring(tx);
+  const judged = rows.map((row) => {
+    const view = describeCandidate(row.id, row.resolved_name, row.evidence);
+    return { view, ...judge(view, scoring, asOf, caseStatusInput(cases.get(row.id)), lists) };
+  });
+  const written = await tx.query<{ candidate_id: string; score_id: string; changed: boolean }>(
+    `with staged as (
+       select * from jsonb_to_recordset($1::jsonb) as x(candidate_id uuid, criteria_version text, input_hash text,
+         total integer, band text, council text, nominate boolean, result jsonb, stage text, process_status text,
+         name text, manufacturer text, kind text, identifiers jsonb, rejudge_on date)),
+     stored as (
+       insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result, stage,
+                           process_status)
+       select candidate_id, criteria_version, input_hash, total, band, council, nominate, result, stage, process_status
+       from staged
+       on conflict (candidate_id, criteria_version, input_hash) do update set input_hash = excluded.input_hash
+       returning id, candidate_id),
+     before as (
+       select c.id, c.current_score_id from candidates c where c.id in (select candidate_id from staged)),
+     updated as (
+       update candidates c set name = s.name, manufacturer = s.manufacturer, kind = s.kind, identifiers = s.identifiers,
+         current_score_id = stored.id, rejudge_on = s.rejudge_on,
+         updated_at = case when (c.name, c.manufacturer, c.kind, c.identifiers)
+                                is distinct from (s.name, s.manufacturer, s.kind, s.identifiers)
+                           then now() else c.updated_at end
+       from stored join staged s on s.candidate_id = stored.candidate_id
+       where c.id = stored.candidate_id
+         and (c.name, c.manufacturer, c.kind, c.identifiers, c.current_score_id, c.rejudge_on)
+             is distinct from (s.name, s.manufacturer, s.kind, s.identifiers, stored.id, s.rejudge_on)
+       returning c.id)
+     -- A data-modifying CTE runs whether or not it is read; \`before\` sees the rows as they were.
+     select stored.candidate_id, stored.id as score_id,
+            before.current_score_id is distinct from stored.id as changed
+     from stored join before on before.id = stored.candidate_id`,
+    [
+      JSON.stringify(
+        judged.map(({ view, result, inputHash }) => ({
+          candidate_id: view.id,
+          criteria_version: result.criteriaVersion,
+          input_hash: inputHash,
+          total: result.total,
+          band: result.band,
+          council: result.council,
+          nominate: result.nominate,
+          result,
+          stage: result.stage,
+          process_status: result.processStatus,
+          name: view.name,
+          manufacturer: view.manufacturer ?? null,
+          kind: view.kind,
+          identifiers: view.identifiers,
+          rejudge_on: result.lifecycle.reviewOn ?? null,
+        })),
+      ),
+    ],
+  );
+  const byCandidate = new Map(written.rows.map((row) => [row.candidate_id, row]));
+  return judged.map(({ view, result }) => {
+    const row = byCandidate.get(view.id)!;
+    return { candidateId: view.id, scoreId: row.score_id, result, view, changed: row.changed };
+  });
+}
+
+/** {@link scoreAndStoreMany} for one candidate (a reviewer's merge or split, a nomination from outside). */
 export async function scoreAndStore(
   tx: Tx,
   candidateId: string,
   scoring: Scoring,
   asOf: string,
 ): Promise<StoredScore | undefined> {
-  await lockKey(tx, `candidate ${candidateId}`);
-  const row = await loadCandidate(tx, candidateId);
-  if (!row) return undefined;
-  const evidence = await loadEvidence(tx, candidateId);
-  const view = describeCandidate(row.id, row.resolved_name, evidence);
-  const { result, inputHash } = judge(
-    view,
-    scoring,
-    asOf,
-    await caseStatusOf(tx, row.id, asOf),
-    await listsForScoring(tx),
-  );
-  const inserted = await tx.query<{ id: string }>(
-    `insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result, stage, process_status)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     on conflict (candidate_id, criteria_version, input_hash) do update set input_hash = excluded.input_hash
-     returning id`,
-    [
-      row.id,
-      result.criteriaVersion,
-      inputHash,
-      result.total,
-      result.band,
-      result.council,
-      result.nominate,
-      JSON.stringify(result),
-      result.stage,
-      result.processStatus,
-    ],
-  );
-  const scoreId = inserted.rows[0]!.id;
-  // The derived facts and the current score in one statement; `updated_at` moves only with the
-  // facts, and `changed` says whether the current score moved.
-  const updated = await tx.query<{ changed: boolean }>(
-    `with before as (select current_score_id from candidates where id = $1)
-     update candidates c set name = $2, manufacturer = $3, kind = $4, identifiers = $5::jsonb, current_score_id = $6,
-       rejudge_on = $7::date,
-       updated_at = case when (c.name, c.manufacturer, c.kind, c.identifiers) is distinct from ($2, $3, $4, $5::jsonb)
-                         then now() else c.updated_at end
-     from before
-     where c.id = $1
-       and (c.name, c.manufacturer, c.kind, c.identifiers, c.current_score_id, c.rejudge_on)
-           is distinct from ($2, $3, $4, $5::jsonb, $6, $7::date)
-     returning before.current_score_id is distinct from $6 as changed`,
-    [
-      row.id,
-      view.name,
-      view.manufacturer ?? null,
-      view.kind,
-      JSON.stringify(view.identifiers),
-      scoreId,
-      result.lifecycle.reviewOn ?? null,
-    ],
-  );
-  return { candidateId: row.id, scoreId, result, view, changed: updated.rows[0]?.changed ?? false };
+  return (await scoreAndStoreMany(tx, [candidateId], scoring, asOf))[0];
 }
 
-/** The score stage: scores one candidate with the configured criteria. */
+/** The score stage: scores a page of candidates with the configured criteria. */
 export function scoreStage(ctx: AppContext): StageDefinition<'score'> {
   return {
     concurrency: 4,
     handle: async (data, job) => {
       await job.commit(async (tx) => {
-        const stored = await scoreAndStore(tx, data.candidateId, ctx.config, await asOfOfRun(tx, data.runId));
-        // Alerts: events and the outbox rows they match commit (or not) with this score.
-        if (stored) await recordScoreEvents(tx, { runId: data.runId, stored });
-        if (stored) {
-          job.log.info(
-            { candidate_id: stored.candidateId, total: stored.result.total, band: stored.result.band },
-            'score: done',
-          );
-        }
+        const stored = await scoreAndStoreMany(
+          tx,
+          data.candidateIds,
+          ctx.config,
+          await asOfOfRun(tx, data.runId),
+        );
+        // Alerts: events and the outbox rows they match commit (or not) with these scores.
+        for (const one of stored) await recordScoreEvents(tx, { runId: data.runId, stored: one }); // eslint-disable-line no-await-in-loop
+        job.log.info(
+          {
+            candidates: stored.length,
+            changed: stored.filter((one) => one.changed).length,
+            nominated: stored.filter((one) => one.result.nominate).length,
+          },
+          'score: done',
+        );
         return [];
       });
     },

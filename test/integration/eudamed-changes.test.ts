@@ -36,13 +36,15 @@ async function candidateOf(udiDi: string): Promise<string> {
   return rows[0]!.candidate_id;
 }
 
+/** The candidates the run's score jobs judged. */
 async function scoredInRun(runId: string): Promise<string[]> {
-  const rows = await h.query<{ job_id: string; failed: boolean }>(
-    `select job_id, failed from run_jobs where run_id = $1 and queue = 'score' order by job_id`,
+  const rows = await h.query<{ candidate_ids: string[]; failed: boolean }>(
+    `select data->'candidateIds' as candidate_ids, failed from run_jobs where run_id = $1 and queue = 'score'
+     order by job_id`,
     [runId],
   );
   expect(rows.every((row) => !row.failed)).toBe(true);
-  return rows.map((row) => row.job_id);
+  return rows.flatMap((row) => row.candidate_ids);
 }
 
 describe('EUDAMED device search', () => {
@@ -108,7 +110,6 @@ describe('EUDAMED device search', () => {
 
     const candidate = await candidateOf(EVERSENSE);
     const scored = await scoredInRun(summary.runId);
-    expect(scored).toHaveLength(1);
-    expect(scored[0]).toContain(candidate);
+    expect(scored).toEqual([candidate]);
   });
 });
