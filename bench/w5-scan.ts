@@ -124,6 +124,7 @@ function configFor(fixture: ScanFixtureProcess, sources: ScriptedSource[], dir: 
     path.join(dir, 'sources.yaml'),
     JSON.stringify(
       {
+        adapterSources: 'none',
         defaults: { politeness: { minIntervalMs: MIN_INTERVAL_MS } },
         http: { deadlineMs: 30_000 },
         sources: entries,

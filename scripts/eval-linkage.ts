@@ -6,12 +6,11 @@
  */
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../src/config/load.js';
 import { parseEnv } from '../src/env.js';
-import { adapters } from '../src/sources/index.js';
 import { loadEvalSet } from '../test/linkage/eval-set.js';
 import { evaluateLinkage } from '../test/linkage/evaluate.js';
 
 const env = parseEnv();
-const config = await loadConfig(env.HORISONT_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, adapters);
+const config = await loadConfig(env.HORISONT_CONFIG_DIR ?? DEFAULT_CONFIG_DIR);
 const entries = loadEvalSet();
 const explainAt = process.argv.indexOf('--explain');
 const explain = explainAt > 0 ? (process.argv[explainAt + 1] ?? '').split(',') : [];

@@ -45,6 +45,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import YAML from 'yaml';
 import { loadAppConfig } from '../../src/app/build.js';
+import { loadConfig } from '../../src/config/load.js';
 import { describeCandidate } from '../../src/domain/candidate.js';
 import type { CandidateView, EvidenceItem } from '../../src/domain/candidate.js';
 import { matchProgrammeAreas } from '../../src/domain/programme-areas.js';
@@ -1009,11 +1010,9 @@ const REPORTS_SQL = `
   select r.candidate_id, r.id, 'scan', 'nomination:' || r.id, jsonb_build_object('candidateId', r.candidate_id), r.created_at, r.created_at
   from reports r where r.id % 2 = 0;`;
 
-function sourcesFromConfig(): Array<{ id: string; adapter: string }> {
-  const file = YAML.parse(readFileSync(path.join(CONFIG_DIR, 'sources.yaml'), 'utf8')) as {
-    sources: Array<{ id: string; adapter: string }>;
-  };
-  return file.sources.map((s) => ({ id: s.id, adapter: s.adapter }));
+async function sourcesFromConfig(): Promise<Array<{ id: string; adapter: string }>> {
+  const { sources } = await loadConfig(CONFIG_DIR);
+  return sources.map((s) => ({ id: s.id, adapter: s.adapterId }));
 }
 
 /** The tables whose triggers keep `candidate_rows` current (migration 0090). */
@@ -1084,7 +1083,7 @@ export async function createScaleWorld(databaseUrl: string, candidates: number):
     // Bulk generation: more memory for the sorts and index builds of one session; synchronous
     // commit off because a lost generation is simply generated again.
     await db.query(`set work_mem = '256MB'`);
-    for (const source of sourcesFromConfig()) {
+    for (const source of await sourcesFromConfig()) {
       await db.query('insert into sources (id, adapter, enabled) values ($1, $2, true)', [
         source.id,
         source.adapter,

@@ -9,7 +9,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
-import { adapters } from '../../src/sources/index.js';
 import { createDb, withTransaction } from '../../src/store/db.js';
 import { openRun } from '../../src/store/runs.js';
 import { RESOLVE_BATCH } from '../../src/workers/parse.js';
@@ -20,7 +19,7 @@ const [schema, ...phases] = process.argv.slice(2);
 // Experiments only: the production concurrency unless W3_CONCURRENCY says otherwise.
 const concurrency = Number(process.env.W3_CONCURRENCY ?? RESOLVE_CONCURRENCY);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const config = await loadConfig(DEFAULT_CONFIG_DIR, adapters);
+const config = await loadConfig(DEFAULT_CONFIG_DIR);
 const db = createDb(
   { url: DATABASE_URL, schema: schema!, applicationName: 'bench-w3-resolve', max: concurrency + 1 },
   createLogger('silent'),

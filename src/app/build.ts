@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Env } from '../env.js';
 import { loadConfig, DEFAULT_CONFIG_DIR, minIntervalFor } from '../config/load.js';
 import type { HorisontConfig } from '../config/load.js';
-import { adapters } from '../sources/index.js';
 import { toFixtureUrl } from '../fixtures/server.js';
 import { createDb } from '../store/db.js';
 import type { Db } from '../store/db.js';
@@ -13,6 +12,7 @@ import { HttpClient } from '../fetch/http-client.js';
 import { RobotsChecker } from '../fetch/robots.js';
 import { Pipeline } from '../queue/pipeline.js';
 import type { CommitHook } from '../queue/pipeline.js';
+import type { AdapterRegistry } from '../sources/index.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
 import type { AppContext } from './context.js';
@@ -43,6 +43,8 @@ export interface BuildOptions {
   pool?: PoolUse | undefined;
   /** Test-only: awaited at each point of a job's commit (the fault tests' barriers). */
   commitHook?: CommitHook | undefined;
+  /** The source adapters; those of src/sources/adapters unless given (a test's own). */
+  adapters?: AdapterRegistry | undefined;
 }
 
 /** With a fixture origin every source URL is served by the fixture server, which is allowlisted. */
@@ -57,7 +59,11 @@ function applyFixtureOrigin(config: HorisontConfig, origin: string | undefined):
   };
 }
 
-export async function loadAppConfig(env: Env, configDir?: string): Promise<HorisontConfig> {
+export async function loadAppConfig(
+  env: Env,
+  configDir?: string,
+  adapters?: AdapterRegistry,
+): Promise<HorisontConfig> {
   const config = await loadConfig(configDir ?? env.HORISONT_CONFIG_DIR ?? DEFAULT_CONFIG_DIR, adapters);
   return applyFixtureOrigin(config, env.HORISONT_FIXTURE_ORIGIN);
 }
@@ -147,7 +153,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const lockDurationMs = options.lockDurationMs ?? testLock;
   const stalledIntervalMs =
     options.stalledIntervalMs ?? (testLock === undefined ? undefined : Math.round(testLock / 4));
-  const config = await loadAppConfig(env, options.configDir);
+  const config = await loadAppConfig(env, options.configDir, options.adapters);
   const db = openDb(env, log, options.applicationName, options.dbRole, options.pool);
   await migrateAsLogin(env, log, db, options.dbRole);
   // Names filed under other resolution settings (or by a migration) are filed again first.

@@ -15,7 +15,6 @@ import { RawItem } from '../domain/item.js';
 import { RECORDINGS_DIR, fixtureDocument, listFixtures } from '../fixtures/documents.js';
 import type { RecordedFixture } from '../fixtures/documents.js';
 import { Messages } from '../queue/messages.js';
-import { adapters } from '../sources/index.js';
 import { readDocument } from '../sources/read.js';
 import type { ReadResult } from '../sources/read.js';
 import type { FetchedDocument, FetchRequest } from '../sources/types.js';
@@ -264,7 +263,7 @@ export function checkSourceOffline(
 }
 
 export function checkSourcesOffline(
-  config: HorisontConfig,
+  config: Pick<HorisontConfig, 'sources'>,
   recordingsDir: string = RECORDINGS_DIR,
   sourceIds: string[] = [],
 ): SourceCheck[] {
@@ -275,7 +274,7 @@ export function checkSourcesOffline(
 }
 
 function selectSources(
-  config: HorisontConfig,
+  config: Pick<HorisontConfig, 'sources'>,
   sourceIds: string[],
   enabledOnly: boolean,
 ): ConfiguredSource[] {
@@ -352,7 +351,7 @@ export function formatSourceChecks(checks: SourceCheck[]): string {
 async function loadConfigOffline(program: Command): Promise<HorisontConfig> {
   const env = parseEnv();
   const dir = configDirOf(program).configDir ?? (env.HORISONT_CONFIG_DIR || DEFAULT_CONFIG_DIR);
-  return loadConfig(dir, adapters);
+  return loadConfig(dir);
 }
 
 /**

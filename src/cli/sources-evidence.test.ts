@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { formatSourceHealth } from './sources-commands.js';
 import { sourceEvidence } from '../config/evidence.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../config/load.js';
-import { adapters } from '../sources/index.js';
 import type { SourceHealthDetail } from '../store/health.js';
 
 const A = 'https://example.se/a';
@@ -66,7 +65,7 @@ describe('the evidence mark of a source', () => {
   });
 
   it('every production URL states its evidence, and at least five regional HTA units are configured', async () => {
-    const config = await loadConfig(DEFAULT_CONFIG_DIR, adapters);
+    const config = await loadConfig(DEFAULT_CONFIG_DIR);
     const unstated = config.sources.flatMap((source) =>
       sourceEvidence(source)
         .urls.filter((url) => url.verified === null)

@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG_DIR, loadConfig } from './load.js';
 import { recogniseConditions } from '../domain/conditions.js';
-import { adapters } from '../sources/index.js';
 
 const TRIAGE_EVAL = fileURLToPath(new URL('../../test/fixtures/triage-eval/', import.meta.url));
 
@@ -24,7 +23,7 @@ afterAll(async () => {
 async function problemsWith(conditions: string): Promise<string[]> {
   await writeFile(path.join(dir, 'conditions.yaml'), conditions);
   try {
-    await loadConfig(dir, adapters);
+    await loadConfig(dir);
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
     throw error;
@@ -39,7 +38,7 @@ chapters: { IV: Endokrina sjukdomar, VI: Sjukdomar i nervsystemet }
 
 describe('conditions.yaml in loadConfig', () => {
   it('falls back to the default vocabulary for a directory without its own (the triage scenario)', async () => {
-    const config = await loadConfig(TRIAGE_EVAL, adapters);
+    const config = await loadConfig(TRIAGE_EVAL);
     expect(config.files.conditions).toBe(path.join(DEFAULT_CONFIG_DIR, 'conditions.yaml'));
     expect(recogniseConditions(config.conditions, 'Alzheimers sykdom').map((m) => m.id)).toEqual([
       'alzheimers-disease',
@@ -54,7 +53,7 @@ conditions:
       terms: { sv: [ALS], en: [amyotrophic lateral sclerosis], no: [amyotrofisk lateral sklerose] } }
 `),
     ).toEqual([]);
-    const config = await loadConfig(dir, adapters);
+    const config = await loadConfig(dir);
     expect(config.files.conditions).toBe(path.join(dir, 'conditions.yaml'));
     expect(config.conditions.conditions.map((c) => c.id)).toEqual(['als']);
   });
@@ -115,7 +114,7 @@ describe('evidence in sources.yaml', () => {
       - { url: 'https://www.tlv.se/om-tlv/nyheter.html', verified: false, basis: '' }
 `,
       );
-      const error = await loadConfig(own, adapters).catch((e: unknown) => e);
+      const error = await loadConfig(own).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       const file = path.join(own, 'sources.yaml');
       expect((error as ConfigError).problems).toEqual([
@@ -131,7 +130,7 @@ describe('evidence in sources.yaml', () => {
       - { url: 'https://www.tlv.se/annan-sida.html', verified: true, basis: 'a stored copy of the page' }
 `,
       );
-      const mismatch = await loadConfig(own, adapters).catch((e: unknown) => e);
+      const mismatch = await loadConfig(own).catch((e: unknown) => e);
       expect((mismatch as ConfigError).problems).toEqual([
         `${file}: sources.0.evidence.0.url: not one of the source's urls (https://www.tlv.se/annan-sida.html)`,
       ]);

@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { SourceEntry, SourcesFile } from './schema.js';
-import type { UrlEvidence } from './schema.js';
+import { SourcesFile } from './schema.js';
+import { adapterHosts, configureSources, formatPath } from './sources.js';
+import type { ConfiguredSource } from './sources.js';
 import type { ConditionIndex } from '../domain/conditions.js';
 import { ConditionVocabulary, compileConditions } from '../domain/conditions.js';
 import { TriageCriteria, criteriaWordProblems } from '../domain/criteria.js';
@@ -13,19 +14,13 @@ import { ManufacturersFile, compileManufacturerAliases } from '../domain/manufac
 import type { ProgrammeAreas } from '../domain/programme-areas.js';
 import { ProgrammeAreasFile, compileProgrammeAreas } from '../domain/programme-areas.js';
 import { ResolutionSettings } from '../domain/resolution.js';
-import type { SourceAdapter, SourceSpec } from '../sources/types.js';
+import { loadAdapters } from '../sources/index.js';
+import type { AdapterRegistry } from '../sources/index.js';
 import { fileExists } from '../files.js';
 
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
 
-export interface ConfiguredSource extends SourceSpec<unknown> {
-  adapter: SourceAdapter<unknown>;
-  adapterId: string;
-  enabled: boolean;
-  schedule: string;
-  /** What public material each production URL rests on (`evidence:` in sources.yaml). */
-  evidence: UrlEvidence[];
-}
+export type { ConfiguredSource } from './sources.js';
 
 export interface HorisontConfig {
   dir: string;
@@ -63,10 +58,6 @@ export class ConfigError extends Error {
   }
 }
 
-function formatPath(segments: ReadonlyArray<PropertyKey>): string {
-  return segments.length === 0 ? '(root)' : segments.map(String).join('.');
-}
-
 async function readYaml(file: string, problems: string[]): Promise<unknown> {
   let text: string;
   try {
@@ -101,12 +92,12 @@ async function ownOrDefault(dir: string, name: string): Promise<string> {
 /**
  * Loads and validates `sources.yaml`, `triage-criteria.yaml`, `manufacturers.yaml`,
  * `programme-areas.yaml`, `resolution.yaml` and `conditions.yaml` from `dir`. A directory without
- * its own copy of one of the last five (such as `config/demo`) uses the default one.
+ * its own copy of one of the last five (such as `config/demo`) uses the default one. The sources
+ * are the adapters' own (those of src/sources/adapters unless given) with `sources.yaml` over them
+ * (src/config/sources.ts).
  */
-export async function loadConfig(
-  dir: string,
-  adapters: Readonly<Record<string, SourceAdapter<unknown>>>,
-): Promise<HorisontConfig> {
+export async function loadConfig(dir: string, given?: AdapterRegistry): Promise<HorisontConfig> {
+  const adapters = given ?? (await loadAdapters());
   const problems: string[] = [];
   const sourcesFile = path.join(dir, 'sources.yaml');
   const [criteriaFile, manufacturersFile, programmeAreasFile, resolutionFile, conditionsFile] =
@@ -153,47 +144,17 @@ export async function loadConfig(
     }
   }
 
-  // Adapter checks run on the raw entries too, so one pass reports every problem in the file.
   const rawEntries = (rawSources as { sources?: unknown } | undefined)?.sources;
-  const sources: ConfiguredSource[] = [];
-  const seen = new Set<string>();
-  (Array.isArray(rawEntries) ? (rawEntries as unknown[]) : []).forEach((raw, index) => {
-    const where = `${sourcesFile}: sources.${index}`;
-    const entry = SourceEntry.safeParse(raw);
-    const adapterId = (raw as { adapter?: unknown } | null)?.adapter;
-    if (typeof adapterId !== 'string') return;
-    const adapter = adapters[adapterId];
-    if (!adapter) {
-      problems.push(
-        `${where}.adapter: no adapter "${adapterId}" (known: ${Object.keys(adapters).sort().join(', ')})`,
-      );
-      return;
-    }
-    const options = adapter.optionsSchema.safeParse((raw as { options?: unknown }).options ?? {});
-    if (!options.success) {
-      for (const issue of options.error.issues) {
-        problems.push(`${where}.options.${formatPath(issue.path)}: ${issue.message}`);
-      }
-    }
-    if (!entry.success || !options.success || !parsedSources) return;
-    if (seen.has(entry.data.id)) problems.push(`${where}.id: duplicate source id "${entry.data.id}"`);
-    seen.add(entry.data.id);
-    for (const [n, evidence] of entry.data.evidence.entries()) {
-      if (!entry.data.urls.includes(evidence.url)) {
-        problems.push(`${where}.evidence.${n}.url: not one of the source's urls (${evidence.url})`);
-      }
-    }
-    sources.push({
-      id: entry.data.id,
-      adapterId,
-      adapter,
-      enabled: entry.data.enabled,
-      urls: entry.data.urls,
-      options: options.data,
-      schedule: entry.data.schedule ?? parsedSources.defaults.schedule,
-      evidence: entry.data.evidence,
-    });
+  const sources = configureSources({
+    adapters,
+    use: parsedSources?.adapterSources ?? 'production',
+    entries: Array.isArray(rawEntries) ? (rawEntries as unknown[]) : [],
+    file: sourcesFile,
+    defaultSchedule: parsedSources?.defaults.schedule ?? '0 2 * * *',
+    problems,
   });
+  const hosts = { ...adapterHosts(adapters, problems), ...parsedSources?.hosts };
+  if (sources.length === 0) problems.push(`${sourcesFile}: no source to scan`);
 
   if (
     problems.length > 0 ||
@@ -219,7 +180,7 @@ export async function loadConfig(
     timezone: parsedSources.defaults.timezone,
     http: parsedSources.http,
     defaultMinIntervalMs: parsedSources.defaults.politeness.minIntervalMs,
-    hosts: parsedSources.hosts,
+    hosts,
     guards: parsedSources.guards,
     sources,
     criteria,

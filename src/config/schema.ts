@@ -36,20 +36,49 @@ export const UrlEvidence = z.strictObject({
   verified: z.boolean(),
   basis: z.string().min(10).max(600),
 });
-export type UrlEvidence = z.infer<typeof UrlEvidence>;
 
+const Urls = z.array(z.url({ protocol: /^https?$/ })).min(1);
+
+/**
+ * A source's entry in `sources.yaml`. For a source an adapter declares (src/sources/adapters),
+ * each field given replaces the adapter's; another source needs `adapter` and `urls`.
+ */
 export const SourceEntry = z.object({
   id: SourceId,
-  adapter: SourceId,
-  enabled: z.boolean().default(true),
-  urls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+  adapter: SourceId.optional(),
+  /** The publisher's name in Swedish (a source no adapter declares shows its id without it). */
+  label: z.string().min(1).max(100).optional(),
+  enabled: z.boolean().optional(),
+  urls: Urls.optional(),
   schedule: Cron.optional(),
   /** Validated later by the adapter's own schema. */
-  options: z.record(z.string(), z.unknown()).default({}),
+  options: z.record(z.string(), z.unknown()).optional(),
   /** Per URL of `urls`; an address without an entry shows as "not stated". */
-  evidence: z.array(UrlEvidence).default([]),
+  evidence: z.array(UrlEvidence).optional(),
 });
 export type SourceEntry = z.infer<typeof SourceEntry>;
+
+/** A source an adapter declares, checked as strictly as a configured one. */
+export const DeclaredSource = z.object({
+  id: SourceId,
+  label: z.string().min(1).max(100),
+  urls: z.array(UrlEvidence).min(1),
+  schedule: Cron.optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  recorded: z
+    .strictObject({ urls: Urls.optional(), options: z.record(z.string(), z.unknown()).optional() })
+    .optional(),
+});
+
+/**
+ * Which of the adapters' own sources a configuration starts from: `production` (each at its
+ * production addresses), `recorded` (each as its recordings in demo/fixtures were made: the demo
+ * and the tests) or `none` (only the sources listed under `sources:`).
+ */
+export const AdapterSources = z.enum(['production', 'recorded', 'none']);
+export type AdapterSources = z.infer<typeof AdapterSources>;
+
+export const HostPoliteness = z.record(z.string().min(1), Politeness);
 
 export const SourcesFile = z.object({
   defaults: z
@@ -77,8 +106,9 @@ export const SourcesFile = z.object({
       maxRedirects: z.number().int().min(0).max(10).default(5),
     })
     .prefault({}),
-  /** Per-host politeness overrides, keyed by host name. */
-  hosts: z.record(z.string(), Politeness).default({}),
+  adapterSources: AdapterSources.default('production'),
+  /** Per-host politeness, keyed by host name: over the adapters' own hints. */
+  hosts: HostPoliteness.default({}),
   /**
    * What a source's content may do before the pipeline stops trusting it: schema drift of
    * structured sources (src/sources/drift.ts) and mass re-keying (src/domain/rekey.ts).
@@ -99,6 +129,6 @@ export const SourcesFile = z.object({
         .prefault({}),
     })
     .prefault({}),
-  sources: z.array(SourceEntry).min(1),
+  sources: z.array(SourceEntry).default([]),
 });
 export type SourcesFile = z.infer<typeof SourcesFile>;

@@ -1,48 +1,59 @@
-import { clinicaltrials } from './adapters/clinicaltrials.js';
-import { eudamedCertificates } from './adapters/eudamed-certificates.js';
-import { emaEvaluation } from './adapters/ema-evaluation.js';
-import { emaMedicines } from './adapters/ema-medicines.js';
-import { councilLists } from './adapters/council-lists.js';
-import { eudamedDevices } from './adapters/eudamed-devices.js';
-import { eudamedBuildInfo } from './adapters/eudamed-build-info.js';
-import { nyeMetoder } from './adapters/nye-metoder.js';
-import { openfdaDevices } from './adapters/openfda-devices.js';
-import { openfdaDrugs } from './adapters/openfda-drugs.js';
-import { eurlexOj } from './adapters/eurlex-oj.js';
-import { lakemedelsverketFsn } from './adapters/lakemedelsverket-fsn.js';
-import { mdcgGuidance } from './adapters/mdcg-guidance.js';
-import { regionalHtaList } from './adapters/regional-hta-list.js';
-import { notifiedBodies } from './adapters/notified-bodies.js';
-import { sbuPublications } from './adapters/sbu-publications.js';
-import { tlv } from './adapters/tlv.js';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SourceAdapter } from './types.js';
 
 /**
- * Every adapter, by id. One explicit line per adapter: adding a source is a visible diff here,
- * not a side effect of a file appearing in a directory.
+ * Every adapter, by id.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- options differ per adapter; config loading validates them with each adapter's own schema
-export const adapters: Record<string, SourceAdapter<any>> = {
-  [clinicaltrials.id]: clinicaltrials,
-  [eudamedCertificates.id]: eudamedCertificates,
-  [emaEvaluation.id]: emaEvaluation,
-  [emaMedicines.id]: emaMedicines,
-  [councilLists.id]: councilLists,
-  [eudamedDevices.id]: eudamedDevices,
-  [eudamedBuildInfo.id]: eudamedBuildInfo,
-  [nyeMetoder.id]: nyeMetoder,
-  [openfdaDevices.id]: openfdaDevices,
-  [openfdaDrugs.id]: openfdaDrugs,
-  [eurlexOj.id]: eurlexOj,
-  [lakemedelsverketFsn.id]: lakemedelsverketFsn,
-  [mdcgGuidance.id]: mdcgGuidance,
-  [regionalHtaList.id]: regionalHtaList,
-  [notifiedBodies.id]: notifiedBodies,
-  [sbuPublications.id]: sbuPublications,
-  [tlv.id]: tlv,
-};
+export type AdapterRegistry = Readonly<Record<string, SourceAdapter<any>>>;
 
-export function getAdapter(id: string): SourceAdapter<unknown> | undefined {
-  // `hasOwn` keeps `constructor`, `toString` and friends from resolving as adapters.
-  return Object.hasOwn(adapters, id) ? adapters[id] : undefined;
+/** One module per adapter, named as its id, the adapter its default export; tests beside them. */
+export const ADAPTERS_DIR = fileURLToPath(new URL('./adapters/', import.meta.url));
+
+/** `<id>.ts` (sources) or `<id>.js` (compiled); not `<id>.test.ts`, `.d.ts` or source maps. */
+const ADAPTER_FILE = /^([a-z0-9]+(?:-[a-z0-9]+)*)\.[jt]s$/;
+
+function isAdapter(value: unknown): value is SourceAdapter<unknown> {
+  const candidate = value as Partial<SourceAdapter<unknown>> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.id === 'string' &&
+    typeof candidate.requests === 'function' &&
+    typeof candidate.parse === 'function' &&
+    Array.isArray(candidate.sources)
+  );
+}
+
+/**
+ * Reads the adapters from `dir` at startup: adding a source is adding its module there, with no
+ * list to extend. Refuses a module without an adapter as its default export, or whose adapter's
+ * id differs from its file name, naming the file.
+ */
+export async function loadAdapters(dir: string = ADAPTERS_DIR): Promise<AdapterRegistry> {
+  const files = (await readdir(dir)).filter((name) => ADAPTER_FILE.test(name)).sort();
+  const loaded = await Promise.all(
+    files.map(async (file) => {
+      const module = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: unknown };
+      const adapter = module.default;
+      const id = ADAPTER_FILE.exec(file)![1]!;
+      if (!isAdapter(adapter)) {
+        throw new Error(`${path.join(dir, file)}: no source adapter as its default export`);
+      }
+      if (adapter.id !== id) {
+        throw new Error(`${path.join(dir, file)}: adapter id "${adapter.id}" differs from the file name`);
+      }
+      return adapter;
+    }),
+  );
+  const registry: Record<string, SourceAdapter<unknown>> = {};
+  for (const adapter of loaded) {
+    if (Object.hasOwn(registry, adapter.id)) {
+      throw new Error(`${dir}: two modules of adapter "${adapter.id}"`);
+    }
+    registry[adapter.id] = adapter;
+  }
+  return registry;
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RawItem } from '../domain/item.js';
+import type { SourceProfile } from '../domain/source-profile.js';
 
 /** One HTTP request an adapter wants made. Pure data; the fetch worker performs it. */
 export interface FetchRequest {
@@ -67,7 +68,48 @@ export interface ParseResult {
   recordFields?: readonly string[];
 }
 
-/** The source as configured in `config/sources.yaml`, with options already validated. */
+/**
+ * A production address and the public material it rests on (docs/sources.md has the full
+ * account): `verified` when a stored copy of the page, or public code or documentation, shows
+ * the address in use; otherwise `basis` says why it stays unverified.
+ */
+export interface UrlEvidence {
+  url: string;
+  verified: boolean;
+  basis: string;
+}
+
+/** Options as written: any field, at any depth, may be left to the schema's default. */
+export type OptionsInput<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: OptionsInput<T[K]> }
+    : T;
+
+/**
+ * A source an adapter reads unless the configuration says otherwise: its entry in every
+ * configuration (`config/sources.yaml` may switch it off or replace a field).
+ */
+export interface SourceDefaults<Opts> {
+  /** kebab-case and unique across adapters; an adapter's main source takes the adapter's id. */
+  id: string;
+  /** The publisher's name in Swedish, as the workbench, reports, alerts and CLI tables show it. */
+  label: string;
+  /** Production addresses, each with its evidence. */
+  urls: readonly UrlEvidence[];
+  /** Validated by the adapter's `optionsSchema`; what is left out takes the schema's default. */
+  options?: OptionsInput<Opts>;
+  /** Cron expression; the configuration's default schedule otherwise. */
+  schedule?: string;
+  /**
+   * How the recordings in `demo/fixtures/<adapter>/` were made, where that differs from
+   * production (smaller pages, fewer or more addresses); each given field replaces production's.
+   * The demo and the tests scan this.
+   */
+  recorded?: { urls?: readonly string[]; options?: OptionsInput<Opts> };
+}
+
+/** The source as configured, with options already validated. */
 export interface SourceSpec<Opts> {
   id: string;
   urls: string[];
@@ -83,10 +125,22 @@ export interface SourceSpec<Opts> {
  * `readDocument` (src/sources/read.ts), which sanitises the items and checks the record fields.
  */
 export interface SourceAdapter<Opts = unknown> {
-  /** kebab-case, equal to the file name in `src/sources/`. */
+  /** kebab-case, equal to the file name in `src/sources/adapters/`. */
   readonly id: string;
   /** One line in English, shown by `horisont sources`. */
   readonly description: string;
+  /** What the domain may know about every source this adapter reads. */
+  readonly profile: SourceProfile;
+  /**
+   * The sources it reads by default, each with its production addresses and their evidence:
+   * a configuration scans these unless it says otherwise.
+   */
+  readonly sources: readonly SourceDefaults<Opts>[];
+  /**
+   * Politeness: the least spacing between two requests to these hosts, shared by every worker on
+   * every machine (the configuration's `hosts:` overrides it; other hosts get its default).
+   */
+  readonly hosts?: Readonly<Record<string, { minIntervalMs: number }>>;
   /** Validates the `options` block of a config entry using this adapter. */
   readonly optionsSchema: z.ZodType<Opts>;
   /**

@@ -5,7 +5,6 @@ import { RawItem } from '../../src/domain/item.js';
 import { fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
 import type { FixtureServer } from '../../src/fixtures/server.js';
 import { startFixtureServer, toFixtureUrl } from '../../src/fixtures/server.js';
-import { adapters } from '../../src/sources/index.js';
 import type { FetchRequest, ParseResult } from '../../src/sources/types.js';
 import { SCENARIO_DIR as SCENARIO, loadLabels, nameMatches } from '../triage/labels.js';
 import type { Product, Tag } from '../triage/labels.js';
@@ -91,7 +90,7 @@ describe('triage evaluation scenario', () => {
   const requestsBySource = new Map<string, number>();
 
   beforeAll(async () => {
-    sources = (await loadConfig(SCENARIO, adapters)).sources;
+    sources = (await loadConfig(SCENARIO)).sources;
     server = await startFixtureServer({ root: SCENARIO, port: 0 });
     for (const source of sources) {
       const { items, requests } = await scan(source, server.origin);

@@ -14,7 +14,7 @@ import { parseRobotsTxt } from '../../src/fetch/robots.js';
 import { assertUrlAllowed, isBlockedAddress } from '../../src/fetch/ssrf-guard.js';
 import { RECORDINGS_DIR, fixtureDocument, listFixtures } from '../../src/fixtures/documents.js';
 import type { RecordedFixture } from '../../src/fixtures/documents.js';
-import { adapters } from '../../src/sources/index.js';
+import { loadAdapters } from '../../src/sources/index.js';
 import type { FetchedDocument, ParseResult, SourceAdapter } from '../../src/sources/types.js';
 import { upsertItems } from '../../src/store/items.js';
 import { withTransaction } from '../../src/store/db.js';
@@ -27,6 +27,7 @@ import type { World } from './support/world.js';
  * seed and path to replay it.
  */
 
+const adapters = await loadAdapters();
 const SEED = Number(process.env.FC_SEED ?? 20261123);
 const RUNS = Number(process.env.FC_RUNS ?? 40);
 fc.configureGlobal({ seed: SEED, numRuns: RUNS });

@@ -16,6 +16,7 @@ import { startFixtureServer } from '../../src/fixtures/server.js';
 import type { FixtureServer } from '../../src/fixtures/server.js';
 import { STAGES, NOMINATION_QUEUE } from '../../src/queue/names.js';
 import type { RunSummary } from '../../src/store/runs.js';
+import type { AdapterRegistry } from '../../src/sources/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The recordings every world serves a copy of. */
@@ -53,6 +54,8 @@ export interface HarnessOptions {
    * copy of demo/fixtures the test may edit.
    */
   fixturesRoot?: string;
+  /** Source adapters of the test's own instead of src/sources/adapters. */
+  adapters?: AdapterRegistry;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -94,6 +97,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
           log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
           configDir,
           dbRole: options.dbRole,
+          adapters: options.adapters,
         });
         if (options.workers !== false) startWorkers(ctx);
       }

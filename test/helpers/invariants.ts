@@ -6,7 +6,6 @@ import { identitiesOf } from '../../src/domain/identity.js';
 import { RawItem } from '../../src/domain/item.js';
 import { toFixtureUrl } from '../../src/fixtures/server.js';
 import { STAGES } from '../../src/queue/names.js';
-import { adapters } from '../../src/sources/index.js';
 import { readDocument } from '../../src/sources/read.js';
 import type { FetchRequest, FetchedDocument } from '../../src/sources/types.js';
 
@@ -62,7 +61,7 @@ export async function fixtureOracle(
   fixtureOrigin: string,
   sourceIds: readonly string[],
 ): Promise<Oracle> {
-  const config = await loadConfig(configDir, adapters);
+  const config = await loadConfig(configDir);
   const oracle: Oracle = new Map();
   for (const sourceId of sourceIds) {
     const source = config.sources.find((s) => s.id === sourceId);

@@ -7,7 +7,6 @@ import { createHarness, DEMO_CONFIG, REPO_ROOT } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { checkSourcesLive, checkSourcesOffline, formatSourceChecks } from '../../src/cli/sources-commands.js';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
-import { adapters } from '../../src/sources/index.js';
 import { RECORDINGS_DIR } from '../../src/fixtures/documents.js';
 
 /**
@@ -33,15 +32,13 @@ function breakRecording(...parts: string[]): void {
 
 describe('horisont sources check (offline)', () => {
   it('every source of the demo and the production configuration plans valid requests and parses its recordings', async () => {
-    const configs = await Promise.all(
-      [DEMO_CONFIG, DEFAULT_CONFIG_DIR].map((dir) => loadConfig(dir, adapters)),
-    );
+    const configs = await Promise.all([DEMO_CONFIG, DEFAULT_CONFIG_DIR].map((dir) => loadConfig(dir)));
     for (const config of configs) {
       const checks = checkSourcesOffline(config, RECORDINGS_DIR);
       expect(checks.map((c) => c.sourceId)).toEqual(config.sources.map((s) => s.id));
       expect(checks.filter((c) => !c.ok)).toEqual([]);
     }
-    const demo = checkSourcesOffline(await loadConfig(DEMO_CONFIG, adapters), RECORDINGS_DIR);
+    const demo = checkSourcesOffline(await loadConfig(DEMO_CONFIG), RECORDINGS_DIR);
     // The demo's EUDAMED search is recorded page by page: the chain is followed to its end.
     expect(demo.find((c) => c.sourceId === 'eudamed-devices')?.detail).toContain(
       '3 inspelade sidor lästa, 13 poster',
@@ -50,7 +47,7 @@ describe('horisont sources check (offline)', () => {
 
   it('names a source whose recording no longer parses, with the kind', async () => {
     breakRecording('tlv', 'nyheter.html');
-    const checks = checkSourcesOffline(await loadConfig(DEMO_CONFIG, adapters), h.fixturesDir, [
+    const checks = checkSourcesOffline(await loadConfig(DEMO_CONFIG), h.fixturesDir, [
       'tlv',
       'sbu-publications',
     ]);

@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { HorisontConfig } from '../../src/config/load.js';
 import { RawItem } from '../../src/domain/item.js';
-import { adapters } from '../../src/sources/index.js';
 import { EVAL_SET_DIR, HARD_CASES, hardCasesOf, loadEvalSet } from './eval-set.js';
 import type { EvalEntry } from './eval-set.js';
 
@@ -21,7 +20,7 @@ const entries = loadEvalSet();
 let config: HorisontConfig;
 
 beforeAll(async () => {
-  config = await loadConfig(CONFIG_DIR, adapters);
+  config = await loadConfig(CONFIG_DIR);
 });
 
 function groupBy<T>(values: readonly T[], key: (value: T) => string): Map<string, T[]> {

@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
 import type { HorisontConfig } from '../../src/config/load.js';
 import { parseEnv } from '../../src/env.js';
-import { adapters } from '../../src/sources/index.js';
 import { loadEvalSet } from './eval-set.js';
 import type { EvalEntry } from './eval-set.js';
 import { evaluateLinkage, shuffled } from './evaluate.js';
@@ -19,7 +18,7 @@ let entries: EvalEntry[];
 let inOrder: EvaluationRun;
 
 beforeAll(async () => {
-  config = await loadConfig(DEFAULT_CONFIG_DIR, adapters);
+  config = await loadConfig(DEFAULT_CONFIG_DIR);
   entries = loadEvalSet();
   inOrder = await evaluateLinkage(entries, { databaseUrl, config });
 });

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { REPO_ROOT } from '../helpers/harness.js';
+import { DEMO_CONFIG, REPO_ROOT } from '../helpers/harness.js';
+import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
 import {
   DECISION_STATUS_LABELS,
   DELIVERY_KIND_LABELS,
@@ -27,10 +27,12 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('Swedish labels', () => {
-  it('name every configured source', () => {
-    for (const file of ['config/sources.yaml', 'config/demo/sources.yaml']) {
-      const { sources } = parse(read(file)) as { sources: { id: string }[] };
-      for (const { id } of sources) expect(SOURCE_LABELS, `${file}: ${id}`).toHaveProperty([id]);
+  it('name every configured source', async () => {
+    for (const dir of [DEFAULT_CONFIG_DIR, DEMO_CONFIG]) {
+      for (const source of (await loadConfig(dir)).sources) {
+        expect(source.label, `${dir}: ${source.id}`).not.toBe(source.id);
+        expect(SOURCE_LABELS, `${dir}: ${source.id}`).toHaveProperty([source.id], source.label);
+      }
     }
   });
 

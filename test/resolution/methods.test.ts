@@ -3,9 +3,8 @@ import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
 import { isDescribedIntervention } from '../../src/domain/identity.js';
 import { methodProfile, methodSimilarity } from '../../src/domain/method-similarity.js';
 import { comparableName } from '../../src/domain/resolution.js';
-import { adapters } from '../../src/sources/index.js';
 
-const { resolution } = await loadConfig(DEFAULT_CONFIG_DIR, adapters);
+const { resolution } = await loadConfig(DEFAULT_CONFIG_DIR);
 const terms = resolution.methods;
 const score = (a: string, b: string) =>
   methodSimilarity(methodProfile(a, terms), methodProfile(b, terms), terms).score;

@@ -245,6 +245,63 @@ function pageOf(key: string): number {
 export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
   id: ID,
   description: 'ClinicalTrials.gov API v2: device or drug trials with Nordic sites, newest update first',
+  profile: { kind: 'trial-registry', region: 'international' },
+  hosts: {
+    'clinicaltrials.gov': { minIntervalMs: 1000 }, // robots.txt Crawl-delay: 1; ~50 requests/minute is the cited safe rate
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'ClinicalTrials.gov',
+      // Device interventions with sites in the Nordic countries, newest update first; paged through
+      // nextPageToken. Verify live that AREA[InterventionType] is accepted by filter.advanced.
+      urls: [
+        {
+          url: 'https://clinicaltrials.gov/api/v2/studies?query.locn=Sweden OR Norway OR Denmark OR Finland OR Iceland&filter.advanced=AREA[InterventionType]DEVICE&sort=LastUpdatePostDate:desc&countTotal=true',
+          verified: true,
+          basis:
+            "The v2 API's documented parameters (clinicaltrials.gov/data-api docs; AREA[...] syntax at clinicaltrials.gov/api/gui/ref/expr); AREA[InterventionType]DEVICE with countTotal=true in a public adapter noted as verified live 2026-07-09.",
+        },
+      ],
+      options: {
+        pageSize: 100,
+        maxPages: 5,
+      },
+      // Recorded with 3 studies per page: two pages through nextPageToken.
+      recorded: {
+        options: {
+          pageSize: 3,
+        },
+      },
+    },
+    // Drug sources (issue 18): NT-rådet's side. Evidence for each URL: docs/sources.md, "Drug
+    // sources". They cover a drug from its phase 2–3 trials with Nordic sites, through EMA's
+    // evaluation and the CHMP's opinion, to approval in the EU and abroad.
+    {
+      id: 'clinicaltrials-drugs',
+      label: 'ClinicalTrials.gov (läkemedel)',
+      // Drug and biological trials of phase 2 and later with sites in the Nordic countries, newest
+      // update first: the second query next to the device query above (same adapter and politeness).
+      urls: [
+        {
+          url: 'https://clinicaltrials.gov/api/v2/studies?query.locn=Sweden OR Norway OR Denmark OR Finland OR Iceland&filter.advanced=(AREA[InterventionType]DRUG OR AREA[InterventionType]BIOLOGICAL) AND AREA[Phase](PHASE2 OR PHASE3 OR PHASE4)&sort=LastUpdatePostDate:desc&countTotal=true',
+          verified: false,
+          basis:
+            'Same endpoint, sort and AREA[...] syntax as the verified device query (clinicaltrials.gov/api/gui/ref/expr documents AREA[field] with OR/AND and grouping; InterventionType DRUG/BIOLOGICAL and Phase PHASE2-4 are the v2 enum values). This exact combination was not seen in public use: verify live.',
+        },
+      ],
+      options: {
+        pageSize: 100,
+        maxPages: 5,
+      },
+      // Recorded with 3 studies per page.
+      recorded: {
+        options: {
+          pageSize: 3,
+        },
+      },
+    },
+  ],
   optionsSchema: ClinicalTrialsOptions,
   recordFields: [
     'protocolSection.identificationModule.nctId',
@@ -304,3 +361,5 @@ export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
     };
   },
 };
+
+export default clinicaltrials;

@@ -199,6 +199,39 @@ function newestPerKey(items: RawItem[]): RawItem[] {
 export const councilLists: SourceAdapter<CouncilListsOptions> = {
   id: ID,
   description: "NT-rådet's recommendations and MTP-rådet's product list (already handled nationally)",
+  profile: { kind: 'council', region: 'SE' },
+  sources: [
+    // The councils' own lists of products already in national collaboration. They mark candidates
+    // as already handled (resolution), they create none. NT-rådet's page embeds its list as JSON;
+    // MTP-rådet's current product list URL is NOT confirmed (samverkanlakemedel.se or janusinfo.se):
+    // verify live before relying on it.
+    {
+      id: ID,
+      label: 'MTP-rådet och NT-rådet',
+      urls: [
+        {
+          url: 'https://samverkanlakemedel.se/lakemedel---ordnat-inforande/nt-radets-rekommendationer',
+          verified: true,
+          basis:
+            'Fetched by a public scraper (2025) that reads the embedded JSON array with productName, substances, atc, url, publishDate, recommendation.',
+        },
+        {
+          url: 'https://samverkanlakemedel.se/medicinteknik---ordnat-inforande/produkter-i-nationellt-ordnat-inforande',
+          verified: false,
+          basis:
+            "No trace of this path. Medtech's ordered introduction has its own site: a stored page at samverkanmedicinteknik.se/ordnat-inforande/inforande (MTP-rådet; earlier janusinfo.se/nationelltinforandeavmedicinteknik/), but its product-list page was not found.",
+        },
+      ],
+      options: {
+        siteOrigin: 'https://samverkanlakemedel.se',
+      },
+      schedule: '30 3 * * 1', // weekly: the lists change after council meetings
+      // MTP-rådet's list URL is unconfirmed (see config/sources.yaml).
+      recorded: {
+        options: {},
+      },
+    },
+  ],
   optionsSchema: CouncilListsOptions,
 
   requests(source: SourceSpec<CouncilListsOptions>): FetchRequest[] {
@@ -241,3 +274,5 @@ export const councilLists: SourceAdapter<CouncilListsOptions> = {
     return { items: newestPerKey(items).slice(0, source.options.maxItems) };
   },
 };
+
+export default councilLists;

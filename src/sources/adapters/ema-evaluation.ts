@@ -208,6 +208,26 @@ function publicUrl(requestUrl: string): string {
 export const emaEvaluation: SourceAdapter<EmaEvaluationOptions> = {
   id: ID,
   description: "EMA's monthly XLSX of new medicines under evaluation by the CHMP, via its index page",
+  profile: { kind: 'drug-agency', region: 'EU' },
+  hosts: {
+    'www.ema.europa.eu': { minIntervalMs: 5000 }, // EMA sits behind a WAF that answers bursts with 403s
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'EMA (under utvärdering av CHMP)',
+      // EMA's index of the monthly lists of new medicines under evaluation by the CHMP; the adapter
+      // follows the link to the newest monthly XLSX (by the month in its name).
+      urls: [
+        {
+          url: 'https://www.ema.europa.eu/en/medicines/medicines-human-use-under-evaluation',
+          verified: true,
+          basis:
+            "Stored copy of the index page; four public codebases pick the newest applications-new-human-medicines-under-evaluation-{month}-{yyyy}_en.xlsx link from it and find the floating header row by the 'International non-proprietary name (INN) / Common Name' cell (columns 'Indication - Summary', 'EMA Prod. Number', 'Start of evaluation', 'Orphan Product', 'Is PRIME', 'Accelerated assessment').",
+        },
+      ],
+    },
+  ],
   optionsSchema: EmaEvaluationOptions,
 
   requests(source: SourceSpec<EmaEvaluationOptions>): FetchRequest[] {
@@ -224,3 +244,5 @@ export const emaEvaluation: SourceAdapter<EmaEvaluationOptions> = {
     return indexPage($, doc);
   },
 };
+
+export default emaEvaluation;

@@ -174,6 +174,32 @@ function latestDate(item: RawItem): string | undefined {
 export const emaMedicines: SourceAdapter<EmaMedicinesOptions> = {
   id: ID,
   description: "EMA's centrally authorised medicines (JSON report): recent opinions and authorisations",
+  profile: { kind: 'drug-agency', region: 'EU' },
+  hosts: {
+    'www.ema.europa.eu': { minIntervalMs: 5000 }, // EMA sits behind a WAF that answers bursts with 403s
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'EMA (godkända läkemedel)',
+      // EMA's table of centrally authorised medicines as JSON (refreshed twice a day); the adapter
+      // keeps opinions and authorisations of the last recentMonths.
+      urls: [
+        {
+          url: 'https://www.ema.europa.eu/en/documents/report/medicines-output-medicines_json-report_en.json',
+          verified: true,
+          basis:
+            "Called by several public clients (EMA connectors in TypeScript, Python and Java) with the field names the adapter reads (name_of_medicine, ema_product_number, medicine_status, international_non_proprietary_name_common_name, therapeutic_indication, marketing_authorisation_developer_applicant_holder, orphan_medicine, prime_priority_medicine); EMA's 'download medicine data' page describes the JSON report, refreshed twice a day.",
+        },
+      ],
+      options: {
+        recentMonths: 24,
+      },
+      recorded: {
+        options: {},
+      },
+    },
+  ],
   optionsSchema: EmaMedicinesOptions,
   recordFields: ['name_of_medicine', 'ema_product_number', 'medicine_status'],
 
@@ -214,3 +240,5 @@ export const emaMedicines: SourceAdapter<EmaMedicinesOptions> = {
     return { items: items.slice(0, source.options.maxItems), records };
   },
 };
+
+export default emaMedicines;

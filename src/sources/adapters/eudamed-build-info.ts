@@ -28,6 +28,26 @@ const ApplicationInfo = z.object({
 export const eudamedBuildInfo: SourceAdapter<EudamedBuildInfoOptions> = {
   id: ID,
   description: "EUDAMED's API build version (applicationInfo), watched as a schema-drift canary",
+  profile: { kind: 'registry', region: 'EU' },
+  hosts: {
+    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'EUDAMED (versionsinformation)',
+      // A canary, not a list: EUDAMED's API build version. A change is noted on the source's health
+      // as a warning (the undocumented UI API may read differently); it never fails the run.
+      urls: [
+        {
+          url: 'https://ec.europa.eu/tools/eudamed/api/applicationInfo?languageIso2Code=undefined',
+          verified: true,
+          basis:
+            'Quoted with its response in Delapro/EUDAMED README.md (2022); no newer use seen, so failures are notes, not breakage.',
+        },
+      ],
+    },
+  ],
   optionsSchema: EudamedBuildInfoOptions,
 
   requests(source: SourceSpec<EudamedBuildInfoOptions>): FetchRequest[] {
@@ -49,3 +69,5 @@ export const eudamedBuildInfo: SourceAdapter<EudamedBuildInfoOptions> = {
     };
   },
 };
+
+export default eudamedBuildInfo;

@@ -375,6 +375,36 @@ function firstRequest(configured: string, pageSize: number): FetchRequest {
 export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
   id: ID,
   description: "EUDAMED MDR/IVDR certificates from the public site's certificate search API",
+  profile: { kind: 'registry', region: 'EU' },
+  hosts: {
+    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'EUDAMED (certifikat)',
+      // MDR/IVDR certificates (about 4,500 in 2026); no "changed since" filter, so the whole search
+      // is paged through each night and changes are found by versionNumber.
+      urls: [
+        {
+          url: 'https://ec.europa.eu/tools/eudamed/api/certificates/search/?iso2Code=en&languageIso2Code=en&sort=notifiedBodySrn%2Casc&entityTypeCode=certificate.certificates',
+          verified: true,
+          basis:
+            'Same parameters in two public scrapers; a 2026 note measured the whole register at size=300 (AG-Kollotzek/eudamed-api-field-guide).',
+        },
+      ],
+      options: {
+        pageSize: 300,
+        maxPages: 25,
+      },
+      recorded: {
+        options: {
+          pageSize: 6,
+          maxPages: 25,
+        },
+      },
+    },
+  ],
   optionsSchema: EudamedCertificatesOptions,
   recordFields: ['uuid', 'certificateNumber', 'notifiedBodySrn', 'actorSrn'],
 
@@ -386,3 +416,5 @@ export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
     return detailUuidOf(doc.request.url) === undefined ? parseList(doc, source) : parseDetail(doc);
   },
 };
+
+export default eudamedCertificates;

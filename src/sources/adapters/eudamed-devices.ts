@@ -175,6 +175,33 @@ function pageUrl(base: string, page: number, pageSize?: number): URL {
 export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
   id: ID,
   description: "EUDAMED device registrations (UDI-DI) from the public site's search API",
+  profile: { kind: 'registry', region: 'EU' },
+  hosts: {
+    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'EUDAMED (produkter)',
+      urls: [
+        {
+          url: 'https://ec.europa.eu/tools/eudamed/api/devices/udiDiData?iso2Code=en&languageIso2Code=en',
+          verified: true,
+          basis:
+            'Used by several public scrapers (e.g. zdavatz/eudamed2firstbase, AG-Kollotzek/eudamed-api-field-guide, Delapro/EUDAMED) with these parameters; measured in 2026.',
+        },
+      ],
+      options: {
+        pageSize: 300,
+        maxPages: 50,
+      },
+      recorded: {
+        options: {
+          pageSize: 5,
+        },
+      },
+    },
+  ],
   optionsSchema: EudamedDevicesOptions,
   // A renamed tradeName or primaryDi otherwise passes (both may be null) and re-keys every item.
   recordFields: ['uuid', 'primaryDi', 'tradeName', 'manufacturerName'],
@@ -224,3 +251,5 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
     };
   },
 };
+
+export default eudamedDevices;

@@ -501,6 +501,27 @@ function toItem(
 export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
   id: ID,
   description: 'EUR-Lex RSS or Atom feeds (Official Journal acts), kept to MDR/IVDR and medical devices',
+  profile: { kind: 'legislation', region: 'EU' },
+  sources: [
+    {
+      id: ID,
+      label: 'EU:s officiella tidning',
+      // The Official Journal L series feed (last 100 acts), kept to MDR/IVDR acts by keyword. Verify
+      // live that rssId=222 is still OJ L. EUR-Lex sits behind an AWS WAF challenge: a challenge
+      // page is reported as blocked, and the CELLAR SPARQL endpoint is the fallback.
+      urls: [
+        {
+          url: 'https://eur-lex.europa.eu/EN/display-feed.rss?rssId=222',
+          verified: true,
+          basis:
+            "Labelled 'Acts of the Official Journal L' in several public codebases, one noting a live fetch on 2026-09-02 and another 'verified live as valid RSS 2.0'.",
+        },
+      ],
+      options: {
+        keywords: ['2017/745', '2017/746', 'medical device', 'in vitro diagnostic'],
+      },
+    },
+  ],
   optionsSchema: EurlexOjOptions,
   recordFields: ['title', 'link', 'pubDate'],
 
@@ -550,3 +571,5 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
     return { items, records: feed.items };
   },
 };
+
+export default eurlexOj;

@@ -166,6 +166,27 @@ function nextPage($: CheerioAPI, doc: FetchedDocument, maxPages: number): FetchR
 export const lakemedelsverketFsn: SourceAdapter<LakemedelsverketFsnOptions> = {
   id: ID,
   description: "Läkemedelsverket's list of field safety notices (säkerhetsmeddelanden) for medical devices",
+  profile: { kind: 'regulator', region: 'SE' },
+  sources: [
+    {
+      id: ID,
+      label: 'Läkemedelsverket (säkerhetsmeddelanden)',
+      // TO BE VERIFIED LIVE: the current list URL, its markup and its paging were not found in the
+      // public material (the legacy list lived under /malgrupp/Halso---sjukvard/Medicinteknisk-
+      // sakerhetsinformation/). EUDAMED publishes no FSNs, so this list is the Swedish source.
+      urls: [
+        {
+          url: 'https://www.lakemedelsverket.se/sv/medicinteknik/folj-upp-anvandning/sakerhetsmeddelanden',
+          verified: false,
+          basis:
+            'The section exists (stored: .../folj-upp-anvandning/rapportering-av-fsca-fsn, updated 26 June 2024) but this list page was not found; the legacy list lived at lakemedelsverket.se/malgrupp/Halso---sjukvard/Medicinteknisk-sakerhetsinformation/.',
+        },
+      ],
+      options: {
+        maxPages: 5,
+      },
+    },
+  ],
   optionsSchema: LakemedelsverketFsnOptions,
 
   requests(source: SourceSpec<LakemedelsverketFsnOptions>): FetchRequest[] {
@@ -196,3 +217,5 @@ export const lakemedelsverketFsn: SourceAdapter<LakemedelsverketFsnOptions> = {
     return next ? { items: kept, next } : { items: kept };
   },
 };
+
+export default lakemedelsverketFsn;

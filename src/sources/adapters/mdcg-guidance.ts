@@ -201,6 +201,25 @@ function guidanceTables($: CheerioAPI): Selection {
 export const mdcgGuidance: SourceAdapter<MdcgGuidanceOptions> = {
   id: ID,
   description: 'MDCG-endorsed guidance documents on the MDR and IVDR (European Commission)',
+  profile: { kind: 'regulator', region: 'EU' },
+  sources: [
+    {
+      id: ID,
+      label: 'MDCG-vägledningar',
+      // Answers 403 to default clients; the browser-like http.userAgent above is what it needs.
+      urls: [
+        {
+          url: 'https://health.ec.europa.eu/medical-devices-sector/new-regulations/guidance-mdcg-endorsed-documents-and-other-guidance_en',
+          verified: true,
+          basis:
+            'Fetched daily by rlwadh/ReguWatch (reports/2025-10-17/daily-summary.md: 200 after an earlier 403).',
+        },
+      ],
+      options: {
+        fileTypes: ['pdf'],
+      },
+    },
+  ],
   optionsSchema: MdcgGuidanceOptions,
 
   requests(source: SourceSpec<MdcgGuidanceOptions>): FetchRequest[] {
@@ -251,3 +270,5 @@ export const mdcgGuidance: SourceAdapter<MdcgGuidanceOptions> = {
     return { items: items.slice(0, source.options.maxItems) };
   },
 };
+
+export default mdcgGuidance;

@@ -75,6 +75,28 @@ function toItem(body: NotifiedBody): RawItem {
 export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
   id: ID,
   description: 'EUDAMED list of MDR/IVDR notified bodies (NB number, name, designation status)',
+  profile: { kind: 'registry', region: 'EU' },
+  hosts: {
+    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'Anmälda organ (NANDO)',
+      // EUDAMED's short list of MDR/IVDR notified bodies (NB number, name, status per legislation);
+      // chosen over NANDO's legacy HTML, which is moving and has no API.
+      urls: [
+        {
+          url: 'https://ec.europa.eu/tools/eudamed/api/ses/notifiedBodies',
+          verified: true,
+          basis: 'Called by two public scrapers that expect a plain array (one also accepts .content).',
+        },
+      ],
+      options: {
+        maxPages: 5,
+      },
+    },
+  ],
   optionsSchema: NotifiedBodiesOptions,
   recordFields: ['uuid', 'eudamedIdentifier', 'name'],
 
@@ -121,3 +143,5 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
     return next ? { items, next, records: entries } : { items, records: entries };
   },
 };
+
+export default notifiedBodies;

@@ -257,6 +257,35 @@ function methodsPage($: CheerioAPI, options: NyeMetoderOptions): ParseResult {
 export const nyeMetoder: SourceAdapter<NyeMetoderOptions> = {
   id: ID,
   description: 'Nye Metoder (Norway): method list and the decisions workbook (XLSX)',
+  profile: { kind: 'hta-agency', region: 'NO' },
+  sources: [
+    // Nye Metoder (Norway). The decisions page links one XLSX (replaced after each Beslutningsforum
+    // meeting); the adapter follows that link as the page's next request. The method list
+    // (/metoder/) is not scanned in production: it renders client-side from Optimizely Graph (a
+    // 2026-10-02 capture), so its served HTML has no method cards. The adapter still reads cards
+    // where a page serves them (the demo's recording).
+    {
+      id: ID,
+      label: 'Nye Metoder (Norge)',
+      urls: [
+        {
+          url: 'https://www.nyemetoder.no/innforing-av-nye-metoder/beslutning/',
+          verified: true,
+          basis:
+            "A public parser finds the page's single .xlsx link and expects the headers the adapter reads (ID-nr, Virkestoff, Handelsenavn, ..., Gjeldende beslutning); page captured 2026-10-02.",
+        },
+      ],
+      // The decisions page leads to the recorded workbook (demo/fixtures/nye-metoder/beslutninger.xlsx,
+      // built by scripts/make-nye-metoder-xlsx.ts). Unlike production, the demo also reads the
+      // recorded method list, which keeps the adapter's card parser exercised.
+      recorded: {
+        urls: [
+          'https://www.nyemetoder.no/metoder/',
+          'https://www.nyemetoder.no/innforing-av-nye-metoder/beslutning/',
+        ],
+      },
+    },
+  ],
   optionsSchema: NyeMetoderOptions,
 
   requests(source: SourceSpec<NyeMetoderOptions>): FetchRequest[] {
@@ -270,3 +299,5 @@ export const nyeMetoder: SourceAdapter<NyeMetoderOptions> = {
     return /\/beslutning\/?$/.test(path) ? decisionsPage($, doc) : methodsPage($, source.options);
   },
 };
+
+export default nyeMetoder;

@@ -195,6 +195,42 @@ function mapRecord(endpoint: Endpoint, raw: unknown, index: number): RawItem {
 export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
   id: ID,
   description: 'openFDA device decisions: 510(k), De Novo and PMA approvals, newest first',
+  profile: { kind: 'registry', region: 'US' },
+  hosts: {
+    'api.fda.gov': { minIntervalMs: 250 }, // 240 requests/minute per IP (1,000/day without an API key)
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'FDA (USA)',
+      // 510(k)/De Novo clearances and PMA approvals with supplements, newest decision first. The
+      // range is a floor only (the far upper bound stands for "open"); paging is by skip (<= 25000).
+      // A search without matches is a 404 NOT_FOUND, which the adapter reads as an empty list.
+      urls: [
+        {
+          url: 'https://api.fda.gov/device/510k.json?search=decision_date:[2025-01-01+TO+2099-12-31]&sort=decision_date:desc',
+          verified: true,
+          basis:
+            "openFDA's documented search/sort syntax (open.fda.gov device API docs); decision_date ranges with sort=decision_date:desc in public code. The far upper bound itself was not seen.",
+        },
+        {
+          url: 'https://api.fda.gov/device/pma.json?search=decision_date:[2025-01-01+TO+2099-12-31]&sort=decision_date:desc',
+          verified: true,
+          basis: "As the 510(k) query; openFDA's own tests query pma decision_date ranges (FDA/openfda).",
+        },
+      ],
+      options: {
+        limit: 100,
+        maxPages: 3,
+      },
+      // Recorded with 3 decisions per request: two 510(k) pages, one PMA page.
+      recorded: {
+        options: {
+          limit: 3,
+        },
+      },
+    },
+  ],
   optionsSchema: OpenFdaDevicesOptions,
   // A search without matches (and a skip past the end) is a 404 with NOT_FOUND: read, not failed.
   acceptStatuses: [404],
@@ -246,3 +282,5 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
     };
   },
 };
+
+export default openfdaDevices;

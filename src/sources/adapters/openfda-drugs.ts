@@ -143,6 +143,32 @@ function toItem(application: Application): RawItem | undefined {
 export const openfdaDrugs: SourceAdapter<OpenFdaDrugsOptions> = {
   id: ID,
   description: 'openFDA Drugs@FDA: novel drug and biologic approvals, newest first',
+  profile: { kind: 'drug-agency', region: 'US' },
+  hosts: {
+    'api.fda.gov': { minIntervalMs: 250 }, // 240 requests/minute per IP (1,000/day without an API key)
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'FDA (läkemedel, USA)',
+      // Original applications approved since 2025, newest first; the adapter keeps new molecular
+      // entities (class TYPE 1) and biologics (BLA). The "+" in "+TO+" and "+AND+" stays unencoded.
+      urls: [
+        {
+          url: 'https://api.fda.gov/drug/drugsfda.json?search=submissions.submission_type:"ORIG"+AND+submissions.submission_status_date:[2025-01-01+TO+2099-12-31]&sort=submissions.submission_status_date:desc',
+          verified: true,
+          basis:
+            "openFDA's drug/drugsfda endpoint with searches on submissions.submission_type and submissions.submission_status_date ranges and the same sort appears in public clients; the record shape (application_number, sponsor_name, openfda, products[].active_ingredients, submissions[].submission_class_code) is openFDA's documented drugsfda schema.",
+        },
+      ],
+      options: {
+        limit: 100,
+      },
+      recorded: {
+        options: {},
+      },
+    },
+  ],
   optionsSchema: OpenFdaDrugsOptions,
   acceptStatuses: [404],
   recordFields: ['application_number', 'submissions'],
@@ -182,3 +208,5 @@ export const openfdaDrugs: SourceAdapter<OpenFdaDrugsOptions> = {
     return { items, records: page.results };
   },
 };
+
+export default openfdaDrugs;

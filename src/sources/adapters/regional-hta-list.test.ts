@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { HorisontError } from '../../domain/errors.js';
 import { RECORDINGS_DIR, fixtureDocument, listFixtures } from '../../fixtures/documents.js';
 import { toFixtureUrl } from '../../fixtures/server.js';
 import { RegionalHtaListOptions, regionalHtaList } from './regional-hta-list.js';
 import type { FetchedDocument, SourceSpec } from '../types.js';
-
-const CONFIG = fileURLToPath(new URL('../../../config/sources.yaml', import.meta.url));
 
 const fixtures = listFixtures(RECORDINGS_DIR, 'regional-hta-list');
 function fixture(name: string, requestUrl?: string): FetchedDocument {
@@ -17,15 +12,12 @@ function fixture(name: string, requestUrl?: string): FetchedDocument {
   return fixtureDocument(found, requestUrl);
 }
 
-interface Entry {
-  id: string;
-  adapter: string;
-  urls: string[];
-  options?: Record<string, unknown>;
-}
-const configured = (parseYaml(readFileSync(CONFIG, 'utf8')) as { sources: Entry[] }).sources.filter(
-  (entry) => entry.adapter === 'regional-hta-list',
-);
+/** The regional units the adapter declares, with their production addresses and options. */
+const configured = regionalHtaList.sources.map((source) => ({
+  id: source.id,
+  urls: source.urls.map((entry) => entry.url),
+  options: source.options,
+}));
 
 function spec(url: string, options: Record<string, unknown> = {}): SourceSpec<RegionalHtaListOptions> {
   return { id: 'hta-test', urls: [url], options: RegionalHtaListOptions.parse(options) };

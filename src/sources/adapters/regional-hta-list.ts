@@ -197,6 +197,126 @@ function findList(
 export const regionalHtaList: SourceAdapter<RegionalHtaListOptions> = {
   id: ID,
   description: "Regional HTA units' own report lists (HTML, selectors configured per unit)",
+  profile: { kind: 'hta-agency', region: 'SE' },
+  sources: [
+    // Regional HTA units' own report lists: one adapter, the markup per unit in `selectors`.
+    // Only Camtö's page (hta-orebro) is evidenced by a stored copy, and of no unit was the report
+    // list's markup seen: the selectors follow the recorded fixtures and each `evidence` says what is
+    // known (docs/sources.md). Several units send readers to SBU's database, so SBU's regional-HTA
+    // search (sbu-publications) remains the complete feed.
+    {
+      id: 'hta-vgr',
+      label: 'HTA-centrum Västra Götaland',
+      urls: [
+        {
+          url: 'https://www.sahlgrenska.se/forskning/htacentrum/hta-rapporter/',
+          verified: false,
+          basis:
+            "No stored page or code shows a report list here; sahlgrenska.se's HTA-centrum pages were last updated 2018 and the unit's pages now live under vgregion.se (.../vardgivarwebben/utveckling--uppfoljning/htacentrum/), where no report-list page was found either. SBU's regional-HTA search covers its reports.",
+        },
+      ],
+      options: {
+        region: 'Västra Götalandsregionen',
+        publicationType: 'HTA-rapport',
+        siteOrigin: 'https://www.sahlgrenska.se',
+        selectors: {
+          container: 'ul.sv-defaultlist',
+          item: 'li.sv-channel-item',
+          title: '.sv-font-rubrik-3',
+          date: '.sv-font-datum',
+          summary: '.sv-font-brodtext',
+        },
+      },
+    },
+    {
+      id: 'hta-skane',
+      label: 'HTA Region Skåne',
+      urls: [
+        {
+          url: 'https://vardgivare.skane.se/kompetens-utveckling/sakkunniggrupper/hta-skane/hta-rapporter/',
+          verified: false,
+          basis:
+            "The parent page .../sakkunniggrupper/hta-skane/ is stored (now titled HTA syd, for Södra sjukvårdsregionen) and sends readers to SBU's database for reports; this child list was not seen anywhere.",
+        },
+      ],
+      options: {
+        region: 'Region Skåne',
+        publicationType: 'HTA-rapport',
+        siteOrigin: 'https://vardgivare.skane.se',
+        selectors: {
+          container: 'main table',
+          item: 'tbody tr',
+          link: 'td:first-child a[href]',
+          date: 'td:nth-child(2)',
+        },
+      },
+    },
+    {
+      id: 'hta-stockholm',
+      label: 'HTA Region Stockholm',
+      urls: [
+        {
+          url: 'https://www.regionstockholm.se/verksamhet/halsa-och-vard/hta-enheten/rapporter/',
+          verified: false,
+          basis:
+            "No stored page or code shows any Region Stockholm HTA URL; the unit exists (its head is quoted in sjukhuslakaren.se, 'Bristande resurser bakbinder HTA-enheterna').",
+        },
+      ],
+      options: {
+        region: 'Region Stockholm',
+        publicationType: 'HTA-rapport',
+        siteOrigin: 'https://www.regionstockholm.se',
+        selectors: {
+          container: '.listing--reports',
+          item: 'article.teaser',
+          title: '.teaser__heading',
+          date: 'time',
+          summary: '.teaser__text',
+        },
+      },
+    },
+    {
+      id: 'hta-ostergotland',
+      label: 'HTA Region Östergötland',
+      urls: [
+        {
+          url: 'https://vardgivarwebb.regionostergotland.se/Startsida/Kunskapsstod/Metodvardering/HTA-rapporter/',
+          verified: false,
+          basis: 'Nothing at all was found for this host in stored pages or code.',
+        },
+      ],
+      options: {
+        region: 'Region Östergötland',
+        publicationType: 'HTA-rapport',
+        siteOrigin: 'https://vardgivarwebb.regionostergotland.se',
+        selectors: {
+          container: '.sv-text-portlet-content ul:has(a[href$=".pdf"])',
+          item: 'li',
+        },
+      },
+    },
+    {
+      id: 'hta-orebro',
+      label: 'Camtö (Region Örebro län)',
+      urls: [
+        {
+          url: 'https://www.regionorebrolan.se/sv/Forskning/Infrastruktur-for-forskning/HTA-enheten/',
+          verified: true,
+          basis:
+            "Stored copy of the page (Region Örebro län, 'HTA-enheten', Camtö); a 2022-03-28 regionorebrolan.se news item counts 50 Camtö reports in five years. The page's report-list markup was not seen (text copy only).",
+        },
+      ],
+      options: {
+        region: 'Region Örebro län',
+        publicationType: 'HTA-rapport',
+        siteOrigin: 'https://www.regionorebrolan.se',
+        selectors: {
+          container: '.rich-text ul:has(a[href$=".pdf"])',
+          item: 'li',
+        },
+      },
+    },
+  ],
   optionsSchema: RegionalHtaListOptions,
 
   requests(source: SourceSpec<RegionalHtaListOptions>): FetchRequest[] {
@@ -241,3 +361,5 @@ export const regionalHtaList: SourceAdapter<RegionalHtaListOptions> = {
     return { items: items.slice(0, options.maxItems) };
   },
 };
+
+export default regionalHtaList;

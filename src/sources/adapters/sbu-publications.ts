@@ -76,6 +76,31 @@ function parseHit(hit: Selection, language: RawItem['language']): RawItem | unde
 export const sbuPublications: SourceAdapter<SbuPublicationsOptions> = {
   id: ID,
   description: "SBU's publication search (regional HTA and SBU reports), newest first",
+  profile: { kind: 'hta-agency', region: 'SE' },
+  hosts: {
+    'www.sbu.se': { minIntervalMs: 2000 },
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'SBU',
+      // Newest first. The regional HTA search is where every region's HTA unit publishes.
+      urls: [
+        {
+          url: 'https://www.sbu.se/sv/sok/?q=&s=date&pt=/publication-type/regional-hta&ps=10&view=Classic&pdf=false',
+          verified: true,
+          basis:
+            'Linked as "SBU\'s publication database for regional HTA reports" from adamsdarwich.github.io/database.html (link accessed 2023-03-19). The result page\'s markup was not seen.',
+        },
+        {
+          url: 'https://www.sbu.se/sv/sok/?q=&s=date&ps=10&view=Classic&pdf=false',
+          verified: false,
+          basis:
+            "The same /sv/sok/ search without the publication-type facet; no stored page or code uses this form. SBU's publications RSS feed (/sv/publikationer/feed/) is the alternative, seen in one public code file only.",
+        },
+      ],
+    },
+  ],
   optionsSchema: SbuPublicationsOptions,
 
   requests(source: SourceSpec<SbuPublicationsOptions>): FetchRequest[] {
@@ -109,3 +134,5 @@ export const sbuPublications: SourceAdapter<SbuPublicationsOptions> = {
     return { items: items.slice(0, source.options.maxItems) };
   },
 };
+
+export default sbuPublications;

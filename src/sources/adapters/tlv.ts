@@ -177,6 +177,64 @@ export const tlv: SourceAdapter<TlvOptions> = {
   id: ID,
   description:
     'TLV list pages (Sitevision): news, health-economic assessments of medical devices, benefit decisions on drugs',
+  profile: { kind: 'reimbursement-agency', region: 'SE' },
+  hosts: {
+    'www.tlv.se': { minIntervalMs: 2000 },
+  },
+  sources: [
+    {
+      id: ID,
+      label: 'TLV',
+      urls: [
+        {
+          url: 'https://www.tlv.se/medicinteknik/halsoekonomiska-bedomningar-av-medicinteknik.html',
+          verified: false,
+          basis:
+            "No stored page or code shows this Swedish path. The English equivalent exists (stored copy of tlv.se/in-english/medical-devices/health-economic-evaluations.html); TLV's sitemap (sitemap1.xml.gz) is the discovery route a public scraper uses.",
+        },
+        {
+          url: 'https://www.tlv.se/om-tlv/nyheter.html',
+          verified: false,
+          basis: "No stored page or code shows TLV's news list at this path, and no TLV RSS feed was found.",
+        },
+      ],
+      options: {
+        listKinds: {
+          '/medicinteknik/halsoekonomiska-bedomningar-av-medicinteknik.html': 'hta-report',
+        },
+        defaultKind: 'news',
+      },
+    },
+    {
+      id: 'tlv-beslut',
+      label: 'TLV (förmånsbeslut)',
+      // TLV's benefit decisions on drugs (förmånsbeslut): each a TLV decision on a prescription drug.
+      // The lists without a date range show the latest decisions.
+      urls: [
+        {
+          url: 'https://www.tlv.se/beslut/beslut-lakemedel/generell-subvention.html',
+          verified: true,
+          basis:
+            'Public scrapers read this list (with ?start=YYYY0101-00000000-AM&end=YYYY1231-235959999-PM per year): li > a[href=.../generell-subvention/arkiv/YYYY-MM-DD-slug.html] with div.sol-article-item__date and span.sol-article-item__content__heading; item pages of the archive are cited in public drug datasets. What the list shows without a date range is inferred (the latest decisions).',
+        },
+        {
+          url: 'https://www.tlv.se/beslut/beslut-lakemedel/begransad-subvention.html',
+          verified: true,
+          basis:
+            'The same public scrapers loop over generell-subvention, begransad-subvention and avslag-och-uteslutningar with the same markup.',
+        },
+        {
+          url: 'https://www.tlv.se/beslut/beslut-lakemedel/avslag-och-uteslutningar.html',
+          verified: true,
+          basis:
+            'The same public scrapers loop over generell-subvention, begransad-subvention and avslag-och-uteslutningar with the same markup.',
+        },
+      ],
+      recorded: {
+        urls: ['https://www.tlv.se/beslut/beslut-lakemedel/generell-subvention.html'],
+      },
+    },
+  ],
   optionsSchema: TlvOptions,
 
   requests(source: SourceSpec<TlvOptions>): FetchRequest[] {
@@ -213,3 +271,5 @@ export const tlv: SourceAdapter<TlvOptions> = {
     return { items: items.slice(0, source.options.maxItems) };
   },
 };
+
+export default tlv;
