@@ -6,6 +6,9 @@ import type { FetchedDocument, FetchRequest } from './types.js';
  * an adapter itself; what each endpoint's records mean stays in the adapter.
  */
 
+/** About 20 requests a minute per IP before EUDAMED answers 429 with `Retry-After: 60`. */
+export const EUDAMED_HOSTS = { 'ec.europa.eu': { minIntervalMs: 3000 } };
+
 /** Spring Data `Page`, as EUDAMED's list endpoints return it. */
 export const SpringPage = z.object({
   content: z.array(z.unknown()),

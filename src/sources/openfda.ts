@@ -15,6 +15,9 @@ const Envelope = z.object({
   }),
   results: z.array(z.unknown()),
 });
+/** 240 requests a minute per IP (1,000 a day without an API key). */
+export const OPENFDA_HOSTS = { 'api.fda.gov': { minIntervalMs: 250 } };
+
 export type OpenFdaPage = z.infer<typeof Envelope>;
 
 /** What openFDA sends instead of an envelope: a 404 with NOT_FOUND means "no matches". */

@@ -263,16 +263,8 @@ export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
             "The v2 API's documented parameters (clinicaltrials.gov/data-api docs; AREA[...] syntax at clinicaltrials.gov/api/gui/ref/expr); AREA[InterventionType]DEVICE with countTotal=true in a public adapter noted as verified live 2026-07-09.",
         },
       ],
-      options: {
-        pageSize: 100,
-        maxPages: 5,
-      },
       // Recorded with 3 studies per page: two pages through nextPageToken.
-      recorded: {
-        options: {
-          pageSize: 3,
-        },
-      },
+      recorded: { options: { pageSize: 3 } },
     },
     // Drug sources (issue 18): NT-rådet's side. Evidence for each URL: docs/sources.md, "Drug
     // sources". They cover a drug from its phase 2–3 trials with Nordic sites, through EMA's
@@ -290,16 +282,8 @@ export const clinicaltrials: SourceAdapter<ClinicalTrialsOptions> = {
             'Same endpoint, sort and AREA[...] syntax as the verified device query (clinicaltrials.gov/api/gui/ref/expr documents AREA[field] with OR/AND and grouping; InterventionType DRUG/BIOLOGICAL and Phase PHASE2-4 are the v2 enum values). This exact combination was not seen in public use: verify live.',
         },
       ],
-      options: {
-        pageSize: 100,
-        maxPages: 5,
-      },
       // Recorded with 3 studies per page.
-      recorded: {
-        options: {
-          pageSize: 3,
-        },
-      },
+      recorded: { options: { pageSize: 3 } },
     },
   ],
   optionsSchema: ClinicalTrialsOptions,

@@ -222,14 +222,7 @@ export const councilLists: SourceAdapter<CouncilListsOptions> = {
             "No trace of this path. Medtech's ordered introduction has its own site: a stored page at samverkanmedicinteknik.se/ordnat-inforande/inforande (MTP-rådet; earlier janusinfo.se/nationelltinforandeavmedicinteknik/), but its product-list page was not found.",
         },
       ],
-      options: {
-        siteOrigin: 'https://samverkanlakemedel.se',
-      },
       schedule: '30 3 * * 1', // weekly: the lists change after council meetings
-      // MTP-rådet's list URL is unconfirmed (see config/sources.yaml).
-      recorded: {
-        options: {},
-      },
     },
   ],
   optionsSchema: CouncilListsOptions,

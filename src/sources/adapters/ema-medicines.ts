@@ -192,12 +192,6 @@ export const emaMedicines: SourceAdapter<EmaMedicinesOptions> = {
             "Called by several public clients (EMA connectors in TypeScript, Python and Java) with the field names the adapter reads (name_of_medicine, ema_product_number, medicine_status, international_non_proprietary_name_common_name, therapeutic_indication, marketing_authorisation_developer_applicant_holder, orphan_medicine, prime_priority_medicine); EMA's 'download medicine data' page describes the JSON report, refreshed twice a day.",
         },
       ],
-      options: {
-        recentMonths: 24,
-      },
-      recorded: {
-        options: {},
-      },
     },
   ],
   optionsSchema: EmaMedicinesOptions,

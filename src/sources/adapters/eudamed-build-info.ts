@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HorisontError } from '../../domain/errors.js';
 import { describeIssues, readJsonBody } from '../json-body.js';
+import { EUDAMED_HOSTS } from '../eudamed-api.js';
 import { listRequestKey } from '../html.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
 
@@ -29,9 +30,7 @@ export const eudamedBuildInfo: SourceAdapter<EudamedBuildInfoOptions> = {
   id: ID,
   description: "EUDAMED's API build version (applicationInfo), watched as a schema-drift canary",
   profile: { kind: 'registry', region: 'EU' },
-  hosts: {
-    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
-  },
+  hosts: EUDAMED_HOSTS,
   sources: [
     {
       id: ID,

@@ -13,6 +13,7 @@ import {
   nextEudamedPage,
   present,
   textOf,
+  EUDAMED_HOSTS,
 } from '../eudamed-api.js';
 import { describeIssues, readJsonBody } from '../json-body.js';
 import type {
@@ -376,9 +377,7 @@ export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
   id: ID,
   description: "EUDAMED MDR/IVDR certificates from the public site's certificate search API",
   profile: { kind: 'registry', region: 'EU' },
-  hosts: {
-    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
-  },
+  hosts: EUDAMED_HOSTS,
   sources: [
     {
       id: ID,
@@ -393,16 +392,7 @@ export const eudamedCertificates: SourceAdapter<EudamedCertificatesOptions> = {
             'Same parameters in two public scrapers; a 2026 note measured the whole register at size=300 (AG-Kollotzek/eudamed-api-field-guide).',
         },
       ],
-      options: {
-        pageSize: 300,
-        maxPages: 25,
-      },
-      recorded: {
-        options: {
-          pageSize: 6,
-          maxPages: 25,
-        },
-      },
+      recorded: { options: { pageSize: 6, maxPages: 25 } },
     },
   ],
   optionsSchema: EudamedCertificatesOptions,

@@ -5,6 +5,7 @@ import { HorisontError } from '../../domain/errors.js';
 import type { ItemKind, ProductFacts, RawItem } from '../../domain/item.js';
 import { describeIssues, readJsonBody } from '../json-body.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
+import { EUDAMED_HOSTS } from '../eudamed-api.js';
 
 const ID = 'eudamed-devices';
 const DEVICE_PAGE = 'https://ec.europa.eu/tools/eudamed/#/screen/search-device/';
@@ -176,9 +177,7 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
   id: ID,
   description: "EUDAMED device registrations (UDI-DI) from the public site's search API",
   profile: { kind: 'registry', region: 'EU' },
-  hosts: {
-    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
-  },
+  hosts: EUDAMED_HOSTS,
   sources: [
     {
       id: ID,
@@ -191,15 +190,7 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
             'Used by several public scrapers (e.g. zdavatz/eudamed2firstbase, AG-Kollotzek/eudamed-api-field-guide, Delapro/EUDAMED) with these parameters; measured in 2026.',
         },
       ],
-      options: {
-        pageSize: 300,
-        maxPages: 50,
-      },
-      recorded: {
-        options: {
-          pageSize: 5,
-        },
-      },
+      recorded: { options: { pageSize: 5 } },
     },
   ],
   optionsSchema: EudamedDevicesOptions,

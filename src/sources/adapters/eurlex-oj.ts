@@ -517,9 +517,6 @@ export const eurlexOj: SourceAdapter<EurlexOjOptions> = {
             "Labelled 'Acts of the Official Journal L' in several public codebases, one noting a live fetch on 2026-09-02 and another 'verified live as valid RSS 2.0'.",
         },
       ],
-      options: {
-        keywords: ['2017/745', '2017/746', 'medical device', 'in vitro diagnostic'],
-      },
     },
   ],
   optionsSchema: EurlexOjOptions,

@@ -182,9 +182,6 @@ export const lakemedelsverketFsn: SourceAdapter<LakemedelsverketFsnOptions> = {
             'The section exists (stored: .../folj-upp-anvandning/rapportering-av-fsca-fsn, updated 26 June 2024) but this list page was not found; the legacy list lived at lakemedelsverket.se/malgrupp/Halso---sjukvard/Medicinteknisk-sakerhetsinformation/.',
         },
       ],
-      options: {
-        maxPages: 5,
-      },
     },
   ],
   optionsSchema: LakemedelsverketFsnOptions,

@@ -206,7 +206,8 @@ export const mdcgGuidance: SourceAdapter<MdcgGuidanceOptions> = {
     {
       id: ID,
       label: 'MDCG-vägledningar',
-      // Answers 403 to default clients; the browser-like http.userAgent above is what it needs.
+      // Answers 403 to default clients; the browser-like http.userAgent of config/sources.yaml is what
+      // it needs.
       urls: [
         {
           url: 'https://health.ec.europa.eu/medical-devices-sector/new-regulations/guidance-mdcg-endorsed-documents-and-other-guidance_en',
@@ -215,9 +216,6 @@ export const mdcgGuidance: SourceAdapter<MdcgGuidanceOptions> = {
             'Fetched daily by rlwadh/ReguWatch (reports/2025-10-17/daily-summary.md: 200 after an earlier 403).',
         },
       ],
-      options: {
-        fileTypes: ['pdf'],
-      },
     },
   ],
   optionsSchema: MdcgGuidanceOptions,

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { HorisontError } from '../../domain/errors.js';
 import type { RawItem } from '../../domain/item.js';
-import { MultilingualText, SpringPage, lastSegment, nextEudamedPage, textOf } from '../eudamed-api.js';
+import {
+  EUDAMED_HOSTS,
+  MultilingualText,
+  SpringPage,
+  lastSegment,
+  nextEudamedPage,
+  textOf,
+} from '../eudamed-api.js';
 import { describeIssues, readJsonBody } from '../json-body.js';
 import { listRequestKey } from '../html.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
@@ -76,9 +83,7 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
   id: ID,
   description: 'EUDAMED list of MDR/IVDR notified bodies (NB number, name, designation status)',
   profile: { kind: 'registry', region: 'EU' },
-  hosts: {
-    'ec.europa.eu': { minIntervalMs: 3000 }, // EUDAMED: about 20 requests/minute per IP before 429 + Retry-After: 60
-  },
+  hosts: EUDAMED_HOSTS,
   sources: [
     {
       id: ID,
@@ -92,9 +97,6 @@ export const notifiedBodies: SourceAdapter<NotifiedBodiesOptions> = {
           basis: 'Called by two public scrapers that expect a plain array (one also accepts .content).',
         },
       ],
-      options: {
-        maxPages: 5,
-      },
     },
   ],
   optionsSchema: NotifiedBodiesOptions,

@@ -3,7 +3,7 @@ import { parseSourceDate } from '../../domain/dates.js';
 import { HorisontError } from '../../domain/errors.js';
 import type { ItemReference, ProductFacts, RawItem } from '../../domain/item.js';
 import { describeIssues, shortHash, slug } from '../json-body.js';
-import { readOpenFdaPage } from '../openfda.js';
+import { readOpenFdaPage, OPENFDA_HOSTS } from '../openfda.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
 
 const ID = 'openfda-devices';
@@ -196,9 +196,7 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
   id: ID,
   description: 'openFDA device decisions: 510(k), De Novo and PMA approvals, newest first',
   profile: { kind: 'registry', region: 'US' },
-  hosts: {
-    'api.fda.gov': { minIntervalMs: 250 }, // 240 requests/minute per IP (1,000/day without an API key)
-  },
+  hosts: OPENFDA_HOSTS,
   sources: [
     {
       id: ID,
@@ -220,15 +218,10 @@ export const openfdaDevices: SourceAdapter<OpenFdaDevicesOptions> = {
         },
       ],
       options: {
-        limit: 100,
         maxPages: 3,
       },
       // Recorded with 3 decisions per request: two 510(k) pages, one PMA page.
-      recorded: {
-        options: {
-          limit: 3,
-        },
-      },
+      recorded: { options: { limit: 3 } },
     },
   ],
   optionsSchema: OpenFdaDevicesOptions,

@@ -4,7 +4,7 @@ import { HorisontError } from '../../domain/errors.js';
 import type { DrugFacts, RawItem } from '../../domain/item.js';
 import { cleanText } from '../html.js';
 import { describeIssues, shortHash } from '../json-body.js';
-import { readOpenFdaPage } from '../openfda.js';
+import { readOpenFdaPage, OPENFDA_HOSTS } from '../openfda.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
 
 const ID = 'openfda-drugs';
@@ -144,9 +144,7 @@ export const openfdaDrugs: SourceAdapter<OpenFdaDrugsOptions> = {
   id: ID,
   description: 'openFDA Drugs@FDA: novel drug and biologic approvals, newest first',
   profile: { kind: 'drug-agency', region: 'US' },
-  hosts: {
-    'api.fda.gov': { minIntervalMs: 250 }, // 240 requests/minute per IP (1,000/day without an API key)
-  },
+  hosts: OPENFDA_HOSTS,
   sources: [
     {
       id: ID,
@@ -161,12 +159,6 @@ export const openfdaDrugs: SourceAdapter<OpenFdaDrugsOptions> = {
             "openFDA's drug/drugsfda endpoint with searches on submissions.submission_type and submissions.submission_status_date ranges and the same sort appears in public clients; the record shape (application_number, sponsor_name, openfda, products[].active_ingredients, submissions[].submission_class_code) is openFDA's documented drugsfda schema.",
         },
       ],
-      options: {
-        limit: 100,
-      },
-      recorded: {
-        options: {},
-      },
     },
   ],
   optionsSchema: OpenFdaDrugsOptions,

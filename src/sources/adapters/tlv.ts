@@ -202,7 +202,6 @@ export const tlv: SourceAdapter<TlvOptions> = {
         listKinds: {
           '/medicinteknik/halsoekonomiska-bedomningar-av-medicinteknik.html': 'hta-report',
         },
-        defaultKind: 'news',
       },
     },
     {
@@ -230,9 +229,7 @@ export const tlv: SourceAdapter<TlvOptions> = {
             'The same public scrapers loop over generell-subvention, begransad-subvention and avslag-och-uteslutningar with the same markup.',
         },
       ],
-      recorded: {
-        urls: ['https://www.tlv.se/beslut/beslut-lakemedel/generell-subvention.html'],
-      },
+      recorded: { urls: ['https://www.tlv.se/beslut/beslut-lakemedel/generell-subvention.html'] },
     },
   ],
   optionsSchema: TlvOptions,
