@@ -1,20 +1,7 @@
 import type { EventRow, SubscriptionRow } from '../store/alerts.js';
 import type { AlertLinks } from './render.js';
 import { entryOf, oneLine } from './render.js';
-
-/** Characters XML 1.0 does not allow at all (lone surrogates among them) are dropped. */
-const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-/** Text and attribute content: every markup character escaped, invalid characters removed. */
-export function xmlText(value: string): string {
-  return value
-    .replace(NOT_XML, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
+import { xmlText } from '../text/xml.js';
 
 /**
  * One Atom feed (RFC 4287) per subscription. Every scraped field is `type="text"`: a reader shows

@@ -1,5 +1,5 @@
-import { html, join, safeHttpUrl } from '../api/html.js';
-import type { SafeHtml } from '../api/html.js';
+import { html, join, safeHttpUrl } from '../text/html.js';
+import type { SafeHtml } from '../text/html.js';
 import type { EventRow, SubscriptionRow } from '../store/alerts.js';
 import { EVENT_LABELS, describeFilter } from './filter.js';
 import type { EventKind } from './filter.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../api/context.js';
-import { sendPage } from '../api/app.js';
+import { sendPage } from '../api/page.js';
 import { ApiError, MESSAGES } from '../api/errors.js';
-import { html } from '../api/html.js';
+import { html } from '../text/html.js';
 import { API_CSP, serializeCookie } from '../api/security.js';
 import { createSession } from '../store/users.js';
 import {

@@ -16,7 +16,7 @@ import {
 } from './security.js';
 import { authenticateToken, loadSession, roleAtLeast } from '../store/users.js';
 import { appendAudit } from '../store/audit.js';
-import { layout } from './views/layout.js';
+import { sendPage } from './page.js';
 import { errorPage } from './views/misc.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerPageRoutes } from './routes/pages.js';
@@ -34,30 +34,6 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isApiRequest(request: FastifyRequest): boolean {
   return request.url === '/api' || request.url.startsWith('/api/');
-}
-
-/** Renders a full HTML page with the request's nonce. */
-export function sendPage(
-  reply: FastifyReply,
-  request: FastifyRequest,
-  input: {
-    title: string;
-    section: Parameters<typeof layout>[0]['section'];
-    body: Parameters<typeof layout>[0]['body'];
-  },
-  status = 200,
-): FastifyReply {
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(
-      layout({
-        ...input,
-        nonce: request.nonce,
-        user: request.user,
-        csrfToken: request.session?.csrfToken,
-      }),
-    );
 }
 
 function sendError(

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from './context.js';
 import { parseCandidateFilterForPage } from './service.js';
-import { html, pathWithQuery } from './html.js';
-import type { SafeHtml } from './html.js';
+import { html } from '../text/html.js';
+import { pathWithQuery } from './html.js';
+import type { SafeHtml } from '../text/html.js';
 import { BAND_LABELS, KIND_LABELS, STATUS_LABELS, isoDate, labelOf, swedishNumber } from './format.js';
 import { toCsv, toXlsx } from './spreadsheet.js';
 import type { Cell, Table } from './spreadsheet.js';

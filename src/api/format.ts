@@ -1,5 +1,5 @@
-import { html } from './html.js';
-import type { SafeHtml } from './html.js';
+import { html } from '../text/html.js';
+import type { SafeHtml } from '../text/html.js';
 import { formatSwedishDate } from '../domain/dates.js';
 
 const TIME_ZONE = 'Europe/Stockholm';

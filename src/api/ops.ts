@@ -23,6 +23,7 @@ import { failFastRedis } from './fail-fast-redis.js';
 import { assertSchemaName } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
 import { roleAtLeast } from '../store/users.js';
+import { escapeHtml } from '../text/html.js';
 
 /**
  * Operations endpoints on the workbench app:
@@ -177,10 +178,6 @@ export function boardContentSecurityPolicy(nonce: string): string {
     "base-uri 'self'",
     "object-src 'none'",
   ].join('; ');
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Fills Bull Board's page template and puts the nonce on its scripts and styles. */

@@ -1,4 +1,4 @@
-import { xmlText } from '../alerts/atom.js';
+import { xmlText } from '../text/xml.js';
 import { oneLine } from '../alerts/render.js';
 import { CASE_ACTION_LABELS, CASE_STATUS_LABELS, describeCaseEvent } from '../domain/cases.js';
 import type { PublicEventRow } from '../store/cases.js';

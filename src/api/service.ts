@@ -20,6 +20,7 @@ import { BEREDNING_PARTY, openCaseForNomination } from '../app/cases.js';
 import type { User } from '../store/users.js';
 import { appendAudit } from '../store/audit.js';
 import { UnknownSourceError, startRunFromRequest } from '../app/scan-once.js';
+import { calendarDay } from '../domain/dates.js';
 
 const Uuid = z.uuid();
 
@@ -27,16 +28,8 @@ export const DATE_FORMAT_MESSAGE = 'Skriv datumet som ÅÅÅÅ-MM-DD, till exemp
 
 /** True for a real calendar date written `YYYY-MM-DD` (so 2024-02-30 is refused). */
 export function isCalendarDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return (
-    year >= 1900 &&
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day
-  );
+  // calendarDay returns a real day as written, and a date-time as another string.
+  return calendarDay(value) === value;
 }
 
 /**
@@ -170,6 +163,35 @@ export function parseCandidateId(value: unknown): string {
   const result = Uuid.safeParse(value);
   if (!result.success) throw new ApiError('not_found', MESSAGES.notFound);
   return result.data;
+}
+
+// --- audit log ---------------------------------------------------------------------------------
+
+export const AuditQuery = z
+  .object({
+    action: z.string().max(100).optional(),
+    actor: z.string().max(200).optional(),
+    subject: z.string().max(100).optional(),
+    from: IsoDay.optional().or(z.literal('')),
+    to: IsoDay.optional().or(z.literal('')),
+    page: z.coerce.number().int().min(1).max(100_000).optional(),
+  })
+  .superRefine(refineDateRange);
+
+export function toAuditFilter(q: z.infer<typeof AuditQuery>) {
+  return {
+    action: q.action || undefined,
+    actor: q.actor || undefined,
+    subjectId: q.subject || undefined,
+    from: q.from || undefined,
+    to: q.to || undefined,
+    page: q.page ?? 1,
+    pageSize: 50,
+  };
+}
+
+export function parseAuditFilter(query: unknown) {
+  return toAuditFilter(parseOrThrow(AuditQuery, query ?? {}));
 }
 
 // --- decisions --------------------------------------------------------------------------------

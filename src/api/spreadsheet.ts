@@ -1,4 +1,5 @@
 import { strToU8, zipSync } from 'fflate';
+import { xmlText } from '../text/xml.js';
 
 /**
  * One table written as CSV or as an XLSX workbook, for people who open it in Excel or
@@ -59,21 +60,6 @@ const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PKG_REL_NS = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
-
-// Characters XML 1.0 cannot carry at all (a workbook holding one does not open); scraped text
-// may contain them.
-const NOT_XML =
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-function xmlText(text: string): string {
-  return text
-    .replace(NOT_XML, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
 
 /** `A`, `B`, … `Z`, `AA`, … for a zero-based column index. */
 export function columnName(index: number): string {

@@ -16,7 +16,7 @@ import { createUser } from '../store/users.js';
 import { startWebServer } from './workbench-commands.js';
 import { webSettingsFromEnv } from '../api/config.js';
 import { oneLine } from './format.js';
-import { prepareDemoAlerts } from '../alerts/demo.js';
+import { prepareDemoAlerts } from './demo-alerts.js';
 import { findPostgresBinaries, onPath, startLocalPostgres, startLocalRedis } from '../app/local-servers.js';
 import { redactUrl, ServiceUnreachableError, unreachableServices } from '../app/reachability.js';
 import { writeEnvFile } from './env-file.js';

@@ -4,7 +4,7 @@ import type { CandidateView, EvidenceItem } from './candidate.js';
 import { describeCandidate } from './candidate.js';
 import { buildReport } from './report.js';
 import { SECTION_HEADINGS } from './report-schema.js';
-import { escapeHtml, renderReportHtml } from './report-html.js';
+import { escapeText, renderReportHtml } from './report-html.js';
 import type { ScoreResult } from './score.js';
 import { storedScore } from '../../test/helpers/shipped-config.js';
 
@@ -143,9 +143,9 @@ describe('renderReportHtml keeps scraped text inert', () => {
     expect(html).not.toMatch(/[\u202a-\u202e]/);
   });
 
-  it('escapes the five markup characters and the backtick', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&\``)).toBe(
-      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;',
+  it('escapes the five markup characters and drops control characters', () => {
+    expect(escapeText(`<a href="x" title='y'>&\u202e`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp; ',
     );
   });
 });

@@ -8,7 +8,9 @@ import {
   reportDate,
   programmeEvidenceText,
   safeHttpUrl,
+  withoutControls,
 } from './report-text.js';
+import { escapeHtml } from '../text/html.js';
 import { sourceLabel } from './labels.js';
 import { STAGE_LABELS } from './lifecycle.js';
 import { PROCESS_STATUS_LABELS } from './routing.js';
@@ -21,20 +23,9 @@ import { PROCESS_STATUS_LABELS } from './routing.js';
  * even markup that got through could not run.
  */
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
 /** Text as inert HTML: control and bidi-override characters removed, markup characters escaped. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/[\p{Cc}\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu, ' ')
-    .replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
+export function escapeText(text: string): string {
+  return escapeHtml(withoutControls(text));
 }
 
 /** A link only for an http(s) URL; otherwise the text alone. */
@@ -42,8 +33,8 @@ function link(text: string, url: string | null | undefined, className?: string):
   const safe = url === null || url === undefined ? undefined : safeHttpUrl(url);
   const cls = className === undefined ? '' : ` class="${className}"`;
   return safe === undefined
-    ? escapeHtml(text)
-    : `<a${cls} href="${escapeHtml(safe)}" rel="noopener noreferrer nofollow">${escapeHtml(text)}</a>`;
+    ? escapeText(text)
+    : `<a${cls} href="${escapeText(safe)}" rel="noopener noreferrer nofollow">${escapeText(text)}</a>`;
 }
 
 /**
@@ -53,15 +44,15 @@ function link(text: string, url: string | null | undefined, className?: string):
 function cite(refs: readonly string[], byRef: Map<string, ReportSource>): string {
   const known = refs.filter((r) => byRef.has(r));
   if (known.length === 0) return '';
-  const links = known.map((r) => `<a class="ref" href="#${escapeHtml(r)}">${escapeHtml(r)}</a>`);
+  const links = known.map((r) => `<a class="ref" href="#${escapeText(r)}">${escapeText(r)}</a>`);
   return ` <span class="cite">[${links.join(', ')}]</span>`;
 }
 
 function fact(f: ReportFact, byRef: Map<string, ReportSource>): string {
   if (f.status === 'gap') {
-    return `<li class="gap"><strong>${escapeHtml(f.label)}:</strong> <em>${escapeHtml(f.text)}</em></li>`;
+    return `<li class="gap"><strong>${escapeText(f.label)}:</strong> <em>${escapeText(f.text)}</em></li>`;
   }
-  return `<li><strong>${escapeHtml(f.label)}:</strong> ${escapeHtml(f.text)}${cite(f.sources, byRef)}</li>`;
+  return `<li><strong>${escapeText(f.label)}:</strong> ${escapeText(f.text)}${cite(f.sources, byRef)}</li>`;
 }
 
 /** The report's screen and print (A4, page numbers) stylesheet. */
@@ -126,23 +117,23 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'">`,
     '<meta name="referrer" content="no-referrer">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(r.title)}</title>`,
-    `<style${options.styleNonce === undefined ? '' : ` nonce="${escapeHtml(options.styleNonce)}"`}>${REPORT_STYLE}</style>`,
+    `<title>${escapeText(r.title)}</title>`,
+    `<style${options.styleNonce === undefined ? '' : ` nonce="${escapeText(options.styleNonce)}"`}>${REPORT_STYLE}</style>`,
     '</head>',
     '<body>',
     '<header>',
-    `<h1>Tidig bedömningsrapport: ${escapeHtml(r.candidate.name)}</h1>`,
+    `<h1>Tidig bedömningsrapport: ${escapeText(r.candidate.name)}</h1>`,
     '<dl class="meta">',
     `<dt>Rapportversion</dt><dd>${r.reportVersion} (schema ${r.schemaVersion})</dd>`,
-    `<dt>Skapad</dt><dd>${escapeHtml(generated)}</dd>`,
-    `<dt>Kandidat</dt><dd>${escapeHtml(r.candidate.id)}</dd>`,
-    `<dt>Typ</dt><dd>${escapeHtml(r.candidate.kindLabel)}</dd>`,
-    `<dt>Kriterieversion</dt><dd>${escapeHtml(r.score.criteriaVersion)}</dd>`,
-    `<dt>Prioritet</dt><dd>${r.score.total} av 100, nivå ${escapeHtml(r.score.insufficientEvidence ? 'underlag saknas' : r.score.band)} (betydelse ${decimal(r.score.importance)} × tidpunkt ${decimal(r.score.timing)}, bedömd per ${escapeHtml(r.score.asOf)})</dd>`,
-    `<dt>Livscykel</dt><dd>${escapeHtml(STAGE_LABELS[r.score.stage])}</dd>`,
-    `<dt>Status hos råden</dt><dd>${escapeHtml(PROCESS_STATUS_LABELS[r.score.processStatus])}</dd>`,
-    `<dt>Avgörande skäl</dt><dd><ul>${r.score.decisive.map((reason) => `<li>${escapeHtml(reason)}</li>`).join('')}</ul></dd>`,
-    `<dt>Föreslaget råd</dt><dd>${escapeHtml(COUNCIL_TEXT[r.score.council])}</dd>`,
+    `<dt>Skapad</dt><dd>${escapeText(generated)}</dd>`,
+    `<dt>Kandidat</dt><dd>${escapeText(r.candidate.id)}</dd>`,
+    `<dt>Typ</dt><dd>${escapeText(r.candidate.kindLabel)}</dd>`,
+    `<dt>Kriterieversion</dt><dd>${escapeText(r.score.criteriaVersion)}</dd>`,
+    `<dt>Prioritet</dt><dd>${r.score.total} av 100, nivå ${escapeText(r.score.insufficientEvidence ? 'underlag saknas' : r.score.band)} (betydelse ${decimal(r.score.importance)} × tidpunkt ${decimal(r.score.timing)}, bedömd per ${escapeText(r.score.asOf)})</dd>`,
+    `<dt>Livscykel</dt><dd>${escapeText(STAGE_LABELS[r.score.stage])}</dd>`,
+    `<dt>Status hos råden</dt><dd>${escapeText(PROCESS_STATUS_LABELS[r.score.processStatus])}</dd>`,
+    `<dt>Avgörande skäl</dt><dd><ul>${r.score.decisive.map((reason) => `<li>${escapeText(reason)}</li>`).join('')}</ul></dd>`,
+    `<dt>Föreslaget råd</dt><dd>${escapeText(COUNCIL_TEXT[r.score.council])}</dd>`,
     `<dt>Föreslås för nominering</dt><dd>${r.score.nominate ? 'ja' : 'nej'}</dd>`,
     '</dl>',
     '<p class="note">Automatiskt framtaget utkast inför beredningen. Varje uppgift hänvisar till sin källa (E1, E2, …, se avsnitt 6); det som inte framgår av källorna står som ”Uppgift saknas”.</p>',
@@ -153,7 +144,7 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
   let n = 0;
   const heading = (text: string): void => {
     n += 1;
-    out.push(`<h2>${n}. ${escapeHtml(text)}</h2>`);
+    out.push(`<h2>${n}. ${escapeText(text)}</h2>`);
   };
   const factSection = (section: { heading: string; facts: ReportFact[] }): void => {
     out.push('<section>');
@@ -171,25 +162,25 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
   heading(r.sections.evidence.heading);
   if (r.sections.evidence.sources.length === 0) {
     out.push(
-      `<p class="gap"><em>${escapeHtml(`${GAP_PREFIX}inga källor är kopplade till kandidaten`)}</em></p>`,
+      `<p class="gap"><em>${escapeText(`${GAP_PREFIX}inga källor är kopplade till kandidaten`)}</em></p>`,
     );
   } else {
     out.push('<ol class="sources">');
     for (const s of r.sections.evidence.sources) {
-      const meta = [escapeHtml(s.kindLabel), escapeHtml(sourceLabel(s.sourceId))];
-      if (s.publicationType !== undefined) meta.push(escapeHtml(s.publicationType));
-      if (s.region !== undefined) meta.push(escapeHtml(s.region));
+      const meta = [escapeText(s.kindLabel), escapeText(sourceLabel(s.sourceId))];
+      if (s.publicationType !== undefined) meta.push(escapeText(s.publicationType));
+      if (s.region !== undefined) meta.push(escapeText(s.region));
       const published = s.publishedAt === undefined ? undefined : reportDate(s.publishedAt);
       const updated = s.updatedAt === undefined ? undefined : reportDate(s.updatedAt);
-      if (published !== undefined) meta.push(`publicerad ${escapeHtml(published)}`);
-      if (updated !== undefined) meta.push(`uppdaterad ${escapeHtml(updated)}`);
+      if (published !== undefined) meta.push(`publicerad ${escapeText(published)}`);
+      if (updated !== undefined) meta.push(`uppdaterad ${escapeText(updated)}`);
       if (published === undefined && updated === undefined) {
-        meta.push(`<em>${escapeHtml(GAP_PREFIX)}datum</em>`);
+        meta.push(`<em>${escapeText(GAP_PREFIX)}datum</em>`);
       }
       if (s.url === null) meta.push('<em>länken är inte en http(s)-adress och visas inte</em>');
-      const url = s.url === null ? '' : ` <span class="url">${escapeHtml(s.url)}</span>`;
+      const url = s.url === null ? '' : ` <span class="url">${escapeText(s.url)}</span>`;
       out.push(
-        `<li id="${escapeHtml(s.ref)}" value="${Number(s.ref.slice(1))}"><strong>${escapeHtml(s.ref)}.</strong> ${link(s.title, s.url)} <span class="muted">· ${meta.join(' · ')}</span>${url}</li>`,
+        `<li id="${escapeText(s.ref)}" value="${Number(s.ref.slice(1))}"><strong>${escapeText(s.ref)}.</strong> ${link(s.title, s.url)} <span class="muted">· ${meta.join(' · ')}</span>${url}</li>`,
       );
     }
     out.push('</ol>');
@@ -198,9 +189,9 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
 
   out.push('<section>');
   heading(r.sections.criteria.heading);
-  out.push(`<p>${escapeHtml(criteriaSummaryText(r))}</p>`);
+  out.push(`<p>${escapeText(criteriaSummaryText(r))}</p>`);
   for (const c of r.sections.criteria.criteria) {
-    out.push(`<h3>${escapeHtml(c.label)}</h3>`, `<p>${escapeHtml(criterionLineText(c))}</p>`);
+    out.push(`<h3>${escapeText(c.label)}</h3>`, `<p>${escapeText(criterionLineText(c))}</p>`);
     if (c.signals.length === 0) {
       out.push('<ul><li><em>Inga signaler i källorna.</em></li></ul>');
       continue;
@@ -215,10 +206,10 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
           ? ''
           : `<ul class="quotes">${quotes
               .slice(0, 3)
-              .map((q) => `<li>”${escapeHtml(q.text)}”${cite([q.source], byRef)}</li>`)
+              .map((q) => `<li>”${escapeText(q.text)}”${cite([q.source], byRef)}</li>`)
               .join('')}${quotes.length > 3 ? `<li>… och ${quotes.length - 3} till</li>` : ''}</ul>`;
       out.push(
-        `<li><strong>${escapeHtml(s.label)}</strong> (${sign}): ${escapeHtml(s.explanation)}${cite(s.sources, byRef)}${quoteList}</li>`,
+        `<li><strong>${escapeText(s.label)}</strong> (${sign}): ${escapeText(s.explanation)}${cite(s.sources, byRef)}${quoteList}</li>`,
       );
     }
     out.push('</ul>');
@@ -229,8 +220,8 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
   heading(r.sections.timing.heading);
   out.push(
     '<ul>',
-    `<li><strong>Livscykel:</strong> ${escapeHtml(STAGE_LABELS[r.sections.timing.stage])}. ${escapeHtml(r.sections.timing.expected)}</li>`,
-    `<li><strong>Rådens hantering:</strong> ${escapeHtml(PROCESS_STATUS_LABELS[r.sections.timing.processStatus])}. ${escapeHtml(r.sections.timing.statusReason)}</li>`,
+    `<li><strong>Livscykel:</strong> ${escapeText(STAGE_LABELS[r.sections.timing.stage])}. ${escapeText(r.sections.timing.expected)}</li>`,
+    `<li><strong>Rådens hantering:</strong> ${escapeText(PROCESS_STATUS_LABELS[r.sections.timing.processStatus])}. ${escapeText(r.sections.timing.statusReason)}</li>`,
     ...r.sections.timing.facts.map((f) => fact(f, byRef)),
     '</ul>',
     '</section>',
@@ -244,8 +235,8 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
   const councilRefs = councilFact?.status === 'known' ? councilFact.sources : [];
   out.push(
     '<ul>',
-    `<li><strong>Råd:</strong> ${escapeHtml(COUNCIL_TEXT[r.sections.programme.council])}</li>`,
-    `<li><strong>Motivering:</strong> ${escapeHtml(r.sections.programme.routingReason)}${cite(councilRefs, byRef)}</li>`,
+    `<li><strong>Råd:</strong> ${escapeText(COUNCIL_TEXT[r.sections.programme.council])}</li>`,
+    `<li><strong>Motivering:</strong> ${escapeText(r.sections.programme.routingReason)}${cite(councilRefs, byRef)}</li>`,
     ...r.sections.programme.programmeAreas.map((a) => {
       const shown = a.evidence ?? [];
       const list =
@@ -255,10 +246,10 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
               .slice(0, 3)
               .map((e) => {
                 const { quote, why } = programmeEvidenceText(e);
-                return `<li>${escapeHtml(quote)} (${escapeHtml(why)})${cite([e.source], byRef)}</li>`;
+                return `<li>${escapeText(quote)} (${escapeText(why)})${cite([e.source], byRef)}</li>`;
               })
               .join('')}${shown.length > 3 ? `<li>… och ${shown.length - 3} till</li>` : ''}</ul>`;
-      return `<li><strong>Programområde (förslag):</strong> ${escapeHtml(a.name)}${cite(a.sources, byRef)}${list}</li>`;
+      return `<li><strong>Programområde (förslag):</strong> ${escapeText(a.name)}${cite(a.sources, byRef)}${list}</li>`;
     }),
     ...r.sections.programme.facts.filter((f) => f.status === 'gap').map((f) => fact(f, byRef)),
     '</ul>',
@@ -267,7 +258,7 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
 
   out.push('<section>');
   heading(r.sections.openQuestions.heading);
-  out.push('<ul>', ...r.sections.openQuestions.questions.map((q) => `<li>${escapeHtml(q)}</li>`), '</ul>');
+  out.push('<ul>', ...r.sections.openQuestions.questions.map((q) => `<li>${escapeText(q)}</li>`), '</ul>');
   out.push('</section>', '</main>', '</body>', '</html>', '');
   return out.join('\n');
 }

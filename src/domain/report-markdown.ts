@@ -16,6 +16,7 @@ import {
   reportDate,
   programmeEvidenceText,
   safeHttpUrl,
+  withoutControls,
 } from './report-text.js';
 import { PROCESS_STATUS_LABELS } from './routing.js';
 
@@ -29,8 +30,7 @@ import { PROCESS_STATUS_LABELS } from './routing.js';
  */
 export function escapeMarkdown(text: string): string {
   return (
-    text
-      .replace(/[\p{Cc}\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu, ' ')
+    withoutControls(text)
       .replace(/\s+/g, ' ')
       .trim()
       .replace(/&/g, '&amp;')

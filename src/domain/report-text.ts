@@ -67,3 +67,11 @@ export function programmeEvidenceText(e: z.infer<typeof ProgrammeAreaEvidenceSch
     ? { quote: `EMDN-kod ${e.text}`, why: `under ${e.term}` }
     : { quote: `”${e.text}”`, why: `”${e.term}” i ${PROGRAMME_FIELD_LABELS[e.field]}` };
 }
+
+/**
+ * Control and bidirectional-override characters as spaces: scraped text must not reorder or hide
+ * what the reader of either rendering sees.
+ */
+export function withoutControls(text: string): string {
+  return text.replace(/[\p{Cc}\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu, ' ');
+}

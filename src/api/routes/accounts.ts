@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
-import { sendPage } from '../app.js';
-import { html } from '../html.js';
-import type { SafeHtml } from '../html.js';
+import { sendPage } from '../page.js';
+import { html } from '../../text/html.js';
+import type { SafeHtml } from '../../text/html.js';
 import { ROLE_LABELS, labelOf } from '../format.js';
 import { accountsPage } from '../views/accounts.js';
 import type { AccountsPageInput } from '../views/accounts.js';

@@ -12,13 +12,13 @@ import {
   NoteBody,
   decide,
   note,
+  parseAuditFilter,
   parseCandidateFilter,
   parseCandidateId,
   parseOrThrow,
   ScanBody,
   startScan,
 } from '../service.js';
-import { parseAuditFilter } from './pages.js';
 import { openApiDocument } from '../openapi.js';
 import { MergeBody, SplitBody, curationVersion, merge, split } from '../curation.js';
 import type { CurationResult } from '../../app/curation.js';

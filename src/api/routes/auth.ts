@@ -6,7 +6,7 @@ import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { ApiError } from '../errors.js';
 import { sameSiteTarget, serializeCookie } from '../security.js';
-import { sendPage } from '../app.js';
+import { sendPage } from '../page.js';
 import { loginPage } from '../views/misc.js';
 import {
   UserExistsError,

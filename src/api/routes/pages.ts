@@ -1,22 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { WebContext } from '../context.js';
 import { ApiError, MESSAGES } from '../errors.js';
-import { html } from '../html.js';
-import type { HtmlValue } from '../html.js';
-import { sendPage } from '../app.js';
+import { html } from '../../text/html.js';
+import type { HtmlValue } from '../../text/html.js';
+import { sendPage } from '../page.js';
 import {
+  AuditQuery,
   DecisionBody,
   NoteBody,
   decide,
   decisionBodyFromForm,
   note,
-  IsoDay,
+  toAuditFilter,
   parseCandidateFilterForPage,
   parseCandidateId,
   parseFilterForPage,
   parseOrThrow,
-  refineDateRange,
   ScanBody,
   startScan,
   validationError,
@@ -37,33 +37,6 @@ import { listAudit } from '../../store/audit.js';
 import { sourceHealth } from '../../store/queries.js';
 import { runSummary } from '../../store/runs.js';
 import type { User } from '../../store/users.js';
-
-const AuditQuery = z
-  .object({
-    action: z.string().max(100).optional(),
-    actor: z.string().max(200).optional(),
-    subject: z.string().max(100).optional(),
-    from: IsoDay.optional().or(z.literal('')),
-    to: IsoDay.optional().or(z.literal('')),
-    page: z.coerce.number().int().min(1).max(100_000).optional(),
-  })
-  .superRefine(refineDateRange);
-
-function toAuditFilter(q: z.infer<typeof AuditQuery>) {
-  return {
-    action: q.action || undefined,
-    actor: q.actor || undefined,
-    subjectId: q.subject || undefined,
-    from: q.from || undefined,
-    to: q.to || undefined,
-    page: q.page ?? 1,
-    pageSize: 50,
-  };
-}
-
-export function parseAuditFilter(query: unknown) {
-  return toAuditFilter(parseOrThrow(AuditQuery, query ?? {}));
-}
 
 const ACTION_DONE: Record<string, string> = {
   nominate: 'Kandidaten är nominerad och skickad till nomineringskön.',

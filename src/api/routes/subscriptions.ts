@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { ApiError } from '../errors.js';
-import { html } from '../html.js';
-import type { HtmlValue } from '../html.js';
-import { sendPage } from '../app.js';
+import { html } from '../../text/html.js';
+import type { HtmlValue } from '../../text/html.js';
+import { sendPage } from '../page.js';
 import { parseOrThrow } from '../service.js';
 import {
   NewSubscriptionBody,

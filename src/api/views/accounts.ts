@@ -1,5 +1,5 @@
-import { html } from '../html.js';
-import type { SafeHtml } from '../html.js';
+import { html } from '../../text/html.js';
+import type { SafeHtml } from '../../text/html.js';
 import { ROLE_LABELS, labelOf, timeTag } from '../format.js';
 import { ROLES } from '../../store/users.js';
 import type { ApiTokenInfo, User } from '../../store/users.js';

@@ -3,8 +3,9 @@ import { COUNCIL_VALUES, PROCESS_STATUS_LABELS } from '../../domain/routing.js';
 import { RANKED_SECTIONS, RANKED_SECTION_LABELS } from '../../store/queries.js';
 import type { RankedSection } from '../../store/queries.js';
 import { randomUUID } from 'node:crypto';
-import { externalLink, html, pathWithQuery } from '../html.js';
-import type { HtmlValue, SafeHtml } from '../html.js';
+import { html } from '../../text/html.js';
+import { externalLink, pathWithQuery } from '../html.js';
+import type { HtmlValue, SafeHtml } from '../../text/html.js';
 import {
   ACTION_LABELS,
   BAND_LABELS,

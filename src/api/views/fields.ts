@@ -1,5 +1,5 @@
-import { html } from '../html.js';
-import type { SafeHtml } from '../html.js';
+import { html } from '../../text/html.js';
+import type { SafeHtml } from '../../text/html.js';
 
 /**
  * A date field in the Swedish ISO form. Deliberately `type=text`: a `type=date` field shows and

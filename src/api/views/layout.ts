@@ -1,5 +1,5 @@
-import { html, SafeHtml } from '../html.js';
-import type { HtmlValue } from '../html.js';
+import { html, SafeHtml } from '../../text/html.js';
+import type { HtmlValue } from '../../text/html.js';
 import type { User } from '../../store/users.js';
 import { roleAtLeast } from '../../store/users.js';
 import { ROLE_LABELS } from '../format.js';

@@ -1,5 +1,6 @@
-import { externalLink, html, join } from '../html.js';
-import type { SafeHtml } from '../html.js';
+import { html, join } from '../../text/html.js';
+import { externalLink } from '../html.js';
+import type { SafeHtml } from '../../text/html.js';
 
 /**
  * A deliberately small Markdown renderer for the reports this system writes: headings, lists,

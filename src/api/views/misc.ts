@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { html, pathWithQuery } from '../html.js';
-import type { HtmlValue, SafeHtml } from '../html.js';
+import { html } from '../../text/html.js';
+import { pathWithQuery } from '../html.js';
+import type { HtmlValue, SafeHtml } from '../../text/html.js';
 import {
   ACTION_LABELS,
   ORIGIN_LABELS,

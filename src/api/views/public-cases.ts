@@ -1,5 +1,6 @@
-import { externalLink, html, pathWithQuery } from '../html.js';
-import type { SafeHtml } from '../html.js';
+import { html } from '../../text/html.js';
+import { externalLink, pathWithQuery } from '../html.js';
+import type { SafeHtml } from '../../text/html.js';
 import { swedishNumber, timeTag } from '../format.js';
 import { CASE_COUNCILS, CASE_STATUS_LABELS, CASE_STATUSES } from '../../domain/cases.js';
 import type { PublicCase } from '../../domain/public-cases.js';

@@ -1,4 +1,4 @@
-import { html, SafeHtml } from '../html.js';
+import { html, SafeHtml } from '../../text/html.js';
 import { renderMarkdown } from './markdown.js';
 import { REPORT_STYLE, renderReportHtml } from '../../domain/report-html.js';
 

@@ -1,5 +1,5 @@
-import { html } from '../html.js';
-import type { HtmlValue, SafeHtml } from '../html.js';
+import { html } from '../../text/html.js';
+import type { HtmlValue, SafeHtml } from '../../text/html.js';
 import { labelOf, swedishDate, timeTag } from '../format.js';
 import { NPO_NAMES } from '../../domain/programme-areas.js';
 import type { SubscriptionRow } from '../../store/alerts.js';
