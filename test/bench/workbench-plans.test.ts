@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { createDb } from '../../src/store/db.js';
 import type { Db } from '../../src/store/db.js';
-import { candidateDetail, filterOptions, listCandidates } from '../../src/store/workbench.js';
+import { FACET_LIMIT, candidateDetail, filterOptions, listCandidates } from '../../src/store/workbench.js';
 import type { CandidateFilter } from '../../src/store/workbench.js';
 import { createScaleWorld, dropScaleWorld } from '../../bench/lib/scale-world.js';
 
@@ -124,6 +124,12 @@ describe(`the workbench's plans at ${CANDIDATES.toLocaleString('en-US')} candida
         await listCandidates(explaining(db, `${label}, next page`), { ...filter, cursor: list.nextCursor });
       }
       if (['glukos', 'robot', 'pump'].includes(label)) expect(list.items.length, label).toBeGreaterThan(0);
+      // Beyond the exact count, a list's bands and statuses are counted up to their cap and a
+      // search's among the matches it counted: lower bounds either way, and said so.
+      if (list.totalApproximate) {
+        expect(list.counts.atLeast, label).toBe(true);
+        expect(list.counts.exactBelow, label).toBe(filter.q === undefined ? FACET_LIMIT : 0);
+      }
     }
     await filterOptions(explaining(db, 'filter options'));
     const ids = await db.query<{ id: string }>('select id from candidates order by md5(id::text) limit 5');

@@ -21,7 +21,6 @@ import { NPO_NAMES, PROGRAMME_FIELD_LABELS } from '../../domain/programme-areas.
 import type { DateField } from '../service.js';
 import { dateField } from './fields.js';
 import type { CandidateDetail, CandidateFilter, CandidateList } from '../../store/workbench.js';
-import { FACET_LIMIT } from '../../store/workbench.js';
 import type { Decision, DecisionState, Note } from '../../store/decisions.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
 import type { User } from '../../store/users.js';
@@ -106,9 +105,9 @@ export function candidateListPage(input: {
   const first = (list.page - 1) * list.pageSize + 1;
   const last = first + list.items.length - 1;
   const query = filterQuery(filter);
-  // Beyond FACET_LIMIT a count says "at least".
+  // A count that is a lower bound says "at least".
   const count = (n: number) =>
-    list.counts.atLeast && n >= FACET_LIMIT ? `minst ${swedishNumber(n)}` : swedishNumber(n);
+    list.counts.atLeast && n >= list.counts.exactBelow ? `minst ${swedishNumber(n)}` : swedishNumber(n);
   const bandCounts = ['hög', 'medel', 'låg']
     .map((b) => `${labelOf(BAND_LABELS, b)}: ${count(list.counts.byBand[b] ?? 0)}`)
     .join(' · ');
