@@ -187,6 +187,11 @@ function statedSupply(
  * of the condition (very severe conditions, as in oncology, are where prescription and requisition
  * drugs share a therapy area).
  */
+/** Where the supply form was read: the source's title and the words it used. */
+function stated(found: { item: PreparedEvidence['item']; text: string }): string {
+  return `källan ”${normaliseText(found.item.title)}” anger ”${found.text}”`;
+}
+
 function routeDrug(
   evidence: PreparedEvidence[],
   conditions: readonly NamedCondition[],
@@ -201,7 +206,7 @@ function routeDrug(
     return {
       council: 'NT-rådet',
       drugForm: 'rekvisition',
-      reason: `Rekvisitionsläkemedel (källan ”${normaliseText(requisition.item.title)}” anger ”${requisition.text}”): sådana läkemedel är NT-rådets kärnuppdrag.`,
+      reason: `Rekvisitionsläkemedel (${stated(requisition)}): sådana läkemedel är NT-rådets kärnuppdrag.`,
       evidence: [ref(requisition.item, requisition.snippet)],
     };
   }
@@ -218,7 +223,7 @@ function routeDrug(
       return {
         council: 'NT-rådet',
         drugForm: 'recept',
-        reason: `Receptläkemedel (”${prescription.text}”) som ändå hör till NT-rådet enligt undantagen för receptläkemedel: ${why}.`,
+        reason: `Receptläkemedel (${stated(prescription)}) som ändå hör till NT-rådet enligt undantagen för receptläkemedel: ${why}.`,
         evidence: [
           ref(prescription.item, prescription.snippet),
           ...(exception === undefined ? [] : [ref(exception.item, exception.snippet)]),
@@ -228,7 +233,7 @@ function routeDrug(
     return {
       council: 'TLV',
       drugForm: 'recept',
-      reason: `Receptläkemedel (”${prescription.text}”): kostnadseffektiviteten prövas i TLV:s förmånsprocess och inget av undantagen för nationell samverkan genom NT-rådet framgår av källorna.`,
+      reason: `Receptläkemedel (${stated(prescription)}): kostnadseffektiviteten prövas i TLV:s förmånsprocess och inget av undantagen för nationell samverkan genom NT-rådet framgår av källorna.`,
       evidence: [ref(prescription.item, prescription.snippet)],
     };
   }
