@@ -4,7 +4,7 @@ import type { CandidateView, EvidenceItem } from './candidate.js';
 import { describeCandidate } from './candidate.js';
 import { buildReport } from './report.js';
 import { SECTION_HEADINGS } from './report-schema.js';
-import { escapeText, renderReportHtml } from './report-html.js';
+import { escapeText, renderReportHtml, renderReportSection } from './report-html.js';
 import type { ScoreResult } from './score.js';
 import { storedScore } from '../../test/helpers/shipped-config.js';
 
@@ -147,5 +147,29 @@ describe('renderReportHtml keeps scraped text inert', () => {
     expect(escapeText(`<a href="x" title='y'>&\u202e`)).toBe(
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp; ',
     );
+  });
+});
+
+describe('renderReportSection', () => {
+  const { json } = reportFor(evidence, 'FreeStyle Libre 3');
+  const file = load(renderReportHtml(json));
+  const section = renderReportSection(json, 3);
+  const $ = load(section);
+  const text = (value: string): string => value.replace(/\s+/g, ' ').trim();
+
+  it('says what the file says, its headings moved down, without document, landmarks or style', () => {
+    expect(section).not.toMatch(/<(html|head|body|header|main|style)\b/);
+    expect($('h1, h2').length).toBe(0);
+    expect($('h3').first().text()).toBe(file('h1').text());
+    expect(
+      $('h4')
+        .map((_, e) => $(e).text())
+        .get(),
+    ).toEqual(
+      file('h2')
+        .map((_, e) => file(e).text())
+        .get(),
+    );
+    expect(text($.root().text())).toBe(text(file('body').text()));
   });
 });

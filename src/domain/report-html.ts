@@ -103,26 +103,16 @@ ol.sources .url { display: none; }
 }
 `;
 
-/** Renders a report (its stored JSON, validated here) as a complete HTML document. */
-export function renderReportHtml(input: unknown, options: { styleNonce?: string } = {}): string {
-  const r = EarlyAssessmentReport.parse(input);
+/**
+ * The report's content, its heading (h`level`) with the facts about it and the numbered sections
+ * (one level down): the same for the file (level 1) and inside a workbench page (deeper).
+ */
+function reportContent(r: EarlyAssessmentReport, level: number): { header: string[]; sections: string[] } {
   const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
-  const out: string[] = [];
   const generated = reportDate(r.generatedAt) ?? r.generatedAt;
-  out.push(
-    '<!DOCTYPE html>',
-    '<html lang="sv">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'">`,
-    '<meta name="referrer" content="no-referrer">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeText(r.title)}</title>`,
-    `<style${options.styleNonce === undefined ? '' : ` nonce="${escapeText(options.styleNonce)}"`}>${REPORT_STYLE}</style>`,
-    '</head>',
-    '<body>',
-    '<header>',
-    `<h1>Tidig bedömningsrapport: ${escapeText(r.candidate.name)}</h1>`,
+  const [h1, h2, h3] = [level, level + 1, level + 2];
+  const header = [
+    `<h${h1}>Tidig bedömningsrapport: ${escapeText(r.candidate.name)}</h${h1}>`,
     '<dl class="meta">',
     `<dt>Rapportversion</dt><dd>${r.reportVersion} (schema ${r.schemaVersion})</dd>`,
     `<dt>Skapad</dt><dd>${escapeText(generated)}</dd>`,
@@ -137,14 +127,12 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
     `<dt>Föreslås för nominering</dt><dd>${r.score.nominate ? 'ja' : 'nej'}</dd>`,
     '</dl>',
     '<p class="note">Automatiskt framtaget utkast inför beredningen. Varje uppgift hänvisar till sin källa (E1, E2, …, se avsnitt 6); det som inte framgår av källorna står som ”Uppgift saknas”.</p>',
-    '</header>',
-    '<main>',
-  );
-
+  ];
+  const out: string[] = [];
   let n = 0;
   const heading = (text: string): void => {
     n += 1;
-    out.push(`<h2>${n}. ${escapeText(text)}</h2>`);
+    out.push(`<h${h2}>${n}. ${escapeText(text)}</h${h2}>`);
   };
   const factSection = (section: { heading: string; facts: ReportFact[] }): void => {
     out.push('<section>');
@@ -191,7 +179,7 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
   heading(r.sections.criteria.heading);
   out.push(`<p>${escapeText(criteriaSummaryText(r))}</p>`);
   for (const c of r.sections.criteria.criteria) {
-    out.push(`<h3>${escapeText(c.label)}</h3>`, `<p>${escapeText(criterionLineText(c))}</p>`);
+    out.push(`<h${h3}>${escapeText(c.label)}</h${h3}>`, `<p>${escapeText(criterionLineText(c))}</p>`);
     if (c.signals.length === 0) {
       out.push('<ul><li><em>Inga signaler i källorna.</em></li></ul>');
       continue;
@@ -259,6 +247,43 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
   out.push('<section>');
   heading(r.sections.openQuestions.heading);
   out.push('<ul>', ...r.sections.openQuestions.questions.map((q) => `<li>${escapeText(q)}</li>`), '</ul>');
-  out.push('</section>', '</main>', '</body>', '</html>', '');
-  return out.join('\n');
+  out.push('</section>');
+  return { header, sections: out };
+}
+
+/** Renders a report (its stored JSON, validated here) as a complete HTML document. */
+export function renderReportHtml(input: unknown, options: { styleNonce?: string } = {}): string {
+  const r = EarlyAssessmentReport.parse(input);
+  const { header, sections } = reportContent(r, 1);
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="sv">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'">`,
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeText(r.title)}</title>`,
+    `<style${options.styleNonce === undefined ? '' : ` nonce="${escapeText(options.styleNonce)}"`}>${REPORT_STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<header>',
+    ...header,
+    '</header>',
+    '<main>',
+    ...sections,
+    '</main>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A report (its stored JSON, validated here) inside a page whose own headings go down to
+ * h`level - 1`: the file's content and wording, without its document, landmarks and stylesheet.
+ */
+export function renderReportSection(input: unknown, level: number): string {
+  const { header, sections } = reportContent(EarlyAssessmentReport.parse(input), level);
+  return [...header, ...sections].join('\n');
 }

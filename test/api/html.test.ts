@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { externalLink } from '../../src/api/html.js';
 import { html, safeHttpUrl } from '../../src/text/html.js';
 import { isoDate, swedishDate, swedishDateTime } from '../../src/api/format.js';
-import { renderMarkdown } from '../../src/api/views/markdown.js';
+import { reportDocument, reportSection } from '../../src/api/views/report.js';
 
 describe('the template helper escapes by default', () => {
   it.each([
@@ -52,17 +52,22 @@ describe('dates', () => {
   });
 });
 
-describe('the report Markdown renderer', () => {
-  it('renders structure and keeps raw HTML and unsafe links as text', () => {
-    const out = renderMarkdown(
-      '# Rubrik\n\n- **Namn:** A &lt;b&gt; \\*inte kursiv\\*\n- [E1](https://www.sbu.se/x) [E2](javascript:alert(1))\n\n<script>alert(1)</script>\n\n| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | 2 |',
-    ).value;
-    expect(out).toContain('<h3>Rubrik</h3>');
-    expect(out).toContain('<strong>Namn:</strong> A &lt;b&gt; *inte kursiv*');
-    expect(out).toMatch(/<a\s+href="https:\/\/www\.sbu\.se\/x"\s+rel="noopener noreferrer"/);
-    expect(out).not.toContain('href="javascript');
-    expect(out).not.toContain('<script>');
-    expect(out).not.toContain('<img');
-    expect(out).toContain('<table>');
+describe('a report stored in an older format', () => {
+  const older = {
+    version: 1,
+    markdown: '# Rubrik\n\n- [E2](javascript:alert(1))\n\n<script>alert(1)</script>',
+    json: { schemaVersion: 1 },
+  };
+
+  it('is shown as the Markdown it was written in, as text', () => {
+    const section = reportSection(older).value;
+    expect(section).toContain('<pre class="markdown"># Rubrik');
+    expect(section).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(section).not.toContain('<script>');
+    expect(section).not.toContain('href=');
+    const page = reportDocument(older, 'Namn <b>', 'nonce-1');
+    expect(page).toContain('<h1>Tidig bedömningsrapport: Namn &lt;b&gt;</h1>');
+    expect(page).toContain('<style nonce="nonce-1">');
+    expect(page).not.toContain('<script>');
   });
 });

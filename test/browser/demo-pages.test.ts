@@ -91,6 +91,23 @@ describe.skipIf(!available)('the demo’s top candidate in a browser', () => {
     expect(await page.locator('#poang section.criterion').first().isVisible()).toBe(true);
   });
 
+  it('shows its report inside the page from the report’s JSON, as the file does', async () => {
+    await page.goto(`${origin}/kandidater/${top.id}`);
+    await page.locator('#rapport > summary').click();
+    const report = page.locator('#rapport .report');
+    expect(await report.getByRole('heading', { level: 3 }).first().textContent()).toContain(top.name);
+    // The eleven numbered sections, one level below the page's own section heading.
+    expect(await report.getByRole('heading', { level: 4 }).count()).toBe(11);
+    // Citations point at the numbered sources on the same page; the bare URLs are for print only.
+    const refs = await Promise.all(
+      (await report.locator('a.ref').all()).map(async (link) => (await link.getAttribute('href')) ?? ''),
+    );
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of new Set(refs)) expect(await page.locator(ref).count()).toBe(1);
+    expect(await report.locator('ol.sources .url').first().isVisible()).toBe(false);
+    await report.screenshot({ path: path.join(ARTIFACTS, 'kandidat-rapport.png') });
+  });
+
   it('prints its report on fewer than 5 A4 pages, with an h1, numbered sources and page numbers', async () => {
     await page.goto(`${origin}/kandidater/${top.id}/rapport.html`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain(top.name);

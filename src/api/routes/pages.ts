@@ -24,9 +24,8 @@ import {
 import { candidateListPage, candidatePage, conflictNotice } from '../views/candidates.js';
 import type { CandidatePageInput } from '../views/candidates.js';
 import { auditPage, runPage, sourcesPage } from '../views/misc.js';
-import { renderMarkdown } from '../views/markdown.js';
 import { MergeBody, SplitBody, merge, mergeBodyFromForm, split, splitBodyFromForm } from '../curation.js';
-import { reportDocument } from '../views/report.js';
+import { reportDocument, reportSection } from '../views/report.js';
 import { candidateDetail, filterOptions, listCandidates, listRuns } from '../../store/workbench.js';
 import { listDecisions, listNotes } from '../../store/decisions.js';
 import { caseStatesOfCandidates } from '../../store/cases.js';
@@ -82,7 +81,7 @@ async function renderCandidate(
           notice,
           cases: cases.get(id),
         },
-        report ? renderMarkdown(report.markdown) : undefined,
+        report ? reportSection(report) : undefined,
       ),
     },
     status,

@@ -100,6 +100,15 @@ ol.timeline li::before { content:""; position:absolute; left:-7px; top:.75rem; w
 .meter > span { display:block; height:100%; background:var(--accent); }
 blockquote.snippet { margin:.25rem 0 .25rem 1rem; padding:.1rem .6rem; border-left:3px solid var(--line); color:#2f363d; }
 .report { border:1px solid var(--line); border-radius:6px; padding:.5rem 1rem; }
+.report dl.meta { display:grid; grid-template-columns:max-content 1fr; gap:.15rem 1rem; }
+.report dl.meta dt { font-weight:600; }
+.report dl.meta dd { margin:0; }
+.report .note { border-left:4px solid var(--line); padding:.3rem .75rem; }
+.report li.gap em { color:#7a3d00; }
+.report .cite, .report .quotes { font-size:.92em; }
+/* The source list links each title; the bare URL is for the printed file only. */
+.report ol.sources .url { display:none; }
+.report pre.markdown { white-space:pre-wrap; font:inherit; }
 .not-a-link { color:var(--muted); }
 .placeholder { border:2px dashed var(--line); border-radius:6px; padding:.75rem; color:var(--muted); }
 ${Array.from({ length: 11 }, (_, i) => `.meter > .w${i * 10} { width:${i * 10}%; }`).join('\n')}
