@@ -222,7 +222,12 @@ function world(perPage: number, pages: number) {
       return [...touched];
     },
     score(candidateId: string): void {
-      const view = describeCandidate(candidateId, candidateId, evidence.get(candidateId) ?? []);
+      const view = describeCandidate(
+        candidateId,
+        candidateId,
+        evidence.get(candidateId) ?? [],
+        scoring.sourceProfiles,
+      );
       scoreCandidate(view, { criteria: scoring.criteria, conditions: scoring.conditions, asOf: BENCH_AS_OF });
     },
   };

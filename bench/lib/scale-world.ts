@@ -84,7 +84,7 @@ export function scoreInMemory(
   asOf: string = BENCH_AS_OF,
   councilLists: CouncilListEntry[] = [],
 ): { view: CandidateView; result: ScoreResult } {
-  const view = describeCandidate(id, resolvedName, evidence);
+  const view = describeCandidate(id, resolvedName, evidence, scoring.sourceProfiles);
   const result: ScoreResult = {
     ...scoreCandidate(view, {
       criteria: scoring.criteria,
@@ -166,7 +166,12 @@ export function changedCriteriaConfig(suffix: string): string {
 
 export async function loadScoring(configDir: string = CONFIG_DIR): Promise<Scoring> {
   const config = await loadAppConfig(parseEnv({ ...process.env, HORISONT_CONFIG_DIR: configDir }), configDir);
-  return { criteria: config.criteria, conditions: config.conditions, programmeAreas: config.programmeAreas };
+  return {
+    sourceProfiles: config.sourceProfiles,
+    criteria: config.criteria,
+    conditions: config.conditions,
+    programmeAreas: config.programmeAreas,
+  };
 }
 
 export function removeConfig(dir: string): void {

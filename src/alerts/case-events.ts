@@ -2,6 +2,7 @@ import { describeCandidate } from '../domain/candidate.js';
 import { CASE_ACTION_LABELS, CASE_STATUS_LABELS, describeCaseEvent } from '../domain/cases.js';
 import type { CaseEventAction, CaseState } from '../domain/cases.js';
 import type { ScoreResult } from '../domain/score.js';
+import type { SourceProfiles } from '../domain/source-profile.js';
 import type { Tx } from '../store/db.js';
 import { loadCandidate } from '../store/candidates.js';
 import { loadEvidence } from '../store/items.js';
@@ -30,7 +31,11 @@ const SILENT = new Set<CaseEventAction>(['acknowledge-review', 'import']);
  * own subscriptions, and those whose conditions match the candidate). Each outbox row is its own
  * message, so every change reaches a subscriber exactly once, never folded into another change.
  */
-export async function recordCaseChangeEvent(tx: Tx, change: CaseChange): Promise<void> {
+export async function recordCaseChangeEvent(
+  tx: Tx,
+  change: CaseChange,
+  sourceProfiles: SourceProfiles,
+): Promise<void> {
   if (SILENT.has(change.action) || change.candidateId === null) return;
   const row = await loadCandidate(tx, change.candidateId);
   if (!row) return;
@@ -41,7 +46,7 @@ export async function recordCaseChangeEvent(tx: Tx, change: CaseChange): Promise
         ])
       ).rows[0]?.result
     : undefined;
-  const view = describeCandidate(row.id, row.resolved_name, await loadEvidence(tx, row.id));
+  const view = describeCandidate(row.id, row.resolved_name, await loadEvidence(tx, row.id), sourceProfiles);
   // A candidate not scored yet (its score job is still queued) is shown and matched as unranked.
   const result: Pick<ScoreResult, 'band' | 'total' | 'council' | 'programmeAreas'> = score ?? {
     total: 0,

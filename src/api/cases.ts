@@ -104,15 +104,20 @@ export async function applyCaseChange(
   caseNumber: string,
   body: CaseChangeBody,
 ): Promise<{ record: CaseRecord; event: CaseEvent; replayed: boolean }> {
-  const outcome = await changeCase(web.app.db, actorOf(user), {
-    caseNumber,
-    expectedVersion: body.version,
-    clientRequestId: body.clientRequestId,
-    change: body.change,
-    comment: body.comment,
-    requestId: request.id,
-    today: stockholmDay(web.now()),
-  });
+  const outcome = await changeCase(
+    web.app.db,
+    actorOf(user),
+    {
+      caseNumber,
+      expectedVersion: body.version,
+      clientRequestId: body.clientRequestId,
+      change: body.change,
+      comment: body.comment,
+      requestId: request.id,
+      today: stockholmDay(web.now()),
+    },
+    web.app.config.sourceProfiles,
+  );
   switch (outcome.kind) {
     case 'not-found':
       throw new ApiError('not_found', 'Ärendet finns inte.');

@@ -300,6 +300,7 @@ export async function decide(
         actor: who,
         requestId: input.requestId,
         now: web.now(),
+        sourceProfiles: web.app.config.sourceProfiles,
       });
       return { nominationId: nomination.nominationId };
     },

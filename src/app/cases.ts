@@ -3,6 +3,7 @@ import { recordCaseChangeEvent } from '../alerts/case-events.js';
 import { SubscriptionFilter } from '../alerts/filter.js';
 import { councilForKind } from '../domain/cases.js';
 import { stockholmDay } from '../domain/dates.js';
+import type { SourceProfiles } from '../domain/source-profile.js';
 import type { CaseCouncil, NominatingOrigin, SubjectKind } from '../domain/cases.js';
 import type { Db, Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
@@ -66,6 +67,8 @@ export interface CaseNominationInput {
   itemId?: string | undefined;
   /** The party's contact person: they are told of every change to the case by e-mail. */
   contact?: { name: string; email: string } | undefined;
+  /** The configured sources' profiles, which the followers' alerts describe the candidate with. */
+  sourceProfiles: SourceProfiles;
   clientRequestId?: string | undefined;
   actor: Actor;
   requestId?: string | undefined;
@@ -119,15 +122,19 @@ export async function openCaseForNomination(tx: Tx, input: CaseNominationInput):
     );
   }
   const record = (await caseByNumber(tx, opened.caseNumber))!;
-  await recordCaseChangeEvent(tx, {
-    caseNumber: record.caseNumber,
-    title: record.title,
-    candidateId: record.candidateId,
-    eventId: opened.eventId,
-    action: opened.joined ? 'add-party' : 'open',
-    payload: { origin: input.origin, party: input.party },
-    after: record.state,
-  });
+  await recordCaseChangeEvent(
+    tx,
+    {
+      caseNumber: record.caseNumber,
+      title: record.title,
+      candidateId: record.candidateId,
+      eventId: opened.eventId,
+      action: opened.joined ? 'add-party' : 'open',
+      payload: { origin: input.origin, party: input.party },
+      after: record.state,
+    },
+    input.sourceProfiles,
+  );
   return opened;
 }
 
@@ -135,19 +142,28 @@ export async function openCaseForNomination(tx: Tx, input: CaseNominationInput):
  * One change to a case: the event, the state it leads to, the audit entry and the alerts of the
  * change's followers commit together.
  */
-export async function changeCase(db: Db, actor: Actor, input: CaseChangeInput): Promise<CaseChangeOutcome> {
+export async function changeCase(
+  db: Db,
+  actor: Actor,
+  input: CaseChangeInput,
+  sourceProfiles: SourceProfiles,
+): Promise<CaseChangeOutcome> {
   return withTransaction(db, async (tx) => {
     const outcome = await changeCaseInTransaction(tx, actor, input);
     if (outcome.kind === 'recorded' && !outcome.replayed) {
-      await recordCaseChangeEvent(tx, {
-        caseNumber: outcome.record.caseNumber,
-        title: outcome.record.title,
-        candidateId: outcome.record.candidateId,
-        eventId: outcome.event.id,
-        action: outcome.event.action,
-        payload: outcome.event.payload,
-        after: outcome.event.after,
-      });
+      await recordCaseChangeEvent(
+        tx,
+        {
+          caseNumber: outcome.record.caseNumber,
+          title: outcome.record.title,
+          candidateId: outcome.record.candidateId,
+          eventId: outcome.event.id,
+          action: outcome.event.action,
+          payload: outcome.event.payload,
+          after: outcome.event.after,
+        },
+        sourceProfiles,
+      );
     }
     return outcome;
   });

@@ -237,6 +237,7 @@ export async function nominateCandidate(
       nominationId: nomination.nominationId,
       actor: options.actor ?? CLI_ACTOR,
       now,
+      sourceProfiles: ctx.config.sourceProfiles,
     });
     return { ...nomination, caseNumber: opened.caseNumber };
   });

@@ -204,6 +204,7 @@ export async function submitFromOutside(
       actor,
       requestId: options.requestId,
       now: options.now,
+      sourceProfiles: ctx.config.sourceProfiles,
     });
     return {
       kind: 'nomination',

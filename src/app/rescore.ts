@@ -209,7 +209,12 @@ export async function rescoreAll(
     const cases = await caseStatesOfCandidates(db, ids, asOf); // eslint-disable-line no-await-in-loop
     const staged: unknown[] = [];
     for (const candidate of batch) {
-      const view = describeCandidate(candidate.id, candidate.resolved_name, candidate.evidence);
+      const view = describeCandidate(
+        candidate.id,
+        candidate.resolved_name,
+        candidate.evidence,
+        scoring.sourceProfiles,
+      );
       const { result, inputHash } = judge(
         view,
         scoring,

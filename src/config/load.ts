@@ -7,6 +7,7 @@ import { SourcesFile } from './schema.js';
 import { adapterHosts, configureSources, formatPath } from './sources.js';
 import type { ConfiguredSource } from './sources.js';
 import type { ConditionIndex } from '../domain/conditions.js';
+import type { SourceProfiles } from '../domain/source-profile.js';
 import { ConditionVocabulary, compileConditions } from '../domain/conditions.js';
 import { TriageCriteria, criteriaWordProblems } from '../domain/criteria.js';
 import type { ManufacturerAliases } from '../domain/manufacturers.js';
@@ -39,6 +40,8 @@ export interface HorisontConfig {
   /** Drift and re-key guards (`guards:` in sources.yaml). */
   guards: SourcesFile['guards'];
   sources: ConfiguredSource[];
+  /** Each configured source's profile by id: what the domain may know of the sources. */
+  sourceProfiles: SourceProfiles;
   criteria: TriageCriteria;
   /** Manufacturer renames and group names (`manufacturers.yaml`), compiled for lookups. */
   manufacturers: ManufacturerAliases;
@@ -183,6 +186,7 @@ export async function loadConfig(dir: string, given?: AdapterRegistry): Promise<
     hosts,
     guards: parsedSources.guards,
     sources,
+    sourceProfiles: Object.fromEntries(sources.map((source) => [source.id, source.profile])),
     criteria,
     manufacturers: compileManufacturerAliases(manufacturers),
     programmeAreas: compileProgrammeAreas(programmeAreas),

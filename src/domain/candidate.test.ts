@@ -6,6 +6,8 @@ import {
   normaliseLegislation,
   normaliseRiskClass,
 } from './candidate.js';
+import type { SourceProfiles } from './source-profile.js';
+import { shippedSourceProfiles } from '../../test/helpers/shipped-config.js';
 
 const eudamed = (itemId: string, product: EvidenceItem['product']): EvidenceItem => ({
   itemId,
@@ -24,6 +26,24 @@ const hta: EvidenceItem = {
   url: 'https://www.sbu.se/sv/publikationer/regional-hta/libre-3/',
   region: 'HTA-centrum Västra Götalandsregionen',
 };
+
+describe('an EU register record', () => {
+  // A record stating no legislation: only its source's profile says it is EUDAMED's.
+  const record = eudamed('40', { tradeName: 'Pulsoxa Nova 2' });
+  const other = { ...record, itemId: '41', sourceId: 'a-register', product: { tradeName: 'Pulsoxa Nova' } };
+
+  it("is told by what its source is, as the source's adapter declares it, not by the source's id", () => {
+    const euFirst = (profiles: SourceProfiles) =>
+      describeCandidate('c9', 'x', [record, other], profiles).name;
+    const register = { kind: 'registry', region: 'EU' } as const;
+    expect(euFirst({ 'a-register': register })).toBe('Pulsoxa Nova');
+    expect(euFirst({ 'eudamed-devices': register })).toBe('Pulsoxa Nova 2');
+    expect(describeCandidate('c9', 'x', [record], {}).evidence[0]?.sourceProfile).toBeUndefined();
+    expect(describeCandidate('c9', 'x', [record], shippedSourceProfiles).evidence[0]?.sourceProfile).toEqual(
+      register,
+    );
+  });
+});
 
 describe('describeCandidate', () => {
   const sensor = eudamed('12', {
@@ -50,7 +70,12 @@ describe('describeCandidate', () => {
   };
 
   it('takes name, manufacturer, kind and identifiers from register facts', () => {
-    const view = describeCandidate('c1', 'FreeStyle Libre 3', [hta, trial, sensor, reader]);
+    const view = describeCandidate(
+      'c1',
+      'FreeStyle Libre 3',
+      [hta, trial, sensor, reader],
+      shippedSourceProfiles,
+    );
     expect(view).toMatchObject({
       id: 'c1',
       name: 'FreeStyle Libre 3 Sensor',
@@ -67,47 +92,69 @@ describe('describeCandidate', () => {
   });
 
   it('never depends on arrival order or on storage ids', () => {
-    const a = describeCandidate('c1', 'x', [sensor, reader, hta, trial]);
-    const b = describeCandidate('c1', 'x', [trial, hta, reader, sensor]);
+    const a = describeCandidate('c1', 'x', [sensor, reader, hta, trial], shippedSourceProfiles);
+    const b = describeCandidate('c1', 'x', [trial, hta, reader, sensor], shippedSourceProfiles);
     expect(a).toEqual(b);
     // The same records stored in the other order (other ids) still give the same name.
-    const swapped = describeCandidate('c1', 'x', [
-      { ...sensor, itemId: '3' },
-      { ...reader, itemId: '12' },
-    ]);
+    const swapped = describeCandidate(
+      'c1',
+      'x',
+      [
+        { ...sensor, itemId: '3' },
+        { ...reader, itemId: '12' },
+      ],
+      shippedSourceProfiles,
+    );
     expect(swapped.name).toBe(a.name);
   });
 
   it('de-duplicates evidence by item id', () => {
-    expect(describeCandidate('c1', 'x', [hta, hta]).evidence).toHaveLength(1);
+    expect(describeCandidate('c1', 'x', [hta, hta], shippedSourceProfiles).evidence).toHaveLength(1);
   });
 
   it('uses the fallback name and a device kind for a product named only in text', () => {
-    const view = describeCandidate('c2', 'Optune', [
-      {
-        ...hta,
-        title: 'Tumörbehandlande elektriska fält (Optune) vid glioblastom',
-        region: 'Region Stockholm',
-      },
-    ]);
+    const view = describeCandidate(
+      'c2',
+      'Optune',
+      [
+        {
+          ...hta,
+          title: 'Tumörbehandlande elektriska fält (Optune) vid glioblastom',
+          region: 'Region Stockholm',
+        },
+      ],
+      shippedSourceProfiles,
+    );
     expect(view).toEqual(expect.objectContaining({ name: 'Optune', kind: 'device', identifiers: [] }));
     expect(view.manufacturer).toBeUndefined();
   });
 
   it('makes a method of HTA reports without product names', () => {
-    const view = describeCandidate('c3', 'Robotassisterad kirurgi vid prostatacancer', [
-      { ...hta, title: 'Robotassisterad kirurgi vid prostatacancer', region: undefined },
-    ]);
+    const view = describeCandidate(
+      'c3',
+      'Robotassisterad kirurgi vid prostatacancer',
+      [{ ...hta, title: 'Robotassisterad kirurgi vid prostatacancer', region: undefined }],
+      shippedSourceProfiles,
+    );
     expect(view.kind).toBe('method');
   });
 
   it('reads IVD and drug kinds', () => {
     expect(
-      describeCandidate('c4', 'x', [eudamed('1', { tradeName: 'Afinion HbA1c', legislation: 'ivdr' })]).kind,
+      describeCandidate(
+        'c4',
+        'x',
+        [eudamed('1', { tradeName: 'Afinion HbA1c', legislation: 'ivdr' })],
+        shippedSourceProfiles,
+      ).kind,
     ).toBe('ivd');
     expect(
-      describeCandidate('c5', 'x', [{ ...hta, kind: 'drug', sourceId: 'nt-radet', title: 'nytt läkemedel' }])
-        .kind,
+      describeCandidate(
+        'c5',
+        'x',
+        [{ ...hta, kind: 'drug', sourceId: 'nt-radet', title: 'nytt läkemedel' }],
+        shippedSourceProfiles,
+      ).kind,
     ).toBe('drug');
   });
 });

@@ -2,6 +2,8 @@ import type { CertificateFacts, DrugFacts, ItemKind, ProductFacts } from './item
 import { normaliseBasicUdiDi, normaliseRiskClass, normaliseUdiDi } from './identifiers.js';
 import { extractProductMentions } from './mentions.js';
 import { normaliseText } from './normalise.js';
+import { profileOf } from './source-profile.js';
+import type { SourceProfile, SourceProfiles } from './source-profile.js';
 
 /** What a candidate is, which decides the council: devices/IVD → MTP-rådet, drugs → NT-rådet. */
 export type CandidateKind = 'device' | 'ivd' | 'drug' | 'method';
@@ -25,6 +27,8 @@ export interface EvidenceItem {
   certificate?: CertificateFacts;
   /** A drug's substance, indication, designations and procedure dates. */
   drug?: DrugFacts;
+  /** What its source is, as the source's adapter declares it; absent for a source not configured. */
+  sourceProfile?: SourceProfile;
 }
 
 export type CandidateIdentifierScheme = 'udi-di' | 'basic-udi-di' | 'srn';
@@ -90,32 +94,28 @@ export function isRegistryRecord(e: EvidenceItem): e is EvidenceItem & { product
 
 const EU_LEGISLATION = new Set(['mdr', 'ivdr', 'mdd', 'aimdd', 'ivdd']);
 
-/** A register record from the EU system (EUDAMED): it states MDR/IVDR (or directive) status. */
+/**
+ * A register record from the EU system (EUDAMED): it states MDR/IVDR (or directive) status, or
+ * its source is an EU register.
+ */
 export function isEuRegistryRecord(e: EvidenceItem): e is EvidenceItem & { product: ProductFacts } {
   if (!isRegistryRecord(e)) return false;
   const legislation =
     e.product.legislation === undefined ? undefined : normaliseLegislation(e.product.legislation);
   return (
     (legislation !== undefined && EU_LEGISLATION.has(legislation)) ||
-    e.sourceId.toLowerCase().includes('eudamed')
+    (e.sourceProfile?.kind === 'registry' && e.sourceProfile.region === 'EU')
   );
 }
 
 const IVD_RISK_CLASSES = /^(?:class-[abcd]|ivd-.*)$/;
 
 /**
- * An entry on NT-rådet's own lists (a council decision about a drug), told by the source id or
- * the publication type ("NT-rådets rekommendation"); MTP-rådet's entries are about devices.
+ * An entry on NT-rådet's own lists (a council decision about a drug), told by its publication type
+ * ("NT-rådets rekommendation"); MTP-rådet's entries are about devices.
  */
-export function isNtCouncilDecision(item: {
-  kind: ItemKind;
-  sourceId: string;
-  publicationType?: string;
-}): boolean {
-  return (
-    item.kind === 'council-decision' &&
-    /(?:^|[^\p{L}])nt-?r[aå]d/iu.test(`${item.sourceId} ${item.publicationType ?? ''}`)
-  );
+export function isNtCouncilDecision(item: { kind: ItemKind; publicationType?: string }): boolean {
+  return item.kind === 'council-decision' && /(?:^|[^\p{L}])nt-?r[aå]d/iu.test(item.publicationType ?? '');
 }
 
 /**
@@ -124,7 +124,7 @@ export function isNtCouncilDecision(item: {
  */
 export function kindOfProduct(
   product: ProductFacts,
-  item: { kind: ItemKind; sourceId: string; publicationType?: string },
+  item: { kind: ItemKind; publicationType?: string },
 ): CandidateKind {
   if (item.kind === 'drug' || isNtCouncilDecision(item)) return 'drug';
   if (item.kind === 'ivd') return 'ivd';
@@ -153,9 +153,19 @@ const SCHEME_ORDER: Record<CandidateIdentifierScheme, number> = { 'udi-di': 0, '
  * - name: the first registry trade name, else `fallbackName`, else the first title;
  * - kind: from registry facts (device or IVD); otherwise device/IVD/drug items decide, in that
  *   order; otherwise a product named in a title or summary makes it a device; otherwise a method.
+ *
+ * Each item of the view carries its source's profile from `profiles` (the configured sources').
  */
-export function describeCandidate(id: string, fallbackName: string, evidence: EvidenceItem[]): CandidateView {
-  const items = canonicalEvidence(evidence);
+export function describeCandidate(
+  id: string,
+  fallbackName: string,
+  evidence: EvidenceItem[],
+  profiles: SourceProfiles,
+): CandidateView {
+  const items = canonicalEvidence(evidence).map((e) => {
+    const sourceProfile = profileOf(profiles, e.sourceId);
+    return sourceProfile === undefined ? e : { ...e, sourceProfile };
+  });
   // Items with product facts, EU register records first, then other register records, in an
   // order that depends on their content,
   // not on storage ids (which follow arrival order): source, then UDI-DI, then trade name and URL;

@@ -5,6 +5,7 @@ import type { ConditionIndex } from './conditions.js';
 import { SEVERITY_LABELS, SEVERITY_ORDER, recogniseConditions } from './conditions.js';
 import { foldForMatching } from './normalise.js';
 import { ItemKind } from './item.js';
+import { SOURCE_KINDS } from './source-profile.js';
 import { DRUG_SIGNAL_FACTS, DRUG_SIGNAL_FACT_LABELS } from './drugs.js';
 
 /**
@@ -105,8 +106,8 @@ export const Detector = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('evidence-kind'),
     kinds: z.array(ItemKind).min(1),
-    /** The source id contains one of these (e.g. `tlv`). */
-    sourceIdIncludes: z.array(z.string().min(1)).min(1).optional(),
+    /** From a source of one of these kinds (its adapter's profile, e.g. `hta-agency`). */
+    sourceKinds: z.array(z.enum(SOURCE_KINDS)).min(1).optional(),
     terms: Terms.optional(),
   }),
   /** The candidate is of one of these kinds. */
@@ -281,7 +282,7 @@ export function describeDetector(d: Detector): string {
     case 'condition-prevalence':
       return `Tillstånd i tillståndsvokabulären med minst ${d.min.toLocaleString('sv-SE')} patienter i Sverige`;
     case 'evidence-kind':
-      return `Evidens av typen ${d.kinds.join(', ')}${d.sourceIdIncludes === undefined ? '' : ` från källa ${d.sourceIdIncludes.join(', ')}`}${d.terms === undefined ? '' : ` som nämner ${list(d.terms)}`}`;
+      return `Evidens av typen ${d.kinds.join(', ')}${d.sourceKinds === undefined ? '' : ` från källor av slaget ${d.sourceKinds.join(', ')}`}${d.terms === undefined ? '' : ` som nämner ${list(d.terms)}`}`;
     case 'candidate-kind':
       return `Kandidatens typ: ${d.kinds.join(', ')}`;
     case 'emdn':

@@ -250,15 +250,19 @@ describe('identitiesOf', () => {
     ]);
   });
 
-  it('reads council decisions from NT-rådet as drugs and from MTP-rådet as devices', () => {
-    expect(
-      identitiesOf('nt-radet', item({ kind: 'council-decision', title: 'Wegovy vid fetma' }))[0]
-        ?.candidateKind,
-    ).toBe('drug');
-    expect(
-      identitiesOf('mtp-radet', item({ kind: 'council-decision', title: 'Behandling med Optune' }))[0]
-        ?.candidateKind,
-    ).toBe('device');
+  it('tells the council by the publication type, never by the source id', () => {
+    const ntDecision = item({
+      kind: 'council-decision',
+      title: 'Wegovy vid fetma',
+      publicationType: 'NT-rådets rekommendation',
+    });
+    const mtpDecision = item({
+      kind: 'council-decision',
+      title: 'Behandling med Optune',
+      publicationType: 'MTP-rådet: produkt i nationellt ordnat införande',
+    });
+    expect(identitiesOf('mtp-radet', ntDecision)[0]?.candidateKind).toBe('drug');
+    expect(identitiesOf('nt-radet', mtpDecision)[0]?.candidateKind).toBe('device');
   });
 
   it('reads the council from the publication type of a shared council list', () => {

@@ -51,11 +51,11 @@ const STATES_PRODUCT_KIND = new Set<RawItem['kind']>(['device', 'ivd', 'drug', '
 /** Item kinds that never make a candidate: legal acts name no products. */
 const NEVER_CANDIDATES = new Set<RawItem['kind']>(['regulation']);
 
-function textKind(sourceId: string, item: RawItem): CandidateKind {
+function textKind(item: RawItem): CandidateKind {
   if (item.kind === 'drug') return 'drug';
   if (item.kind === 'ivd') return 'ivd';
   // NT-rådet's own lists are about drugs; MTP-rådet's about devices.
-  if (isNtCouncilDecision({ ...item, sourceId })) return 'drug';
+  if (isNtCouncilDecision(item)) return 'drug';
   return 'device';
 }
 
@@ -208,7 +208,7 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
     return [
       {
         keys,
-        candidateKind: kindOfProduct(facts, { ...item, sourceId }),
+        candidateKind: kindOfProduct(facts, item),
         displayName,
         reason,
         // A trial's "manufacturer" is often its sponsor (a university, a region), not the maker.
@@ -234,8 +234,8 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
     seen.add(key);
     identities.push({
       keys: [{ scheme: 'product', value: key }],
-      candidateKind: textKind(sourceId, item),
-      ...(STATES_PRODUCT_KIND.has(item.kind) || isNtCouncilDecision({ ...item, sourceId })
+      candidateKind: textKind(item),
+      ...(STATES_PRODUCT_KIND.has(item.kind) || isNtCouncilDecision(item)
         ? {}
         : { kindStated: false as const }),
       displayName: name,
@@ -260,7 +260,7 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
     return [
       {
         keys: [itemKey(sourceId, item)],
-        candidateKind: textKind(sourceId, item),
+        candidateKind: textKind(item),
         displayName: title,
         reason: 'posten gäller en produkt men inget produktnamn kunde läsas ut',
       },

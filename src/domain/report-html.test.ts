@@ -6,14 +6,14 @@ import { buildReport } from './report.js';
 import { SECTION_HEADINGS } from './report-schema.js';
 import { escapeText, renderReportHtml, renderReportSection } from './report-html.js';
 import type { ScoreResult } from './score.js';
-import { storedScore } from '../../test/helpers/shipped-config.js';
+import { storedScore, shippedSourceProfiles } from '../../test/helpers/shipped-config.js';
 
 const generatedAt = '2026-11-20T01:30:00.000Z';
 
 const scored = (candidate: CandidateView): ScoreResult => storedScore(candidate);
 
 function reportFor(evidence: EvidenceItem[], name: string, forceName = false) {
-  const described = describeCandidate('c-1', name, evidence);
+  const described = describeCandidate('c-1', name, evidence, shippedSourceProfiles);
   // A stored name is already text; a hostile one can reach the report only through a source.
   const candidate = forceName ? { ...described, name } : described;
   return buildReport({ candidate, score: scored(candidate), version: 2, generatedAt });

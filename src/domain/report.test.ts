@@ -6,7 +6,8 @@ import { escapeMarkdown } from './report-markdown.js';
 import { EarlyAssessmentReport, REPORT_SCHEMA_VERSION, SECTION_HEADINGS } from './report-schema.js';
 import { reportDate, safeHttpUrl } from './report-text.js';
 import type { ScoreResult } from './score.js';
-import { storedScore } from '../../test/helpers/shipped-config.js';
+import type { SourceProfiles } from './source-profile.js';
+import { storedScore, shippedSourceProfiles } from '../../test/helpers/shipped-config.js';
 
 const generatedAt = '2026-11-20T01:30:00.000Z';
 
@@ -55,7 +56,7 @@ const libre3Evidence: EvidenceItem[] = [
 ];
 
 function reportFor(evidence: EvidenceItem[], name = 'FreeStyle Libre 3', version = 1) {
-  const candidate = describeCandidate('c-1', name, evidence);
+  const candidate = describeCandidate('c-1', name, evidence, shippedSourceProfiles);
   return buildReport({ candidate, score: scored(candidate), version, generatedAt });
 }
 
@@ -170,7 +171,7 @@ describe('buildReport', () => {
   });
 
   it('writes a gap, not a guess, for a score stored before programme areas were configured', () => {
-    const candidate = describeCandidate('c-1', 'FreeStyle Libre 3', libre3Evidence);
+    const candidate = describeCandidate('c-1', 'FreeStyle Libre 3', libre3Evidence, shippedSourceProfiles);
     const { programmeAreas: _areas, ...withoutAreas } = storedScore(candidate);
     const old = buildReport({
       candidate,
@@ -192,6 +193,26 @@ describe('buildReport', () => {
     );
     expect(json.sections.openQuestions.questions).not.toContain(
       'Behövs en hälsoekonomisk bedömning från TLV?',
+    );
+  });
+
+  it("asks for TLV's assessment by what the sources are, not by their ids", () => {
+    const question = 'Behövs en hälsoekonomisk bedömning från TLV?';
+    const renamed = libre3Evidence.map((e) =>
+      e.sourceId === 'tlv' ? { ...e, sourceId: 'halsoekonomi' } : e,
+    );
+    const asked = (profiles: SourceProfiles) =>
+      buildReport({
+        candidate: describeCandidate('c-1', 'FreeStyle Libre 3', renamed, profiles),
+        score: scored(describeCandidate('c-1', 'FreeStyle Libre 3', renamed, profiles)),
+        version: 1,
+        generatedAt,
+      }).json.sections.openQuestions.questions.includes(question);
+    expect(
+      asked({ ...shippedSourceProfiles, halsoekonomi: { kind: 'reimbursement-agency', region: 'SE' } }),
+    ).toBe(false);
+    expect(asked({ ...shippedSourceProfiles, halsoekonomi: { kind: 'hta-agency', region: 'SE' } })).toBe(
+      true,
     );
   });
 

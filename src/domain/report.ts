@@ -715,7 +715,10 @@ function openQuestions(
       'Kan de regionala HTA-rapporterna återanvändas av övriga regioner, och planeras fler bedömningar?',
     );
   }
-  if (isProduct && !evidence.some((e) => e.sourceId.toLowerCase().includes('tlv') && e.kind !== 'news')) {
+  if (
+    isProduct &&
+    !evidence.some((e) => e.sourceProfile?.kind === 'reimbursement-agency' && e.kind !== 'news')
+  ) {
     q.push('Behövs en hälsoekonomisk bedömning från TLV?');
   }
   if (evidence.some((e) => e.kind === 'safety-notice')) {

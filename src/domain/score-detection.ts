@@ -113,9 +113,10 @@ function detect(detector: Detector, ctx: DetectionContext): Detection | undefine
       const items: PreparedEvidence[] = [];
       for (const p of evidence) {
         if (!detector.kinds.includes(p.item.kind)) continue;
+        const sourceKind = p.item.sourceProfile?.kind;
         if (
-          detector.sourceIdIncludes !== undefined &&
-          !detector.sourceIdIncludes.some((s) => p.item.sourceId.toLowerCase().includes(s.toLowerCase()))
+          detector.sourceKinds !== undefined &&
+          (sourceKind === undefined || !detector.sourceKinds.includes(sourceKind))
         ) {
           continue;
         }

@@ -7,7 +7,11 @@ import type { CaseStatusInput, CouncilListEntry } from './routing.js';
 import type { ScoringInput } from './score.js';
 import { importanceOf, priorityOf, scoreCandidate } from './score.js';
 import { rankIn, weightSensitivity } from './score-sensitivity.js';
-import { shippedConditions, shippedCriteria } from '../../test/helpers/shipped-config.js';
+import {
+  shippedConditions,
+  shippedCriteria,
+  shippedSourceProfiles,
+} from '../../test/helpers/shipped-config.js';
 
 const criteria = shippedCriteria;
 const conditions = shippedConditions;
@@ -55,7 +59,7 @@ const nyeMetoder = (
   kind: 'drug' | 'device' = 'drug',
 ): EvidenceItem => ev({ sourceId: 'nye-metoder', kind, title, updatedAt: day, summary, publicationType });
 const candidate = (name: string, evidence: EvidenceItem[]): CandidateView =>
-  describeCandidate(name, name, evidence);
+  describeCandidate(name, name, evidence, shippedSourceProfiles);
 
 // A pre-market class III implant for ALS with a Nordic trial, and an established pump for type 1
 // diabetes with the documentation a product gathers over years.
@@ -250,6 +254,22 @@ describe('routing and process status are two things', () => {
 describe('the configuration counts each piece of evidence once', () => {
   it('has no criteria term that names a condition and no word or fact scored twice', () => {
     expect(criteriaWordProblems(criteria, conditions)).toEqual([]);
+  });
+
+  it("detects evidence by the kind of its source, as the source's adapter declares it", () => {
+    const byKind = structuredClone(criteria);
+    const signal = byKind.criteria[0]!.signals[0]!;
+    signal.detect = { type: 'evidence-kind', kinds: ['hta-report'], sourceKinds: ['reimbursement-agency'] };
+    const report = (sourceId: string): EvidenceItem =>
+      ev({ sourceId, kind: 'hta-report', title: 'Bedömning av Synaptra BCI', publishedAt: '2026-05-04' });
+    const detected = (sourceId: string) =>
+      score(candidate('Synaptra BCI', [report(sourceId)]), { criteria: byKind })
+        .criteria.flatMap((c) => c.signals)
+        .some((s) => s.signalId === signal.id);
+    expect(detected('tlv')).toBe(true);
+    expect(detected('sbu-publications')).toBe(false);
+    // A source no configuration declares has no kind.
+    expect(detected('tlv-okand')).toBe(false);
   });
 
   it('finds a term that names a condition and a word scored by two signals', () => {

@@ -30,3 +30,10 @@ export interface SourceProfile {
   kind: SourceKind;
   region: SourceRegion;
 }
+
+/** Each configured source's profile, by source id (plain data: it is part of what scoring hashes). */
+export type SourceProfiles = Readonly<Record<string, SourceProfile>>;
+
+export function profileOf(profiles: SourceProfiles, sourceId: string): SourceProfile | undefined {
+  return Object.hasOwn(profiles, sourceId) ? profiles[sourceId] : undefined;
+}

@@ -641,7 +641,6 @@ export async function importCouncilCases(tx: Tx, today: string): Promise<number>
   for (const item of items.rows) {
     const nt = isNtCouncilDecision({
       kind: 'council-decision',
-      sourceId: item.source_id,
       ...(item.publication_type === null ? {} : { publicationType: item.publication_type }),
     });
     const council: CaseCouncil = nt ? 'NT-rådet' : 'MTP-rådet';
@@ -929,7 +928,6 @@ export async function caseStatesOfCandidates(
   for (const row of listed.rows) {
     const council: CaseCouncil = isNtCouncilDecision({
       kind: 'council-decision',
-      sourceId: row.source_id,
       ...(row.publication_type === null ? {} : { publicationType: row.publication_type }),
     })
       ? 'NT-rådet'
@@ -1053,7 +1051,6 @@ export async function councilListEntries(db: Db | Tx): Promise<CouncilListEntry[
     title: row.title,
     council: isNtCouncilDecision({
       kind: 'council-decision',
-      sourceId: row.source_id,
       ...(row.publication_type === null ? {} : { publicationType: row.publication_type }),
     })
       ? 'NT-rådet'

@@ -123,7 +123,7 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
           )
         ).rows[0]!.v;
         const evidence = await loadEvidence(tx, row.id);
-        const candidate = describeCandidate(row.id, row.name, evidence);
+        const candidate = describeCandidate(row.id, row.name, evidence, ctx.config.sourceProfiles);
         const generatedAt = now().toISOString();
         const report = buildReport({ candidate, score: score.result, version, generatedAt });
         const reportId = (

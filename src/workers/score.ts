@@ -22,6 +22,7 @@ import type { PlannedJob } from '../store/runs.js';
 import { claimScoring } from '../store/runs.js';
 import { jobId } from '../queue/names.js';
 import { recordScoreEvents } from '../alerts/events.js';
+import type { SourceProfiles } from '../domain/source-profile.js';
 
 export interface StoredScore {
   candidateId: string;
@@ -35,6 +36,8 @@ export interface StoredScore {
 
 /** What scoring reads from the configuration (a loaded `HorisontConfig` is one). */
 export interface Scoring {
+  /** The configured sources' profiles, which the candidate's evidence is judged with. */
+  sourceProfiles: SourceProfiles;
   criteria: TriageCriteria;
   conditions: ConditionIndex;
   programmeAreas: ProgrammeAreas;
@@ -157,7 +160,7 @@ export async function scoreAndStoreMany(
   );
   const lists = await listsForScoring(tx);
   const judged = rows.map((row) => {
-    const view = describeCandidate(row.id, row.resolved_name, row.evidence);
+    const view = describeCandidate(row.id, row.resolved_name, row.evidence, scoring.sourceProfiles);
     return { view, ...judge(view, scoring, asOf, caseStatusInput(cases.get(row.id)), lists) };
   });
   const written = await tx.query<{ candidate_id: string; score_id: string; changed: boolean }>(

@@ -51,14 +51,19 @@ function submission(overrides: Partial<Record<string, unknown>> = {}): OutsideSu
 
 async function change(caseNumber: string, input: CaseActionInput, today = '2026-03-02') {
   const record = (await caseByNumber(app.db, caseNumber))!;
-  const outcome = await changeCase(app.db, actor, {
-    caseNumber,
-    expectedVersion: record.version,
-    clientRequestId: randomUUID(),
-    change: input,
-    comment: 'intern kommentar',
-    today,
-  });
+  const outcome = await changeCase(
+    app.db,
+    actor,
+    {
+      caseNumber,
+      expectedVersion: record.version,
+      clientRequestId: randomUUID(),
+      change: input,
+      comment: 'intern kommentar',
+      today,
+    },
+    app.config.sourceProfiles,
+  );
   if (outcome.kind !== 'recorded') throw new Error(`not recorded: ${JSON.stringify(outcome)}`);
   return outcome;
 }
@@ -288,21 +293,31 @@ describe('nominations from outside the scan', () => {
     });
 
     const record = (await caseByNumber(app.db, caseNumber))!;
-    const stale = await changeCase(app.db, actor, {
-      caseNumber,
-      expectedVersion: record.version - 1,
-      clientRequestId: randomUUID(),
-      change: { action: 'set-follow-up', followUpOn: '2027-03-01' },
-      today: '2026-09-21',
-    });
+    const stale = await changeCase(
+      app.db,
+      actor,
+      {
+        caseNumber,
+        expectedVersion: record.version - 1,
+        clientRequestId: randomUUID(),
+        change: { action: 'set-follow-up', followUpOn: '2027-03-01' },
+        today: '2026-09-21',
+      },
+      app.config.sourceProfiles,
+    );
     expect(stale).toMatchObject({ kind: 'conflict', reason: 'stale-version' });
-    const wrong = await changeCase(app.db, actor, {
-      caseNumber,
-      expectedVersion: record.version,
-      clientRequestId: randomUUID(),
-      change: { action: 'take-up', council: 'NT-rådet', indication: undefined },
-      today: '2026-09-21',
-    });
+    const wrong = await changeCase(
+      app.db,
+      actor,
+      {
+        caseNumber,
+        expectedVersion: record.version,
+        clientRequestId: randomUUID(),
+        change: { action: 'take-up', council: 'NT-rådet', indication: undefined },
+        today: '2026-09-21',
+      },
+      app.config.sourceProfiles,
+    );
     expect(wrong).toMatchObject({ kind: 'conflict', reason: 'not-allowed' });
 
     const events = await caseEvents(app.db, record.id);
@@ -342,7 +357,10 @@ describe('nominations from outside the scan', () => {
       } as CaseActionInput,
       today: '2026-09-21',
     };
-    const [a, b] = await Promise.all([changeCase(app.db, actor, input), changeCase(app.db, actor, input)]);
+    const [a, b] = await Promise.all([
+      changeCase(app.db, actor, input, app.config.sourceProfiles),
+      changeCase(app.db, actor, input, app.config.sourceProfiles),
+    ]);
     expect([a.kind, b.kind]).toEqual(['recorded', 'recorded']);
     expect((await caseByNumber(app.db, caseNumber))!.version).toBe(record.version + 1);
   });

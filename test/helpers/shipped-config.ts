@@ -10,6 +10,7 @@ import {
 } from '../../src/domain/programme-areas.js';
 import type { ScoreResult } from '../../src/domain/score.js';
 import { scoreCandidate } from '../../src/domain/score.js';
+import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
 
 /** The configuration files as shipped in config/, for pure domain tests. */
 const read = (file: string): string => readFileSync(new URL(`../../config/${file}`, import.meta.url), 'utf8');
@@ -18,6 +19,8 @@ export const shippedCriteria = parseTriageCriteria(read('triage-criteria.yaml'))
 export const shippedConditions = compileConditions(
   ConditionVocabulary.parse(parseYaml(read('conditions.yaml'))),
 );
+/** The shipped sources' profiles (their adapters' declarations), by source id. */
+export const shippedSourceProfiles = (await loadConfig(DEFAULT_CONFIG_DIR)).sourceProfiles;
 export const shippedProgrammeAreas = compileProgrammeAreas(
   ProgrammeAreasFile.parse(parseYaml(read('programme-areas.yaml'))),
 );
