@@ -26,6 +26,8 @@ import { registerAccountRoutes } from './routes/accounts.js';
 import { registerCaseRoutes } from './routes/cases.js';
 import { registerExportRoutes } from './export.js';
 import { opsRoutes } from './ops.js';
+import { documentedRoute, isApiPath } from './openapi.js';
+import type { DocumentedRoute } from './openapi.js';
 import { registerAlertRoutes } from '../alerts/routes.js';
 
 export type { WebOptions } from './context.js';
@@ -33,7 +35,7 @@ export type { WebOptions } from './context.js';
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isApiRequest(request: FastifyRequest): boolean {
-  return request.url === '/api' || request.url.startsWith('/api/');
+  return isApiPath(request.url);
 }
 
 function sendError(
@@ -141,11 +143,14 @@ export async function buildWebApp(ctx: AppContext, options: WebOptions = {}): Pr
   app.decorateRequest('authVia', 'none');
   app.decorateRequest('session', undefined);
 
+  const apiRoutes: DocumentedRoute[] = [];
+  app.decorate('apiRoutes', apiRoutes);
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (access === undefined) {
       throw new Error(`web: route ${String(route.method)} ${route.url} declares no access`);
     }
+    apiRoutes.push(...documentedRoute(route));
   });
 
   app.addContentTypeParser(

@@ -37,7 +37,11 @@ export function isCalendarDate(value: string): boolean {
  * follows the browser's locale (`03/12/2024` in an English browser); the server alone decides
  * what is valid, in the Swedish ISO form.
  */
-export const IsoDay = z.string().trim().refine(isCalendarDate, DATE_FORMAT_MESSAGE);
+export const IsoDay = z
+  .string()
+  .trim()
+  .refine(isCalendarDate, DATE_FORMAT_MESSAGE)
+  .meta({ format: 'date', description: 'ÅÅÅÅ-MM-DD' });
 
 /** `to` before `from` is a mistake worth saying, not an empty list. */
 export function refineDateRange(
@@ -60,20 +64,27 @@ const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, s
 export const CandidateQuery = z
   .object({
     /** new | handled | other, or all (the API's default; the page opens on `new`). */
-    scope: opt(z.enum([...RANKED_SECTIONS, 'all'])),
-    q: opt(z.string().trim().max(200)),
+    scope: opt(z.enum([...RANKED_SECTIONS, 'all'])).meta({
+      description:
+        'Lista: new (nya och kommande), handled (hanteras redan av råden eller omprövas), other (etablerade, utanför uppdraget eller till TLV) eller all (standard)',
+    }),
+    q: opt(z.string().trim().max(200)).meta({
+      description: 'Fritext (svensk fulltextsökning över namn, tillverkare, källtitlar; exakt identifierare)',
+    }),
     npo: opt(z.string().max(200)),
     council: opt(z.string().max(50)),
     band: opt(z.string().max(20)),
     status: opt(z.enum(STATUS_FILTERS)),
     source: opt(z.string().max(100)),
-    from: opt(IsoDay),
-    to: opt(IsoDay),
-    sort: opt(z.enum(SORTS)),
+    from: opt(IsoDay).meta({ description: 'Först sedd från, ÅÅÅÅ-MM-DD (kalenderdag i Europe/Stockholm)' }),
+    to: opt(IsoDay).meta({ description: 'Först sedd till och med, ÅÅÅÅ-MM-DD; inte före from' }),
+    sort: opt(z.enum(SORTS)).meta({ description: 'score utan q; relevance (bästa träff först) med q' }),
     order: opt(z.enum(['asc', 'desc'])),
     page: opt(z.coerce.number().int().min(1).max(100_000)),
     pageSize: opt(z.coerce.number().int().min(1).max(200)),
-    cursor: opt(z.string().max(2000)),
+    cursor: opt(z.string().max(2000)).meta({
+      description: 'nästa sida: föregående svars nextCursor (djupa sidor utan att räkna raderna före)',
+    }),
   })
   .superRefine(refineDateRange);
 
@@ -159,6 +170,9 @@ export function parseCandidateFilterForPage(query: unknown): DateFieldProblems &
   return { filter: toCandidateFilter(value, 'new'), errors, typed };
 }
 
+/** The `:id` of a route: a candidate, a run or a nomination. */
+export const IdParams = z.object({ id: Uuid });
+
 export function parseCandidateId(value: unknown): string {
   const result = Uuid.safeParse(value);
   if (!result.success) throw new ApiError('not_found', MESSAGES.notFound);
@@ -199,12 +213,14 @@ export function parseAuditFilter(query: unknown) {
 export const DecisionBody = z
   .object({
     action: z.enum(DECISION_ACTIONS),
-    version: z.coerce.number().int().min(0),
-    clientRequestId: Uuid,
-    reasonCode: opt(z.string().max(100)),
+    version: z.coerce.number().int().min(0).meta({ description: 'Beslutsversionen klienten såg' }),
+    clientRequestId: Uuid.meta({ description: 'Samma id två gånger registreras en gång' }),
+    reasonCode: opt(z.string().max(100)).meta({ description: 'Krävs för dismiss' }),
     comment: opt(z.string().trim().max(10_000)),
     origin: opt(z.enum(['scan', 'region', 'npo', 'profession'])),
-    onBehalfOf: opt(z.string().trim().max(200)),
+    onBehalfOf: opt(z.string().trim().max(200)).meta({
+      description: 'Region, NPO eller profession; krävs när origin är region, npo eller profession',
+    }),
   })
   .superRefine((body, ctx) => {
     if (body.action === 'dismiss') {
@@ -367,11 +383,12 @@ export async function note(
 // --- "Skanna nu" --------------------------------------------------------------------------------
 
 export const ScanBody = z.object({
-  clientRequestId: Uuid,
+  clientRequestId: Uuid.meta({ description: 'Samma id två gånger är samma körning' }),
   sources: z
     .array(z.string().regex(/^[a-z0-9-]{1,100}$/))
     .max(100)
-    .default([]),
+    .default([])
+    .meta({ description: 'Standard: alla påslagna' }),
 });
 
 /**

@@ -5,7 +5,8 @@ import { ApiError } from '../errors.js';
 import { html } from '../../text/html.js';
 import type { HtmlValue } from '../../text/html.js';
 import { sendPage } from '../page.js';
-import { parseCandidateId, parseOrThrow, validationError } from '../service.js';
+import { IdParams, parseCandidateId, parseOrThrow, validationError } from '../service.js';
+import { AnyObject } from '../openapi.js';
 import {
   CaseChangeBody,
   PublicCaseQuery,
@@ -24,7 +25,7 @@ import type { NominationFormValues } from '../views/cases.js';
 import { publicCaseListPage, publicCasePage } from '../views/public-cases.js';
 import { publicLayout } from '../views/layout.js';
 import { publicCaseFeed } from '../public-feed.js';
-import { CASE_ACTION_LABELS, CASE_COUNCILS, OutsideSubmission } from '../../domain/cases.js';
+import { CASE_ACTION_LABELS, CASE_COUNCILS, CASE_NUMBER, OutsideSubmission } from '../../domain/cases.js';
 import { stockholmDay } from '../../domain/dates.js';
 import type { CaseAction } from '../../domain/cases.js';
 import {
@@ -62,6 +63,10 @@ const ApiCaseQuery = z.object({
   candidate: z.preprocess(emptyToUndefined, z.uuid().optional()),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+});
+
+const CaseParams = z.object({
+  caseNumber: z.string().regex(CASE_NUMBER).meta({ description: 'Ärendenummer, HOR-ÅÅÅÅ-NNNN' }),
 });
 
 function errorList(error: ApiError): HtmlValue {
@@ -285,59 +290,152 @@ export function registerCaseRoutes(app: FastifyInstance, web: WebContext): void 
 
   // --- the JSON API ---------------------------------------------------------------------------
 
-  app.get('/api/cases', { config: { access: 'viewer' } }, async (request) => {
-    const query = parseOrThrow(ApiCaseQuery, request.query ?? {});
-    if (query.view === 'reconsider') {
-      const entries = await casesToReconsider(db, stockholmDay(web.now()));
-      return { total: entries.length, cases: entries.map((e) => ({ ...e.record, triggers: e.triggers })) };
-    }
-    const list = await listCases(db, {
-      view: query.view,
-      council: query.council,
-      q: query.q,
-      candidateId: query.candidate,
-      limit: query.limit,
-      offset: query.offset,
-    });
-    return { total: list.total, cases: list.items };
-  });
+  app.get(
+    '/api/cases',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary: 'Ärenden',
+          query: ApiCaseQuery,
+          responses: { 200: { description: 'OK', json: AnyObject } },
+          errors: [400, 401],
+        },
+      },
+    },
+    async (request) => {
+      const query = parseOrThrow(ApiCaseQuery, request.query ?? {});
+      if (query.view === 'reconsider') {
+        const entries = await casesToReconsider(db, stockholmDay(web.now()));
+        return { total: entries.length, cases: entries.map((e) => ({ ...e.record, triggers: e.triggers })) };
+      }
+      const list = await listCases(db, {
+        view: query.view,
+        council: query.council,
+        q: query.q,
+        candidateId: query.candidate,
+        limit: query.limit,
+        offset: query.offset,
+      });
+      return { total: list.total, cases: list.items };
+    },
+  );
 
-  app.get('/api/cases/:nr', { config: { access: 'viewer' } }, async (request) => {
-    const record = await caseByNumber(db, parseCaseNumber((request.params as { nr: string }).nr));
-    if (!record) throw new ApiError('not_found', 'Ärendet finns inte.');
-    const detail = await caseDetail(web, record);
-    return {
-      case: record,
-      parties: detail.parties,
-      events: detail.events,
-      reconsiderTriggers: detail.triggers,
-    };
-  });
+  app.get(
+    '/api/cases/:caseNumber',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary: 'Ett ärende: uppgifter, nominerande parter, händelser och skäl att ompröva',
+          params: CaseParams,
+          responses: { 200: { description: 'OK', json: AnyObject } },
+          errors: [401, 404],
+        },
+      },
+    },
+    async (request) => {
+      const record = await caseByNumber(
+        db,
+        parseCaseNumber((request.params as { caseNumber: string }).caseNumber),
+      );
+      if (!record) throw new ApiError('not_found', 'Ärendet finns inte.');
+      const detail = await caseDetail(web, record);
+      return {
+        case: record,
+        parties: detail.parties,
+        events: detail.events,
+        reconsiderTriggers: detail.triggers,
+      };
+    },
+  );
 
-  app.post('/api/cases/:nr/changes', { config: { access: 'reviewer' } }, async (request, reply) => {
-    const caseNumber = parseCaseNumber((request.params as { nr: string }).nr);
-    const body = parseOrThrow(CaseChangeBody, request.body ?? {});
-    const result = await applyCaseChange(web, request, request.user as User, caseNumber, body);
-    if (result.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(201).type(JSON_TYPE).send({ case: result.record, event: result.event });
-  });
+  app.post(
+    '/api/cases/:caseNumber/changes',
+    {
+      config: {
+        access: 'reviewer',
+        openapi: {
+          summary: 'Ändra ett ärende (en händelse som inte kan ändras i efterhand)',
+          params: CaseParams,
+          body: CaseChangeBody,
+          responses: {
+            201: {
+              description: 'Ändringen (samma svar igen för samma clientRequestId)',
+              json: AnyObject,
+              replayable: true,
+            },
+          },
+          errors: [400, 401, 403, 404, 409, 422],
+        },
+      },
+    },
+    async (request, reply) => {
+      const caseNumber = parseCaseNumber((request.params as { caseNumber: string }).caseNumber);
+      const body = parseOrThrow(CaseChangeBody, request.body ?? {});
+      const result = await applyCaseChange(web, request, request.user as User, caseNumber, body);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).type(JSON_TYPE).send({ case: result.record, event: result.event });
+    },
+  );
 
-  app.post('/api/nominations', { config: { access: 'viewer' } }, async (request, reply) => {
-    const body = parseSubmission(request.body ?? {});
-    const result = await submit(web, request, request.user as User, body);
-    if (result.replayed) reply.header('idempotent-replayed', 'true');
-    // A company's signal is accepted as evidence, not as a nomination.
-    return reply
-      .code(result.kind === 'signal' ? 202 : 201)
-      .type(JSON_TYPE)
-      .send(result);
-  });
+  app.post(
+    '/api/nominations',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary:
+            'Nominering från en region, ett NPO eller en profession (också av en produkt som skanningen inte hittat); ett företags uppgift sparas som signal',
+          body: OutsideSubmission,
+          responses: {
+            201: {
+              description: 'Nomineringen och dess ärende (kind: nomination, caseNumber, candidateId)',
+              json: AnyObject,
+              replayable: true,
+            },
+            202: {
+              description: 'Ett företags uppgift, sparad som signal (kind: signal)',
+              json: AnyObject,
+              replayable: true,
+            },
+          },
+          errors: [400, 401],
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = parseSubmission(request.body ?? {});
+      const result = await submit(web, request, request.user as User, body);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      // A company's signal is accepted as evidence, not as a nomination.
+      return reply
+        .code(result.kind === 'signal' ? 202 : 201)
+        .type(JSON_TYPE)
+        .send(result);
+    },
+  );
 
-  app.get('/api/candidates/:id/cases', { config: { access: 'viewer' } }, async (request) => {
-    const id = parseCandidateId((request.params as { id: string }).id);
-    const states = await caseStatesOfCandidates(db, [id], stockholmDay(web.now()));
-    return states.get(id);
-  });
+  app.get(
+    '/api/candidates/:id/cases',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary:
+            'Kandidatens läge i rådens process (för triage): not-handled, nominated, handled, reconsider',
+          params: IdParams,
+          responses: { 200: { description: 'OK', json: AnyObject } },
+          errors: [401, 404],
+        },
+      },
+    },
+    async (request) => {
+      const id = parseCandidateId((request.params as { id: string }).id);
+      const states = await caseStatesOfCandidates(db, [id], stockholmDay(web.now()));
+      return states.get(id);
+    },
+  );
 
   // --- public: no login -------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { WebContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { ApiError } from '../errors.js';
 import { html } from '../../text/html.js';
 import type { HtmlValue } from '../../text/html.js';
 import { sendPage } from '../page.js';
-import { parseOrThrow } from '../service.js';
+import { IdParams, parseOrThrow } from '../service.js';
+import { Subscription } from '../openapi.js';
 import {
   NewSubscriptionBody,
   SubscriptionPatch,
@@ -70,49 +72,129 @@ export function registerSubscriptionRoutes(app: FastifyInstance, web: WebContext
 
   // --- JSON ---------------------------------------------------------------------------------
 
-  app.get('/api/subscriptions', { config: { access: 'viewer' } }, async (request) => ({
-    subscriptions: (await visibleSubscriptions(web, request.user as User)).map(subscriptionJson),
-  }));
+  app.get(
+    '/api/subscriptions',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary: 'Prenumerationer: egna (administratör: allas)',
+          responses: { 200: { description: 'OK', json: z.object({ subscriptions: z.array(Subscription) }) } },
+          errors: [401],
+        },
+      },
+    },
+    async (request) => ({
+      subscriptions: (await visibleSubscriptions(web, request.user as User)).map(subscriptionJson),
+    }),
+  );
 
-  app.post('/api/subscriptions', { config: { access: 'viewer' } }, async (request, reply) => {
-    const body = parseOrThrow(NewSubscriptionBody, request.body ?? {});
-    const added = await createSubscription(web, request.user as User, body);
-    await audit(request, 'subscription.create', added.subscription);
-    return reply
-      .code(201)
-      .type(JSON_TYPE)
-      .send({
-        subscription: subscriptionJson(added.subscription),
-        ...(added.feedUrl ? { feedUrl: added.feedUrl } : {}),
-        ...(added.webhookSecret ? { webhookSecret: added.webhookSecret } : {}),
-      });
-  });
+  app.post(
+    '/api/subscriptions',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary:
+            'Skapa en prenumeration (samma regler som horisont subscriptions add). Atom-flödets adress och webhookens signeringsnyckel visas bara i detta svar.',
+          body: NewSubscriptionBody,
+          responses: {
+            201: {
+              description: 'OK',
+              json: z.object({
+                subscription: Subscription,
+                feedUrl: z.url().optional(),
+                webhookSecret: z.string().optional(),
+              }),
+            },
+          },
+          errors: [400, 401, 403],
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = parseOrThrow(NewSubscriptionBody, request.body ?? {});
+      const added = await createSubscription(web, request.user as User, body);
+      await audit(request, 'subscription.create', added.subscription);
+      return reply
+        .code(201)
+        .type(JSON_TYPE)
+        .send({
+          subscription: subscriptionJson(added.subscription),
+          ...(added.feedUrl ? { feedUrl: added.feedUrl } : {}),
+          ...(added.webhookSecret ? { webhookSecret: added.webhookSecret } : {}),
+        });
+    },
+  );
 
   const idOf = (request: FastifyRequest): string => (request.params as { id: string }).id;
 
-  app.get('/api/subscriptions/:id', { config: { access: 'viewer' } }, async (request) => ({
-    subscription: subscriptionJson(await ownedSubscription(web, request.user as User, idOf(request))),
-  }));
+  app.get(
+    '/api/subscriptions/:id',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary: 'En prenumeration (egen, eller vilken som helst för administratör)',
+          params: IdParams,
+          responses: { 200: { description: 'OK', json: z.object({ subscription: Subscription }) } },
+          errors: [401, 404],
+        },
+      },
+    },
+    async (request) => ({
+      subscription: subscriptionJson(await ownedSubscription(web, request.user as User, idOf(request))),
+    }),
+  );
 
-  app.patch('/api/subscriptions/:id', { config: { access: 'viewer' } }, async (request) => {
-    const user = request.user as User;
-    const existing = await ownedSubscription(web, user, idOf(request));
-    const changed = await editSubscription(
-      web,
-      user,
-      existing,
-      parseOrThrow(SubscriptionPatch, request.body ?? {}),
-    );
-    await audit(request, 'subscription.change', changed, existing);
-    return { subscription: subscriptionJson(changed) };
-  });
+  app.patch(
+    '/api/subscriptions/:id',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary: 'Ändra namn, e-postadress, filter eller paus (kanalen ändras inte)',
+          params: IdParams,
+          body: SubscriptionPatch,
+          responses: { 200: { description: 'OK', json: z.object({ subscription: Subscription }) } },
+          errors: [400, 401, 403, 404],
+        },
+      },
+    },
+    async (request) => {
+      const user = request.user as User;
+      const existing = await ownedSubscription(web, user, idOf(request));
+      const changed = await editSubscription(
+        web,
+        user,
+        existing,
+        parseOrThrow(SubscriptionPatch, request.body ?? {}),
+      );
+      await audit(request, 'subscription.change', changed, existing);
+      return { subscription: subscriptionJson(changed) };
+    },
+  );
 
-  app.delete('/api/subscriptions/:id', { config: { access: 'viewer' } }, async (request, reply) => {
-    const existing = await ownedSubscription(web, request.user as User, idOf(request));
-    await deleteSubscription(db, existing.id);
-    await audit(request, 'subscription.delete', existing, existing);
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/api/subscriptions/:id',
+    {
+      config: {
+        access: 'viewer',
+        openapi: {
+          summary: 'Ta bort en prenumeration med allt som väntar på att skickas',
+          params: IdParams,
+          responses: { 204: { description: 'Borttagen' } },
+          errors: [401, 403, 404],
+        },
+      },
+    },
+    async (request, reply) => {
+      const existing = await ownedSubscription(web, request.user as User, idOf(request));
+      await deleteSubscription(db, existing.id);
+      await audit(request, 'subscription.delete', existing, existing);
+      return reply.code(204).send();
+    },
+  );
 
   // --- pages --------------------------------------------------------------------------------
 
