@@ -5,7 +5,7 @@ import { HorisontError } from '../../domain/errors.js';
 import type { ItemKind, ProductFacts, RawItem } from '../../domain/item.js';
 import { describeIssues, readJsonBody } from '../json-body.js';
 import type { FetchedDocument, FetchRequest, ParseResult, SourceAdapter, SourceSpec } from '../types.js';
-import { EUDAMED_HOSTS } from '../eudamed-api.js';
+import { EUDAMED_HOSTS, eudamedPageKey, eudamedPageUrl } from '../eudamed-api.js';
 
 const ID = 'eudamed-devices';
 const DEVICE_PAGE = 'https://ec.europa.eu/tools/eudamed/#/screen/search-device/';
@@ -56,9 +56,6 @@ const DeviceHit = z.object({
   cndNomenclatures: z.array(z.object({ code: z.string().min(1) })).nullish(),
 });
 type DeviceHit = z.infer<typeof DeviceHit>;
-
-/** Parameters the adapter owns; everything else in a configured URL is a filter. */
-const PAGING_PARAMS = new Set(['page', 'size', 'pageSize', 'iso2Code', 'languageIso2Code']);
 
 /** `refdata.device-model-status.on-the-market` → `on-the-market`. */
 function lastSegment(code: string): string {
@@ -144,31 +141,6 @@ function toItem(hit: DeviceHit): RawItem {
   };
 }
 
-function pageKey(url: URL, page: number): string {
-  const filters = [...url.searchParams]
-    .filter(([name]) => !PAGING_PARAMS.has(name))
-    .map(([name, value]) => `${name}-${value}`)
-    .join('-')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 150);
-  return filters ? `${filters}-page-${page}` : `page-${page}`;
-}
-
-function pageUrl(base: string, page: number, pageSize?: number): URL {
-  const url = new URL(base);
-  url.searchParams.set('page', String(page));
-  if (pageSize !== undefined) {
-    // The UI sends both; deployments have honoured one or the other.
-    url.searchParams.set('size', String(pageSize));
-    url.searchParams.set('pageSize', String(pageSize));
-  }
-  if (!url.searchParams.has('iso2Code')) url.searchParams.set('iso2Code', 'en');
-  if (!url.searchParams.has('languageIso2Code')) url.searchParams.set('languageIso2Code', 'en');
-  return url;
-}
-
 /**
  * EUDAMED's device search (the UI API behind the public site), paged through. One item per
  * UDI-DI, with the registry's product facts.
@@ -199,8 +171,8 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
 
   requests(source: SourceSpec<EudamedDevicesOptions>): FetchRequest[] {
     return source.urls.map((configured) => {
-      const url = pageUrl(configured, 0, source.options.pageSize);
-      return { key: pageKey(url, 0), url: url.toString(), accept: 'application/json' };
+      const url = eudamedPageUrl(configured, 0, source.options.pageSize);
+      return { key: eudamedPageKey(url, 0), url: url.toString(), accept: 'application/json' };
     });
   },
 
@@ -234,11 +206,11 @@ export const eudamedDevices: SourceAdapter<EudamedDevicesOptions> = {
     const nextPage = page.number + 1;
     const more = !page.last && nextPage < page.totalPages && page.content.length > 0;
     if (!more || nextPage >= source.options.maxPages) return { items, records: page.content };
-    const url = pageUrl(doc.request.url, nextPage);
+    const url = eudamedPageUrl(doc.request.url, nextPage);
     return {
       items,
       records: page.content,
-      next: { key: pageKey(url, nextPage), url: url.toString(), accept: 'application/json' },
+      next: { key: eudamedPageKey(url, nextPage), url: url.toString(), accept: 'application/json' },
     };
   },
 };
