@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { WebContext } from './context.js';
 import { actorOf } from './context.js';
 import { ApiError, MESSAGES } from './errors.js';
-import { parseOrThrow } from './service.js';
+import { emptyToUndefined, parseOrThrow } from './service.js';
 import { changeCase } from '../app/cases.js';
 import { InvalidSubmissionError, submitFromOutside } from '../app/outside-nominations.js';
 import type { SubmissionResult } from '../app/outside-nominations.js';
@@ -22,9 +22,6 @@ import type { PublicCase } from '../domain/public-cases.js';
 import { caseByNumber, listCases, nominatedOn, publicCaseEvents } from '../store/cases.js';
 import type { CaseEvent, CaseFilter, CaseRecord } from '../store/cases.js';
 import type { User } from '../store/users.js';
-
-const emptyToUndefined = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 export function parseCaseNumber(value: unknown): string {
   const text = typeof value === 'string' ? value.toUpperCase() : '';

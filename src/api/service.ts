@@ -57,7 +57,8 @@ export function refineDateRange(
   }
 }
 
-const emptyToUndefined = (value: unknown): unknown =>
+/** A form's empty field is an absent one. */
+export const emptyToUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
 

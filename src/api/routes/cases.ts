@@ -5,7 +5,7 @@ import { ApiError } from '../errors.js';
 import { html } from '../../text/html.js';
 import type { HtmlValue } from '../../text/html.js';
 import { sendPage } from '../page.js';
-import { IdParams, parseCandidateId, parseOrThrow, validationError } from '../service.js';
+import { IdParams, emptyToUndefined, parseCandidateId, parseOrThrow, validationError } from '../service.js';
 import { AnyObject } from '../openapi.js';
 import {
   CaseChangeBody,
@@ -45,9 +45,6 @@ import type { User } from '../../store/users.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PAGE_SIZE = 100;
-
-const emptyToUndefined = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 const CaseListQuery = z.object({
   vy: z.preprocess(emptyToUndefined, z.enum(CASE_LIST_VIEWS).optional()),
