@@ -1,6 +1,7 @@
 import type { EventRow, SubscriptionRow } from '../store/alerts.js';
 import type { AlertLinks } from './render.js';
-import { entryOf, oneLine } from './render.js';
+import { entryOf } from './render.js';
+import { oneLine } from '../text/one-line.js';
 import { xmlText } from '../text/xml.js';
 
 /**

@@ -1,23 +1,10 @@
 import { html, join, safeHttpUrl } from '../text/html.js';
 import type { SafeHtml } from '../text/html.js';
+import { oneLine } from '../text/one-line.js';
 import type { EventRow, SubscriptionRow } from '../store/alerts.js';
 import { EVENT_LABELS, describeFilter } from './filter.js';
 import type { EventKind } from './filter.js';
 import type { AdminEventDetails, CandidateEventDetails, CandidateSnapshot, EvidenceRef } from './events.js';
-
-/**
- * Scraped text on one line: control characters (CR/LF among them), Unicode line separators and
- * bidirectional overrides become spaces, so a title can neither add a header line nor reorder
- * what a reader sees. Capped, with an ellipsis.
- */
-export function oneLine(value: string | null | undefined, max = 200): string {
-  const cleaned = (value ?? '')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return cleaned.length > max ? `${cleaned.slice(0, max - 1)}…` : cleaned;
-}
 
 export interface AlertLinks {
   candidate(id: string): string;

@@ -14,7 +14,7 @@ import {
 } from '../store/alerts.js';
 import { atomFeed } from './atom.js';
 import { alertConfigFromEnv } from './config.js';
-import { oneLine } from './render.js';
+import { oneLine } from '../text/one-line.js';
 import { alertLinks } from './relay.js';
 import { hashFeedToken } from './subscriptions.js';
 

@@ -1,5 +1,5 @@
 import { xmlText } from '../text/xml.js';
-import { oneLine } from '../alerts/render.js';
+import { oneLine } from '../text/one-line.js';
 import { CASE_ACTION_LABELS, CASE_STATUS_LABELS, describeCaseEvent } from '../domain/cases.js';
 import type { PublicEventRow } from '../store/cases.js';
 

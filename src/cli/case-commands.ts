@@ -28,7 +28,8 @@ import {
 } from '../store/cases.js';
 import type { CaseListView, CaseRecord } from '../store/cases.js';
 import type { Actor } from '../store/audit.js';
-import { isoMinute, oneLine, table } from './format.js';
+import { isoMinute, table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { withApp } from './with-app.js';
 import { actorOf } from './resolution-commands.js';
 import { NotFoundError } from './errors.js';

@@ -15,7 +15,7 @@ import { formatRunSummary } from './summary.js';
 import { createUser } from '../store/users.js';
 import { startWebServer } from './workbench-commands.js';
 import { webSettingsFromEnv } from '../api/config.js';
-import { oneLine } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { prepareDemoAlerts } from './demo-alerts.js';
 import { findPostgresBinaries, onPath, startLocalPostgres, startLocalRedis } from '../app/local-servers.js';
 import { redactUrl, ServiceUnreachableError, unreachableServices } from '../app/reachability.js';

@@ -3,7 +3,8 @@ import { InvalidArgumentError } from 'commander';
 import { decideHold } from '../app/holds.js';
 import { listHolds } from '../store/holds.js';
 import type { ItemHold } from '../store/holds.js';
-import { isoMinute, oneLine, table } from './format.js';
+import { isoMinute, table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { actorOf } from './resolution-commands.js';
 import { withApp } from './with-app.js';
 import { NotFoundError } from './errors.js';
@@ -26,15 +27,15 @@ function holdId(value: string): number {
 function describe(hold: ItemHold): string {
   const lines = [
     `Hållning ${hold.id}: ${sourceLabel(hold.sourceId)}, ${STATUS_LABELS[hold.status]} (${isoMinute(hold.createdAt)}, körning ${hold.runId})`,
-    `  ${oneLine(hold.reason)}`,
+    `  ${oneLine(hold.reason, 80)}`,
   ];
   if (hold.decidedBy) {
     lines.push(
-      `  ${STATUS_LABELS[hold.status]} av ${oneLine(hold.decidedBy)} ${isoMinute(hold.decidedAt)}: ${oneLine(hold.decisionReason ?? '')}`,
+      `  ${STATUS_LABELS[hold.status]} av ${oneLine(hold.decidedBy, 80)} ${isoMinute(hold.decidedAt)}: ${oneLine(hold.decisionReason ?? '', 80)}`,
     );
   }
   if (hold.releaseRunId) lines.push(`  löstes upp i körning ${hold.releaseRunId}`);
-  for (const item of hold.sample) lines.push(`  – ${oneLine(item.itemKey)}: ${oneLine(item.title)}`);
+  for (const item of hold.sample) lines.push(`  – ${oneLine(item.itemKey, 80)}: ${oneLine(item.title, 80)}`);
   return lines.join('\n');
 }
 

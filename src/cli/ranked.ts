@@ -3,7 +3,8 @@ import { PROCESS_STATUS_LABELS } from '../domain/routing.js';
 import type { Db } from '../store/db.js';
 import { RANKED_SECTIONS, RANKED_SECTION_LABELS, rankedCandidates } from '../store/queries.js';
 import type { RankedCandidate } from '../store/queries.js';
-import { oneLine, table } from './format.js';
+import { table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { sourceLabel } from '../domain/labels.js';
 
 /** The band as shown: "underlag saknas" when the evidence is too thin to judge. */

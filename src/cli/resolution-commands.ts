@@ -10,7 +10,8 @@ import type { HistoryKind } from '../domain/history.js';
 import type { Db } from '../store/db.js';
 import { findUserByUsername } from '../store/users.js';
 import { progressReporter } from './progress.js';
-import { oneLine, table } from './format.js';
+import { table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { withApp } from './with-app.js';
 import { NotFoundError } from './errors.js';
 

@@ -4,7 +4,7 @@ import { startWorkers } from '../app/build.js';
 import { runSummary } from '../store/runs.js';
 import { startRun, waitForRun } from '../app/scan-once.js';
 import { formatRunSummary, failedSources } from './summary.js';
-import { oneLine } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { progressReporter } from './progress.js';
 import { startReplay } from '../app/replay.js';
 import { replayAsOf } from '../app/replay-as-of.js';

@@ -20,7 +20,8 @@ import type { ReadResult } from '../sources/read.js';
 import type { FetchedDocument, FetchRequest } from '../sources/types.js';
 import { invalidCanary, resetYieldBaseline, sourceHealthDetails } from '../store/health.js';
 import type { SourceHealthDetail } from '../store/health.js';
-import { isoMinute, oneLine, table } from './format.js';
+import { isoMinute, table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { RUN_SOURCE_STATUS_LABELS, SOURCE_HEALTH_LABELS, label, sourceLabel } from '../domain/labels.js';
 import { NotFoundError } from './errors.js';
 

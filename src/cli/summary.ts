@@ -1,5 +1,6 @@
 import type { RunSummary } from '../store/runs.js';
-import { oneLine, table } from './format.js';
+import { table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import {
   RUN_SOURCE_STATUS_LABELS,
   RUN_STATUS_LABELS,

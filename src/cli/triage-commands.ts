@@ -11,7 +11,8 @@ import type { TriageCriteria } from '../domain/criteria.js';
 import type { SensitivityResult } from '../domain/score-sensitivity.js';
 import { stockholmDay } from '../domain/dates.js';
 import { CalendarDate } from '../domain/cases.js';
-import { oneLine, table } from './format.js';
+import { table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { progressReporter } from './progress.js';
 import { configDirOf, withDb } from './with-app.js';
 

@@ -25,7 +25,8 @@ import type { Role, User } from '../store/users.js';
 import { changeAccount } from '../app/accounts.js';
 import type { AccountChange, AccountChangeResult } from '../app/accounts.js';
 import { ROLE_LABELS, labelOf } from '../api/format.js';
-import { isoMinute, oneLine, table } from './format.js';
+import { isoMinute, table } from './format.js';
+import { oneLine } from '../text/one-line.js';
 import { uuidArg } from './args.js';
 import { NotFoundError } from './errors.js';
 
