@@ -30,7 +30,13 @@ export const Messages = {
     replay: z.boolean().optional(),
   }),
   resolve: z.object({ runId: RunId, itemIds: z.array(z.number().int().positive()).min(1).max(500) }),
-  score: z.object({ runId: RunId, candidateIds: z.array(z.uuid()).min(1).max(500) }),
+  score: z.union([
+    z.object({ runId: RunId, candidateIds: z.array(z.uuid()).min(1).max(500) }),
+    // A job queued before score jobs carried pages (one candidate each) is still scored after an upgrade.
+    z
+      .object({ runId: RunId, candidateId: z.uuid() })
+      .transform(({ runId, candidateId }) => ({ runId, candidateIds: [candidateId] })),
+  ]),
   report: z.discriminatedUnion('type', [
     z.object({ type: z.literal('run'), runId: RunId }),
     z.object({ type: z.literal('candidate'), runId: RunId, candidateId: z.uuid() }),
