@@ -9,7 +9,8 @@ import { toCsv, toXlsx } from './spreadsheet.js';
 import type { Cell, Table } from './spreadsheet.js';
 import { listCandidates } from '../store/workbench.js';
 import type { CandidateListItem } from '../store/workbench.js';
-import { sourceLabel } from '../domain/labels.js';
+import { label } from '../domain/labels.js';
+import type { SourceLabels } from '../domain/labels.js';
 import { STAGE_LABELS } from '../domain/lifecycle.js';
 import { PROCESS_STATUS_LABELS } from '../domain/routing.js';
 import { stockholmDay } from '../domain/dates.js';
@@ -26,11 +27,11 @@ export const EXPORT_MAX_ROWS = 10_000;
 interface Column {
   header: string;
   width: number;
-  value: (c: CandidateListItem, rank: number, link: string) => Cell;
+  value: (c: CandidateListItem, row: { rank: number; link: string; sourceLabels: SourceLabels }) => Cell;
 }
 
 const COLUMNS: readonly Column[] = [
-  { header: 'Plats', width: 6, value: (_c, rank) => rank },
+  { header: 'Plats', width: 6, value: (_c, { rank }) => rank },
   { header: 'Kandidat', width: 48, value: (c) => c.name },
   { header: 'Tillverkare', width: 30, value: (c) => c.manufacturer },
   { header: 'Typ', width: 22, value: (c) => labelOf(KIND_LABELS, c.kind) },
@@ -50,12 +51,16 @@ const COLUMNS: readonly Column[] = [
   { header: 'Status', width: 14, value: (c) => labelOf(STATUS_LABELS, c.status) },
   { header: 'Bevakas', width: 8, value: (c) => (c.watched ? 'ja' : 'nej') },
   { header: 'Programområden (NPO)', width: 36, value: (c) => c.npo.join('; ') },
-  { header: 'Källor', width: 40, value: (c) => c.sources.map(sourceLabel).join('; ') },
+  {
+    header: 'Källor',
+    width: 40,
+    value: (c, { sourceLabels }) => c.sources.map((s) => label(sourceLabels, s)).join('; '),
+  },
   { header: 'Belägg', width: 8, value: (c) => c.evidenceCount },
   { header: 'Rapport', width: 8, value: (c) => (c.latestReportVersion === null ? 'nej' : 'ja') },
   { header: 'Först sedd', width: 11, value: (c) => isoDate(c.firstSeenAt) },
   { header: 'Senast ändrad', width: 11, value: (c) => isoDate(c.updatedAt) },
-  { header: 'Länk', width: 60, value: (_c, _rank, link) => link },
+  { header: 'Länk', width: 60, value: (_c, { link }) => link },
   { header: 'Id', width: 38, value: (c) => c.id },
 ];
 
@@ -96,7 +101,13 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
       header: COLUMNS.map((column) => column.header),
       widths: COLUMNS.map((column) => column.width),
       rows: list.items.map((c, index) =>
-        COLUMNS.map((column) => column.value(c, index + 1, `${origin}/kandidater/${c.id}`)),
+        COLUMNS.map((column) =>
+          column.value(c, {
+            rank: index + 1,
+            link: `${origin}/kandidater/${c.id}`,
+            sourceLabels: web.app.config.sourceLabels,
+          }),
+        ),
       ),
     };
     const name = `kandidater-${stockholmDay(web.now())}.${format}`;

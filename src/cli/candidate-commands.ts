@@ -49,7 +49,9 @@ export function registerCandidateCommands(program: Command): void {
             console.log(JSON.stringify(await rankedCandidates(ctx.db, options.limit), null, 2));
             return;
           }
-          console.log(await formatRankedSections(ctx.db, options.limit, { ids: true }));
+          console.log(
+            await formatRankedSections(ctx.db, options.limit, ctx.config.sourceLabels, { ids: true }),
+          );
         },
         { logLevel: 'warn' },
       );
@@ -79,8 +81,9 @@ export function registerCandidateCommands(program: Command): void {
             process.exitCode = 1;
             return;
           }
-          if (options.format === 'html') console.log(renderReportHtml(report.json));
-          else {
+          if (options.format === 'html') {
+            console.log(renderReportHtml(report.json, { sourceLabels: ctx.config.sourceLabels }));
+          } else {
             console.log(options.format === 'json' ? JSON.stringify(report.json, null, 2) : report.markdown);
           }
         },

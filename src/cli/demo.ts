@@ -161,16 +161,16 @@ async function demoWith(
     startWorkers(ctx);
     console.log('1. Första skanningen av alla källor');
     const first = await waitForRun(ctx, await startRun(ctx, [], 'demo'), 300_000);
-    console.log(formatRunSummary(first), '\n');
+    console.log(formatRunSummary(first, ctx.config.sourceLabels), '\n');
     await alerts.afterScan(ctx, 1);
 
     console.log('2. Samma källor igen (inget har ändrats: inga nya kandidater eller nomineringar väntas)');
     const second = await waitForRun(ctx, await startRun(ctx, [], 'demo'), 300_000);
-    console.log(formatRunSummary(second), '\n');
+    console.log(formatRunSummary(second, ctx.config.sourceLabels), '\n');
     await alerts.afterScan(ctx, 2);
 
     console.log('3. Rangordnade kandidater (prioritet = betydelse × tidpunkt)');
-    console.log(await formatRankedSections(ctx.db, 15), '\n');
+    console.log(await formatRankedSections(ctx.db, 15, ctx.config.sourceLabels), '\n');
     const ranked = await rankedCandidates(ctx.db, 500);
     const reported = ranked.filter((c) => c.latestReportVersion !== null);
     console.log('4. Tidiga bedömningsrapporter (på nomineringskön)');

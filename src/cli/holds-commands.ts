@@ -8,7 +8,8 @@ import { oneLine } from '../text/one-line.js';
 import { actorOf } from './resolution-commands.js';
 import { withApp } from './with-app.js';
 import { NotFoundError } from './errors.js';
-import { sourceLabel } from '../domain/labels.js';
+import { label } from '../domain/labels.js';
+import type { SourceLabels } from '../domain/labels.js';
 
 const STATUS_LABELS: Record<ItemHold['status'], string> = {
   held: 'hålls',
@@ -24,9 +25,9 @@ function holdId(value: string): number {
   return id;
 }
 
-function describe(hold: ItemHold): string {
+function describe(hold: ItemHold, sourceLabels: SourceLabels): string {
   const lines = [
-    `Hållning ${hold.id}: ${sourceLabel(hold.sourceId)}, ${STATUS_LABELS[hold.status]} (${isoMinute(hold.createdAt)}, körning ${hold.runId})`,
+    `Hållning ${hold.id}: ${label(sourceLabels, hold.sourceId)}, ${STATUS_LABELS[hold.status]} (${isoMinute(hold.createdAt)}, körning ${hold.runId})`,
     `  ${oneLine(hold.reason, 80)}`,
   ];
   if (hold.decidedBy) {
@@ -78,7 +79,7 @@ export function registerHoldCommands(program: Command): void {
               ['id', 'källa', 'läge', 'poster', 'försvann', 'kända', 'när'],
               rows.map((hold) => [
                 String(hold.id),
-                sourceLabel(hold.sourceId),
+                label(ctx.config.sourceLabels, hold.sourceId),
                 STATUS_LABELS[hold.status],
                 String(hold.fresh),
                 String(hold.gone),
@@ -103,7 +104,7 @@ export function registerHoldCommands(program: Command): void {
         async (ctx) => {
           const [hold] = await listHolds(ctx.db, id);
           if (!hold) throw new NotFoundError(`Ingen hållning ${id}.`);
-          console.log(options.json ? JSON.stringify(hold, null, 2) : describe(hold));
+          console.log(options.json ? JSON.stringify(hold, null, 2) : describe(hold, ctx.config.sourceLabels));
         },
         { logLevel: 'warn' },
       );

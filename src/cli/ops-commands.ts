@@ -18,7 +18,7 @@ import { isoMinute, table } from './format.js';
 import { oneLine } from '../text/one-line.js';
 import { positiveInt, uuidArg } from './args.js';
 import { NotFoundError } from './errors.js';
-import { sourceLabel } from '../domain/labels.js';
+import { label } from '../domain/labels.js';
 
 /** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
 function interrupted(): { promise: Promise<'SIGINT' | 'SIGTERM'>; dispose(): void } {
@@ -117,7 +117,7 @@ Exempel:
               const progress = await backfillProgress(ctx.db, run.runId);
               return [
                 run.runId,
-                sourceLabel(run.sourceId),
+                label(ctx.config.sourceLabels, run.sourceId),
                 isoMinute(run.startedAt),
                 String(progress.pages),
                 String(progress.items),
@@ -179,7 +179,11 @@ Exempel:
           return;
         }
         const { summary } = outcome;
-        console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+        console.log(
+          options.json
+            ? JSON.stringify(summary, null, 2)
+            : formatRunSummary(summary, ctx.config.sourceLabels),
+        );
         const failed = failedSources(summary);
         if (failed.length > 0) {
           console.error(

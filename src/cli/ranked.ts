@@ -5,7 +5,8 @@ import { RANKED_SECTIONS, RANKED_SECTION_LABELS, rankedCandidates } from '../sto
 import type { RankedCandidate } from '../store/queries.js';
 import { table } from './format.js';
 import { oneLine } from '../text/one-line.js';
-import { sourceLabel } from '../domain/labels.js';
+import { label } from '../domain/labels.js';
+import type { SourceLabels } from '../domain/labels.js';
 
 /** The band as shown: "underlag saknas" when the evidence is too thin to judge. */
 export function bandText(candidate: Pick<RankedCandidate, 'band' | 'insufficientEvidence'>): string {
@@ -15,6 +16,7 @@ export function bandText(candidate: Pick<RankedCandidate, 'band' | 'insufficient
 /** A ranked list as a table, best first: priority, band, stage, process status, council, name. */
 export function formatRanked(
   candidates: readonly RankedCandidate[],
+  sourceLabels: SourceLabels,
   options: { ids?: boolean } = {},
 ): string {
   return table(
@@ -39,7 +41,7 @@ export function formatRanked(
       c.council ?? '–',
       oneLine(c.name, 40),
       oneLine(c.manufacturer ?? '–', 28),
-      oneLine([...new Set(c.evidence.map((e) => sourceLabel(e.sourceId)))].join(', '), 70),
+      oneLine([...new Set(c.evidence.map((e) => label(sourceLabels, e.sourceId)))].join(', '), 70),
       ...(options.ids ? [c.id] : []),
     ]),
   );
@@ -49,6 +51,7 @@ export function formatRanked(
 export async function formatRankedSections(
   db: Db,
   limit: number,
+  sourceLabels: SourceLabels,
   options: { ids?: boolean } = {},
 ): Promise<string> {
   const parts: string[] = [];
@@ -56,7 +59,7 @@ export async function formatRankedSections(
     const candidates = await rankedCandidates(db, limit, section); // eslint-disable-line no-await-in-loop
     parts.push(
       `${RANKED_SECTION_LABELS[section]} (${candidates.length}${candidates.length === limit ? '+' : ''})`,
-      candidates.length === 0 ? '  (inga)' : formatRanked(candidates, options),
+      candidates.length === 0 ? '  (inga)' : formatRanked(candidates, sourceLabels, options),
       '',
     );
   }

@@ -5,7 +5,7 @@ import { mergeAs, splitAs } from '../app/curation.js';
 import type { CurationResult } from '../app/curation.js';
 import { resolveAll } from '../app/resolve-all.js';
 import { HISTORY_LABELS } from '../domain/history.js';
-import { sourceLabel } from '../domain/labels.js';
+import { label } from '../domain/labels.js';
 import type { HistoryKind } from '../domain/history.js';
 import type { Db } from '../store/db.js';
 import { findUserByUsername } from '../store/users.js';
@@ -210,7 +210,7 @@ export function registerResolutionCommands(program: Command): void {
               rows.rows.map((r) => [
                 r.occurred_on ?? r.created_at.toISOString().slice(0, 10),
                 HISTORY_LABELS[r.kind],
-                sourceLabel(r.source_id),
+                label(ctx.config.sourceLabels, r.source_id),
                 oneLine(describeEvent(r.details), 60),
               ]),
             ),

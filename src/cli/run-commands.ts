@@ -33,7 +33,9 @@ export function registerRunCommands(program: Command): void {
             if (summary) summaries.push(summary);
           }
           console.log(
-            options.json ? JSON.stringify(summaries, null, 2) : summaries.map(formatRunSummary).join('\n\n'),
+            options.json
+              ? JSON.stringify(summaries, null, 2)
+              : summaries.map((summary) => formatRunSummary(summary, ctx.config.sourceLabels)).join('\n\n'),
           );
         },
         { logLevel: 'warn' },
@@ -57,7 +59,11 @@ export function registerRunCommands(program: Command): void {
           const progress = options.json ? undefined : progressReporter('Skanning');
           const summary = await waitForRun(ctx, runId, options.timeout * 1000, progress?.update);
           progress?.done();
-          console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+          console.log(
+            options.json
+              ? JSON.stringify(summary, null, 2)
+              : formatRunSummary(summary, ctx.config.sourceLabels),
+          );
           const failed = failedSources(summary);
           if (failed.length > 0) {
             console.error(
@@ -111,7 +117,7 @@ export function registerRunCommands(program: Command): void {
                 console.log(JSON.stringify(replayed, null, 2));
                 return;
               }
-              console.log(formatRunSummary(replayed.summary));
+              console.log(formatRunSummary(replayed.summary, ctx.config.sourceLabels));
               console.log(
                 `\nRangordning per ${options.asOf} i schema ${replayed.schema} (${replayed.snapshots} ögonblicksbilder). ` +
                   `Visa den med HORISONT_DB_SCHEMA=${replayed.schema} HORISONT_QUEUE_PREFIX=${replayed.queuePrefix} horisont candidates.`,
@@ -140,7 +146,11 @@ export function registerRunCommands(program: Command): void {
             const progress = progressReporter('Uppspelning');
             const summary = await waitForRun(ctx, runId, options.timeout * 1000, progress.update);
             progress.done();
-            console.log(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+            console.log(
+              options.json
+                ? JSON.stringify(summary, null, 2)
+                : formatRunSummary(summary, ctx.config.sourceLabels),
+            );
           },
           { logLevel: 'warn' },
         );

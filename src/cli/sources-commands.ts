@@ -22,7 +22,8 @@ import { invalidCanary, resetYieldBaseline, sourceHealthDetails } from '../store
 import type { SourceHealthDetail } from '../store/health.js';
 import { isoMinute, table } from './format.js';
 import { oneLine } from '../text/one-line.js';
-import { RUN_SOURCE_STATUS_LABELS, SOURCE_HEALTH_LABELS, label, sourceLabel } from '../domain/labels.js';
+import { RUN_SOURCE_STATUS_LABELS, SOURCE_HEALTH_LABELS, label } from '../domain/labels.js';
+import type { SourceLabels } from '../domain/labels.js';
 import { NotFoundError } from './errors.js';
 
 function withApp<T>(
@@ -44,6 +45,7 @@ function sourceId(value: string): string {
  */
 export function formatSourceHealth(
   rows: SourceHealthDetail[],
+  sourceLabels: SourceLabels,
   evidence: ReadonlyMap<string, SourceEvidence> = new Map(),
 ): string {
   const lines = [
@@ -61,7 +63,7 @@ export function formatSourceHealth(
         'id',
       ],
       rows.map((row) => [
-        sourceLabel(row.id),
+        label(sourceLabels, row.id),
         row.enabled ? 'ja' : 'nej',
         label(SOURCE_HEALTH_LABELS, row.health),
         label(RUN_SOURCE_STATUS_LABELS, row.last_outcome),
@@ -82,7 +84,9 @@ export function formatSourceHealth(
   if (notes.length > 0) {
     lines.push('Anmärkningar (senaste 30 dagarna):');
     for (const row of notes) {
-      lines.push(`  ${sourceLabel(row.id)} ${isoMinute(row.note_at)}: ${oneLine(row.note ?? '', 160)}`);
+      lines.push(
+        `  ${label(sourceLabels, row.id)} ${isoMinute(row.note_at)}: ${oneLine(row.note ?? '', 160)}`,
+      );
     }
   }
   const unverified = rows.flatMap((row) =>
@@ -94,7 +98,7 @@ export function formatSourceHealth(
     lines.push('Adresser utan offentligt belägg (se docs/sources.md):');
     for (const url of unverified) {
       lines.push(
-        `  ${sourceLabel(url.id)} ${url.url}: ${url.basis === null ? 'belägg ej angivet' : oneLine(url.basis, 160)}`,
+        `  ${label(sourceLabels, url.id)} ${url.url}: ${url.basis === null ? 'belägg ej angivet' : oneLine(url.basis, 160)}`,
       );
     }
   }
@@ -337,11 +341,11 @@ export async function checkSourcesLive(ctx: AppContext, sourceIds: string[] = []
   );
 }
 
-export function formatSourceChecks(checks: SourceCheck[]): string {
+export function formatSourceChecks(checks: SourceCheck[], sourceLabels: SourceLabels): string {
   return table(
     ['källa', 'utfall', 'vad', 'id'],
     checks.map((check) => [
-      sourceLabel(check.sourceId),
+      label(sourceLabels, check.sourceId),
       check.ok ? 'ok' : 'FEL',
       oneLine(check.ok ? check.detail : `${check.kind ?? 'internal'}: ${check.detail}`, 140),
       check.sourceId,
@@ -375,7 +379,7 @@ export function registerSourcesCommands(program: Command): void {
                 null,
                 2,
               )
-            : formatSourceHealth(rows, evidence),
+            : formatSourceHealth(rows, ctx.config.sourceLabels, evidence),
         );
       });
     });
@@ -390,16 +394,13 @@ export function registerSourcesCommands(program: Command): void {
     .option('--recordings <dir>', 'inspelade svar att läsa offline', RECORDINGS_DIR)
     .option('--json', 'som JSON')
     .action(async (options: { live?: boolean; source?: string[]; recordings: string; json?: boolean }) => {
+      const config = await loadConfigOffline(program);
       const checks = options.live
         ? await withApp(program, (ctx) => checkSourcesLive(ctx, options.source ?? []), true)
-        : checkSourcesOffline(
-            await loadConfigOffline(program),
-            path.resolve(options.recordings),
-            options.source ?? [],
-          );
+        : checkSourcesOffline(config, path.resolve(options.recordings), options.source ?? []);
       // `--json` after the subcommand may land on `sources` itself, which has it too.
       const json = options.json === true || sources.opts<{ json?: boolean }>().json === true;
-      console.log(json ? JSON.stringify(checks, null, 2) : formatSourceChecks(checks));
+      console.log(json ? JSON.stringify(checks, null, 2) : formatSourceChecks(checks, config.sourceLabels));
       const failed = checks.filter((check) => !check.ok);
       if (failed.length > 0) {
         console.error(`Källor som inte läses: ${failed.map((check) => check.sourceId).join(', ')}`);

@@ -53,7 +53,7 @@ describe('the evidence mark of a source', () => {
         }),
       ],
     ]);
-    const listing = formatSourceHealth([row('hta-x'), row('other')], evidence);
+    const listing = formatSourceHealth([row('hta-x'), row('other')], {}, evidence);
     const lines = listing.split('\n');
     expect(lines[0]).toContain('belägg');
     expect(lines.find((l) => l.endsWith(' hta-x'))).toContain('delvis belagd (1 av 2)');

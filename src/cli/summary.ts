@@ -1,20 +1,16 @@
 import type { RunSummary } from '../store/runs.js';
 import { table } from './format.js';
 import { oneLine } from '../text/one-line.js';
-import {
-  RUN_SOURCE_STATUS_LABELS,
-  RUN_STATUS_LABELS,
-  RUN_TRIGGER_LABELS,
-  label,
-  sourceLabel,
-} from '../domain/labels.js';
+import { RUN_SOURCE_STATUS_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, label } from '../domain/labels.js';
+import type { SourceLabels } from '../domain/labels.js';
 
-export function formatRunSummary(summary: RunSummary): string {
+/** A run's summary table, each source by its name in `sourceLabels` (the configuration's). */
+export function formatRunSummary(summary: RunSummary, sourceLabels: SourceLabels): string {
   const rows = summary.sources.map((source) => {
     // A source that failed or broke has no "new" to report: never show it as 0 new.
     const settled = source.status !== 'failed' && source.status !== 'broken';
     return [
-      sourceLabel(source.source_id),
+      label(sourceLabels, source.source_id),
       label(RUN_SOURCE_STATUS_LABELS, source.status),
       String(source.pages),
       // The usual yield only where this run fell well short of it.
@@ -30,7 +26,7 @@ export function formatRunSummary(summary: RunSummary): string {
     ];
   });
   const notes = summary.sources.flatMap((source) =>
-    (source.notes ?? []).map((note) => `  ${sourceLabel(source.source_id)}: ${oneLine(note, 160)}`),
+    (source.notes ?? []).map((note) => `  ${label(sourceLabels, source.source_id)}: ${oneLine(note, 160)}`),
   );
   return [
     `Körning ${summary.runId} (${label(RUN_TRIGGER_LABELS, summary.trigger).toLowerCase()}): ${label(RUN_STATUS_LABELS, summary.status).toLowerCase()}`,

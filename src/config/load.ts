@@ -8,6 +8,8 @@ import { adapterHosts, configureSources, formatPath } from './sources.js';
 import type { ConfiguredSource } from './sources.js';
 import type { ConditionIndex } from '../domain/conditions.js';
 import type { SourceProfiles } from '../domain/source-profile.js';
+import { OUTSIDE_SOURCE_LABELS } from '../domain/labels.js';
+import type { SourceLabels } from '../domain/labels.js';
 import { ConditionVocabulary, compileConditions } from '../domain/conditions.js';
 import { TriageCriteria, criteriaWordProblems } from '../domain/criteria.js';
 import type { ManufacturerAliases } from '../domain/manufacturers.js';
@@ -42,6 +44,8 @@ export interface HorisontConfig {
   sources: ConfiguredSource[];
   /** Each configured source's profile by id: what the domain may know of the sources. */
   sourceProfiles: SourceProfiles;
+  /** The sources' Swedish names by id: the configured ones' and those outside the scan. */
+  sourceLabels: SourceLabels;
   criteria: TriageCriteria;
   /** Manufacturer renames and group names (`manufacturers.yaml`), compiled for lookups. */
   manufacturers: ManufacturerAliases;
@@ -187,6 +191,10 @@ export async function loadConfig(dir: string, given?: AdapterRegistry): Promise<
     guards: parsedSources.guards,
     sources,
     sourceProfiles: Object.fromEntries(sources.map((source) => [source.id, source.profile])),
+    sourceLabels: {
+      ...OUTSIDE_SOURCE_LABELS,
+      ...Object.fromEntries(sources.map((source) => [source.id, source.label])),
+    },
     criteria,
     manufacturers: compileManufacturerAliases(manufacturers),
     programmeAreas: compileProgrammeAreas(programmeAreas),

@@ -1,38 +1,20 @@
 import { foldForMatching, normaliseText } from './normalise.js';
 import type { ItemKind } from './item.js';
 /**
- * The words people use, in one place: source names, statuses and registry codes in Swedish, for
+ * The words people use, in one place: statuses and registry codes in Swedish, for
  * the workbench, the reports, alerts and the CLI's tables. Codes stay codes in JSON and logs.
  * A code without a label is shown as itself (never hidden), and test/repo/labels.test.ts checks
  * that every configured source, status and known registry code has one.
  */
 
-/** Each configured source by the name its publisher goes by (config/sources.yaml ids). */
-export const SOURCE_LABELS: Readonly<Record<string, string>> = {
-  'sbu-publications': 'SBU',
-  tlv: 'TLV',
-  'eudamed-devices': 'EUDAMED (produkter)',
-  'eudamed-build-info': 'EUDAMED (versionsinformation)',
-  clinicaltrials: 'ClinicalTrials.gov',
-  'eudamed-certificates': 'EUDAMED (certifikat)',
-  'openfda-devices': 'FDA (USA)',
-  'mdcg-guidance': 'MDCG-vägledningar',
-  'hta-vgr': 'HTA-centrum Västra Götaland',
-  'hta-skane': 'HTA Region Skåne',
-  'hta-stockholm': 'HTA Region Stockholm',
-  'hta-ostergotland': 'HTA Region Östergötland',
-  'hta-orebro': 'Camtö (Region Örebro län)',
-  'eurlex-oj': 'EU:s officiella tidning',
-  'council-lists': 'MTP-rådet och NT-rådet',
-  'notified-bodies': 'Anmälda organ (NANDO)',
-  'nye-metoder': 'Nye Metoder (Norge)',
-  'lakemedelsverket-fsn': 'Läkemedelsverket (säkerhetsmeddelanden)',
-  'clinicaltrials-drugs': 'ClinicalTrials.gov (läkemedel)',
-  'ema-medicines': 'EMA (godkända läkemedel)',
-  'ema-evaluation': 'EMA (under utvärdering av CHMP)',
-  'openfda-drugs': 'FDA (läkemedel, USA)',
-  'tlv-beslut': 'TLV (förmånsbeslut)',
-  // Not scanned: nominations from outside the scan and companies' signals (docs/cases.md).
+/**
+ * The Swedish names of sources, by id: each configured source's is its adapter's declaration
+ * (`HorisontConfig.sourceLabels` holds them with these), never a table here.
+ */
+export type SourceLabels = Readonly<Record<string, string>>;
+
+/** The sources of items that did not come from a scan: nominations and companies' signals (docs/cases.md). */
+export const OUTSIDE_SOURCE_LABELS: SourceLabels = {
   nominations: 'Nomineringar (regioner, NPO, professioner)',
   'company-signals': 'Signaler från företag',
 };
@@ -127,7 +109,6 @@ export function label(labels: Readonly<Record<string, string>>, code: string | n
   return Object.hasOwn(labels, code) ? labels[code]! : code;
 }
 
-export const sourceLabel = (id: string | null | undefined): string => label(SOURCE_LABELS, id);
 export const decisionStatusLabel = (status: string | null | undefined): string =>
   label(DECISION_STATUS_LABELS, status);
 export const registryCodeLabel = (code: string | null | undefined): string =>

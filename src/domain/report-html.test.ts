@@ -6,7 +6,11 @@ import { buildReport } from './report.js';
 import { SECTION_HEADINGS } from './report-schema.js';
 import { escapeText, renderReportHtml, renderReportSection } from './report-html.js';
 import type { ScoreResult } from './score.js';
-import { storedScore, shippedSourceProfiles } from '../../test/helpers/shipped-config.js';
+import {
+  storedScore,
+  shippedSourceProfiles,
+  shippedSourceLabels,
+} from '../../test/helpers/shipped-config.js';
 
 const generatedAt = '2026-11-20T01:30:00.000Z';
 
@@ -16,7 +20,13 @@ function reportFor(evidence: EvidenceItem[], name: string, forceName = false) {
   const described = describeCandidate('c-1', name, evidence, shippedSourceProfiles);
   // A stored name is already text; a hostile one can reach the report only through a source.
   const candidate = forceName ? { ...described, name } : described;
-  return buildReport({ candidate, score: scored(candidate), version: 2, generatedAt });
+  return buildReport({
+    candidate,
+    score: scored(candidate),
+    version: 2,
+    generatedAt,
+    sourceLabels: shippedSourceLabels,
+  });
 }
 
 const evidence: EvidenceItem[] = [
@@ -51,7 +61,7 @@ const evidence: EvidenceItem[] = [
 
 describe('renderReportHtml', () => {
   const { json, markdown } = reportFor(evidence, 'FreeStyle Libre 3');
-  const html = renderReportHtml(json);
+  const html = renderReportHtml(json, { sourceLabels: shippedSourceLabels });
   const $ = load(html);
 
   it('is a complete Swedish HTML document with a script-forbidding policy', () => {
@@ -120,7 +130,7 @@ describe('renderReportHtml keeps scraped text inert', () => {
     },
   ];
   const { json } = reportFor(hostile, '<script>alert(0)</script>', true);
-  const html = renderReportHtml(json);
+  const html = renderReportHtml(json, { sourceLabels: shippedSourceLabels });
   const $ = load(html);
 
   it('has no script, no event handler and no link that is not http(s)', () => {
@@ -152,8 +162,8 @@ describe('renderReportHtml keeps scraped text inert', () => {
 
 describe('renderReportSection', () => {
   const { json } = reportFor(evidence, 'FreeStyle Libre 3');
-  const file = load(renderReportHtml(json));
-  const section = renderReportSection(json, 3);
+  const file = load(renderReportHtml(json, { sourceLabels: shippedSourceLabels }));
+  const section = renderReportSection(json, 3, shippedSourceLabels);
   const $ = load(section);
   const text = (value: string): string => value.replace(/\s+/g, ' ').trim();
 

@@ -11,7 +11,8 @@ import {
   withoutControls,
 } from './report-text.js';
 import { escapeHtml } from '../text/html.js';
-import { sourceLabel } from './labels.js';
+import { label } from './labels.js';
+import type { SourceLabels } from './labels.js';
 import { STAGE_LABELS } from './lifecycle.js';
 import { PROCESS_STATUS_LABELS } from './routing.js';
 
@@ -107,7 +108,11 @@ ol.sources .url { display: none; }
  * The report's content, its heading (h`level`) with the facts about it and the numbered sections
  * (one level down): the same for the file (level 1) and inside a workbench page (deeper).
  */
-function reportContent(r: EarlyAssessmentReport, level: number): { header: string[]; sections: string[] } {
+function reportContent(
+  r: EarlyAssessmentReport,
+  level: number,
+  sourceLabels: SourceLabels,
+): { header: string[]; sections: string[] } {
   const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
   const generated = reportDate(r.generatedAt) ?? r.generatedAt;
   const [h1, h2, h3] = [level, level + 1, level + 2];
@@ -155,7 +160,7 @@ function reportContent(r: EarlyAssessmentReport, level: number): { header: strin
   } else {
     out.push('<ol class="sources">');
     for (const s of r.sections.evidence.sources) {
-      const meta = [escapeText(s.kindLabel), escapeText(sourceLabel(s.sourceId))];
+      const meta = [escapeText(s.kindLabel), escapeText(label(sourceLabels, s.sourceId))];
       if (s.publicationType !== undefined) meta.push(escapeText(s.publicationType));
       if (s.region !== undefined) meta.push(escapeText(s.region));
       const published = s.publishedAt === undefined ? undefined : reportDate(s.publishedAt);
@@ -252,9 +257,12 @@ function reportContent(r: EarlyAssessmentReport, level: number): { header: strin
 }
 
 /** Renders a report (its stored JSON, validated here) as a complete HTML document. */
-export function renderReportHtml(input: unknown, options: { styleNonce?: string } = {}): string {
+export function renderReportHtml(
+  input: unknown,
+  options: { sourceLabels: SourceLabels; styleNonce?: string },
+): string {
   const r = EarlyAssessmentReport.parse(input);
-  const { header, sections } = reportContent(r, 1);
+  const { header, sections } = reportContent(r, 1, options.sourceLabels);
   return [
     '<!DOCTYPE html>',
     '<html lang="sv">',
@@ -283,7 +291,7 @@ export function renderReportHtml(input: unknown, options: { styleNonce?: string 
  * A report (its stored JSON, validated here) inside a page whose own headings go down to
  * h`level - 1`: the file's content and wording, without its document, landmarks and stylesheet.
  */
-export function renderReportSection(input: unknown, level: number): string {
-  const { header, sections } = reportContent(EarlyAssessmentReport.parse(input), level);
+export function renderReportSection(input: unknown, level: number, sourceLabels: SourceLabels): string {
+  const { header, sections } = reportContent(EarlyAssessmentReport.parse(input), level, sourceLabels);
   return [...header, ...sections].join('\n');
 }

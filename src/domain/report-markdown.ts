@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { sourceLabel } from './labels.js';
+import { label } from './labels.js';
+import type { SourceLabels } from './labels.js';
 import { STAGE_LABELS } from './lifecycle.js';
 import { GAP_PREFIX } from './report-schema.js';
 import type {
@@ -62,9 +63,9 @@ function renderFact(fact: ReportFact, byRef: Map<string, ReportSource>): string 
   return `- **${escapeMarkdown(fact.label)}:** ${escapeMarkdown(fact.text)}${cite(fact.sources, byRef)}`;
 }
 
-function sourceLine(s: ReportSource): string {
+function sourceLine(s: ReportSource, sourceLabels: SourceLabels): string {
   const parts = [`**${s.ref}.** ${mdLink(s.title, s.url)}`];
-  const meta = [escapeMarkdown(s.kindLabel), `källa: ${escapeMarkdown(sourceLabel(s.sourceId))}`];
+  const meta = [escapeMarkdown(s.kindLabel), `källa: ${escapeMarkdown(label(sourceLabels, s.sourceId))}`];
   if (s.publicationType !== undefined) meta.push(escapeMarkdown(s.publicationType));
   if (s.region !== undefined) meta.push(escapeMarkdown(s.region));
   const published = s.publishedAt === undefined ? undefined : reportDate(s.publishedAt);
@@ -88,7 +89,8 @@ function programmeEvidenceLine(e: z.infer<typeof ProgrammeAreaEvidenceSchema>): 
   return `${escapeMarkdown(quote)} (${escapeMarkdown(why)})`;
 }
 
-export function renderMarkdown(r: EarlyAssessmentReport): string {
+/** The report as Markdown, each source named by `sourceLabels` (the configuration's). */
+export function renderMarkdown(r: EarlyAssessmentReport, sourceLabels: SourceLabels): string {
   const byRef = new Map(r.sections.evidence.sources.map((s) => [s.ref, s]));
   const lines: string[] = [];
   const generated = reportDate(r.generatedAt) ?? r.generatedAt;
@@ -131,7 +133,7 @@ export function renderMarkdown(r: EarlyAssessmentReport): string {
   if (r.sections.evidence.sources.length === 0) {
     lines.push(`- _${GAP_PREFIX}inga källor är kopplade till kandidaten_`);
   }
-  for (const s of r.sections.evidence.sources) lines.push(`- ${sourceLine(s)}`);
+  for (const s of r.sections.evidence.sources) lines.push(`- ${sourceLine(s, sourceLabels)}`);
   lines.push('');
 
   heading(r.sections.criteria.heading);

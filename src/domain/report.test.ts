@@ -7,7 +7,11 @@ import { EarlyAssessmentReport, REPORT_SCHEMA_VERSION, SECTION_HEADINGS } from '
 import { reportDate, safeHttpUrl } from './report-text.js';
 import type { ScoreResult } from './score.js';
 import type { SourceProfiles } from './source-profile.js';
-import { storedScore, shippedSourceProfiles } from '../../test/helpers/shipped-config.js';
+import {
+  storedScore,
+  shippedSourceProfiles,
+  shippedSourceLabels,
+} from '../../test/helpers/shipped-config.js';
 
 const generatedAt = '2026-11-20T01:30:00.000Z';
 
@@ -57,7 +61,13 @@ const libre3Evidence: EvidenceItem[] = [
 
 function reportFor(evidence: EvidenceItem[], name = 'FreeStyle Libre 3', version = 1) {
   const candidate = describeCandidate('c-1', name, evidence, shippedSourceProfiles);
-  return buildReport({ candidate, score: scored(candidate), version, generatedAt });
+  return buildReport({
+    candidate,
+    score: scored(candidate),
+    version,
+    generatedAt,
+    sourceLabels: shippedSourceLabels,
+  });
 }
 
 const headings = Object.values(SECTION_HEADINGS);
@@ -178,6 +188,7 @@ describe('buildReport', () => {
       score: withoutAreas,
       version: 1,
       generatedAt,
+      sourceLabels: shippedSourceLabels,
     });
     expect(old.json.sections.programme.programmeAreas).toEqual([]);
     expect(old.markdown).toContain('Uppgift saknas: programområde kunde inte härledas ur källorna');
@@ -207,6 +218,7 @@ describe('buildReport', () => {
         score: scored(describeCandidate('c-1', 'FreeStyle Libre 3', renamed, profiles)),
         version: 1,
         generatedAt,
+        sourceLabels: shippedSourceLabels,
       }).json.sections.openQuestions.questions.includes(question);
     expect(
       asked({ ...shippedSourceProfiles, halsoekonomi: { kind: 'reimbursement-agency', region: 'SE' } }),

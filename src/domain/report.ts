@@ -22,6 +22,7 @@ import type { EarlyAssessmentReport, ReportFact, ReportSource } from './report-s
 import { reportDate, safeHttpUrl } from './report-text.js';
 import { calendarDay } from './dates.js';
 import { renderMarkdown } from './report-markdown.js';
+import type { SourceLabels } from './labels.js';
 
 /**
  * Builds the early assessment report (tidig bedömningsrapport) from a candidate and its score:
@@ -762,6 +763,8 @@ export function buildReport(input: {
   score: ScoreResult;
   version: number;
   generatedAt: string;
+  /** The configuration's source names, for the Markdown. */
+  sourceLabels: SourceLabels;
 }): { json: EarlyAssessmentReport; markdown: string } {
   const { candidate, score, version, generatedAt } = input;
   const evidence = canonicalEvidence(candidate.evidence);
@@ -894,5 +897,5 @@ export function buildReport(input: {
       },
     },
   };
-  return { json, markdown: renderMarkdown(json) };
+  return { json, markdown: renderMarkdown(json, input.sourceLabels) };
 }

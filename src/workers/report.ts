@@ -16,6 +16,7 @@ import { recordNominationEvent } from '../alerts/events.js';
 import { stockholmDay } from '../domain/dates.js';
 import { importCouncilCases } from '../store/cases.js';
 import { fileExists } from '../files.js';
+import type { SourceLabels } from '../domain/labels.js';
 
 export function reportFiles(
   reportDir: string,
@@ -41,13 +42,14 @@ async function writeReportFiles(
   reportDir: string,
   candidateId: string,
   report: ReportContent,
+  sourceLabels: SourceLabels,
 ): Promise<void> {
   const files = reportFiles(reportDir, candidateId, report.version);
   const contents: Array<[string, () => string]> = [
     [files.md, () => report.markdown],
     [files.json, () => `${JSON.stringify(report.json, null, 2)}\n`],
     // Print-friendly HTML, rendered from the JSON (as `horisont report --format html` does).
-    [files.html, () => renderReportHtml(report.json)],
+    [files.html, () => renderReportHtml(report.json, { sourceLabels })],
   ];
   await mkdir(path.dirname(files.md), { recursive: true });
   await Promise.all(
@@ -125,7 +127,13 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
         const evidence = await loadEvidence(tx, row.id);
         const candidate = describeCandidate(row.id, row.name, evidence, ctx.config.sourceProfiles);
         const generatedAt = now().toISOString();
-        const report = buildReport({ candidate, score: score.result, version, generatedAt });
+        const report = buildReport({
+          candidate,
+          score: score.result,
+          version,
+          generatedAt,
+          sourceLabels: ctx.config.sourceLabels,
+        });
         const reportId = (
           await tx.query<{ id: string }>(
             `insert into reports (candidate_id, version, input_hash, score_id, band, markdown, json, run_id)
@@ -187,7 +195,7 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
         job.log.info({ candidate_id: row.id, version }, 'report: new version nominated');
         return [];
       });
-      if (files) await writeReportFiles(ctx.reportDir, data.candidateId, files);
+      if (files) await writeReportFiles(ctx.reportDir, data.candidateId, files, ctx.config.sourceLabels);
       await pushPendingNominations(ctx.db, ctx.pipeline.nominations, data.candidateId);
     },
   };

@@ -3,6 +3,7 @@ import { externalLink } from '../../src/api/html.js';
 import { html, safeHttpUrl } from '../../src/text/html.js';
 import { isoDate, swedishDate, swedishDateTime } from '../../src/api/format.js';
 import { reportDocument, reportSection } from '../../src/api/views/report.js';
+import { shippedSourceLabels } from '../helpers/shipped-config.js';
 
 describe('the template helper escapes by default', () => {
   it.each([
@@ -60,12 +61,12 @@ describe('a report stored in an older format', () => {
   };
 
   it('is shown as the Markdown it was written in, as text', () => {
-    const section = reportSection(older).value;
+    const section = reportSection(older, shippedSourceLabels).value;
     expect(section).toContain('<pre class="markdown"># Rubrik');
     expect(section).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(section).not.toContain('<script>');
     expect(section).not.toContain('href=');
-    const page = reportDocument(older, 'Namn <b>', 'nonce-1');
+    const page = reportDocument(older, 'Namn <b>', 'nonce-1', shippedSourceLabels);
     expect(page).toContain('<h1>Tidig bedömningsrapport: Namn &lt;b&gt;</h1>');
     expect(page).toContain('<style nonce="nonce-1">');
     expect(page).not.toContain('<script>');

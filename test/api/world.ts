@@ -9,7 +9,6 @@ import { migrate } from '../../src/store/migrate.js';
 import { Pipeline } from '../../src/queue/pipeline.js';
 import { STAGES, NOMINATION_QUEUE } from '../../src/queue/names.js';
 import type { AppContext } from '../../src/app/context.js';
-import type { HorisontConfig } from '../../src/config/load.js';
 import type { HttpClient } from '../../src/fetch/http-client.js';
 import { buildWebApp } from '../../src/api/app.js';
 import type { WebOptions } from '../../src/api/app.js';
@@ -51,8 +50,8 @@ export interface World {
 
 export interface WorldOptions {
   /**
-   * Load the demo source configuration (and mirror it into `sources`), for routes that start
-   * scan runs. Off by default, so a change to sources cannot break tests that do not need them.
+   * Mirror the demo's sources into the `sources` table, for routes that start scan runs. Off by
+   * default, so a change to sources cannot break tests that do not need them.
    */
   sources?: boolean;
 }
@@ -80,7 +79,8 @@ export async function createWorld(options: WebOptions = {}, world: WorldOptions 
     backoff: { baseDelayMs: 100, maxDelayMs: 1000 },
   });
   const ctx: AppContext = {
-    config: world.sources ? await loadAppConfig(env, DEMO_CONFIG) : (undefined as unknown as HorisontConfig),
+    // The workbench names sources and describes candidates with the configuration's sources.
+    config: await loadAppConfig(env, DEMO_CONFIG),
     http: undefined as unknown as HttpClient,
     db,
     pipeline,

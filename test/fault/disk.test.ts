@@ -245,7 +245,9 @@ describe('the report directory’s disk full', () => {
       const files = reportFiles(dir, report.candidate_id, report.version);
       expect(readFileSync(disks.inside(files.md), 'utf8')).toBe(report.markdown);
       expect(JSON.parse(readFileSync(disks.inside(files.json), 'utf8'))).toEqual(report.json);
-      expect(readFileSync(disks.inside(files.html), 'utf8')).toBe(renderReportHtml(report.json));
+      expect(readFileSync(disks.inside(files.html), 'utf8')).toBe(
+        renderReportHtml(report.json, { sourceLabels: (await world.app()).config.sourceLabels }),
+      );
     }
     const partial = readdirSync(disks.inside(dir), { recursive: true }).filter((name) =>
       String(name).endsWith('.partial'),

@@ -137,8 +137,8 @@ describe('golden: the recorded fixtures', () => {
         [first.candidate_id, first.version],
       )
     ).rows[0]!.json;
-    await expect(stable(renderReportHtml(json), [first.candidate_id])).toMatchFileSnapshot(
-      `./snapshots/reports/${slug(first.name)}-v${first.version}.html.snap`,
-    );
+    await expect(
+      stable(renderReportHtml(json, { sourceLabels: app.config.sourceLabels }), [first.candidate_id]),
+    ).toMatchFileSnapshot(`./snapshots/reports/${slug(first.name)}-v${first.version}.html.snap`);
   });
 });

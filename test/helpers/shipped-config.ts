@@ -19,8 +19,10 @@ export const shippedCriteria = parseTriageCriteria(read('triage-criteria.yaml'))
 export const shippedConditions = compileConditions(
   ConditionVocabulary.parse(parseYaml(read('conditions.yaml'))),
 );
-/** The shipped sources' profiles (their adapters' declarations), by source id. */
-export const shippedSourceProfiles = (await loadConfig(DEFAULT_CONFIG_DIR)).sourceProfiles;
+const shipped = await loadConfig(DEFAULT_CONFIG_DIR);
+/** The shipped sources' profiles and Swedish names (their adapters' declarations), by source id. */
+export const shippedSourceProfiles = shipped.sourceProfiles;
+export const shippedSourceLabels = shipped.sourceLabels;
 export const shippedProgrammeAreas = compileProgrammeAreas(
   ProgrammeAreasFile.parse(parseYaml(read('programme-areas.yaml'))),
 );

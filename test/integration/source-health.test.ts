@@ -80,7 +80,7 @@ describe('source health', () => {
       consecutive_failures: 1,
       last_error_kind: 'layout-changed',
     });
-    const text = formatRunSummary(summary);
+    const text = formatRunSummary(summary, (await h.app()).config.sourceLabels);
     // Named in Swedish, the id at the end of the line for typing it.
     const line = text.split('\n').find((l) => l.endsWith(' eudamed-devices'))!;
     expect(line.startsWith('EUDAMED (produkter)')).toBe(true);
@@ -97,7 +97,10 @@ describe('source health', () => {
     expect(row(again, 'eudamed-devices')).toMatchObject({ status: 'broken', usual_items: 13 });
     expect((await health('eudamed-devices')).consecutive_failures).toBe(2);
 
-    const listing = formatSourceHealth(await sourceHealthDetails((await h.app()).db));
+    const listing = formatSourceHealth(
+      await sourceHealthDetails((await h.app()).db),
+      (await h.app()).config.sourceLabels,
+    );
     const devicesLine = listing.split('\n').find((l) => l.endsWith(' eudamed-devices'))!;
     expect(devicesLine.startsWith('EUDAMED (produkter)')).toBe(true);
     expect(devicesLine).toContain('Trasig');
@@ -166,7 +169,7 @@ describe('source health', () => {
       'buildVersion ändrades från 4.12.1 till 4.13.0: kontrollera att källans API läses som förut',
     ]);
     expect(await health('eudamed-build-info')).toMatchObject({ health: 'ok', consecutive_failures: 0 });
-    expect(formatRunSummary(summary)).toContain(
+    expect(formatRunSummary(summary, (await h.app()).config.sourceLabels)).toContain(
       'Anmärkningar:\n  EUDAMED (versionsinformation): buildVersion ändrades från 4.12.1 till 4.13.0',
     );
     const details = await sourceHealthDetails((await h.app()).db);
@@ -174,7 +177,7 @@ describe('source health', () => {
       canaries: { buildVersion: '4.13.0', activeProfile: 'prod' },
       note: expect.stringContaining('4.12.1 till 4.13.0') as unknown,
     });
-    expect(formatSourceHealth(details)).toContain('eudamed-build-info');
+    expect(formatSourceHealth(details, (await h.app()).config.sourceLabels)).toContain('eudamed-build-info');
 
     // The same version again: no new note.
     const quiet = await h.scan(['eudamed-build-info']);

@@ -55,7 +55,9 @@ describe('horisont sources check (offline)', () => {
       expect.objectContaining({ sourceId: 'sbu-publications', ok: true }),
       expect.objectContaining({ sourceId: 'tlv', ok: false, kind: 'layout-changed' }),
     ]);
-    expect(formatSourceChecks(checks)).toMatch(/^TLV\s+FEL\s+layout-changed: parse\(tlv\).*\stlv$/m);
+    expect(formatSourceChecks(checks, (await loadConfig(DEMO_CONFIG)).sourceLabels)).toMatch(
+      /^TLV\s+FEL\s+layout-changed: parse\(tlv\).*\stlv$/m,
+    );
   });
 
   it('the CLI exits 0 when every source reads and 1 naming the ones that do not', async () => {

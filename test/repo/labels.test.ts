@@ -13,7 +13,6 @@ import {
   REGISTRY_CODE_LABELS,
   RUN_SOURCE_STATUS_LABELS,
   SOURCE_HEALTH_LABELS,
-  SOURCE_LABELS,
 } from '../../src/domain/labels.js';
 
 // The one map of words people see (src/domain/labels.ts) covers every code they can meet.
@@ -29,10 +28,13 @@ function filesUnder(dir: string): string[] {
 describe('Swedish labels', () => {
   it('name every configured source', async () => {
     for (const dir of [DEFAULT_CONFIG_DIR, DEMO_CONFIG]) {
-      for (const source of (await loadConfig(dir)).sources) {
+      const config = await loadConfig(dir);
+      for (const source of config.sources) {
         expect(source.label, `${dir}: ${source.id}`).not.toBe(source.id);
-        expect(SOURCE_LABELS, `${dir}: ${source.id}`).toHaveProperty([source.id], source.label);
+        expect(config.sourceLabels, `${dir}: ${source.id}`).toHaveProperty([source.id], source.label);
       }
+      // Items from outside the scan are named too.
+      expect(config.sourceLabels).toHaveProperty(['nominations']);
     }
   });
 

@@ -405,7 +405,14 @@ export function registerApiRoutes(app: FastifyInstance, web: WebContext): void {
         return reply
           .header('content-security-policy', contentSecurityPolicy(request.nonce))
           .type('text/html; charset=utf-8')
-          .send(reportDocument(report, (await candidateDetail(db, id))?.name ?? id, request.nonce));
+          .send(
+            reportDocument(
+              report,
+              (await candidateDetail(db, id))?.name ?? id,
+              request.nonce,
+              web.app.config.sourceLabels,
+            ),
+          );
       }
       return {
         id: report.id,

@@ -80,8 +80,9 @@ async function renderCandidate(
           csrfToken: request.session?.csrfToken ?? '',
           notice,
           cases: cases.get(id),
+          sourceLabels: web.app.config.sourceLabels,
         },
-        report ? reportSection(report) : undefined,
+        report ? reportSection(report, web.app.config.sourceLabels) : undefined,
       ),
     },
     status,
@@ -114,7 +115,14 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
       {
         title: 'Kandidater',
         section: 'candidates',
-        body: candidateListPage({ list, filter, options, errors, typed }),
+        body: candidateListPage({
+          list,
+          filter,
+          options,
+          errors,
+          typed,
+          sourceLabels: web.app.config.sourceLabels,
+        }),
       },
       Object.keys(errors).length > 0 ? 400 : 200,
     );
@@ -260,7 +268,9 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
 
   app.get('/kandidater/:id/rapport.html', { config: { access: 'viewer' } }, async (request, reply) => {
     const { report, name } = await reportFor(request);
-    return reply.type('text/html; charset=utf-8').send(reportDocument(report, name, request.nonce));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(reportDocument(report, name, request.nonce, web.app.config.sourceLabels));
   });
 
   app.get('/granskningslogg', { config: { access: 'reviewer' } }, async (request, reply) => {
@@ -289,6 +299,7 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
         runs,
         user: request.user as User,
         csrfToken: request.session?.csrfToken ?? '',
+        sourceLabels: web.app.config.sourceLabels,
       }),
     });
   });
@@ -309,7 +320,11 @@ export function registerPageRoutes(app: FastifyInstance, web: WebContext): void 
     return sendPage(reply, request, {
       title: 'Körning',
       section: 'sources',
-      body: runPage(summary, done === 'startad' || done === 'vantar' ? done : undefined),
+      body: runPage(
+        summary,
+        web.app.config.sourceLabels,
+        done === 'startad' || done === 'vantar' ? done : undefined,
+      ),
     });
   });
 }

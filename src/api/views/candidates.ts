@@ -27,7 +27,8 @@ import type { User } from '../../store/users.js';
 import { roleAtLeast } from '../../store/users.js';
 import { ITEM_KIND_LABELS, legislationLabel, riskClassLabel } from '../../domain/labels.js';
 import { normaliseRiskClass, normaliseLegislation } from '../../domain/candidate.js';
-import { registryCodeLabel, sourceLabel } from '../../domain/labels.js';
+import { label, registryCodeLabel } from '../../domain/labels.js';
+import type { SourceLabels } from '../../domain/labels.js';
 import type { CandidateCaseState } from '../../store/cases.js';
 import { candidateCasesSection } from './cases.js';
 import { exportLinks } from '../export.js';
@@ -96,8 +97,9 @@ export function candidateListPage(input: {
   options: { sources: string[]; councils: string[]; npo: string[] };
   errors?: Partial<Record<DateField, string>>;
   typed?: Partial<Record<DateField, string>>;
+  sourceLabels: SourceLabels;
 }): SafeHtml {
-  const { list, filter, options } = input;
+  const { list, filter, options, sourceLabels } = input;
   const errors = input.errors ?? {};
   const typed = input.typed ?? {};
   const councils = [...new Set([...COUNCIL_VALUES, ...options.councils])];
@@ -155,7 +157,7 @@ export function candidateListPage(input: {
       ${select(
         'source',
         'Källa',
-        options.sources.map((s) => [s, sourceLabel(s)] as const),
+        options.sources.map((s) => [s, label(sourceLabels, s)] as const),
         filter.source,
       )}
       ${dateField({ id: 'from', label: 'Först sedd från', value: typed.from ?? filter.from, error: errors.from })}
@@ -238,7 +240,7 @@ export function candidateListPage(input: {
                     <td>${c.processStatus === null ? '–' : labelOf(PROCESS_STATUS_LABELS, c.processStatus)}</td>
                     <td>${c.council ?? '–'}</td>
                     <td>${statusBadge(c.status, c.watched)}</td>
-                    <td>${c.sources.map(sourceLabel).join(', ')} <span class="muted">(${c.evidenceCount})</span></td>
+                    <td>${c.sources.map((s) => label(sourceLabels, s)).join(', ')} <span class="muted">(${c.evidenceCount})</span></td>
                     <td>${timeTag(c.firstSeenAt)}</td>
                   </tr>`,
               )}
@@ -277,6 +279,7 @@ export interface CandidatePageInput {
   notice?: { kind: 'ok' | 'error' | 'warn'; text: HtmlValue } | undefined;
   /** Where the candidate is in the councils' process (its cases). */
   cases?: CandidateCaseState | undefined;
+  sourceLabels: SourceLabels;
 }
 
 function hidden(name: string, value: string | number): SafeHtml {
@@ -483,7 +486,7 @@ function curationPanel(input: CandidatePageInput): SafeHtml {
                 html`<div>
                   <label class="check"
                     ><input type="checkbox" name="item_ids[]" id="item-${i}" value="${e.itemId}" />
-                    ${sourceLabel(e.sourceId)}: ${e.title}</label
+                    ${label(input.sourceLabels, e.sourceId)}: ${e.title}</label
                   >
                 </div>`,
             )}
@@ -511,7 +514,7 @@ export function conflictNotice(current: DecisionState): SafeHtml {
     Formulären nedan visar nu det aktuella läget – fatta beslutet igen om det fortfarande gäller.`;
 }
 
-function regulatorySection(candidate: CandidateDetail): SafeHtml {
+function regulatorySection(candidate: CandidateDetail, sourceLabels: SourceLabels): SafeHtml {
   if (candidate.regulatory.length === 0) {
     return html`<p class="muted">Inga registeruppgifter (t.ex. EUDAMED) är kopplade till kandidaten.</p>`;
   }
@@ -536,7 +539,7 @@ function regulatorySection(candidate: CandidateDetail): SafeHtml {
           html`<tr>
             <td>
               ${externalLink(r.url, r.tradeName)}<br /><span class="muted"
-                >${sourceLabel(r.sourceId)}${r.manufacturer ? ` · ${r.manufacturer}` : ''}${
+                >${label(sourceLabels, r.sourceId)}${r.manufacturer ? ` · ${r.manufacturer}` : ''}${
                   r.manufacturerSrn ? ` (SRN ${r.manufacturerSrn})` : ''
                 }</span
               >
@@ -555,7 +558,7 @@ function regulatorySection(candidate: CandidateDetail): SafeHtml {
   </table>`;
 }
 
-function scoreSection(candidate: CandidateDetail): SafeHtml {
+function scoreSection(candidate: CandidateDetail, sourceLabels: SourceLabels): SafeHtml {
   const { score } = candidate;
   if (!score) return html`<p class="muted">Kandidaten har inte poängsatts ännu.</p>`;
   return html`<p>
@@ -592,7 +595,7 @@ function scoreSection(candidate: CandidateDetail): SafeHtml {
                               ${signal.evidence.map(
                                 (e) =>
                                   html`<li>
-                                    ${externalLink(e.url, sourceLabel(e.sourceId))}${
+                                    ${externalLink(e.url, label(sourceLabels, e.sourceId))}${
                                       e.snippet
                                         ? html`<blockquote class="snippet">${e.snippet}</blockquote>`
                                         : ''
@@ -642,7 +645,7 @@ function programmeAreaSection(candidate: CandidateDetail): SafeHtml | string {
   </details>`;
 }
 
-function timelineSection(candidate: CandidateDetail): SafeHtml {
+function timelineSection(candidate: CandidateDetail, sourceLabels: SourceLabels): SafeHtml {
   if (candidate.timeline.length === 0) return html`<p class="muted">Ingen evidens kopplad.</p>`;
   return html`<ol class="timeline">
     ${candidate.timeline.map(
@@ -651,7 +654,7 @@ function timelineSection(candidate: CandidateDetail): SafeHtml {
           <div>
             ${e.date ? timeTag(e.date) : html`<span class="muted">Odaterad</span>`}
             ${e.date ? '' : html`<span class="muted">(först sedd ${swedishDate(e.firstSeenAt)})</span>`}
-            · <strong>${sourceLabel(e.sourceId)}</strong> ·
+            · <strong>${label(sourceLabels, e.sourceId)}</strong> ·
             ${e.publicationType ?? (ITEM_KIND_LABELS as Record<string, string>)[e.kind] ?? e.kind}${e.region ? ` · ${e.region}` : ''}
           </div>
           <div>${externalLink(e.url, e.title)}</div>
@@ -686,7 +689,7 @@ function historySection(decisions: Decision[], notes: Note[]): SafeHtml {
 }
 
 /** What happened to the product, newest first: the evidence tells what is known, this when. */
-function productHistorySection(candidate: CandidateDetail): SafeHtml {
+function productHistorySection(candidate: CandidateDetail, sourceLabels: SourceLabels): SafeHtml {
   if (candidate.history.length === 0) return html`<p class="muted">Inga händelser registrerade.</p>`;
   return html`<ol class="history">
     ${candidate.history.map((event) => {
@@ -698,7 +701,7 @@ function productHistorySection(candidate: CandidateDetail): SafeHtml {
       return html`<li>
         ${timeTag(event.occurredOn ?? event.recordedAt)}: <strong>${event.label}</strong>${change}${
           title ? html` – ${title}` : ''
-        }${event.sourceId ? html` <span class="muted">(${sourceLabel(event.sourceId)})</span>` : ''}
+        }${event.sourceId ? html` <span class="muted">(${label(sourceLabels, event.sourceId)})</span>` : ''}
       </li>`;
     })}
   </ol>`;
@@ -806,14 +809,14 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
     <h2 id="beslut">Beslut</h2>
     ${actionsPanel(input)}
 
-    ${folded('poang', 'Poäng per kriterium', scoreSection(candidate))}
+    ${folded('poang', 'Poäng per kriterium', scoreSection(candidate, input.sourceLabels))}
     ${folded(
       'evidens',
       `Evidens (${candidate.timeline.length})`,
-      timelineSection(candidate),
+      timelineSection(candidate, input.sourceLabels),
       candidate.timeline.length <= 6,
     )}
-    ${folded('regulatoriskt', 'Regulatorisk status', regulatorySection(candidate))}
+    ${folded('regulatoriskt', 'Regulatorisk status', regulatorySection(candidate, input.sourceLabels))}
     ${folded(
       'identifierare',
       'Identifierare och programområden',
@@ -835,7 +838,7 @@ export function candidatePage(input: CandidatePageInput, reportHtml: SafeHtml | 
     ${folded(
       'handelser',
       `Händelser (${candidate.history.length})`,
-      html`${productHistorySection(candidate)}${
+      html`${productHistorySection(candidate, input.sourceLabels)}${
         candidate.mergedFrom.length > 0
           ? html`<p>
               Sammanslagna hit:

@@ -22,7 +22,8 @@ import { roleAtLeast } from '../../store/users.js';
 import { DISMISS_REASONS } from '../../store/decisions.js';
 import type { DateFieldProblems } from '../service.js';
 import { dateField } from './fields.js';
-import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, sourceLabel } from '../../domain/labels.js';
+import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, label } from '../../domain/labels.js';
+import type { SourceLabels } from '../../domain/labels.js';
 
 export function loginPage(input: {
   csrfToken: string;
@@ -281,7 +282,9 @@ export function sourcesPage(input: {
   runs: RunListItem[];
   user: User;
   csrfToken: string;
+  sourceLabels: SourceLabels;
 }): SafeHtml {
+  const { sourceLabels } = input;
   return html`<h1>Källor och körningar</h1>
     ${
       roleAtLeast(input.user.role, 'admin')
@@ -318,7 +321,7 @@ export function sourcesPage(input: {
           (s) =>
             html`<tr>
               <td>
-                <strong>${sourceLabel(s.id)}</strong><br /><span class="muted"
+                <strong>${label(sourceLabels, s.id)}</strong><br /><span class="muted"
                   >${s.id}${s.adapter === s.id ? '' : ` (${s.adapter})`}${s.enabled ? '' : ' · avstängd'}</span
                 >
               </td>
@@ -372,7 +375,7 @@ export function sourcesPage(input: {
                       ${r.sources.map(
                         (s) =>
                           html`<span class="badge run-${s.status}"
-                            >${sourceLabel(s.sourceId)}:
+                            >${label(sourceLabels, s.sourceId)}:
                             ${labelOf(RUN_SOURCE_STATUS_LABELS, s.status)}${
                               s.errorKind ? ` (${s.errorKind})` : ''
                             }</span
@@ -395,7 +398,11 @@ const RUN_NOTICES = {
   },
 } as const;
 
-export function runPage(summary: RunSummary, notice?: keyof typeof RUN_NOTICES): SafeHtml {
+export function runPage(
+  summary: RunSummary,
+  sourceLabels: SourceLabels,
+  notice?: keyof typeof RUN_NOTICES,
+): SafeHtml {
   const shown = notice ? RUN_NOTICES[notice] : undefined;
   return html`<p><a href="/kallor#korningar">← Källor och körningar</a></p>
     <h1>Körning ${timeTag(summary.startedAt, true)}</h1>
@@ -438,7 +445,7 @@ export function runPage(summary: RunSummary, notice?: keyof typeof RUN_NOTICES):
         ${summary.sources.map(
           (s) =>
             html`<tr>
-              <td>${sourceLabel(s.source_id)} <span class="muted">(${s.source_id})</span></td>
+              <td>${label(sourceLabels, s.source_id)} <span class="muted">(${s.source_id})</span></td>
               <td>
                 <span class="badge run-${s.status}">${labelOf(RUN_SOURCE_STATUS_LABELS, s.status)}</span>
               </td>

@@ -1,6 +1,7 @@
 import { html, SafeHtml } from '../../text/html.js';
 import { EarlyAssessmentReport } from '../../domain/report-schema.js';
 import { REPORT_STYLE, renderReportHtml, renderReportSection } from '../../domain/report-html.js';
+import type { SourceLabels } from '../../domain/labels.js';
 
 interface StoredReport {
   version: number;
@@ -20,16 +21,21 @@ function olderFormat(report: StoredReport): SafeHtml {
 }
 
 /** The report inside the candidate page (under its h2), from the same renderer as the file. */
-export function reportSection(report: StoredReport): SafeHtml {
+export function reportSection(report: StoredReport, sourceLabels: SourceLabels): SafeHtml {
   return EarlyAssessmentReport.safeParse(report.json).success
-    ? new SafeHtml(renderReportSection(report.json, 3))
+    ? new SafeHtml(renderReportSection(report.json, 3, sourceLabels))
     : olderFormat(report);
 }
 
 /** The early assessment report as a standalone HTML page (read or print), like its .html file. */
-export function reportDocument(report: StoredReport, candidateName: string, nonce: string): string {
+export function reportDocument(
+  report: StoredReport,
+  candidateName: string,
+  nonce: string,
+  sourceLabels: SourceLabels,
+): string {
   if (EarlyAssessmentReport.safeParse(report.json).success) {
-    return renderReportHtml(report.json, { styleNonce: nonce });
+    return renderReportHtml(report.json, { styleNonce: nonce, sourceLabels });
   }
   return `<!DOCTYPE html>\n${
     html`<html lang="sv">
