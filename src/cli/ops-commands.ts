@@ -12,10 +12,9 @@ import {
 } from '../app/backfill.js';
 import { waitForRun } from '../app/scan-once.js';
 import { selfCheck } from '../app/self-check.js';
-import { formatRunSummary, failedSources } from './summary.js';
+import { printRunOutcome } from './summary.js';
 import { progressReporter } from './progress.js';
 import { isoMinute, table } from './format.js';
-import { oneLine } from '../text/one-line.js';
 import { positiveInt, uuidArg } from './args.js';
 import { NotFoundError } from './errors.js';
 import { label } from '../domain/labels.js';
@@ -179,18 +178,7 @@ Exempel:
           return;
         }
         const { summary } = outcome;
-        console.log(
-          options.json
-            ? JSON.stringify(summary, null, 2)
-            : formatRunSummary(summary, ctx.config.sourceLabels),
-        );
-        const failed = failedSources(summary);
-        if (failed.length > 0) {
-          console.error(
-            `Källor som misslyckades: ${failed.map((s) => `${s.source_id} (${s.error_kind ?? 'okänt'}: ${oneLine(s.error_message ?? '', 120)})`).join('; ')}`,
-          );
-          process.exitCode = 1;
-        }
+        printRunOutcome(summary, ctx.config.sourceLabels, options.json);
       } catch (error) {
         if (error instanceof BackfillError) {
           throw error.notFound ? new NotFoundError(error.message) : new InvalidArgumentError(error.message);

@@ -3,8 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { startWorkers } from '../app/build.js';
 import { runSummary } from '../store/runs.js';
 import { startRun, waitForRun } from '../app/scan-once.js';
-import { formatRunSummary, failedSources } from './summary.js';
-import { oneLine } from '../text/one-line.js';
+import { formatRunSummary, printRunOutcome } from './summary.js';
 import { progressReporter } from './progress.js';
 import { startReplay } from '../app/replay.js';
 import { replayAsOf } from '../app/replay-as-of.js';
@@ -59,18 +58,7 @@ export function registerRunCommands(program: Command): void {
           const progress = options.json ? undefined : progressReporter('Skanning');
           const summary = await waitForRun(ctx, runId, options.timeout * 1000, progress?.update);
           progress?.done();
-          console.log(
-            options.json
-              ? JSON.stringify(summary, null, 2)
-              : formatRunSummary(summary, ctx.config.sourceLabels),
-          );
-          const failed = failedSources(summary);
-          if (failed.length > 0) {
-            console.error(
-              `Källor som misslyckades: ${failed.map((s) => `${s.source_id} (${s.error_kind ?? 'okänt'}: ${oneLine(s.error_message ?? '', 120)})`).join('; ')}`,
-            );
-            process.exitCode = 1;
-          }
+          printRunOutcome(summary, ctx.config.sourceLabels, options.json);
         },
         { logLevel: options.json ? 'warn' : undefined, fetches: true },
       );

@@ -41,3 +41,22 @@ export function formatRunSummary(summary: RunSummary, sourceLabels: SourceLabels
 export function failedSources(summary: RunSummary): RunSummary['sources'] {
   return summary.sources.filter((source) => source.status === 'failed' || source.status === 'broken');
 }
+
+/**
+ * A finished run for the terminal (or as JSON); the sources that did not complete are named on
+ * stderr and make the exit code 1.
+ */
+export function printRunOutcome(
+  summary: RunSummary,
+  sourceLabels: SourceLabels,
+  json: boolean | undefined,
+): void {
+  console.log(json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary, sourceLabels));
+  const failed = failedSources(summary);
+  if (failed.length > 0) {
+    console.error(
+      `Källor som misslyckades: ${failed.map((s) => `${s.source_id} (${s.error_kind ?? 'okänt'}: ${oneLine(s.error_message ?? '', 120)})`).join('; ')}`,
+    );
+    process.exitCode = 1;
+  }
+}
