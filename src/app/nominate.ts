@@ -2,12 +2,14 @@ import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
 import type { Tx } from '../store/db.js';
 import { jobId } from '../queue/names.js';
-import { NominationPayloadV1 } from '../queue/nomination.js';
-import { pushPendingNominations } from '../store/reports.js';
+import type { NominationOrigin } from '../domain/nomination.js';
+import { pushPendingNominations } from '../queue/nomination.js';
+import { loadLiveCandidate } from '../store/candidates.js';
+import { insertNomination, nominationOfRequest } from '../store/nominations.js';
+import { latestReport } from '../store/reports.js';
+import { loadScore } from '../store/scores.js';
 import type { Actor } from '../store/audit.js';
 import { BEREDNING_PARTY, CLI_ACTOR, openCaseForNomination } from './cases.js';
-
-export type NominationOrigin = 'region' | 'npo' | 'profession' | 'scan';
 
 export interface NominateInput {
   candidateId: string;
@@ -37,13 +39,6 @@ export class NominationRequestReusedError extends Error {
   }
 }
 
-interface ScoreRow {
-  total: number;
-  band: string;
-  council: string;
-  criteria_version: string;
-}
-
 /**
  * Writes one manual nomination row inside the caller's transaction: the payload carries the
  * candidate's latest early assessment report when there is one (and the score it was built
@@ -56,111 +51,51 @@ export async function createNomination(
   now: Date = new Date(),
 ): Promise<{ nominationId: string; created: boolean }> {
   if (input.clientRequestId !== undefined) {
-    const existing = (
-      await tx.query<{ id: string; candidate_id: string }>(
-        'select id, candidate_id from nominations where client_request_id = $1',
-        [input.clientRequestId],
-      )
-    ).rows[0];
+    const existing = await nominationOfRequest(tx, input.clientRequestId);
     if (existing) {
-      if (existing.candidate_id !== input.candidateId) {
+      if (existing.candidateId !== input.candidateId) {
         throw new NominationRequestReusedError(input.clientRequestId);
       }
       return { nominationId: existing.id, created: false };
     }
   }
-  const candidate = (
-    await tx.query<{
-      id: string;
-      name: string;
-      manufacturer: string | null;
-      kind: string;
-      identifiers: Array<{ scheme: string; value: string }>;
-      current_score_id: string | null;
-    }>(
-      // A nomination of a candidate merged since the list was read goes to the one it lives on in.
-      `select id, name, manufacturer, kind, identifiers, current_score_id from candidates
-       where id = (select coalesce(merged_into, id) from candidates where id = $1)`,
-      [input.candidateId],
-    )
-  ).rows[0];
+  // A nomination of a candidate merged since the list was read goes to the one it lives on in.
+  const candidate = await loadLiveCandidate(tx, input.candidateId);
   if (!candidate) throw new CandidateNotFoundError(input.candidateId);
-
-  const report = (
-    await tx.query<{
-      id: string;
-      version: number;
-      markdown: string;
-      json: Record<string, unknown>;
-      score_id: string;
-    }>(
-      `select id, version, markdown, json, score_id from reports where candidate_id = $1
-       order by version desc limit 1`,
-      [candidate.id],
-    )
-  ).rows[0];
+  const report = await latestReport(tx, candidate.id);
   const scoreId = report?.score_id ?? candidate.current_score_id;
-  const score = scoreId
-    ? (
-        await tx.query<ScoreRow>('select total, band, council, criteria_version from scores where id = $1', [
-          scoreId,
-        ])
-      ).rows[0]
-    : undefined;
-
-  const nominationId = (
-    await tx.query<{ id: string }>(`select nextval(pg_get_serial_sequence('nominations', 'id'))::text as id`)
-  ).rows[0]!.id;
-  const payload = NominationPayloadV1.parse({
-    schemaVersion: 1,
-    nominationId,
-    origin: input.origin,
-    nominatedBy: input.nominatedBy,
-    reason: input.reason ?? null,
-    nominatedAt: now.toISOString(),
-    candidate: {
-      id: candidate.id,
-      name: candidate.name,
-      manufacturer: candidate.manufacturer,
-      kind: candidate.kind,
-      identifiers: candidate.identifiers,
+  const score = scoreId ? await loadScore(tx, scoreId) : undefined;
+  const nomination = await insertNomination(tx, {
+    facts: {
+      origin: input.origin,
+      nominatedBy: input.nominatedBy,
+      reason: input.reason ?? null,
+      nominatedAt: now,
+      candidate: {
+        id: candidate.id,
+        name: candidate.name,
+        manufacturer: candidate.manufacturer,
+        kind: candidate.kind,
+        identifiers: candidate.identifiers,
+      },
+      score: score
+        ? {
+            total: score.total,
+            band: score.band,
+            council: score.council,
+            criteriaVersion: score.criteriaVersion,
+          }
+        : null,
+      report: report
+        ? { id: report.id, version: report.version, json: report.json, markdown: report.markdown }
+        : null,
     },
-    score: score
-      ? {
-          total: score.total,
-          band: score.band,
-          council: score.council,
-          criteriaVersion: score.criteria_version,
-        }
-      : null,
-    report: report
-      ? { id: report.id, version: report.version, json: report.json, markdown: report.markdown }
-      : null,
+    queueJobId: (nominationId) => jobId('nomination', candidate.id, 'manual', nominationId),
+    clientRequestId: input.clientRequestId,
   });
-  const inserted = await tx.query<{ id: string }>(
-    `insert into nominations (id, candidate_id, report_id, origin, nominated_by, reason, queue_job_id, payload,
-                              client_request_id, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     on conflict (client_request_id) do nothing
-     returning id`,
-    [
-      nominationId,
-      candidate.id,
-      report?.id ?? null,
-      input.origin,
-      input.nominatedBy,
-      input.reason ?? null,
-      jobId('nomination', candidate.id, 'manual', nominationId),
-      JSON.stringify(payload),
-      input.clientRequestId ?? null,
-      now,
-    ],
-  );
-  if (inserted.rows.length === 0) {
-    // A concurrent request with the same client request id won the race.
-    return createNomination(tx, input, now);
-  }
-  return { nominationId, created: true };
+  // A concurrent request with the same client request id won the race.
+  if (!nomination.created) return createNomination(tx, input, now);
+  return nomination;
 }
 
 /** How long a person's request waits for the queue before its nomination is left pending. */

@@ -1,43 +1,19 @@
-import { COUNCIL_VALUES } from '../domain/routing.js';
-import { z } from 'zod';
+import type { Queue } from 'bullmq';
+import { NominationPayload } from '../domain/nomination.js';
+import type { Db } from '../store/db.js';
+import { markNominationEnqueued, pendingNominations } from '../store/nominations.js';
 
 /**
- * The payload of the public nomination queue, version 1. Consumers validate it with this schema
- * (or the JSON Schema in docs/nomination-queue.md); breaking changes get a new `schemaVersion`.
+ * Pushes nominations whose queue entry is not yet confirmed. The job id is deterministic, so a
+ * push repeated after a crash is deduplicated by BullMQ while the entry is retained.
  */
-export const NominationPayloadV1 = z.object({
-  schemaVersion: z.literal(1),
-  nominationId: z.string().regex(/^\d+$/),
-  origin: z.enum(['scan', 'region', 'npo', 'profession']),
-  nominatedBy: z.string().nullable(),
-  reason: z.string().nullable(),
-  nominatedAt: z.string(),
-  candidate: z.object({
-    id: z.uuid(),
-    name: z.string(),
-    manufacturer: z.string().nullable(),
-    kind: z.enum(['device', 'ivd', 'drug', 'method']),
-    identifiers: z.array(z.object({ scheme: z.string(), value: z.string() })),
-  }),
-  score: z
-    .object({
-      total: z.number().int().min(0).max(100),
-      band: z.enum(['hög', 'medel', 'låg']),
-      council: z.enum(COUNCIL_VALUES),
-      criteriaVersion: z.string(),
-    })
-    .nullable(),
-  report: z
-    .object({
-      id: z.string().regex(/^\d+$/),
-      version: z.number().int().positive(),
-      /** The early assessment report (tidig bedömningsrapport), JSON schema version inside. */
-      json: z.record(z.string(), z.unknown()),
-      markdown: z.string(),
-    })
-    .nullable(),
-});
-export type NominationPayloadV1 = z.infer<typeof NominationPayloadV1>;
-
-export const NominationPayload = z.discriminatedUnion('schemaVersion', [NominationPayloadV1]);
-export type NominationPayload = z.infer<typeof NominationPayload>;
+export async function pushPendingNominations(db: Db, queue: Queue, candidateId?: string): Promise<number> {
+  const pending = await pendingNominations(db, candidateId);
+  for (const row of pending) {
+    const payload = NominationPayload.parse(row.payload);
+    // In id order so consumers see versions in sequence.
+    await queue.add('nomination', payload, { jobId: row.queueJobId }); // eslint-disable-line no-await-in-loop
+    await markNominationEnqueued(db, row.id); // eslint-disable-line no-await-in-loop
+  }
+  return pending.length;
+}

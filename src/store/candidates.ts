@@ -47,3 +47,15 @@ export async function loadCandidate(db: Db | Tx, candidateId: string): Promise<C
     )
   ).rows[0];
 }
+
+/** The candidate a (possibly merged) candidate id lives on in now, or undefined. */
+export async function loadLiveCandidate(db: Db | Tx, candidateId: string): Promise<CandidateRow | undefined> {
+  return (
+    await db.query<CandidateRow>(
+      `select id, kind, name, coalesce(resolved_name, name) as resolved_name, manufacturer, identifiers,
+              current_score_id
+       from candidates where id = (select coalesce(merged_into, id) from candidates where id = $1)`,
+      [candidateId],
+    )
+  ).rows[0];
+}

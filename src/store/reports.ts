@@ -1,31 +1,4 @@
 import type { Db, Tx } from './db.js';
-import { NominationPayload } from '../queue/nomination.js';
-import type { Queue } from 'bullmq';
-
-export interface PendingNomination {
-  id: string;
-  queue_job_id: string;
-  payload: unknown;
-}
-
-/**
- * Pushes nominations whose queue entry is not yet confirmed. The job id is deterministic, so a
- * push repeated after a crash is deduplicated by BullMQ while the entry is retained.
- */
-export async function pushPendingNominations(db: Db, queue: Queue, candidateId?: string): Promise<number> {
-  const pending = await db.query<PendingNomination>(
-    `select id, queue_job_id, payload from nominations
-     where enqueued_at is null and ($1::uuid is null or candidate_id = $1) order by id`,
-    [candidateId ?? null],
-  );
-  for (const row of pending.rows) {
-    const payload = NominationPayload.parse(row.payload);
-    // In id order so consumers see versions in sequence.
-    await queue.add('nomination', payload, { jobId: row.queue_job_id }); // eslint-disable-line no-await-in-loop
-    await db.query('update nominations set enqueued_at = now() where id = $1', [row.id]); // eslint-disable-line no-await-in-loop
-  }
-  return pending.rows.length;
-}
 
 /**
  * The input of a nominated candidate's report, hashed: its evidence (each item's source, key and
@@ -79,15 +52,74 @@ export interface ReportRow {
   band: string;
   markdown: string;
   json: Record<string, unknown>;
+  /** The score the report was written from. */
+  score_id: string;
   created_at: Date;
 }
 
 export async function latestReport(db: Db | Tx, candidateId: string): Promise<ReportRow | undefined> {
   return (
     await db.query<ReportRow>(
-      `select id, candidate_id, version, band, markdown, json, created_at from reports
+      `select id, candidate_id, version, band, markdown, json, score_id, created_at from reports
        where candidate_id = $1 order by version desc limit 1`,
       [candidateId],
     )
   ).rows[0];
+}
+
+export interface ReportContent {
+  version: number;
+  markdown: string;
+  json: unknown;
+}
+
+/** The candidate's report version written from these inputs, if there is one. */
+export async function reportOfInputs(
+  tx: Tx,
+  candidateId: string,
+  inputHash: string,
+): Promise<ReportContent | undefined> {
+  return (
+    await tx.query<ReportContent>(
+      'select version, markdown, json from reports where candidate_id = $1 and input_hash = $2',
+      [candidateId, inputHash],
+    )
+  ).rows[0];
+}
+
+export async function nextReportVersion(tx: Tx, candidateId: string): Promise<number> {
+  return (
+    await tx.query<{ v: number }>(
+      'select coalesce(max(version), 0)::int + 1 as v from reports where candidate_id = $1',
+      [candidateId],
+    )
+  ).rows[0]!.v;
+}
+
+export interface NewReport extends ReportContent {
+  candidateId: string;
+  inputHash: string;
+  scoreId: string;
+  band: string;
+  runId: string;
+}
+
+/** Stores a report version; returns its id. */
+export async function insertReport(tx: Tx, report: NewReport): Promise<string> {
+  return (
+    await tx.query<{ id: string }>(
+      `insert into reports (candidate_id, version, input_hash, score_id, band, markdown, json, run_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+      [
+        report.candidateId,
+        report.version,
+        report.inputHash,
+        report.scoreId,
+        report.band,
+        report.markdown,
+        JSON.stringify(report.json),
+        report.runId,
+      ],
+    )
+  ).rows[0]!.id;
 }

@@ -4,14 +4,22 @@ import type { AppContext } from '../app/context.js';
 import { describeCandidate } from '../domain/candidate.js';
 import { buildReport } from '../domain/report.js';
 import { renderReportHtml } from '../domain/report-html.js';
-import type { ScoreResult } from '../domain/score.js';
 import { jobId } from '../queue/names.js';
-import type { NominationPayloadV1 } from '../queue/nomination.js';
+import { pushPendingNominations } from '../queue/nomination.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import { lockKey } from '../store/db.js';
 import { loadCandidate } from '../store/candidates.js';
 import { loadEvidence } from '../store/items.js';
-import { candidatesDueForReport, pushPendingNominations, reportInputHash } from '../store/reports.js';
+import { insertNomination } from '../store/nominations.js';
+import {
+  candidatesDueForReport,
+  insertReport,
+  nextReportVersion,
+  reportInputHash,
+  reportOfInputs,
+} from '../store/reports.js';
+import type { ReportContent } from '../store/reports.js';
+import { loadScore } from '../store/scores.js';
 import { recordNominationEvent } from '../alerts/events.js';
 import { stockholmDay } from '../domain/dates.js';
 import { importCouncilCases } from '../store/cases.js';
@@ -25,12 +33,6 @@ export function reportFiles(
 ): { md: string; json: string; html: string } {
   const base = path.join(reportDir, candidateId, `v${version}`);
   return { md: `${base}.md`, json: `${base}.json`, html: `${base}.html` };
-}
-
-interface ReportContent {
-  version: number;
-  markdown: string;
-  json: unknown;
 }
 
 /**
@@ -100,88 +102,60 @@ export function reportStage(ctx: AppContext, now: () => Date = () => new Date())
         await lockKey(tx, `candidate ${data.candidateId}`);
         const row = await loadCandidate(tx, data.candidateId);
         if (!row?.current_score_id) return [];
-        const score = (
-          await tx.query<{ id: string; band: string; result: ScoreResult }>(
-            'select id, band, result from scores where id = $1',
-            [row.current_score_id],
-          )
-        ).rows[0]!;
+        const score = (await loadScore(tx, row.current_score_id))!;
         if (!score.result.nominate) return [];
         const inputHash = await reportInputHash(tx, row.id);
         if (inputHash === undefined) return [];
-        const known = await tx.query<ReportContent>(
-          'select version, markdown, json from reports where candidate_id = $1 and input_hash = $2',
-          [row.id, inputHash],
-        );
-        if (known.rows.length > 0) {
+        const known = await reportOfInputs(tx, row.id, inputHash);
+        if (known) {
           // Its files may not have been written (a full disk after the commit that stored it).
-          files = known.rows[0];
+          files = known;
           return [];
         }
-        const version = (
-          await tx.query<{ v: number }>(
-            'select coalesce(max(version), 0)::int + 1 as v from reports where candidate_id = $1',
-            [row.id],
-          )
-        ).rows[0]!.v;
+        const version = await nextReportVersion(tx, row.id);
         const evidence = await loadEvidence(tx, row.id);
         const candidate = describeCandidate(row.id, row.name, evidence, ctx.config.sourceProfiles);
-        const generatedAt = now().toISOString();
+        const generatedAt = now();
         const report = buildReport({
           candidate,
           score: score.result,
           version,
-          generatedAt,
+          generatedAt: generatedAt.toISOString(),
           sourceLabels: ctx.config.sourceLabels,
         });
-        const reportId = (
-          await tx.query<{ id: string }>(
-            `insert into reports (candidate_id, version, input_hash, score_id, band, markdown, json, run_id)
-             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
-            [
-              row.id,
-              version,
-              inputHash,
-              score.id,
-              score.band,
-              report.markdown,
-              JSON.stringify(report.json),
-              data.runId,
-            ],
-          )
-        ).rows[0]!.id;
-        const nomination = await tx.query<{ id: string }>(
-          `insert into nominations (candidate_id, report_id, origin, queue_job_id, payload)
-           values ($1, $2, 'scan', $3, '{}') returning id`,
-          [row.id, reportId, jobId('nomination', row.id, 'v' + version)],
-        );
-        const nominationId = nomination.rows[0]!.id;
-        const payload: NominationPayloadV1 = {
-          schemaVersion: 1,
-          nominationId,
-          origin: 'scan',
-          nominatedBy: null,
-          reason: null,
-          nominatedAt: generatedAt,
-          candidate: {
-            id: row.id,
-            name: candidate.name,
-            manufacturer: candidate.manufacturer ?? null,
-            kind: candidate.kind,
-            identifiers: candidate.identifiers,
+        const reportId = await insertReport(tx, {
+          candidateId: row.id,
+          version,
+          inputHash,
+          scoreId: score.id,
+          band: score.band,
+          markdown: report.markdown,
+          json: report.json,
+          runId: data.runId,
+        });
+        const { nominationId } = await insertNomination(tx, {
+          facts: {
+            origin: 'scan',
+            nominatedBy: null,
+            reason: null,
+            nominatedAt: generatedAt,
+            candidate: {
+              id: row.id,
+              name: candidate.name,
+              manufacturer: candidate.manufacturer ?? null,
+              kind: candidate.kind,
+              identifiers: candidate.identifiers,
+            },
+            score: {
+              total: score.result.total,
+              band: score.result.band,
+              council: score.result.council,
+              criteriaVersion: score.result.criteriaVersion,
+            },
+            report: { id: reportId, version, json: report.json, markdown: report.markdown },
           },
-          score: {
-            total: score.result.total,
-            band: score.result.band,
-            council: score.result.council,
-            criteriaVersion: score.result.criteriaVersion,
-          },
-          report: { id: reportId, version, json: report.json, markdown: report.markdown },
-        };
-        await tx.query('update nominations set payload = $2 where id = $1', [
-          nominationId,
-          JSON.stringify(payload),
-        ]);
+          queueJobId: () => jobId('nomination', row.id, 'v' + version),
+        });
         // Alerts: the `nominated` event and the outbox rows it matches commit with the nomination.
         await recordNominationEvent(tx, {
           runId: data.runId,

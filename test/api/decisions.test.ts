@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createWorld, login, postForm } from './world.js';
 import type { Session, World } from './world.js';
-import { NominationPayload } from '../../src/queue/nomination.js';
+import { NominationPayload } from '../../src/domain/nomination.js';
 
 // Real PostgreSQL and Redis (BullMQ `nominations` queue under this file's prefix); nothing mocked.
 let w: World;

@@ -7,7 +7,7 @@ import {
   NominationRequestReusedError,
   nominateCandidate,
 } from '../../src/app/nominate.js';
-import { NominationPayload } from '../../src/queue/nomination.js';
+import { NominationPayload } from '../../src/domain/nomination.js';
 
 // The path `horisont nominate` takes; real PostgreSQL and the real BullMQ nominations queue.
 let w: World;

@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWorld, PASSWORD } from '../api/world.js';
 import type { World } from '../api/world.js';
-import { NominationPayload } from '../../src/queue/nomination.js';
+import { NominationPayload } from '../../src/domain/nomination.js';
 
 // A real browser (Debian's chromium, never a downloaded one) against the workbench listening on
 // loopback, on a real PostgreSQL schema and Redis prefix of its own.

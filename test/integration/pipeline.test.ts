@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
-import { NominationPayload } from '../../src/queue/nomination.js';
+import { NominationPayload } from '../../src/domain/nomination.js';
 import { rankedCandidates } from '../../src/store/queries.js';
 
 // Real Redis and PostgreSQL; nothing mocked. One schema and queue prefix for this file.
