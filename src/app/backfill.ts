@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { AppContext } from './context.js';
-import { sourceById } from './context.js';
 import { UnknownSourceError } from './scan-once.js';
-import type { ConfiguredSource } from '../config/load.js';
 import type { Db } from '../store/db.js';
-import { withTransaction } from '../store/db.js';
+import { lockKey, withTransaction } from '../store/db.js';
 import { openRun, unfinishedJobsOf } from '../store/runs.js';
+import {
+  pagedSource,
+  runOfSource,
+  setRunSourceOptions,
+  unfinishedRunsOf,
+  withRunOptions,
+} from '../store/run-sources.js';
+import type { RunOfSource, RunSourceOptions } from '../store/run-sources.js';
 import { STAGES } from '../queue/names.js';
 import type { Stage } from '../queue/names.js';
 import { planSourceScan } from '../workers/scan.js';
@@ -41,94 +47,15 @@ export class BackfillError extends Error {
   }
 }
 
-/** Option overrides a run stores for one of its sources. */
-export interface RunSourceOptions {
-  maxPages?: number;
-}
-
 export interface BackfillOptions {
   sourceId: string;
   /** Pages to follow per configured URL; default: until the source's last page. */
   maxPages?: number;
 }
 
-function pagedSource(source: ConfiguredSource): boolean {
-  const options = source.options as Record<string, unknown> | null | undefined;
-  return typeof options?.maxPages === 'number';
-}
-
-/** The source as a run sees it: its configured options with the run's overrides applied. */
-export function withRunOptions(
-  source: ConfiguredSource,
-  overrides: RunSourceOptions | null,
-): ConfiguredSource {
-  if (!overrides || Object.keys(overrides).length === 0) return source;
-  return { ...source, options: { ...(source.options as object), ...overrides } };
-}
-
-// Overrides are written once, when the run is opened, so they can be cached for the process.
-const overridesCache = new Map<string, RunSourceOptions | null>();
-const CACHE_LIMIT = 2_000;
-
-async function runSourceOptions(db: Db, runId: string, sourceId: string): Promise<RunSourceOptions | null> {
-  const key = `${runId} ${sourceId}`;
-  if (overridesCache.has(key)) return overridesCache.get(key)!;
-  const row = (
-    await db.query<{ options: RunSourceOptions | null }>(
-      'select options from run_sources where run_id = $1 and source_id = $2',
-      [runId, sourceId],
-    )
-  ).rows[0];
-  const options = row?.options ?? null;
-  if (overridesCache.size >= CACHE_LIMIT) overridesCache.clear();
-  overridesCache.set(key, options);
-  return options;
-}
-
-/** The configured source with the options the run overrides (a backfill's page limit). */
-export async function sourceForRun(
-  ctx: AppContext,
-  runId: string,
-  sourceId: string,
-): Promise<ConfiguredSource> {
-  const source = sourceById(ctx, sourceId);
-  if (!pagedSource(source)) return source;
-  return withRunOptions(source, await runSourceOptions(ctx.db, runId, sourceId));
-}
-
-export interface BackfillRun {
-  runId: string;
-  sourceId: string;
-  trigger: string;
-  status: string;
-  options: RunSourceOptions | null;
-  startedAt: Date;
-}
-
 /** Backfill runs of a source that have not completed (newest first). */
-export async function openBackfills(db: Db, sourceId?: string): Promise<BackfillRun[]> {
-  const result = await db.query<{
-    id: string;
-    source_id: string;
-    trigger: string;
-    status: string;
-    options: RunSourceOptions | null;
-    started_at: Date;
-  }>(
-    `select r.id, s.source_id, r.trigger, r.status, s.options, r.started_at
-     from runs r join run_sources s on s.run_id = r.id
-     where r.trigger = $1 and r.status <> 'completed' and ($2::text is null or s.source_id = $2)
-     order by r.started_at desc`,
-    [BACKFILL_TRIGGER, sourceId ?? null],
-  );
-  return result.rows.map((row) => ({
-    runId: row.id,
-    sourceId: row.source_id,
-    trigger: row.trigger,
-    status: row.status,
-    options: row.options,
-    startedAt: row.started_at,
-  }));
+export async function openBackfills(db: Db, sourceId?: string): Promise<RunOfSource[]> {
+  return unfinishedRunsOf(db, BACKFILL_TRIGGER, sourceId);
 }
 
 /**
@@ -151,27 +78,17 @@ export async function startBackfill(ctx: AppContext, options: BackfillOptions): 
   const source = withRunOptions(known, overrides);
   const { runId, planned } = await withTransaction(ctx.db, async (tx) => {
     // One backfill per source at a time, also against a concurrent `horisont backfill`.
-    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`backfill ${known.id}`]);
-    const running = (
-      await tx.query<{ id: string }>(
-        `select r.id from runs r join run_sources s on s.run_id = r.id
-         where r.trigger = $1 and r.status <> 'completed' and s.source_id = $2 limit 1`,
-        [BACKFILL_TRIGGER, known.id],
-      )
-    ).rows[0];
+    await lockKey(tx, `backfill ${known.id}`);
+    const running = (await unfinishedRunsOf(tx, BACKFILL_TRIGGER, known.id))[0];
     if (running) {
       throw new BackfillError(
-        `en bakåtfyllning av ${known.id} är inte klar (körning ${running.id}); fortsätt den med --resume ${running.id}`,
+        `en bakåtfyllning av ${known.id} är inte klar (körning ${running.runId}); fortsätt den med --resume ${running.runId}`,
       );
     }
     const run = await openRun(tx, `${BACKFILL_TRIGGER} ${known.id} ${randomUUID()}`, BACKFILL_TRIGGER, [
       known.id,
     ]);
-    await tx.query('update run_sources set options = $3 where run_id = $1 and source_id = $2', [
-      run.runId,
-      known.id,
-      JSON.stringify(overrides),
-    ]);
+    await setRunSourceOptions(tx, run.runId, known.id, overrides);
     return { runId: run.runId, planned: await planSourceScan(tx, run.runId, source) };
   });
   await ctx.pipeline.enqueue(planned);
@@ -196,19 +113,13 @@ export interface ResumeResult {
  * still records it as unfinished is retried, so the run cannot hang on it.
  */
 export async function resumeBackfill(ctx: AppContext, runId: string): Promise<ResumeResult> {
-  const run = (
-    await ctx.db.query<{ trigger: string; status: string; source_id: string }>(
-      `select r.trigger, r.status, s.source_id from runs r join run_sources s on s.run_id = r.id
-       where r.id = $1`,
-      [runId],
-    )
-  ).rows[0];
+  const run = await runOfSource(ctx.db, runId);
   if (!run) throw new BackfillError(`Ingen körning ${runId}.`, true);
   if (run.trigger !== BACKFILL_TRIGGER) {
     throw new BackfillError(`körning ${runId} är en körning av typen ${run.trigger}, inte en bakåtfyllning`);
   }
   if (run.status === 'completed') {
-    return { runId, sourceId: run.source_id, requeued: 0, retried: 0, completed: true };
+    return { runId, sourceId: run.sourceId, requeued: 0, retried: 0, completed: true };
   }
   const jobs = await unfinishedJobsOf(ctx.db, runId);
   await ctx.pipeline.enqueue(jobs);
@@ -223,27 +134,6 @@ export async function resumeBackfill(ctx: AppContext, runId: string): Promise<Re
     }),
   );
   const retried = retriedJobs.filter(Boolean).length;
-  ctx.log.info({ run_id: runId, source_id: run.source_id, jobs: jobs.length, retried }, 'backfill: resumed');
-  return { runId, sourceId: run.source_id, requeued: jobs.length, retried, completed: false };
-}
-
-export interface BackfillProgress {
-  pages: number;
-  items: number;
-  jobsDone: number;
-  jobsTotal: number;
-}
-
-/** Pages stored and parsed so far, items seen, and the run's jobs done of those registered. */
-export async function backfillProgress(db: Db, runId: string): Promise<BackfillProgress> {
-  const row = (
-    await db.query<{ pages: number; items: number; done: number; total: number }>(
-      `select (select count(*)::int from snapshots where run_id = $1 and parsed_at is not null) as pages,
-              (select coalesce(sum(items_seen), 0)::int from snapshots where run_id = $1) as items,
-              (select count(*) filter (where done)::int from run_jobs where run_id = $1) as done,
-              (select count(*)::int from run_jobs where run_id = $1) as total`,
-      [runId],
-    )
-  ).rows[0]!;
-  return { pages: row.pages, items: row.items, jobsDone: row.done, jobsTotal: row.total };
+  ctx.log.info({ run_id: runId, source_id: run.sourceId, jobs: jobs.length, retried }, 'backfill: resumed');
+  return { runId, sourceId: run.sourceId, requeued: jobs.length, retried, completed: false };
 }

@@ -24,7 +24,7 @@ import { refreshNameBlocks } from '../store/resolution.js';
 import { scoreStage } from '../workers/score.js';
 import { reportStage } from '../workers/report.js';
 import { startAlertRelay, stopAlertRelay } from '../alerts/index.js';
-import { observeJob } from './metrics.js';
+import { observeJob, recordFetchedBytes } from './metrics.js';
 
 export interface BuildOptions {
   env: Env;
@@ -201,6 +201,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     pipeline,
     log,
     reportDir: path.resolve(env.HORISONT_REPORT_DIR),
+    onFetched: recordFetchedBytes,
   };
   await syncSources(ctx);
   return ctx;

@@ -1,22 +1,7 @@
-import type { Logger } from 'pino';
-import type { HorisontConfig, ConfiguredSource } from '../config/load.js';
-import type { Db } from '../store/db.js';
-import type { HttpClient } from '../fetch/http-client.js';
-import type { Pipeline } from '../queue/pipeline.js';
+import type { StageContext } from '../workers/context.js';
 
-/** What the stage workers need, built once by the composition root and passed explicitly. */
-export interface AppContext {
-  config: HorisontConfig;
-  db: Db;
-  http: HttpClient;
-  pipeline: Pipeline;
-  log: Logger;
-  /** Where report files are written (Markdown and JSON per version). */
-  reportDir: string;
-}
-
-export function sourceById(ctx: AppContext, sourceId: string): ConfiguredSource {
-  const source = ctx.config.sources.find((candidate) => candidate.id === sourceId);
-  if (!source) throw new Error(`unknown source "${sourceId}"`);
-  return source;
-}
+/**
+ * What the commands, the workbench and the stage workers share, built once by the composition
+ * root (src/app/build.ts): the stages' context, which holds everything the application needs.
+ */
+export type AppContext = StageContext;

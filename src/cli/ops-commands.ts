@@ -3,13 +3,7 @@ import { buildCliApp } from './with-app.js';
 import { InvalidArgumentError } from 'commander';
 import { parseEnv } from '../env.js';
 import { closeApp, startWorkers } from '../app/build.js';
-import {
-  BackfillError,
-  backfillProgress,
-  openBackfills,
-  resumeBackfill,
-  startBackfill,
-} from '../app/backfill.js';
+import { BackfillError, openBackfills, resumeBackfill, startBackfill } from '../app/backfill.js';
 import { waitForRun } from '../app/scan-once.js';
 import { selfCheck } from '../app/self-check.js';
 import { printRunOutcome } from './summary.js';
@@ -18,6 +12,7 @@ import { isoMinute, table } from './format.js';
 import { positiveInt, uuidArg } from './args.js';
 import { NotFoundError } from './errors.js';
 import { label } from '../domain/labels.js';
+import { runProgress } from '../store/runs.js';
 
 /** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
 function interrupted(): { promise: Promise<'SIGINT' | 'SIGTERM'>; dispose(): void } {
@@ -113,7 +108,7 @@ Exempel:
           }
           const rows = await Promise.all(
             runs.map(async (run) => {
-              const progress = await backfillProgress(ctx.db, run.runId);
+              const progress = await runProgress(ctx.db, run.runId);
               return [
                 run.runId,
                 label(ctx.config.sourceLabels, run.sourceId),

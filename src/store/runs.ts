@@ -363,6 +363,36 @@ export interface RunSummary {
   failedJobs: number;
 }
 
+export interface RunProgress {
+  pages: number;
+  items: number;
+  jobsDone: number;
+  jobsTotal: number;
+}
+
+/** Pages stored and parsed so far, items seen, and the run's jobs done of those registered. */
+export async function runProgress(db: Db, runId: string): Promise<RunProgress> {
+  const row = (
+    await db.query<{ pages: number; items: number; done: number; total: number }>(
+      `select (select count(*)::int from snapshots where run_id = $1 and parsed_at is not null) as pages,
+              (select coalesce(sum(items_seen), 0)::int from snapshots where run_id = $1) as items,
+              (select count(*) filter (where done)::int from run_jobs where run_id = $1) as done,
+              (select count(*)::int from run_jobs where run_id = $1) as total`,
+      [runId],
+    )
+  ).rows[0]!;
+  return { pages: row.pages, items: row.items, jobsDone: row.done, jobsTotal: row.total };
+}
+
+/** The day a run judges when it replays an earlier day (`as_of`), else undefined. */
+export async function runAsOf(db: Db | Tx, runId: string): Promise<string | undefined> {
+  const row = await db.query<{ as_of: string | null }>(
+    `select to_char(as_of, 'YYYY-MM-DD') as as_of from runs where id = $1`,
+    [runId],
+  );
+  return row.rows[0]?.as_of ?? undefined;
+}
+
 /**
  * A run's status alone: what a caller waiting for the run polls. The summary counts reports,
  * nominations and jobs, which costs milliseconds a call by the end of a large night.

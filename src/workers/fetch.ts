@@ -1,5 +1,4 @@
-import type { AppContext } from '../app/context.js';
-import { sourceById } from '../app/context.js';
+import type { StageContext } from './context.js';
 import { HorisontError } from '../domain/errors.js';
 import { jobId } from '../queue/names.js';
 import { JobDeferral } from '../queue/pipeline.js';
@@ -8,7 +7,7 @@ import { SlotDeferred } from '../fetch/http-client.js';
 import { settleSource, markSourceRunning } from '../store/runs.js';
 import { sha256 } from '../store/items.js';
 import { loadFetchState, saveSnapshot, storedSnapshotId } from '../store/snapshots.js';
-import { recordFetchedBytes } from '../app/metrics.js';
+import { sourceById } from '../store/run-sources.js';
 
 /**
  * How long a fetch job sleeps for its host's send slot while holding a worker slot. A slot further
@@ -21,12 +20,14 @@ import { recordFetchedBytes } from '../app/metrics.js';
 const HOLD_SLOT_MS = 500;
 
 /** Fetches one planned request through the guarded client and stores what came back. */
-export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
+export function fetchStage(
+  ctx: Pick<StageContext, 'config' | 'db' | 'http' | 'onFetched'>,
+): StageDefinition<'fetch'> {
   return {
     // Fetch jobs mostly wait on servers and on politeness slots of at most HOLD_SLOT_MS.
     concurrency: 16,
     handle: async (data, job) => {
-      const source = sourceById(ctx, data.sourceId);
+      const source = sourceById(ctx.config.sources, data.sourceId);
       const parseJob = (snapshotId: number) => ({
         queue: 'parse',
         jobId: jobId('parse', snapshotId),
@@ -82,7 +83,7 @@ export function fetchStage(ctx: AppContext): StageDefinition<'fetch'> {
         bodyHash = sha256(outcome.body);
         body = outcome.body;
       }
-      recordFetchedBytes(source.id, body?.length ?? 0);
+      ctx.onFetched?.(source.id, body?.length ?? 0);
       const unchanged = outcome.kind === 'not-modified' || bodyHash === state?.body_hash;
       job.log.info(
         {

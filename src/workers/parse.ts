@@ -1,5 +1,4 @@
-import type { AppContext } from '../app/context.js';
-import { sourceForRun } from '../app/backfill.js';
+import type { StageContext } from './context.js';
 import { HorisontError } from '../domain/errors.js';
 import { RawItem } from '../domain/item.js';
 import { withDetectedLanguage } from '../domain/language.js';
@@ -8,6 +7,7 @@ import type { StageDefinition } from '../queue/pipeline.js';
 import { readDocument } from '../sources/read.js';
 import { invalidCanary, recordCanaries, usualLackingShare } from '../store/health.js';
 import { ingestPage } from '../store/holds.js';
+import { sourceForRun } from '../store/run-sources.js';
 import { settleSource } from '../store/runs.js';
 import type { PlannedJob } from '../store/runs.js';
 import { storedItemKeys } from '../store/items.js';
@@ -71,13 +71,13 @@ async function detailsToRead(tx: Tx, sourceId: string, details: DetailRequest[])
  * the source's chain for this run. New items of a page that looks re-keyed wait for the end of the
  * source's scan (src/store/holds.ts).
  */
-export function parseStage(ctx: AppContext): StageDefinition<'parse'> {
+export function parseStage(ctx: Pick<StageContext, 'config' | 'db'>): StageDefinition<'parse'> {
   const guards = ctx.config.guards;
   return {
     concurrency: 2,
     handle: async (data, job) => {
       // With the run's option overrides (a backfill's page limit).
-      const source = await sourceForRun(ctx, data.runId, data.sourceId);
+      const source = await sourceForRun(ctx.db, ctx.config.sources, data.runId, data.sourceId);
       const snapshot = await loadSnapshot(ctx.db, data.snapshotId);
       if (!snapshot) {
         throw new HorisontError('internal', `parse(${source.id}): snapshot ${data.snapshotId} missing`);

@@ -1,6 +1,6 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppContext } from '../app/context.js';
+import type { StageContext } from './context.js';
 import { describeCandidate } from '../domain/candidate.js';
 import { buildReport } from '../domain/report.js';
 import { renderReportHtml } from '../domain/report-html.js';
@@ -74,7 +74,10 @@ async function writeReportFiles(
  * (not one per page that happened to arrive first). A version is added only when the evidence
  * or the band changed; each new version is nominated once.
  */
-export function reportStage(ctx: AppContext, now: () => Date = () => new Date()): StageDefinition<'report'> {
+export function reportStage(
+  ctx: Pick<StageContext, 'config' | 'db' | 'pipeline' | 'reportDir'>,
+  now: () => Date = () => new Date(),
+): StageDefinition<'report'> {
   return {
     // Report jobs run after ingestion has settled, with nothing else of the run left to share
     // the workers with: the whole run's reports wait on this stage.

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { StageContext } from './context.js';
 import type { HorisontConfig } from '../config/load.js';
 import { canonicalManufacturer, relatedManufacturers } from '../domain/manufacturers.js';
 import type { ResolverContext } from '../domain/resolver.js';
@@ -118,7 +118,7 @@ export async function resolveJob(
 }
 
 /** Turns new and changed items into candidates; every candidate whose evidence changed is scored next. */
-export function resolveStage(ctx: AppContext): StageDefinition<'resolve'> {
+export function resolveStage(ctx: Pick<StageContext, 'config'>): StageDefinition<'resolve'> {
   return {
     concurrency: RESOLVE_CONCURRENCY,
     handle: async (data, job) => {

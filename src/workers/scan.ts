@@ -1,10 +1,10 @@
-import type { AppContext } from '../app/context.js';
-import { sourceById } from '../app/context.js';
+import type { StageContext } from './context.js';
 import type { ConfiguredSource } from '../config/load.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
 import { openRun, registerJobs } from '../store/runs.js';
+import { sourceById } from '../store/run-sources.js';
 import type { PlannedJob } from '../store/runs.js';
 
 /** The first fetch jobs of one source in a run, registered with the run. */
@@ -22,11 +22,14 @@ export async function planSourceScan(tx: Tx, runId: string, source: ConfiguredSo
  * A scheduler firing for one source. Sources sharing a cron expression share one run per firing,
  * so the nightly scan gives one run report with every source's outcome.
  */
-export function scanStage(ctx: AppContext, now: () => Date = () => new Date()): StageDefinition<'scan'> {
+export function scanStage(
+  ctx: Pick<StageContext, 'config'>,
+  now: () => Date = () => new Date(),
+): StageDefinition<'scan'> {
   return {
     concurrency: 2,
     handle: async (data, job) => {
-      const source = sourceById(ctx, data.sourceId);
+      const source = sourceById(ctx.config.sources, data.sourceId);
       const firedAt = now();
       firedAt.setUTCSeconds(0, 0);
       const runKey = data.runKey ?? `schedule ${source.schedule} ${firedAt.toISOString()}`;

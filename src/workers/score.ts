@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { StageContext } from './context.js';
 import { describeCandidate } from '../domain/candidate.js';
 import type { CandidateView } from '../domain/candidate.js';
 import type { ConditionIndex } from '../domain/conditions.js';
@@ -19,7 +19,8 @@ import { loadCandidatesWithEvidence } from '../store/candidates.js';
 import { canonicalJson, sha256 } from '../store/items.js';
 import { takeLocks } from '../store/resolution.js';
 import type { PlannedJob } from '../store/runs.js';
-import { claimScoring } from '../store/runs.js';
+import { claimScoring, runAsOf } from '../store/runs.js';
+import { storeJudgements } from '../store/scores.js';
 import { jobId } from '../queue/names.js';
 import { recordScoreEvents } from '../alerts/events.js';
 import type { SourceProfiles } from '../domain/source-profile.js';
@@ -45,14 +46,8 @@ export interface Scoring {
 
 /** The day a run judges: its `as_of` (a replay of an earlier day), else the run's own Stockholm date. */
 export async function asOfOfRun(tx: Tx, runId: string | undefined, now: Date = new Date()): Promise<string> {
-  if (runId !== undefined) {
-    const row = await tx.query<{ as_of: string | null }>(
-      `select to_char(as_of, 'YYYY-MM-DD') as as_of from runs where id = $1`,
-      [runId],
-    );
-    const asOf = row.rows[0]?.as_of;
-    if (asOf !== null && asOf !== undefined) return asOf;
-  }
+  const asOf = runId === undefined ? undefined : await runAsOf(tx, runId);
+  if (asOf !== undefined) return asOf;
   return stockholmDay(now);
 }
 
@@ -163,61 +158,23 @@ export async function scoreAndStoreMany(
     const view = describeCandidate(row.id, row.resolved_name, row.evidence, scoring.sourceProfiles);
     return { view, ...judge(view, scoring, asOf, caseStatusInput(cases.get(row.id)), lists) };
   });
-  const written = await tx.query<{ candidate_id: string; score_id: string; changed: boolean }>(
-    `with staged as (
-       select * from jsonb_to_recordset($1::jsonb) as x(candidate_id uuid, criteria_version text, input_hash text,
-         total integer, band text, council text, nominate boolean, result jsonb, stage text, process_status text,
-         name text, manufacturer text, kind text, identifiers jsonb, rejudge_on date)),
-     stored as (
-       insert into scores (candidate_id, criteria_version, input_hash, total, band, council, nominate, result, stage,
-                           process_status)
-       select candidate_id, criteria_version, input_hash, total, band, council, nominate, result, stage, process_status
-       from staged
-       on conflict (candidate_id, criteria_version, input_hash) do update set input_hash = excluded.input_hash
-       returning id, candidate_id),
-     before as (
-       select c.id, c.current_score_id from candidates c where c.id in (select candidate_id from staged)),
-     updated as (
-       update candidates c set name = s.name, manufacturer = s.manufacturer, kind = s.kind, identifiers = s.identifiers,
-         current_score_id = stored.id, rejudge_on = s.rejudge_on,
-         updated_at = case when (c.name, c.manufacturer, c.kind, c.identifiers)
-                                is distinct from (s.name, s.manufacturer, s.kind, s.identifiers)
-                           then now() else c.updated_at end
-       from stored join staged s on s.candidate_id = stored.candidate_id
-       where c.id = stored.candidate_id
-         and (c.name, c.manufacturer, c.kind, c.identifiers, c.current_score_id, c.rejudge_on)
-             is distinct from (s.name, s.manufacturer, s.kind, s.identifiers, stored.id, s.rejudge_on)
-       returning c.id)
-     -- A data-modifying CTE runs whether or not it is read; \`before\` sees the rows as they were.
-     select stored.candidate_id, stored.id as score_id,
-            before.current_score_id is distinct from stored.id as changed
-     from stored join before on before.id = stored.candidate_id`,
-    [
-      JSON.stringify(
-        judged.map(({ view, result, inputHash }) => ({
-          candidate_id: view.id,
-          criteria_version: result.criteriaVersion,
-          input_hash: inputHash,
-          total: result.total,
-          band: result.band,
-          council: result.council,
-          nominate: result.nominate,
-          result,
-          stage: result.stage,
-          process_status: result.processStatus,
-          name: view.name,
-          manufacturer: view.manufacturer ?? null,
-          kind: view.kind,
-          identifiers: view.identifiers,
-          rejudge_on: result.lifecycle.reviewOn ?? null,
-        })),
-      ),
-    ],
+  const written = await storeJudgements(
+    tx,
+    judged.map(({ view, result, inputHash }) => ({
+      candidateId: view.id,
+      inputHash,
+      result,
+      name: view.name,
+      manufacturer: view.manufacturer ?? null,
+      kind: view.kind,
+      identifiers: view.identifiers,
+      rejudgeOn: result.lifecycle.reviewOn ?? null,
+    })),
   );
-  const byCandidate = new Map(written.rows.map((row) => [row.candidate_id, row]));
+  const byCandidate = new Map(written.map((row) => [row.candidateId, row]));
   return judged.map(({ view, result }) => {
     const row = byCandidate.get(view.id)!;
-    return { candidateId: view.id, scoreId: row.score_id, result, view, changed: row.changed };
+    return { candidateId: view.id, scoreId: row.scoreId, result, view, changed: row.changed };
   });
 }
 
@@ -232,7 +189,7 @@ export async function scoreAndStore(
 }
 
 /** The score stage: scores a page of candidates with the configured criteria. */
-export function scoreStage(ctx: AppContext): StageDefinition<'score'> {
+export function scoreStage(ctx: Pick<StageContext, 'config'>): StageDefinition<'score'> {
   return {
     concurrency: 4,
     handle: async (data, job) => {
