@@ -19,9 +19,9 @@ import {
 } from '../store/alerts.js';
 import type { ClaimedDelivery, ReadyRow, SubscriptionRow } from '../store/alerts.js';
 import type { AlertConfig } from './config.js';
-import { recordRunEvents, runsToCheck } from './events.js';
-import type { Channel } from './filter.js';
-import { isEmailChannel } from './filter.js';
+import { recordRunEvents, runsToCheck } from '../store/alert-events.js';
+import type { Channel } from '../domain/alert-filter.js';
+import { isEmailChannel } from '../domain/alert-filter.js';
 import { createMailSender, mailErrorKind } from './mailer.js';
 import type { MailSender } from './mailer.js';
 import { currentPeriod } from './period.js';

@@ -2,9 +2,14 @@ import { html, join, safeHttpUrl } from '../text/html.js';
 import type { SafeHtml } from '../text/html.js';
 import { oneLine } from '../text/one-line.js';
 import type { EventRow, SubscriptionRow } from '../store/alerts.js';
-import { EVENT_LABELS, describeFilter } from './filter.js';
-import type { EventKind } from './filter.js';
-import type { AdminEventDetails, CandidateEventDetails, CandidateSnapshot, EvidenceRef } from './events.js';
+import { EVENT_LABELS, describeFilter } from '../domain/alert-filter.js';
+import type { EventKind } from '../domain/alert-filter.js';
+import type {
+  AdminEventDetails,
+  CandidateEventDetails,
+  CandidateSnapshot,
+  EvidenceRef,
+} from '../domain/alert-events.js';
 
 export interface AlertLinks {
   candidate(id: string): string;

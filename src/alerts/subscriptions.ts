@@ -5,8 +5,8 @@ import { HorisontError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
 import { insertSubscription, updateSubscription } from '../store/alerts.js';
 import type { SubscriptionRow } from '../store/alerts.js';
-import { CHANNELS, SubscriptionFilter, isEmailChannel } from './filter.js';
-import type { Channel } from './filter.js';
+import { CHANNELS, SubscriptionFilter, isEmailChannel } from '../domain/alert-filter.js';
+import type { Channel } from '../domain/alert-filter.js';
 import { assertWebhookUrlAllowed, newWebhookSecret } from './webhook.js';
 
 /** A subscription that cannot be saved; the message is Swedish and names the problem. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS, SubscriptionFilter } from '../alerts/filter.js';
+import { CHANNELS, SubscriptionFilter } from '../domain/alert-filter.js';
 import { OutsideSubmission } from '../domain/cases.js';
 import { CaseChangeBody } from './cases.js';
 import type { Access } from './context.js';

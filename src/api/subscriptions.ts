@@ -6,7 +6,7 @@ import type { User } from '../store/users.js';
 import { roleAtLeast } from '../store/users.js';
 import { getSubscription, listSubscriptions } from '../store/alerts.js';
 import type { SubscriptionRow } from '../store/alerts.js';
-import { ADMIN_EVENT_KINDS, CHANNELS, describeFilter } from '../alerts/filter.js';
+import { ADMIN_EVENT_KINDS, CHANNELS, describeFilter } from '../domain/alert-filter.js';
 import { SubscriptionError, addSubscription, changeSubscription } from '../alerts/subscriptions.js';
 import type { AddedSubscription } from '../alerts/subscriptions.js';
 import { alertConfigFromEnv } from '../alerts/config.js';

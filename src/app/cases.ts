@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { recordCaseChangeEvent } from '../alerts/case-events.js';
-import { SubscriptionFilter } from '../alerts/filter.js';
+import { recordCaseChangeEvent } from '../store/alert-events.js';
+import { SubscriptionFilter } from '../domain/alert-filter.js';
 import { councilForKind } from '../domain/cases.js';
 import { stockholmDay } from '../domain/dates.js';
 import type { SourceProfiles } from '../domain/source-profile.js';

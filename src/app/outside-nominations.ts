@@ -1,7 +1,7 @@
 import type { AppContext } from './context.js';
 import { createNomination, pushNominations } from './nominate.js';
 import { openCaseForNomination } from './cases.js';
-import { recordScoreEvents } from '../alerts/events.js';
+import { recordScoreEvents } from '../store/alert-events.js';
 import { isValidEmail } from '../alerts/subscriptions.js';
 import { CASE_ORIGIN_LABELS, SUBMITTER_LABELS, partyOf } from '../domain/cases.js';
 import { stockholmDay } from '../domain/dates.js';

@@ -2,8 +2,15 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { allowPrivateHosts } from '../app/build.js';
 import { alertConfigFromEnv } from '../alerts/config.js';
-import { BANDS, CHANNELS, CHANNEL_LABELS, COUNCILS, EVENT_KINDS, describeFilter } from '../alerts/filter.js';
-import type { Channel } from '../alerts/filter.js';
+import {
+  BANDS,
+  CHANNELS,
+  CHANNEL_LABELS,
+  COUNCILS,
+  EVENT_KINDS,
+  describeFilter,
+} from '../domain/alert-filter.js';
+import type { Channel } from '../domain/alert-filter.js';
 import { AlertRelay, alertLinks } from '../alerts/relay.js';
 import { SubscriptionError, addSubscription } from '../alerts/subscriptions.js';
 import { deleteSubscription, deliveryLog, getSubscription, listSubscriptions } from '../store/alerts.js';

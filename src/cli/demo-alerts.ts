@@ -10,7 +10,7 @@ import { demoCommand } from './demo-world.js';
 import { deliveryLog, feedEvents, listSubscriptions } from '../store/alerts.js';
 import { atomFeed } from '../alerts/atom.js';
 import { alertConfigFromEnv } from '../alerts/config.js';
-import { CHANNEL_LABELS } from '../alerts/filter.js';
+import { CHANNEL_LABELS } from '../domain/alert-filter.js';
 import { alertRelayOf } from '../alerts/index.js';
 import { ALERT_QUEUE, alertLinks } from '../alerts/relay.js';
 import { addSubscription } from '../alerts/subscriptions.js';

@@ -1,6 +1,6 @@
 import type { Db, Tx } from './db.js';
-import { SubscriptionFilter } from '../alerts/filter.js';
-import type { Channel, EventKind } from '../alerts/filter.js';
+import { SubscriptionFilter } from '../domain/alert-filter.js';
+import type { Channel, EventKind } from '../domain/alert-filter.js';
 
 export interface SubscriptionRow {
   id: string;

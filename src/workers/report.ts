@@ -20,7 +20,7 @@ import {
 } from '../store/reports.js';
 import type { ReportContent } from '../store/reports.js';
 import { loadScore } from '../store/scores.js';
-import { recordNominationEvent } from '../alerts/events.js';
+import { recordNominationEvent } from '../store/alert-events.js';
 import { stockholmDay } from '../domain/dates.js';
 import { importCouncilCases } from '../store/cases.js';
 import { fileExists } from '../files.js';

@@ -22,7 +22,7 @@ import type { PlannedJob } from '../store/runs.js';
 import { claimScoring, runAsOf } from '../store/runs.js';
 import { storeJudgements } from '../store/scores.js';
 import { jobId } from '../queue/names.js';
-import { recordScoreEvents } from '../alerts/events.js';
+import { recordScoreEvents } from '../store/alert-events.js';
 import type { SourceProfiles } from '../domain/source-profile.js';
 
 export interface StoredScore {

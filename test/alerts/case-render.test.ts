@@ -1,8 +1,8 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { atomFeed } from '../../src/alerts/atom.js';
-import { SubscriptionFilter, matchesCaseChange } from '../../src/alerts/filter.js';
-import type { MatchSubject } from '../../src/alerts/filter.js';
+import { SubscriptionFilter, matchesCaseChange } from '../../src/domain/alert-filter.js';
+import type { MatchSubject } from '../../src/domain/alert-filter.js';
 import { alertLinks } from '../../src/alerts/relay.js';
 import { groupEvents, htmlOf, subjectOf, textOf, webhookPayload } from '../../src/alerts/render.js';
 import type { AlertMessage } from '../../src/alerts/render.js';

@@ -12,7 +12,7 @@ import {
   COUNCILS,
   EVENT_LABELS,
   describeFilter,
-} from '../../alerts/filter.js';
+} from '../../domain/alert-filter.js';
 
 const BAND_WORDS: Record<string, string> = { låg: 'Låg', medel: 'Medel', hög: 'Hög' };
 

@@ -1,117 +1,37 @@
-import type { CandidateView, EvidenceItem } from '../domain/candidate.js';
+import type { CandidateView } from '../domain/candidate.js';
+import { describeCandidate } from '../domain/candidate.js';
+import {
+  caseChangeAlerts,
+  caseChangeEvent,
+  matchSubjectOf,
+  nominationEvent,
+  scoreEvents,
+} from '../domain/alert-events.js';
+import type { AdminEventDetails, CaseChange } from '../domain/alert-events.js';
+import { matchesAdmin, matchesCandidate, matchesCaseChange } from '../domain/alert-filter.js';
+import type { CandidateEventKind, MatchSubject } from '../domain/alert-filter.js';
 import type { Band, ScoreResult } from '../domain/score.js';
-import type { Db, Tx } from '../store/db.js';
-import { lockKey, withTransaction } from '../store/db.js';
-import { sha256 } from '../store/items.js';
+import type { SourceProfiles } from '../domain/source-profile.js';
+import type { Db, Tx } from './db.js';
+import { lockKey, withTransaction } from './db.js';
 import {
   evidenceState,
   insertEvent,
   insertOutbox,
   lastEvidenceOf,
   matchableSubscriptions,
-} from '../store/alerts.js';
-import type { MatchableSubscription, OutboxInsert } from '../store/alerts.js';
-import { bandRank, matchesAdmin, matchesCandidate } from './filter.js';
-import type { CandidateEventKind, MatchSubject } from './filter.js';
+} from './alerts.js';
+import type { MatchableSubscription, OutboxInsert } from './alerts.js';
+import { loadCandidate } from './candidates.js';
+import { loadEvidence, sha256 } from './items.js';
+import { loadScore } from './scores.js';
 
-/** The candidate as an alert shows it: a snapshot taken when the event happened. */
-export interface CandidateSnapshot {
-  id: string;
-  name: string;
-  manufacturer: string | null;
-  kind: string;
-  band: Band;
-  total: number;
-  council: string;
-}
-
-export interface EvidenceRef {
-  sourceId: string;
-  title: string;
-  url: string;
-  publishedAt: string | null;
-}
-
-export interface CandidateEventDetails {
-  candidate: CandidateSnapshot;
-  /** band-raised: the band before. */
-  previousBand?: Band;
-  /** The evidence that is new or changed since the previous event (all of it for a new candidate). */
-  evidence: EvidenceRef[];
-  /** How many evidence items there are in all, and how many are new or changed. */
-  evidenceTotal: number;
-  evidenceChanged: number;
-  /** nominated: the early assessment report version. */
-  reportVersion?: number;
-  /** case-changed: the case and what changed (its public record, in Swedish). */
-  case?: CaseChangeSummary;
-}
-
-export interface CaseChangeSummary {
-  caseNumber: string;
-  title: string;
-  status: string;
-  statusLabel: string;
-  action: string;
-  actionLabel: string;
-  lines: string[];
-  /** Whether the case is on the public list (its public page exists). */
-  public: boolean;
-}
-
-export interface AdminEventDetails {
-  runId: string;
-  trigger: string;
-  finishedAt: string | null;
-  sourceId?: string;
-  errorKind?: string | null;
-  errorMessage?: string | null;
-  failedSources?: Array<{ sourceId: string; errorKind: string | null; errorMessage: string | null }>;
-  failedJobs?: number;
-}
-
-/** Alerts list at most this many evidence items per event; the candidate page has all of them. */
-const MAX_EVIDENCE_LISTED = 10;
-
-export function snapshot(
-  candidate: CandidateView,
-  result: Pick<ScoreResult, 'band' | 'total' | 'council'>,
-): CandidateSnapshot {
-  return {
-    id: candidate.id,
-    name: candidate.name,
-    manufacturer: candidate.manufacturer ?? null,
-    kind: candidate.kind,
-    band: result.band,
-    total: result.total,
-    council: result.council,
-  };
-}
-
-function evidenceRef(e: EvidenceItem): EvidenceRef {
-  return { sourceId: e.sourceId, title: e.title, url: e.url, publishedAt: e.publishedAt ?? null };
-}
-
-/** What subscriptions are matched against: the candidate as scored. */
-export function matchSubjectOf(
-  candidate: CandidateView,
-  result: Pick<ScoreResult, 'band' | 'council' | 'programmeAreas'>,
-): MatchSubject {
-  return {
-    band: result.band,
-    council: result.council,
-    sourceIds: [...new Set(candidate.evidence.map((e) => e.sourceId))],
-    emdnCodes: candidate.evidence.flatMap((e) => e.product?.emdnCodes ?? []),
-    texts: [
-      candidate.name,
-      candidate.manufacturer ?? '',
-      ...candidate.evidence.flatMap((e) => [e.title, e.summary ?? '']),
-    ].filter((t) => t !== ''),
-    // The programme areas the score found: the same ones the report, the workbench's NPO filter
-    // and `candidates --json` show.
-    npo: () => (result.programmeAreas ?? []).map((a) => a.name),
-  };
-}
+/**
+ * Alert events, recorded in the transaction of what caused them (a score, a nomination, a case's
+ * change) together with the outbox rows of the subscriptions they match, or derived from a
+ * completed run by the relay. Which events a change gives is the domain's decision
+ * (src/domain/alert-events.ts); a re-run finds the same state and records nothing.
+ */
 
 interface RecordedEvent {
   id: string;
@@ -149,7 +69,6 @@ export interface ScoreEventInput {
  * Called inside the score transaction, after the score is stored and under the candidate's lock:
  * records what changed (the first score, a band higher than the previous current score's, evidence
  * that differs from what the last event saw) and the outbox rows of the subscriptions it matches.
- * A re-run finds the same state and records nothing.
  */
 export async function recordScoreEvents(tx: Tx, input: ScoreEventInput): Promise<void> {
   const { result, scoreId, candidateId, view: candidate } = input.stored;
@@ -169,58 +88,29 @@ export async function recordScoreEvents(tx: Tx, input: ScoreEventInput): Promise
   const state = await evidenceState(tx, candidateId);
   const fingerprint = sha256(state.join(',')).slice(0, 20);
   const last = await lastEvidenceOf(tx, candidateId);
-
-  const known = new Set(last?.state ?? []);
-  const changedIds = new Set(state.filter((part) => !known.has(part)).map((part) => part.split(':')[0]));
-  const changed = candidate.evidence.filter((e) => changedIds.has(e.itemId));
-  const base = {
-    candidateId: candidate.id,
-    runId: input.runId,
+  const planned = scoreEvents(
+    candidate,
+    result,
     scoreId,
-    fingerprint,
-    state,
-  };
-  const details = (
-    extra: Partial<CandidateEventDetails>,
-    evidence: EvidenceItem[],
-  ): CandidateEventDetails => ({
-    candidate: snapshot(candidate, result),
-    evidence: evidence.slice(0, MAX_EVIDENCE_LISTED).map(evidenceRef),
-    evidenceTotal: candidate.evidence.length,
-    evidenceChanged: evidence.length,
-    ...extra,
-  });
-
-  const planned: Array<{ kind: CandidateEventKind; key: string; details: CandidateEventDetails }> = [];
-  if (previous === undefined && last === undefined) {
-    planned.push({
-      kind: 'new-candidate',
-      key: `new-candidate ${candidate.id}`,
-      details: details({}, candidate.evidence),
-    });
-  } else {
-    if (previous !== undefined && bandRank(result.band) > bandRank(previous.band)) {
-      planned.push({
-        kind: 'band-raised',
-        key: `band-raised ${candidate.id} ${previous.score_id} ${scoreId}`,
-        details: details({ previousBand: previous.band }, changed),
-      });
-    }
-    if (last?.fingerprint !== fingerprint) {
-      planned.push({
-        kind: 'new-evidence',
-        key: `new-evidence ${candidate.id} ${fingerprint}`,
-        details: details({}, changed),
-      });
-    }
-  }
+    { state, fingerprint },
+    { previous: previous && { scoreId: previous.score_id, band: previous.band }, last },
+  );
   if (planned.length === 0) return;
 
   const recorded: RecordedEvent[] = [];
   for (const event of planned) {
     // Sequential: each insert is one statement on the same transaction's connection.
     // eslint-disable-next-line no-await-in-loop
-    const id = await insertEvent(tx, { ...base, key: event.key, kind: event.kind, details: event.details });
+    const id = await insertEvent(tx, {
+      key: event.key,
+      kind: event.kind,
+      candidateId: candidate.id,
+      runId: input.runId,
+      scoreId,
+      fingerprint,
+      state,
+      details: event.details,
+    });
     if (id !== undefined) recorded.push({ id, kind: event.kind });
   }
   if (recorded.length === 0) return;
@@ -243,19 +133,14 @@ export interface NominationEventInput {
 /** Called inside the report transaction that puts a new report version on the nomination queue. */
 export async function recordNominationEvent(tx: Tx, input: NominationEventInput): Promise<void> {
   const { candidate, result } = input;
+  const event = nominationEvent(candidate, result, input.nominationId, input.reportVersion);
   const id = await insertEvent(tx, {
-    key: `nominated ${input.nominationId}`,
-    kind: 'nominated',
+    key: event.key,
+    kind: event.kind,
     candidateId: candidate.id,
     runId: input.runId,
     scoreId: input.scoreId,
-    details: {
-      candidate: snapshot(candidate, result),
-      evidence: [],
-      evidenceTotal: candidate.evidence.length,
-      evidenceChanged: 0,
-      reportVersion: input.reportVersion,
-    } satisfies CandidateEventDetails,
+    details: event.details,
   });
   if (id === undefined) return;
   const subscriptions = await matchableSubscriptions(tx);
@@ -263,12 +148,45 @@ export async function recordNominationEvent(tx: Tx, input: NominationEventInput)
     tx,
     outboxRows(
       subscriptions,
-      [{ id, kind: 'nominated' }],
+      [{ id, kind: event.kind }],
       matchSubjectOf(candidate, result),
       candidate.id,
       input.runId,
     ),
   );
+}
+
+/**
+ * Called in the transaction that records a case's change: one `case-changed` event of the case's
+ * candidate, and one outbox row for each subscription that follows it (the nominating parties'
+ * own subscriptions, and those whose conditions match the candidate). Each outbox row is its own
+ * message, so every change reaches a subscriber exactly once, never folded into another change.
+ */
+export async function recordCaseChangeEvent(
+  tx: Tx,
+  change: CaseChange,
+  sourceProfiles: SourceProfiles,
+): Promise<void> {
+  if (!caseChangeAlerts(change)) return;
+  const row = await loadCandidate(tx, change.candidateId);
+  if (!row) return;
+  const score = row.current_score_id ? (await loadScore(tx, row.current_score_id))?.result : undefined;
+  const view = describeCandidate(row.id, row.resolved_name, await loadEvidence(tx, row.id), sourceProfiles);
+  const { event, result } = caseChangeEvent(change, view, score);
+  const id = await insertEvent(tx, {
+    key: event.key,
+    kind: event.kind,
+    candidateId: row.id,
+    runId: null,
+    details: event.details,
+  });
+  if (id === undefined) return;
+  const subject = matchSubjectOf(view, result);
+  const rows: OutboxInsert[] = (await matchableSubscriptions(tx))
+    .filter((s) => matchesCaseChange(s.filter, change.caseNumber, subject))
+    // No candidate on the row: the relay makes one message per row without a candidate.
+    .map((s) => ({ subscriptionId: s.id, eventId: id, channel: s.channel, candidateId: null, runId: null }));
+  await insertOutbox(tx, rows);
 }
 
 /**

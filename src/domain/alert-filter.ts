@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { NPO_NAMES } from '../domain/programme-areas.js';
-import type { Band } from '../domain/score.js';
-import type { Council } from '../domain/routing.js';
-import { TermMatcher, tokeniseForMatching } from '../domain/normalise.js';
-import { CASE_NUMBER } from '../domain/cases.js';
+import { NPO_NAMES } from './programme-areas.js';
+import type { Band } from './score.js';
+import type { Council } from './routing.js';
+import { TermMatcher, tokeniseForMatching } from './normalise.js';
+import { CASE_NUMBER } from './cases.js';
 
 export const CANDIDATE_EVENT_KINDS = [
   'new-candidate',
