@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../../src/config/load.js';
 import { createDb, withTransaction } from '../../src/store/db.js';
 import { openRun } from '../../src/store/runs.js';
-import { RESOLVE_BATCH } from '../../src/workers/parse.js';
+import { RESOLVE_BATCH } from '../../src/workers/resolve.js';
 import { RESOLVE_CONCURRENCY, resolveJob } from '../../src/workers/resolve.js';
 import { createLogger } from '../../src/log.js';
 

@@ -7,6 +7,7 @@ import type { ItemHold } from '../store/holds.js';
 import { openRun, registerJobs, settleRun } from '../store/runs.js';
 import type { PlannedJob } from '../store/runs.js';
 import { roleAtLeast } from '../store/users.js';
+import { resolveJobs } from '../workers/resolve.js';
 import type { Role } from '../store/users.js';
 
 export class HoldDecisionError extends Error {}
@@ -40,7 +41,12 @@ export async function decideHold(
     let jobs: PlannedJob[] = [];
     if (decision.action === 'release') {
       runId = (await openRun(tx, `release ${hold.id}`, 'release', [])).runId;
-      jobs = await releaseHeldItems(tx, hold, { by: decision.actor.name, reason, releaseRunId: runId });
+      const stored = await releaseHeldItems(tx, hold, {
+        by: decision.actor.name,
+        reason,
+        releaseRunId: runId,
+      });
+      jobs = resolveJobs(runId, `released-${hold.id}`, stored);
       await registerJobs(tx, runId, jobs);
     } else {
       await discardHeldItems(tx, hold, { by: decision.actor.name, reason });

@@ -2,11 +2,9 @@ import type { Db, Tx } from './db.js';
 import type { RawItem } from '../domain/item.js';
 import { pageLooksRekeyed, rekeyProblem } from '../domain/rekey.js';
 import type { KeyShift, RekeySettings } from '../domain/rekey.js';
-import { jobId } from '../queue/names.js';
 import { addSourceNote } from './health.js';
 import { upsertItems } from './items.js';
 import type { UpsertedItems } from './items.js';
-import type { PlannedJob } from './runs.js';
 
 /**
  * The re-key guard's bookkeeping (src/domain/rekey.ts decides): a page that looks re-keyed
@@ -14,8 +12,6 @@ import type { PlannedJob } from './runs.js';
  * or holds them for a person (`horisont holds`). Deferred and held items wait in `held_items`,
  * not in `source_items`, so what was known stays exactly as it was.
  */
-
-const RESOLVE_BATCH = 100;
 
 export interface PageIngest extends UpsertedItems {
   /** New items of the page that wait for the source's whole scan. */
@@ -134,19 +130,6 @@ async function letThrough(
   return result;
 }
 
-function resolveJobs(runId: string, label: string, stored: UpsertedItems): PlannedJob[] {
-  const ids = [...stored.newIds, ...stored.changedIds].sort((a, b) => a - b);
-  const jobs: PlannedJob[] = [];
-  for (let start = 0; start < ids.length; start += RESOLVE_BATCH) {
-    jobs.push({
-      queue: 'resolve',
-      jobId: jobId('resolve', label, start / RESOLVE_BATCH),
-      data: { runId, itemIds: ids.slice(start, start + RESOLVE_BATCH) },
-    });
-  }
-  return jobs;
-}
-
 /** Only the latest accepted observation of each request is compared against; older keys go. */
 async function forgetOlderObservations(tx: Tx, runId: string, sourceId: string): Promise<void> {
   await tx.query(
@@ -159,8 +142,8 @@ async function forgetOlderObservations(tx: Tx, runId: string, sourceId: string):
 }
 
 export interface DeferredVerdict {
-  /** Resolve jobs for the items let through. */
-  next: PlannedJob[];
+  /** The items let through that are new or changed: they go on to resolution. */
+  stored: UpsertedItems;
   /** Items let through that were new to the source. */
   released: number;
   /** Items held for review (0 when none). */
@@ -206,13 +189,13 @@ export async function settleDeferred(
       ]);
       const note = `${deferred} nya poster hålls för granskning (horisont holds show ${holdId}): ${problem}`;
       await addSourceNote(tx, sourceId, runId, 'rekey-hold', note);
-      return { next: [], released: 0, held: deferred, note };
+      return { stored: { newIds: [], changedIds: [] }, released: 0, held: deferred, note };
     }
   }
   const stored = deferred > 0 ? await letThrough(tx, { runId, sourceId, holdId: null }) : undefined;
   await forgetOlderObservations(tx, runId, sourceId);
   return {
-    next: stored ? resolveJobs(runId, `deferred-${runId}-${sourceId}`, stored) : [],
+    stored: stored ?? { newIds: [], changedIds: [] },
     released: stored?.newIds.length ?? 0,
     held: 0,
   };
@@ -289,13 +272,13 @@ export async function claimHold(tx: Tx, holdId: number): Promise<ItemHold | unde
 
 /**
  * A person let the held items through: they are stored and resolved in `releaseRunId`, and the
- * held scan becomes an accepted observation after all. Returns the resolve jobs to register.
+ * held scan becomes an accepted observation after all. Returns the items to resolve.
  */
 export async function releaseHeldItems(
   tx: Tx,
   hold: ItemHold,
   decision: { by: string; reason: string; releaseRunId: string },
-): Promise<PlannedJob[]> {
+): Promise<UpsertedItems> {
   const stored = await letThrough(tx, { runId: hold.runId, sourceId: hold.sourceId, holdId: hold.id });
   await tx.query(
     `update item_holds set status = 'released', decided_by = $2, decided_at = now(), decision_reason = $3,
@@ -307,7 +290,7 @@ export async function releaseHeldItems(
     hold.sourceId,
   ]);
   await forgetOlderObservations(tx, hold.runId, hold.sourceId);
-  return resolveJobs(decision.releaseRunId, `released-${hold.id}`, stored);
+  return stored;
 }
 
 /** A person judged the held items wrong (a broken source): they are dropped; nothing was stored. */

@@ -5,6 +5,7 @@ import type { ErrorKind } from '../domain/errors.js';
 import { emptyYieldFailure, recordSourceFailure, recordSourceSuccess, usualYield } from './health.js';
 import type { SourceFailure } from './health.js';
 import { settleDeferred } from './holds.js';
+import type { UpsertedItems } from './items.js';
 import { DEFAULT_REKEY } from '../domain/rekey.js';
 import type { RekeySettings } from '../domain/rekey.js';
 
@@ -116,6 +117,8 @@ export async function markSourceRunning(tx: Tx, runId: string, sourceId: string)
   );
 }
 
+const NONE_STORED: UpsertedItems = { newIds: [], changedIds: [] };
+
 export interface SettleInput {
   runId: string;
   sourceId: string;
@@ -132,10 +135,10 @@ export interface SettleInput {
  * when no other chain of the source is still open. Chains of one source serialise on a lock.
  * A source that read without error but found no items where it usually finds many is settled as
  * broken with that reason, never as "nothing new" (src/store/health.ts). New items that waited
- * for the whole scan (the re-key guard, src/store/holds.ts) are let through or held here; the
- * returned jobs resolve those let through.
+ * for the whole scan (the re-key guard, src/store/holds.ts) are let through or held here; those
+ * let through are returned, to be resolved.
  */
-export async function settleSource(tx: Tx, input: SettleInput): Promise<PlannedJob[]> {
+export async function settleSource(tx: Tx, input: SettleInput): Promise<UpsertedItems> {
   const { runId, sourceId, failure } = input;
   await lockKey(tx, `run-source ${runId} ${sourceId}`);
   if (failure) {
@@ -152,14 +155,14 @@ export async function settleSource(tx: Tx, input: SettleInput): Promise<PlannedJ
      where run_id = $1 and source_id = $2 and not done and job_id <> $3`,
     [runId, sourceId, input.jobId],
   );
-  if (open.rows[0]!.n > 0) return [];
+  if (open.rows[0]!.n > 0) return NONE_STORED;
   const current = (
     await tx.query<{ status: SourceRunStatus }>(
       'select status from run_sources where run_id = $1 and source_id = $2 and finished_at is null',
       [runId, sourceId],
     )
   ).rows[0];
-  if (!current) return [];
+  if (!current) return NONE_STORED;
   const deferred = await settleDeferred(tx, runId, sourceId, input.rekey ?? DEFAULT_REKEY);
   const totals = (
     await tx.query<{
@@ -212,7 +215,7 @@ export async function settleSource(tx: Tx, input: SettleInput): Promise<PlannedJ
   );
   if (emptied) await recordSourceFailure(tx, sourceId, runId, 'broken', emptied);
   else if (status === 'ok' || status === 'unchanged') await recordSourceSuccess(tx, sourceId, runId, status);
-  return deferred.next;
+  return deferred.stored;
 }
 
 export interface JobCompletion {

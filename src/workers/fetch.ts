@@ -4,7 +4,8 @@ import { jobId } from '../queue/names.js';
 import { JobDeferral } from '../queue/pipeline.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import { SlotDeferred } from '../fetch/http-client.js';
-import { settleSource, markSourceRunning } from '../store/runs.js';
+import { markSourceRunning } from '../store/runs.js';
+import { settleSourceChain } from './parse.js';
 import { sha256 } from '../store/items.js';
 import { loadFetchState, saveSnapshot, storedSnapshotId } from '../store/snapshots.js';
 import { sourceById } from '../store/run-sources.js';
@@ -113,7 +114,7 @@ export function fetchStage(
       });
     },
     onFinalFailure: (tx, data, failure, jobId) =>
-      settleSource(tx, {
+      settleSourceChain(tx, {
         runId: data.runId,
         sourceId: data.sourceId,
         jobId,

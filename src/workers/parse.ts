@@ -9,14 +9,21 @@ import { invalidCanary, recordCanaries, usualLackingShare } from '../store/healt
 import { ingestPage } from '../store/holds.js';
 import { sourceForRun } from '../store/run-sources.js';
 import { settleSource } from '../store/runs.js';
-import type { PlannedJob } from '../store/runs.js';
+import type { PlannedJob, SettleInput } from '../store/runs.js';
+import { resolveJobs } from './resolve.js';
 import { storedItemKeys } from '../store/items.js';
 import type { Tx } from '../store/db.js';
 import { loadSnapshot, markSnapshotParsed, readRequestKeys } from '../store/snapshots.js';
 import type { DetailRequest, FetchRequest } from '../sources/types.js';
 
-/** Items per resolve job: one page of the resolver (src/store/resolution.ts). */
-export const RESOLVE_BATCH = 100;
+/**
+ * Ends one of a source's request chains in a run (see `settleSource`): the source's deferred
+ * items that the re-key guard lets through go on to resolution.
+ */
+export async function settleSourceChain(tx: Tx, input: SettleInput): Promise<PlannedJob[]> {
+  const stored = await settleSource(tx, input);
+  return resolveJobs(input.runId, `deferred-${input.runId}-${input.sourceId}`, stored);
+}
 
 /**
  * Validates every item; one invalid item means the source drifted, so the page fails as a whole.
@@ -133,15 +140,7 @@ export function parseStage(ctx: Pick<StageContext, 'config' | 'db'>): StageDefin
           });
           if (result.canaries) notes = await recordCanaries(tx, source.id, data.runId, result.canaries);
         }
-        const itemIds = [...changed.newIds, ...changed.changedIds].sort((a, b) => a - b);
-        const next: PlannedJob[] = [];
-        for (let start = 0; start < itemIds.length; start += RESOLVE_BATCH) {
-          next.push({
-            queue: 'resolve',
-            jobId: jobId('resolve', snapshot.id, start / RESOLVE_BATCH),
-            data: { runId: data.runId, itemIds: itemIds.slice(start, start + RESOLVE_BATCH) },
-          });
-        }
+        const next = resolveJobs(data.runId, snapshot.id, changed);
         const nextPage = data.replay ? undefined : result.next;
         if (nextPage) {
           next.push({
@@ -161,7 +160,7 @@ export function parseStage(ctx: Pick<StageContext, 'config' | 'db'>): StageDefin
         // Each detail is a request chain of its own; the last chain to end settles the source.
         if (!nextPage && detailFetches.length === 0) {
           next.push(
-            ...(await settleSource(tx, {
+            ...(await settleSourceChain(tx, {
               runId: data.runId,
               sourceId: source.id,
               jobId: job.jobId,
@@ -185,7 +184,7 @@ export function parseStage(ctx: Pick<StageContext, 'config' | 'db'>): StageDefin
       });
     },
     onFinalFailure: (tx, data, failure, jobId) =>
-      settleSource(tx, {
+      settleSourceChain(tx, {
         runId: data.runId,
         sourceId: data.sourceId,
         jobId,

@@ -3,6 +3,7 @@ import type { HorisontConfig } from '../config/load.js';
 import { canonicalManufacturer, relatedManufacturers } from '../domain/manufacturers.js';
 import type { ResolverContext } from '../domain/resolver.js';
 import type { Logger } from '../log.js';
+import { jobId } from '../queue/names.js';
 import { planScoreJobs } from './score.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
@@ -10,10 +11,32 @@ import { lockKey } from '../store/db.js';
 import { COUNCIL_LISTS_LOCK, candidatesNamedByListEntries } from '../store/cases.js';
 import type { PlannedJob } from '../store/runs.js';
 import { evidenceFingerprints, loadItems } from '../store/items.js';
+import type { UpsertedItems } from '../store/items.js';
 import type { ResolvableItem, ResolveOutcome } from '../store/resolution.js';
 import { resolvePage } from '../store/resolution.js';
 
 export type { ResolveOutcome };
+
+/** Items per resolve job: one page of the resolver (src/store/resolution.ts). */
+export const RESOLVE_BATCH = 100;
+
+/**
+ * The resolve jobs for stored items that are new or changed: RESOLVE_BATCH items to a job, in id
+ * order. `label` (a snapshot, a source's deferred items, a released hold) keeps the ids of
+ * different batches apart and the same batch's ids the same when a job runs again.
+ */
+export function resolveJobs(runId: string, label: string | number, stored: UpsertedItems): PlannedJob[] {
+  const ids = [...stored.newIds, ...stored.changedIds].sort((a, b) => a - b);
+  const jobs: PlannedJob[] = [];
+  for (let start = 0; start < ids.length; start += RESOLVE_BATCH) {
+    jobs.push({
+      queue: 'resolve',
+      jobId: jobId('resolve', label, start / RESOLVE_BATCH),
+      data: { runId, itemIds: ids.slice(start, start + RESOLVE_BATCH) },
+    });
+  }
+  return jobs;
+}
 
 const contexts = new WeakMap<object, ResolverContext>();
 
