@@ -4,7 +4,8 @@ import type { AppContext } from './context.js';
 import { UnknownSourceError } from './scan-once.js';
 import type { Db } from '../store/db.js';
 import { lockKey, withTransaction } from '../store/db.js';
-import { openRun, unfinishedJobsOf } from '../store/runs.js';
+import { openRun } from '../store/runs.js';
+import { unfinishedJobsOf } from '../store/run-jobs.js';
 import {
   pagedSource,
   runOfSource,

@@ -6,6 +6,7 @@ import type { HorisontConfig } from '../config/load.js';
 import { toFixtureUrl } from '../fixtures/server.js';
 import { createDb } from '../store/db.js';
 import type { Db } from '../store/db.js';
+import { runLedger } from '../store/runs.js';
 import { migrate } from '../store/migrate.js';
 import { PgHostThrottle } from '../store/host-throttle.js';
 import { HttpClient } from '../fetch/http-client.js';
@@ -186,6 +187,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
     connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
     prefix: env.HORISONT_QUEUE_PREFIX,
     db,
+    ledger: runLedger,
     log,
     attempts: 4,
     backoff: { baseDelayMs: env.NODE_ENV === 'test' ? 200 : 5_000, maxDelayMs: 10 * 60_000 },

@@ -4,8 +4,9 @@ import { UnknownSourceError } from './scan-once.js';
 import { withTransaction } from '../store/db.js';
 import type { Tx } from '../store/db.js';
 import { jobId } from '../queue/names.js';
-import { markSourceRunning, openRun, registerJobs } from '../store/runs.js';
-import type { PlannedJob } from '../store/runs.js';
+import { markSourceRunning, openRun } from '../store/runs.js';
+import { registerJobs } from '../store/run-jobs.js';
+import type { PlannedJob } from '../store/run-jobs.js';
 
 export interface ReplayOptions {
   sourceIds?: string[];

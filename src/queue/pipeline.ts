@@ -11,13 +11,29 @@ import { RETRY_POLICY, backoffDelay } from './retry-policy.js';
 import type { BackoffSettings } from './retry-policy.js';
 import type { Db, Tx } from '../store/db.js';
 import { isConnectionError, withTransaction } from '../store/db.js';
-import { completeJob, markJobDone, registerJobs, settleRun } from '../store/runs.js';
-import type { PlannedJob } from '../store/runs.js';
+import type { PlannedJob } from '../store/run-jobs.js';
+
+/**
+ * The bookkeeping the pipeline keeps with each job of a run, given to it by the composition root
+ * (src/store/runs.ts `runLedger`): the queue runs jobs, what a job means for its run is the
+ * store's.
+ */
+export interface RunLedger {
+  /** Registers planned jobs with their run before they are enqueued; how many were new. */
+  register(tx: Tx, runId: string, jobs: PlannedJob[]): Promise<number>;
+  /** Marks a job done, in the transaction of its effects. */
+  markDone(tx: Tx, runId: string, jobId: string): Promise<void>;
+  /** Marks a job failed for good, in the transaction that records it: the jobs its run now needs. */
+  fail(tx: Tx, runId: string, jobId: string, failure: { kind: ErrorKind }): Promise<PlannedJob[]>;
+  /** After a job's commit: the jobs its run needs when no work of it is left (its next step). */
+  settle(db: Db, runId: string): Promise<PlannedJob[]>;
+}
 
 export interface PipelineOptions {
   connection: ConnectionOptions;
   prefix: string;
   db: Db;
+  ledger: RunLedger;
   log: Logger;
   attempts: number;
   backoff: BackoffSettings;
@@ -180,7 +196,7 @@ export class Pipeline {
   }
 
   define<S extends Stage>(stage: S, definition: StageDefinition<S>): Worker {
-    const { db, log } = this.options;
+    const { db, ledger, log } = this.options;
     const worker = new Worker<JobData[S]>(
       stage,
       async (job: Job<JobData[S]>, token?: string) => {
@@ -211,14 +227,14 @@ export class Pipeline {
             planned = await commitWithHook(db, this.options.commitHook, stage, jobId, async (tx) => {
               const next = await work(tx);
               if (!runId) return next;
-              registered = await registerJobs(tx, runId, next);
-              await markJobDone(tx, runId, jobId);
+              registered = await ledger.register(tx, runId, next);
+              await ledger.markDone(tx, runId, jobId);
               return next;
             });
             committed = true;
             // Jobs it has just registered keep the run open until they finish themselves;
-            // otherwise this may have been the run's last job (see settleRun).
-            if (runId && registered === 0) planned = [...planned, ...(await settleRun(db, runId)).next];
+            // otherwise this may have been the run's last job.
+            if (runId && registered === 0) planned = [...planned, ...(await ledger.settle(db, runId))];
           },
         };
         try {
@@ -355,8 +371,8 @@ export class Pipeline {
     return withTransaction(this.options.db, async (tx) => {
       const planned = (await definition.onFinalFailure?.(tx, data, failure, jobId)) ?? [];
       if (!runId) return planned;
-      await registerJobs(tx, runId, planned);
-      return [...planned, ...(await completeJob(tx, runId, jobId, { kind: failure.kind })).next];
+      await this.options.ledger.register(tx, runId, planned);
+      return [...planned, ...(await this.options.ledger.fail(tx, runId, jobId, { kind: failure.kind }))];
     });
   }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from './db.js';
 import { lockKey, withTransaction } from './db.js';
+import { markJobDone, registerJobs } from './run-jobs.js';
+import type { PlannedJob } from './run-jobs.js';
 import type { ErrorKind } from '../domain/errors.js';
 import { emptyYieldFailure, recordSourceFailure, recordSourceSuccess, usualYield } from './health.js';
 import type { SourceFailure } from './health.js';
@@ -24,12 +26,6 @@ const BROKEN_KINDS: ReadonlySet<ErrorKind> = new Set([
 
 export function sourceStatusFor(kind: ErrorKind): 'failed' | 'broken' {
   return BROKEN_KINDS.has(kind) ? 'broken' : 'failed';
-}
-
-export interface PlannedJob {
-  queue: string;
-  jobId: string;
-  data: unknown;
 }
 
 /**
@@ -59,54 +55,6 @@ export async function openRun(
     [runId, sourceIds],
   );
   return { runId, created: inserted.rows.length > 0 };
-}
-
-/**
- * Registers jobs before they are enqueued, so a run never looks finished while work is pending.
- * Returns how many were new (a job id registered before is not registered again).
- */
-export async function registerJobs(tx: Tx, runId: string, jobs: PlannedJob[]): Promise<number> {
-  if (jobs.length === 0) return 0;
-  const inserted = await tx.query(
-    `insert into run_jobs (run_id, job_id, queue, source_id, data)
-     select $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::jsonb[])
-     on conflict do nothing`,
-    [
-      runId,
-      jobs.map((job) => job.jobId),
-      jobs.map((job) => job.queue),
-      jobs.map((job) => (job.queue === 'fetch' || job.queue === 'parse' ? sourceIdOf(job.data) : null)),
-      jobs.map((job) => JSON.stringify(job.data)),
-    ],
-  );
-  return inserted.rowCount ?? 0;
-}
-
-/**
- * Work PostgreSQL records as unfinished, for runs that are not complete. After Redis lost its
- * data (a flush, a failover without persistence) enqueueing these again resumes every run where
- * it stood; job ids are deterministic, so work still queued is not duplicated.
- */
-export async function unfinishedJobs(db: Db): Promise<PlannedJob[]> {
-  const result = await db.query<{ queue: string; job_id: string; data: unknown }>(
-    `select j.queue, j.job_id, j.data from run_jobs j join runs r on r.id = j.run_id
-     where not j.done and r.status <> 'completed' order by j.created_at, j.job_id`,
-  );
-  return result.rows.map((row) => ({ queue: row.queue, jobId: row.job_id, data: row.data }));
-}
-
-/** One run's jobs that PostgreSQL records as not done. */
-export async function unfinishedJobsOf(db: Db, runId: string): Promise<PlannedJob[]> {
-  const result = await db.query<{ queue: string; job_id: string; data: unknown }>(
-    'select queue, job_id, data from run_jobs where run_id = $1 and not done order by created_at, job_id',
-    [runId],
-  );
-  return result.rows.map((row) => ({ queue: row.queue, jobId: row.job_id, data: row.data }));
-}
-
-function sourceIdOf(data: unknown): string | null {
-  const value = (data as { sourceId?: unknown }).sourceId;
-  return typeof value === 'string' ? value : null;
 }
 
 export async function markSourceRunning(tx: Tx, runId: string, sourceId: string): Promise<void> {
@@ -224,20 +172,6 @@ export interface JobCompletion {
   runCompleted: boolean;
 }
 
-/** Marks a job done, in the same transaction as its effects. */
-export async function markJobDone(
-  tx: Tx,
-  runId: string,
-  jobId: string,
-  failure?: { kind: ErrorKind },
-): Promise<void> {
-  await tx.query(
-    `update run_jobs set done = true, failed = $3, error_kind = $4, finished_at = now()
-     where run_id = $1 and job_id = $2`,
-    [runId, jobId, failure !== undefined, failure?.kind ?? null],
-  );
-}
-
 const OPEN_WORK = `select exists (select 1 from run_jobs where run_id = $1 and not done)
                        or exists (select 1 from run_sources where run_id = $1 and status in ('pending', 'running'))
                      as open`;
@@ -302,6 +236,18 @@ export async function settleRun(db: Db, runId: string): Promise<JobCompletion> {
   }
   return withTransaction(db, (tx) => advanceRun(tx, runId));
 }
+
+/**
+ * The run bookkeeping the pipeline keeps with every job (its `RunLedger`, src/queue/pipeline.ts),
+ * passed to it by the composition root.
+ */
+export const runLedger = {
+  register: registerJobs,
+  markDone: markJobDone,
+  fail: async (tx: Tx, runId: string, jobId: string, failure: { kind: ErrorKind }): Promise<PlannedJob[]> =>
+    (await completeJob(tx, runId, jobId, failure)).next,
+  settle: async (db: Db, runId: string): Promise<PlannedJob[]> => (await settleRun(db, runId)).next,
+};
 
 /** Settles every run not yet completed whose work is all done (after a crash between the two). */
 export async function settleOpenRuns(db: Db): Promise<PlannedJob[]> {

@@ -9,7 +9,8 @@ import { invalidCanary, recordCanaries, usualLackingShare } from '../store/healt
 import { ingestPage } from '../store/holds.js';
 import { sourceForRun } from '../store/run-sources.js';
 import { settleSource } from '../store/runs.js';
-import type { PlannedJob, SettleInput } from '../store/runs.js';
+import type { SettleInput } from '../store/runs.js';
+import type { PlannedJob } from '../store/run-jobs.js';
 import { resolveJobs } from './resolve.js';
 import { storedItemKeys } from '../store/items.js';
 import type { Tx } from '../store/db.js';

@@ -9,7 +9,7 @@ import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
 import { lockKey } from '../store/db.js';
 import { COUNCIL_LISTS_LOCK, candidatesNamedByListEntries } from '../store/cases.js';
-import type { PlannedJob } from '../store/runs.js';
+import type { PlannedJob } from '../store/run-jobs.js';
 import { evidenceFingerprints, loadItems } from '../store/items.js';
 import type { UpsertedItems } from '../store/items.js';
 import type { ResolvableItem, ResolveOutcome } from '../store/resolution.js';

@@ -3,9 +3,10 @@ import type { ConfiguredSource } from '../config/load.js';
 import { jobId } from '../queue/names.js';
 import type { StageDefinition } from '../queue/pipeline.js';
 import type { Tx } from '../store/db.js';
-import { openRun, registerJobs } from '../store/runs.js';
+import { openRun } from '../store/runs.js';
+import { registerJobs } from '../store/run-jobs.js';
 import { sourceById } from '../store/run-sources.js';
-import type { PlannedJob } from '../store/runs.js';
+import type { PlannedJob } from '../store/run-jobs.js';
 
 /** The first fetch jobs of one source in a run, registered with the run. */
 export async function planSourceScan(tx: Tx, runId: string, source: ConfiguredSource): Promise<PlannedJob[]> {

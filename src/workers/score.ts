@@ -18,7 +18,7 @@ import { lockKeyShared } from '../store/db.js';
 import { loadCandidatesWithEvidence } from '../store/candidates.js';
 import { canonicalJson, sha256 } from '../store/items.js';
 import { takeLocks } from '../store/resolution.js';
-import type { PlannedJob } from '../store/runs.js';
+import type { PlannedJob } from '../store/run-jobs.js';
 import { claimScoring, runAsOf } from '../store/runs.js';
 import { storeJudgements } from '../store/scores.js';
 import { jobId } from '../queue/names.js';

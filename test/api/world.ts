@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { parseEnv } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 import { createDb } from '../../src/store/db.js';
+import { runLedger } from '../../src/store/runs.js';
 import { migrate } from '../../src/store/migrate.js';
 import { Pipeline } from '../../src/queue/pipeline.js';
 import { STAGES, NOMINATION_QUEUE } from '../../src/queue/names.js';
@@ -74,6 +75,7 @@ export async function createWorld(options: WebOptions = {}, world: WorldOptions 
     connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
     prefix: env.HORISONT_QUEUE_PREFIX,
     db,
+    ledger: runLedger,
     log,
     attempts: 1,
     backoff: { baseDelayMs: 100, maxDelayMs: 1000 },

@@ -5,7 +5,7 @@ import { buildWebApp } from '../../src/api/app.js';
 import { pushNominations } from '../../src/app/nominate.js';
 import { selfCheck, SelfCheckError } from '../../src/app/self-check.js';
 import { startWorkers } from '../../src/app/build.js';
-import { unfinishedJobs } from '../../src/store/runs.js';
+import { unfinishedJobs } from '../../src/store/run-jobs.js';
 import { createApiToken, createUser } from '../../src/store/users.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { logged, prepareWorld, referenceState, stateOf } from './support/scenario.js';

@@ -13,6 +13,7 @@ import type { HttpClient } from '../../src/fetch/http-client.js';
 import { createLogger } from '../../src/log.js';
 import { Pipeline } from '../../src/queue/pipeline.js';
 import { createDb } from '../../src/store/db.js';
+import { runLedger } from '../../src/store/runs.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 
@@ -35,6 +36,7 @@ beforeAll(async () => {
     connection: { url: redis.url, maxRetriesPerRequest: null },
     prefix: `r-${schema}`,
     db,
+    ledger: runLedger,
     log,
     attempts: 1,
     backoff: { baseDelayMs: 100, maxDelayMs: 1000 },
