@@ -13,6 +13,8 @@ import {
 } from '../app/curation.js';
 import type { CurationResult } from '../app/curation.js';
 import type { User } from '../store/users.js';
+import { candidateVersion } from '../store/candidates.js';
+import { curationOfRequest } from '../store/resolution.js';
 
 /**
  * Merge and split from the workbench, through the same code as `horisont merge`/`split`
@@ -48,21 +50,12 @@ export async function curationVersion(
   web: WebContext,
   candidateId: string,
 ): Promise<{ version: string; mergedInto: string | null } | undefined> {
-  const row = (
-    await web.app.db.query<{ updated_at: Date; merged_into: string | null }>(
-      'select updated_at, merged_into from candidates where id = $1',
-      [candidateId],
-    )
-  ).rows[0];
-  return row ? { version: row.updated_at.toISOString(), mergedInto: row.merged_into } : undefined;
+  return candidateVersion(web.app.db, candidateId);
 }
 
 /** A repeated request is answered from the record, whatever has changed since. */
 async function alreadyRecorded(web: WebContext, clientRequestId: string): Promise<boolean> {
-  const rows = await web.app.db.query('select 1 from resolution_log where client_request_id = $1', [
-    clientRequestId,
-  ]);
-  return rows.rows.length > 0;
+  return (await curationOfRequest(web.app.db, clientRequestId)) !== undefined;
 }
 
 async function checkVersion(web: WebContext, candidateId: string, seen: string): Promise<void> {

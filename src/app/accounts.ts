@@ -7,6 +7,7 @@ import {
   MIN_PASSWORD_LENGTH,
   deleteUserSessions,
   findUserByUsername,
+  lockUser,
   otherActiveAdmins,
   revokeApiTokens,
   setUserDisabled,
@@ -98,7 +99,7 @@ export async function changeAccount(
   return withTransaction(db, async (tx) => {
     const user = await findUserByUsername(tx, username);
     if (!user) throw new AccountError('not_found', `Användaren ${username} finns inte.`);
-    await tx.query('select 1 from users where id = $1 for update', [user.id]);
+    await lockUser(tx, user.id);
     const result: AccountChangeResult = { user };
     let before: Record<string, unknown> = {};
     let after: Record<string, unknown> = {};

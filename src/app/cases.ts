@@ -4,12 +4,19 @@ import { SubscriptionFilter } from '../domain/alert-filter.js';
 import { councilForKind } from '../domain/cases.js';
 import { stockholmDay } from '../domain/dates.js';
 import type { SourceProfiles } from '../domain/source-profile.js';
-import type { CaseCouncil, NominatingOrigin, SubjectKind } from '../domain/cases.js';
+import type { NominatingOrigin, SubjectKind } from '../domain/cases.js';
 import type { Db, Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import type { Actor } from '../store/audit.js';
 import { insertSubscription } from '../store/alerts.js';
-import { SYSTEM_ROLE, caseByNumber, changeCaseInTransaction, openCase } from '../store/cases.js';
+import {
+  SYSTEM_ROLE,
+  caseByNumber,
+  caseCandidateFacts,
+  changeCaseInTransaction,
+  openCase,
+  subscribeLatestParty,
+} from '../store/cases.js';
 import type { CaseChangeInput, CaseChangeOutcome, OpenedCase } from '../store/cases.js';
 
 /** The party of a case the beredning opened from the scan's candidates (a role, not a person). */
@@ -21,36 +28,6 @@ export const CLI_ACTOR: Actor = {
   name: 'horisont nominate (CLI)',
   role: SYSTEM_ROLE,
 };
-
-interface CandidateFacts {
-  id: string;
-  name: string;
-  manufacturer: string | null;
-  kind: SubjectKind;
-  council: CaseCouncil;
-}
-
-/** The candidate a case is about, as it lives now, and the council its score routes it to. */
-async function candidateFacts(tx: Tx, candidateId: string): Promise<CandidateFacts | undefined> {
-  const row = (
-    await tx.query<{
-      id: string;
-      name: string;
-      manufacturer: string | null;
-      kind: SubjectKind;
-      council: string | null;
-    }>(
-      `select c.id, c.name, c.manufacturer, c.kind, s.council from candidates c
-       left join scores s on s.id = c.current_score_id
-       where c.id = (select coalesce(merged_into, id) from candidates where id = $1)`,
-      [candidateId],
-    )
-  ).rows[0];
-  if (!row) return undefined;
-  const council =
-    row.council === 'MTP-rådet' || row.council === 'NT-rådet' ? row.council : councilForKind(row.kind);
-  return { ...row, council };
-}
 
 export interface CaseNominationInput {
   candidateId: string;
@@ -82,7 +59,7 @@ export interface CaseNominationInput {
  * decision, `horisont nominate` and nominations from outside the scan all come here.
  */
 export async function openCaseForNomination(tx: Tx, input: CaseNominationInput): Promise<OpenedCase> {
-  const facts = await candidateFacts(tx, input.candidateId);
+  const facts = await caseCandidateFacts(tx, input.candidateId);
   if (!facts) throw new Error(`cases: no candidate ${input.candidateId}`);
   const today = stockholmDay(input.now);
   const opened = await openCase(tx, {
@@ -115,11 +92,7 @@ export async function openCaseForNomination(tx: Tx, input: CaseNominationInput):
       feedTokenHash: null,
       unsubscribeToken: randomBytes(24).toString('base64url'),
     });
-    await tx.query(
-      `update case_parties set subscription_id = $1
-       where id = (select max(id) from case_parties where case_id = $2)`,
-      [subscription.id, opened.caseId],
-    );
+    await subscribeLatestParty(tx, opened.caseId, subscription.id);
   }
   const record = (await caseByNumber(tx, opened.caseNumber))!;
   await recordCaseChangeEvent(

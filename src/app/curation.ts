@@ -12,7 +12,13 @@ import type { Actor } from '../store/audit.js';
 import { appendAudit } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
-import { mergeCandidates, ResolutionRefusedError, splitCandidate } from '../store/resolution.js';
+import { lockCandidateVersion } from '../store/candidates.js';
+import {
+  curationOfRequest,
+  mergeCandidates,
+  ResolutionRefusedError,
+  splitCandidate,
+} from '../store/resolution.js';
 import { roleAtLeast } from '../store/users.js';
 import type { Role } from '../store/users.js';
 import { scoreAndStore } from '../workers/score.js';
@@ -82,37 +88,21 @@ async function recorded(
   clientRequestId: string,
   expected: { action: 'merge' | 'split'; candidateId: string; otherCandidateId?: string },
 ): Promise<CurationResult | undefined> {
-  const row = (
-    await tx.query<{ action: 'merge' | 'split'; candidate_id: string; other_candidate_id: string }>(
-      'select action, candidate_id, other_candidate_id from resolution_log where client_request_id = $1',
-      [clientRequestId],
-    )
-  ).rows[0];
+  const row = await curationOfRequest(tx, clientRequestId);
   if (row === undefined) return undefined;
   const same =
     row.action === expected.action &&
-    row.candidate_id === expected.candidateId &&
-    (expected.otherCandidateId === undefined || row.other_candidate_id === expected.otherCandidateId);
+    row.candidateId === expected.candidateId &&
+    (expected.otherCandidateId === undefined || row.otherCandidateId === expected.otherCandidateId);
   if (!same) throw new CurationRequestReusedError(clientRequestId);
-  return {
-    action: row.action,
-    candidateId: row.candidate_id,
-    otherCandidateId: row.other_candidate_id,
-    created: false,
-  };
+  return { ...row, created: false };
 }
 
 /** Locks the candidate's row and refuses when it changed after the reviewer's page was read. */
 async function checkVersion(tx: Tx, candidateId: string, expected: string | undefined): Promise<void> {
   if (expected === undefined) return;
-  const row = (
-    await tx.query<{ updated_at: Date }>('select updated_at from candidates where id = $1 for update', [
-      candidateId,
-    ])
-  ).rows[0];
-  if (row !== undefined && row.updated_at.toISOString() !== expected) {
-    throw new CurationStaleError(row.updated_at.toISOString());
-  }
+  const version = await lockCandidateVersion(tx, candidateId);
+  if (version !== undefined && version !== expected) throw new CurationStaleError(version);
 }
 
 function reasonOf(reason: string): string {

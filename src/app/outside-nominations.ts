@@ -7,13 +7,12 @@ import { CASE_ORIGIN_LABELS, SUBMITTER_LABELS, partyOf } from '../domain/cases.j
 import { stockholmDay } from '../domain/dates.js';
 import type { OutsideSubmission } from '../domain/cases.js';
 import { RawItem } from '../domain/item.js';
-import type { Tx } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import type { Actor } from '../store/audit.js';
 import { SYSTEM_ROLE, caseByNumber, partyByClientRequestId } from '../store/cases.js';
 import { currentState, recordDecisionInTransaction } from '../store/decisions.js';
-import { insertManualItem, loadItems } from '../store/items.js';
-import { openRun } from '../store/runs.js';
+import { candidateOfItem, insertManualItem, loadItems } from '../store/items.js';
+import { completeRun, openRun } from '../store/runs.js';
 import { resolveItems } from '../workers/resolve.js';
 import { asOfOfRun, scoreAndStore } from '../workers/score.js';
 
@@ -80,17 +79,6 @@ function submissionItem(input: OutsideSubmission, publicOrigin: string, today: s
   });
 }
 
-/** The candidate an item was linked to (the first, when its text named several). */
-async function candidateOfItem(tx: Tx, itemId: number): Promise<string | undefined> {
-  return (
-    await tx.query<{ id: string }>(
-      `select coalesce(k.merged_into, k.id) as id from evidence e join candidates k on k.id = e.candidate_id
-       where e.item_id = $1 order by e.linked_at, k.id limit 1`,
-      [itemId],
-    )
-  ).rows[0]?.id;
-}
-
 /**
  * A nomination from a region, an NPO or a profession, or a company's signal, from the workbench
  * form, the API or the CLI. It is stored as a source item of its own and goes through identity
@@ -148,7 +136,7 @@ export async function submitFromOutside(
       // eslint-disable-next-line no-await-in-loop
       if (score) await recordScoreEvents(tx, { runId, stored: score });
     }
-    await tx.query(`update runs set status = 'completed', finished_at = now() where id = $1`, [runId]);
+    await completeRun(tx, runId);
     if (input.origin === 'company') {
       return { kind: 'signal', candidateId: candidateId ?? null, itemId: String(stored.id), replayed: false };
     }

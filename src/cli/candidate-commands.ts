@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option, InvalidArgumentError } from 'commander';
 import { rankedCandidates, listNominations } from '../store/queries.js';
 import { latestReport } from '../store/reports.js';
+import { currentScoreOf } from '../store/scores.js';
 import { table, isoMinute } from './format.js';
 import { oneLine } from '../text/one-line.js';
 import { formatRankedSections } from './ranked.js';
@@ -69,12 +70,7 @@ export function registerCandidateCommands(program: Command): void {
           await assertCandidate(ctx.db, candidateId);
           const report = await latestReport(ctx.db, candidateId);
           if (!report) {
-            const current = (
-              await ctx.db.query<{ result: ScoreResult }>(
-                `select s.result from candidates c join scores s on s.id = c.current_score_id where c.id = $1`,
-                [candidateId],
-              )
-            ).rows[0]?.result;
+            const current = await currentScoreOf(ctx.db, candidateId);
             console.error(
               `Ingen rapport finns för kandidat ${candidateId}${current === undefined ? ' (ännu inte poängsatt).' : `: ${whyNoReport(current)}`}`,
             );

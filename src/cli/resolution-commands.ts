@@ -6,9 +6,10 @@ import type { CurationResult } from '../app/curation.js';
 import { resolveAll } from '../app/resolve-all.js';
 import { HISTORY_LABELS } from '../domain/history.js';
 import { label } from '../domain/labels.js';
-import type { HistoryKind } from '../domain/history.js';
 import type { Db } from '../store/db.js';
 import { findUserByUsername } from '../store/users.js';
+import { candidateExists } from '../store/candidates.js';
+import { candidateHistory, possibleDuplicates } from '../store/resolution.js';
 import { progressReporter } from './progress.js';
 import { table } from './format.js';
 import { oneLine } from '../text/one-line.js';
@@ -41,8 +42,7 @@ export async function actorOf(db: Db, username: string): Promise<{ id: string; n
 
 /** A candidate id that names no candidate is an error, not an empty history. */
 export async function assertCandidate(db: Db, id: string): Promise<void> {
-  const found = await db.query('select 1 from candidates where id = $1', [id]);
-  if (found.rowCount === 0) throw new NotFoundError(`Ingen kandidat med id ${id}.`);
+  if (!(await candidateExists(db, id))) throw new NotFoundError(`Ingen kandidat med id ${id}.`);
 }
 
 function printResult(result: CurationResult, json: boolean | undefined): void {
@@ -146,27 +146,15 @@ export function registerResolutionCommands(program: Command): void {
       await withApp(
         program,
         async (ctx) => {
-          const rows = await ctx.db.query<{
-            a: string;
-            a_name: string;
-            b: string;
-            b_name: string;
-            score: number;
-            reason: string;
-          }>(
-            `select p.candidate_a as a, ca.name as a_name, p.candidate_b as b, cb.name as b_name, p.score, p.reason
-             from possible_duplicates p
-             join candidates ca on ca.id = p.candidate_a join candidates cb on cb.id = p.candidate_b
-             order by p.score desc, ca.name, cb.name`,
-          );
+          const rows = await possibleDuplicates(ctx.db);
           if (options.json) {
-            console.log(JSON.stringify(rows.rows, null, 2));
+            console.log(JSON.stringify(rows, null, 2));
             return;
           }
           console.log(
             table(
               ['likhet', 'kandidat', 'möjlig dubblett', 'skäl'],
-              rows.rows.map((r) => [
+              rows.map((r) => [
                 r.score.toFixed(2),
                 `${oneLine(r.a_name, 30)} ${r.a}`,
                 `${oneLine(r.b_name, 30)} ${r.b}`,
@@ -189,25 +177,15 @@ export function registerResolutionCommands(program: Command): void {
         program,
         async (ctx) => {
           await assertCandidate(ctx.db, candidateId);
-          const rows = await ctx.db.query<{
-            kind: HistoryKind;
-            occurred_on: string | null;
-            created_at: Date;
-            source_id: string | null;
-            details: Record<string, unknown>;
-          }>(
-            `select kind, occurred_on, created_at, source_id, details from candidate_history
-             where candidate_id = $1 order by coalesce(occurred_on, created_at::date::text), id`,
-            [candidateId],
-          );
+          const rows = await candidateHistory(ctx.db, candidateId);
           if (options.json) {
-            console.log(JSON.stringify(rows.rows, null, 2));
+            console.log(JSON.stringify(rows, null, 2));
             return;
           }
           console.log(
             table(
               ['datum', 'händelse', 'källa', 'vad'],
-              rows.rows.map((r) => [
+              rows.map((r) => [
                 r.occurred_on ?? r.created_at.toISOString().slice(0, 10),
                 HISTORY_LABELS[r.kind],
                 label(ctx.config.sourceLabels, r.source_id),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { startWorkers } from '../app/build.js';
-import { runSummary } from '../store/runs.js';
+import { recentRunIds, runSummary } from '../store/runs.js';
 import { startRun, waitForRun } from '../app/scan-once.js';
 import { formatRunSummary, printRunOutcome } from './summary.js';
 import { progressReporter } from './progress.js';
@@ -22,12 +22,8 @@ export function registerRunCommands(program: Command): void {
       await withApp(
         program,
         async (ctx) => {
-          const ids = await ctx.db.query<{ id: string }>(
-            'select id from runs order by started_at desc limit $1',
-            [options.limit],
-          );
           const summaries = [];
-          for (const { id } of ids.rows) {
+          for (const id of await recentRunIds(ctx.db, options.limit)) {
             const summary = await runSummary(ctx.db, id); // eslint-disable-line no-await-in-loop
             if (summary) summaries.push(summary);
           }

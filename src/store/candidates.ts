@@ -59,3 +59,39 @@ export async function loadLiveCandidate(db: Db | Tx, candidateId: string): Promi
     )
   ).rows[0];
 }
+
+/**
+ * The candidate's curation version (when it last changed, as the workbench's page shows it) and
+ * whom it was merged into, if anyone.
+ */
+export async function candidateVersion(
+  db: Db | Tx,
+  candidateId: string,
+): Promise<{ version: string; mergedInto: string | null } | undefined> {
+  const row = (
+    await db.query<{ updated_at: Date; merged_into: string | null }>(
+      'select updated_at, merged_into from candidates where id = $1',
+      [candidateId],
+    )
+  ).rows[0];
+  return row ? { version: row.updated_at.toISOString(), mergedInto: row.merged_into } : undefined;
+}
+
+/** Locks the candidate's row for the rest of the transaction; its curation version, if it exists. */
+export async function lockCandidateVersion(tx: Tx, candidateId: string): Promise<string | undefined> {
+  const row = (
+    await tx.query<{ updated_at: Date }>('select updated_at from candidates where id = $1 for update', [
+      candidateId,
+    ])
+  ).rows[0];
+  return row?.updated_at.toISOString();
+}
+
+export async function candidateExists(db: Db | Tx, candidateId: string): Promise<boolean> {
+  return ((await db.query('select 1 from candidates where id = $1', [candidateId])).rowCount ?? 0) > 0;
+}
+
+export async function candidateName(db: Db | Tx, candidateId: string): Promise<string | undefined> {
+  return (await db.query<{ name: string }>('select name from candidates where id = $1', [candidateId]))
+    .rows[0]?.name;
+}

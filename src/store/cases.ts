@@ -7,6 +7,7 @@ import {
   CASE_COUNCILS,
   REVIEWABLE,
   applyCaseAction,
+  councilForKind,
   formatCaseNumber,
   importedCaseState,
   initialCaseState,
@@ -28,6 +29,7 @@ import type {
   CaseStatus,
   NominatingOrigin,
   ReconsiderTrigger,
+  SubjectKind,
 } from '../domain/cases.js';
 import { isNtCouncilDecision } from '../domain/candidate.js';
 
@@ -1083,4 +1085,46 @@ export async function candidatesNamedByListEntries(tx: Tx, itemIds: readonly num
         .map((row) => row.id),
     ),
   ];
+}
+
+export interface CaseCandidateFacts {
+  id: string;
+  name: string;
+  manufacturer: string | null;
+  kind: SubjectKind;
+  council: CaseCouncil;
+}
+
+/** The candidate a case is about, as it lives now, and the council its score routes it to. */
+export async function caseCandidateFacts(
+  tx: Tx,
+  candidateId: string,
+): Promise<CaseCandidateFacts | undefined> {
+  const row = (
+    await tx.query<{
+      id: string;
+      name: string;
+      manufacturer: string | null;
+      kind: SubjectKind;
+      council: string | null;
+    }>(
+      `select c.id, c.name, c.manufacturer, c.kind, s.council from candidates c
+       left join scores s on s.id = c.current_score_id
+       where c.id = (select coalesce(merged_into, id) from candidates where id = $1)`,
+      [candidateId],
+    )
+  ).rows[0];
+  if (!row) return undefined;
+  const council =
+    row.council === 'MTP-rådet' || row.council === 'NT-rådet' ? row.council : councilForKind(row.kind);
+  return { ...row, council };
+}
+
+/** The party added last to a case is told of its changes through this subscription. */
+export async function subscribeLatestParty(tx: Tx, caseId: string, subscriptionId: string): Promise<void> {
+  await tx.query(
+    `update case_parties set subscription_id = $1
+     where id = (select max(id) from case_parties where case_id = $2)`,
+    [subscriptionId, caseId],
+  );
 }

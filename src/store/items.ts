@@ -217,3 +217,33 @@ export async function insertManualItem(
   );
   return { id: Number(existing.rows[0]!.id), created: false };
 }
+
+/** The candidate an item was linked to (the first, when its text named several). */
+export async function candidateOfItem(db: Db | Tx, itemId: number): Promise<string | undefined> {
+  return (
+    await db.query<{ id: string }>(
+      `select coalesce(k.merged_into, k.id) as id from evidence e join candidates k on k.id = e.candidate_id
+       where e.item_id = $1 order by e.linked_at, k.id limit 1`,
+      [itemId],
+    )
+  ).rows[0]?.id;
+}
+
+/**
+ * The candidate an outside submission's item (of one of `sourceIds`, its key ending in the
+ * submission's client request id) was linked to.
+ */
+export async function candidateOfSubmission(
+  db: Db,
+  sourceIds: readonly string[],
+  clientRequestId: string,
+): Promise<string | undefined> {
+  return (
+    await db.query<{ candidate_id: string }>(
+      `select coalesce(k.merged_into, k.id) as candidate_id from source_items i
+       join evidence e on e.item_id = i.id join candidates k on k.id = e.candidate_id
+       where i.source_id = any($1::text[]) and i.item_key like '% ' || $2 limit 1`,
+      [sourceIds, clientRequestId],
+    )
+  ).rows[0]?.candidate_id;
+}

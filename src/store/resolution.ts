@@ -872,6 +872,62 @@ interface MergeMeta {
   runId?: string;
 }
 
+export interface PossibleDuplicate {
+  a: string;
+  a_name: string;
+  b: string;
+  b_name: string;
+  score: number;
+  reason: string;
+}
+
+/** Pairs of candidates that may be duplicates, the most alike first. */
+export async function possibleDuplicates(db: Db): Promise<PossibleDuplicate[]> {
+  return (
+    await db.query<PossibleDuplicate>(
+      `select p.candidate_a as a, ca.name as a_name, p.candidate_b as b, cb.name as b_name, p.score, p.reason
+       from possible_duplicates p
+       join candidates ca on ca.id = p.candidate_a join candidates cb on cb.id = p.candidate_b
+       order by p.score desc, ca.name, cb.name`,
+    )
+  ).rows;
+}
+
+export interface CandidateHistoryRow {
+  kind: HistoryKind;
+  occurred_on: string | null;
+  created_at: Date;
+  source_id: string | null;
+  details: Record<string, unknown>;
+}
+
+/** A candidate's history (first seen, new sources, certificates, status changes, …), oldest first. */
+export async function candidateHistory(db: Db, candidateId: string): Promise<CandidateHistoryRow[]> {
+  return (
+    await db.query<CandidateHistoryRow>(
+      `select kind, occurred_on, created_at, source_id, details from candidate_history
+       where candidate_id = $1 order by coalesce(occurred_on, created_at::date::text), id`,
+      [candidateId],
+    )
+  ).rows;
+}
+
+/** The merge or split a client request id recorded, if any. */
+export async function curationOfRequest(
+  db: Db | Tx,
+  clientRequestId: string,
+): Promise<{ action: 'merge' | 'split'; candidateId: string; otherCandidateId: string } | undefined> {
+  const row = (
+    await db.query<{ action: 'merge' | 'split'; candidate_id: string; other_candidate_id: string }>(
+      'select action, candidate_id, other_candidate_id from resolution_log where client_request_id = $1',
+      [clientRequestId],
+    )
+  ).rows[0];
+  return (
+    row && { action: row.action, candidateId: row.candidate_id, otherCandidateId: row.other_candidate_id }
+  );
+}
+
 export class ResolutionRefusedError extends Error {
   constructor(message: string) {
     super(message);

@@ -342,6 +342,18 @@ export async function runAsOf(db: Db | Tx, runId: string): Promise<string | unde
   return row.rows[0]?.as_of ?? undefined;
 }
 
+/** Completes a run that has no jobs (a submission from outside, `resolve --all`). */
+export async function completeRun(db: Db | Tx, runId: string): Promise<void> {
+  await db.query(`update runs set status = 'completed', finished_at = now() where id = $1`, [runId]);
+}
+
+/** The latest runs' ids, newest first. */
+export async function recentRunIds(db: Db, limit: number): Promise<string[]> {
+  return (
+    await db.query<{ id: string }>('select id from runs order by started_at desc limit $1', [limit])
+  ).rows.map((row) => row.id);
+}
+
 /**
  * A run's status alone: what a caller waiting for the run polls. The summary counts reports,
  * nominations and jobs, which costs milliseconds a call by the end of a large night.

@@ -33,6 +33,16 @@ export async function loadScore(db: Db | Tx, scoreId: string): Promise<ScoreRow 
     : undefined;
 }
 
+/** The result of the candidate's current score, or undefined when it has none yet. */
+export async function currentScoreOf(db: Db | Tx, candidateId: string): Promise<ScoreResult | undefined> {
+  return (
+    await db.query<{ result: ScoreResult }>(
+      `select s.result from candidates c join scores s on s.id = c.current_score_id where c.id = $1`,
+      [candidateId],
+    )
+  ).rows[0]?.result;
+}
+
 /** A candidate's judgement with the facts derived with it, to be stored as its current score. */
 export interface Judged {
   candidateId: string;

@@ -346,6 +346,11 @@ export async function deleteExpiredSessions(db: Db): Promise<number> {
 // --- account management -------------------------------------------------------------------------
 
 /** Enables or disables an account. Sessions and tokens check the flag on every request. */
+/** Serialises changes of one account for the rest of the transaction. */
+export async function lockUser(tx: Tx, userId: string): Promise<void> {
+  await tx.query('select 1 from users where id = $1 for update', [userId]);
+}
+
 export async function setUserDisabled(db: Db | Tx, userId: string, disabled: boolean): Promise<void> {
   await db.query('update users set disabled = $2, updated_at = now() where id = $1', [userId, disabled]);
 }

@@ -41,6 +41,9 @@ import {
   reconsiderTriggersOf,
 } from '../../store/cases.js';
 import type { CaseRecord } from '../../store/cases.js';
+import { candidateName } from '../../store/candidates.js';
+import { candidateOfSubmission } from '../../store/items.js';
+import { COMPANY_SIGNAL_SOURCE, NOMINATION_SOURCE } from '../../app/outside-nominations.js';
 import type { User } from '../../store/users.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -82,16 +85,14 @@ function errorList(error: ApiError): HtmlValue {
 /** A case with what its page shows: parties, events and reasons to reconsider. */
 async function caseDetail(web: WebContext, record: CaseRecord) {
   const today = stockholmDay(web.now());
-  const [parties, events, reconsider, candidate] = await Promise.all([
+  const [parties, events, reconsider, name] = await Promise.all([
     caseParties(web.app.db, record.id),
     caseEvents(web.app.db, record.id),
     reconsiderTriggersOf(web.app.db, [record], today),
-    record.candidateId
-      ? web.app.db.query<{ name: string }>('select name from candidates where id = $1', [record.candidateId])
-      : undefined,
+    record.candidateId ? candidateName(web.app.db, record.candidateId) : undefined,
   ]);
   const triggers = reconsider.get(record.id) ?? [];
-  return { parties, events, triggers, candidateName: candidate?.rows[0]?.name ?? null, today };
+  return { parties, events, triggers, candidateName: name ?? null, today };
 }
 
 export function registerCaseRoutes(app: FastifyInstance, web: WebContext): void {
@@ -275,13 +276,8 @@ export function registerCaseRoutes(app: FastifyInstance, web: WebContext): void 
     if (!id.success) throw new ApiError('not_found', 'Nomineringen finns inte.');
     const party = await partyByClientRequestId(db, id.data);
     if (party) return reply.redirect(`/arendehantering/${party.caseNumber}`, 303);
-    const signal = await db.query<{ candidate_id: string }>(
-      `select coalesce(k.merged_into, k.id) as candidate_id from source_items i
-       join evidence e on e.item_id = i.id join candidates k on k.id = e.candidate_id
-       where i.source_id in ('nominations', 'company-signals') and i.item_key like '% ' || $1 limit 1`,
-      [id.data],
-    );
-    if (signal.rows[0]) return reply.redirect(`/kandidater/${signal.rows[0].candidate_id}`, 303);
+    const candidateId = await candidateOfSubmission(db, [NOMINATION_SOURCE, COMPANY_SIGNAL_SOURCE], id.data);
+    if (candidateId) return reply.redirect(`/kandidater/${candidateId}`, 303);
     throw new ApiError('not_found', 'Nomineringen finns inte.');
   });
 
