@@ -1,14 +1,14 @@
 import { Queue, Worker } from 'bullmq';
 import type { ConnectionOptions } from 'bullmq';
-import type { Notification } from 'pg';
 import type { Logger } from 'pino';
 import { errorKindOf } from '../domain/errors.js';
 import type { HttpClient } from '../fetch/http-client.js';
 import { backoffDelay } from '../queue/retry-policy.js';
-import type { Db, Tx } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import { withTransaction } from '../store/db.js';
 import {
   claimDeliveries,
+  listenForAlerts,
   createDelivery,
   deliveryEvents,
   getSubscription,
@@ -17,7 +17,7 @@ import {
   markDelivered,
   nextDueAt,
 } from '../store/alerts.js';
-import type { ClaimedDelivery, ReadyRow, SubscriptionRow } from '../store/alerts.js';
+import type { AlertListener, ClaimedDelivery, ReadyRow, SubscriptionRow } from '../store/alerts.js';
 import type { AlertConfig } from './config.js';
 import { recordRunEvents, runsToCheck } from '../store/alert-events.js';
 import type { Channel } from '../domain/alert-filter.js';
@@ -31,7 +31,6 @@ import { postWebhook } from './webhook.js';
 
 /** The BullMQ queue whose jobs only wake a relay; the outbox in PostgreSQL is the truth. */
 export const ALERT_QUEUE = 'alerts';
-const NOTIFY_CHANNEL = 'horisont_alerts';
 /** Deliveries in flight at once per relay: one hanging receiver holds one of them, not all. */
 const DELIVERY_LANES = 4;
 
@@ -80,13 +79,12 @@ export class AlertRelay {
   private readonly now: () => Date;
   private queue: Queue | undefined;
   private worker: Worker | undefined;
-  private listener: Tx | undefined;
+  private listener: AlertListener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<DrainResult> | undefined;
   private again = false;
   private flushRequested = false;
   private stopped = false;
-  private schema = '';
 
   constructor(private readonly options: AlertRelayOptions) {
     this.log = options.log.child({ component: 'alerts' });
@@ -398,23 +396,21 @@ export class AlertRelay {
   /** LISTEN for commits that may have made alerts due; reconnects after a lost connection. */
   private async listen(): Promise<void> {
     if (this.stopped) return;
+    let listener: AlertListener | undefined;
     try {
-      const client = await this.options.db.connect();
-      this.schema = (await client.query<{ s: string }>('select current_schema() as s')).rows[0]?.s ?? '';
-      client.on('notification', (n: Notification) => {
-        if (n.channel !== NOTIFY_CHANNEL || n.payload !== this.schema) return;
-        // A pass already past its planning step would miss what this commit made due.
-        if (this.running) this.again = true;
-        void this.wake();
+      listener = await listenForAlerts(this.options.db, {
+        onNotify: () => {
+          // A pass already past its planning step would miss what this commit made due.
+          if (this.running) this.again = true;
+          void this.wake();
+        },
+        onLost: (error) => {
+          this.log.warn({ err: error.message }, 'alerts: notification connection lost');
+          if (this.listener === listener) this.listener = undefined;
+          if (!this.stopped) setTimeout(() => void this.listen(), 5_000).unref();
+        },
       });
-      client.on('error', (error: Error) => {
-        this.log.warn({ err: error.message }, 'alerts: notification connection lost');
-        if (this.listener === client) this.listener = undefined;
-        client.release(error);
-        if (!this.stopped) setTimeout(() => void this.listen(), 5_000).unref();
-      });
-      await client.query(`listen ${NOTIFY_CHANNEL}`);
-      this.listener = client;
+      this.listener = listener;
     } catch (error) {
       this.log.warn(
         { err: (error as Error).message },
@@ -432,10 +428,7 @@ export class AlertRelay {
     await this.queue?.close();
     const listener = this.listener;
     this.listener = undefined;
-    if (listener) {
-      await listener.query(`unlisten ${NOTIFY_CHANNEL}`).catch(() => undefined);
-      listener.release();
-    }
+    await listener?.close();
     this.mail?.close();
   }
 }

@@ -20,7 +20,7 @@ import { API_CSP, tokensEqual } from './security.js';
 import { ApiError, MESSAGES } from './errors.js';
 import { renderMetrics, startProcessMetrics, withTimeout } from '../app/metrics.js';
 import { failFastRedis } from './fail-fast-redis.js';
-import { assertSchemaName } from '../store/db.js';
+import { assertSchemaName, currentSetting } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
 import { roleAtLeast } from '../store/users.js';
 import { escapeHtml } from '../text/html.js';
@@ -343,14 +343,8 @@ export function opsRoutes(app: FastifyInstance, options: OpsOptions): Promise<vo
       timed(() =>
         withTimeout(
           (async () => {
-            const row = (
-              await ctx.db.query<{ search_path: string }>(
-                "select current_setting('search_path') as search_path",
-              )
-            ).rows[0];
-            const schema = assertSchemaName(
-              (row?.search_path ?? '').split(',')[0]!.trim().replace(/^"|"$/g, ''),
-            );
+            const searchPath = await currentSetting(ctx.db, 'search_path');
+            const schema = assertSchemaName(searchPath.split(',')[0]!.trim().replace(/^"|"$/g, ''));
             pending = await pendingMigrations(ctx.db, schema);
           })(),
           PROBE_TIMEOUT_MS,

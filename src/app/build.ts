@@ -7,6 +7,7 @@ import { toFixtureUrl } from '../fixtures/server.js';
 import { createDb } from '../store/db.js';
 import type { Db } from '../store/db.js';
 import { runLedger } from '../store/runs.js';
+import { upsertSources } from '../store/health.js';
 import { migrate } from '../store/migrate.js';
 import { PgHostThrottle } from '../store/host-throttle.js';
 import { HttpClient } from '../fetch/http-client.js';
@@ -211,12 +212,7 @@ export async function buildApp(options: BuildOptions): Promise<AppContext> {
 
 /** Mirrors the configured sources into PostgreSQL, where their health is kept. */
 export async function syncSources(ctx: AppContext): Promise<void> {
-  const { sources } = ctx.config;
-  await ctx.db.query(
-    `insert into sources (id, adapter, enabled) select unnest($1::text[]), unnest($2::text[]), unnest($3::boolean[])
-     on conflict (id) do update set adapter = excluded.adapter, enabled = excluded.enabled`,
-    [sources.map((s) => s.id), sources.map((s) => s.adapterId), sources.map((s) => s.enabled)],
-  );
+  await upsertSources(ctx.db, ctx.config.sources);
 }
 
 export function startWorkers(ctx: AppContext, roles: readonly Stage[] = STAGES): void {

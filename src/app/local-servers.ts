@@ -16,7 +16,7 @@ import { arch, platform, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { connectOnce } from '../store/db.js';
 
 /**
  * Private Redis and PostgreSQL servers on a free loopback port and a temporary directory: the
@@ -394,17 +394,7 @@ export async function startLocalPostgres(
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 
   async function answers(): Promise<boolean> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      await client.query('select 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return (await connectOnce(url, 1000, { query: true })) === undefined;
   }
 
   const server: LocalPostgres = {

@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppContext } from './context.js';
 import type { JobObservation } from '../queue/pipeline.js';
 import { NOMINATION_QUEUE, STAGES } from '../queue/names.js';
+import { sourceFreshness } from '../store/health.js';
+import { openJobCounts } from '../store/run-jobs.js';
+import { runCountsByStatus } from '../store/runs.js';
 
 /**
  * Prometheus metrics. Two kinds:
@@ -93,26 +96,9 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 
 async function collectDatabase(ctx: AppContext, registry: Registry): Promise<void> {
   const [sources, runs, openJobs] = await Promise.all([
-    ctx.db.query<{
-      id: string;
-      enabled: boolean;
-      health: string;
-      consecutive_failures: number;
-      last_success: number | null;
-      age: number | null;
-    }>(
-      `select id, enabled, health, consecutive_failures,
-              extract(epoch from last_success_at)::float8 as last_success,
-              extract(epoch from (now() - last_success_at))::float8 as age
-       from sources order by id`,
-    ),
-    ctx.db.query<{ status: string; n: number }>(
-      'select status, count(*)::int as n from runs group by status',
-    ),
-    ctx.db.query<{ queue: string; n: number }>(
-      `select j.queue, count(*)::int as n from run_jobs j join runs r on r.id = j.run_id
-       where not j.done and r.status <> 'completed' group by j.queue`,
-    ),
+    sourceFreshness(ctx.db),
+    runCountsByStatus(ctx.db),
+    openJobCounts(ctx.db),
   ]);
 
   const age = new Gauge({
@@ -145,7 +131,7 @@ async function collectDatabase(ctx: AppContext, registry: Registry): Promise<voi
     labelNames: ['source'] as const,
     registers: [registry],
   });
-  for (const row of sources.rows) {
+  for (const row of sources) {
     enabled.set({ source: row.id }, row.enabled ? 1 : 0);
     failures.set({ source: row.id }, row.consecutive_failures);
     for (const value of HEALTH) health.set({ source: row.id, health: value }, row.health === value ? 1 : 0);
@@ -163,7 +149,7 @@ async function collectDatabase(ctx: AppContext, registry: Registry): Promise<voi
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  const byStatus = new Map(runs.rows.map((row) => [row.status, row.n]));
+  const byStatus = new Map(runs.map((row) => [row.status, row.n]));
   for (const status of RUN_STATUSES) runsGauge.set({ status }, byStatus.get(status) ?? 0);
 
   const open = new Gauge({
@@ -172,7 +158,7 @@ async function collectDatabase(ctx: AppContext, registry: Registry): Promise<voi
     labelNames: ['queue'] as const,
     registers: [registry],
   });
-  const byQueue = new Map(openJobs.rows.map((row) => [row.queue, row.n]));
+  const byQueue = new Map(openJobs.map((row) => [row.queue, row.n]));
   for (const stage of STAGES) open.set({ queue: stage }, byQueue.get(stage) ?? 0);
 }
 

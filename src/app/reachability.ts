@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { connectOnce } from '../store/db.js';
 import { errorMessageOf } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 
@@ -89,19 +89,12 @@ function reasonOf(error: unknown): string {
  * refuses (wrong password, unknown database) is reachable: that error surfaces where it occurs.
  */
 export async function probePostgres(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return undefined;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    // SQLSTATE codes (28P01 auth, 3D000 no database, …) come from a server that answered.
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08')) return undefined;
-    return reasonOf(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const error = await connectOnce(url, timeoutMs);
+  if (error === undefined) return undefined;
+  const code = (error as { code?: unknown }).code;
+  // SQLSTATE codes (28P01 auth, 3D000 no database, …) come from a server that answered.
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08')) return undefined;
+  return reasonOf(error);
 }
 
 /** Undefined when Redis answers PING at `url` (or asks for a password); the reason otherwise. */
@@ -198,25 +191,17 @@ const NO_SLOT_YET: ReadonlySet<string> = new Set(['53300', '57P03']);
  */
 export async function waitForPostgresSlot(url: string, log: Logger, maxDelayMs = 5_000): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
-    client.on('error', () => {});
-    let code: unknown;
-    try {
-      // eslint-disable-next-line no-await-in-loop
-      await client.connect();
+    const error = await connectOnce(url, PROBE_TIMEOUT_MS); // eslint-disable-line no-await-in-loop
+    if (error === undefined) {
       if (attempt > 1) log.info({ attempts: attempt }, 'start: a database connection is free');
       return;
-    } catch (error) {
-      code = (error as { code?: unknown }).code;
-      if (typeof code !== 'string' || !NO_SLOT_YET.has(code)) return;
-      log.warn(
-        { err: errorMessageOf(error), code, error_kind: 'db-unavailable', attempt },
-        'start: waiting for a database connection',
-      );
-    } finally {
-      // eslint-disable-next-line no-await-in-loop
-      await client.end().catch(() => undefined);
     }
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !NO_SLOT_YET.has(code)) return;
+    log.warn(
+      { err: errorMessageOf(error), code, error_kind: 'db-unavailable', attempt },
+      'start: waiting for a database connection',
+    );
     // eslint-disable-next-line no-await-in-loop
     await sleep(Math.min(maxDelayMs, 250 * 2 ** attempt));
   }

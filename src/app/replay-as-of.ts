@@ -8,7 +8,8 @@ import { waitForRun } from './scan-once.js';
 import type { RunSummary } from '../store/runs.js';
 import { openRun } from '../store/runs.js';
 import { planReplayParses } from './replay.js';
-import { assertSchemaName, withTransaction } from '../store/db.js';
+import { assertSchemaName, dropSchema, withTransaction } from '../store/db.js';
+import { copySnapshotsFrom, snapshotsAsOf } from '../store/snapshots.js';
 import { obliterateQueues } from '../queue/names.js';
 import type { ProgressListener } from './scan-once.js';
 
@@ -62,7 +63,7 @@ export async function replayAsOf(
 ): Promise<ReplayAsOfResult> {
   const worldEnv = replayWorld(env, options.asOf, options.into);
   const schema = worldEnv.HORISONT_DB_SCHEMA;
-  await live.db.query(`drop schema if exists ${schema} cascade`);
+  await dropSchema(live.db, schema);
   await obliterateQueues(worldEnv.REDIS_URL, worldEnv.HORISONT_QUEUE_PREFIX);
   const world = await buildApp({
     env: worldEnv,
@@ -71,35 +72,23 @@ export async function replayAsOf(
     ...(options.configDir === undefined ? {} : { configDir: options.configDir }),
   });
   try {
-    const from = assertSchemaName(env.HORISONT_DB_SCHEMA);
+    const from = env.HORISONT_DB_SCHEMA;
     const planned = await withTransaction(world.db, async (tx) => {
-      const current = await tx.query<{ id: string; source_id: string }>(
-        `select distinct on (s.source_id, s.request_key) s.id, s.source_id
-         from ${from}.snapshots s join ${from}.runs r on r.id = s.run_id
-         where s.body_hash is not null and s.source_id = any($2::text[])
-           and coalesce(r.as_of, (s.fetched_at at time zone 'Europe/Stockholm')::date) <= $1::date
-         order by s.source_id, s.request_key, s.fetched_at desc, s.id desc`,
-        [options.asOf, world.config.sources.map((source) => source.id)],
+      const current = await snapshotsAsOf(
+        tx,
+        from,
+        options.asOf,
+        world.config.sources.map((source) => source.id),
       );
-      const sources = [...new Set(current.rows.map((row) => row.source_id))];
+      const sources = [...new Set(current.map((row) => row.sourceId))];
       const { runId } = await openRun(tx, `replay-as-of ${randomUUID()}`, 'replay', sources, options.asOf);
-      const ids = current.rows.map((row) => row.id);
-      await tx.query(
-        `insert into bodies (hash, body, size, created_at)
-         select b.hash, b.body, b.size, b.created_at from ${from}.bodies b
-         where b.hash in (select body_hash from ${from}.snapshots where id = any($1::bigint[]))
-         on conflict do nothing`,
-        [ids],
+      const copies = await copySnapshotsFrom(
+        tx,
+        from,
+        runId,
+        current.map((row) => row.id),
       );
-      const copies = await tx.query<{ id: string; source_id: string }>(
-        `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged, fetched_at)
-         select $1, source_id, request_key, url, status, headers, body_hash, false, fetched_at
-         from ${from}.snapshots where id = any($2::bigint[])
-         order by source_id, request_key
-         returning id, source_id`,
-        [runId, ids],
-      );
-      return { runId, jobs: await planReplayParses(tx, runId, sources, copies.rows) };
+      return { runId, jobs: await planReplayParses(tx, runId, sources, copies) };
     });
     startWorkers(world);
     await world.pipeline.enqueue(planned.jobs);

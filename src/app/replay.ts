@@ -7,6 +7,8 @@ import { jobId } from '../queue/names.js';
 import { markSourceRunning, openRun } from '../store/runs.js';
 import { registerJobs } from '../store/run-jobs.js';
 import type { PlannedJob } from '../store/run-jobs.js';
+import { copySnapshots, latestSnapshots } from '../store/snapshots.js';
+import type { SnapshotOfSource } from '../store/snapshots.js';
 
 export interface ReplayOptions {
   sourceIds?: string[];
@@ -27,24 +29,16 @@ export async function startReplay(ctx: AppContext, options: ReplayOptions = {}):
   const wanted = options.sourceIds?.length ? options.sourceIds : [...known];
 
   const planned = await withTransaction(ctx.db, async (tx) => {
-    const latest = await tx.query<{ source_id: string; request_key: string; id: string }>(
-      `select distinct on (source_id, request_key) source_id, request_key, id from snapshots
-       where source_id = any($1::text[]) and body_hash is not null
-         and ($2::timestamptz is null or fetched_at >= $2)
-       order by source_id, request_key, fetched_at desc, id desc`,
-      [wanted, options.since ?? null],
-    );
-    if (latest.rows.length === 0) return undefined;
-    const sources = [...new Set(latest.rows.map((row) => row.source_id))];
+    const latest = await latestSnapshots(tx, wanted, options.since);
+    if (latest.length === 0) return undefined;
+    const sources = [...new Set(latest.map((row) => row.sourceId))];
     const { runId } = await openRun(tx, `replay ${randomUUID()}`, 'replay', sources);
-    const copies = await tx.query<{ id: string; source_id: string }>(
-      `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged)
-       select $1, source_id, request_key, url, status, headers, body_hash, false
-       from snapshots where id = any($2::bigint[])
-       returning id, source_id`,
-      [runId, latest.rows.map((row) => row.id)],
+    const copies = await copySnapshots(
+      tx,
+      runId,
+      latest.map((row) => row.id),
     );
-    return { runId, jobs: await planReplayParses(tx, runId, sources, copies.rows) };
+    return { runId, jobs: await planReplayParses(tx, runId, sources, copies) };
   });
   if (!planned) return undefined;
   await ctx.pipeline.enqueue(planned.jobs);
@@ -57,13 +51,13 @@ export async function planReplayParses(
   tx: Tx,
   runId: string,
   sources: readonly string[],
-  copies: readonly { id: string; source_id: string }[],
+  copies: readonly SnapshotOfSource[],
 ): Promise<PlannedJob[]> {
   for (const source of sources) await markSourceRunning(tx, runId, source); // eslint-disable-line no-await-in-loop
   const jobs: PlannedJob[] = copies.map((row) => ({
     queue: 'parse',
     jobId: jobId('parse', row.id),
-    data: { runId, sourceId: row.source_id, snapshotId: Number(row.id), page: 0, replay: true },
+    data: { runId, sourceId: row.sourceId, snapshotId: Number(row.id), page: 0, replay: true },
   }));
   await registerJobs(tx, runId, jobs);
   return jobs;

@@ -2,8 +2,9 @@ import { stockholmDay } from '../domain/dates.js';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
-import { loadItems } from '../store/items.js';
-import { openRun } from '../store/runs.js';
+import { countLiveCandidates } from '../store/candidates.js';
+import { countItems, itemIdsAfter, loadItems } from '../store/items.js';
+import { completeRun, openRun } from '../store/runs.js';
 import { resolveItems } from '../workers/resolve.js';
 import { scoreAndStore } from '../workers/score.js';
 import type { ProgressListener } from './scan-once.js';
@@ -32,7 +33,7 @@ export async function resolveAll(
     ctx.db,
     async (tx) => (await openRun(tx, `resolve ${randomUUID()}`, 'resolve', [])).runId,
   );
-  const total = (await ctx.db.query<{ n: number }>('select count(*)::int as n from source_items')).rows[0]!.n;
+  const total = await countItems(ctx.db);
   const touched = new Set<string>();
   let items = 0;
   let created = 0;
@@ -40,12 +41,8 @@ export async function resolveAll(
   for (;;) {
     // Batches one after another: each may merge candidates the next one links to.
     // eslint-disable-next-line no-await-in-loop
-    const ids = await ctx.db.query<{ id: string }>(
-      'select id from source_items where id > $1 order by id limit $2',
-      [after, options.batchSize],
-    );
-    if (ids.rows.length === 0) break;
-    const batch = ids.rows.map((row) => Number(row.id));
+    const batch = await itemIdsAfter(ctx.db, after, options.batchSize);
+    if (batch.length === 0) break;
     after = batch[batch.length - 1]!;
     // eslint-disable-next-line no-await-in-loop
     const outcome = await withTransaction(ctx.db, async (tx) =>
@@ -67,10 +64,8 @@ export async function resolveAll(
     scored += 1;
     options.onProgress?.rescore(scored, touched.size);
   }
-  const live = await ctx.db.query<{ n: number }>(
-    'select count(*)::int as n from candidates where merged_into is null',
-  );
-  await ctx.db.query(`update runs set status = 'completed', finished_at = now() where id = $1`, [runId]);
+  const live = await countLiveCandidates(ctx.db);
+  await completeRun(ctx.db, runId);
   ctx.log.info({ run_id: runId, items, created, rescored }, 'resolve: every stored item re-resolved');
-  return { runId, items, candidates: live.rows[0]!.n, created, rescored };
+  return { runId, items, candidates: live, created, rescored };
 }

@@ -4,7 +4,8 @@ import type { AppContext } from './context.js';
 import { withTransaction } from '../store/db.js';
 import type { Tx } from '../store/db.js';
 import { openRun, runStatus, runSummary } from '../store/runs.js';
-import { registerJobs, unfinishedJobsOf } from '../store/run-jobs.js';
+import { registerJobs, runJobCounts, unfinishedJobsOf } from '../store/run-jobs.js';
+import { candidatesToRejudge } from '../store/candidates.js';
 import type { RunSummary } from '../store/runs.js';
 import type { PlannedJob } from '../store/run-jobs.js';
 import { planSourceScan } from '../workers/scan.js';
@@ -120,11 +121,8 @@ export async function waitForRun(
   for (;;) {
     const status = await runStatus(ctx.db, runId); // eslint-disable-line no-await-in-loop
     if (onProgress) {
-      const jobs = await ctx.db.query<{ done: number; total: number }>( // eslint-disable-line no-await-in-loop
-        'select count(*) filter (where done)::int as done, count(*)::int as total from run_jobs where run_id = $1',
-        [runId],
-      );
-      onProgress(jobs.rows[0]!.done, jobs.rows[0]!.total);
+      const jobs = await runJobCounts(ctx.db, runId); // eslint-disable-line no-await-in-loop
+      onProgress(jobs.done, jobs.total);
     }
     if (status === 'completed') return (await runSummary(ctx.db, runId))!; // eslint-disable-line no-await-in-loop
     if (Date.now() > deadline) throw new Error(`scan: run ${runId} did not finish within ${timeoutMs} ms`);
@@ -137,16 +135,10 @@ export async function waitForRun(
  * evidence (a fact left the fresh or the entry window): the list follows time, not only news.
  */
 async function planRejudging(tx: Tx, runId: string): Promise<PlannedJob[]> {
-  const due = await tx.query<{ id: string; rejudge_on: string }>(
-    `select c.id, to_char(c.rejudge_on, 'YYYY-MM-DD') as rejudge_on from candidates c join runs r on r.id = $1
-     where c.merged_into is null and c.rejudge_on <= r.as_of
-     order by c.id`,
-    [runId],
-  );
   const jobs = await planScoreJobs(
     tx,
     runId,
-    due.rows.map((row) => ({ id: row.id, basis: `rejudge ${row.rejudge_on}` })),
+    (await candidatesToRejudge(tx, runId)).map((due) => ({ id: due.id, basis: `rejudge ${due.rejudgeOn}` })),
   );
   await registerJobs(tx, runId, jobs);
   return jobs;

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { AppContext } from './context.js';
 import type { Env } from '../env.js';
+import { currentSetting } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
 
 export class SelfCheckError extends Error {
@@ -56,10 +57,7 @@ export async function selfCheck(
   } finally {
     redis.disconnect();
   }
-  const settings = await ctx.db.query<{ autovacuum: string }>(
-    "select current_setting('autovacuum') as autovacuum",
-  );
-  for (const warning of databaseSettingWarnings(settings.rows[0]!)) {
+  for (const warning of databaseSettingWarnings({ autovacuum: await currentSetting(ctx.db, 'autovacuum') })) {
     ctx.log.warn({}, `self-check: ${warning}`);
   }
   const pending = await pendingMigrations(ctx.db, env.HORISONT_DB_SCHEMA);

@@ -5,6 +5,7 @@ import type { Env } from '../env.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
 import { buildApp, closeApp, openDb, startWorkers } from '../app/build.js';
+import { dropSchema } from '../store/db.js';
 import { startRun, waitForRun } from '../app/scan-once.js';
 import { startFixtureServer } from '../fixtures/server.js';
 import { NOMINATION_QUEUE, obliterateQueues } from '../queue/names.js';
@@ -151,7 +152,7 @@ async function demoWith(
   console.log(`Horisont demo · fixturer på ${origin} · databasschema ${DEMO_SCHEMA}\n`);
 
   const db = openDb(env, log);
-  await db.query(`drop schema if exists ${DEMO_SCHEMA} cascade`);
+  await dropSchema(db, DEMO_SCHEMA);
   await db.end();
   await obliterateQueues(env.REDIS_URL, DEMO_PREFIX);
 

@@ -1,3 +1,4 @@
+import type { Notification } from 'pg';
 import type { Db, Tx } from './db.js';
 import { SubscriptionFilter } from '../domain/alert-filter.js';
 import type { Channel, EventKind } from '../domain/alert-filter.js';
@@ -249,6 +250,41 @@ export async function evidenceState(tx: Tx, candidateId: string): Promise<string
 }
 
 // --- relay ------------------------------------------------------------------------------------
+
+/** The channel the outbox's and the runs' triggers notify on (migration 0005), with the schema. */
+const NOTIFY_CHANNEL = 'horisont_alerts';
+
+export interface AlertListener {
+  /** Stops listening and hands the connection back. */
+  close(): Promise<void>;
+}
+
+/**
+ * LISTENs, on a connection of its own, for commits in this pool's schema that may have made
+ * alerts due (an outbox row, a completed run). `onLost` hears of a lost connection; the caller
+ * listens again.
+ */
+export async function listenForAlerts(
+  db: Db,
+  handlers: { onNotify: () => void; onLost: (error: Error) => void },
+): Promise<AlertListener> {
+  const client = await db.connect();
+  const schema = (await client.query<{ s: string }>('select current_schema() as s')).rows[0]?.s ?? '';
+  client.on('notification', (n: Notification) => {
+    if (n.channel === NOTIFY_CHANNEL && n.payload === schema) handlers.onNotify();
+  });
+  client.on('error', (error: Error) => {
+    client.release(error);
+    handlers.onLost(error);
+  });
+  await client.query(`listen ${NOTIFY_CHANNEL}`);
+  return {
+    close: async () => {
+      await client.query(`unlisten ${NOTIFY_CHANNEL}`).catch(() => undefined);
+      client.release();
+    },
+  };
+}
 
 export interface ReadyRow {
   id: string;

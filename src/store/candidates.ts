@@ -95,3 +95,27 @@ export async function candidateName(db: Db | Tx, candidateId: string): Promise<s
   return (await db.query<{ name: string }>('select name from candidates where id = $1', [candidateId]))
     .rows[0]?.name;
 }
+
+/** Candidates not merged into another. */
+export async function countLiveCandidates(db: Db): Promise<number> {
+  return (
+    await db.query<{ n: number }>('select count(*)::int as n from candidates where merged_into is null')
+  ).rows[0]!.n;
+}
+
+/**
+ * Candidates whose judgement is due to change on the run's day with the same evidence (their
+ * lifecycle's review date has come), with that date.
+ */
+export async function candidatesToRejudge(
+  tx: Tx,
+  runId: string,
+): Promise<Array<{ id: string; rejudgeOn: string }>> {
+  const due = await tx.query<{ id: string; rejudge_on: string }>(
+    `select c.id, to_char(c.rejudge_on, 'YYYY-MM-DD') as rejudge_on from candidates c join runs r on r.id = $1
+     where c.merged_into is null and c.rejudge_on <= r.as_of
+     order by c.id`,
+    [runId],
+  );
+  return due.rows.map((row) => ({ id: row.id, rejudgeOn: row.rejudge_on }));
+}

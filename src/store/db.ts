@@ -173,6 +173,39 @@ export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
+/**
+ * Opens and closes one connection to the PostgreSQL at `url`, outside any pool (a probe before a
+ * pool exists, or of another server): undefined when it connected (and answered `select 1`,
+ * with `query`), else the error (a server's refusal carries its SQLSTATE as `code`).
+ */
+export async function connectOnce(
+  url: string,
+  timeoutMs: number,
+  options: { query?: boolean } = {},
+): Promise<unknown> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    if (options.query) await client.query('select 1');
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A setting of the database session (PostgreSQL's `current_setting`). */
+export async function currentSetting(db: Db, name: string): Promise<string> {
+  return (await db.query<{ value: string }>('select current_setting($1) as value', [name])).rows[0]!.value;
+}
+
+/** Drops a world's schema and everything in it (a replay's or the demo's, before it starts again). */
+export async function dropSchema(db: Db, schema: string): Promise<void> {
+  await db.query(`drop schema if exists ${assertSchemaName(schema)} cascade`);
+}
+
 /** Serialises work on one key for the rest of the transaction (released at commit/rollback). */
 export async function lockKey(tx: Tx, key: string): Promise<void> {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);

@@ -257,3 +257,37 @@ export async function sourceHealthDetails(db: Db): Promise<SourceHealthDetail[]>
     )
   ).rows;
 }
+
+/** Mirrors the configured sources into `sources`, where their health is kept. */
+export async function upsertSources(
+  db: Db,
+  sources: ReadonlyArray<{ id: string; adapterId: string; enabled: boolean }>,
+): Promise<void> {
+  await db.query(
+    `insert into sources (id, adapter, enabled) select unnest($1::text[]), unnest($2::text[]), unnest($3::boolean[])
+     on conflict (id) do update set adapter = excluded.adapter, enabled = excluded.enabled`,
+    [sources.map((s) => s.id), sources.map((s) => s.adapterId), sources.map((s) => s.enabled)],
+  );
+}
+
+export interface SourceFreshness {
+  id: string;
+  enabled: boolean;
+  health: string;
+  consecutive_failures: number;
+  /** When the source last settled ok or unchanged (Unix seconds), and how long ago. */
+  last_success: number | null;
+  age: number | null;
+}
+
+/** Every source's health and the time since it last read well (the metrics' gauges). */
+export async function sourceFreshness(db: Db): Promise<SourceFreshness[]> {
+  return (
+    await db.query<SourceFreshness>(
+      `select id, enabled, health, consecutive_failures,
+              extract(epoch from last_success_at)::float8 as last_success,
+              extract(epoch from (now() - last_success_at))::float8 as age
+       from sources order by id`,
+    )
+  ).rows;
+}

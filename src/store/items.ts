@@ -247,3 +247,16 @@ export async function candidateOfSubmission(
     )
   ).rows[0]?.candidate_id;
 }
+
+export async function countItems(db: Db): Promise<number> {
+  return (await db.query<{ n: number }>('select count(*)::int as n from source_items')).rows[0]!.n;
+}
+
+/** The next `limit` stored items' ids after `after`, in id order. */
+export async function itemIdsAfter(db: Db, after: number, limit: number): Promise<number[]> {
+  const ids = await db.query<{ id: string }>(
+    'select id from source_items where id > $1 order by id limit $2',
+    [after, limit],
+  );
+  return ids.rows.map((row) => Number(row.id));
+}

@@ -75,3 +75,23 @@ export async function markJobDone(
     [runId, jobId, failure !== undefined, failure?.kind ?? null],
   );
 }
+
+/** How many of a run's jobs are done, of those registered. */
+export async function runJobCounts(db: Db, runId: string): Promise<{ done: number; total: number }> {
+  return (
+    await db.query<{ done: number; total: number }>(
+      'select count(*) filter (where done)::int as done, count(*)::int as total from run_jobs where run_id = $1',
+      [runId],
+    )
+  ).rows[0]!;
+}
+
+/** Jobs of unfinished runs recorded as not done, by queue (what a restart would enqueue again). */
+export async function openJobCounts(db: Db): Promise<Array<{ queue: string; n: number }>> {
+  return (
+    await db.query<{ queue: string; n: number }>(
+      `select j.queue, count(*)::int as n from run_jobs j join runs r on r.id = j.run_id
+       where not j.done and r.status <> 'completed' group by j.queue`,
+    )
+  ).rows;
+}

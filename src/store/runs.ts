@@ -406,3 +406,12 @@ export async function runSummary(db: Db | Tx, runId: string): Promise<RunSummary
     failedJobs: counts.failed_jobs,
   };
 }
+
+/** How many runs there are of each status. */
+export async function runCountsByStatus(db: Db): Promise<Array<{ status: string; n: number }>> {
+  return (
+    await db.query<{ status: string; n: number }>(
+      'select status, count(*)::int as n from runs group by status',
+    )
+  ).rows;
+}

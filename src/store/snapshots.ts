@@ -1,4 +1,5 @@
 import type { Db, Tx } from './db.js';
+import { assertSchemaName } from './db.js';
 import type { FetchedDocument, FetchRequest } from '../sources/types.js';
 
 export interface FetchState {
@@ -194,4 +195,90 @@ export async function markSnapshotParsed(tx: Tx, snapshotId: number, page: Parse
       page.census?.lacking ?? null,
     ],
   );
+}
+
+/** A stored snapshot's id and source. */
+export interface SnapshotOfSource {
+  id: string;
+  sourceId: string;
+}
+
+/** The latest stored snapshot with a body of each request of the sources (fetched since `since`). */
+export async function latestSnapshots(
+  tx: Tx,
+  sourceIds: readonly string[],
+  since: Date | undefined,
+): Promise<SnapshotOfSource[]> {
+  const latest = await tx.query<{ source_id: string; id: string }>(
+    `select distinct on (source_id, request_key) source_id, request_key, id from snapshots
+     where source_id = any($1::text[]) and body_hash is not null
+       and ($2::timestamptz is null or fetched_at >= $2)
+     order by source_id, request_key, fetched_at desc, id desc`,
+    [sourceIds, since ?? null],
+  );
+  return latest.rows.map((row) => ({ id: row.id, sourceId: row.source_id }));
+}
+
+/** Copies snapshots into a run (as not yet parsed), to be parsed again: a replay. */
+export async function copySnapshots(
+  tx: Tx,
+  runId: string,
+  ids: readonly string[],
+): Promise<SnapshotOfSource[]> {
+  const copies = await tx.query<{ id: string; source_id: string }>(
+    `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged)
+     select $1, source_id, request_key, url, status, headers, body_hash, false
+     from snapshots where id = any($2::bigint[])
+     returning id, source_id`,
+    [runId, ids],
+  );
+  return copies.rows.map((row) => ({ id: row.id, sourceId: row.source_id }));
+}
+
+/**
+ * In another world's schema `from`: the snapshot of each request of the sources that was current
+ * on `asOf` (the latest fetched by then, a run judging an earlier day counting as of that day).
+ */
+export async function snapshotsAsOf(
+  tx: Tx,
+  from: string,
+  asOf: string,
+  sourceIds: readonly string[],
+): Promise<SnapshotOfSource[]> {
+  const schema = assertSchemaName(from);
+  const current = await tx.query<{ id: string; source_id: string }>(
+    `select distinct on (s.source_id, s.request_key) s.id, s.source_id
+     from ${schema}.snapshots s join ${schema}.runs r on r.id = s.run_id
+     where s.body_hash is not null and s.source_id = any($2::text[])
+       and coalesce(r.as_of, (s.fetched_at at time zone 'Europe/Stockholm')::date) <= $1::date
+     order by s.source_id, s.request_key, s.fetched_at desc, s.id desc`,
+    [asOf, sourceIds],
+  );
+  return current.rows.map((row) => ({ id: row.id, sourceId: row.source_id }));
+}
+
+/** Copies snapshots and their bodies from another world's schema `from` into a run of this one. */
+export async function copySnapshotsFrom(
+  tx: Tx,
+  from: string,
+  runId: string,
+  ids: readonly string[],
+): Promise<SnapshotOfSource[]> {
+  const schema = assertSchemaName(from);
+  await tx.query(
+    `insert into bodies (hash, body, size, created_at)
+     select b.hash, b.body, b.size, b.created_at from ${schema}.bodies b
+     where b.hash in (select body_hash from ${schema}.snapshots where id = any($1::bigint[]))
+     on conflict do nothing`,
+    [ids],
+  );
+  const copies = await tx.query<{ id: string; source_id: string }>(
+    `insert into snapshots (run_id, source_id, request_key, url, status, headers, body_hash, unchanged, fetched_at)
+     select $1, source_id, request_key, url, status, headers, body_hash, false, fetched_at
+     from ${schema}.snapshots where id = any($2::bigint[])
+     order by source_id, request_key
+     returning id, source_id`,
+    [runId, ids],
+  );
+  return copies.rows.map((row) => ({ id: row.id, sourceId: row.source_id }));
 }
