@@ -28,7 +28,7 @@ import { registerExportRoutes } from './export.js';
 import { opsRoutes } from './ops.js';
 import { documentedRoute, isApiPath } from './openapi.js';
 import type { DocumentedRoute } from './openapi.js';
-import { registerAlertRoutes } from '../alerts/routes.js';
+import { registerAlertRoutes } from './routes/alerts.js';
 
 export type { WebOptions } from './context.js';
 

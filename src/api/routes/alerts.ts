@@ -1,22 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { WebContext } from '../api/context.js';
-import { sendPage } from '../api/page.js';
-import { ApiError, MESSAGES } from '../api/errors.js';
-import { html } from '../text/html.js';
-import { API_CSP, serializeCookie } from '../api/security.js';
-import { createSession } from '../store/users.js';
+import type { WebContext } from '../context.js';
+import { sendPage } from '../page.js';
+import { ApiError, MESSAGES } from '../errors.js';
+import { html } from '../../text/html.js';
+import { API_CSP, serializeCookie } from '../security.js';
+import { createSession } from '../../store/users.js';
 import {
   deleteSubscription,
   feedEvents,
   subscriptionByFeedTokenHash,
   subscriptionByUnsubscribeToken,
-} from '../store/alerts.js';
-import { atomFeed } from './atom.js';
-import { alertConfigFromEnv } from './config.js';
-import { oneLine } from '../text/one-line.js';
-import { alertLinks } from './relay.js';
-import { hashFeedToken } from './subscriptions.js';
+} from '../../store/alerts.js';
+import { atomFeed } from '../../alerts/atom.js';
+import { alertConfigFromEnv } from '../../alerts/config.js';
+import { oneLine } from '../../text/one-line.js';
+import { alertLinks } from '../../alerts/relay.js';
+import { hashFeedToken } from '../../alerts/subscriptions.js';
 
 const FEED_FILE = /^([A-Za-z0-9_-]{20,100})\.atom$/;
 const UNSUBSCRIBE_TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
