@@ -35,11 +35,11 @@ describe('XML character references (the entities package)', () => {
     expect(decodeXML('&#x1F600;')).toBe('😀');
   });
 
-  it('is linear: a million references decode in well under a second', () => {
-    const started = performance.now();
-    expect(decodeXML('&#65;'.repeat(1_000_000))).toHaveLength(1_000_000);
-    expect(decodeXML('&'.repeat(1_000_000))).toHaveLength(1_000_000);
-    expect(performance.now() - started).toBeLessThan(1000);
+  // A document of a million references or bare ampersands decodes whole; speed belongs to W2
+  // (the benchmark), not to a clock in a unit test.
+  it('decodes a million references and a million bare ampersands', () => {
+    expect(decodeXML('&#65;'.repeat(1_000_000))).toBe('A'.repeat(1_000_000));
+    expect(decodeXML('&'.repeat(1_000_000))).toBe('&'.repeat(1_000_000));
   });
 });
 

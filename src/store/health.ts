@@ -1,5 +1,6 @@
 import type { Db, Tx } from './db.js';
 import type { ErrorKind } from '../domain/errors.js';
+import type { SourceHealthRow } from './queries.js';
 
 /**
  * Source health: what the morning's run report and `horisont sources` say about each source.
@@ -209,19 +210,7 @@ export async function resetYieldBaseline(db: Db, sourceId: string): Promise<bool
   return (updated.rowCount ?? 0) > 0;
 }
 
-export interface SourceHealthDetail {
-  id: string;
-  adapter: string;
-  enabled: boolean;
-  health: string;
-  consecutive_failures: number;
-  last_error_kind: string | null;
-  last_error_message: string | null;
-  last_error_at: Date | null;
-  last_success_at: Date | null;
-  last_outcome: string | null;
-  /** Items stored for the source. */
-  items: number;
+export interface SourceHealthDetail extends SourceHealthRow {
   /** Items seen by the last settled runs, newest first (the yield history). */
   recent_yields: number[];
   /** The median of the previous successful runs, as the latest run was measured against. */
