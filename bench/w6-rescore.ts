@@ -23,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../src/log.js';
 import { createDb } from '../src/store/db.js';
+import { CouncilLists } from '../src/domain/routing.js';
 import { councilListEntries } from '../src/store/cases.js';
 import {
   BENCH_AS_OF,
@@ -147,8 +148,8 @@ const db = createDb(
 try {
   const scoring = await loadScoring(configDir);
   const version = scoring.criteria.version;
-  // Production judges every candidate against the councils' lists too: so does the baseline.
-  const councilLists = await councilListEntries(db);
+  // Production judges every candidate against the councils' lists, prepared once: so does the baseline.
+  const councilLists = new CouncilLists(await councilListEntries(db));
   log(`W6: ${candidates} candidates in ${world.schema}; criteria changed to version ${version}`);
 
   // Baseline: the same candidates scored in memory with the new criteria. The first chunk once

@@ -51,7 +51,7 @@ import type { CandidateView, EvidenceItem } from '../../src/domain/candidate.js'
 import { matchProgrammeAreas } from '../../src/domain/programme-areas.js';
 import { scoreCandidate } from '../../src/domain/score.js';
 import type { ScoreResult } from '../../src/domain/score.js';
-import type { CouncilListEntry } from '../../src/domain/routing.js';
+import type { CouncilLists } from '../../src/domain/routing.js';
 import { parseEnv } from '../../src/env.js';
 import { createLogger } from '../../src/log.js';
 import { createDb } from '../../src/store/db.js';
@@ -82,7 +82,7 @@ export function scoreInMemory(
   evidence: EvidenceItem[],
   scoring: Scoring,
   asOf: string = BENCH_AS_OF,
-  councilLists: CouncilListEntry[] = [],
+  councilLists?: CouncilLists,
 ): { view: CandidateView; result: ScoreResult } {
   const view = describeCandidate(id, resolvedName, evidence, scoring.sourceProfiles);
   const result: ScoreResult = {

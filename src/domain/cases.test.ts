@@ -8,8 +8,9 @@ import {
   formatCaseNumber,
   initialCaseState,
   isNewerGeneration,
-  isSameLine,
   isPublicEvent,
+  isSameLine,
+  lineKeyOf,
   materialEventOf,
   processStatusOf,
   reviewDatePassed,
@@ -216,6 +217,8 @@ describe('reasons to reconsider', () => {
     ['Andova NIV', 'Andova NIV 150', false],
   ])('%s → %s: newer generation %s', (base, other, expected) => {
     expect(isNewerGeneration(base, other)).toBe(expected);
+    // The councils' lists are indexed by this key: a pair that matches must share it.
+    if (expected) expect(lineKeyOf(other)).toBe(lineKeyOf(base));
   });
 
   it.each([
@@ -227,6 +230,7 @@ describe('reasons to reconsider', () => {
     ['Optune', 'Novocure TTFields', false],
   ])('%s → %s: same product line %s', (listed, name, expected) => {
     expect(isSameLine(listed, name)).toBe(expected);
+    if (expected) expect(lineKeyOf(name)).toBe(lineKeyOf(listed));
   });
 
   it('compares makers without legal forms and case', () => {

@@ -742,6 +742,16 @@ export function isSameLine(listed: string, name: string): boolean {
   return a.generation === undefined || a.generation === b.generation;
 }
 
+/**
+ * The first word of the name before its generation mark. {@link isNewerGeneration} and
+ * {@link isSameLine} hold only between names whose first words are equal, so it keys an index of
+ * listed names (`CouncilLists`). Undefined for a name without words before a mark, which neither
+ * relation holds for.
+ */
+export function lineKeyOf(name: string): string | undefined {
+  return generationOf(name).head[0];
+}
+
 /** Makers compared without legal forms, case and diacritics ("Abbott Diabetes Care Inc." ≈ "ABBOTT DIABETES CARE"). */
 export function sameMakerName(a: string | null, b: string | null): boolean {
   if (a === null || b === null) return false;

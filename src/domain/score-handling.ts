@@ -50,9 +50,7 @@ export function handlingEvidence(
       handling.commissioned = { council, text: hit.text, title: normaliseText(hit.item.title) };
     }
   }
-  const listed = (input.councilLists ?? []).filter(
-    (entry) => entry.listedOn === undefined || entry.listedOn <= input.asOf,
-  );
+  const listed = input.councilLists?.listedFor(candidate.name, input.asOf) ?? [];
   const predecessor = listed.find((entry) => isNewerGeneration(entry.title, candidate.name));
   if (predecessor !== undefined) handling.predecessor = predecessor;
   const line = listed.find((entry) => isSameLine(entry.title, candidate.name));

@@ -3,7 +3,7 @@ import type { TriageCriteria } from './criteria.js';
 import type { SignalEvidence } from './evidence-text.js';
 import type { LifecycleFact, LifecycleStage, TimingKey } from './lifecycle.js';
 import type { ProgrammeAreaMatch } from './programme-areas.js';
-import type { CaseStatusInput, Council, CouncilListEntry, DrugForm, ProcessStatus } from './routing.js';
+import type { CaseStatusInput, Council, CouncilLists, DrugForm, ProcessStatus } from './routing.js';
 
 // What scoring takes and returns; stored as JSON with each score.
 
@@ -100,7 +100,7 @@ export interface ScoringInput {
   asOf: string;
   cases?: CaseStatusInput;
   /** The councils' own lists, to see whether the candidate is a newer generation of a listed product. */
-  councilLists?: readonly CouncilListEntry[];
+  councilLists?: CouncilLists;
 }
 
 /** The criterion fields importance is computed from. */

@@ -3,7 +3,8 @@ import type { CandidateView, EvidenceItem } from './candidate.js';
 import { describeCandidate } from './candidate.js';
 import { criteriaWordProblems } from './criteria.js';
 import type { ProductFacts } from './item.js';
-import type { CaseStatusInput, CouncilListEntry } from './routing.js';
+import type { CaseStatusInput } from './routing.js';
+import { CouncilLists } from './routing.js';
 import type { ScoringInput } from './score.js';
 import { importanceOf, priorityOf, scoreCandidate } from './score.js';
 import { rankIn, weightSensitivity } from './score-sensitivity.js';
@@ -153,10 +154,10 @@ describe('priority = importance × timing', () => {
 });
 
 describe('routing and process status are two things', () => {
-  const listed: CouncilListEntry[] = [
+  const listed = new CouncilLists([
     { title: 'MiniMed 670G', council: 'MTP-rådet', listedOn: '2019-05-27' },
     { title: 'Sakralis', council: 'MTP-rådet', listedOn: '2021-04-22' },
-  ];
+  ]);
   const handled: CaseStatusInput = { status: 'handled', councils: ['MTP-rådet'], reconsiderReasons: [] };
 
   it('keeps a product the councils handle routed to its council, with its status, and never nominates it', () => {
@@ -176,6 +177,21 @@ describe('routing and process status are two things', () => {
       ),
     ]);
     expect(score(view).processStatus).toBe('hanteras-av-mtp-radet');
+  });
+
+  it('compares a candidate only with the entries of its line listed by the day judged, in list order', () => {
+    const lists = new CouncilLists([
+      { title: 'MiniMed 670G', council: 'MTP-rådet', listedOn: '2019-05-27' },
+      { title: 'Sakralis', council: 'MTP-rådet', listedOn: '2021-04-22' },
+      { title: 'MiniMed 780G', council: 'MTP-rådet', listedOn: '2027-01-15' },
+      { title: 'MiniMed', council: 'NT-rådet' },
+      { title: '3', council: 'MTP-rådet' },
+    ]);
+    const titles = (name: string): string[] => lists.listedFor(name, '2026-12-01').map((e) => e.title);
+    expect(titles('MiniMed 780G Insulin Pump System')).toEqual(['MiniMed 670G', 'MiniMed']);
+    expect(titles('minimed 640g')).toEqual(['MiniMed 670G', 'MiniMed']);
+    expect(titles('Omnipod 5')).toEqual([]);
+    expect(titles('3')).toEqual([]);
   });
 
   it('treats a model of a listed line as handled and a newer generation as a reason to reconsider', () => {

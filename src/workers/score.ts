@@ -5,7 +5,8 @@ import type { ConditionIndex } from '../domain/conditions.js';
 import type { TriageCriteria } from '../domain/criteria.js';
 import { stockholmDay } from '../domain/dates.js';
 import { reconsiderTriggerLabel } from '../domain/cases.js';
-import type { CaseStatusInput, CouncilListEntry } from '../domain/routing.js';
+import type { CaseStatusInput } from '../domain/routing.js';
+import { CouncilLists } from '../domain/routing.js';
 import type { CandidateCaseState } from '../store/cases.js';
 import { COUNCIL_LISTS_LOCK, caseStatesOfCandidates, councilListEntries } from '../store/cases.js';
 import type { ProgrammeAreas } from '../domain/programme-areas.js';
@@ -51,10 +52,10 @@ export async function asOfOfRun(tx: Tx, runId: string | undefined, now: Date = n
   return stockholmDay(now);
 }
 
-/** The councils' lists, read under their lock shared (see COUNCIL_LISTS_LOCK). */
-export async function listsForScoring(tx: Tx): Promise<CouncilListEntry[]> {
+/** The councils' lists, read under their lock shared (see COUNCIL_LISTS_LOCK), prepared for scoring. */
+export async function listsForScoring(tx: Tx): Promise<CouncilLists> {
   await lockKeyShared(tx, COUNCIL_LISTS_LOCK);
-  return councilListEntries(tx);
+  return new CouncilLists(await councilListEntries(tx));
 }
 
 /** What the case register and the councils' lists say about a candidate, as scoring reads it. */
@@ -79,7 +80,7 @@ export function judge(
   scoring: Scoring,
   asOf: string,
   cases: CaseStatusInput,
-  councilLists: CouncilListEntry[],
+  councilLists: CouncilLists,
 ): Judgement {
   const result: ScoreResult = {
     ...scoreCandidate(view, {
