@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEVICE_SELECTION_SIGNALS,
   NT_SELECTION_SIGNALS,
+  Detector,
   TriageCriteria,
   describeDetector,
   parseTriageCriteria,
@@ -262,5 +263,25 @@ describe('TriageCriteria schema', () => {
       expect((error as HorisontError).message).toMatch(/nomination/);
       expect((error as HorisontError).message).toMatch(/bands\.medel/);
     }
+  });
+});
+
+describe('evidence-kind detectors', () => {
+  it('name the kinds of source that replaced source ids, so an older criteria file fails with a way forward', () => {
+    const old = Detector.safeParse({
+      type: 'evidence-kind',
+      kinds: ['hta-report'],
+      sourceIdIncludes: ['tlv'],
+    });
+    expect(old.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['sourceIdIncludes'],
+        message: expect.stringMatching(
+          /^sourceIdIncludes .* was replaced by sourceKinds.*reimbursement-agency/,
+        ),
+      }),
+    ]);
+    const current = { type: 'evidence-kind', kinds: ['hta-report'], sourceKinds: ['reimbursement-agency'] };
+    expect(Detector.parse(current)).toEqual(current);
   });
 });

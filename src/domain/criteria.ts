@@ -109,6 +109,13 @@ export const Detector = z.discriminatedUnion('type', [
     /** From a source of one of these kinds (its adapter's profile, e.g. `hta-agency`). */
     sourceKinds: z.array(z.enum(SOURCE_KINDS)).min(1).optional(),
     terms: Terms.optional(),
+    // Criteria files written before source profiles named sources by id; say what replaced it
+    // rather than leave the operator with "unrecognized key".
+    sourceIdIncludes: z
+      .never({
+        error: `sourceIdIncludes (a part of a source id) was replaced by sourceKinds, the kinds of source: ${SOURCE_KINDS.join(', ')}`,
+      })
+      .optional(),
   }),
   /** The candidate is of one of these kinds. */
   z.strictObject({ type: z.literal('candidate-kind'), kinds: z.array(CandidateKindSchema).min(1) }),
