@@ -24,7 +24,9 @@ const REPORT_INPUTS = `
              || ' ' || n.band || ' ' || n.stage || ' ' || n.process_status, 'UTF8')), 'hex') as input_hash
     from nominated n)
   select h.id, h.input_hash,
-         exists (select 1 from reports r where r.candidate_id = h.id and r.input_hash = h.input_hash) as reported
+         exists (select 1 from reports r
+                 where r.candidate_id = h.id and r.input_hash = h.input_hash
+                   and r.files_written_at is not null) as reported
   from hashed h order by h.id`;
 
 interface ReportInput {
@@ -33,7 +35,10 @@ interface ReportInput {
   reported: boolean;
 }
 
-/** The nominated candidates whose report would change: no stored report has their input. */
+/**
+ * The nominated candidates whose report would change (no stored report has their input), and
+ * those whose report for their input is stored but its files are not known to be written.
+ */
 export async function candidatesDueForReport(tx: Tx): Promise<string[]> {
   const inputs = await tx.query<ReportInput>(REPORT_INPUTS, [null]);
   return inputs.rows.filter((row) => !row.reported).map((row) => row.id);
@@ -85,6 +90,15 @@ export async function reportOfInputs(
       [candidateId, inputHash],
     )
   ).rows[0];
+}
+
+/** A report version's files are all on disk. */
+export async function markReportFilesWritten(db: Db, candidateId: string, version: number): Promise<void> {
+  await db.query(
+    `update reports set files_written_at = now()
+     where candidate_id = $1 and version = $2 and files_written_at is null`,
+    [candidateId, version],
+  );
 }
 
 export async function nextReportVersion(tx: Tx, candidateId: string): Promise<number> {

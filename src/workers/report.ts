@@ -14,6 +14,7 @@ import { insertNomination } from '../store/nominations.js';
 import {
   candidatesDueForReport,
   insertReport,
+  markReportFilesWritten,
   nextReportVersion,
   reportInputHash,
   reportOfInputs,
@@ -172,7 +173,10 @@ export function reportStage(
         job.log.info({ candidate_id: row.id, version }, 'report: new version nominated');
         return [];
       });
-      if (files) await writeReportFiles(ctx.reportDir, data.candidateId, files, ctx.config.sourceLabels);
+      if (files) {
+        await writeReportFiles(ctx.reportDir, data.candidateId, files, ctx.config.sourceLabels);
+        await markReportFilesWritten(ctx.db, data.candidateId, files.version);
+      }
       await pushPendingNominations(ctx.db, ctx.pipeline.nominations, data.candidateId);
     },
   };

@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from '../helpers/harness.js';
 import type { Harness } from '../helpers/harness.js';
 import { NominationPayload } from '../../src/domain/nomination.js';
 import { rankedCandidates } from '../../src/store/queries.js';
+import { reportFiles } from '../../src/workers/report.js';
 
 // Real Redis and PostgreSQL; nothing mocked. One schema and queue prefix for this file.
 let h: Harness;
@@ -119,6 +120,34 @@ describe('the pipeline trunk on recorded sources', () => {
       [summary.runId],
     );
     expect(reportJobs.map((row) => row.job_id)).toEqual([`report-run-${summary.runId}`]);
+  });
+
+  it('a report stored without its files gets them at the next run (its job had failed for good)', async () => {
+    const [report] = await h.query<{ candidate_id: string; version: number; markdown: string }>(
+      `update reports set files_written_at = null
+       where id = (select min(id) from reports) returning candidate_id, version, markdown`,
+    );
+    const files = reportFiles(h.env.HORISONT_REPORT_DIR, report!.candidate_id, report!.version);
+    for (const file of [files.md, files.json, files.html]) rmSync(file);
+    const before = await counts();
+
+    const summary = await h.scan();
+    const reportJobs = await h.query<{ job_id: string }>(
+      `select job_id from run_jobs where run_id = $1 and queue = 'report' order by job_id`,
+      [summary.runId],
+    );
+    expect(reportJobs.map((row) => row.job_id)).toEqual([
+      `report-${summary.runId}-${report!.candidate_id}`,
+      `report-run-${summary.runId}`,
+    ]);
+    // The same version's files, no new version or nomination.
+    expect(readFileSync(files.md, 'utf8')).toBe(report!.markdown);
+    expect([files.json, files.html].every((file) => existsSync(file))).toBe(true);
+    expect(await counts()).toEqual(before);
+    expect(
+      await h.query('select id from reports where files_written_at is null'),
+      'every stored version is marked written',
+    ).toEqual([]);
   });
 
   it('one added item flows alone and yields at most one new nomination', async () => {
