@@ -255,6 +255,17 @@ const SWEDISH_LONG_MONTH = new Intl.DateTimeFormat('sv-SE', {
  * Stockholm); `2025-06` → `juni 2025`. Undefined for what is not an ISO date.
  */
 export function formatSwedishDate(iso: string): string | undefined {
+  if (swedishDates.has(iso)) return swedishDates.get(iso);
+  const formatted = formatWithIntl(iso);
+  if (swedishDates.size >= 10_000) swedishDates.clear();
+  swedishDates.set(iso, formatted);
+  return formatted;
+}
+
+/** Formatted days remembered (bounded): lifecycle facts format the same days on every score, and Intl is slow. */
+const swedishDates = new Map<string, string | undefined>();
+
+function formatWithIntl(iso: string): string | undefined {
   const month = /^(\d{4})-(\d{2})$/.exec(iso);
   if (month) {
     const first = toIsoDate(Number(month[1]), Number(month[2]), 1);

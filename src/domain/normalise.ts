@@ -320,6 +320,9 @@ function partMatches(word: string, part: string, openStart: boolean, openEnd: bo
   return word === part;
 }
 
+const HEADS_CACHE_SIZE = 10_000;
+const NO_HEADS: readonly number[] = [];
+
 /**
  * Whole-word term matching on text, folding case and diacritics. A `*` at either end of a term
  * lets the first/last word continue on that side (Swedish compounds: `*cancer` matches
@@ -340,6 +343,11 @@ export class TermMatcher {
   private readonly infix: number[] = [];
   private readonly prefixLengths: number[];
   private readonly suffixLengths: number[];
+  /**
+   * The heads found for a word, remembered (bounded): scoring looks up every word of a candidate's
+   * evidence in every detector's matcher, and the same words come back candidate after candidate.
+   */
+  private readonly headsByWord = new Map<string, readonly number[]>();
 
   constructor(terms: readonly string[]) {
     this.compiled = terms.map(compileTerm).filter((t) => t.parts.length > 0);
@@ -433,7 +441,17 @@ export class TermMatcher {
   }
 
   /** The terms whose first part matches `word` (each at most once). */
-  private headsOf(word: string): number[] {
+  private headsOf(word: string): readonly number[] {
+    let heads = this.headsByWord.get(word);
+    if (heads === undefined) {
+      heads = this.findHeads(word);
+      if (this.headsByWord.size >= HEADS_CACHE_SIZE) this.headsByWord.clear();
+      this.headsByWord.set(word, heads);
+    }
+    return heads;
+  }
+
+  private findHeads(word: string): readonly number[] {
     const heads: number[] = [];
     const exact = this.exact.get(word);
     if (exact !== undefined) heads.push(...exact);
@@ -450,7 +468,7 @@ export class TermMatcher {
     for (const index of this.infix) {
       if (word.includes(this.compiled[index]?.parts[0] ?? '')) heads.push(index);
     }
-    return heads;
+    return heads.length === 0 ? NO_HEADS : heads;
   }
 
   /** The candidate starts from which all of the term's parts follow in sequence; only the first if asked. */
