@@ -29,6 +29,12 @@ const Env = z.object({
   HORISONT_DB_STATEMENT_TIMEOUT_WEB_MS: z.coerce.number().int().min(0).default(15_000),
   HORISONT_DB_STATEMENT_TIMEOUT_WORKER_MS: z.coerce.number().int().min(0).default(0),
   HORISONT_DB_SLOW_MS: z.coerce.number().int().min(0).default(500),
+  /**
+   * How long a worker's hold on a running job lasts without renewal (BullMQ's lock; stall checks
+   * every quarter of it). A job whose worker was killed runs again elsewhere after about this
+   * long. Default BullMQ's 30 s; docs/operations.md "Shutdown" says when to change it.
+   */
+  HORISONT_JOB_LOCK_MS: z.coerce.number().int().min(200).optional(),
   /** BullMQ key prefix; Redis Cluster deployments use a hash tag such as `{horisont}`. */
   HORISONT_QUEUE_PREFIX: z.string().min(1).default('horisont'),
   HORISONT_CONFIG_DIR: z.string().optional(),

@@ -123,23 +123,6 @@ async function migrateAsLogin(env: Env, log: Logger, db: Db, role: string | unde
   }
 }
 
-/**
- * Test-only: `HORISONT_TEST_LOCK_MS` shortens BullMQ's job lock (stall checks at a quarter of
- * it) in worker child processes, so a killed worker's job is taken over within seconds. Read
- * only under NODE_ENV=test; anywhere else the setting is refused.
- */
-export function testLockMs(env: Env, raw = process.env.HORISONT_TEST_LOCK_MS): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (env.NODE_ENV !== 'test') {
-    throw new Error('HORISONT_TEST_LOCK_MS is a test-only setting (NODE_ENV=test)');
-  }
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 200) {
-    throw new Error('HORISONT_TEST_LOCK_MS: whole milliseconds, at least 200');
-  }
-  return ms;
-}
-
 /** The product token robots.txt groups name us by: `Horisont` in `Mozilla/5.0 (compatible; Horisont/0.1; …)`. */
 export function productTokenOf(userAgent: string): string {
   return (
@@ -151,10 +134,10 @@ export function productTokenOf(userAgent: string): string {
 
 export async function buildApp(options: BuildOptions): Promise<AppContext> {
   const { env, log } = options;
-  const testLock = testLockMs(env);
-  const lockDurationMs = options.lockDurationMs ?? testLock;
+  const jobLock = env.HORISONT_JOB_LOCK_MS;
+  const lockDurationMs = options.lockDurationMs ?? jobLock;
   const stalledIntervalMs =
-    options.stalledIntervalMs ?? (testLock === undefined ? undefined : Math.round(testLock / 4));
+    options.stalledIntervalMs ?? (jobLock === undefined ? undefined : Math.round(jobLock / 4));
   const config = await loadAppConfig(env, options.configDir, options.adapters);
   const db = openDb(env, log, options.applicationName, options.dbRole, options.pool);
   await migrateAsLogin(env, log, db, options.dbRole);

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testLockMs } from '../../src/app/build.js';
 import { parseEnv } from '../../src/env.js';
 import { assertBarrierAllowed } from './support/barrier.js';
 import { REPO_ROOT } from '../helpers/harness.js';
@@ -13,9 +12,7 @@ describe('test-only hooks are refused outside tests', () => {
     const src = path.join(REPO_ROOT, 'src');
     const readers = readdirSync(src, { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-      .filter((file) =>
-        /HORISONT_TEST_BARRIER|fault\/support/.test(readFileSync(path.join(src, file), 'utf8')),
-      );
+      .filter((file) => /HORISONT_TEST_|fault\/support/.test(readFileSync(path.join(src, file), 'utf8')));
     expect(readers).toEqual([]);
     const result = spawnSync(
       process.execPath,
@@ -32,10 +29,11 @@ describe('test-only hooks are refused outside tests', () => {
     expect(() => assertBarrierAllowed({ NODE_ENV: 'production' })).not.toThrow();
   });
 
-  it('HORISONT_TEST_LOCK_MS is read only under NODE_ENV=test', () => {
-    expect(testLockMs(parseEnv({ NODE_ENV: 'test' }), '2000')).toBe(2000);
-    expect(testLockMs(parseEnv({ NODE_ENV: 'production' }), undefined)).toBeUndefined();
-    expect(() => testLockMs(parseEnv({ NODE_ENV: 'production' }), '2000')).toThrow(/test-only/);
-    expect(() => testLockMs(parseEnv({ NODE_ENV: 'test' }), '5')).toThrow(/at least 200/);
+  it('the job lock the fault worlds shorten is an operational setting, not a test hook', () => {
+    expect(parseEnv({ NODE_ENV: 'production', HORISONT_JOB_LOCK_MS: '2000' }).HORISONT_JOB_LOCK_MS).toBe(
+      2000,
+    );
+    expect(parseEnv({ NODE_ENV: 'production' }).HORISONT_JOB_LOCK_MS).toBeUndefined();
+    expect(() => parseEnv({ HORISONT_JOB_LOCK_MS: '5' })).toThrow(/HORISONT_JOB_LOCK_MS/);
   });
 });

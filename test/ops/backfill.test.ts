@@ -39,7 +39,7 @@ function cli(
     {
       cwd: REPO_ROOT,
       // Short BullMQ locks (test-only), so the job the killed process held is taken over in seconds.
-      env: { ...h.childEnv(), HORISONT_TEST_LOCK_MS: '1000' },
+      env: { ...h.childEnv(), HORISONT_JOB_LOCK_MS: '1000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -149,7 +149,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     HORISONT_REPORT_DIR: path.join(workDir, 'reports'),
     HORISONT_CONFIG_DIR: configDir,
     HORISONT_TEST_BARRIER_DIR: barrierDir,
-    HORISONT_TEST_LOCK_MS: String(lockMs),
+    HORISONT_JOB_LOCK_MS: String(lockMs),
     NODE_ENV: 'test',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
