@@ -112,7 +112,8 @@ interface LookupRow {
 /**
  * Everything the page's decision needs, in one statement: the candidates holding its identifiers,
  * the reviewer's pins on its items, the names in its blocks (at most `maxBlockSize + 1` each, so a
- * block too common to tell anything costs no more than that), the facts and share locks of every
+ * block too common to tell anything costs no more than that; read from the head and tail
+ * indexes alone, which carry what is compared: migration 0141), the facts and share locks of every
  * candidate found, separations between them, and items waiting for a key or name of the page.
  */
 const LOOKUP = `
@@ -126,15 +127,21 @@ named as (
   select 'h' || b.block as block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi,
          n.maker_named_only
   from unnest($4::text[]) as b(block)
-  cross join lateral (select * from candidate_names where head = b.block limit $7) n
+  cross join lateral (
+    select candidate_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only from candidate_names
+    where head = b.block limit $7) n
   union all
   select 't' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi, n.maker_named_only
   from unnest($5::text[]) as b(block)
-  cross join lateral (select * from candidate_names where tail = b.block limit $7) n
+  cross join lateral (
+    select candidate_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only from candidate_names
+    where tail = b.block limit $7) n
   union all
   select 'c' || b.block, n.candidate_id, n.kind, n.name_key, n.maker_key, n.srn, n.basic_udi, n.maker_named_only
   from unnest($6::text[]) as b(block)
-  cross join lateral (select * from candidate_names where concepts @> array[b.block] limit $7) n),
+  cross join lateral (
+    select candidate_id, kind, name_key, maker_key, srn, basic_udi, maker_named_only from candidate_names
+    where concepts @> array[b.block] limit $7) n),
 ids as (
   select candidate_id from owners union select candidate_id from pins union select candidate_id from named),
 facts as (
