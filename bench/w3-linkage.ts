@@ -27,10 +27,13 @@ const quick = isQuick();
 const started = performance.now();
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-// Experiments only: W3_RECORDS sizes the world between quick and full (texts scale with it).
+// Experiments only: W3_RECORDS sizes the world between quick and full (texts scale with it),
+// W3_DELTA the night's delta; W3_KEEP_SCHEMA keeps the resolved world for EXPLAIN and for
+// bench/w3-misses.ts; W3_STATEMENTS prints each phase's costliest statements (see
+// bench/lib/w3-resolve-child.ts).
 const registrations = Number(process.env.W3_RECORDS ?? (quick ? 10_000 : 1_000_000));
 const texts = Math.round(registrations / 20);
-const delta = quick ? 500 : 10_000;
+const delta = Number(process.env.W3_DELTA ?? (quick ? 500 : 10_000));
 /** EUDAMED's registrations in 2026: what a deployment's first backfill resolves. */
 const FULL_EUDAMED = 3_200_000;
 
@@ -170,7 +173,8 @@ async function clusters(upTo: number): Promise<Int32Array> {
 const quality = pairwiseQuality(await clusters(main), truth.subarray(0, main));
 const qualityAfterDelta = pairwiseQuality(await clusters(total), truth);
 const flags = await setup.query<{ n: number }>('select count(*)::int as n from possible_duplicates');
-await setup.query(`drop schema ${schema} cascade`);
+if (process.env.W3_KEEP_SCHEMA === undefined) await setup.query(`drop schema ${schema} cascade`);
+else log(`W3: kept schema ${schema}`);
 await setup.end();
 
 const comparisonsPerRecord = resolved.comparisons / main;

@@ -60,21 +60,34 @@ async function withRetryOnDeadlock<T>(work: () => Promise<T>, retried: { n: numb
 }
 
 /**
- * What autovacuum's analyze does for a deployment's resolver tables while a backfill fills them
- * (the machine's PostgreSQL runs with autovacuum off): their statistics are refreshed as they grow,
- * which also re-plans the foreign-key checks every insert makes. Without it, the plans made while
- * the tables were empty scan them whole (at 30,000 records: 1.3 ms per inserted key, name,
- * evidence and history row instead of 25–50 µs, 189 s instead of 34 s). Autovacuum refreshes
- * every 10 % of growth; doubling is enough for the plans and keeps analyze's own cost (it runs
- * on this process's connections, inside the timed wall) small.
+ * What autovacuum does for a deployment's resolver tables while a backfill fills them (the
+ * machine's PostgreSQL runs with autovacuum off): their statistics are refreshed as they grow,
+ * which also re-plans the foreign-key checks every insert makes and the read model's refreshes
+ * (src/store/migrations/0090_candidate_rows.sql) its triggers run, and a table that only grows
+ * is vacuumed, which marks its pages all-visible so that the lookup reads names from the block
+ * indexes alone (migration 0141). Without it, the plans made while the tables were empty scan
+ * them whole (at 30,000 records: 1.3 ms per inserted key, name, evidence and history row instead
+ * of 25–50 µs, 189 s instead of 34 s). Autovacuum acts every 10–20 % of growth; doubling is enough
+ * for the plans and keeps the work's own cost (it runs on this process's connections, inside the
+ * timed wall) small.
  */
-const RESOLVER_TABLES = ['candidates', 'candidate_keys', 'candidate_names', 'evidence', 'candidate_history'];
+const RESOLVER_TABLES = [
+  'candidates',
+  'candidate_keys',
+  'candidate_names',
+  'evidence',
+  'candidate_history',
+  'candidate_rows',
+  'candidate_search',
+  'candidate_npo',
+];
+const VACUUM = `vacuum (analyze) ${RESOLVER_TABLES.join(', ')}`;
 let analyzedAt = 0;
 let analyzing: Promise<unknown> | undefined;
-function analyzeAsAutovacuumWould(created: number): void {
+function vacuumAsAutovacuumWould(created: number): void {
   if (analyzing !== undefined || created < 50 + analyzedAt * 2) return;
   analyzedAt = created;
-  analyzing = db.query(`analyze ${RESOLVER_TABLES.join(', ')}`).finally(() => (analyzing = undefined));
+  analyzing = db.query(VACUUM).finally(() => (analyzing = undefined));
 }
 
 const runId = await withTransaction(
@@ -93,6 +106,7 @@ for (const phase of phases) {
   const totals = { comparisons: 0, merged: 0, flagged: 0, fullBlocks: 0, created: 0, scoreJobs: 0 };
   const retried = { n: 0 };
   let next = 0;
+  if (process.env.W3_STATEMENTS !== undefined) await db.query('select public.pg_stat_statements_reset()');
   const startedBackends = await backendsCpu();
   const startedCpu = cpu();
   const started = performance.now();
@@ -112,7 +126,7 @@ for (const phase of phases) {
         totals.fullBlocks += outcome.fullBlocks;
         totals.created += outcome.created.length;
         totals.scoreJobs += planned.length;
-        analyzeAsAutovacuumWould(createdBefore + totals.created);
+        vacuumAsAutovacuumWould(createdBefore + totals.created);
       }
     }),
   );
@@ -121,6 +135,18 @@ for (const phase of phases) {
   const cpuSeconds = cpu() - startedCpu;
   const wallSeconds = (performance.now() - started) / 1000;
   const postgresCpuSeconds = (await backendsCpu()) - startedBackends;
+  // W3_STATEMENTS: the phase's costliest statements, on a server with pg_stat_statements (in public).
+  if (process.env.W3_STATEMENTS !== undefined) {
+    const top = await db.query(
+      `select calls, round(total_exec_time::numeric, 0) as ms, round((total_exec_time / calls)::numeric, 2) as ms_call,
+              shared_blks_hit / calls as hit_call, shared_blks_read / calls as read_call,
+              round(blk_read_time::numeric, 0) as read_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
+       from public.pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+       order by total_exec_time desc limit 14`,
+    );
+    process.stderr.write(`${name} statements:\n`);
+    for (const r of top.rows) process.stderr.write(`${JSON.stringify(r)}\n`);
+  }
   process.stdout.write(
     `${JSON.stringify({
       phase: name,
@@ -134,5 +160,8 @@ for (const phase of phases) {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     })}\n`,
   );
+  // Between a backfill and the next night autovacuum has caught up with what the backfill wrote
+  // (not timed: a night passes).
+  if (phase !== phases.at(-1)) await db.query(VACUUM);
 }
 await db.end();
