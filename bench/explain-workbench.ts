@@ -67,12 +67,15 @@ try {
     ['filtered', { ...base, npo, band: 'hög' }],
     ['sorted by name', { ...base, sort: 'name', order: 'asc' }],
     ['deep page', { ...base, page: Math.ceil(live / 25 / 2) }],
-    ['search glukos', { ...base, q: 'glukos' }],
-    ['search robot', { ...base, q: 'robot' }],
-    ['search pump', { ...base, q: 'pump' }],
-    ['search pacemaker', { ...base, q: 'pacemaker' }],
-    ['search insulinpump', { ...base, q: 'insulinpump' }],
-    ['search hjärt', { ...base, q: 'hjärt' }],
+    // As the API and the page ask for a search: by relevance, the page within "new and coming".
+    ...['glukos', 'robot', 'pump', 'pacemaker', 'insulinpump', 'hjärt'].map(
+      (q): [string, CandidateFilter] => [`search ${q}`, { ...base, q, sort: 'relevance' }],
+    ),
+    ...['pacemaker', 'insulinpump', 'hjärt'].map((q): [string, CandidateFilter] => [
+      `search ${q} (the page: new and coming)`,
+      { ...base, q, sort: 'relevance', scope: 'new' },
+    ]),
+    ['search pump by name', { ...base, q: 'pump', sort: 'name', order: 'asc' }],
   ];
   for (const [label, filter] of cases) await listCandidates(explaining(db, `list, ${label}`), filter);
   await filterOptions(explaining(db, 'filter options (the HTML list page)'));
