@@ -15,9 +15,9 @@ import type { Db } from './db.js';
  * Text is compared folded: lower case, with å ä ö æ ø é ü read as their base letters, so
  * `hjart` finds "hjärt" and the Norwegian and Swedish spellings meet where they can.
  *
- * Every condition reads the candidate's row in `candidate_rows` (migration 0090), whose folded
- * text carries a trigram index and whose word vectors carry full-text indexes: a search is one
- * indexed query, never a scan of candidates or evidence. pg_trgm lives in the `public` schema
+ * Every condition reads the candidate's search text in `candidate_search` (migration 0090), whose
+ * folded text carries a trigram index and whose word vectors carry full-text indexes: a search
+ * starts from those indexes, never from a scan of candidates or evidence. pg_trgm lives in the `public` schema
  * (migration 0070): the connections' search path is the application's schema alone, so its
  * operator is named with its schema.
  */
@@ -84,8 +84,8 @@ export async function exactMatches(db: Db, q: string): Promise<string[]> {
 }
 
 /**
- * The search's conditions on a candidate's row `r` (candidate_rows, migration 0090) and its search
- * text `x` (candidate_search, joined by {@link SEARCH_JOIN}), each served
+ * The search's conditions on a candidate's search text `x` (candidate_search, migration 0090;
+ * joined to its row by {@link SEARCH_JOIN}, or read first for the ids it matches), each served
  * by an index: `best` — the query's words whole in the name or maker, or one of `exactIds`
  * ({@link exactMatches}); `good` — the words whole anywhere (evidence titles too), or every word
  * of three letters or more inside the folded text (parts of compounds, starts of words); `near` —
@@ -101,7 +101,7 @@ export function candidateSearch(
 ): { best: () => string; good: () => string; near: (() => string) | undefined } {
   const words = searchWords(q);
   const best = () =>
-    `(${textMatch('x.name_vector', param(q))}${exactIds.length > 0 ? ` or r.candidate_id = any(${param(exactIds)}::uuid[])` : ''})`;
+    `(${textMatch('x.name_vector', param(q))}${exactIds.length > 0 ? ` or x.candidate_id = any(${param(exactIds)}::uuid[])` : ''})`;
   const parts = words.filter((word) => word.length >= PART_MIN_LENGTH);
   const good = () => {
     const inText = parts.map((word) => `x.search_text like ${param(`%${likeLiteral(word)}%`)}`);

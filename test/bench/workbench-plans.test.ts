@@ -14,7 +14,9 @@ import { createScaleWorld, dropScaleWorld } from '../../bench/lib/scale-world.js
  * PostgreSQL for the plan of each statement it sends (EXPLAIN, in the statement's own
  * transaction and settings); no plan may read candidates, scores, evidence, source items or the
  * programme areas whole, and `candidate_rows` only as far as a LIMIT lets it (the first rows of
- * a count that stops at its cap).
+ * a count that stops at its cap); nor may it walk any of them or `candidate_search` by an index
+ * without a condition to join them (a merge join of two tables in key order stops only where
+ * the rarer side ends).
  */
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CANDIDATES = 50_000;
@@ -30,6 +32,9 @@ const WHOLE_TABLES = [
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Filter?: string;
   Plans?: PlanNode[];
 }
 
@@ -39,16 +44,29 @@ interface Explained {
   plan: PlanNode;
 }
 
-/** Statements that read `table` in full: a sequential scan not directly under a LIMIT. */
-function wholeReads(node: PlanNode, parent?: PlanNode): string[] {
-  const here =
+const JOINS = ['Merge Join', 'Hash Join'];
+const INDEX_SCANS = ['Index Scan', 'Index Only Scan'];
+
+/**
+ * Statements that read `table` in full: a sequential scan not directly under a LIMIT, or an
+ * index scan with no index condition below a merge or hash join — a walk of a whole index in
+ * its order, filtering rows or matching them to the other side's (the planner expects a LIMIT
+ * above to stop it early, and it reads all when the matches are rare or the cap is not reached).
+ */
+function wholeReads(node: PlanNode, parent?: PlanNode, underJoin = false): string[] {
+  const relation = node['Relation Name'];
+  const watched =
+    relation !== undefined &&
+    (WHOLE_TABLES.includes(relation) || relation === 'candidate_rows' || relation === 'candidate_search');
+  const seqScan =
     node['Node Type'] === 'Seq Scan' &&
-    node['Relation Name'] !== undefined &&
-    (WHOLE_TABLES.includes(node['Relation Name']) ||
-      (node['Relation Name'] === 'candidate_rows' && parent?.['Node Type'] !== 'Limit'))
-      ? [node['Relation Name']]
-      : [];
-  return [...here, ...(node.Plans ?? []).flatMap((child) => wholeReads(child, node))];
+    relation !== undefined &&
+    (WHOLE_TABLES.includes(relation) || (relation === 'candidate_rows' && parent?.['Node Type'] !== 'Limit'));
+  const indexWalk =
+    watched && underJoin && INDEX_SCANS.includes(node['Node Type']) && node['Index Cond'] === undefined;
+  const here = seqScan ? [relation] : indexWalk ? [`${relation} (${node['Index Name']})`] : [];
+  const below = underJoin || JOINS.includes(node['Node Type']);
+  return [...here, ...(node.Plans ?? []).flatMap((child) => wholeReads(child, node, below))];
 }
 
 let schema: string;
