@@ -15,13 +15,14 @@ import type { SourceProfiles } from '../domain/source-profile.js';
 import type { Db, Tx } from './db.js';
 import { lockKey, withTransaction } from './db.js';
 import {
-  evidenceState,
+  evidenceStates,
   insertEvent,
+  insertEvents,
   insertOutbox,
   lastEvidenceOf,
   matchableSubscriptions,
 } from './alerts.js';
-import type { MatchableSubscription, OutboxInsert } from './alerts.js';
+import type { MatchableSubscription, NewEvent, OutboxInsert } from './alerts.js';
 import { loadCandidate } from './candidates.js';
 import { loadEvidence, sha256 } from './items.js';
 import { loadScore } from './scores.js';
@@ -62,63 +63,99 @@ function outboxRows(
 export interface ScoreEventInput {
   runId: string | null;
   /** What the score transaction stored (src/workers/score.ts `scoreAndStore`). */
-  stored: { candidateId: string; scoreId: string; result: ScoreResult; view: CandidateView };
+  stored: StoredScoreOfEvents;
+}
+
+/** A score as the score transaction stored it, what its events are made from. */
+export interface StoredScoreOfEvents {
+  candidateId: string;
+  scoreId: string;
+  result: ScoreResult;
+  view: CandidateView;
+}
+
+/** {@link recordScoresEvents} for one score (a nomination from outside). */
+export async function recordScoreEvents(tx: Tx, input: ScoreEventInput): Promise<void> {
+  await recordScoresEvents(tx, input.runId, [input.stored]);
 }
 
 /**
- * Called inside the score transaction, after the score is stored and under the candidate's lock:
- * records what changed (the first score, a band higher than the previous current score's, evidence
- * that differs from what the last event saw) and the outbox rows of the subscriptions it matches.
+ * Called inside the score transaction, after the scores are stored and under the candidates'
+ * locks: records what changed for each candidate (the first score, a band higher than the
+ * previous current score's, evidence that differs from what the last event saw) and the outbox
+ * rows of the subscriptions it matches. A page of scores costs a fixed number of statements: the
+ * alert states (read and written in one), the evidence states, the last events' evidence, and
+ * when there are any the events, the subscriptions and the outbox rows. The candidates are
+ * distinct (one alert state each).
  */
-export async function recordScoreEvents(tx: Tx, input: ScoreEventInput): Promise<void> {
-  const { result, scoreId, candidateId, view: candidate } = input.stored;
-  // The state before this score, read in the statement that records the new one.
-  const previous = (
-    await tx.query<{ score_id: string; band: Band }>(
-      `with previous as (select score_id, band from alert_candidate_state where candidate_id = $1),
-            recorded as (
-              insert into alert_candidate_state (candidate_id, score_id, band) values ($1, $2, $3)
-              on conflict (candidate_id) do update set score_id = excluded.score_id, band = excluded.band, updated_at = now()
-              where (alert_candidate_state.score_id, alert_candidate_state.band)
-                    is distinct from (excluded.score_id, excluded.band))
-       select score_id, band from previous`,
-      [candidateId, scoreId, result.band],
-    )
-  ).rows[0];
-  const state = await evidenceState(tx, candidateId);
-  const fingerprint = sha256(state.join(',')).slice(0, 20);
-  const last = await lastEvidenceOf(tx, candidateId);
-  const planned = scoreEvents(
-    candidate,
-    result,
-    scoreId,
-    { state, fingerprint },
-    { previous: previous && { scoreId: previous.score_id, band: previous.band }, last },
+export async function recordScoresEvents(
+  tx: Tx,
+  runId: string | null,
+  stored: readonly StoredScoreOfEvents[],
+): Promise<void> {
+  if (stored.length === 0) return;
+  const ids = stored.map((one) => one.candidateId);
+  // The states before these scores, read in the statement that records the new ones.
+  const previous = await tx.query<{ candidate_id: string; score_id: string; band: Band }>(
+    `with input as (
+       select * from unnest($1::uuid[], $2::bigint[], $3::text[]) as i(candidate_id, score_id, band)),
+     previous as (
+       select s.candidate_id, s.score_id, s.band from alert_candidate_state s join input using (candidate_id)),
+     recorded as (
+       insert into alert_candidate_state (candidate_id, score_id, band)
+       select candidate_id, score_id, band from input
+       on conflict (candidate_id) do update set score_id = excluded.score_id, band = excluded.band, updated_at = now()
+       where (alert_candidate_state.score_id, alert_candidate_state.band)
+             is distinct from (excluded.score_id, excluded.band))
+     select candidate_id, score_id, band from previous`,
+    [ids, stored.map((one) => one.scoreId), stored.map((one) => one.result.band)],
   );
-  if (planned.length === 0) return;
-
-  const recorded: RecordedEvent[] = [];
-  for (const event of planned) {
-    // Sequential: each insert is one statement on the same transaction's connection.
-    // eslint-disable-next-line no-await-in-loop
-    const id = await insertEvent(tx, {
-      key: event.key,
+  const before = new Map(previous.rows.map((row) => [row.candidate_id, row]));
+  const states = await evidenceStates(tx, ids);
+  const lastEvidence = await lastEvidenceOf(tx, ids);
+  const planned = stored.flatMap((one) => {
+    const state = states.get(one.candidateId) ?? [];
+    const fingerprint = sha256(state.join(',')).slice(0, 20);
+    const was = before.get(one.candidateId);
+    return scoreEvents(
+      one.view,
+      one.result,
+      one.scoreId,
+      { state, fingerprint },
+      {
+        previous: was && { scoreId: was.score_id, band: was.band },
+        last: lastEvidence.get(one.candidateId),
+      },
+    ).map((event) => ({
+      one,
       kind: event.kind,
-      candidateId: candidate.id,
-      runId: input.runId,
-      scoreId,
-      fingerprint,
-      state,
-      details: event.details,
-    });
-    if (id !== undefined) recorded.push({ id, kind: event.kind });
-  }
-  if (recorded.length === 0) return;
-  const subscriptions = await matchableSubscriptions(tx);
-  await insertOutbox(
+      event: {
+        key: event.key,
+        kind: event.kind,
+        candidateId: one.view.id,
+        runId,
+        scoreId: one.scoreId,
+        fingerprint,
+        state,
+        details: event.details,
+      } satisfies NewEvent,
+    }));
+  });
+  const created = await insertEvents(
     tx,
-    outboxRows(subscriptions, recorded, matchSubjectOf(candidate, result), candidate.id, input.runId),
+    planned.map((p) => p.event),
   );
+  if (created.size === 0) return;
+  const subscriptions = await matchableSubscriptions(tx);
+  const rows = stored.flatMap((one) => {
+    const recorded = planned.flatMap((p): RecordedEvent[] => {
+      const id = p.one === one ? created.get(p.event.key) : undefined;
+      return id === undefined ? [] : [{ id, kind: p.kind }];
+    });
+    if (recorded.length === 0) return [];
+    return outboxRows(subscriptions, recorded, matchSubjectOf(one.view, one.result), one.view.id, runId);
+  });
+  await insertOutbox(tx, rows);
 }
 
 export interface NominationEventInput {

@@ -177,24 +177,41 @@ export interface NewEvent {
 
 /** Inserts an event once per natural key; returns its id only when this call created it. */
 export async function insertEvent(tx: Tx, event: NewEvent): Promise<string | undefined> {
-  const result = await tx.query<{ id: string }>(
+  return (await insertEvents(tx, [event])).get(event.key);
+}
+
+/**
+ * Inserts events once per natural key, in the given order (their ids follow it), with one
+ * statement; returns the ids of those this call created, by key.
+ */
+export async function insertEvents(tx: Tx, events: readonly NewEvent[]): Promise<Map<string, string>> {
+  if (events.length === 0) return new Map();
+  // An evidence state is an array of its own per event: unnest would flatten a text[][], so each
+  // travels as a JSON array.
+  const result = await tx.query<{ id: string; event_key: string }>(
     `insert into candidate_events (event_key, kind, candidate_id, run_id, source_id, score_id,
                                    evidence_fingerprint, evidence_state, details)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     on conflict (event_key) do nothing returning id`,
+     select e.key, e.kind, e.candidate_id, e.run_id, e.source_id, e.score_id, e.fingerprint,
+            case when e.state is null then null else array(select jsonb_array_elements_text(e.state)) end,
+            e.details
+     from unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::bigint[], $7::text[],
+                 $8::jsonb[], $9::jsonb[])
+          with ordinality as e(key, kind, candidate_id, run_id, source_id, score_id, fingerprint, state, details, n)
+     order by e.n
+     on conflict (event_key) do nothing returning id, event_key`,
     [
-      event.key,
-      event.kind,
-      event.candidateId,
-      event.runId,
-      event.sourceId ?? null,
-      event.scoreId ?? null,
-      event.fingerprint ?? null,
-      event.state ?? null,
-      JSON.stringify(event.details),
+      events.map((e) => e.key),
+      events.map((e) => e.kind),
+      events.map((e) => e.candidateId),
+      events.map((e) => e.runId),
+      events.map((e) => e.sourceId ?? null),
+      events.map((e) => e.scoreId ?? null),
+      events.map((e) => e.fingerprint ?? null),
+      events.map((e) => (e.state === undefined || e.state === null ? null : JSON.stringify(e.state))),
+      events.map((e) => JSON.stringify(e.details)),
     ],
   );
-  return result.rows[0]?.id;
+  return new Map(result.rows.map((row) => [row.event_key, row.id]));
 }
 
 export interface OutboxInsert {
@@ -227,26 +244,48 @@ export interface LastEvidence {
   state: string[];
 }
 
-/** The evidence as the candidate's most recent event recorded it. */
-export async function lastEvidenceOf(tx: Tx, candidateId: string): Promise<LastEvidence | undefined> {
-  const row = (
-    await tx.query<{ evidence_fingerprint: string; evidence_state: string[] | null }>(
-      `select evidence_fingerprint, evidence_state from candidate_events
-       where candidate_id = $1 and evidence_fingerprint is not null order by id desc limit 1`,
-      [candidateId],
-    )
-  ).rows[0];
-  return row && { fingerprint: row.evidence_fingerprint, state: row.evidence_state ?? [] };
+/** The evidence as each candidate's most recent event recorded it, for those with one. */
+export async function lastEvidenceOf(
+  tx: Tx,
+  candidateIds: readonly string[],
+): Promise<Map<string, LastEvidence>> {
+  const result = await tx.query<{
+    candidate_id: string;
+    evidence_fingerprint: string;
+    evidence_state: string[] | null;
+  }>(
+    `select c.id as candidate_id, last.evidence_fingerprint, last.evidence_state
+     from unnest($1::uuid[]) as c(id)
+     cross join lateral (
+       select evidence_fingerprint, evidence_state from candidate_events
+       where candidate_id = c.id and evidence_fingerprint is not null order by id desc limit 1) last`,
+    [candidateIds],
+  );
+  return new Map(
+    result.rows.map((row) => [
+      row.candidate_id,
+      { fingerprint: row.evidence_fingerprint, state: row.evidence_state ?? [] },
+    ]),
+  );
 }
 
-/** `item_id:content_hash` of each evidence item, sorted; changes whenever evidence does. */
-export async function evidenceState(tx: Tx, candidateId: string): Promise<string[]> {
-  const result = await tx.query<{ part: string }>(
-    `select e.item_id::text || ':' || i.content_hash as part
-     from evidence e join source_items i on i.id = e.item_id where e.candidate_id = $1 order by 1`,
-    [candidateId],
+/**
+ * `item_id:content_hash` of each evidence item of each candidate, sorted; changes whenever
+ * evidence does. A candidate without evidence has an empty state.
+ */
+export async function evidenceStates(
+  tx: Tx,
+  candidateIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  const result = await tx.query<{ candidate_id: string; state: string[] }>(
+    `select c.id as candidate_id,
+            array(select e.item_id::text || ':' || i.content_hash as part
+                  from evidence e join source_items i on i.id = e.item_id
+                  where e.candidate_id = c.id order by 1) as state
+     from unnest($1::uuid[]) as c(id)`,
+    [candidateIds],
   );
-  return result.rows.map((r) => r.part);
+  return new Map(result.rows.map((row) => [row.candidate_id, row.state]));
 }
 
 // --- relay ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import type { PlannedJob } from '../store/run-jobs.js';
 import { claimScoring, runAsOf } from '../store/runs.js';
 import { storeJudgements } from '../store/scores.js';
 import { jobId } from '../queue/names.js';
-import { recordScoreEvents } from '../store/alert-events.js';
+import { recordScoresEvents } from '../store/alert-events.js';
 import type { SourceProfiles } from '../domain/source-profile.js';
 
 export interface StoredScore {
@@ -202,7 +202,7 @@ export function scoreStage(ctx: Pick<StageContext, 'config'>): StageDefinition<'
           await asOfOfRun(tx, data.runId),
         );
         // Alerts: events and the outbox rows they match commit (or not) with these scores.
-        for (const one of stored) await recordScoreEvents(tx, { runId: data.runId, stored: one }); // eslint-disable-line no-await-in-loop
+        await recordScoresEvents(tx, data.runId, stored);
         job.log.info(
           {
             candidates: stored.length,
