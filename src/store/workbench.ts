@@ -459,6 +459,9 @@ async function approximateScoreStart(db: Db, fraction: number): Promise<number |
 
 const FROM_ROWS = 'candidate_rows r left join candidate_state cs on cs.candidate_id = r.candidate_id';
 
+/** The columns of `r` the orders ({@link orderOf}) sort on. */
+const ORDER_COLUMNS = 'r.candidate_id, r.rank_total, r.sort_name, r.created_at, r.updated_at';
+
 /**
  * A search's rows matching `condition` (and the filter's `where`) sorted in `order` from the
  * matches themselves: `limit` rows after `offset`. With a `cap`, undefined when there are more
@@ -475,11 +478,13 @@ async function sortedMatches(
   cap?: number,
 ): Promise<ListRow[] | undefined> {
   const found = await db.query<ListRow & { found: number }>(
-    `with ${searchRows(where, condition, 'r.*', cap === undefined ? 'all' : cap + 1)}
+    // The matches are sorted by what the orders sort on; their whole rows are read for the page.
+    `with ${searchRows(where, condition, ORDER_COLUMNS, cap === undefined ? 'all' : cap + 1)}
      select n.found, page.* from (select count(*)::int as found from f) n
      left join lateral (
        select ${ROW_COLUMNS}, ${order.key} as cursor_key
-       from (select * from f r order by ${order.by} limit ${limit} offset ${offset}) r
+       from (select candidate_id from f r order by ${order.by} limit ${limit} offset ${offset}) p
+       join candidate_rows r on r.candidate_id = p.candidate_id
        left join candidate_state cs on cs.candidate_id = r.candidate_id
        order by ${order.by}) page on true`,
     where.params,
