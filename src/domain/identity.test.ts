@@ -32,6 +32,7 @@ describe('identitiesOf', () => {
         ],
         candidateKind: 'device',
         displayName: 'FreeStyle Libre® 3 Sensor',
+        keyText: 'FreeStyle Libre® 3 Sensor',
         reason: 'UDI-DI 05021791005734 i registret',
         manufacturer: 'Abbott Diabetes Care Ltd',
       },
@@ -108,6 +109,7 @@ describe('identitiesOf', () => {
         // An HTA report may name a drug as well as a device: the kind is not stated.
         kindStated: false,
         displayName: 'FreeStyle Libre 3',
+        keyText: 'FreeStyle Libre 3',
         reason: 'produktnamn nämns i titeln: ”FreeStyle Libre 3”',
       },
     ]);
@@ -140,6 +142,7 @@ describe('identitiesOf', () => {
         candidateKind: 'device',
         kindStated: false,
         displayName: 'Eversense E3',
+        keyText: 'Eversense E3',
         reason: 'produktnamn nämns i sammanfattningen: ”Eversense E3”',
       },
     ]);

@@ -24,6 +24,11 @@ export interface ItemIdentity {
    */
   kindStated?: false;
   displayName: string;
+  /**
+   * The text the `product` key is `normaliseProductName` of, when it is the display name: the
+   * name resolution compares is then the key, not normalised a second time.
+   */
+  keyText?: string;
   /** Why this item maps here (Swedish), e.g. "UDI-DI 0…", "produktnamn nämns i titeln". */
   reason: string;
   /** The manufacturer as the source names it (registries), for fuzzy matching. */
@@ -138,6 +143,7 @@ function certificateIdentities(item: RawItem): ItemIdentity[] {
       keys,
       candidateKind: kind,
       displayName: name || basicUdiDi!,
+      ...(product === '' ? {} : { keyText: name }),
       reason:
         basicUdiDi !== undefined
           ? `Basic UDI-DI ${basicUdiDi} i certifikatets omfattning`
@@ -210,6 +216,7 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
         keys,
         candidateKind: kindOfProduct(facts, item),
         displayName,
+        ...(product === '' ? {} : { keyText: facts.tradeName }),
         reason,
         // A trial's "manufacturer" is often its sponsor (a university, a region), not the maker.
         ...(facts.manufacturer === undefined || item.kind === 'trial'
@@ -239,6 +246,7 @@ export function identitiesOf(sourceId: string, item: RawItem): ItemIdentity[] {
         ? {}
         : { kindStated: false as const }),
       displayName: name,
+      keyText: name,
       reason: `produktnamn nämns i ${where}: ”${name}”`,
     });
   }

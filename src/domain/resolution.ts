@@ -248,6 +248,8 @@ interface SplitName {
   tokens: Array<{ text: string; code: boolean }>;
   /** The letters of every word, descriptive ones too: a typo can hit "Sensor" as well ("Snsor"). */
   allLetters: string;
+  /** Every token of the name ({@link nameTokens}), before descriptive words and the maker's go. */
+  all: string[];
 }
 
 interface CompiledSettings {
@@ -290,11 +292,17 @@ function isCode(token: string, c: CompiledSettings): boolean {
  * 3", "Edwards SAPIEN 3"); a text does not. The maker's word goes, unless nothing else would be
  * left ("Dexcom G7").
  */
-function splitName(name: string, makerWord: string, c: CompiledSettings): SplitName {
+function splitName(
+  name: string,
+  makerWord: string,
+  c: CompiledSettings,
+  /** The name's tokens, when the caller has them. */
+  known?: string[],
+): SplitName {
   const cacheKey = `${makerWord}\u0000${name}`;
   const cached = c.splits.get(cacheKey);
   if (cached !== undefined) return cached;
-  const all = nameTokens(name);
+  const all = known ?? nameTokens(name);
   const words = all.filter((token) => !c.descriptive.has(token));
   let tokens: SplitName['tokens'] = [];
   for (let i = 0; i < words.length; i++) {
@@ -326,6 +334,7 @@ function splitName(name: string, makerWord: string, c: CompiledSettings): SplitN
     words: tokens.filter((t) => !t.code).map((t) => t.text),
     tokens,
     allLetters: all.filter((t) => !isCode(t, c) && t !== makerWord).join(''),
+    all,
   };
   if (c.splits.size >= CACHE_SIZE) c.splits.clear();
   c.splits.set(cacheKey, split);
@@ -333,7 +342,8 @@ function splitName(name: string, makerWord: string, c: CompiledSettings): SplitN
 }
 
 function makerWordOf(manufacturer: string): string {
-  return manufacturer === '' ? '' : manufacturer.split(' ')[0]!;
+  const space = manufacturer.indexOf(' ');
+  return space < 0 ? manufacturer : manufacturer.slice(0, space);
 }
 
 /**
@@ -636,12 +646,8 @@ export function lookupBlocks(profile: NameProfile, settings: ResolutionSettings)
   if (profile.srn !== undefined) add(own, undefined);
   // A registry name that opens with its maker ("Dexcom G7 15 Day") is filed without it; a text
   // naming it the same way is filed with it.
-  if (
-    makerWord !== '' &&
-    own.tokens.length < nameTokens(profile.name).length &&
-    profile.name.startsWith(makerWord)
-  ) {
-    add(splitName(profile.name, '', c), undefined);
+  if (makerWord !== '' && own.tokens.length < own.all.length && profile.name.startsWith(makerWord)) {
+    add(splitName(profile.name, '', c, own.all), undefined);
   }
   if (makerWord === '' && own.words.length >= 2 && own.tokens[0]?.code === false) {
     add(
@@ -674,12 +680,12 @@ const BUNDLED_WITH = /\s(?:with|med|mit|avec)\s.*$/iu;
  * The form of a name that similarity compares: parenthesised asides (an abbreviation, a model
  * number: "FoundationOne CDx (F1CDx)", "da Vinci Xi (IS4000)") and a "with …" tail removed.
  */
-export function comparableName(displayName: string): string {
-  return normaliseProductName(
-    displayName
-      .replace(/\(([^)]*)\)/g, (_, aside: string) => (GENERATION_ASIDE.test(aside) ? ` ${aside} ` : ' '))
-      .replace(BUNDLED_WITH, ''),
-  );
+export function comparableName(displayName: string, keyed?: { text: string; key: string }): string {
+  const stripped = displayName
+    .replace(/\(([^)]*)\)/g, (_, aside: string) => (GENERATION_ASIDE.test(aside) ? ` ${aside} ` : ' '))
+    .replace(BUNDLED_WITH, '');
+  // A name without asides is usually the very text its key was made from.
+  return keyed !== undefined && stripped === keyed.text ? keyed.key : normaliseProductName(stripped);
 }
 
 /** A parenthesised generation ("Guardian Sensor (3)", "(Gen 2)") is part of the name, not an aside. */
@@ -702,7 +708,11 @@ export function profileOf(
     const title = normaliseText(identity.displayName).toLowerCase();
     return title === '' ? undefined : { name: title, manufacturer: '', kind: 'method' };
   }
-  const name = comparableName(identity.displayName) || product;
+  const name =
+    comparableName(
+      identity.displayName,
+      identity.keyText === undefined ? undefined : { text: identity.keyText, key: product },
+    ) || product;
   const basicUdiDi = identity.keys.find((key) => key.scheme === 'basic-udi-di')?.value;
   return {
     name,
