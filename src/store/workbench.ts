@@ -604,19 +604,19 @@ async function fetchSearchPage(
 
 /**
  * The filtered, ranked list: one page, with its (bounded) counts. Its statements run in one
- * read-only transaction that tells PostgreSQL to prefer indexes and to join by key: every
- * condition here has an index, and every join is of a few rows (a page, a capped count) to
- * their rows by key. The planner, taking a search's several text conditions as independent,
- * expects a third of the table to match a common word and would otherwise read the whole table
- * to count them, or walk two tables whole side by side in key order (a merge join) or one of
- * them into a hash, to join the matches it expects to find early.
+ * read-only transaction that tells PostgreSQL to prefer indexes and not to join by walking two
+ * tables side by side in key order (a merge join, which reads both whole when the matches are
+ * rarer than it expects): every condition here has an index. The planner, taking a search's
+ * several text conditions as independent, expects a third of the table to match a common word
+ * and would otherwise read the whole table to count them, or walk candidate_rows whole into a
+ * hash to join a search's matches to; a search joins them by key.
  */
 export async function listCandidates(db: Db, filter: CandidateFilter): Promise<CandidateList> {
   return withTransaction(db, async (tx) => {
     // (The penalty a disabled plan adds to a plan's cost would also make it worth compiling.)
     await tx.query(
       `set transaction read only; set local enable_seqscan = off; set local enable_mergejoin = off;
-       set local enable_hashjoin = off; set local jit = off`,
+       ${filter.q ? 'set local enable_hashjoin = off;' : ''} set local jit = off`,
     );
     return listInTransaction(tx as unknown as Db, filter);
   });
