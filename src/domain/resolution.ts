@@ -576,10 +576,11 @@ function affixBlocks(
   familyName: string,
   affix: number,
   srn: string | undefined,
+  short: boolean = split.words.join('').length < SHORT_NAME,
 ): { head: string; tail: string } {
   const letters = split.words.join('');
   const prefix = `${familyName}|${split.code}|`;
-  const tail = srn !== undefined && letters.length < SHORT_NAME ? `@${srn}` : letters.slice(-affix);
+  const tail = srn !== undefined && short ? `@${srn}` : letters.slice(-affix);
   return { head: prefix + letters.slice(0, affix), tail: prefix + tail };
 }
 
@@ -635,15 +636,21 @@ export function lookupBlocks(profile: NameProfile, settings: ResolutionSettings)
   const own = splitName(profile.name, makerWord, c);
   const heads = new Set<string>();
   const tails = new Set<string>();
-  const add = (split: SplitName, srn: string | undefined): void => {
+  const add = (split: SplitName, srn: string | undefined, short?: boolean): void => {
     for (const familyName of lookupFamilies(profile.kind)) {
-      const blocks = affixBlocks(split, familyName, c.affix, srn);
+      const blocks = affixBlocks(split, familyName, c.affix, srn, short);
       heads.add(blocks.head);
       tails.add(blocks.tail);
     }
   };
   add(own, profile.srn);
-  if (profile.srn !== undefined) add(own, undefined);
+  if (profile.srn !== undefined) {
+    add(own, undefined);
+    // A typo one letter shorter ("Lekusso" for "Lelkusso") is a short name, filed under the SRN:
+    // a name just long enough not to be short looks there too, or the order the two came in
+    // would decide whether they meet.
+    if (own.words.join('').length === SHORT_NAME) add(own, profile.srn, true);
+  }
   // A registry name that opens with its maker ("Dexcom G7 15 Day") is filed without it; a text
   // naming it the same way is filed with it.
   if (makerWord !== '' && own.tokens.length < own.all.length && profile.name.startsWith(makerWord)) {

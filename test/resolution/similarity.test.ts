@@ -180,6 +180,20 @@ describe('blocks', () => {
     ).toBeUndefined();
   });
 
+  it('lets a registered name and its typo one letter shorter meet in either order', () => {
+    // "Lekusso" (7 letters) is short and filed under the SRN; "Lelkusso" (8) is not.
+    const eight = { ...profile('Lelkusso Sensor X9', 'Homdoh Ltd'), srn: 'SE-MF-000000001' };
+    const seven = { ...profile('Lekusso Sensor X9', 'Homdoh Ltd'), srn: 'SE-MF-000000001' };
+    const keys = (b: { head?: string; tail?: string }): string[] => [`h${b.head}`, `t${b.tail}`];
+    const lookups = (p: NameProfile): string[] => {
+      const b = lookupBlocks(p, settings);
+      return [...b.heads.map((x) => `h${x}`), ...b.tails.map((x) => `t${x}`)];
+    };
+    expect(similarity(eight, seven, settings).score).toBeGreaterThanOrEqual(settings.thresholds.link);
+    expect(lookups(eight).some((k) => keys(nameBlocks(seven, settings)).includes(k))).toBe(true);
+    expect(lookups(seven).some((k) => keys(nameBlocks(eight, settings)).includes(k))).toBe(true);
+  });
+
   it('keeps drugs and devices, and different model codes, in different blocks', () => {
     const drug = new Set(stored('Optune', '', 'drug'));
     expect(looked('Optune').some((block) => drug.has(block))).toBe(false);
