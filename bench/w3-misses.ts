@@ -7,7 +7,12 @@
  * argv: <schema> [upTo]
  */
 import pg from 'pg';
+import { DEFAULT_CONFIG_DIR, loadConfig } from '../src/config/load.js';
 import { normaliseUdiDi } from '../src/domain/identifiers.js';
+import { similarity } from '../src/domain/resolution.js';
+import type { PageEntry } from '../src/domain/resolver.js';
+import { pageEntries } from '../src/domain/resolver.js';
+import { resolverContext } from '../src/workers/resolve.js';
 import { generateDevices } from './lib/devices.js';
 import { isQuick } from './lib/report.js';
 import { generateWorld } from './lib/w3-world.js';
@@ -69,6 +74,40 @@ function udiOf(i: number): string {
   return normaliseUdiDi(udi) === undefined ? 'badudi' : 'udi';
 }
 
+const ctx = resolverContext(await loadConfig(DEFAULT_CONFIG_DIR));
+const entryOf = (i: number): PageEntry | undefined =>
+  pageEntries([{ id: i + 1, sourceId: 'w3', item: world.items[i]! }], ctx)[0];
+const blockKeys = (blocks: {
+  head?: string;
+  tail?: string;
+  heads?: string[];
+  tails?: string[];
+}): string[] => [
+  ...(blocks.head === undefined ? [] : [`h${blocks.head}`]),
+  ...(blocks.tail === undefined ? [] : [`t${blocks.tail}`]),
+  ...(blocks.heads ?? []).map((b) => `h${b}`),
+  ...(blocks.tails ?? []).map((b) => `t${b}`),
+];
+/** Why the resolver left a pair apart: the names' similarity, or blocking that never compared them. */
+function cause(a: number, b: number): string {
+  const x = entryOf(a);
+  const y = entryOf(b);
+  if (x?.profile === undefined || y?.profile === undefined) return 'no name';
+  const result = similarity(x.profile, y.profile, ctx.settings);
+  if (result.score < ctx.settings.thresholds.link) {
+    return `not similar: ${result.reason
+      .replace(/\(.*\)/, '')
+      .replace(/\d+/g, 'N')
+      .trim()}`;
+  }
+  const stored = (e: PageEntry): Set<string> => new Set(blockKeys(e.stored));
+  const meets = (from: PageEntry, to: PageEntry): boolean =>
+    blockKeys(from.lookup).some((k) => stored(to).has(k));
+  if (!meets(x, y) && !meets(y, x)) return 'similar, no block shared';
+  if (!meets(x, y) || !meets(y, x)) return 'similar, one looks where the other is filed';
+  return 'similar, blocks shared';
+}
+
 const byEntity = new Map<number, number[]>();
 for (let i = 0; i < upTo; i++) {
   const list = byEntity.get(world.truth[i]!) ?? [];
@@ -90,9 +129,12 @@ for (const [e, items] of byEntity) {
       const [p, q] = [a, b].sort((u, v) => kindOf(u).localeCompare(kindOf(v)) || u - v) as [number, number];
       const label = [
         `${kindOf(p)}/${kindOf(q)}`,
+        `[${cause(p, q)}]`,
         `${nameVariant(p)}/${nameVariant(q)}`,
         kindOf(p) === 'reg' && kindOf(q) === 'reg' ? `${udiOf(p)}/${udiOf(q)}` : '',
         entity.sharedName ? 'shared-name' : '',
+        // Under five letters besides the model code: no typo is allowed (src/domain/resolution.ts allowedEdits).
+        entity.tradeName.replace(/\S*\d\S*/g, '').replace(/[^\p{L}]/gu, '').length < 5 ? 'short' : '',
         entity.generation !== undefined ? 'generation' : '',
         clustersOf.has(p) && clustersOf.has(q) ? '' : 'unlinked',
       ]
