@@ -128,7 +128,9 @@ export const CandidateList = z.object({
   pages: z.number().int(),
   pageApproximate: z.boolean().meta({ description: 'sidan placerad efter poängfördelningen' }),
   nextCursor: z.string().nullable().meta({ description: 'cursor för nästa sida; null på sista' }),
-  counts: AnyObject.meta({ description: 'atLeast: varje antal räknat högst till 1 000' }),
+  counts: AnyObject.meta({
+    description: 'atLeast: antalen är nedre gränser (minst); ett antal under exactBelow är exakt',
+  }),
 });
 
 export const RunStarted = z.object({
