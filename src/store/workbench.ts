@@ -313,24 +313,33 @@ async function countMatches(
   filter: CandidateFilter,
   matching: () => Matching,
   shape: SearchShape | undefined,
+  page?: { order: Order; limit: number; offset: number },
 ): Promise<{
   total: number;
   approximate: boolean;
   counts: CandidateList['counts'];
   /** A search's matches counted in each tier (lower bounds when approximate). */
   tiers: number[];
+  /** With `page`, the ids of a search's page by relevance when all its matches were counted. */
+  pageIds?: string[];
 }> {
   const where = matching();
   const rows = where.search
     ? searchRows(
         where,
         shape!.match(where.search),
-        'r.band, r.status, r.watched, m.first',
+        `${page ? `${ORDER_COLUMNS}, ` : ''}r.band, r.status, r.watched, m.first`,
         COUNT_LIMIT + 1,
         `, ${shape!.tiers[0]!(where.search)} as first`,
       )
     : `f as (select r.band, r.status, r.watched, false as first from candidate_rows r
              where ${and(where.conditions)} limit ${COUNT_LIMIT + 1})`;
+  // A search's page among the matches counted, its first tier first: the page when they are all.
+  const ids =
+    page && where.search
+      ? `, array(select r.candidate_id from f r order by r.first desc, ${page.order.by}
+                 limit ${page.limit} offset ${page.offset}) as page_ids`
+      : '';
   const exact = (
     await db.query<{
       total: number;
@@ -338,13 +347,14 @@ async function countMatches(
       by_status: Record<string, number> | null;
       watched: number;
       first: number;
+      page_ids?: string[];
     }>(
       `with ${rows}
        select (select count(*)::int from f) as total,
               (select jsonb_object_agg(coalesce(band, 'ingen'), n) from (select band, count(*)::int n from f group by band) b) as by_band,
               (select jsonb_object_agg(status, n) from (select status, count(*)::int n from f group by status) t) as by_status,
               (select count(*)::int from f where watched) as watched,
-              (select count(*)::int from f where first) as first`,
+              (select count(*)::int from f where first) as first${ids}`,
       where.params,
     )
   ).rows[0]!;
@@ -366,6 +376,7 @@ async function countMatches(
         exactBelow: 0,
       },
       tiers,
+      ...(exact.page_ids ? { pageIds: exact.page_ids } : {}),
     };
   }
   const estimate = async (): Promise<number> => {
@@ -560,6 +571,16 @@ async function fetchPage(
   return { rows: rows.rows, approximate };
 }
 
+/** The rows of `ids`, in that order. */
+async function rowsByIds(db: Db, ids: readonly string[], order: Order): Promise<ListRow[]> {
+  const found = await db.query<ListRow>(
+    `select ${ROW_COLUMNS}, ${order.key} as cursor_key from ${FROM_ROWS} where r.candidate_id = any($1::uuid[])`,
+    [ids],
+  );
+  const byId = new Map(found.rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** The fewest rows of the order a search walks for each match its page needs. */
 const WALK_PER_ROW = 40;
 /**
@@ -653,17 +674,20 @@ async function listInTransaction(db: Db, filter: CandidateFilter): Promise<Candi
         tiers: [(s) => s.best(), (s) => `${s.good()} and not ${s.best()}`],
       }
     : undefined;
-  let counted = await countMatches(db, filter, matching, shape);
+  const offset = cursor?.offset ?? (filter.page - 1) * filter.pageSize;
+  const page = relevance ? { order, limit: filter.pageSize + 1, offset } : undefined;
+  let counted = await countMatches(db, filter, matching, shape, page);
   if (shape && counted.total === 0 && matching().search?.near) {
     shape = nearShape;
-    counted = await countMatches(db, filter, matching, shape);
+    counted = await countMatches(db, filter, matching, shape, page);
   }
   let rows: ListRow[];
   let pageApproximate = false;
   let nextOffset: number | undefined;
   if (shape && relevance) {
-    const offset = cursor?.offset ?? (filter.page - 1) * filter.pageSize;
-    rows = await fetchSearchPage(db, matching, shape.tiers, counted, order, offset, filter.pageSize);
+    rows = counted.pageIds
+      ? await rowsByIds(db, counted.pageIds, order)
+      : await fetchSearchPage(db, matching, shape.tiers, counted, order, offset, filter.pageSize);
     nextOffset = offset + filter.pageSize;
   } else {
     const where = matching();
