@@ -61,7 +61,6 @@ describe('every command with unreachable Redis and PostgreSQL', () => {
     expect(result.code, result.stderr).toBe(2);
     expect(help.code).toBe(0);
     expect(result.ms - help.ms).toBeLessThan(5_000);
-    expect(result.ms).toBeLessThan(15_000);
     if (services.includes('postgres')) {
       expect(result.stderr).toContain(`Horisont når inte PostgreSQL på ${closed.DATABASE_URL}`);
       expect(result.stderr).toContain(`Horisont cannot reach PostgreSQL at ${closed.DATABASE_URL}`);
