@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageEntries, pageLocks } from '../../src/domain/resolver.js';
 import { withTransaction } from '../../src/store/db.js';
+import { stockholmDay } from '../../src/domain/dates.js';
 import { loadItems } from '../../src/store/items.js';
+import { completeRun, openRun } from '../../src/store/runs.js';
 import { resolveJob, resolverContext } from '../../src/workers/resolve.js';
+import { scoreAndStore } from '../../src/workers/score.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { startOwnPostgres } from '../helpers/own-postgres.js';
 import type { OwnPostgres } from '../helpers/own-postgres.js';
@@ -14,11 +18,16 @@ import type { World } from './support/world.js';
  * A deadlock between two resolve transactions (issue 21). Resolvers take their locks in one
  * global order, so the test makes the second one out of order on purpose: it takes the last lock
  * of a held resolve job's page first, lets the job run into it, then resolves the same page
- * itself (as `horisont resolve --all` or a redelivered job would), which needs the job's first
- * lock. PostgreSQL breaks the cycle by aborting the job (its deadlock check fires first); the job
- * is retried as `db-conflict` and links to what the winner created: one candidate per product,
- * nothing lost, decisions intact. On a PostgreSQL of the test's own, since advisory locks are
- * shared by every schema of a database.
+ * itself, as `horisont resolve --all` would (in a run of its own, scoring what it touched after
+ * its commit), which needs the job's first lock. PostgreSQL breaks the cycle by aborting the job
+ * (its deadlock check fires first); the job is retried as `db-conflict` and links to what the
+ * winner created: one candidate per product, nothing lost, decisions intact. On a PostgreSQL of
+ * the test's own, since advisory locks are shared by every schema of a database.
+ *
+ * The winner's run is its own: a resolver claims the candidates it plans to score in its run
+ * (`run_scored`), and a claim in the job's run without the score jobs it planned would keep the
+ * retried job from planning them — a state no production path makes (a job's plans commit with
+ * its claims, through the pipeline's outbox).
  */
 
 let server: OwnPostgres;
@@ -48,6 +57,10 @@ describe('deadlock between two resolve transactions', () => {
     const locks = pageLocks(pageEntries(await loadItems(app.db, itemIds), resolverContext(app.config)));
     expect(locks.length).toBeGreaterThanOrEqual(2);
 
+    const winnerRun = await withTransaction(
+      app.db,
+      async (tx) => (await openRun(tx, `resolve ${randomUUID()}`, 'resolve', [])).runId,
+    );
     const winner = withTransaction(app.db, async (tx) => {
       // The job's deadlock check must fire first, so that the job is the one aborted.
       await tx.query(`set local deadlock_timeout = '60s'`);
@@ -65,10 +78,16 @@ describe('deadlock between two resolve transactions', () => {
         await sleep(50);
       }
       // Now the same page, from its first lock: the cycle closes.
-      return resolveJob(tx, itemIds, app.config, runId);
+      return resolveJob(tx, itemIds, app.config, winnerRun);
     });
     const { outcome } = await winner;
     expect(outcome.touched.length).toBeGreaterThan(0);
+    for (const candidateId of outcome.touched) {
+      await withTransaction(app.db, (tx) =>
+        scoreAndStore(tx, candidateId, app.config, stockholmDay(new Date())),
+      );
+    }
+    await completeRun(app.db, winnerRun);
 
     const summary = await world.waitForRun(runId, 90_000);
     expect(summary.sources.filter((s) => s.status !== 'ok' && s.status !== 'unchanged')).toEqual([]);
