@@ -206,14 +206,24 @@ export async function dropSchema(db: Db, schema: string): Promise<void> {
   await db.query(`drop schema if exists ${assertSchemaName(schema)} cascade`);
 }
 
+/**
+ * The advisory lock number of a key (an SQL text expression), within this connection's schema:
+ * advisory locks belong to the whole database, and two worlds in one database (a staging and a
+ * production schema, parallel test files, a benchmark beside a test run) must not wait for each
+ * other's resolvers or re-scores.
+ */
+export function advisoryLockOf(keyExpression: string): string {
+  return `hashtextextended(current_schema() || ' ' || ${keyExpression}, 0)`;
+}
+
 /** Serialises work on one key for the rest of the transaction (released at commit/rollback). */
 export async function lockKey(tx: Tx, key: string): Promise<void> {
-  await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  await tx.query(`select pg_advisory_xact_lock(${advisoryLockOf('$1')})`, [key]);
 }
 
 /** {@link lockKey} shared: many readers at once, each waiting for a writer holding it alone. */
 export async function lockKeyShared(tx: Tx, key: string): Promise<void> {
-  await tx.query('select pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [key]);
+  await tx.query(`select pg_advisory_xact_lock_shared(${advisoryLockOf('$1')})`, [key]);
 }
 
 /**

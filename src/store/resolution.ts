@@ -40,7 +40,7 @@ import type {
 import { decidePage, keyString, linkHistory, pageEntries, pageLocks } from '../domain/resolver.js';
 import { observedStatus } from '../domain/history.js';
 import type { Db, Tx } from './db.js';
-import { withTransaction } from './db.js';
+import { advisoryLockOf, lockKey, withTransaction } from './db.js';
 
 export type ResolvableItem = PageItem;
 
@@ -84,7 +84,7 @@ export function identityKeyOf(identity: ItemIdentity): string {
  */
 export async function takeLocks(tx: Tx, locks: string[]): Promise<void> {
   if (locks.length === 0) return;
-  await tx.query('select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest($1::text[]) as k', [
+  await tx.query(`select count(pg_advisory_xact_lock(${advisoryLockOf('k')})) from unnest($1::text[]) as k`, [
     locks,
   ]);
 }
@@ -850,7 +850,7 @@ export async function refreshNameBlocks(db: Db, settings: ResolutionSettings): P
   const current = await db.query<{ version: string | null }>('select version from resolution_blocks');
   if (current.rows[0]?.version === version) return 0;
   return withTransaction(db, async (tx) => {
-    await tx.query(`select pg_advisory_xact_lock(hashtextextended('resolution blocks', 0))`);
+    await lockKey(tx, 'resolution blocks');
     const again = await tx.query<{ version: string | null }>(
       'select version from resolution_blocks for update',
     );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageEntries, pageLocks } from '../../src/domain/resolver.js';
-import { withTransaction } from '../../src/store/db.js';
+import { lockKey, withTransaction } from '../../src/store/db.js';
 import { stockholmDay } from '../../src/domain/dates.js';
 import { loadItems } from '../../src/store/items.js';
 import { completeRun, openRun } from '../../src/store/runs.js';
@@ -64,7 +64,7 @@ describe('deadlock between two resolve transactions', () => {
     const winner = withTransaction(app.db, async (tx) => {
       // The job's deadlock check must fire first, so that the job is the one aborted.
       await tx.query(`set local deadlock_timeout = '60s'`);
-      await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [locks.at(-1)]);
+      await lockKey(tx, locks.at(-1)!);
       world.release();
       // The job has taken every lock of its page but the last, and waits for it.
       const deadline = Date.now() + 30_000;
