@@ -25,16 +25,7 @@ export interface Standing {
 }
 
 export async function standings(db: Db): Promise<Standing[]> {
-  const rows = await db.query<{
-    id: string;
-    name: string;
-    total: number | null;
-    band: Band | null;
-    council: Council | null;
-    criteria_version: string | null;
-    criteria: CriterionScore[] | null;
-    timing: number | null;
-  }>(
+  const rows = await db.query<CurrentRow & { criteria: CriterionScore[] | null; timing: number | null }>(
     `select c.id, c.name, s.total, s.band, s.council, s.criteria_version, (s.result->>'timing')::float8 as timing,
             (select json_agg(json_build_object('criterionId', x->>'criterionId', 'weight', (x->>'weight')::float8,
                      'points', (x->>'points')::float8, 'maxPoints', (x->>'maxPoints')::float8,
